@@ -3,6 +3,11 @@
 use anyhow::{Context, Result, anyhow};
 use serde_json::Value;
 
+/// The version of `dojo-types` (and of `dojo-api`, the workspace's version)
+/// the generated code is written against; the `x-rust-type` marks must
+/// accept it.
+const DOJO_TYPES_VERSION: &str = "0.1.0";
+
 /// What one generation produced.
 #[derive(Debug)]
 pub struct Generated {
@@ -10,43 +15,94 @@ pub struct Generated {
     pub code: String,
     /// Operations in the document, counted independently of progenitor.
     pub operations: usize,
+    /// What [`crate::tailor`] changed in progenitor's output.
+    pub tailored: crate::tailor::Tailored,
+}
+
+/// The clients `regen` generates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// `https://api.dojo.tech`, from Dojo's document.
+    Api,
+    /// `https://pci-api.dojo.tech`, from the project's `spec/pci-api.json`.
+    Pci,
+}
+
+impl Target {
+    /// The name used in the lock and the reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Pci => "pci",
+        }
+    }
+
+    /// The generated file, relative to the workspace root.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Api => "crates/dojo-api/src/generated/api.rs",
+            Self::Pci => "crates/dojo-api/src/generated/pci.rs",
+        }
+    }
 }
 
 /// Generates the client for a repaired `document`; `header` heads the file.
-pub fn generate(document: &Value, header: &str) -> Result<Generated> {
+pub fn generate(document: &Value, target: Target, header: &str) -> Result<Generated> {
     let spec: openapiv3::OpenAPI = serde_json::from_value(document.clone())
         .context("the repaired document is not OpenAPI 3.0 that openapiv3 can read")?;
-    let mut generator = progenitor::Generator::new(&settings());
+    let mut generator = progenitor::Generator::new(&settings(target));
     let tokens = generator
         .generate_tokens(&spec)
         .map_err(|e| anyhow!("progenitor: {e}"))?;
-    let file: syn::File = syn::parse2(tokens).context("progenitor emitted unparsable Rust")?;
+    let mut file: syn::File = syn::parse2(tokens).context("progenitor emitted unparsable Rust")?;
+    let operations = count_operations(document);
+    let tailored = crate::tailor::tailor(&mut file, operations)?;
     let code = format!("{header}\n{}", prettyplease::unparse(&file));
     Ok(Generated {
         code,
-        operations: count_operations(document),
+        operations,
+        tailored,
     })
 }
 
-fn settings() -> progenitor::GenerationSettings {
+fn settings(target: Target) -> progenitor::GenerationSettings {
     let mut settings = progenitor::GenerationSettings::new();
     settings
         .with_interface(progenitor::InterfaceStyle::Positional)
         .with_tag(progenitor::TagStyle::Merged)
-        .with_derive("PartialEq");
+        .with_derive("PartialEq")
+        .with_crate(
+            "dojo-types",
+            progenitor::CrateVers::parse(DOJO_TYPES_VERSION).expect("a semver version"),
+            None,
+        );
+    if target == Target::Pci {
+        // The PCI client reuses the api host's types by `x-rust-type`.
+        settings.with_crate(
+            "dojo-api",
+            progenitor::CrateVers::parse(DOJO_TYPES_VERSION).expect("a semver version"),
+            None,
+        );
+    }
     settings
 }
 
 /// Counts the operations (method + path pairs) of `document`.
 pub fn count_operations(document: &Value) -> usize {
-    const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+    const METHODS: [&str; 8] = [
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
     document["paths"]
         .as_object()
         .map(|paths| {
             paths
                 .values()
                 .filter_map(Value::as_object)
-                .map(|item| item.keys().filter(|k| METHODS.contains(&k.as_str())).count())
+                .map(|item| {
+                    item.keys()
+                        .filter(|k| METHODS.contains(&k.as_str()))
+                        .count()
+                })
                 .sum()
         })
         .unwrap_or(0)

@@ -1,9 +1,17 @@
 //! `cargo xtask`: the project's automation, kept out of users' builds.
 //!
-//! `regen` pulls Dojo's OpenAPI document, repairs its known defects with named
-//! [`repair`] rules, generates the raw client with progenitor, formats it and
-//! writes it into `crates/dojo-api/src/generated/`.
+//! `regen` pulls Dojo's OpenAPI document ([`source`]), repairs its known
+//! defects with named rules ([`repair`]), generates the raw client with
+//! progenitor ([`generate`]), adjusts progenitor's output ([`tailor`]),
+//! formats it, and writes it into `crates/dojo-api/src/generated/` with
+//! `spec/dojo.lock` ([`lock`]), or checks that the committed code is current
+//! ([`regen`]).
+
+#![deny(missing_docs)]
 
 pub mod generate;
-pub mod source;
+pub mod lock;
+pub mod regen;
 pub mod repair;
+pub mod source;
+pub mod tailor;

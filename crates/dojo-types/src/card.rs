@@ -6,7 +6,8 @@
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use subtle::ConstantTimeEq;
 
 use crate::InvalidValue;
 
@@ -161,16 +162,32 @@ impl fmt::Display for CardholderName {
     }
 }
 
-// Card data goes to the PCI host in a request body and never comes back, so
-// it serializes (exposing the value to the serializer only) but does not
-// deserialize.
-macro_rules! serialize_exposed {
+// Card data crosses serde only in the request to the PCI host (and in the
+// emulator that answers it): serializing exposes the value to the serializer
+// alone; deserializing validates like the constructor. Equality is constant
+// time, like the secrets'.
+macro_rules! card_field_impls {
     ($($ty:ty),*) => {$(
         impl Serialize for $ty {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.expose())
             }
         }
+
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = zeroize::Zeroizing::new(String::deserialize(deserializer)?);
+                Self::new(text.as_str()).map_err(serde::de::Error::custom)
+            }
+        }
+
+        impl PartialEq for $ty {
+            fn eq(&self, other: &Self) -> bool {
+                self.expose().as_bytes().ct_eq(other.expose().as_bytes()).into()
+            }
+        }
+
+        impl Eq for $ty {}
     )*};
 }
-serialize_exposed!(CardNumber, Cvv, CardholderName);
+card_field_impls!(CardNumber, Cvv, CardholderName);

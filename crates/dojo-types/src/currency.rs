@@ -32,7 +32,10 @@ pub struct Currency(Repr);
 enum Repr {
     Known(iso_currency::Currency),
     /// Kept verbatim (ASCII, at most [`MAX_UNKNOWN_LEN`] bytes).
-    Unknown { bytes: [u8; MAX_UNKNOWN_LEN], len: u8 },
+    Unknown {
+        bytes: [u8; MAX_UNKNOWN_LEN],
+        len: u8,
+    },
 }
 
 impl Currency {
@@ -84,7 +87,10 @@ impl Currency {
         }
         let mut bytes = [0; MAX_UNKNOWN_LEN];
         bytes[..len].copy_from_slice(code.as_bytes());
-        Some(Self(Repr::Unknown { bytes, len: len as u8 }))
+        Some(Self(Repr::Unknown {
+            bytes,
+            len: len as u8,
+        }))
     }
 
     /// The alphabetic code, such as `GBP`.

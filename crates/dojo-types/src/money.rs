@@ -94,7 +94,10 @@ impl Money {
         let magnitude = self.minor.unsigned_abs();
         let sign = if self.minor < 0 { "-" } else { "" };
         let (whole, fraction) = (magnitude / scale, magnitude % scale);
-        format!("{sign}{whole}.{fraction:0width$}", width = usize::from(exponent))
+        format!(
+            "{sign}{whole}.{fraction:0width$}",
+            width = usize::from(exponent)
+        )
     }
 
     /// `self + other`, refused across currencies or on overflow.
@@ -135,7 +138,9 @@ fn parse_minor(text: &str, exponent: u8) -> Result<i64, String> {
     let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
     let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) || unsigned.ends_with('.') {
-        return Err(format!("must be a decimal number such as 10.00, got {text:?}"));
+        return Err(format!(
+            "must be a decimal number such as 10.00, got {text:?}"
+        ));
     }
     if fraction.len() > usize::from(exponent) {
         return Err(format!(

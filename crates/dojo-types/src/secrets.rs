@@ -34,7 +34,10 @@ fn tail(secret: &str) -> &str {
 }
 
 fn ct_eq(a: &SecretString, b: &SecretString) -> bool {
-    a.expose_secret().as_bytes().ct_eq(b.expose_secret().as_bytes()).into()
+    a.expose_secret()
+        .as_bytes()
+        .ct_eq(b.expose_secret().as_bytes())
+        .into()
 }
 
 /// A secret API key (`sk_sandbox_…` or `sk_prod_…`), sent as
@@ -92,7 +95,12 @@ impl ApiKey {
 
 impl fmt::Debug for ApiKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ApiKey({:?}, …{})", self.environment, tail(self.expose()))
+        write!(
+            f,
+            "ApiKey({:?}, …{})",
+            self.environment,
+            tail(self.expose())
+        )
     }
 }
 
@@ -123,7 +131,10 @@ impl CustomerSecret {
     pub fn new(secret: impl Into<String>) -> Result<Self, InvalidValue> {
         let secret: String = secret.into();
         if !secret.starts_with("cs_") || secret.len() <= 3 {
-            return Err(InvalidValue::new("customer_secret", "must start with `cs_`"));
+            return Err(InvalidValue::new(
+                "customer_secret",
+                "must start with `cs_`",
+            ));
         }
         Ok(Self {
             secret: secret.into(),

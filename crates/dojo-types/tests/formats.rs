@@ -9,7 +9,10 @@ fn timestamps_with_seven_fraction_digits() {
     let t: Timestamp = serde_json::from_str("\"2022-02-21T14:39:21.6050276Z\"").unwrap();
     let at = t.instant().unwrap();
     assert_eq!(at.nanosecond(), 605_027_600);
-    assert_eq!(serde_json::to_string(&t).unwrap(), "\"2022-02-21T14:39:21.605027600Z\"");
+    assert_eq!(
+        serde_json::to_string(&t).unwrap(),
+        "\"2022-02-21T14:39:21.605027600Z\""
+    );
 }
 
 #[test]
@@ -17,7 +20,10 @@ fn the_year_one_sentinel_reads_as_none() {
     let t: Timestamp = serde_json::from_str("\"0001-01-01T00:00:00Z\"").unwrap();
     assert!(t.is_unset());
     assert_eq!(t.instant(), None);
-    assert_eq!(serde_json::to_string(&t).unwrap(), "\"0001-01-01T00:00:00Z\"");
+    assert_eq!(
+        serde_json::to_string(&t).unwrap(),
+        "\"0001-01-01T00:00:00Z\""
+    );
 }
 
 #[test]
@@ -59,21 +65,32 @@ fn country_codes_strict_to_build_lenient_to_decode() {
 
 #[test]
 fn api_version_is_a_date() {
-    assert_eq!("2026-02-27".parse::<ApiVersion>().unwrap().to_string(), "2026-02-27");
+    assert_eq!(
+        "2026-02-27".parse::<ApiVersion>().unwrap().to_string(),
+        "2026-02-27"
+    );
     for bad in ["2026-2-27", "2026-02-30", "27-02-2026", "latest"] {
-        assert_eq!(bad.parse::<ApiVersion>().unwrap_err().field(), "version", "{bad}");
+        assert_eq!(
+            bad.parse::<ApiVersion>().unwrap_err().field(),
+            "version",
+            "{bad}"
+        );
     }
 }
 
 #[test]
 fn ids_decode_whatever_the_prefix() {
-    let id: PaymentIntentId = serde_json::from_str("\"pi_sandbox_RBMHTJ4fIkmSppDILZVCGw\"").unwrap();
+    let id: PaymentIntentId =
+        serde_json::from_str("\"pi_sandbox_RBMHTJ4fIkmSppDILZVCGw\"").unwrap();
     assert!(id.is_sandbox());
     assert!(id.has_expected_prefix());
     let prefixless: PaymentIntentId = serde_json::from_str("\"RBMHTJ4fIkmSppDILZVCGw\"").unwrap();
     assert!(!prefixless.has_expected_prefix());
     assert!(!prefixless.is_sandbox());
-    assert_eq!(serde_json::to_string(&prefixless).unwrap(), "\"RBMHTJ4fIkmSppDILZVCGw\"");
+    assert_eq!(
+        serde_json::to_string(&prefixless).unwrap(),
+        "\"RBMHTJ4fIkmSppDILZVCGw\""
+    );
     assert!(RefundId::new("").is_err());
     assert!(RefundId::new("rfnd 1").is_err());
     assert_eq!(RefundId::new("rfnd_1").unwrap().as_str(), "rfnd_1");

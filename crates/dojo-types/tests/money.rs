@@ -35,12 +35,19 @@ fn extra_fraction_digits_are_refused_not_rounded() {
     assert_eq!(err.field(), "amount");
     assert!(err.rule().contains("at most 2 digits"), "{err}");
     assert!(Money::parse_decimal("1.0", Currency::JPY).is_err());
-    for bad in ["", "-", ".5", "5.", "1,000.00", " 1.00", "1e3", "+1.00", "١٢"] {
-        assert!(Money::parse_decimal(bad, Currency::GBP).is_err(), "{bad:?} parsed");
+    for bad in [
+        "", "-", ".5", "5.", "1,000.00", " 1.00", "1e3", "+1.00", "١٢",
+    ] {
+        assert!(
+            Money::parse_decimal(bad, Currency::GBP).is_err(),
+            "{bad:?} parsed"
+        );
     }
     assert!(Money::parse_decimal("92233720368547758.08", Currency::GBP).is_err());
     assert_eq!(
-        Money::parse_decimal("-92233720368547758.08", Currency::GBP).unwrap().minor_units(),
+        Money::parse_decimal("-92233720368547758.08", Currency::GBP)
+            .unwrap()
+            .minor_units(),
         i64::MIN
     );
 }
@@ -48,11 +55,19 @@ fn extra_fraction_digits_are_refused_not_rounded() {
 #[test]
 fn wire_form_is_dojos_and_accepts_a_string_value() {
     let money = Money::new(1000, Currency::GBP);
-    assert_eq!(serde_json::to_value(money).unwrap(), json!({"value": 1000, "currencyCode": "GBP"}));
-    let from_string: Money = serde_json::from_value(json!({"value": "1000", "currencyCode": "GBP"})).unwrap();
+    assert_eq!(
+        serde_json::to_value(money).unwrap(),
+        json!({"value": 1000, "currencyCode": "GBP"})
+    );
+    let from_string: Money =
+        serde_json::from_value(json!({"value": "1000", "currencyCode": "GBP"})).unwrap();
     assert_eq!(from_string, money);
-    assert!(serde_json::from_value::<Money>(json!({"value": "10.00", "currencyCode": "GBP"})).is_err());
-    assert!(serde_json::from_value::<Money>(json!({"value": 10.5, "currencyCode": "GBP"})).is_err());
+    assert!(
+        serde_json::from_value::<Money>(json!({"value": "10.00", "currencyCode": "GBP"})).is_err()
+    );
+    assert!(
+        serde_json::from_value::<Money>(json!({"value": 10.5, "currencyCode": "GBP"})).is_err()
+    );
 }
 
 #[test]
@@ -62,20 +77,34 @@ fn an_unknown_currency_from_the_server_decodes_and_is_kept() {
     assert_eq!(money.currency().code(), "XYZ");
     assert_eq!(money.currency().minor_units(), None);
     assert_eq!(money.to_string(), "12 minor units of XYZ");
-    assert_eq!(serde_json::to_value(money).unwrap(), json!({"value": 12, "currencyCode": "XYZ"}));
+    assert_eq!(
+        serde_json::to_value(money).unwrap(),
+        json!({"value": 12, "currencyCode": "XYZ"})
+    );
     // ...but a merchant typing it gets an error naming the field.
     let err = Currency::from_code("XYZ").unwrap_err();
     assert_eq!(err.field(), "currencyCode");
-    assert!(Currency::from_code("HRK").unwrap_err().rule().contains("withdrawn"));
+    assert!(
+        Currency::from_code("HRK")
+            .unwrap_err()
+            .rule()
+            .contains("withdrawn")
+    );
 }
 
 #[test]
 fn arithmetic_is_checked() {
     let gbp = Money::new(i64::MAX, Currency::GBP);
-    assert_eq!(gbp.checked_add(Money::new(1, Currency::GBP)), Err(MoneyArithmeticError::Overflow));
+    assert_eq!(
+        gbp.checked_add(Money::new(1, Currency::GBP)),
+        Err(MoneyArithmeticError::Overflow)
+    );
     assert_eq!(
         Money::new(1, Currency::GBP).checked_add(Money::new(1, Currency::EUR)),
-        Err(MoneyArithmeticError::CurrencyMismatch { left: Currency::GBP, right: Currency::EUR })
+        Err(MoneyArithmeticError::CurrencyMismatch {
+            left: Currency::GBP,
+            right: Currency::EUR
+        })
     );
     assert_eq!(
         Money::new(5, Currency::GBP).checked_sub(Money::new(7, Currency::GBP)),
@@ -89,7 +118,10 @@ fn every_known_currency_has_a_three_letter_code_and_an_exponent() {
     assert!(all.len() > 150, "only {} currencies", all.len());
     for currency in all {
         assert_eq!(currency.code().len(), 3);
-        assert!(currency.minor_units().is_some_and(|e| e <= 4), "{currency:?}");
+        assert!(
+            currency.minor_units().is_some_and(|e| e <= 4),
+            "{currency:?}"
+        );
     }
 }
 

@@ -13,10 +13,18 @@ const NAME: &str = "Ada Lovelace";
 
 /// Every way the value could leak through formatting.
 fn renderings(value: &(impl std::fmt::Debug + std::fmt::Display)) -> [String; 3] {
-    [format!("{value:?}"), format!("{value:#?}"), format!("{value}")]
+    [
+        format!("{value:?}"),
+        format!("{value:#?}"),
+        format!("{value}"),
+    ]
 }
 
-fn assert_hidden(value: &(impl std::fmt::Debug + std::fmt::Display), secret: &str, visible_tail: usize) {
+fn assert_hidden(
+    value: &(impl std::fmt::Debug + std::fmt::Display),
+    secret: &str,
+    visible_tail: usize,
+) {
     for text in renderings(value) {
         assert!(!text.contains(secret), "{text} shows the secret");
         // No run of the secret longer than the permitted tail (and at least
@@ -24,7 +32,10 @@ fn assert_hidden(value: &(impl std::fmt::Debug + std::fmt::Display), secret: &st
         let window = (visible_tail + 1).max(3);
         for start in 0..=secret.len().saturating_sub(window) {
             let piece = &secret[start..start + window];
-            assert!(!text.contains(piece), "{text} shows {piece:?} of the secret");
+            assert!(
+                !text.contains(piece),
+                "{text} shows {piece:?} of the secret"
+            );
         }
     }
 }
@@ -47,12 +58,16 @@ fn an_api_key_without_a_known_prefix_is_refused_without_echoing_it() {
 
 #[test]
 fn customer_and_webhook_secrets_are_hidden() {
-    let secret = CustomerSecret::new(CUSTOMER_SECRET).unwrap().with_expiry(
-        "2026-01-01T00:00:00Z".parse::<Timestamp>().unwrap(),
-    );
+    let secret = CustomerSecret::new(CUSTOMER_SECRET)
+        .unwrap()
+        .with_expiry("2026-01-01T00:00:00Z".parse::<Timestamp>().unwrap());
     assert_hidden(&secret, CUSTOMER_SECRET, 4);
     assert!(format!("{secret:?}").contains("expires 2026-01-01T00:00:00Z"));
-    assert_hidden(&WebhookSecret::new(WEBHOOK_SECRET).unwrap(), WEBHOOK_SECRET, 4);
+    assert_hidden(
+        &WebhookSecret::new(WEBHOOK_SECRET).unwrap(),
+        WEBHOOK_SECRET,
+        4,
+    );
     assert!(CustomerSecret::new("sk_sandbox_x").is_err());
 }
 
@@ -66,7 +81,12 @@ fn card_data_is_hidden() {
     let err = Cvv::new("12").unwrap_err();
     assert_eq!(err.field(), "cV2");
     assert!(!err.to_string().contains("12"));
-    assert!(CardNumber::new("4111 1111 1111 1112").unwrap_err().rule().contains("Luhn"));
+    assert!(
+        CardNumber::new("4111 1111 1111 1112")
+            .unwrap_err()
+            .rule()
+            .contains("Luhn")
+    );
 }
 
 #[test]

@@ -9,8 +9,11 @@
 mod body_less_errors_share_schema;
 mod complete_problem_details;
 mod constraints_as_documentation;
+mod domain_types;
 mod keep_unknown_fields;
+mod merge_all_of_objects;
 mod name_anonymous_operations;
+mod open_enums;
 mod optional_fields_examples_omit;
 mod parameters_not_nullable;
 mod readable_operation_ids;
@@ -21,8 +24,11 @@ pub mod walk;
 pub use body_less_errors_share_schema::body_less_errors_share_schema;
 pub use complete_problem_details::complete_problem_details;
 pub use constraints_as_documentation::constraints_as_documentation;
+pub use domain_types::{DOJO_TYPES_VERSION_REQ, domain_types};
 pub use keep_unknown_fields::keep_unknown_fields;
+pub use merge_all_of_objects::merge_all_of_objects;
 pub use name_anonymous_operations::name_anonymous_operations;
+pub use open_enums::open_enums;
 pub use optional_fields_examples_omit::optional_fields_examples_omit;
 pub use parameters_not_nullable::parameters_not_nullable;
 pub use readable_operation_ids::readable_operation_ids;
@@ -58,6 +64,9 @@ pub const RULES: &[Rule] = rules![
     optional_fields_examples_omit,
     complete_problem_details,
     single_shape_terminal_session_details,
+    open_enums,
+    domain_types,
+    merge_all_of_objects,
 ];
 
 /// How many places each rule changed, in run order.
@@ -65,5 +74,8 @@ pub type Report = Vec<(&'static str, usize)>;
 
 /// Runs every rule over `doc`.
 pub fn repair(doc: &mut Value) -> Report {
-    RULES.iter().map(|rule| (rule.name, (rule.apply)(doc))).collect()
+    RULES
+        .iter()
+        .map(|rule| (rule.name, (rule.apply)(doc)))
+        .collect()
 }

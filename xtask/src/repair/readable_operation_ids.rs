@@ -5,15 +5,27 @@ use super::walk;
 /// Operation ids that read wrongly, and what they should say.
 const RENAMES: &[(&str, &str)] = &[
     // A typo: "Al".
-    ("Webhooks_GetAlSubscriptions", "Webhooks_GetAllSubscriptions"),
+    (
+        "Webhooks_GetAlSubscriptions",
+        "Webhooks_GetAllSubscriptions",
+    ),
     // `GET /webhooks/events` lists the event types, not webhooks.
     ("Webhooks_GetAllWebhooks", "Webhooks_GetAllEvents"),
     // These refresh a setup intent's client session secret, not a payment
     // intent's "token".
-    ("SetupIntents_RefreshPaymentIntentToken", "SetupIntents_RefreshClientSessionSecret"),
-    ("SetupIntents_RefreshSetupIntentTokenPublic", "SetupIntents_RefreshClientSessionSecretPublic"),
+    (
+        "SetupIntents_RefreshPaymentIntentToken",
+        "SetupIntents_RefreshClientSessionSecret",
+    ),
+    (
+        "SetupIntents_RefreshSetupIntentTokenPublic",
+        "SetupIntents_RefreshClientSessionSecretPublic",
+    ),
     // It deletes one subscription.
-    ("Webhooks_DeleteSubscriptions", "Webhooks_DeleteSubscription"),
+    (
+        "Webhooks_DeleteSubscriptions",
+        "Webhooks_DeleteSubscription",
+    ),
 ];
 
 /// Renames operation ids whose generated method names would mislead.

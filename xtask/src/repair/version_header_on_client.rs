@@ -38,5 +38,6 @@ pub fn version_header_on_client(doc: &mut Value) -> usize {
 fn is_version(param: &Value) -> bool {
     let name = param.get("name").and_then(Value::as_str);
     let location = param.get("in").and_then(Value::as_str);
-    name.is_some_and(|n| n.eq_ignore_ascii_case("version")) && location.is_none_or(|l| l == "header")
+    name.is_some_and(|n| n.eq_ignore_ascii_case("version"))
+        && location.is_none_or(|l| l == "header")
 }

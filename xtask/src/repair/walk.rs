@@ -3,7 +3,9 @@
 use serde_json::{Map, Value};
 
 /// The HTTP methods an OpenAPI path item may hold operations under.
-pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// Calls `f` with every operation, its path and its method.
 pub fn operations(doc: &mut Value, mut f: impl FnMut(&str, &str, &mut Map<String, Value>)) {
@@ -11,7 +13,9 @@ pub fn operations(doc: &mut Value, mut f: impl FnMut(&str, &str, &mut Map<String
         return;
     };
     for (path, item) in paths.iter_mut() {
-        let Some(item) = item.as_object_mut() else { continue };
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
         for (method, op) in item.iter_mut() {
             if let (true, Some(op)) = (METHODS.contains(&method.as_str()), op.as_object_mut()) {
                 f(path, method, op);
@@ -23,8 +27,14 @@ pub fn operations(doc: &mut Value, mut f: impl FnMut(&str, &str, &mut Map<String
 /// Calls `f` with every parameter object: those under `components.parameters`
 /// and those written inline in path items and operations.
 pub fn parameters(doc: &mut Value, mut f: impl FnMut(&mut Map<String, Value>)) {
-    if let Some(params) = doc.pointer_mut("/components/parameters").and_then(Value::as_object_mut) {
-        params.values_mut().filter_map(Value::as_object_mut).for_each(&mut f);
+    if let Some(params) = doc
+        .pointer_mut("/components/parameters")
+        .and_then(Value::as_object_mut)
+    {
+        params
+            .values_mut()
+            .filter_map(Value::as_object_mut)
+            .for_each(&mut f);
     }
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
@@ -39,7 +49,9 @@ pub fn parameters(doc: &mut Value, mut f: impl FnMut(&mut Map<String, Value>)) {
                 None
             };
             if let Some(list) = list.and_then(Value::as_array_mut) {
-                list.iter_mut().filter_map(Value::as_object_mut).for_each(&mut f);
+                list.iter_mut()
+                    .filter_map(Value::as_object_mut)
+                    .for_each(&mut f);
             }
         }
     }
@@ -104,7 +116,9 @@ fn holder(value: &mut Value, f: &mut impl FnMut(&mut Map<String, Value>)) {
 
 /// `schema` and every schema nested in it.
 pub fn schema_tree(schema: &mut Value, f: &mut impl FnMut(&mut Map<String, Value>)) {
-    let Some(object) = schema.as_object_mut() else { return };
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
     f(object);
     for key in ["items", "not", "additionalProperties"] {
         if let Some(inner) = object.get_mut(key) {

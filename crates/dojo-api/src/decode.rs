@@ -1,0 +1,26 @@
+//! Decoding response bodies, for the generated code.
+
+use progenitor_client::ResponseValue;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, InvalidPayload};
+
+/// Decodes `response`'s JSON body as `T`. Unlike progenitor's own
+/// `ResponseValue::from_response`, a failure keeps the status and headers
+/// (an empty 401 is still a 401) and the body is kept for redacted display.
+pub async fn response<T: DeserializeOwned, E>(
+    response: reqwest::Response,
+) -> Result<ResponseValue<T>, Error<E>> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.map_err(Error::ResponseBodyError)?;
+    match serde_json::from_slice(&body) {
+        Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
+        Err(e) => Err(Error::InvalidResponsePayload(InvalidPayload::new(
+            Some(status),
+            headers,
+            body,
+            &e,
+        ))),
+    }
+}

@@ -1,0 +1,111 @@
+//! Adjustments to what progenitor emits, made on the syntax tree.
+//!
+//! progenitor has no setting for these two, so they are made here, named and
+//! counted like the document repairs; each fails the generation loudly when
+//! it finds nothing to change, which means progenitor's output changed shape.
+
+use anyhow::{Result, ensure};
+use quote::ToTokens;
+use syn::visit_mut::{self, VisitMut};
+
+/// How many places each adjustment changed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tailored {
+    /// `api-version` headers removed.
+    pub api_version_headers: usize,
+    /// Response decodings routed through `crate::decode::response`.
+    pub decodings: usize,
+}
+
+/// Applies both adjustments to `file`, generated for `operations` operations.
+///
+/// - **No stray `api-version` header.** progenitor sends `api-version:
+///   <info.version>` on every call. Dojo's header is `version`, which
+///   `dojo-api` sets once on the client; the extra header is dropped.
+/// - **Errors that keep their status and never print secrets.** progenitor's
+///   `Error` loses the HTTP status when a body fails to decode (a bare 401
+///   with no body, say) and prints the whole body in `Debug`/`Display`, which
+///   can carry a `clientSessionSecret` or a customer secret. The generated
+///   code is pointed at `crate::Error` and `crate::decode::response`, which
+///   keep the status and redact the body.
+pub fn tailor(file: &mut syn::File, operations: usize) -> Result<Tailored> {
+    let reexports = reexport_crate_error(file);
+    ensure!(
+        reexports == 1,
+        "expected one `pub use progenitor_client::{{.., Error, ..}}` in progenitor's output, found {reexports}"
+    );
+    let mut visitor = Tailored::default();
+    visitor.visit_file_mut(file);
+    ensure!(
+        operations == 0 || (visitor.api_version_headers > 0 && visitor.decodings > 0),
+        "progenitor's output changed shape: {visitor:?}"
+    );
+    Ok(visitor)
+}
+
+fn reexport_crate_error(file: &mut syn::File) -> usize {
+    let mut found = 0;
+    for item in &mut file.items {
+        let syn::Item::Use(item_use) = item else {
+            continue;
+        };
+        let syn::UseTree::Path(path) = &mut item_use.tree else {
+            continue;
+        };
+        if path.ident != "progenitor_client" {
+            continue;
+        }
+        let syn::UseTree::Group(group) = path.tree.as_mut() else {
+            continue;
+        };
+        let before = group.items.len();
+        group.items = std::mem::take(&mut group.items)
+            .into_iter()
+            .filter(|tree| !matches!(tree, syn::UseTree::Name(n) if n.ident == "Error"))
+            .collect();
+        found += before - group.items.len();
+    }
+    if found > 0 {
+        file.items
+            .insert(0, syn::parse_quote! { pub use crate::Error; });
+    }
+    found
+}
+
+impl VisitMut for Tailored {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let before = block.stmts.len();
+        block.stmts.retain(|stmt| !sets_api_version_header(stmt));
+        self.api_version_headers += before - block.stmts.len();
+        visit_mut::visit_block_mut(self, block);
+    }
+
+    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+        visit_mut::visit_expr_call_mut(self, call);
+        let syn::Expr::Path(func) = call.func.as_mut() else {
+            return;
+        };
+        let segments: Vec<String> = func
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        if segments == ["ResponseValue", "from_response"] {
+            func.path = syn::parse_quote!(crate::decode::response);
+            self.decodings += 1;
+        }
+    }
+}
+
+fn sets_api_version_header(stmt: &syn::Stmt) -> bool {
+    let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = stmt else {
+        return false;
+    };
+    call.method == "append"
+        && call.args.first().is_some_and(|arg| {
+            arg.to_token_stream()
+                .to_string()
+                .contains("\"api-version\"")
+        })
+}
