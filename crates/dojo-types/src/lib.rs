@@ -39,6 +39,7 @@ mod currency;
 mod error;
 mod ids;
 mod money;
+mod open;
 mod secrets;
 mod timestamp;
 
@@ -53,5 +54,6 @@ pub use ids::{
     TerminalId, TerminalSessionId, WebhookEventId, WebhookSecretId, WebhookSubscriptionId,
 };
 pub use money::{Money, MoneyArithmeticError};
+pub use open::Open;
 pub use secrets::{ApiKey, CustomerSecret, Environment, WebhookSecret};
 pub use timestamp::Timestamp;

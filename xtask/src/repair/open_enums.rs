@@ -4,74 +4,109 @@ use serde_json::{Map, Value, json};
 
 use super::walk;
 
-/// Marks the closed half of an opened enum, so it is not opened again.
-const KNOWN_MARK: &str = "x-dojo-known-values";
-
 /// Lets every enum a response can carry decode values the document does not
 /// list, keeping them.
 ///
 /// Defect: Dojo's versioning policy counts a new enum value as non-breaking,
 /// but typify's closed enums fail the whole response on one (a new payment
-/// intent `status` would make every lookup of that intent fail). Each string
-/// enum reachable from a response becomes `oneOf [Known, Unknown]`, which
-/// typify emits as `enum X { Known(XKnown), Unknown(String) }`: the listed
-/// values stay typed, a new one is kept verbatim. Enums only requests use stay
-/// closed, so what is sent is still checked.
+/// intent `status` would make every lookup of that intent fail). Within the
+/// schemas a response can reach, every use of a string enum becomes
+/// `dojo_types::Open<E>` (`Known(E)` or `Unknown(String)`): the listed values
+/// stay typed as the enum `E`, a new one is kept verbatim. An enum written
+/// inline is first named (`<Schema><Property>`) so it has a type to be. Enums
+/// used only by requests stay closed, so what is sent is still checked.
 pub fn open_enums(doc: &mut Value) -> usize {
     let reachable = schemas_reachable_from_responses(doc);
+    let mut hoisted = Map::new();
     let mut changed = 0;
-    let mut open = |schema: &mut Map<String, Value>| {
-        if open_one(schema) {
-            changed += 1;
-        }
-    };
-    if let Some(schemas) = doc
+    let Some(schemas) = doc
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
-    {
-        for (name, schema) in schemas.iter_mut() {
-            if reachable.contains(name) {
-                walk::schema_tree(schema, &mut open);
-            }
+    else {
+        return 0;
+    };
+    let enums: BTreeSet<String> = schemas
+        .iter()
+        .filter(|(_, s)| is_string_enum(s))
+        .map(|(name, _)| name.clone())
+        .collect();
+    for (name, schema) in schemas.iter_mut() {
+        if reachable.contains(name) && !enums.contains(name) {
+            changed += open_uses(schema, name, &enums, &mut hoisted);
         }
     }
+    schemas.extend(hoisted);
     walk::operations(doc, |_, _, op| {
-        if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
-            for schema in responses.values_mut().flat_map(media_schemas) {
-                walk::schema_tree(schema, &mut open);
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            return;
+        };
+        for response in responses.values_mut() {
+            let content = response.get_mut("content").and_then(Value::as_object_mut);
+            for media in content.into_iter().flat_map(|c| c.values_mut()) {
+                if let Some(schema) = media.get_mut("schema") {
+                    changed += open_uses(schema, "", &enums, &mut Map::new());
+                }
             }
         }
     });
     changed
 }
 
-fn open_one(schema: &mut Map<String, Value>) -> bool {
-    let is_string_enum = schema.get("type").is_none_or(|t| t == "string");
-    if !schema.contains_key("enum") || !is_string_enum || schema.contains_key(KNOWN_MARK) {
-        return false;
-    }
-    let values = schema.remove("enum").unwrap_or_default();
-    schema.remove("type");
-    schema.insert(
-        "oneOf".into(),
-        json!([
-            {"title": "Known", "type": "string", "enum": values, KNOWN_MARK: true},
-            {"title": "Unknown", "type": "string", "description": "A value this SDK does not know yet, as Dojo sent it."}
-        ]),
-    );
-    true
+fn is_string_enum(schema: &Value) -> bool {
+    schema.get("enum").is_some() && schema.get("type").is_none_or(|t| t == "string")
 }
 
-fn media_schemas(response: &mut Value) -> Vec<&mut Value> {
-    response
-        .get_mut("content")
-        .and_then(Value::as_object_mut)
-        .map(|content| {
-            content
-                .values_mut()
-                .filter_map(|m| m.get_mut("schema"))
-                .collect()
-        })
+/// Rewrites, within `schema`, each reference to an enum (and each inline
+/// enum, hoisted into `hoisted` under a name made from `owner`) as `Open<E>`.
+fn open_uses(
+    schema: &mut Value,
+    owner: &str,
+    enums: &BTreeSet<String>,
+    hoisted: &mut Map<String, Value>,
+) -> usize {
+    let mut changed = 0;
+    walk::schema_tree(schema, &mut |node| {
+        if let Some(properties) = node.get_mut("properties").and_then(Value::as_object_mut) {
+            for (property, inner) in properties.iter_mut() {
+                if is_string_enum(inner) && !owner.is_empty() {
+                    let name = format!("{owner}{}", pascal(property));
+                    let description = inner.get("description").cloned();
+                    hoisted.insert(name.clone(), inner.take());
+                    *inner = json!({"$ref": format!("#/components/schemas/{name}")});
+                    if let Some(d) = description {
+                        inner["description"] = d;
+                    }
+                }
+            }
+        }
+        let is_enum_ref = node
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .is_some_and(|name| enums.contains(name) || hoisted.contains_key(name));
+        if is_enum_ref {
+            let reference = node.remove("$ref").unwrap_or_default();
+            node.insert("x-rust-type".into(), open_type(reference));
+            changed += 1;
+        }
+    });
+    changed
+}
+
+fn open_type(reference: Value) -> Value {
+    json!({
+        "crate": "dojo-types",
+        "version": super::DOJO_TYPES_VERSION_REQ,
+        "path": "dojo_types::Open",
+        "parameters": [{"$ref": reference}],
+    })
+}
+
+fn pascal(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
 }
 
@@ -89,9 +124,6 @@ fn schemas_reachable_from_responses(doc: &Value) -> BTreeSet<String> {
                 collect_refs(&op["responses"], &mut pending);
             }
         }
-    }
-    if let Some(responses) = doc.pointer("/components/responses") {
-        collect_refs(responses, &mut pending);
     }
     let mut seen = BTreeSet::new();
     while let Some(name) = pending.pop() {

@@ -13,7 +13,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ActionLink {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub action: ::std::option::Option<ActionType>,
+        pub action: ::std::option::Option<::dojo_types::Open<ActionType>>,
         /**Filename of the document.
 
 Constraints: maxLength: 256.*/
@@ -34,20 +34,61 @@ Constraints: minLength: 1.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The type of action associated with the link.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
     pub enum ActionType {
-        Known(Known),
-        Unknown(::std::string::String),
+        OpenLink,
+        DownloadFile,
+    }
+    impl ::std::fmt::Display for ActionType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::OpenLink => f.write_str("OpenLink"),
+                Self::DownloadFile => f.write_str("DownloadFile"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ActionType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "OpenLink" => Ok(Self::OpenLink),
+                "DownloadFile" => Ok(Self::DownloadFile),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ActionType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ActionType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
     }
     impl ::std::default::Default for ActionType {
         fn default() -> Self {
-            ActionType::Unknown("OpenLink".to_string())
-        }
-    }
-    impl ::std::convert::From<Known> for ActionType {
-        fn from(value: Known) -> Self {
-            Self::Known(value)
+            ActionType::OpenLink
         }
     }
     ///Details about the address.
@@ -122,17 +163,60 @@ Constraints: maxLength: 100.*/
         ///All the WS integrations currently registered and active for this account.
         #[serde(rename = "wsIntegrations")]
         pub ws_integrations: ::std::vec::Vec<WsIntegrationResponse>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The action triggered when a `Manual` payment intent expires. This is determined by the expiry time set in the `autoExpireIn` property. Required, if the capture mode is set to `Manual`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
     pub enum AutoExpireAction {
-        Known(Known),
-        Unknown(::std::string::String),
+        Release,
+        Capture,
     }
-    impl ::std::convert::From<Known> for AutoExpireAction {
-        fn from(value: Known) -> Self {
-            Self::Known(value)
+    impl ::std::fmt::Display for AutoExpireAction {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Release => f.write_str("Release"),
+                Self::Capture => f.write_str("Capture"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AutoExpireAction {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Release" => Ok(Self::Release),
+                "Capture" => Ok(Self::Capture),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AutoExpireAction {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AutoExpireAction {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     /**The name of a capability.
@@ -182,6 +266,8 @@ Constraints: maxLength: 100.*/
     pub struct CapabilityRequest {
         pub name: CapabilityName,
         pub version: ::std::string::String,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Receive a capability response
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -193,6 +279,8 @@ Constraints: maxLength: 100.*/
         )]
         pub updated_at: ::std::option::Option<::dojo_types::Timestamp>,
         pub version: ::std::string::String,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The capture response object.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -222,7 +310,7 @@ Constraints: maxLength: 100.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<CaptureStatus>,
+        pub status: ::std::option::Option<::dojo_types::Open<CaptureStatus>>,
         #[serde(
             rename = "tipsAmount",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -234,32 +322,120 @@ Constraints: maxLength: 100.*/
     /**The type of capture for the payment, where:
 - `Auto` payments are captured automatically, once authorization is complete.
 - `Manual` payments are captured only when a capture request is made.*/
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
     pub enum CaptureMode {
-        Known(Known),
-        Unknown(::std::string::String),
+        Auto,
+        Manual,
+    }
+    impl ::std::fmt::Display for CaptureMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Auto => f.write_str("Auto"),
+                Self::Manual => f.write_str("Manual"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CaptureMode {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Auto" => Ok(Self::Auto),
+                "Manual" => Ok(Self::Manual),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CaptureMode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CaptureMode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
     }
     impl ::std::default::Default for CaptureMode {
         fn default() -> Self {
-            CaptureMode::Known(Known::Auto)
-        }
-    }
-    impl ::std::convert::From<Known> for CaptureMode {
-        fn from(value: Known) -> Self {
-            Self::Known(value)
+            CaptureMode::Auto
         }
     }
     ///Current capture status.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
     pub enum CaptureStatus {
-        Known(Known),
-        Unknown(::std::string::String),
+        Created,
+        Successful,
+        Declined,
+        Failed,
     }
-    impl ::std::convert::From<Known> for CaptureStatus {
-        fn from(value: Known) -> Self {
-            Self::Known(value)
+    impl ::std::fmt::Display for CaptureStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Created => f.write_str("Created"),
+                Self::Successful => f.write_str("Successful"),
+                Self::Declined => f.write_str("Declined"),
+                Self::Failed => f.write_str("Failed"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CaptureStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Created" => Ok(Self::Created),
+                "Successful" => Ok(Self::Successful),
+                "Declined" => Ok(Self::Declined),
+                "Failed" => Ok(Self::Failed),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CaptureStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CaptureStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`Card`
@@ -449,7 +625,7 @@ Constraints: maxLength: 100.*/
         )]
         pub payment_intent_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<CaptureStatus>,
+        pub status: ::std::option::Option<::dojo_types::Open<CaptureStatus>>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -948,6 +1124,8 @@ Constraints: maxLength: 50.*/
         pub capabilities: ::std::vec::Vec<CapabilityResponse>,
         #[serde(rename = "createdAt")]
         pub created_at: ::dojo_types::Timestamp,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///An object containing information about an error that occurred as part of an API request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -976,6 +1154,8 @@ Constraints: maxLength: 50.*/
 */
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     /**Machine-usable code describing an error.
 (INTERNAL_ERROR, TERMINAL_UNAVAILABLE, INVALID_REQUEST)*/
@@ -1051,6 +1231,8 @@ Constraints: maxLength: 50.*/
         pub event: EventRequestEvent,
         #[serde(rename = "eventType")]
         pub event_type: EventType,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`EventRequestEvent`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1152,59 +1334,6 @@ Constraints: maxLength: 200.*/
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
-    ///`Known`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum Known {
-        Auto,
-        Manual,
-    }
-    impl ::std::fmt::Display for Known {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("Auto"),
-                Self::Manual => f.write_str("Manual"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for Known {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "Auto" => Ok(Self::Auto),
-                "Manual" => Ok(Self::Manual),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for Known {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for Known {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Details about the merchant configuration.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct MerchantConfig {
@@ -1274,6 +1403,8 @@ Constraints: maxLength: 200.*/
         pub name: ::std::string::String,
         ///How many times this modifier is applied to the item. Please note that this amount is per single item, so if a customer orders two burgers each with double extra cheese, the quantity should be 2, not 4.
         pub quantity: i64,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`OrderDetails`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1309,6 +1440,8 @@ Constraints: maxLength: 200.*/
     pub struct OrderEvent {
         #[serde(rename = "orderId")]
         pub order_id: ::std::string::String,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`PagedPaymentIntent`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1361,6 +1494,8 @@ Constraints: maxLength: 200.*/
         ///The EPOS-internal ID of the updated Party.
         #[serde(rename = "partyId")]
         pub party_id: ::std::string::String,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`PaymentConfigDetails`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1461,15 +1596,83 @@ Constraints: maxLength: 50.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The current state of the payment.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
     pub enum PaymentEventType {
-        Known(Known),
-        Unknown(::std::string::String),
+        Created,
+        Authorized,
+        Captured,
+        Reversed,
+        Refunded,
+        Canceled,
+        AuthChallenged,
+        Declined,
+        ManualAuthReady,
+        Error,
+        Unknown,
     }
-    impl ::std::convert::From<Known> for PaymentEventType {
-        fn from(value: Known) -> Self {
-            Self::Known(value)
+    impl ::std::fmt::Display for PaymentEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Created => f.write_str("Created"),
+                Self::Authorized => f.write_str("Authorized"),
+                Self::Captured => f.write_str("Captured"),
+                Self::Reversed => f.write_str("Reversed"),
+                Self::Refunded => f.write_str("Refunded"),
+                Self::Canceled => f.write_str("Canceled"),
+                Self::AuthChallenged => f.write_str("AuthChallenged"),
+                Self::Declined => f.write_str("Declined"),
+                Self::ManualAuthReady => f.write_str("ManualAuthReady"),
+                Self::Error => f.write_str("Error"),
+                Self::Unknown => f.write_str("Unknown"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for PaymentEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Created" => Ok(Self::Created),
+                "Authorized" => Ok(Self::Authorized),
+                "Captured" => Ok(Self::Captured),
+                "Reversed" => Ok(Self::Reversed),
+                "Refunded" => Ok(Self::Refunded),
+                "Canceled" => Ok(Self::Canceled),
+                "AuthChallenged" => Ok(Self::AuthChallenged),
+                "Declined" => Ok(Self::Declined),
+                "ManualAuthReady" => Ok(Self::ManualAuthReady),
+                "Error" => Ok(Self::Error),
+                "Unknown" => Ok(Self::Unknown),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for PaymentEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for PaymentEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///The PaymentIntent object.
@@ -1489,7 +1692,9 @@ Constraints: maxLength: 50.*/
             rename = "autoExpireAction",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub auto_expire_action: ::std::option::Option<AutoExpireAction>,
+        pub auto_expire_action: ::std::option::Option<
+            ::dojo_types::Open<AutoExpireAction>,
+        >,
         /**The time interval after which a `Manual` payment intent will be captured or reversed, in `dd.hh:MM:ss` format.
 The timestamp value must be more than 30 seconds and less than 7 days.*/
         #[serde(
@@ -1507,7 +1712,7 @@ The timestamp value must be more than 30 seconds and less than 7 days.*/
             rename = "captureMode",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub capture_mode: ::std::option::Option<CaptureMode>,
+        pub capture_mode: ::std::option::Option<::dojo_types::Open<CaptureMode>>,
         ///Details of captured payments.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub captures: ::std::option::Option<::std::vec::Vec<CaptureDetails>>,
@@ -1647,7 +1852,7 @@ The timestamp value must be more than 30 seconds and less than 7 days.*/
         )]
         pub shipping_details: ::std::option::Option<ShippingDetails>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<PaymentIntentStatus>,
+        pub status: ::std::option::Option<::dojo_types::Open<PaymentIntentStatus>>,
         ///The total amount after applying discounts and taxes.
         #[serde(
             rename = "subtotalLineItems",
@@ -1848,15 +2053,68 @@ Constraints: maxLength: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Current status of the payment intent.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
     pub enum PaymentIntentStatus {
-        Known(Known),
-        Unknown(::std::string::String),
+        Created,
+        Authorized,
+        Captured,
+        Reversed,
+        Refunded,
+        Canceled,
     }
-    impl ::std::convert::From<Known> for PaymentIntentStatus {
-        fn from(value: Known) -> Self {
-            Self::Known(value)
+    impl ::std::fmt::Display for PaymentIntentStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Created => f.write_str("Created"),
+                Self::Authorized => f.write_str("Authorized"),
+                Self::Captured => f.write_str("Captured"),
+                Self::Reversed => f.write_str("Reversed"),
+                Self::Refunded => f.write_str("Refunded"),
+                Self::Canceled => f.write_str("Canceled"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for PaymentIntentStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Created" => Ok(Self::Created),
+                "Authorized" => Ok(Self::Authorized),
+                "Captured" => Ok(Self::Captured),
+                "Reversed" => Ok(Self::Reversed),
+                "Refunded" => Ok(Self::Refunded),
+                "Canceled" => Ok(Self::Canceled),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for PaymentIntentStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for PaymentIntentStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     /**The payment methods that customers can use to pay.
@@ -1932,7 +2190,7 @@ Constraints: maxLength: 100.*/
             rename = "eventType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub event_type: ::std::option::Option<PaymentEventType>,
+        pub event_type: ::std::option::Option<::dojo_types::Open<PaymentEventType>>,
         ///If available, the expiry date of the card in the format 'MM/YY'.
         #[serde(
             rename = "expiryDate",
@@ -1962,7 +2220,7 @@ Constraints: maxLength: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Dojo follows the error response format proposed in [RFC 7807](https://datatracker.ietf.org/doc/html/rfc7807), also known as Problem Details for HTTP APIs.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ProblemDetails {
         ///An optional, human-readable message giving more details about the error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1996,6 +2254,8 @@ Constraints: maxLength: 100.*/
         ///A URI reference [RFC 3986](https://datatracker.ietf.org/doc/html/rfc3986) that identifies the problem type.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Dojo follows the error response format proposed in [RFC 7807](https://datatracker.ietf.org/doc/html/rfc7807), also known as Problem Details for HTTP APIs.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2026,6 +2286,8 @@ Constraints: maxLength: 100.*/
             deserialize_with = "::std::option::Option::deserialize"
         )]
         pub type_: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The refund response object.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2088,6 +2350,8 @@ Constraints: maxLength: 300.*/
         ///The EPOS-internal ID of the updated Reservation.
         #[serde(rename = "reservationId")]
         pub reservation_id: ::std::string::String,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The authentication details for REST adapters
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2097,6 +2361,8 @@ Constraints: maxLength: 300.*/
         pub auth_type: RestAuthRequestAuthType,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub basic: ::std::option::Option<RestBasicAuthRequest>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The authentication flow that Dojo will use to make requests against this REST integration
     #[derive(
@@ -2154,28 +2420,61 @@ Constraints: maxLength: 300.*/
     pub struct RestAuthResponse {
         ///The authentication flow that Dojo will use to make requests against this REST integration.
         #[serde(rename = "authType")]
-        pub auth_type: RestAuthResponseAuthType,
+        pub auth_type: ::dojo_types::Open<RestAuthResponseAuthType>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub basic: ::std::option::Option<RestBasicAuthResponse>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The authentication flow that Dojo will use to make requests against this REST integration.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
     pub enum RestAuthResponseAuthType {
-        Known(Known),
-        Unknown(::std::string::String),
+        #[serde(rename = "basic")]
+        Basic,
     }
     impl ::std::fmt::Display for RestAuthResponseAuthType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Known(x) => x.fmt(f),
-                Self::Unknown(x) => x.fmt(f),
+            match *self {
+                Self::Basic => f.write_str("basic"),
             }
         }
     }
-    impl ::std::convert::From<Known> for RestAuthResponseAuthType {
-        fn from(value: Known) -> Self {
-            Self::Known(value)
+    impl ::std::str::FromStr for RestAuthResponseAuthType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "basic" => Ok(Self::Basic),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RestAuthResponseAuthType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RestAuthResponseAuthType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///The basic authentication request details for REST adapters.
@@ -2183,11 +2482,15 @@ Constraints: maxLength: 300.*/
     pub struct RestBasicAuthRequest {
         pub password: ::std::string::String,
         pub username: ::std::string::String,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The basic authentication response details for REST adapters.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RestBasicAuthResponse {
         pub username: ::std::string::String,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///REST request
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2196,6 +2499,8 @@ Constraints: maxLength: 300.*/
         ///Send a REST request
         pub capabilities: ::std::vec::Vec<CapabilityRequest>,
         pub url: ::std::string::String,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///REST response
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2207,6 +2512,8 @@ Constraints: maxLength: 300.*/
         #[serde(rename = "createdAt")]
         pub created_at: ::dojo_types::Timestamp,
         pub url: ::std::string::String,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The create reversal response object.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2286,6 +2593,8 @@ Constraints: minimum: 1, maximum: 100.*/
     pub struct SendEmailReceiptRequest {
         ///The list of email addresses to which the receipt should be sent.
         pub emails: ::std::vec::Vec<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Send a request to set an amount.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2420,7 +2729,7 @@ Constraints: minimum: 1, maximum: 100.*/
         )]
         pub shipping_details: ::std::option::Option<ShippingDetails>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<SetupIntentStatus>,
+        pub status: ::std::option::Option<::dojo_types::Open<SetupIntentStatus>>,
         ///The terms that customers are required to review before adding a card to the setup intent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub terms: ::std::option::Option<::std::string::String>,
@@ -2545,7 +2854,7 @@ Constraints: minimum: 1, maximum: 100.*/
         )]
         pub shipping_details: ::std::option::Option<ShippingDetails>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<SetupIntentStatus>,
+        pub status: ::std::option::Option<::dojo_types::Open<SetupIntentStatus>>,
         ///The terms that customers are required to review before adding a card to the setup intent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub terms: ::std::option::Option<::std::string::String>,
@@ -2559,15 +2868,71 @@ Constraints: minimum: 1, maximum: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Current status of the setup intent.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
     pub enum SetupIntentStatus {
-        Known(Known),
-        Unknown(::std::string::String),
+        Created,
+        Authorized,
+        Canceled,
+        Completed,
+        Expired,
+        CardExpired,
+        Closed,
     }
-    impl ::std::convert::From<Known> for SetupIntentStatus {
-        fn from(value: Known) -> Self {
-            Self::Known(value)
+    impl ::std::fmt::Display for SetupIntentStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Created => f.write_str("Created"),
+                Self::Authorized => f.write_str("Authorized"),
+                Self::Canceled => f.write_str("Canceled"),
+                Self::Completed => f.write_str("Completed"),
+                Self::Expired => f.write_str("Expired"),
+                Self::CardExpired => f.write_str("CardExpired"),
+                Self::Closed => f.write_str("Closed"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for SetupIntentStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Created" => Ok(Self::Created),
+                "Authorized" => Ok(Self::Authorized),
+                "Canceled" => Ok(Self::Canceled),
+                "Completed" => Ok(Self::Completed),
+                "Expired" => Ok(Self::Expired),
+                "CardExpired" => Ok(Self::CardExpired),
+                "Closed" => Ok(Self::Closed),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SetupIntentStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SetupIntentStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///Details about the shipping.
@@ -2597,6 +2962,8 @@ Constraints: maxLength: 100.*/
     pub struct SignatureVerificationRequest {
         ///True/false. Failed signature verification requests will be false.
         pub accepted: bool,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`Subscription`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2746,16 +3113,20 @@ Constraints: maxLength: 100.*/
         ///The unique identifier for the terminal.
         pub id: ::std::string::String,
         pub properties: TerminalProperties,
-        pub status: TerminalStatus,
+        pub status: ::dojo_types::Open<TerminalStatus>,
         ///The timestamp of the update date, in [ISO 8601](https://en.wikipedia.org/wiki/ISO_8601) UTC format.
         #[serde(rename = "updatedAt")]
         pub updated_at: ::dojo_types::Timestamp,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Properties related to the terminal.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TerminalProperties {
         ///An 8-digit identifier printed on receipts.
         pub tid: ::std::string::String,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///This is the terminal session object, containing detailed information about the history of the terminal session, and its current status.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2782,7 +3153,7 @@ Constraints: maxLength: 100.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub receipt: ::std::option::Option<TerminalSessionReceipt>,
         ///The current status of the terminal session. A finalized, successful session will be `Captured`.
-        pub status: TerminalSessionStatus,
+        pub status: ::dojo_types::Open<TerminalSessionStatus>,
         ///Status events include the capture, cancellation, and refund of payments.
         #[serde(rename = "statusEvents")]
         pub status_events: ::std::vec::Vec<TerminalSessionStatusEvent>,
@@ -2792,6 +3163,8 @@ Constraints: maxLength: 100.*/
         ///The timestamp of the update date, in [ISO 8601](https://en.wikipedia.org/wiki/ISO_8601) UTC format.
         #[serde(rename = "updatedAt")]
         pub updated_at: ::dojo_types::Timestamp,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Details about the terminal session, including which type of transaction it is associated with.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2804,12 +3177,14 @@ Constraints: maxLength: 100.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sale: ::std::option::Option<TerminalSessionSaleDetails>,
         #[serde(rename = "sessionType")]
-        pub session_type: TerminalSessionType,
+        pub session_type: ::dojo_types::Open<TerminalSessionType>,
         #[serde(
             rename = "unlinkedRefund",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub unlinked_refund: ::std::option::Option<TerminalSessionUnlinkedRefundDetails>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`TerminalSessionHistoryResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2834,6 +3209,8 @@ Constraints: maxLength: 100.*/
 */
         #[serde(rename = "paymentIntentId")]
         pub payment_intent_id: ::std::string::String,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`TerminalSessionNotification`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2859,6 +3236,8 @@ Constraints: maxLength: 100.*/
         pub created_at: ::dojo_types::Timestamp,
         #[serde(rename = "notificationType")]
         pub notification_type: TerminalSessionNotificationType,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     /**Terminal notifications.
 (Approved, Declined, InsertCard, EnterPin, PleaseWait, PresentCard, PresentOnlyOneCard, RemoveCard, CardUnsupported, CardError, ReEnterCard)*/
@@ -3046,26 +3425,74 @@ legitimate cardholder. The most common verification methods are PIN and signatur
     pub struct TerminalSessionReceipt {
         ///The line items purchased by the customer.
         pub lines: ::std::vec::Vec<TerminalSessionReceiptLine>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     /**Align the receipt text to the center, to the left, or to the right.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
     pub enum TerminalSessionReceiptAlign {
-        Known(Known),
-        Unknown(::std::string::String),
+        AlignLeft,
+        AlignCenter,
+        AlignRight,
     }
-    impl ::std::convert::From<Known> for TerminalSessionReceiptAlign {
-        fn from(value: Known) -> Self {
-            Self::Known(value)
+    impl ::std::fmt::Display for TerminalSessionReceiptAlign {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::AlignLeft => f.write_str("AlignLeft"),
+                Self::AlignCenter => f.write_str("AlignCenter"),
+                Self::AlignRight => f.write_str("AlignRight"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for TerminalSessionReceiptAlign {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "AlignLeft" => Ok(Self::AlignLeft),
+                "AlignCenter" => Ok(Self::AlignCenter),
+                "AlignRight" => Ok(Self::AlignRight),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TerminalSessionReceiptAlign {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TerminalSessionReceiptAlign {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///An optional logo can be added to the terminals receipt.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TerminalSessionReceiptImageLogo {
-        pub align: TerminalSessionReceiptAlign,
+        pub align: ::dojo_types::Open<TerminalSessionReceiptAlign>,
         ///
         pub value: ::std::string::String,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The value and configuration of the terminal session receipt line.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3076,47 +3503,147 @@ legitimate cardholder. The most common verification methods are PIN and signatur
         )]
         pub image_logo: ::std::option::Option<TerminalSessionReceiptImageLogo>,
         #[serde(rename = "lineType")]
-        pub line_type: TerminalSessionReceiptLineType,
+        pub line_type: ::dojo_types::Open<TerminalSessionReceiptLineType>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<TerminalSessionReceiptText>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///These are the line types that will form the physical receipt.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
     pub enum TerminalSessionReceiptLineType {
-        Known(Known),
-        Unknown(::std::string::String),
+        Text,
+        LogoImage,
+        NewLine,
+        SingleLineSeperator,
+        DoubleLineSeperator,
     }
-    impl ::std::convert::From<Known> for TerminalSessionReceiptLineType {
-        fn from(value: Known) -> Self {
-            Self::Known(value)
+    impl ::std::fmt::Display for TerminalSessionReceiptLineType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Text => f.write_str("Text"),
+                Self::LogoImage => f.write_str("LogoImage"),
+                Self::NewLine => f.write_str("NewLine"),
+                Self::SingleLineSeperator => f.write_str("SingleLineSeperator"),
+                Self::DoubleLineSeperator => f.write_str("DoubleLineSeperator"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for TerminalSessionReceiptLineType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Text" => Ok(Self::Text),
+                "LogoImage" => Ok(Self::LogoImage),
+                "NewLine" => Ok(Self::NewLine),
+                "SingleLineSeperator" => Ok(Self::SingleLineSeperator),
+                "DoubleLineSeperator" => Ok(Self::DoubleLineSeperator),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TerminalSessionReceiptLineType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for TerminalSessionReceiptLineType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     /**Edit the content of text included with the terminal session receipt, and configure the text's appearance.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TerminalSessionReceiptText {
-        pub align: TerminalSessionReceiptAlign,
+        pub align: ::dojo_types::Open<TerminalSessionReceiptAlign>,
         /**Decide whether the terminal session receipt text is bold. True/false.
 */
         #[serde(rename = "emphasisBold")]
         pub emphasis_bold: bool,
-        pub size: TerminalSessionReceiptTextSize,
+        pub size: ::dojo_types::Open<TerminalSessionReceiptTextSize>,
         /**This string field is for the actual receipt text body.
 */
         pub value: ::std::string::String,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     /**Decide the size of included receipt text.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
     pub enum TerminalSessionReceiptTextSize {
-        Known(Known),
-        Unknown(::std::string::String),
+        SizeHeader1,
+        SizeHeader2,
+        SizeBody,
     }
-    impl ::std::convert::From<Known> for TerminalSessionReceiptTextSize {
-        fn from(value: Known) -> Self {
-            Self::Known(value)
+    impl ::std::fmt::Display for TerminalSessionReceiptTextSize {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::SizeHeader1 => f.write_str("SizeHeader1"),
+                Self::SizeHeader2 => f.write_str("SizeHeader2"),
+                Self::SizeBody => f.write_str("SizeBody"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for TerminalSessionReceiptTextSize {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "SizeHeader1" => Ok(Self::SizeHeader1),
+                "SizeHeader2" => Ok(Self::SizeHeader2),
+                "SizeBody" => Ok(Self::SizeBody),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TerminalSessionReceiptTextSize {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for TerminalSessionReceiptTextSize {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`TerminalSessionResponse`
@@ -3150,7 +3677,7 @@ legitimate cardholder. The most common verification methods are PIN and signatur
             ::std::vec::Vec<TerminalSessionNotification>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<TerminalSessionStatus>,
+        pub status: ::std::option::Option<::dojo_types::Open<TerminalSessionStatus>>,
         ///Status events include the capture, cancellation, and refund of payments.
         #[serde(
             rename = "statusEvents",
@@ -3181,17 +3708,99 @@ legitimate cardholder. The most common verification methods are PIN and signatur
 */
         #[serde(rename = "paymentIntentId")]
         pub payment_intent_id: ::std::string::String,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The current status of the terminal session. A finalized, successful session will be `Captured`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
     pub enum TerminalSessionStatus {
-        Known(Known),
-        Unknown(::std::string::String),
+        InitiateRequested,
+        Initiated,
+        Authorized,
+        Captured,
+        CancelRequested,
+        Canceled,
+        SignatureVerificationAccepted,
+        SignatureVerificationRejected,
+        SignatureVerificationRequired,
+        Expired,
+        Declined,
     }
-    impl ::std::convert::From<Known> for TerminalSessionStatus {
-        fn from(value: Known) -> Self {
-            Self::Known(value)
+    impl ::std::fmt::Display for TerminalSessionStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::InitiateRequested => f.write_str("InitiateRequested"),
+                Self::Initiated => f.write_str("Initiated"),
+                Self::Authorized => f.write_str("Authorized"),
+                Self::Captured => f.write_str("Captured"),
+                Self::CancelRequested => f.write_str("CancelRequested"),
+                Self::Canceled => f.write_str("Canceled"),
+                Self::SignatureVerificationAccepted => {
+                    f.write_str("SignatureVerificationAccepted")
+                }
+                Self::SignatureVerificationRejected => {
+                    f.write_str("SignatureVerificationRejected")
+                }
+                Self::SignatureVerificationRequired => {
+                    f.write_str("SignatureVerificationRequired")
+                }
+                Self::Expired => f.write_str("Expired"),
+                Self::Declined => f.write_str("Declined"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for TerminalSessionStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "InitiateRequested" => Ok(Self::InitiateRequested),
+                "Initiated" => Ok(Self::Initiated),
+                "Authorized" => Ok(Self::Authorized),
+                "Captured" => Ok(Self::Captured),
+                "CancelRequested" => Ok(Self::CancelRequested),
+                "Canceled" => Ok(Self::Canceled),
+                "SignatureVerificationAccepted" => {
+                    Ok(Self::SignatureVerificationAccepted)
+                }
+                "SignatureVerificationRejected" => {
+                    Ok(Self::SignatureVerificationRejected)
+                }
+                "SignatureVerificationRequired" => {
+                    Ok(Self::SignatureVerificationRequired)
+                }
+                "Expired" => Ok(Self::Expired),
+                "Declined" => Ok(Self::Declined),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TerminalSessionStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TerminalSessionStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///The current progress of the terminal session, including whether it is in-progress or finished.
@@ -3205,18 +3814,64 @@ legitimate cardholder. The most common verification methods are PIN and signatur
 */
         #[serde(rename = "debugMessage")]
         pub debug_message: ::std::string::String,
-        pub status: TerminalSessionStatus,
+        pub status: ::dojo_types::Open<TerminalSessionStatus>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Decide which type of transaction a terminal session is going to be associated with.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
     pub enum TerminalSessionType {
-        Known(Known),
-        Unknown(::std::string::String),
+        Sale,
+        MatchedRefund,
+        UnlinkedRefund,
     }
-    impl ::std::convert::From<Known> for TerminalSessionType {
-        fn from(value: Known) -> Self {
-            Self::Known(value)
+    impl ::std::fmt::Display for TerminalSessionType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Sale => f.write_str("Sale"),
+                Self::MatchedRefund => f.write_str("MatchedRefund"),
+                Self::UnlinkedRefund => f.write_str("UnlinkedRefund"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for TerminalSessionType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Sale" => Ok(Self::Sale),
+                "MatchedRefund" => Ok(Self::MatchedRefund),
+                "UnlinkedRefund" => Ok(Self::UnlinkedRefund),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TerminalSessionType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TerminalSessionType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///A refund which is not linked to any previous transaction.
@@ -3230,17 +3885,63 @@ legitimate cardholder. The most common verification methods are PIN and signatur
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub cardholder_not_present: ::std::option::Option<bool>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///A machine-readable value describing the state of the terminal.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
     pub enum TerminalStatus {
-        Known(Known),
-        Unknown(::std::string::String),
+        Available,
+        Offline,
+        InUse,
     }
-    impl ::std::convert::From<Known> for TerminalStatus {
-        fn from(value: Known) -> Self {
-            Self::Known(value)
+    impl ::std::fmt::Display for TerminalStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Available => f.write_str("Available"),
+                Self::Offline => f.write_str("Offline"),
+                Self::InUse => f.write_str("InUse"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for TerminalStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Available" => Ok(Self::Available),
+                "Offline" => Ok(Self::Offline),
+                "InUse" => Ok(Self::InUse),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TerminalStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TerminalStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`UpdateCustomerRequest`
@@ -3340,6 +4041,8 @@ legitimate cardholder. The most common verification methods are PIN and signatur
     pub struct WsIntegrationRequest {
         ///Send a WS request
         pub capabilities: ::std::vec::Vec<CapabilityRequest>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///WebSockets response
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3348,6 +4051,8 @@ legitimate cardholder. The most common verification methods are PIN and signatur
         pub capabilities: ::std::vec::Vec<CapabilityResponse>,
         #[serde(rename = "createdAt")]
         pub created_at: ::dojo_types::Timestamp,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     /// Generation of default values for serde.
     pub mod defaults {

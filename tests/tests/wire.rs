@@ -1,0 +1,162 @@
+//! What the raw client puts on the wire, seen by a loopback server.
+
+mod support;
+
+use dojo_api::{api, customer_authorization, pci};
+use dojo_types::{ApiKey, CardExpiry, CardNumber, CardholderName, CustomerSecret, Cvv};
+use support::recorder::Recorder;
+
+const KEY: &str = "sk_sandbox_c8oLGaI__msxsXbpBDpdtwJEz_eIhfQoKHmedqgZPCdBx59zpKZLSk8OPLT0cZolbeuYJSBvzDVVsYvtpo5RkQ";
+const PAYMENT_INTENT: &str =
+    r#"{"id":"pi_sandbox_1","status":"Created","amount":{"value":1000,"currencyCode":"GBP"}}"#;
+
+fn key() -> ApiKey {
+    ApiKey::new(KEY).unwrap()
+}
+
+#[tokio::test]
+async fn every_call_sends_the_key_verbatim_the_pinned_version_and_the_user_agent() {
+    let server = Recorder::start(200, PAYMENT_INTENT).await;
+    let client = api::Client::from_key_at(&server.base_url, &key()).unwrap();
+    let intent = client
+        .payment_intents_get("pi_sandbox_1", None)
+        .await
+        .unwrap();
+    assert_eq!(intent.id.as_deref(), Some("pi_sandbox_1"));
+
+    let request = server.only();
+    assert_eq!(
+        request.one("authorization"),
+        format!("Basic {KEY}"),
+        "not base64, verbatim"
+    );
+    assert_eq!(request.one("version"), "2026-02-27");
+    assert_eq!(api::Client::pinned_version(), "2026-02-27");
+    assert!(
+        request.one("user-agent").starts_with("dojo-rust-sdk/0."),
+        "{:?}",
+        request.headers
+    );
+    assert!(
+        request.all("api-version").is_empty(),
+        "no stray api-version header"
+    );
+    assert_eq!(request.uri.path(), "/payment-intents/pi_sandbox_1");
+}
+
+#[tokio::test]
+async fn path_ids_are_percent_encoded() {
+    let server = Recorder::start(200, PAYMENT_INTENT).await;
+    let client = api::Client::from_key_at(&server.base_url, &key()).unwrap();
+    client
+        .payment_intents_get("pi/../refunds?x=1 #", Some(true))
+        .await
+        .unwrap();
+    let request = server.only();
+    assert_eq!(
+        request.uri.path(),
+        "/payment-intents/pi%2F..%2Frefunds%3Fx=1%20%23"
+    );
+    assert_eq!(request.uri.query(), Some("returnCanceled=true"));
+}
+
+#[tokio::test]
+async fn a_customer_secret_call_carries_only_the_customer_secret() {
+    let server = Recorder::start(200, r#"{"customerId":"cust_1","savedPaymentMethods":[]}"#).await;
+    let client = api::Client::from_key_at(&server.base_url, &key()).unwrap();
+    let secret = CustomerSecret::new("cs_sandbox_qNkU6yob0vOMxUlb2oynUw").unwrap();
+    client
+        .customers_get_payment_methods("cust_1", &customer_authorization(&secret))
+        .await
+        .unwrap();
+    let request = server.only();
+    assert_eq!(
+        request.all("authorization"),
+        vec!["Basic cs_sandbox_qNkU6yob0vOMxUlb2oynUw"]
+    );
+    assert_eq!(request.one("version"), "2026-02-27");
+    assert_eq!(
+        request.uri.path(),
+        "/customers/public/cust_1/payment-methods"
+    );
+}
+
+#[tokio::test]
+async fn a_refund_carries_its_idempotency_key() {
+    let refund = r#"{"refundId":"rfnd_1","status":"Refunded","amount":500}"#;
+    let server = Recorder::start(200, refund).await;
+    let client = api::Client::from_key_at(&server.base_url, &key()).unwrap();
+    let body = api::types::CreateRefundRequest {
+        amount: 500,
+        notes: None,
+        previous_transaction_id: None,
+        refund_reason: Some("damaged".into()),
+        extra: Default::default(),
+    };
+    client
+        .refunds_create("pi_1", "order-42-refund-1", &body)
+        .await
+        .unwrap();
+    let request = server.only();
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.one("idempotencykey"), "order-42-refund-1");
+    assert_eq!(request.one("content-type"), "application/json");
+    let sent: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(
+        sent,
+        serde_json::json!({"amount": 500, "refundReason": "damaged"})
+    );
+}
+
+#[tokio::test]
+async fn the_pci_call_sends_card_data_and_its_own_version() {
+    let setup_intent = r#"{"id":"si_sandbox_1","status":"Authorized"}"#;
+    let server = Recorder::start(200, setup_intent).await;
+    let client = pci::Client::from_key_at(&server.base_url, &key()).unwrap();
+    let body = pci::types::CreateTokenizedSetupIntentRequest {
+        reference: "Booking 4".into(),
+        merchant_initiated_transaction_type: "NoShow".to_owned().into(),
+        terms: "No-show fee applies.".into(),
+        intended_amount: Some(dojo_types::Money::new(1000, dojo_types::Currency::GBP)),
+        card_details: pci::types::TokenizationCardDetails {
+            card_number: CardNumber::new("5200 0000 0000 1005").unwrap(),
+            card_name: CardholderName::new("Ada Lovelace").unwrap(),
+            expiry_date: "12/30".parse::<CardExpiry>().unwrap(),
+            c_v2: Cvv::new("123").unwrap(),
+            billing_address: None,
+            extra: Default::default(),
+        },
+        billing_address: None,
+        capture_mode: None,
+        config: None,
+        customer: None,
+        description: None,
+        expire_at: None,
+        metadata: None,
+        order_details: None,
+        payment_methods: None,
+        shipping_details: None,
+        extra: Default::default(),
+    };
+    let created = client.setup_intents_create_tokenized(&body).await.unwrap();
+    assert_eq!(created.id.as_deref(), Some("si_sandbox_1"));
+    let request = server.only();
+    assert_eq!(request.uri.path(), "/setup-intents");
+    assert_eq!(request.one("authorization"), format!("Basic {KEY}"));
+    assert_eq!(request.one("version"), pci::Client::pinned_version());
+    let sent: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(
+        sent["cardDetails"],
+        serde_json::json!({"cardNumber": "5200000000001005", "cardName": "Ada Lovelace", "expiryDate": "12/30", "cV2": "123"})
+    );
+    assert_eq!(
+        sent["intendedAmount"],
+        serde_json::json!({"value": 1000, "currencyCode": "GBP"})
+    );
+    // The request's Debug never shows the card.
+    let debug = format!("{body:?}");
+    assert!(
+        !debug.contains("5200000000001005") && !debug.contains("\"123\""),
+        "{debug}"
+    );
+}
