@@ -74,6 +74,9 @@ fn mark_secrets(doc: &mut Value) -> usize {
         .iter()
         .filter_map(|(pointer, path)| {
             let property = doc.pointer_mut(pointer)?.as_object_mut()?;
+            if property.contains_key("x-rust-type") {
+                return None;
+            }
             property.insert("x-rust-type".into(), rust_type(path));
             Some(())
         })

@@ -127,10 +127,10 @@ fn schemas_reachable_from_responses(doc: &Value) -> BTreeSet<String> {
     }
     let mut seen = BTreeSet::new();
     while let Some(name) = pending.pop() {
-        if seen.insert(name.clone()) {
-            if let Some(schema) = doc.pointer(&format!("/components/schemas/{name}")) {
-                collect_refs(schema, &mut pending);
-            }
+        if seen.insert(name.clone())
+            && let Some(schema) = doc.pointer(&format!("/components/schemas/{name}"))
+        {
+            collect_refs(schema, &mut pending);
         }
     }
     seen

@@ -14,10 +14,10 @@ pub fn parameters_not_nullable(doc: &mut Value) -> usize {
         if !matches!(location, Some("path" | "header")) {
             return;
         }
-        if let Some(schema) = param.get_mut("schema").and_then(Value::as_object_mut) {
-            if schema.remove("nullable").is_some() {
-                changed += 1;
-            }
+        if let Some(schema) = param.get_mut("schema").and_then(Value::as_object_mut)
+            && schema.remove("nullable").is_some()
+        {
+            changed += 1;
         }
     });
     changed
