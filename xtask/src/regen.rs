@@ -137,16 +137,13 @@ pub fn summary(outcomes: &[Outcome]) -> String {
             let _ = writeln!(out, "  rule {rule:<40} {count:>4} places");
         }
         let t = o.generated.tailored;
-        let _ = writeln!(
-            out,
-            "  tailor drop_api_version_header {:>18} places",
-            t.api_version_headers
-        );
-        let _ = writeln!(
-            out,
-            "  tailor route_decoding_through_crate {:>13} places",
-            t.decodings
-        );
+        for (name, count) in [
+            ("drop_api_version_header", t.api_version_headers),
+            ("route_decoding_through_crate", t.decodings),
+            ("derive_default_for_optional_structs", t.defaults),
+        ] {
+            let _ = writeln!(out, "  tailor {name:<38} {count:>4} places");
+        }
     }
     out
 }

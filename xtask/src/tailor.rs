@@ -15,6 +15,8 @@ pub struct Tailored {
     pub api_version_headers: usize,
     /// Response decodings routed through `crate::decode::response`.
     pub decodings: usize,
+    /// Structs of only optional fields given `Default`.
+    pub defaults: usize,
 }
 
 /// Applies both adjustments to `file`, generated for `operations` operations.
@@ -28,6 +30,11 @@ pub struct Tailored {
 ///   can carry a `clientSessionSecret` or a customer secret. The generated
 ///   code is pointed at `crate::Error` and `crate::decode::response`, which
 ///   keep the status and redact the body.
+/// - **`Default` for structs whose fields are all optional.** typify derives
+///   it only when it can prove every field's default, which it does not for
+///   fields of `x-rust-type` types or a flattened map of extra fields; without
+///   it, building a `PaymentIntent` (35 optional fields) in a test or the
+///   emulator means spelling every `None`.
 pub fn tailor(file: &mut syn::File, operations: usize) -> Result<Tailored> {
     let reexports = reexport_crate_error(file);
     ensure!(
@@ -73,6 +80,13 @@ fn reexport_crate_error(file: &mut syn::File) -> usize {
 }
 
 impl VisitMut for Tailored {
+    fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
+        if all_fields_optional(item) && add_default_derive(item) {
+            self.defaults += 1;
+        }
+        visit_mut::visit_item_struct_mut(self, item);
+    }
+
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
         let before = block.stmts.len();
         block.stmts.retain(|stmt| !sets_api_version_header(stmt));
@@ -108,4 +122,39 @@ fn sets_api_version_header(stmt: &syn::Stmt) -> bool {
                 .to_string()
                 .contains("\"api-version\"")
         })
+}
+
+/// Every field is an `Option`, or the flattened map of extra fields.
+fn all_fields_optional(item: &syn::ItemStruct) -> bool {
+    let syn::Fields::Named(fields) = &item.fields else {
+        return false;
+    };
+    fields.named.iter().all(|field| {
+        let syn::Type::Path(path) = &field.ty else { return false };
+        let last = path.path.segments.last().map(|s| s.ident.to_string());
+        let is_extra = field.ident.as_ref().is_some_and(|i| i == "extra");
+        matches!(last.as_deref(), Some("Option")) || (is_extra && last.as_deref() == Some("Map"))
+    })
+}
+
+/// Adds `Default` to the struct's `#[derive(..)]`; false if it is there.
+fn add_default_derive(item: &mut syn::ItemStruct) -> bool {
+    for attr in &mut item.attrs {
+        if !attr.path().is_ident("derive") {
+            continue;
+        }
+        let Ok(paths) = attr.parse_args_with(
+            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+        ) else {
+            continue;
+        };
+        if paths.iter().any(|p| p.is_ident("Default")) {
+            return false;
+        }
+        let mut paths: Vec<syn::Path> = paths.into_iter().collect();
+        paths.push(syn::parse_quote!(Default));
+        *attr = syn::parse_quote!(#[derive(#(#paths),*)]);
+        return true;
+    }
+    false
 }

@@ -283,7 +283,7 @@ Constraints: maxLength: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The capture response object.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct Capture {
         ///The unique identifier for the capture.
         #[serde(
@@ -298,7 +298,7 @@ Constraints: maxLength: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`CaptureDetails`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct CaptureDetails {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub amount: ::std::option::Option<i64>,
@@ -439,7 +439,7 @@ Constraints: maxLength: 100.*/
         }
     }
     ///`Card`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct Card {
         #[serde(
             rename = "cardFundingType",
@@ -492,7 +492,7 @@ Constraints: maxLength: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`CardDetails`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct CardDetails {
         ///The expiry date of the card saved by the customer.
         #[serde(
@@ -612,7 +612,7 @@ Constraints: maxLength: 100.*/
         }
     }
     ///The charge response object.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct ChargeResponse {
         ///The description of the operation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -644,7 +644,7 @@ Constraints: maxLength: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`CreateCustomerRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct CreateCustomerRequest {
         ///The recipient's invoicing address.
         #[serde(
@@ -962,7 +962,7 @@ Constraints: minimum: 1, maximum: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Details about the customer.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct Customer {
         /**The customer's email address.
 
@@ -987,7 +987,7 @@ Constraints: maxLength: 50.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`CustomerFull`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct CustomerFull {
         ///The recipient's invoicing address.
         #[serde(
@@ -1048,7 +1048,7 @@ Constraints: maxLength: 50.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`CustomerPaymentMethod`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct CustomerPaymentMethod {
         ///The card details saved by the customer.
         #[serde(
@@ -1063,7 +1063,7 @@ Constraints: maxLength: 50.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`CustomerPaymentMethods`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct CustomerPaymentMethods {
         ///The unique identifier of the customer.
         #[serde(
@@ -1095,7 +1095,7 @@ Constraints: maxLength: 50.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`CustomerSecret`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct CustomerSecret {
         /**The creation date, in [ISO 8601](https://en.wikipedia.org/wiki/ISO_8601) UTC format.
 */
@@ -1200,7 +1200,7 @@ Constraints: maxLength: 50.*/
         }
     }
     ///`ErrorResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct ErrorResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub detail: ::std::option::Option<::std::string::String>,
@@ -1335,7 +1335,7 @@ Constraints: maxLength: 200.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Details about the merchant configuration.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct MerchantConfig {
         ///Supported payment methods.
         #[serde(
@@ -1407,7 +1407,7 @@ Constraints: maxLength: 200.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`OrderDetails`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct OrderDetails {
         ///The payment description.
         #[serde(
@@ -1444,7 +1444,7 @@ Constraints: maxLength: 200.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`PagedPaymentIntent`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct PagedPaymentIntent {
         ///A cursor for use in pagination for the next page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1459,7 +1459,7 @@ Constraints: maxLength: 200.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`PagedResultOfCustomer`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct PagedResultOfCustomer {
         ///A cursor for use in pagination for the next page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1474,7 +1474,7 @@ Constraints: maxLength: 200.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`PagedResultOfPaymentIntent`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct PagedResultOfPaymentIntent {
         ///A cursor for use in pagination for the next page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1498,7 +1498,7 @@ Constraints: maxLength: 200.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`PaymentConfigDetails`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct PaymentConfigDetails {
         /**If set to `true` the amount of the payment intent can be changed.
 */
@@ -1518,7 +1518,7 @@ Constraints: maxLength: 200.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`PaymentCustomerDetails`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct PaymentCustomerDetails {
         /**The customer's email address.
 
@@ -1552,7 +1552,7 @@ Constraints: maxLength: 50.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The payment details object.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct PaymentDetails {
         ///The acquirer's authorization code. This code is returned on a successful transaction.
         #[serde(
@@ -1676,7 +1676,7 @@ Constraints: maxLength: 50.*/
         }
     }
     ///The PaymentIntent object.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct PaymentIntent {
         ///The link to the payment's associated actions.
         #[serde(
@@ -1895,7 +1895,7 @@ The timestamp value must be more than 30 seconds and less than 7 days.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`PaymentIntentConfigBillingAddress`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct PaymentIntentConfigBillingAddress {
         /**Set to `true` if the object requires collection.
 */
@@ -1918,7 +1918,7 @@ The timestamp value must be more than 30 seconds and less than 7 days.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`PaymentIntentConfigDetails`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct PaymentIntentConfigDetails {
         ///If the value is `true`, the order reference ID will be shown.
         #[serde(
@@ -1936,7 +1936,7 @@ The timestamp value must be more than 30 seconds and less than 7 days.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`PaymentIntentConfigRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct PaymentIntentConfigRequest {
         ///Configuration of the billing address.
         #[serde(
@@ -1988,7 +1988,7 @@ Constraints: maxLength: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`PaymentIntentConfigResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct PaymentIntentConfigResponse {
         ///Configuration of the billing address.
         #[serde(
@@ -2040,7 +2040,7 @@ Constraints: maxLength: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`PaymentIntentConfigShippingDetails`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct PaymentIntentConfigShippingDetails {
         /**Set to `true` if the object requires collection.
 */
@@ -2160,7 +2160,7 @@ Constraints: maxLength: 100.*/
         }
     }
     ///The current status of the payment.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct PaymentStatusResponse {
         ///The acquirer's authorization code. This code is returned on a successful transaction.
         #[serde(
@@ -2258,7 +2258,7 @@ Constraints: maxLength: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Dojo follows the error response format proposed in [RFC 7807](https://datatracker.ietf.org/doc/html/rfc7807), also known as Problem Details for HTTP APIs.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct ProblemDetailsTerminals {
         ///An optional, human-readable message giving more details about the error.
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -2290,7 +2290,7 @@ Constraints: maxLength: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The refund response object.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct Refund {
         ///A description for the refund, if applicable.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2318,7 +2318,7 @@ Constraints: maxLength: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Customer's device information.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct RequestSecurity {
         /**The customer's device type.
 
@@ -2516,7 +2516,7 @@ Constraints: maxLength: 300.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The create reversal response object.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct Reversal {
         ///The description of the operation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2552,7 +2552,7 @@ Constraints: minimum: 1, maximum: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Request a list of payment intents with specified filtering criteria.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct SearchPaymentIntentRequest {
         ///A cursor for use in pagination.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2624,7 +2624,7 @@ Constraints: minimum: 1, maximum: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`SetupIntentPublicResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct SetupIntentPublicResponse {
         ///The recipient's invoicing address.
         #[serde(
@@ -2743,7 +2743,7 @@ Constraints: minimum: 1, maximum: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`SetupIntentResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct SetupIntentResponse {
         ///The recipient's invoicing address.
         #[serde(
@@ -2936,7 +2936,7 @@ Constraints: minimum: 1, maximum: 100.*/
         }
     }
     ///Details about the shipping.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct ShippingDetails {
         ///Details about the address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3019,7 +3019,7 @@ Constraints: maxLength: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`SubscriptionSecret`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct SubscriptionSecret {
         ///The timestamp of the created date, in [ISO 8601](https://en.wikipedia.org/wiki/ISO_8601) UTC format.
         #[serde(
@@ -3043,7 +3043,7 @@ Constraints: maxLength: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`SubscriptionUpdateRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct SubscriptionUpdateRequest {
         ///The subscription description.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3058,7 +3058,7 @@ Constraints: maxLength: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`SupportedPaymentMethods`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct SupportedPaymentMethods {
         ///Supported card schemes.
         #[serde(
@@ -3187,7 +3187,7 @@ Constraints: maxLength: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`TerminalSessionHistoryResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct TerminalSessionHistoryResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub payment: ::std::option::Option<TerminalSessionPaymentResponse>,
@@ -3213,7 +3213,7 @@ Constraints: maxLength: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`TerminalSessionNotification`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct TerminalSessionNotification {
         #[serde(
             rename = "createdAt",
@@ -3328,7 +3328,7 @@ Constraints: maxLength: 100.*/
         }
     }
     ///`TerminalSessionPaymentResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct TerminalSessionPaymentResponse {
         #[serde(
             rename = "authGatewayTransactionId",
@@ -3647,7 +3647,7 @@ legitimate cardholder. The most common verification methods are PIN and signatur
         }
     }
     ///`TerminalSessionResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct TerminalSessionResponse {
         /**The creation date, in [ISO 8601](https://en.wikipedia.org/wiki/ISO_8601) UTC format.
 */
@@ -3945,7 +3945,7 @@ legitimate cardholder. The most common verification methods are PIN and signatur
         }
     }
     ///`UpdateCustomerRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
     pub struct UpdateCustomerRequest {
         ///The recipient's invoicing address.
         #[serde(
