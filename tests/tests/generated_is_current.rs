@@ -26,21 +26,28 @@ fn committed_generated_code_is_current() {
         let path = outcome.target.path();
         let committed = std::fs::read_to_string(root.join(path)).unwrap();
         let diff = regen::unified_diff(path, &committed, &outcome.generated.code);
-        assert!(diff.is_empty(), "{path} is stale; run `cargo xtask regen --from …`:\n{diff}");
+        assert!(
+            diff.is_empty(),
+            "{path} is stale; run `cargo xtask regen --from …`:\n{diff}"
+        );
     }
 }
 
 #[test]
 fn the_lock_names_the_documents_the_code_came_from() {
     let root = regen::workspace_root();
-    let lock = xtask::lock::parse(&std::fs::read_to_string(root.join("spec/dojo.lock")).unwrap()).unwrap();
+    let lock =
+        xtask::lock::parse(&std::fs::read_to_string(root.join("spec/dojo.lock")).unwrap()).unwrap();
     for outcome in regenerate() {
         let entry = &lock[outcome.target.name()];
         assert_eq!(entry.sha256, outcome.document.sha256);
         assert_eq!(entry.version, outcome.document.version().unwrap());
         let code = std::fs::read_to_string(root.join(&entry.generated)).unwrap();
         let header = code.lines().next().unwrap();
-        assert!(header.contains("@generated") && header.contains(&entry.sha256), "{header}");
+        assert!(
+            header.contains("@generated") && header.contains(&entry.sha256),
+            "{header}"
+        );
     }
 }
 

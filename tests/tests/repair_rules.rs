@@ -11,7 +11,8 @@ use xtask::repair::RULES;
 
 fn fixture(name: &str) -> Value {
     let path = regen::workspace_root().join(format!("spec/fixtures/{name}.json"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing", path.display()));
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing", path.display()));
     serde_json::from_str(&text).unwrap()
 }
 
@@ -50,5 +51,9 @@ fn a_document_that_is_not_utf8_is_decoded_with_a_warning() {
     let document = xtask::source::from_bytes("fixture.yaml", bytes).unwrap();
     assert_eq!(document.value["info"]["title"], "T \u{2014} test");
     assert_eq!(document.warnings.len(), 1);
-    assert!(document.warnings[0].contains("byte 32"), "{:?}", document.warnings);
+    assert!(
+        document.warnings[0].contains("byte 32"),
+        "{:?}",
+        document.warnings
+    );
 }

@@ -57,6 +57,8 @@ pub fn generate(document: &Value, target: Target, header: &str) -> Result<Genera
     let mut file: syn::File = syn::parse2(tokens).context("progenitor emitted unparsable Rust")?;
     let operations = count_operations(document);
     let tailored = crate::tailor::tailor(&mut file, operations)?;
+    file.items
+        .push(syn::parse2(crate::constraints::table(document)?)?);
     let code = format!("{header}\n{}", prettyplease::unparse(&file));
     Ok(Generated {
         code,

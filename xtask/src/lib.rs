@@ -9,6 +9,7 @@
 
 #![deny(missing_docs)]
 
+pub mod constraints;
 pub mod generate;
 pub mod lock;
 pub mod regen;

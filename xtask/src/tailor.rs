@@ -130,7 +130,9 @@ fn all_fields_optional(item: &syn::ItemStruct) -> bool {
         return false;
     };
     fields.named.iter().all(|field| {
-        let syn::Type::Path(path) = &field.ty else { return false };
+        let syn::Type::Path(path) = &field.ty else {
+            return false;
+        };
         let last = path.path.segments.last().map(|s| s.ident.to_string());
         let is_extra = field.ident.as_ref().is_some_and(|i| i == "extra");
         matches!(last.as_deref(), Some("Option")) || (is_extra && last.as_deref() == Some("Map"))

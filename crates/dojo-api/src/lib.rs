@@ -29,6 +29,7 @@
 extern crate self as dojo_api;
 
 mod client;
+mod constraints;
 mod decode;
 mod error;
 mod redact;
@@ -48,5 +49,6 @@ pub mod api;
 pub mod pci;
 
 pub use client::{API_BASE_URL, PCI_BASE_URL, USER_AGENT, customer_authorization};
+pub use constraints::FieldConstraints;
 pub use error::{Error, InvalidPayload};
 pub use progenitor_client::ResponseValue;

@@ -2,5 +2,7 @@
 //! emulator it runs on; until then it says so.
 
 fn main() {
-    println!("tour not yet available: it arrives with the emulator (issue 4) and the ergonomic `dojo` client.");
+    println!(
+        "tour not yet available: it arrives with the emulator (issue 4) and the ergonomic `dojo` client."
+    );
 }

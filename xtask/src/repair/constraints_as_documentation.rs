@@ -19,16 +19,20 @@ const KEYWORDS: [&str; 7] = [
 /// Defect: typify makes a constrained string or number a newtype whose
 /// `Deserialize` rejects values outside the constraint, so a response Dojo
 /// sends with a longer reference than its own document allows fails to
-/// decode. The constraints remain knowledge, stated in the generated docs,
-/// for the ergonomic layer to check on requests before sending; they never
-/// reject what the server says.
+/// decode. The constraints remain knowledge: stated in the generated docs,
+/// and kept under `x-dojo-constraints`, from which the generator writes the
+/// table `dojo_api::api::constraints::FIELDS` for the ergonomic layer (and
+/// the emulator) to check requests with. They never reject what the server
+/// says.
 pub fn constraints_as_documentation(doc: &mut Value) -> usize {
     let mut changed = 0;
     walk::schemas(doc, &mut |schema| {
         let mut rules = Vec::new();
+        let mut kept = serde_json::Map::new();
         for keyword in KEYWORDS {
             if let Some(value) = schema.remove(keyword) {
                 rules.push(format!("{keyword}: {value}"));
+                kept.insert(keyword.into(), value);
             }
         }
         if rules.is_empty() {
@@ -41,6 +45,7 @@ pub fn constraints_as_documentation(doc: &mut Value) -> usize {
             None => note,
         };
         schema.insert("description".into(), description.into());
+        schema.insert("x-dojo-constraints".into(), Value::Object(kept));
     });
     changed
 }

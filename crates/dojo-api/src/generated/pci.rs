@@ -259,3 +259,75 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
+/// What Dojo's document says each request field must satisfy
+/// (lengths, patterns, ranges), kept out of the types so that no
+/// response is ever rejected for it. Check requests with it.
+pub mod constraints {
+    /// Every constrained property of a component schema; `field` is
+    /// empty for a constraint on the schema itself.
+    pub static FIELDS: &[crate::FieldConstraints] = &[
+        crate::FieldConstraints {
+            schema: "CreateTokenizedSetupIntentRequest",
+            field: "reference",
+            min_length: Some(1u64),
+            max_length: Some(60u64),
+            pattern: None,
+            minimum: None,
+            maximum: None,
+        },
+        crate::FieldConstraints {
+            schema: "CreateTokenizedSetupIntentRequest",
+            field: "description",
+            min_length: None,
+            max_length: Some(4096u64),
+            pattern: None,
+            minimum: None,
+            maximum: None,
+        },
+        crate::FieldConstraints {
+            schema: "CreateTokenizedSetupIntentRequest",
+            field: "terms",
+            min_length: Some(1u64),
+            max_length: Some(10240u64),
+            pattern: None,
+            minimum: None,
+            maximum: None,
+        },
+        crate::FieldConstraints {
+            schema: "TokenizationCardDetails",
+            field: "cardNumber",
+            min_length: None,
+            max_length: None,
+            pattern: Some("^[0-9]{12,19}$"),
+            minimum: None,
+            maximum: None,
+        },
+        crate::FieldConstraints {
+            schema: "TokenizationCardDetails",
+            field: "cardName",
+            min_length: Some(1u64),
+            max_length: Some(100u64),
+            pattern: None,
+            minimum: None,
+            maximum: None,
+        },
+        crate::FieldConstraints {
+            schema: "TokenizationCardDetails",
+            field: "expiryDate",
+            min_length: None,
+            max_length: None,
+            pattern: Some("^(0[1-9]|1[0-2])/[0-9]{2}$"),
+            minimum: None,
+            maximum: None,
+        },
+        crate::FieldConstraints {
+            schema: "TokenizationCardDetails",
+            field: "cV2",
+            min_length: None,
+            max_length: None,
+            pattern: Some("^[0-9]{3,4}$"),
+            minimum: None,
+            maximum: None,
+        },
+    ];
+}
