@@ -1,0 +1,378 @@
+//! A stateful Dojo on loopback: both hosts, the state machines of Dojo's
+//! guides, a simulated customer at checkout, signed webhooks, and faults on
+//! demand. The ground every flow test of the SDK stands on, and a tool for
+//! your own CI.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use dojo_emulator::{Card, Emulator};
+//!
+//! let emulator = Emulator::start().await?;
+//! let client = dojo_api::api::Client::from_key_at(emulator.api_url(), &emulator.api_key())?;
+//!
+//! let body = serde_json::from_value(serde_json::json!({
+//!     "amount": {"value": 1000, "currencyCode": "GBP"},
+//!     "reference": "Order 1",
+//! }))?;
+//! let intent = client.payment_intents_create_payment_intent(&body).await?;
+//! let id = intent.id.clone().unwrap();
+//!
+//! // The customer pays at checkout with a test card.
+//! emulator.pay(&id, &Card::test("5200000000001005"), false)?;
+//! let paid = client.payment_intents_get(&id, None).await?;
+//! assert_eq!(paid.status.as_ref().unwrap().to_string(), "Captured");
+//! # Ok(()) }
+//! ```
+//!
+//! What it does, by resource:
+//!
+//! - **Payment intents**: Auto (Created → Captured → Reversed | Refunded) and
+//!   Manual (Created → Authorized → Captured, partially and repeatedly →
+//!   Refunded; Authorized → Reversed); cancel while Created; refunds
+//!   cumulative and idempotent by `idempotencyKey`; the reversal windows; the
+//!   7-day auto-reversal; amount and tips changes when the config allows.
+//! - **Setup intents**: Created → Authorized | Expired | CardExpired |
+//!   Canceled; Authorized → Closed; charged once through a payment intent →
+//!   Completed. Tokenization on the PCI host authorizes at once.
+//! - **Customers**: CRUD and search, short-lived `cs_` secrets, cards saved
+//!   at checkout, `savedCardId` preselection.
+//! - **Webhooks**: subscriptions, secrets, signed deliveries with retries.
+//! - **Terminals, terminal sessions, EPOS**: simpler, but valid answers.
+//!
+//! Test cards are in [`cards::TEST_CARDS`].
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod cards;
+mod clock;
+mod delivery;
+mod faults;
+mod ids;
+mod problem;
+mod routes;
+mod server;
+mod store;
+
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use chrono::{DateTime, Duration, Utc};
+use dojo_types::ApiKey;
+
+pub use cards::{Card, CardOutcome, TestCard};
+pub use delivery::{Attempt, RetryPolicy, signature};
+pub use faults::Fault;
+
+use clock::Clock;
+use delivery::Deliverer;
+use faults::Faults;
+use problem::{Answer, Problem};
+use server::Listening;
+use store::Store;
+use store::payment_intent::Payment;
+
+/// The key the emulator hands out; any `sk_sandbox_` key is accepted.
+pub const API_KEY: &str = "sk_sandbox_emulator_0123456789abcdefghijklmnopqrstuvwxyz";
+
+/// What the handlers share.
+#[derive(Debug)]
+pub(crate) struct App {
+    store: Mutex<Store>,
+    clock: Clock,
+    faults: Faults,
+    deliverer: Deliverer,
+    account_id: String,
+    api_url: OnceLock<String>,
+}
+
+impl App {
+    fn lock(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `change` on the store at the emulator's now (after what time
+    /// alone changes), then sends the webhooks it caused.
+    pub(crate) fn commit<T>(
+        &self,
+        change: impl FnOnce(&mut Store, DateTime<Utc>) -> Answer<T>,
+    ) -> Answer<T> {
+        let now = self.clock.now();
+        let (result, jobs) = {
+            let mut store = self.lock();
+            store.tick(now);
+            let result = change(&mut store, now);
+            let outbox = std::mem::take(&mut store.outbox);
+            let jobs = delivery::jobs(&mut store, &outbox, &self.account_id);
+            (result, jobs)
+        };
+        for job in jobs {
+            self.deliverer.send(job);
+        }
+        result
+    }
+
+    /// Where the checkout page of `id` is served.
+    pub(crate) fn checkout_link(&self, id: &str) -> String {
+        let base = self
+            .api_url
+            .get()
+            .map_or("http://127.0.0.1", String::as_str);
+        format!("{base}/checkout/{id}")
+    }
+}
+
+/// Options for [`Emulator::builder`].
+#[derive(Debug, Default)]
+pub struct EmulatorBuilder {
+    seed: Option<u64>,
+    clock: Option<DateTime<Utc>>,
+    retry: RetryPolicy,
+    ports: Option<(u16, u16)>,
+}
+
+impl EmulatorBuilder {
+    /// Ids from this seed: the same seed, the same ids.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// A manual clock standing at `at`, moved only by
+    /// [`Emulator::advance_clock`].
+    pub fn manual_clock(mut self, at: DateTime<Utc>) -> Self {
+        self.clock = Some(at);
+        self
+    }
+
+    /// How webhook deliveries are retried.
+    pub fn webhook_retries(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Fixed ports for the api and PCI hosts (default: any free ports).
+    pub fn ports(mut self, api: u16, pci: u16) -> Self {
+        self.ports = Some((api, pci));
+        self
+    }
+
+    /// Starts both hosts on 127.0.0.1.
+    pub async fn start(self) -> std::io::Result<Emulator> {
+        let app = Arc::new(App {
+            store: Mutex::new(Store::new(self.seed.unwrap_or_else(|| fastrand::u64(..)))),
+            clock: self.clock.map_or_else(Clock::system, Clock::manual),
+            faults: Faults::default(),
+            deliverer: Deliverer::new(self.retry),
+            account_id: "acc_sandbox_emulator".to_owned(),
+            api_url: OnceLock::new(),
+        });
+        let (api_port, pci_port) = self.ports.unwrap_or((0, 0));
+        let api = server::serve(routes::api(app.clone()), api_port).await?;
+        let pci = server::serve(routes::pci(app.clone()), pci_port).await?;
+        let _ = app.api_url.set(api.url.clone());
+        Ok(Emulator { app, api, pci })
+    }
+}
+
+/// A running emulator. Both hosts stop when it is dropped.
+#[derive(Debug)]
+pub struct Emulator {
+    app: Arc<App>,
+    api: Listening,
+    pci: Listening,
+}
+
+impl Emulator {
+    /// Starts an emulator with the system clock and random ids.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::builder().start().await
+    }
+
+    /// Options: a seed, a manual clock, webhook retries, ports.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// The api host's base URL (stands for `https://api.dojo.tech`).
+    pub fn api_url(&self) -> &str {
+        &self.api.url
+    }
+
+    /// The PCI host's base URL (stands for `https://pci-api.dojo.tech`).
+    pub fn pci_url(&self) -> &str {
+        &self.pci.url
+    }
+
+    /// A sandbox key the emulator accepts.
+    pub fn api_key(&self) -> ApiKey {
+        ApiKey::new(API_KEY).expect("a sandbox key")
+    }
+
+    /// The customer pays payment intent `id` with `card` at checkout, saving
+    /// it for the intent's customer when `save_card`. Returns what the card
+    /// did; a declined card leaves the intent `Created`.
+    pub fn pay(&self, id: &str, card: &Card, save_card: bool) -> Result<CardOutcome, String> {
+        self.app
+            .commit(|store, now| checkout::pay(store, now, id, card.clone(), save_card))
+            .map_err(describe)
+    }
+
+    /// The customer pays payment intent `id` with their saved card
+    /// `payment_method_id` (as preselected by `savedCardId`).
+    pub fn pay_with_saved_card(
+        &self,
+        id: &str,
+        payment_method_id: &str,
+    ) -> Result<CardOutcome, String> {
+        self.app
+            .commit(|store, now| checkout::pay_with_saved(store, now, id, payment_method_id))
+            .map_err(describe)
+    }
+
+    /// The customer adds `card` to setup intent `id` at checkout.
+    pub fn authorize_setup_intent(&self, id: &str, card: &Card) -> Result<CardOutcome, String> {
+        self.app
+            .commit(|store, now| checkout::authorize(store, now, id, card.clone()))
+            .map_err(describe)
+    }
+
+    /// Setup intent `id` expires now.
+    pub fn expire_setup_intent(&self, id: &str) -> Result<(), String> {
+        self.app
+            .commit(|store, now| store.setup_intent(id)?.expire(now))
+            .map_err(describe)
+    }
+
+    /// Moves the emulator's clock forward (expiry windows, 7-day rules).
+    pub fn advance_clock(&self, by: Duration) {
+        self.app.clock.advance(by);
+        let _ = self.app.commit(|_, _| Ok(()));
+    }
+
+    /// The emulator's now.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.app.clock.now()
+    }
+
+    /// Applies `fault` to the next `times` calls of `route`, named by method
+    /// and the document's path template:
+    /// `"POST /payment-intents/{paymentIntentId}/refunds"`.
+    pub fn inject_fault(&self, route: &str, fault: Fault, times: usize) {
+        self.app.faults.arm(route, fault, times);
+    }
+
+    /// Disarms every fault.
+    pub fn clear_faults(&self) {
+        self.app.faults.clear();
+    }
+
+    /// Every webhook delivery attempt so far.
+    pub fn webhook_attempts(&self) -> Vec<Attempt> {
+        self.app.deliverer.attempts()
+    }
+
+    /// How many refunds payment intent `id` has.
+    pub fn refund_count(&self, id: &str) -> usize {
+        self.app
+            .lock()
+            .refunds
+            .values()
+            .filter(|r| r.payment_intent_id == id)
+            .count()
+    }
+}
+
+fn describe(problem: Problem) -> String {
+    serde_json::to_string(&problem).unwrap_or_else(|_| format!("{problem:?}"))
+}
+
+/// The customer's side of checkout, shared by the Rust API, the control
+/// endpoints and the HTML page.
+pub(crate) mod checkout {
+    use super::*;
+    use crate::store::customer::SavedCard;
+
+    /// Pays a payment intent; saves the card for its customer if asked.
+    pub fn pay(
+        store: &mut Store,
+        now: DateTime<Utc>,
+        id: &str,
+        card: Card,
+        save: bool,
+    ) -> Answer<CardOutcome> {
+        let customer_id = store
+            .payment_intent(id)?
+            .request
+            .customer
+            .as_ref()
+            .and_then(|c| c.id.clone());
+        let saved_id = (save && customer_id.is_some()).then(|| store.ids.id("pm"));
+        let payment = Payment {
+            card: card.clone(),
+            payment_method_id: saved_id.clone(),
+            transaction_id: store.ids.token(12),
+            at: now,
+        };
+        let outcome = store.payment_intent(id)?.pay(payment, now)?;
+        if outcome == CardOutcome::Approved {
+            if let (Some(customer), Some(pm)) = (customer_id, saved_id)
+                && let Some(record) = store.customers.get_mut(&customer)
+            {
+                record.saved_cards.push(SavedCard { id: pm, card });
+            }
+            store.notify("payment_intent.status_updated", id, now);
+        }
+        Ok(outcome)
+    }
+
+    /// Pays with a card the intent's customer saved before.
+    pub fn pay_with_saved(
+        store: &mut Store,
+        now: DateTime<Utc>,
+        id: &str,
+        method: &str,
+    ) -> Answer<CardOutcome> {
+        let customer_id = store
+            .payment_intent(id)?
+            .request
+            .customer
+            .as_ref()
+            .and_then(|c| c.id.clone())
+            .ok_or_else(|| Problem::bad_request("this payment intent has no customer"))?;
+        let card = store
+            .customer(&customer_id)?
+            .saved_cards
+            .iter()
+            .find(|c| c.id == method)
+            .map(|c| c.card.clone())
+            .ok_or_else(|| Problem::not_found("saved payment method", method))?;
+        let payment = Payment {
+            card,
+            payment_method_id: Some(method.to_owned()),
+            transaction_id: store.ids.token(12),
+            at: now,
+        };
+        let outcome = store.payment_intent(id)?.pay(payment, now)?;
+        if outcome == CardOutcome::Approved {
+            store.notify("payment_intent.status_updated", id, now);
+        }
+        Ok(outcome)
+    }
+
+    /// Adds a card to a setup intent.
+    pub fn authorize(
+        store: &mut Store,
+        now: DateTime<Utc>,
+        id: &str,
+        card: Card,
+    ) -> Answer<CardOutcome> {
+        let payment = Payment {
+            card,
+            payment_method_id: None,
+            transaction_id: store.ids.token(12),
+            at: now,
+        };
+        store.setup_intent(id)?.authorize(payment, now)
+    }
+}

@@ -1,0 +1,150 @@
+//! `/_emulator/…`: the customer's side and the emulator's knobs over HTTP,
+//! for tests written in other languages or driven from a shell.
+//!
+//! | call | does |
+//! | --- | --- |
+//! | `POST /_emulator/payment-intents/{id}/pay` `{"cardNumber", "expiryDate"?, "saveCard"?}` | pays at checkout |
+//! | `POST /_emulator/setup-intents/{id}/authorize` `{"cardNumber", "expiryDate"?}` | adds a card |
+//! | `POST /_emulator/setup-intents/{id}/expire` | expires it |
+//! | `POST /_emulator/clock/advance` `{"seconds"}` | moves the clock |
+//! | `POST /_emulator/faults` `{"route", "status"?, "retryAfter"?, "latencyMs"?, "drop"?: "after-commit" \| "before-commit", "times"?}` | arms a fault |
+//! | `DELETE /_emulator/faults` | disarms all |
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::Duration;
+use dojo_types::{CardExpiry, CardNumber};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use crate::App;
+use crate::cards::{Card, CardOutcome};
+use crate::faults::Fault;
+use crate::problem::{Answer, Problem};
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/_emulator/payment-intents/{id}/pay", post(pay))
+        .route("/_emulator/setup-intents/{id}/authorize", post(authorize))
+        .route("/_emulator/setup-intents/{id}/expire", post(expire))
+        .route("/_emulator/clock/advance", post(advance))
+        .route("/_emulator/faults", post(arm).delete(clear))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CardRequest {
+    card_number: String,
+    expiry_date: Option<String>,
+    #[serde(default)]
+    save_card: bool,
+}
+
+impl CardRequest {
+    fn card(&self) -> Answer<Card> {
+        let number = CardNumber::new(self.card_number.clone())
+            .map_err(|e| Problem::field("CardNumber", e.to_string()))?;
+        let expiry = match &self.expiry_date {
+            Some(text) => text
+                .parse::<CardExpiry>()
+                .map_err(|e| Problem::field("ExpiryDate", e.to_string()))?,
+            None => CardExpiry::new(12, 2030).map_err(|e| Problem::bad_request(e.to_string()))?,
+        };
+        Ok(Card { number, expiry })
+    }
+}
+
+#[derive(Serialize)]
+struct Outcome {
+    outcome: &'static str,
+}
+
+fn outcome(result: CardOutcome) -> Json<Outcome> {
+    Json(Outcome {
+        outcome: match result {
+            CardOutcome::Approved => "approved",
+            CardOutcome::Declined => "declined",
+            CardOutcome::Expired => "expired",
+        },
+    })
+}
+
+async fn pay(
+    State(app): AppState,
+    Path(id): Path<String>,
+    Json(request): Json<CardRequest>,
+) -> Answer<Json<Outcome>> {
+    let card = request.card()?;
+    let result =
+        app.commit(|store, now| crate::checkout::pay(store, now, &id, card, request.save_card))?;
+    Ok(outcome(result))
+}
+
+async fn authorize(
+    State(app): AppState,
+    Path(id): Path<String>,
+    Json(request): Json<CardRequest>,
+) -> Answer<Json<Outcome>> {
+    let card = request.card()?;
+    let result = app.commit(|store, now| crate::checkout::authorize(store, now, &id, card))?;
+    Ok(outcome(result))
+}
+
+async fn expire(State(app): AppState, Path(id): Path<String>) -> Answer<StatusCode> {
+    app.commit(|store, now| store.setup_intent(&id)?.expire(now))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct Advance {
+    seconds: i64,
+}
+
+async fn advance(State(app): AppState, Json(request): Json<Advance>) -> Answer<StatusCode> {
+    app.clock.advance(Duration::seconds(request.seconds));
+    app.commit(|_, _| Ok(()))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FaultRequest {
+    route: String,
+    status: Option<u16>,
+    retry_after: Option<u64>,
+    latency_ms: Option<u64>,
+    drop: Option<String>,
+    times: Option<usize>,
+}
+
+async fn arm(State(app): AppState, Json(request): Json<FaultRequest>) -> Answer<StatusCode> {
+    let fault = match (request.drop.as_deref(), request.latency_ms, request.status) {
+        (Some("after-commit"), _, _) => Fault::DropAfterCommit,
+        (Some("before-commit"), _, _) => Fault::DropBeforeCommit,
+        (Some(other), _, _) => {
+            return Err(Problem::field(
+                "Drop",
+                format!("unknown drop mode {other:?}"),
+            ));
+        }
+        (None, Some(ms), _) => Fault::Latency(StdDuration::from_millis(ms)),
+        (None, None, Some(status)) => Fault::Fail {
+            status,
+            retry_after: request.retry_after,
+        },
+        (None, None, None) => return Err(Problem::bad_request("give status, latencyMs or drop")),
+    };
+    app.faults
+        .arm(&request.route, fault, request.times.unwrap_or(1));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn clear(State(app): AppState) -> StatusCode {
+    app.faults.clear();
+    StatusCode::NO_CONTENT
+}

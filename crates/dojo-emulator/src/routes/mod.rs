@@ -1,0 +1,250 @@
+//! The HTTP face of the emulator: both hosts' routes, authentication like
+//! Dojo's, and request validation from the document.
+
+mod checkout;
+mod control;
+mod customers;
+mod epos;
+mod payment_intents;
+mod pci;
+mod setup_intents;
+mod terminals;
+mod webhooks;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::HeaderMap;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+use crate::App;
+use crate::problem::Problem;
+
+/// The api host: every operation of Dojo's document, the checkout page and
+/// the `/_emulator` controls.
+pub fn api(app: Arc<App>) -> Router {
+    Router::new()
+        .merge(payment_intents::routes())
+        .merge(setup_intents::routes())
+        .merge(customers::routes())
+        .merge(webhooks::routes())
+        .merge(terminals::routes())
+        .merge(epos::routes())
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            crate::faults::inject,
+        ))
+        .layer(middleware::from_fn(authenticate))
+        .merge(checkout::routes())
+        .merge(control::routes())
+        .with_state(app)
+}
+
+/// The PCI host: the one tokenization call.
+pub fn pci(app: Arc<App>) -> Router {
+    pci::routes()
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            crate::faults::inject,
+        ))
+        .layer(middleware::from_fn(authenticate))
+        .with_state(app)
+}
+
+/// How a route authenticates.
+enum Scheme {
+    /// `Basic sk_sandbox_…`.
+    ApiKey,
+    /// `Basic cs_…` (checked against the customer by the handler).
+    CustomerSecret,
+    /// Dojo's "no auth" endpoints.
+    None,
+}
+
+fn scheme(path: &str) -> Scheme {
+    if path.starts_with("/customers/public/") {
+        Scheme::CustomerSecret
+    } else if path.starts_with("/setup-intents/public/") {
+        Scheme::None
+    } else {
+        Scheme::ApiKey
+    }
+}
+
+/// Middleware: the `version` header, and the credential the route takes.
+async fn authenticate(request: Request, next: Next) -> Response {
+    match check_credentials(request.uri().path(), request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(problem) => problem.into_response(),
+    }
+}
+
+fn check_credentials(path: &str, headers: &HeaderMap) -> Result<(), Problem> {
+    let version = headers.get("version").and_then(|v| v.to_str().ok());
+    match version.map(str::parse::<dojo_types::ApiVersion>) {
+        Some(Ok(_)) => {}
+        Some(Err(_)) => {
+            return Err(Problem::field(
+                "version",
+                "The version header must be a date, yyyy-mm-dd.",
+            ));
+        }
+        None => return Err(Problem::field("version", "The version header is required.")),
+    }
+    let authorization = headers.get("authorization").and_then(|v| v.to_str().ok());
+    let credential = authorization.and_then(|a| a.strip_prefix("Basic "));
+    match (scheme(path), credential) {
+        (Scheme::None, _) => Ok(()),
+        (Scheme::ApiKey, Some(key)) if key.starts_with("sk_sandbox_") && key.len() > 11 => Ok(()),
+        (Scheme::ApiKey, Some(key)) if key.starts_with("sk_prod_") => Err(Problem::unauthorized(
+            "production keys (sk_prod_) are refused: the emulator is a sandbox",
+        )),
+        (Scheme::ApiKey, _) => Err(Problem::unauthorized(
+            "send Authorization: Basic sk_sandbox_… (the key itself, not base64)",
+        )),
+        (Scheme::CustomerSecret, Some(secret)) if secret.starts_with("cs_") => Ok(()),
+        (Scheme::CustomerSecret, _) => Err(Problem::unauthorized(
+            "customer endpoints take Authorization: Basic cs_… (a customer secret)",
+        )),
+    }
+}
+
+/// The customer secret a `/customers/public/…` call was made with.
+pub(crate) fn customer_secret(headers: &HeaderMap) -> String {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| a.strip_prefix("Basic "))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A request body's schema name in Dojo's document, for its constraints.
+pub(crate) trait Schema {
+    /// The component schema's name.
+    const NAME: &'static str;
+}
+
+macro_rules! schema_names {
+    ($($ty:ident),*) => {$(
+        impl Schema for dojo_api::api::types::$ty {
+            const NAME: &'static str = stringify!($ty);
+        }
+    )*};
+}
+
+schema_names!(
+    CreatePaymentIntentRequest,
+    CreateCaptureRequest,
+    SearchPaymentIntentRequest,
+    SetTipsAmountRequest,
+    SetAmountRequest,
+    SendEmailReceiptRequest,
+    CreateRefundRequest,
+    CreateSetupIntentRequest,
+    SubscriptionRequest,
+    SubscriptionUpdateRequest,
+    CreateCustomerRequest,
+    UpdateCustomerRequest,
+    SearchCustomerRequest,
+    CreateTerminalSessionRequest,
+    SignatureVerificationRequest,
+    EventRequest,
+    RestIntegrationRequest,
+    WsIntegrationRequest
+);
+
+impl Schema for dojo_api::pci::types::CreateTokenizedSetupIntentRequest {
+    const NAME: &'static str = "CreateSetupIntentRequest";
+}
+
+/// A JSON body checked like Dojo checks it: types, required fields and
+/// enums (by decoding into the generated request type, with the failing
+/// field's path), then lengths and ranges (from the document's constraint
+/// table). Failures are 400 with `errors` naming the field.
+pub(crate) struct Valid<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Schema> FromRequest<S> for Valid<T> {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|e| Problem::bad_request(e.to_string()))?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| Problem::field("$", format!("The request body is not JSON: {e}")))?;
+        let errors = constraint_errors(T::NAME, &value);
+        if !errors.is_empty() {
+            return Err(Problem::validation(errors));
+        }
+        serde_path_to_error::deserialize(value)
+            .map(Valid)
+            .map_err(|error| {
+                let path = error.path().to_string();
+                let message = error.inner().to_string();
+                let (field, message) = match message.strip_prefix("missing field `") {
+                    Some(rest) => {
+                        let name = rest.split('`').next().unwrap_or_default();
+                        let field = join(&path, name);
+                        (field.clone(), format!("The {field} field is required."))
+                    }
+                    None => (pascal_path(&path), message),
+                };
+                Problem::field(&field, message)
+            })
+    }
+}
+
+/// Length and range violations of `body`'s top-level fields.
+fn constraint_errors(schema: &str, body: &serde_json::Value) -> BTreeMap<String, Vec<String>> {
+    let mut errors = BTreeMap::new();
+    for rule in dojo_api::api::constraints::FIELDS
+        .iter()
+        .filter(|c| c.schema == schema)
+    {
+        let Some(value) = body.get(rule.field) else {
+            continue;
+        };
+        let problem = match value {
+            serde_json::Value::String(text) => rule.check_length(text),
+            serde_json::Value::Number(n) => n.as_i64().and_then(|n| rule.check_range(n)),
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            let field = pascal(rule.field);
+            errors.insert(field.clone(), vec![format!("The {field} field {problem}.")]);
+        }
+    }
+    errors
+}
+
+fn pascal(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// `amount.currencyCode` → `Amount.CurrencyCode`, as Dojo names fields.
+fn pascal_path(path: &str) -> String {
+    if path == "." {
+        return "$".to_owned();
+    }
+    path.split('.').map(pascal).collect::<Vec<_>>().join(".")
+}
+
+fn join(path: &str, field: &str) -> String {
+    if path == "." {
+        pascal(field)
+    } else {
+        format!("{}.{}", pascal_path(path), pascal(field))
+    }
+}
+
+/// The emulator's shared state, for handlers.
+pub(crate) type AppState = State<Arc<App>>;

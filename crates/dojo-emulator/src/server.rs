@@ -1,0 +1,79 @@
+//! Serving a router on loopback, connection by connection, so that a handler
+//! can make its connection close without any answer.
+//!
+//! Neither axum nor hyper lets a handler drop its own connection, and that is
+//! the fault that decides whether a client double-refunds (the change is
+//! made, the client never hears of it). So each connection is driven here,
+//! next to a one-shot "hang up" signal the handler can fire.
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Closes the current connection without a response.
+#[derive(Clone, Debug)]
+pub struct Hangup(Arc<Mutex<Option<oneshot::Sender<()>>>>);
+
+impl Hangup {
+    /// Drops the connection; the caller should then never return.
+    pub fn now(&self) {
+        if let Some(sender) = self.0.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = sender.send(());
+        }
+    }
+}
+
+/// A server on a loopback port; stops when dropped.
+#[derive(Debug)]
+pub struct Listening {
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Serves `router` on `127.0.0.1:<port>` (`port` 0: any free port).
+pub async fn serve(router: Router, port: u16) -> std::io::Result<Listening> {
+    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            tokio::spawn(serve_connection(stream, router.clone()));
+        }
+    });
+    Ok(Listening { url, task })
+}
+
+async fn serve_connection(stream: tokio::net::TcpStream, router: Router) {
+    let (hangup_tx, hangup_rx) = oneshot::channel();
+    let hangup = Hangup(Arc::new(Mutex::new(Some(hangup_tx))));
+    let service = tower::ServiceExt::map_request(
+        router,
+        move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(hangup.clone());
+            request
+        },
+    );
+    let service = TowerToHyperService::new(service);
+    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        _ = connection => {}
+        // Dropping the connection future closes the socket unanswered.
+        _ = hangup_rx => {}
+    }
+}

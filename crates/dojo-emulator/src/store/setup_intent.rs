@@ -1,0 +1,214 @@
+//! Setup intents and their state machine.
+//!
+//! ```text
+//! Created ──checkout / PCI host──▶ Authorized ──charge of a payment intent──▶ Completed
+//!    ├──▶ Expired (expireAt passed)      └──DELETE ?includeAuthorized=true──▶ Closed
+//!    ├──▶ CardExpired (card past its expiry)
+//!    └──DELETE──▶ Canceled
+//! ```
+
+use chrono::{DateTime, Duration, Utc};
+use dojo_api::api::types::{self, SetupIntentStatus};
+use dojo_types::{Money, Open, Timestamp};
+
+use crate::cards::CardOutcome;
+use crate::problem::{Answer, Problem};
+use crate::store::payment_intent::{Payment, payment_details};
+
+/// A setup intent as the emulator keeps it.
+#[derive(Debug, Clone)]
+pub struct SetupIntentRecord {
+    /// `si_sandbox_…`.
+    pub id: String,
+    /// Where it is in its lifecycle.
+    pub status: SetupIntentStatus,
+    /// The request as created.
+    pub request: types::CreateSetupIntentRequest,
+    /// The current client session secret.
+    pub client_session_secret: String,
+    /// When that secret stops working.
+    pub secret_expires_at: DateTime<Utc>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// The card authorized, once authorized.
+    pub card: Option<Payment>,
+    /// Status changes, for `setupEvents`.
+    pub events: Vec<(SetupIntentStatus, DateTime<Utc>)>,
+    /// Where it was created: `api` or `pci`.
+    pub source: &'static str,
+}
+
+impl SetupIntentRecord {
+    fn set(&mut self, status: SetupIntentStatus, now: DateTime<Utc>) {
+        self.status = status;
+        self.updated_at = now;
+        self.events.push((status, now));
+    }
+
+    /// The amount a payment intent charging this setup intent must be for.
+    pub fn intended_amount(&self) -> Option<Money> {
+        self.request.intended_amount
+    }
+
+    /// The customer adds a card (checkout or PCI host): Authorized, or
+    /// CardExpired for a card past its expiry; a declined card leaves it
+    /// Created.
+    pub fn authorize(&mut self, payment: Payment, now: DateTime<Utc>) -> Answer<CardOutcome> {
+        if self.status != SetupIntentStatus::Created {
+            return Err(Problem::bad_request(format!(
+                "setup intent {} is {}; only a Created setup intent can be authorized",
+                self.id, self.status
+            )));
+        }
+        let outcome = payment.card.outcome(now.date_naive());
+        match outcome {
+            CardOutcome::Approved => {
+                self.card = Some(payment);
+                self.set(SetupIntentStatus::Authorized, now);
+            }
+            CardOutcome::Expired => self.set(SetupIntentStatus::CardExpired, now),
+            CardOutcome::Declined => {}
+        }
+        Ok(outcome)
+    }
+
+    /// `DELETE`: Created → Canceled; Authorized → Closed only with
+    /// `includeAuthorized=true`.
+    pub fn delete(&mut self, include_authorized: bool, now: DateTime<Utc>) -> Answer<()> {
+        match self.status {
+            SetupIntentStatus::Created => self.set(SetupIntentStatus::Canceled, now),
+            SetupIntentStatus::Authorized if include_authorized => {
+                self.set(SetupIntentStatus::Closed, now)
+            }
+            SetupIntentStatus::Authorized => {
+                return Err(Problem::bad_request(format!(
+                    "setup intent {} is Authorized; delete it with includeAuthorized=true to close it",
+                    self.id
+                )));
+            }
+            other => {
+                return Err(Problem::bad_request(format!(
+                    "setup intent {} is {other}; it can no longer be deleted",
+                    self.id
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// A payment intent created with this setup intent was charged.
+    pub fn complete(&mut self, now: DateTime<Utc>) -> Answer<()> {
+        if self.status != SetupIntentStatus::Authorized {
+            return Err(Problem::new(
+                axum::http::StatusCode::FORBIDDEN,
+                format!(
+                    "setup intent {} is {}; only an Authorized setup intent can be charged, and only once",
+                    self.id, self.status
+                ),
+            ));
+        }
+        self.set(SetupIntentStatus::Completed, now);
+        Ok(())
+    }
+
+    /// The emulator says so: the setup intent expires now.
+    pub fn expire(&mut self, now: DateTime<Utc>) -> Answer<()> {
+        if self.status != SetupIntentStatus::Created {
+            return Err(Problem::bad_request(format!(
+                "setup intent {} is {}; only a Created setup intent expires",
+                self.id, self.status
+            )));
+        }
+        self.set(SetupIntentStatus::Expired, now);
+        Ok(())
+    }
+
+    /// A Created setup intent past its `expireAt` expires. Returns whether
+    /// the status changed.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> bool {
+        let due = self
+            .request
+            .expire_at
+            .and_then(|t| t.instant())
+            .is_some_and(|at| now > at);
+        if self.status == SetupIntentStatus::Created && due {
+            self.set(SetupIntentStatus::Expired, now);
+            return true;
+        }
+        false
+    }
+
+    /// A new client session secret; the old one stops working.
+    pub fn new_secret(&mut self, secret: String, now: DateTime<Utc>) {
+        self.client_session_secret = secret;
+        self.secret_expires_at = now + Duration::minutes(30);
+        self.updated_at = now;
+    }
+
+    /// The public view (`GET /setup-intents/public/{id}`).
+    pub fn render_public(&self) -> types::SetupIntentPublicResponse {
+        let r = &self.request;
+        types::SetupIntentPublicResponse {
+            id: Some(self.id.clone()),
+            status: Some(Open::Known(self.status)),
+            client_session_secret: Some(self.client_session_secret.clone()),
+            client_session_secret_expiration_date: Some(Timestamp::new(self.secret_expires_at)),
+            reference: Some(r.reference.clone()),
+            description: r.description.clone(),
+            intended_amount: r.intended_amount,
+            merchant_initiated_transaction_type: Some(
+                r.merchant_initiated_transaction_type.clone(),
+            ),
+            terms: Some(r.terms.clone()),
+            customer: r.customer.clone(),
+            metadata: r.metadata.clone(),
+            expire_at: r.expire_at,
+            created_at: Some(Timestamp::new(self.created_at)),
+            updated_at: Some(Timestamp::new(self.updated_at)),
+            payment_methods: Some(
+                r.payment_methods
+                    .clone()
+                    .unwrap_or_else(|| vec![types::PaymentMethod("Card".into())]),
+            ),
+            payment_details: self.card.as_ref().map(payment_details),
+            payment_source: Some(self.source.into()),
+            ..Default::default()
+        }
+    }
+
+    /// The full view, with `setupEvents`.
+    pub fn render(&self) -> types::SetupIntentResponse {
+        let public = serde_json::to_value(self.render_public()).unwrap_or_default();
+        let mut full: types::SetupIntentResponse =
+            serde_json::from_value(public).unwrap_or_default();
+        full.setup_events = Some(
+            self.events
+                .iter()
+                .map(|(status, at)| types::PaymentStatusResponse {
+                    transaction_date_time: Some(Timestamp::new(*at).to_string()),
+                    event_type: Some(event_type(*status)),
+                    ..Default::default()
+                })
+                .collect(),
+        );
+        full
+    }
+}
+
+/// The `paymentEventType` recorded for a setup intent's status change: the
+/// document's list of event types has no setup-intent-only values, so each
+/// status maps to the nearest one.
+fn event_type(status: SetupIntentStatus) -> Open<types::PaymentEventType> {
+    use types::PaymentEventType as E;
+    Open::Known(match status {
+        SetupIntentStatus::Created => E::Created,
+        SetupIntentStatus::Authorized => E::Authorized,
+        SetupIntentStatus::Completed => E::Captured,
+        SetupIntentStatus::CardExpired => E::Declined,
+        SetupIntentStatus::Canceled | SetupIntentStatus::Expired | SetupIntentStatus::Closed => {
+            E::Canceled
+        }
+    })
+}
