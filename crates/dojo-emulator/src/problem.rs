@@ -19,10 +19,9 @@ struct Body {
     type_: &'static str,
     title: String,
     status: u16,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    detail: Option<String>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    detail: String,
     errors: BTreeMap<String, Vec<String>>,
+
     trace_id: String,
     #[serde(skip)]
     retry_after: Option<u64>,
@@ -35,7 +34,7 @@ impl Problem {
             type_: type_for(status),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
-            detail: Some(detail.into()),
+            detail: detail.into(),
             errors: BTreeMap::new(),
             trace_id: trace_id(),
             retry_after: None,
@@ -47,7 +46,7 @@ impl Problem {
     pub fn validation(errors: BTreeMap<String, Vec<String>>) -> Self {
         let mut problem = Self::new(StatusCode::BAD_REQUEST, "");
         problem.0.title = "One or more validation errors occurred.".to_owned();
-        problem.0.detail = None;
+        problem.0.detail = "See errors.".to_owned();
         problem.0.errors = errors;
         problem
     }

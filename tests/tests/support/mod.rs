@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod openapi_schema;
 pub mod recorder;
 
 use std::path::PathBuf;

@@ -26,6 +26,32 @@ pub fn routes() -> Router<Arc<App>> {
             "/terminal-sessions/{terminalSessionId}/signature",
             put(signature),
         )
+        .layer(axum::middleware::map_response(coded))
+}
+
+/// Terminal endpoints answer failures with Dojo's `Error` shape, which adds
+/// a machine-readable `code` (`TERMINAL_UNAVAILABLE`, `INVALID_REQUEST`) to
+/// the problem document.
+async fn coded(response: axum::response::Response) -> axum::response::Response {
+    if response.status().is_success() {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    let mut value: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    let code = if parts.status == axum::http::StatusCode::NOT_FOUND {
+        "TERMINAL_UNAVAILABLE"
+    } else {
+        "INVALID_REQUEST"
+    };
+    if let Some(object) = value.as_object_mut() {
+        object.entry("code").or_insert_with(|| code.into());
+    }
+    let body = serde_json::to_vec(&value).unwrap_or_default();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    axum::response::Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 const TERMINALS: [(&str, &str, TerminalStatus); 2] = [
