@@ -109,11 +109,11 @@ fn open_parts(parts: &Value, components: &Value) -> (Value, bool) {
                 .and_then(|name| components.get(name))
                 .unwrap_or(part);
             let mut translated = translate(resolved, components);
-            if let Some(object) = translated.as_object_mut() {
-                if object.get("additionalProperties") == Some(&Value::Bool(false)) {
-                    object.remove("additionalProperties");
-                    closed = true;
-                }
+            if let Some(object) = translated.as_object_mut()
+                && object.get("additionalProperties") == Some(&Value::Bool(false))
+            {
+                object.remove("additionalProperties");
+                closed = true;
             }
             translated
         })
