@@ -357,10 +357,14 @@ async fn setup_to(emulator: &Emulator, client: &api::Client, start: SetupStart) 
     let expired_card = Card::test("5200000000001005").expiring(CardExpiry::new(1, 2020).unwrap());
     match start {
         SetupStart::Created => {}
-        SetupStart::Authorized => drop(emulator.authorize_setup_intent(&id, &good_card()).unwrap()),
+        SetupStart::Authorized => {
+            let outcome = emulator.authorize_setup_intent(&id, &good_card()).unwrap();
+            assert_eq!(outcome, dojo_emulator::CardOutcome::Approved);
+        }
         SetupStart::Expired => emulator.expire_setup_intent(&id).unwrap(),
         SetupStart::CardExpired => {
-            drop(emulator.authorize_setup_intent(&id, &expired_card).unwrap())
+            let outcome = emulator.authorize_setup_intent(&id, &expired_card).unwrap();
+            assert_eq!(outcome, dojo_emulator::CardOutcome::Expired);
         }
         SetupStart::Canceled => drop(client.setup_intents_delete(&id).await.unwrap()),
         SetupStart::Closed => {
