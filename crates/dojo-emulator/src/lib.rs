@@ -69,8 +69,8 @@ use delivery::Deliverer;
 use faults::Faults;
 use problem::{Answer, Problem};
 use server::Listening;
-use store::Store;
 use store::payment_intent::Payment;
+use store::{Store, Watched};
 
 /// The key the emulator hands out; any `sk_sandbox_` key is accepted.
 pub const API_KEY: &str = "sk_sandbox_emulator_0123456789abcdefghijklmnopqrstuvwxyz";
@@ -316,6 +316,7 @@ pub(crate) mod checkout {
         };
         let outcome = store.payment_intent(id)?.pay(payment, now)?;
         if outcome == CardOutcome::Approved {
+            watch_authorization(store, id, now);
             if let (Some(customer), Some(pm)) = (customer_id, saved_id)
                 && let Some(record) = store.customers.get_mut(&customer)
             {
@@ -355,9 +356,22 @@ pub(crate) mod checkout {
         };
         let outcome = store.payment_intent(id)?.pay(payment, now)?;
         if outcome == CardOutcome::Approved {
+            watch_authorization(store, id, now);
             store.notify("payment_intent.status_updated", id, now);
         }
         Ok(outcome)
+    }
+
+    /// A manual authorization is reversed after 7 days untouched.
+    fn watch_authorization(store: &mut Store, id: &str, now: DateTime<Utc>) {
+        let manual = store
+            .payment_intents
+            .get(id)
+            .is_some_and(|p| p.capture_mode == dojo_api::api::types::CaptureMode::Manual);
+        if manual {
+            let due = now + Duration::days(crate::store::payment_intent::SEVEN_DAYS);
+            store.watch(due, Watched::PaymentIntent(id.to_owned()));
+        }
     }
 
     /// Adds a card to a setup intent.

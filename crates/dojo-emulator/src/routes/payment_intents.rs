@@ -16,7 +16,7 @@ use super::{AppState, Valid};
 use crate::App;
 use crate::problem::{Answer, Problem};
 use crate::store::payment_intent::{Payment, PaymentIntentRecord};
-use crate::store::{RefundRecord, Store};
+use crate::store::{RefundRecord, Store, Watched};
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -95,6 +95,9 @@ async fn create(
             request,
         };
         let id = record.id.clone();
+        if let Some(at) = record.request.expire_at.and_then(|t| t.instant()) {
+            store.watch(at, Watched::PaymentIntent(id.clone()));
+        }
         store.payment_intents.insert(id.clone(), record.clone());
         store.notify("payment_intent.created", &id, now);
         Ok(record)

@@ -13,8 +13,8 @@ use super::payment_intents::known_currency;
 use super::{AppState, Valid};
 use crate::App;
 use crate::problem::Answer;
-use crate::store::Store;
 use crate::store::setup_intent::SetupIntentRecord;
+use crate::store::{Store, Watched};
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -54,6 +54,9 @@ pub(crate) fn insert(
         request,
     };
     let id = record.id.clone();
+    if let Some(at) = record.request.expire_at.and_then(|t| t.instant()) {
+        store.watch(at, Watched::SetupIntent(id.clone()));
+    }
     store.setup_intents.insert(id.clone(), record);
     Ok(id)
 }

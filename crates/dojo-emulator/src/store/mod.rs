@@ -10,7 +10,8 @@ pub mod payment_intent;
 pub mod setup_intent;
 pub mod webhook;
 
-use std::collections::{BTreeMap, HashMap};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
 use chrono::{DateTime, Utc};
 use dojo_api::api::types;
@@ -61,6 +62,16 @@ pub struct Notification {
     pub at: DateTime<Utc>,
 }
 
+/// Something that may change when time passes it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Watched {
+    /// A payment intent (its `expireAt`, or 7 days after a manual
+    /// authorization).
+    PaymentIntent(String),
+    /// A setup intent (its `expireAt`).
+    SetupIntent(String),
+}
+
 /// The emulator's state.
 #[derive(Debug)]
 pub struct Store {
@@ -86,6 +97,9 @@ pub struct Store {
     pub ws_integrations: Vec<types::WsIntegrationResponse>,
     /// Notifications caused by the current change, not yet sent.
     pub outbox: Vec<Notification>,
+    /// When time alone may change something, soonest first: `tick` looks
+    /// only at what is due instead of scanning every intent on every call.
+    deadlines: BinaryHeap<Reverse<(DateTime<Utc>, Watched)>>,
 }
 
 impl Store {
@@ -103,7 +117,13 @@ impl Store {
             rest_integrations: Vec::new(),
             ws_integrations: Vec::new(),
             outbox: Vec::new(),
+            deadlines: BinaryHeap::new(),
         }
+    }
+
+    /// Asks `tick` to look at `what` once `at` has passed.
+    pub fn watch(&mut self, at: DateTime<Utc>, what: Watched) {
+        self.deadlines.push(Reverse((at, what)));
     }
 
     /// The payment intent `id`, or 404.
@@ -149,18 +169,31 @@ impl Store {
     }
 
     /// Applies what time alone changes: manual payment intents authorized for
-    /// 7 days are reversed, intents past `expireAt` are voided.
+    /// 7 days are reversed, intents past `expireAt` are voided or expired.
     pub fn tick(&mut self, now: DateTime<Utc>) {
-        let changed: Vec<String> = self
-            .payment_intents
-            .values_mut()
-            .filter_map(|intent| intent.tick(now).then(|| intent.id.clone()))
-            .collect();
-        for id in changed {
-            self.notify("payment_intent.status_updated", &id, now);
-        }
-        for setup in self.setup_intents.values_mut() {
-            setup.tick(now);
+        while let Some(Reverse((at, _))) = self.deadlines.peek() {
+            if *at >= now {
+                break;
+            }
+            let Some(Reverse((_, what))) = self.deadlines.pop() else {
+                break;
+            };
+            match what {
+                Watched::PaymentIntent(id) => {
+                    let changed = self
+                        .payment_intents
+                        .get_mut(&id)
+                        .is_some_and(|p| p.tick(now));
+                    if changed {
+                        self.notify("payment_intent.status_updated", &id, now);
+                    }
+                }
+                Watched::SetupIntent(id) => {
+                    if let Some(setup) = self.setup_intents.get_mut(&id) {
+                        setup.tick(now);
+                    }
+                }
+            }
         }
     }
 }
