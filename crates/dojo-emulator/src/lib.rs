@@ -390,3 +390,8 @@ pub(crate) mod checkout {
         store.setup_intent(id)?.authorize(payment, now)
     }
 }
+
+/// The crate's README, compiled as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -20,3 +20,9 @@
 
 pub use dojo_api as raw;
 pub use dojo_types as types;
+
+/// The repository's README, compiled as a doctest so its example cannot
+/// drift from the code.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
