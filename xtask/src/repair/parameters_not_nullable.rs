@@ -15,8 +15,9 @@ pub fn parameters_not_nullable(doc: &mut Value) -> usize {
             return;
         }
         if let Some(schema) = param.get_mut("schema").and_then(Value::as_object_mut)
-            && schema.remove("nullable").is_some()
+            && schema.get("nullable") == Some(&Value::Bool(true))
         {
+            schema.remove("nullable");
             changed += 1;
         }
     });
