@@ -642,33 +642,23 @@ async fn errors(t: &mut Conformance) {
         )
         .await;
     assert_eq!(status, 401);
-    let (status, _) = t
-        .call(
-            "GET",
+    // Unknown ids, under each family of error schema: ErrorResponse
+    // (webhooks), Error (terminals), ProblemDetailsTerminals (sessions).
+    let not_found = [
+        (
             "/webhooks/{subscriptionId}/secrets",
             "/webhooks/ws_missing/secrets",
-            None,
-        )
-        .await;
-    assert_eq!(status, 404);
-    let (status, _) = t
-        .call(
-            "GET",
-            "/terminals/{terminalId}",
-            "/terminals/tm_missing",
-            None,
-        )
-        .await;
-    assert_eq!(status, 404);
-    let (status, _) = t
-        .call(
-            "GET",
+        ),
+        ("/terminals/{terminalId}", "/terminals/tm_missing"),
+        (
             "/terminal-sessions/{terminalSessionId}",
             "/terminal-sessions/ts_missing",
-            None,
-        )
-        .await;
-    assert_eq!(status, 404);
+        ),
+    ];
+    for (template, path) in not_found {
+        let (status, _) = t.call("GET", template, path, None).await;
+        assert_eq!(status, 404, "{path}");
+    }
 }
 
 /// The checker itself rejects what the document forbids, so a pass above

@@ -308,12 +308,7 @@ pub(crate) mod checkout {
             .as_ref()
             .and_then(|c| c.id.clone());
         let saved_id = (save && customer_id.is_some()).then(|| store.ids.id("pm"));
-        let payment = Payment {
-            card: card.clone(),
-            payment_method_id: saved_id.clone(),
-            transaction_id: store.ids.token(12),
-            at: now,
-        };
+        let payment = payment(store, card.clone(), saved_id.clone(), now);
         let outcome = store.payment_intent(id)?.pay(payment, now)?;
         if outcome == CardOutcome::Approved {
             watch_authorization(store, id, now);
@@ -348,12 +343,7 @@ pub(crate) mod checkout {
             .find(|c| c.id == method)
             .map(|c| c.card.clone())
             .ok_or_else(|| Problem::not_found("saved payment method", method))?;
-        let payment = Payment {
-            card,
-            payment_method_id: Some(method.to_owned()),
-            transaction_id: store.ids.token(12),
-            at: now,
-        };
+        let payment = payment(store, card, Some(method.to_owned()), now);
         let outcome = store.payment_intent(id)?.pay(payment, now)?;
         if outcome == CardOutcome::Approved {
             watch_authorization(store, id, now);
@@ -381,13 +371,23 @@ pub(crate) mod checkout {
         id: &str,
         card: Card,
     ) -> Answer<CardOutcome> {
-        let payment = Payment {
+        let payment = payment(store, card, None, now);
+        store.setup_intent(id)?.authorize(payment, now)
+    }
+
+    /// A card presented now, under a new transaction id.
+    pub fn payment(
+        store: &mut Store,
+        card: Card,
+        method: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Payment {
+        Payment {
             card,
-            payment_method_id: None,
+            payment_method_id: method,
             transaction_id: store.ids.token(12),
             at: now,
-        };
-        store.setup_intent(id)?.authorize(payment, now)
+        }
     }
 }
 

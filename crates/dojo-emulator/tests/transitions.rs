@@ -174,6 +174,14 @@ async fn act(
     }
 }
 
+/// Notes a cell of a table whose outcome differs from the table's.
+fn check(failures: &mut Vec<String>, cell: String, expected: Expect, actual: Result<String, u16>) {
+    let expected = expected.map(str::to_owned);
+    if actual != expected {
+        failures.push(format!("{cell}: expected {expected:?}, got {actual:?}"));
+    }
+}
+
 #[tokio::test]
 async fn payment_intent_transitions_follow_dojos_diagrams() {
     let (emulator, client) = emulator().await;
@@ -186,12 +194,12 @@ async fn payment_intent_transitions_follow_dojos_diagrams() {
                 Ok(()) => Ok(status(&client, &id).await),
                 Err(code) => Err(code),
             };
-            let expected = expected.map(str::to_owned);
-            if actual != expected {
-                failures.push(format!(
-                    "{start:?} + {action:?}: expected {expected:?}, got {actual:?}"
-                ));
-            }
+            check(
+                &mut failures,
+                format!("{start:?} + {action:?}"),
+                *expected,
+                actual,
+            );
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
@@ -446,12 +454,12 @@ async fn setup_intent_transitions_follow_dojos_diagrams() {
                 Ok(()) => Ok(setup_status(&client, &id).await),
                 Err(code) => Err(code),
             };
-            let expected = expected.map(str::to_owned);
-            if actual != expected {
-                failures.push(format!(
-                    "{start:?} + {action:?}: expected {expected:?}, got {actual:?}"
-                ));
-            }
+            check(
+                &mut failures,
+                format!("{start:?} + {action:?}"),
+                *expected,
+                actual,
+            );
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");

@@ -6,7 +6,7 @@ use chrono::Duration;
 use common::*;
 use dojo_api::{customer_authorization, pci};
 use dojo_emulator::{Card, CardOutcome};
-use dojo_types::{CardExpiry, CardNumber, CardholderName, Cvv, Money};
+use dojo_types::CardExpiry;
 use serde_json::json;
 
 /// Save card: pay once saving the card; the second checkout lists it, and
@@ -196,34 +196,17 @@ async fn setup_intent_checkout_then_charge() {
     );
 }
 
+/// A tokenization request; the card fields decode through `dojo-types`
+/// (Luhn-checked number, `MM/YY` expiry, 3–4 digit code).
 fn tokenize_request(card: &str, expiry: &str) -> pci::types::CreateTokenizedSetupIntentRequest {
-    pci::types::CreateTokenizedSetupIntentRequest {
-        reference: "Card on file".into(),
-        terms: "Charged when you order.".into(),
-        merchant_initiated_transaction_type: dojo_api::api::types::MerchantInitiatedTransactionType(
-            "Unscheduled".into(),
-        ),
-        intended_amount: Some(Money::new(2500, dojo_types::Currency::GBP)),
-        card_details: pci::types::TokenizationCardDetails {
-            card_number: CardNumber::new(card).unwrap(),
-            card_name: CardholderName::new("Ada Lovelace").unwrap(),
-            expiry_date: expiry.parse::<CardExpiry>().unwrap(),
-            c_v2: Cvv::new("123").unwrap(),
-            billing_address: None,
-            extra: Default::default(),
-        },
-        billing_address: None,
-        capture_mode: None,
-        config: None,
-        customer: None,
-        description: None,
-        expire_at: None,
-        metadata: None,
-        order_details: None,
-        payment_methods: None,
-        shipping_details: None,
-        extra: Default::default(),
-    }
+    serde_json::from_value(json!({
+        "reference": "Card on file",
+        "terms": "Charged when you order.",
+        "merchantInitiatedTransactionType": "Unscheduled",
+        "intendedAmount": {"value": 2500, "currencyCode": "GBP"},
+        "cardDetails": {"cardNumber": card, "cardName": "Ada Lovelace", "expiryDate": expiry, "cV2": "123"},
+    }))
+    .unwrap()
 }
 
 /// Tokenization: the PCI host authorizes at once; every follow-up is on the

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use dojo_api::api::types::{self, CaptureMode, PaymentIntentStatus};
 use dojo_types::{Money, Open};
 use serde::Deserialize;
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::{AppState, Valid};
 use crate::App;
 use crate::problem::{Answer, Problem};
-use crate::store::payment_intent::{Payment, PaymentIntentRecord};
+use crate::store::payment_intent::PaymentIntentRecord;
 use crate::store::{RefundRecord, Store, Watched};
 
 pub fn routes() -> Router<Arc<App>> {
@@ -217,12 +217,7 @@ async fn charge(
         let card = setup.card.clone().map(|p| p.card).ok_or_else(|| {
             Problem::bad_request(format!("setup intent {setup_id} holds no card"))
         })?;
-        let payment = Payment {
-            card,
-            payment_method_id: None,
-            transaction_id: store.ids.token(12),
-            at: now,
-        };
+        let payment = crate::checkout::payment(store, card, None, now);
         let intent = store.payment_intent(&id)?;
         intent.charged = true;
         intent.capture_mode = CaptureMode::Auto;
@@ -238,17 +233,30 @@ async fn charge(
     }))
 }
 
+/// Applies `change` to payment intent `id` with a newly issued client
+/// session secret (the old one stops working) and answers with the intent.
+fn with_new_secret(
+    app: &App,
+    id: &str,
+    change: impl FnOnce(&mut PaymentIntentRecord, String, DateTime<Utc>) -> Answer<()>,
+) -> Answer<Json<types::PaymentIntent>> {
+    let record = app.commit(|store, now| {
+        let secret = store.ids.token(96);
+        let intent = store.payment_intent(id)?;
+        change(intent, secret, now)?;
+        Ok(intent.clone())
+    })?;
+    Ok(render(app, &record))
+}
+
 async fn refresh(
     State(app): AppState,
     Path(id): Path<String>,
 ) -> Answer<Json<types::PaymentIntent>> {
-    let record = app.commit(|store, now| {
-        let secret = store.ids.token(96);
-        let intent = store.payment_intent(&id)?;
+    with_new_secret(&app, &id, |intent, secret, now| {
         intent.new_secret(secret, now);
-        Ok(intent.clone())
-    })?;
-    Ok(render(&app, &record))
+        Ok(())
+    })
 }
 
 async fn set_tips(
@@ -257,13 +265,9 @@ async fn set_tips(
     Valid(request): Valid<types::SetTipsAmountRequest>,
 ) -> Answer<Json<types::PaymentIntent>> {
     let tips = known_currency("TipsAmount", request.tips_amount)?;
-    let record = app.commit(|store, now| {
-        let secret = store.ids.token(96);
-        let intent = store.payment_intent(&id)?;
-        intent.set_tips(tips, secret, now)?;
-        Ok(intent.clone())
-    })?;
-    Ok(render(&app, &record))
+    with_new_secret(&app, &id, |intent, secret, now| {
+        intent.set_tips(tips, secret, now)
+    })
 }
 
 async fn set_amount(
@@ -272,13 +276,9 @@ async fn set_amount(
     Valid(request): Valid<types::SetAmountRequest>,
 ) -> Answer<Json<types::PaymentIntent>> {
     let amount = known_currency("Amount", request.amount)?;
-    let record = app.commit(|store, now| {
-        let secret = store.ids.token(96);
-        let intent = store.payment_intent(&id)?;
-        intent.set_amount(amount, secret, now)?;
-        Ok(intent.clone())
-    })?;
-    Ok(render(&app, &record))
+    with_new_secret(&app, &id, |intent, secret, now| {
+        intent.set_amount(amount, secret, now)
+    })
 }
 
 async fn receipt(
