@@ -301,25 +301,25 @@ pub(crate) mod checkout {
         card: Card,
         save: bool,
     ) -> Answer<CardOutcome> {
-        let customer_id = store
-            .payment_intent(id)?
-            .request
-            .customer
-            .as_ref()
-            .and_then(|c| c.id.clone());
+        let customer_id = customer_of(store, id)?;
         let saved_id = (save && customer_id.is_some()).then(|| store.ids.id("pm"));
         let payment = payment(store, card.clone(), saved_id.clone(), now);
         let outcome = store.payment_intent(id)?.pay(payment, now)?;
         if outcome == CardOutcome::Approved {
-            watch_authorization(store, id, now);
             if let (Some(customer), Some(pm)) = (customer_id, saved_id)
                 && let Some(record) = store.customers.get_mut(&customer)
             {
                 record.saved_cards.push(SavedCard { id: pm, card });
             }
-            store.notify("payment_intent.status_updated", id, now);
+            approved(store, id, now);
         }
         Ok(outcome)
+    }
+
+    /// The customer the payment intent was created for, if any.
+    fn customer_of(store: &mut Store, id: &str) -> Answer<Option<String>> {
+        let customer = store.payment_intent(id)?.request.customer.as_ref();
+        Ok(customer.and_then(|c| c.id.clone()))
     }
 
     /// Pays with a card the intent's customer saved before.
@@ -329,12 +329,7 @@ pub(crate) mod checkout {
         id: &str,
         method: &str,
     ) -> Answer<CardOutcome> {
-        let customer_id = store
-            .payment_intent(id)?
-            .request
-            .customer
-            .as_ref()
-            .and_then(|c| c.id.clone())
+        let customer_id = customer_of(store, id)?
             .ok_or_else(|| Problem::bad_request("this payment intent has no customer"))?;
         let card = store
             .customer(&customer_id)?
@@ -346,14 +341,15 @@ pub(crate) mod checkout {
         let payment = payment(store, card, Some(method.to_owned()), now);
         let outcome = store.payment_intent(id)?.pay(payment, now)?;
         if outcome == CardOutcome::Approved {
-            watch_authorization(store, id, now);
-            store.notify("payment_intent.status_updated", id, now);
+            approved(store, id, now);
         }
         Ok(outcome)
     }
 
-    /// A manual authorization is reversed after 7 days untouched.
-    fn watch_authorization(store: &mut Store, id: &str, now: DateTime<Utc>) {
+    /// After an approved payment: subscribers hear of the new status, and a
+    /// manual authorization is reversed after 7 days untouched.
+    fn approved(store: &mut Store, id: &str, now: DateTime<Utc>) {
+        store.notify("payment_intent.status_updated", id, now);
         let manual = store
             .payment_intents
             .get(id)
