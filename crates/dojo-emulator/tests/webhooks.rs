@@ -103,6 +103,19 @@ impl Receiver {
     }
 }
 
+async fn wait_for_attempts(
+    emulator: &dojo_emulator::Emulator,
+    count: usize,
+) -> Vec<dojo_emulator::Attempt> {
+    for _ in 0..200 {
+        if emulator.webhook_attempts().len() >= count {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    emulator.webhook_attempts()
+}
+
 async fn subscribe(client: &dojo_api::api::Client, url: &str) -> (String, String) {
     let request = serde_json::from_value(json!({
         "events": ["payment_intent.created", "payment_intent.status_updated"],
@@ -178,7 +191,9 @@ async fn a_failed_delivery_is_retried_with_the_same_event() {
         received.iter().all(|(_, body)| body == &received[0].1),
         "every retry carries the same event"
     );
-    let attempts = emulator.webhook_attempts();
+    // The receiver sees the third request before the emulator has read its
+    // answer and logged the attempt: wait for the log too.
+    let attempts = wait_for_attempts(&emulator, 3).await;
     let statuses: Vec<Option<u16>> = attempts.iter().map(|a| a.status).collect();
     assert_eq!(statuses, vec![Some(500), Some(500), Some(200)]);
     assert_eq!(
