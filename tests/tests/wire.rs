@@ -160,3 +160,12 @@ async fn the_pci_call_sends_card_data_and_its_own_version() {
         "{debug}"
     );
 }
+
+#[test]
+fn a_client_never_prints_its_key() {
+    let client = api::Client::from_key_at("http://127.0.0.1:1", &key()).unwrap();
+    let debug = format!("{client:?}");
+    assert!(!debug.contains("c8oLGaI"), "{debug}");
+    let secret_part = &KEY["sk_sandbox_".len()..];
+    assert!(!debug.contains(secret_part), "{debug}");
+}
