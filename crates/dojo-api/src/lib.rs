@@ -36,14 +36,14 @@ mod redact;
 
 /// The client of `https://api.dojo.tech`: every operation of Dojo's
 /// document. Generated; do not edit.
-#[allow(missing_docs, unused_mut, clippy::all, clippy::pedantic)]
+#[allow(missing_docs, unused_mut, clippy::all, clippy::pedantic, rustdoc::all)]
 #[rustfmt::skip]
 #[path = "generated/api.rs"]
 pub mod api;
 
 /// The client of `https://pci-api.dojo.tech`: the one call that carries
 /// card data. Generated from `spec/pci-api.json`; do not edit.
-#[allow(missing_docs, unused_mut, clippy::all, clippy::pedantic)]
+#[allow(missing_docs, unused_mut, clippy::all, clippy::pedantic, rustdoc::all)]
 #[rustfmt::skip]
 #[path = "generated/pci.rs"]
 pub mod pci;

@@ -47,12 +47,18 @@ pub async fn serve(router: Router, port: u16) -> std::io::Result<Listening> {
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let url = format!("http://{}", listener.local_addr()?);
     let task = tokio::spawn(async move {
+        // Owned by this task, so stopping the server also closes the
+        // connections it has open.
+        let mut connections = tokio::task::JoinSet::new();
         loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let _ = stream.set_nodelay(true);
-            tokio::spawn(serve_connection(stream, router.clone()));
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let Ok((stream, _)) = accepted else { continue };
+                    let _ = stream.set_nodelay(true);
+                    connections.spawn(serve_connection(stream, router.clone()));
+                }
+                Some(_) = connections.join_next() => {}
+            }
         }
     });
     Ok(Listening { url, task })
