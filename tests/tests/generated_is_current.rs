@@ -76,3 +76,42 @@ fn every_operation_of_the_document_has_a_client_method() {
     let pci = std::fs::read_to_string(root.join(Target::Pci.path())).unwrap();
     assert_eq!(client_methods(&pci), 1);
 }
+
+/// The older documents Dojo shipped still go through the pipeline: the
+/// rules are robust to the next `bundled.json`, not fitted to one file.
+#[test]
+fn older_documents_regenerate_and_the_non_utf8_one_warns() {
+    let shared = support::current_document_path()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    for (file, warns) in [
+        ("2024-02-05.yaml", true),
+        ("2025-09-10.yaml", false),
+        ("2025-09-10.bundled.json", false),
+    ] {
+        let document = source::load(&shared.join(file).to_string_lossy()).unwrap();
+        assert_eq!(
+            !document.warnings.is_empty(),
+            warns,
+            "{file}: {:?}",
+            document.warnings
+        );
+        if warns {
+            assert!(
+                document.warnings[0].contains("byte 1907"),
+                "{:?}",
+                document.warnings
+            );
+        }
+        let outcome = regen::build(Target::Api, document).unwrap();
+        assert_eq!(outcome.generated.operations, 49, "{file}");
+        assert!(
+            outcome
+                .generated
+                .code
+                .contains("pub async fn payment_intents_get"),
+            "{file}"
+        );
+    }
+}
