@@ -24,11 +24,18 @@ pub struct ApiVersion {
 }
 
 impl ApiVersion {
-    /// The version dated `date`.
-    pub fn from_date(date: NaiveDate) -> Self {
+    /// The version dated `date` (a four-digit year).
+    pub fn from_date(date: NaiveDate) -> Result<Self, InvalidValue> {
+        let formatted = date.format("%Y-%m-%d").to_string();
         let mut text = [0; 10];
-        text.copy_from_slice(date.format("%Y-%m-%d").to_string().as_bytes());
-        Self { date, text }
+        if formatted.len() != text.len() {
+            return Err(InvalidValue::new(
+                "version",
+                format!("must be dated with a four-digit year, got {formatted}"),
+            ));
+        }
+        text.copy_from_slice(formatted.as_bytes());
+        Ok(Self { date, text })
     }
 
     /// The date the version is named after.
@@ -50,7 +57,7 @@ impl FromStr for ApiVersion {
         valid
             .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
             .flatten()
-            .map(Self::from_date)
+            .and_then(|date| Self::from_date(date).ok())
             .ok_or_else(|| {
                 InvalidValue::new(
                     "version",

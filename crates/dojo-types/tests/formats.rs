@@ -64,6 +64,14 @@ fn country_codes_strict_to_build_lenient_to_decode() {
 }
 
 #[test]
+fn an_api_version_from_a_date_needs_a_four_digit_year() {
+    let far = NaiveDate::from_ymd_opt(12026, 2, 27).unwrap();
+    assert_eq!(ApiVersion::from_date(far).unwrap_err().field(), "version");
+    let date = NaiveDate::from_ymd_opt(2026, 2, 27).unwrap();
+    assert_eq!(ApiVersion::from_date(date).unwrap().as_str(), "2026-02-27");
+}
+
+#[test]
 fn api_version_is_a_date() {
     assert_eq!(
         "2026-02-27".parse::<ApiVersion>().unwrap().to_string(),
