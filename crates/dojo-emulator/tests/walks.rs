@@ -109,20 +109,22 @@ async fn save_card_then_pay_with_the_saved_card() {
 async fn customer_secrets_are_short_lived_and_bound_to_one_customer() {
     let (emulator, client) = emulator().await;
     let create = serde_json::from_value(json!({"name": "A"})).unwrap();
-    let a = client
-        .customers_create(&create)
-        .await
-        .unwrap()
-        .id
-        .clone()
-        .unwrap();
-    let b = client
-        .customers_create(&create)
-        .await
-        .unwrap()
-        .id
-        .clone()
-        .unwrap();
+    let (a, b) = (
+        client
+            .customers_create(&create)
+            .await
+            .unwrap()
+            .into_inner()
+            .id
+            .unwrap(),
+        client
+            .customers_create(&create)
+            .await
+            .unwrap()
+            .into_inner()
+            .id
+            .unwrap(),
+    );
     let secret = client
         .customers_create_customer_secret(&a)
         .await
@@ -294,4 +296,30 @@ async fn seeded_emulators_are_reproducible() {
         create_intent(&first, 100, "Auto").await,
         create_intent(&second, 100, "Auto").await
     );
+}
+
+/// Many clients at once: every intent is created once, with its own id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_are_safe() {
+    let (emulator, client) = emulator().await;
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for _ in 0..20 {
+                ids.push(create_intent(&client, 100, "Auto").await);
+            }
+            ids
+        }));
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    for task in tasks {
+        ids.extend(task.await.unwrap());
+    }
+    assert_eq!(ids.len(), 320);
+    let search = serde_json::from_value(json!({"cursor": {"limit": 1000}})).unwrap();
+    let page = client.payment_intents_search(&search).await.unwrap();
+    assert_eq!(page.data.as_ref().unwrap().len(), 320);
+    drop(emulator);
 }
