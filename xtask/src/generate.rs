@@ -91,9 +91,7 @@ fn settings(target: Target) -> progenitor::GenerationSettings {
 
 /// Counts the operations (method + path pairs) of `document`.
 pub fn count_operations(document: &Value) -> usize {
-    const METHODS: [&str; 8] = [
-        "get", "put", "post", "delete", "options", "head", "patch", "trace",
-    ];
+    use crate::repair::walk::METHODS;
     document["paths"]
         .as_object()
         .map(|paths| {

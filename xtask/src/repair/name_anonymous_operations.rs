@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::walk;
+use super::walk::{self, pascal};
 
 /// Gives every operation without an `operationId` one derived from its path.
 ///
@@ -28,16 +28,4 @@ fn derived_id(path: &str, method: &str) -> String {
     let first = words.next().map(pascal).unwrap_or_default();
     let rest: String = words.map(pascal).collect();
     format!("{first}_{}{rest}", pascal(method))
-}
-
-fn pascal(word: &str) -> String {
-    word.split(['-', '_'])
-        .map(|part| {
-            let mut chars = part.chars();
-            chars
-                .next()
-                .map(|c| c.to_uppercase().chain(chars).collect::<String>())
-                .unwrap_or_default()
-        })
-        .collect()
 }

@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-use super::walk;
+use super::walk::{self, pascal};
 
 /// Lets every enum a response can carry decode values the document does not
 /// list, keeping them.
@@ -100,14 +100,6 @@ fn open_type(reference: Value) -> Value {
         "path": "dojo_types::Open",
         "parameters": [{"$ref": reference}],
     })
-}
-
-fn pascal(word: &str) -> String {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 /// Names of the component schemas a response body refers to, directly or

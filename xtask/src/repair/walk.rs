@@ -140,3 +140,17 @@ fn each(list: &mut Value, mut f: impl FnMut(&mut Value)) {
         list.iter_mut().for_each(&mut f);
     }
 }
+
+/// `payment-intents` → `PaymentIntents`, `authType` → `AuthType`: a path
+/// segment or property name as part of a generated name.
+pub fn pascal(word: &str) -> String {
+    word.split(['-', '_'])
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
+}
