@@ -85,19 +85,13 @@ async fn capture(client: &api::Client, id: &str, amount: i64) -> Result<(), u16>
         extra: Default::default(),
     };
     let result = client.captures_create(id, &body).await;
-    result
-        .as_ref()
-        .map(|_| ())
-        .map_err(|_| http_status(&result))
+    outcome(&result)
 }
 
 async fn refund(client: &api::Client, id: &str, amount: i64, key: &str) -> Result<(), u16> {
     let body = refund_request(amount);
     let result = client.refunds_create(id, key, &body).await;
-    result
-        .as_ref()
-        .map(|_| ())
-        .map_err(|_| http_status(&result))
+    outcome(&result)
 }
 
 fn refund_request(amount: i64) -> types::CreateRefundRequest {
@@ -120,31 +114,19 @@ async fn act(
     id: &str,
     action: Action,
 ) -> Result<(), u16> {
-    let status_of = |result: Result<(), u16>| result;
     match action {
         Pay => emulator
             .pay(id, &good_card(), false)
             .map(|_| ())
-            .map_err(|problem| {
-                let value: serde_json::Value = serde_json::from_str(&problem).unwrap();
-                value["status"].as_u64().unwrap() as u16
-            }),
+            .map_err(|problem| problem_status(&problem)),
         Cancel => {
             let result = client.payment_intents_delete(id).await;
-            status_of(
-                result
-                    .as_ref()
-                    .map(|_| ())
-                    .map_err(|_| http_status(&result)),
-            )
+            outcome(&result)
         }
         Capture500 => capture(client, id, 500).await,
         Reverse => {
             let result = client.reversal_create(id).await;
-            result
-                .as_ref()
-                .map(|_| ())
-                .map_err(|_| http_status(&result))
+            outcome(&result)
         }
         Refund200 => refund(client, id, 200, "act").await,
         SetAmount => {
@@ -155,10 +137,7 @@ async fn act(
                 extra: Default::default(),
             };
             let result = client.payment_intents_set_custom_amount(id, &body).await;
-            result
-                .as_ref()
-                .map(|_| ())
-                .map_err(|_| http_status(&result))
+            outcome(&result)
         }
         SetTips => {
             let body = types::SetTipsAmountRequest {
@@ -166,10 +145,7 @@ async fn act(
                 extra: Default::default(),
             };
             let result = client.payment_intents_set_tips_amount(id, &body).await;
-            result
-                .as_ref()
-                .map(|_| ())
-                .map_err(|_| http_status(&result))
+            outcome(&result)
         }
     }
 }
@@ -416,10 +392,7 @@ async fn charge(client: &api::Client, setup_id: &str) -> Result<(), u16> {
     let charged = client
         .payment_intents_charge_payment_intent(intent.id.as_deref().unwrap())
         .await;
-    charged
-        .as_ref()
-        .map(|_| ())
-        .map_err(|_| http_status(&charged))
+    outcome(&charged)
 }
 
 #[tokio::test]
@@ -433,13 +406,10 @@ async fn setup_intent_transitions_follow_dojos_diagrams() {
                 SetupAction::Authorize => emulator
                     .authorize_setup_intent(&id, &good_card())
                     .map(|_| ())
-                    .map_err(|_| 400),
+                    .map_err(|problem| problem_status(&problem)),
                 SetupAction::Delete => {
                     let result = client.setup_intents_delete(&id).await;
-                    result
-                        .as_ref()
-                        .map(|_| ())
-                        .map_err(|_| http_status(&result))
+                    outcome(&result)
                 }
                 SetupAction::DeleteIncludingAuthorized => {
                     match delete_including_authorized(&emulator, &id).await {
@@ -448,7 +418,9 @@ async fn setup_intent_transitions_follow_dojos_diagrams() {
                     }
                 }
                 SetupAction::Charge => charge(&client, &id).await,
-                SetupAction::Expire => emulator.expire_setup_intent(&id).map_err(|_| 400),
+                SetupAction::Expire => emulator
+                    .expire_setup_intent(&id)
+                    .map_err(|problem| problem_status(&problem)),
             };
             let actual: Result<String, u16> = match outcome {
                 Ok(()) => Ok(setup_status(&client, &id).await),

@@ -171,16 +171,7 @@ async fn setup_intent_checkout_then_charge() {
     assert!(page.contains("Payment successful"), "{page}");
     assert_eq!(setup_status(&client, &setup_id).await, "Authorized");
 
-    let charge = intent_request(json!({
-        "amount": {"value": 1000, "currencyCode": "GBP"}, "reference": "No-show fee", "setupIntentId": setup_id,
-    }));
-    let intent = client
-        .payment_intents_create_payment_intent(&charge)
-        .await
-        .unwrap()
-        .id
-        .clone()
-        .unwrap();
+    let intent = intent_for_setup(&client, &setup_id, 1000).await;
     assert_eq!(
         setup_status(&client, &setup_id).await,
         "Authorized",
@@ -224,16 +215,7 @@ async fn pci_tokenization_then_charge() {
     assert_eq!(setup.status.as_ref().unwrap().to_string(), "Authorized");
     let setup_id = setup.id.clone().unwrap();
 
-    let charge = intent_request(json!({
-        "amount": {"value": 2500, "currencyCode": "GBP"}, "reference": "Order 99", "setupIntentId": setup_id,
-    }));
-    let intent = client
-        .payment_intents_create_payment_intent(&charge)
-        .await
-        .unwrap()
-        .id
-        .clone()
-        .unwrap();
+    let intent = intent_for_setup(&client, &setup_id, 2500).await;
     client
         .payment_intents_charge_payment_intent(&intent)
         .await

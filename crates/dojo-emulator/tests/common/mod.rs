@@ -84,6 +84,33 @@ pub fn setup_request() -> types::CreateSetupIntentRequest {
     .unwrap()
 }
 
+/// A raw client's result as a table cell compares it: `Ok`, or the HTTP
+/// status of the refusal.
+pub fn outcome<T, E: std::fmt::Debug>(result: &Result<T, dojo_api::Error<E>>) -> Result<(), u16> {
+    result.as_ref().map(|_| ()).map_err(|_| http_status(result))
+}
+
+/// The HTTP status in a refusal of the emulator's Rust API, which carries
+/// the problem document as JSON.
+pub fn problem_status(problem: &str) -> u16 {
+    let value: serde_json::Value = serde_json::from_str(problem).unwrap();
+    value["status"].as_u64().unwrap() as u16
+}
+
+/// Creates a payment intent of `minor` GBP charging setup intent `setup_id`.
+pub async fn intent_for_setup(client: &api::Client, setup_id: &str, minor: i64) -> String {
+    let request = intent_request(json!({
+        "amount": {"value": minor, "currencyCode": "GBP"},
+        "reference": "Charge",
+        "setupIntentId": setup_id,
+    }));
+    let intent = client
+        .payment_intents_create_payment_intent(&request)
+        .await
+        .unwrap();
+    intent.into_inner().id.unwrap()
+}
+
 /// The HTTP status of a raw client's result (200 for success).
 pub fn http_status<T, E: std::fmt::Debug>(result: &Result<T, dojo_api::Error<E>>) -> u16 {
     match result {
