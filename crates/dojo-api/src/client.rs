@@ -47,7 +47,6 @@ fn http_client(key: Option<&ApiKey>, version: &str) -> reqwest::Result<reqwest::
     reqwest::Client::builder()
         .default_headers(headers)
         .user_agent(USER_AGENT)
-        .https_only(false)
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(60))
         .build()
