@@ -31,6 +31,14 @@ macro_rules! id_type {
                 Ok(Self(id))
             }
 
+            /// An id as a server issued it, accepted as is: exactly what
+            /// decoding accepts (any text), for code that plays Dojo's side
+            /// (an emulator, a test double). Callers naming an id they
+            /// were given should use [`Self::new`], which checks it.
+            pub fn from_wire(id: impl Into<String>) -> Self {
+                Self(id.into())
+            }
+
             /// The id as Dojo writes it.
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -63,6 +71,14 @@ macro_rules! id_type {
             type Err = $crate::InvalidValue;
             fn from_str(id: &str) -> Result<Self, Self::Err> {
                 Self::new(id)
+            }
+        }
+
+        // Sound: `Eq`, `Ord` and `Hash` are the string's, so a map keyed by
+        // ids can be looked up with a `&str`.
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
             }
         }
 

@@ -1,6 +1,7 @@
 //! The domain of the Dojo payments API: money in minor units, ISO 4217
 //! currencies, ISO 3166-1 countries, timestamps, card expiry, API versions,
-//! typed ids, and secrets and card data that never print.
+//! typed ids, secrets and card data that never print, and the webhook
+//! signature scheme.
 //!
 //! This is the bottom layer of the SDK: the generated raw client
 //! (`dojo-api`) and the ergonomic client (`dojo`) both speak these types, so
@@ -42,6 +43,8 @@ mod money;
 mod open;
 mod secrets;
 mod timestamp;
+mod webhook_signature;
+pub mod wire_names;
 
 pub use api_version::ApiVersion;
 pub use card::{CardNumber, CardholderName, Cvv};
@@ -55,5 +58,10 @@ pub use ids::{
 };
 pub use money::{Money, MoneyArithmeticError};
 pub use open::Open;
-pub use secrets::{ApiKey, CustomerSecret, Environment, WebhookSecret};
+pub use secrets::{ApiKey, ClientSessionSecret, CustomerSecret, Environment, WebhookSecret};
 pub use timestamp::Timestamp;
+pub use webhook_signature::{SignatureError, WebhookSignature};
+
+/// This crate's version: what the generated code's `x-rust-type` marks
+/// require of it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,4 +1,5 @@
-//! Credentials: API keys, customer secrets and webhook secrets.
+//! Credentials: API keys, customer secrets, client session secrets and
+//! webhook secrets.
 //!
 //! Values live in `secrecy::SecretString` (zeroized on drop), compare in
 //! constant time (`subtle`), and never appear in `Debug` or `Display`: those
@@ -182,6 +183,75 @@ impl PartialEq for CustomerSecret {
 }
 
 impl Eq for CustomerSecret {}
+
+/// A payment or setup intent's client session secret (`clientSessionSecret`):
+/// the credential a browser or mobile app uses to take the payment.
+///
+/// It is handed to the customer's device on purpose, so [`Self::expose`]
+/// exists for exactly that; but it authorizes paying for the intent, so it
+/// never appears in `Debug`, `Display`, errors or logs.
+///
+/// ```
+/// use dojo_types::ClientSessionSecret;
+/// let secret: ClientSessionSecret = serde_json::from_str(r#""sandbox_b6d3d9e5-1bfc-4d1f-a9cd""#)?;
+/// assert_eq!(format!("{secret:?}"), "ClientSessionSecret(…a9cd)");
+/// assert_eq!(secret.expose(), "sandbox_b6d3d9e5-1bfc-4d1f-a9cd"); // for the checkout page
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct ClientSessionSecret(SecretString);
+
+impl ClientSessionSecret {
+    /// Any non-empty secret, as Dojo issues it.
+    pub fn new(secret: impl Into<String>) -> Result<Self, InvalidValue> {
+        let secret: String = secret.into();
+        if secret.is_empty() {
+            return Err(InvalidValue::new(
+                "clientSessionSecret",
+                "must not be empty",
+            ));
+        }
+        Ok(Self(secret.into()))
+    }
+
+    /// The secret itself, to hand to the customer's browser or app (Dojo's
+    /// checkout components take it) and nowhere else.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for ClientSessionSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ClientSessionSecret(…{})", tail(self.expose()))
+    }
+}
+
+impl fmt::Display for ClientSessionSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+impl PartialEq for ClientSessionSecret {
+    fn eq(&self, other: &Self) -> bool {
+        ct_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for ClientSessionSecret {}
+
+impl Serialize for ClientSessionSecret {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.expose())
+    }
+}
+
+impl<'de> Deserialize<'de> for ClientSessionSecret {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(|s| Self(s.into()))
+    }
+}
 
 /// A webhook signing secret: the HMAC-SHA256 key for `dojo-signature`.
 #[derive(Clone)]
