@@ -79,7 +79,7 @@ fn dojos_timestamp_forms_decode() {
 async fn an_empty_401_keeps_its_status() {
     let server = Recorder::start(401, "").await;
     let error = client(&server)
-        .payment_intents_get("pi_1", None)
+        .payment_intents_get(&"pi_1".parse().unwrap(), None)
         .await
         .unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(401));
@@ -95,7 +95,7 @@ async fn a_problem_document_decodes_with_its_errors_and_trace_id() {
     let body = r#"{"errors":{"Reference":["The Reference field is required."]},"type":"https://tools.ietf.org/html/rfc7231#section-6.5.1","title":"One or more validation errors occurred.","status":400,"traceId":"00-a405f077df056a498323ffbcec05923f-aa63e6f4dbbc734a-01"}"#;
     let server = Recorder::start(400, body).await;
     let error = client(&server)
-        .payment_intents_get("pi_1", None)
+        .payment_intents_get(&"pi_1".parse().unwrap(), None)
         .await
         .unwrap_err();
     let Error::ErrorResponse(problem) = error else {
@@ -117,7 +117,7 @@ async fn a_problem_document_decodes_with_its_errors_and_trace_id() {
 async fn a_status_the_document_does_not_list_is_kept() {
     let server = Recorder::start(503, r#"{"title":"Service Unavailable"}"#).await;
     let error = client(&server)
-        .payment_intents_get("pi_1", None)
+        .payment_intents_get(&"pi_1".parse().unwrap(), None)
         .await
         .unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
@@ -143,7 +143,7 @@ async fn a_body_that_does_not_decode_never_prints_its_secrets() {
     );
     let server = Recorder::start(200, body).await;
     let error = client(&server)
-        .payment_intents_get("pi_1", None)
+        .payment_intents_get(&"pi_1".parse().unwrap(), None)
         .await
         .unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(200));
@@ -172,7 +172,7 @@ async fn serde_messages_lose_the_values_they_quote() {
     let body = r#"{"id":"pi_1","amount":{"value":"cs_sandbox_leak","currencyCode":"GBP"}}"#;
     let server = Recorder::start(200, body).await;
     let error = client(&server)
-        .payment_intents_get("pi_1", None)
+        .payment_intents_get(&"pi_1".parse().unwrap(), None)
         .await
         .unwrap_err();
     // (The redacted body shows fields that are not secret-bearing by name;
@@ -204,7 +204,10 @@ async fn nothing_sent_is_told_apart_from_maybe_sent() {
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
     let client = api::Client::from_key_at(&url, &ApiKey::new("sk_sandbox_x").unwrap()).unwrap();
-    let error = client.payment_intents_get("pi_1", None).await.unwrap_err();
+    let error = client
+        .payment_intents_get(&"pi_1".parse().unwrap(), None)
+        .await
+        .unwrap_err();
     assert!(error.certainly_not_sent(), "{error:?}");
     assert_eq!(error.status(), None);
 }

@@ -8,6 +8,7 @@ mod support;
 use std::collections::BTreeSet;
 
 use dojo_emulator::{Card, Emulator};
+use dojo_types::{PaymentIntentId, SetupIntentId};
 use serde_json::{Value, json};
 use support::openapi_schema::Checker;
 
@@ -193,7 +194,11 @@ async fn payment_intents(t: &mut Conformance) {
     assert_eq!(status, 204);
 
     t.emulator
-        .pay(&pi, &Card::test("5200000000001005"), false)
+        .pay(
+            &PaymentIntentId::from_wire(pi.as_str()),
+            &Card::test("5200000000001005"),
+            false,
+        )
         .unwrap();
     let (status, _) = t
         .call(
@@ -233,7 +238,11 @@ async fn payment_intents(t: &mut Conformance) {
         .await;
     let pi2 = id(&pi2, "id");
     t.emulator
-        .pay(&pi2, &Card::test("4456530000001005"), false)
+        .pay(
+            &PaymentIntentId::from_wire(pi2.as_str()),
+            &Card::test("4456530000001005"),
+            false,
+        )
         .unwrap();
     let (status, _) = t
         .call(
@@ -314,7 +323,10 @@ async fn setup_intents(t: &mut Conformance) {
     )
     .await;
     t.emulator
-        .authorize_setup_intent(&si, &Card::test("5200000000001005"))
+        .authorize_setup_intent(
+            &SetupIntentId::from_wire(si.as_str()),
+            &Card::test("5200000000001005"),
+        )
         .unwrap();
     let charge = json!({"amount": {"value": 1000, "currencyCode": "GBP"}, "reference": "No-show", "setupIntentId": si});
     let (_, pi) = t
@@ -388,7 +400,11 @@ async fn customers(t: &mut Conformance) {
         .call("POST", "/payment-intents", "/payment-intents", Some(pay))
         .await;
     t.emulator
-        .pay(&id(&pi, "id"), &Card::test("5200000000001005"), true)
+        .pay(
+            &PaymentIntentId::from_wire(id(&pi, "id")),
+            &Card::test("5200000000001005"),
+            true,
+        )
         .unwrap();
     let methods_path = format!("/customers/public/{customer}/payment-methods");
     let (_, methods) = t

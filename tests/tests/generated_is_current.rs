@@ -81,16 +81,12 @@ fn every_operation_of_the_document_has_a_client_method() {
 /// rules are robust to the next `bundled.json`, not fitted to one file.
 #[test]
 fn older_documents_regenerate_and_the_non_utf8_one_warns() {
-    let shared = support::current_document_path()
-        .parent()
-        .unwrap()
-        .to_path_buf();
     for (file, warns) in [
         ("2024-02-05.yaml", true),
         ("2025-09-10.yaml", false),
         ("2025-09-10.bundled.json", false),
     ] {
-        let document = source::load(&shared.join(file).to_string_lossy()).unwrap();
+        let document = source::load(&support::document_path(file).to_string_lossy()).unwrap();
         assert_eq!(
             !document.warnings.is_empty(),
             warns,
@@ -113,5 +109,22 @@ fn older_documents_regenerate_and_the_non_utf8_one_warns() {
                 .contains("pub async fn payment_intents_get"),
             "{file}"
         );
+    }
+}
+
+/// Without Dojo's document the tests say, in one line, where it should be
+/// and how to fetch it.
+#[test]
+fn a_missing_document_is_named_with_the_way_to_fetch_it() {
+    let missing = xtask::spec_dir::document("1999-01-01.yaml").unwrap_err();
+    let message = missing.to_string();
+    assert!(!message.contains('\n'), "{message}");
+    for needed in [
+        "1999-01-01.yaml",
+        "DOJO_SPEC_DIR",
+        "cargo xtask fetch-spec",
+        "sha256",
+    ] {
+        assert!(message.contains(needed), "{needed} not in {message}");
     }
 }

@@ -2,7 +2,7 @@
 
 mod support;
 
-use dojo_api::{api, customer_authorization, pci};
+use dojo_api::{api, pci};
 use dojo_types::{ApiKey, CardExpiry, CardNumber, CardholderName, CustomerSecret, Cvv};
 use support::recorder::Recorder;
 
@@ -19,10 +19,13 @@ async fn every_call_sends_the_key_verbatim_the_pinned_version_and_the_user_agent
     let server = Recorder::start(200, PAYMENT_INTENT).await;
     let client = api::Client::from_key_at(&server.base_url, &key()).unwrap();
     let intent = client
-        .payment_intents_get("pi_sandbox_1", None)
+        .payment_intents_get(&"pi_sandbox_1".parse().unwrap(), None)
         .await
         .unwrap();
-    assert_eq!(intent.id.as_deref(), Some("pi_sandbox_1"));
+    assert_eq!(
+        intent.id.as_ref().map(|id| id.as_str()),
+        Some("pi_sandbox_1")
+    );
 
     let request = server.only();
     assert_eq!(
@@ -49,7 +52,10 @@ async fn path_ids_are_percent_encoded() {
     let server = Recorder::start(200, PAYMENT_INTENT).await;
     let client = api::Client::from_key_at(&server.base_url, &key()).unwrap();
     client
-        .payment_intents_get("pi/../refunds?x=1 #", Some(true))
+        .payment_intents_get(
+            &dojo_types::PaymentIntentId::from_wire("pi/../refunds?x=1 #"),
+            Some(true),
+        )
         .await
         .unwrap();
     let request = server.only();
@@ -66,7 +72,7 @@ async fn a_customer_secret_call_carries_only_the_customer_secret() {
     let client = api::Client::from_key_at(&server.base_url, &key()).unwrap();
     let secret = CustomerSecret::new("cs_sandbox_qNkU6yob0vOMxUlb2oynUw").unwrap();
     client
-        .customers_get_payment_methods("cust_1", &customer_authorization(&secret))
+        .customers_get_payment_methods(&"cust_1".parse().unwrap(), &secret)
         .await
         .unwrap();
     let request = server.only();
@@ -94,7 +100,7 @@ async fn a_refund_carries_its_idempotency_key() {
         extra: Default::default(),
     };
     client
-        .refunds_create("pi_1", "order-42-refund-1", &body)
+        .refunds_create(&"pi_1".parse().unwrap(), "order-42-refund-1", &body)
         .await
         .unwrap();
     let request = server.only();
@@ -139,7 +145,10 @@ async fn the_pci_call_sends_card_data_and_its_own_version() {
         extra: Default::default(),
     };
     let created = client.setup_intents_create_tokenized(&body).await.unwrap();
-    assert_eq!(created.id.as_deref(), Some("si_sandbox_1"));
+    assert_eq!(
+        created.id.as_ref().map(|id| id.as_str()),
+        Some("si_sandbox_1")
+    );
     let request = server.only();
     assert_eq!(request.uri.path(), "/setup-intents");
     assert_eq!(request.one("authorization"), format!("Basic {KEY}"));

@@ -3,11 +3,6 @@
 use anyhow::{Context, Result, anyhow};
 use serde_json::Value;
 
-/// The version of `dojo-types` (and of `dojo-api`, the workspace's version)
-/// the generated code is written against; the `x-rust-type` marks must
-/// accept it.
-const DOJO_TYPES_VERSION: &str = "0.1.0";
-
 /// What one generation produced.
 #[derive(Debug)]
 pub struct Generated {
@@ -17,6 +12,8 @@ pub struct Generated {
     pub operations: usize,
     /// What [`crate::tailor`] changed in progenitor's output.
     pub tailored: crate::tailor::Tailored,
+    /// The `Validate` impls written by [`crate::validation`].
+    pub validations: crate::validation::Validations,
 }
 
 /// The clients `regen` generates.
@@ -57,13 +54,14 @@ pub fn generate(document: &Value, target: Target, header: &str) -> Result<Genera
     let mut file: syn::File = syn::parse2(tokens).context("progenitor emitted unparsable Rust")?;
     let operations = count_operations(document);
     let tailored = crate::tailor::tailor(&mut file, operations)?;
-    file.items
-        .push(syn::parse2(crate::constraints::table(document)?)?);
+    let (impls, validations) = crate::validation::impls(document, &file)?;
+    file.items.push(syn::parse2(impls)?);
     let code = format!("{header}\n{}", prettyplease::unparse(&file));
     Ok(Generated {
         code,
         operations,
         tailored,
+        validations,
     })
 }
 
@@ -73,20 +71,20 @@ fn settings(target: Target) -> progenitor::GenerationSettings {
         .with_interface(progenitor::InterfaceStyle::Positional)
         .with_tag(progenitor::TagStyle::Merged)
         .with_derive("PartialEq")
-        .with_crate(
-            "dojo-types",
-            progenitor::CrateVers::parse(DOJO_TYPES_VERSION).expect("a semver version"),
-            None,
-        );
+        .with_crate("dojo-types", dojo_types_version(), None);
     if target == Target::Pci {
-        // The PCI client reuses the api host's types by `x-rust-type`.
-        settings.with_crate(
-            "dojo-api",
-            progenitor::CrateVers::parse(DOJO_TYPES_VERSION).expect("a semver version"),
-            None,
-        );
+        // The PCI client reuses the api host's types by `x-rust-type`; they
+        // are generated into the same crate, so any version is this one.
+        settings.with_crate("dojo-api", progenitor::CrateVers::Any, None);
     }
     settings
+}
+
+/// The version of `dojo-types` the generated code is written against: the
+/// crate's own, the one source the repair rules write into every
+/// `x-rust-type` mark too.
+fn dojo_types_version() -> progenitor::CrateVers {
+    progenitor::CrateVers::parse(dojo_types::VERSION).unwrap_or(progenitor::CrateVers::Any)
 }
 
 /// Counts the operations (method + path pairs) of `document`.

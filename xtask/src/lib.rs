@@ -3,16 +3,18 @@
 //! `regen` pulls Dojo's OpenAPI document ([`source`]), repairs its known
 //! defects with named rules ([`repair`]), generates the raw client with
 //! progenitor ([`generate`]), adjusts progenitor's output ([`tailor`]),
-//! formats it, and writes it into `crates/dojo-api/src/generated/` with
+//! writes `Validate` impls from the document's constraints
+//! ([`validation`]), formats it, and writes it into `crates/dojo-api/src/generated/` with
 //! `spec/dojo.lock` ([`lock`]), or checks that the committed code is current
 //! ([`regen`]).
 
 #![deny(missing_docs)]
 
-pub mod constraints;
 pub mod generate;
 pub mod lock;
 pub mod regen;
 pub mod repair;
 pub mod source;
+pub mod spec_dir;
 pub mod tailor;
+pub mod validation;

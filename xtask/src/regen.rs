@@ -141,9 +141,16 @@ pub fn summary(outcomes: &[Outcome]) -> String {
             ("drop_api_version_header", t.api_version_headers),
             ("route_decoding_through_crate", t.decodings),
             ("derive_default_for_optional_structs", t.defaults),
+            ("customer_secret_header", t.customer_secret_headers),
         ] {
             let _ = writeln!(out, "  tailor {name:<38} {count:>4} places");
         }
+        let v = o.generated.validations;
+        let _ = writeln!(
+            out,
+            "  validate: {} types, {} constrained fields checked, {} held by dojo-types",
+            v.types, v.checks, v.by_domain_type
+        );
     }
     out
 }

@@ -58,7 +58,8 @@ pub fn from_bytes(source: &str, bytes: &[u8]) -> Result<Document> {
     })
 }
 
-fn fetch(url: &str) -> Result<Vec<u8>> {
+/// The bytes at `url` (up to 64 MiB).
+pub fn fetch(url: &str) -> Result<Vec<u8>> {
     let mut response = ureq::get(url)
         .call()
         .with_context(|| format!("fetching {url}"))?;

@@ -1,6 +1,6 @@
 //! Adjustments to what progenitor emits, made on the syntax tree.
 //!
-//! progenitor has no setting for these two, so they are made here, named and
+//! progenitor has no setting for these, so they are made here, named and
 //! counted like the document repairs; each fails the generation loudly when
 //! it finds nothing to change, which means progenitor's output changed shape.
 
@@ -17,6 +17,9 @@ pub struct Tailored {
     pub decodings: usize,
     /// Structs of only optional fields given `Default`.
     pub defaults: usize,
+    /// `authorization` header parameters sent through
+    /// `crate::client::customer_secret_header`.
+    pub customer_secret_headers: usize,
 }
 
 /// Applies both adjustments to `file`, generated for `operations` operations.
@@ -35,6 +38,12 @@ pub struct Tailored {
 ///   fields of `x-rust-type` types or a flattened map of extra fields; without
 ///   it, building a `PaymentIntent` (35 optional fields) in a test or the
 ///   emulator means spelling every `None`.
+/// - **The customer secret sent, not its `Display`.** progenitor sends a
+///   header parameter as `value.to_string()`; for the customer-owned
+///   endpoints that value is a `dojo_types::CustomerSecret`, whose `Display`
+///   is redacted by design. The header is built by
+///   `crate::client::customer_secret_header` instead: `Basic cs_…`, marked
+///   sensitive.
 pub fn tailor(file: &mut syn::File, operations: usize) -> Result<Tailored> {
     let reexports = reexport_crate_error(file);
     ensure!(
@@ -85,6 +94,19 @@ impl VisitMut for Tailored {
             self.defaults += 1;
         }
         visit_mut::visit_item_struct_mut(self, item);
+    }
+
+    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+        visit_mut::visit_expr_method_call_mut(self, call);
+        let is_authorization = call.method == "append"
+            && call
+                .args
+                .first()
+                .is_some_and(|arg| arg.to_token_stream().to_string() == "\"authorization\"");
+        if is_authorization && call.args.len() == 2 {
+            call.args[1] = syn::parse_quote!(crate::client::customer_secret_header(authorization)?);
+            self.customer_secret_headers += 1;
+        }
     }
 
     fn visit_block_mut(&mut self, block: &mut syn::Block) {

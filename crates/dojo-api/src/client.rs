@@ -19,12 +19,17 @@ pub const USER_AGENT: &str = concat!("dojo-rust-sdk/", env!("CARGO_PKG_VERSION")
 
 const VERSION_HEADER: HeaderName = HeaderName::from_static("version");
 
-/// The value of `Authorization` for the customer-owned endpoints
-/// (`/customers/public/…`): `Basic cs_…`, the secret verbatim. Pass it as
-/// those operations' `authorization` argument; it then replaces the API key
-/// on that call.
-pub fn customer_authorization(secret: &CustomerSecret) -> String {
-    format!("Basic {}", secret.expose())
+/// The `Authorization` header of the customer-owned endpoints
+/// (`/customers/public/…`): `Basic cs_…`, the secret verbatim, marked
+/// sensitive. The generated methods take a `&CustomerSecret` and call this
+/// (`cargo xtask regen` points them here); it replaces the API key on that
+/// call.
+pub(crate) fn customer_secret_header(
+    secret: &CustomerSecret,
+) -> Result<HeaderValue, reqwest::header::InvalidHeaderValue> {
+    let mut value = HeaderValue::try_from(format!("Basic {}", secret.expose()))?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 /// A reqwest client that sends `key` (if any) and `version` on every call.

@@ -1,4 +1,5 @@
-//! Decoding response bodies, for the generated code.
+//! Decoding response bodies: what every generated method does with a
+//! response, for hand-written calls too.
 
 use progenitor_client::ResponseValue;
 use serde::de::DeserializeOwned;

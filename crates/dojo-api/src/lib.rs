@@ -5,7 +5,8 @@
 //! (see [`pci`]), after the named repairs listed in the repository's
 //! `ARCHITECTURE.md`. This file is the hand-written part: how a client is
 //! built (credentials, the pinned `version` header, TLS, user agent), the
-//! [`Error`] every call returns, and response decoding.
+//! [`Error`] every call returns, response decoding, and the [`Validate`]
+//! runtime the generated constraint checks call.
 //!
 //! Most users want the ergonomic `dojo` crate on top of this one.
 //!
@@ -16,7 +17,8 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let key = ApiKey::new(std::env::var("DOJO_API_KEY")?)?;
 //! let client = api::Client::from_key(&key)?;
-//! let intent = client.payment_intents_get("pi_sandbox_RBMHTJ4fIkmSppDILZVCGw", None).await?;
+//! let id: dojo_types::PaymentIntentId = "pi_sandbox_RBMHTJ4fIkmSppDILZVCGw".parse()?;
+//! let intent = client.payment_intents_get(&id, None).await?;
 //! println!("{:?}", intent.status);
 //! # Ok(()) }
 //! ```
@@ -29,10 +31,10 @@
 extern crate self as dojo_api;
 
 mod client;
-mod constraints;
-mod decode;
+pub mod decode;
 mod error;
 mod redact;
+pub mod validate;
 
 /// The client of `https://api.dojo.tech`: every operation of Dojo's
 /// document. Generated; do not edit.
@@ -48,7 +50,7 @@ pub mod api;
 #[path = "generated/pci.rs"]
 pub mod pci;
 
-pub use client::{API_BASE_URL, PCI_BASE_URL, USER_AGENT, customer_authorization};
-pub use constraints::FieldConstraints;
+pub use client::{API_BASE_URL, PCI_BASE_URL, USER_AGENT};
 pub use error::{Error, InvalidPayload};
 pub use progenitor_client::ResponseValue;
+pub use validate::{Validate, Violation, Violations};

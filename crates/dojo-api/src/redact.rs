@@ -2,21 +2,11 @@
 
 use serde_json::Value;
 
-/// Field names (compared case-insensitively, as substrings) whose values are
-/// never printed: secrets and card data.
-const SECRET_FIELDS: [&str; 7] = [
-    "secret",
-    "authorization",
-    "password",
-    "cardnumber",
-    "cv2",
-    "cvv",
-    "token",
-];
-
 const REDACTED: &str = "[redacted]";
 
-/// `body` with the value of every secret-bearing field replaced. A body that
+/// `body` with the value of every secret-bearing field replaced: the names
+/// of `dojo_types::wire_names::SECRETS`, the one list that also types those
+/// fields in the generated code, in whatever object they appear. A body that
 /// is not JSON is described by its size only: there is no telling what a
 /// proxy's page echoes back.
 pub fn body(body: &[u8]) -> String {
@@ -34,8 +24,7 @@ fn redact_value(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, inner) in map.iter_mut() {
-                let key = key.to_ascii_lowercase();
-                if SECRET_FIELDS.iter().any(|s| key.contains(s)) && !inner.is_null() {
+                if dojo_types::wire_names::is_secret_name(key) && secret_bearing(inner) {
                     *inner = Value::String(REDACTED.to_owned());
                 } else {
                     redact_value(inner);
@@ -45,6 +34,12 @@ fn redact_value(value: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(redact_value),
         _ => {}
     }
+}
+
+/// Secrets are text (or, in a malformed body, anything but a number: a
+/// `value` that is a number is an amount, not `SubscriptionSecret.value`).
+fn secret_bearing(value: &Value) -> bool {
+    !matches!(value, Value::Null | Value::Number(_))
 }
 
 /// serde's message without the values it quotes (`invalid type: string

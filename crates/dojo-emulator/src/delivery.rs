@@ -3,34 +3,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
+use dojo_types::{WebhookSecret, WebhookSignature};
 use serde::Serialize;
-use sha2::Sha256;
 
 use crate::store::{Notification, Store};
-
-/// `dojo-signature` for `body` under `secret`: `sha256=` and the HMAC-SHA256
-/// as upper-case hex bytes joined by dashes, as Dojo documents it.
-///
-/// ```
-/// let body = br#"{"id":"evt_hnnHxIKR_Uy6bhZCusCltw","event":"payment_intent.created","accountId":"acc_test","createdAt":"2022-02-01T13:07:41.8667859Z","data":{"paymentIntentId":"pi_vpwd4ooAPEqyNAQe4z89WQ","paymentStatus":"Created","captureMode":"Auto"}}"#;
-/// assert_eq!(
-///     dojo_emulator::signature(body, "PDYkJQq6sESYHp_zJuTTBQ"),
-///     "sha256=4B-49-F8-FE-25-A7-E6-7D-00-4F-A7-9C-F8-0B-63-00-C7-77-B4-F2-2D-E5-E1-22-84-FA-04-18-50-A1-76-FD"
-/// );
-/// ```
-pub fn signature(body: &[u8], secret: &str) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
-    mac.update(body);
-    let hex: Vec<String> = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect();
-    format!("sha256={}", hex.join("-"))
-}
 
 /// How deliveries are retried.
 #[derive(Debug, Clone, Copy)]
@@ -121,7 +97,8 @@ pub fn jobs(store: &mut Store, notifications: &[Notification], account_id: &str)
             .expect("an event serializes");
             let signature = secrets
                 .iter()
-                .map(|s| signature(&body, s))
+                .filter_map(|s| WebhookSecret::new(s.as_str()).ok())
+                .map(|s| WebhookSignature::sign(&s, &body).to_string())
                 .collect::<Vec<_>>()
                 .join(",");
             jobs.push(Job {

@@ -58,10 +58,10 @@ mod store;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use chrono::{DateTime, Duration, Utc};
-use dojo_types::ApiKey;
+use dojo_types::{ApiKey, PaymentIntentId, PaymentMethodId, SetupIntentId};
 
 pub use cards::{Card, CardOutcome, TestCard};
-pub use delivery::{Attempt, RetryPolicy, signature};
+pub use delivery::{Attempt, RetryPolicy};
 pub use faults::Fault;
 
 use clock::Clock;
@@ -212,9 +212,14 @@ impl Emulator {
     /// The customer pays payment intent `id` with `card` at checkout, saving
     /// it for the intent's customer when `save_card`. Returns what the card
     /// did; a declined card leaves the intent `Created`.
-    pub fn pay(&self, id: &str, card: &Card, save_card: bool) -> Result<CardOutcome, String> {
+    pub fn pay(
+        &self,
+        id: &PaymentIntentId,
+        card: &Card,
+        save_card: bool,
+    ) -> Result<CardOutcome, String> {
         self.app
-            .commit(|store, now| checkout::pay(store, now, id, card.clone(), save_card))
+            .commit(|store, now| checkout::pay(store, now, id.as_str(), card.clone(), save_card))
             .map_err(describe)
     }
 
@@ -222,23 +227,29 @@ impl Emulator {
     /// `payment_method_id` (as preselected by `savedCardId`).
     pub fn pay_with_saved_card(
         &self,
-        id: &str,
-        payment_method_id: &str,
+        id: &PaymentIntentId,
+        payment_method_id: &PaymentMethodId,
     ) -> Result<CardOutcome, String> {
         self.app
-            .commit(|store, now| checkout::pay_with_saved(store, now, id, payment_method_id))
+            .commit(|store, now| {
+                checkout::pay_with_saved(store, now, id.as_str(), payment_method_id.as_str())
+            })
             .map_err(describe)
     }
 
     /// The customer adds `card` to setup intent `id` at checkout.
-    pub fn authorize_setup_intent(&self, id: &str, card: &Card) -> Result<CardOutcome, String> {
+    pub fn authorize_setup_intent(
+        &self,
+        id: &SetupIntentId,
+        card: &Card,
+    ) -> Result<CardOutcome, String> {
         self.app
-            .commit(|store, now| checkout::authorize(store, now, id, card.clone()))
+            .commit(|store, now| checkout::authorize(store, now, id.as_str(), card.clone()))
             .map_err(describe)
     }
 
     /// Setup intent `id` expires now.
-    pub fn expire_setup_intent(&self, id: &str) -> Result<(), String> {
+    pub fn expire_setup_intent(&self, id: &SetupIntentId) -> Result<(), String> {
         self.app
             .commit(|store, now| store.setup_intent(id)?.expire(now))
             .map_err(describe)
@@ -273,12 +284,12 @@ impl Emulator {
     }
 
     /// How many refunds payment intent `id` has.
-    pub fn refund_count(&self, id: &str) -> usize {
+    pub fn refund_count(&self, id: &PaymentIntentId) -> usize {
         self.app
             .lock()
             .refunds
             .values()
-            .filter(|r| r.payment_intent_id == id)
+            .filter(|r| r.payment_intent_id == id.as_str())
             .count()
     }
 }
@@ -319,7 +330,9 @@ pub(crate) mod checkout {
     /// The customer the payment intent was created for, if any.
     fn customer_of(store: &mut Store, id: &str) -> Answer<Option<String>> {
         let customer = store.payment_intent(id)?.request.customer.as_ref();
-        Ok(customer.and_then(|c| c.id.clone()))
+        Ok(customer
+            .and_then(|c| c.id.as_ref())
+            .map(|id| id.to_string()))
     }
 
     /// Pays with a card the intent's customer saved before.

@@ -7,7 +7,7 @@ use chrono::Duration;
 use common::*;
 use dojo_api::api::{self, types};
 use dojo_emulator::{Card, Emulator};
-use dojo_types::{CardExpiry, Currency, Money};
+use dojo_types::{CardExpiry, Currency, Money, PaymentIntentId, SetupIntentId};
 
 #[derive(Debug, Clone, Copy)]
 enum Start {
@@ -58,7 +58,7 @@ const ACTIONS: [Action; 7] = [
 ];
 
 /// A payment intent of 10.00 GBP brought to `start`.
-async fn bring_to(emulator: &Emulator, client: &api::Client, start: Start) -> String {
+async fn bring_to(emulator: &Emulator, client: &api::Client, start: Start) -> PaymentIntentId {
     let manual = matches!(
         start,
         CreatedManual | AuthorizedManual | CapturedManualPartly | ReversedManual
@@ -78,7 +78,7 @@ async fn bring_to(emulator: &Emulator, client: &api::Client, start: Start) -> St
     id
 }
 
-async fn capture(client: &api::Client, id: &str, amount: i64) -> Result<(), u16> {
+async fn capture(client: &api::Client, id: &PaymentIntentId, amount: i64) -> Result<(), u16> {
     let body = types::CreateCaptureRequest {
         amount,
         tips_amount: None,
@@ -88,7 +88,12 @@ async fn capture(client: &api::Client, id: &str, amount: i64) -> Result<(), u16>
     outcome(&result)
 }
 
-async fn refund(client: &api::Client, id: &str, amount: i64, key: &str) -> Result<(), u16> {
+async fn refund(
+    client: &api::Client,
+    id: &PaymentIntentId,
+    amount: i64,
+    key: &str,
+) -> Result<(), u16> {
     let body = refund_request(amount);
     let result = client.refunds_create(id, key, &body).await;
     outcome(&result)
@@ -111,7 +116,7 @@ fn gbp(minor: i64) -> Money {
 async fn act(
     emulator: &Emulator,
     client: &api::Client,
-    id: &str,
+    id: &PaymentIntentId,
     action: Action,
 ) -> Result<(), u16> {
     match action {
@@ -262,7 +267,7 @@ async fn amounts_change_only_when_the_config_allows_and_each_change_issues_a_new
         extra: Default::default(),
     };
     let refused = client
-        .payment_intents_set_custom_amount(fixed.id.as_deref().unwrap(), &body)
+        .payment_intents_set_custom_amount(fixed.id.as_ref().unwrap(), &body)
         .await;
     assert_eq!(http_status(&refused), 405);
 
@@ -330,7 +335,7 @@ const SETUP_ACTIONS: [SetupAction; 5] = [
     SetupAction::Expire,
 ];
 
-async fn setup_to(emulator: &Emulator, client: &api::Client, start: SetupStart) -> String {
+async fn setup_to(emulator: &Emulator, client: &api::Client, start: SetupStart) -> SetupIntentId {
     let id = client
         .setup_intents_create(&setup_request())
         .await
@@ -350,10 +355,10 @@ async fn setup_to(emulator: &Emulator, client: &api::Client, start: SetupStart) 
             let outcome = emulator.authorize_setup_intent(&id, &expired_card).unwrap();
             assert_eq!(outcome, dojo_emulator::CardOutcome::Expired);
         }
-        SetupStart::Canceled => drop(client.setup_intents_delete(&id).await.unwrap()),
+        SetupStart::Canceled => drop(client.setup_intents_delete(&id, None).await.unwrap()),
         SetupStart::Closed => {
             emulator.authorize_setup_intent(&id, &good_card()).unwrap();
-            assert_eq!(delete_including_authorized(emulator, &id).await, 200);
+            assert_eq!(delete_including_authorized(client, &id).await, 200);
         }
         SetupStart::Completed => {
             emulator.authorize_setup_intent(&id, &good_card()).unwrap();
@@ -363,25 +368,15 @@ async fn setup_to(emulator: &Emulator, client: &api::Client, start: SetupStart) 
     id
 }
 
-/// `DELETE /setup-intents/{id}?includeAuthorized=true`: Dojo's guide names
-/// the parameter, its document does not, so the raw client cannot send it.
-async fn delete_including_authorized(emulator: &Emulator, id: &str) -> u16 {
-    reqwest::Client::new()
-        .delete(format!(
-            "{}/setup-intents/{id}?includeAuthorized=true",
-            emulator.api_url()
-        ))
-        .header("authorization", format!("Basic {}", dojo_emulator::API_KEY))
-        .header("version", "2026-02-27")
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+/// `DELETE /setup-intents/{id}?includeAuthorized=true`, the parameter Dojo's
+/// guide names and the repair rule `setup_intent_delete_include_authorized`
+/// adds to the document.
+async fn delete_including_authorized(client: &api::Client, id: &SetupIntentId) -> u16 {
+    http_status(&client.setup_intents_delete(id, Some(true)).await)
 }
 
 /// A payment intent for the setup intent's full amount, then `/charge`.
-async fn charge(client: &api::Client, setup_id: &str) -> Result<(), u16> {
+async fn charge(client: &api::Client, setup_id: &SetupIntentId) -> Result<(), u16> {
     let request = intent_request(serde_json::json!({
         "amount": {"value": 1000, "currencyCode": "GBP"},
         "reference": "No-show",
@@ -390,7 +385,7 @@ async fn charge(client: &api::Client, setup_id: &str) -> Result<(), u16> {
     let created = client.payment_intents_create_payment_intent(&request).await;
     let intent = created.as_ref().map_err(|_| http_status(&created))?;
     let charged = client
-        .payment_intents_charge_payment_intent(intent.id.as_deref().unwrap())
+        .payment_intents_charge_payment_intent(intent.id.as_ref().unwrap())
         .await;
     outcome(&charged)
 }
@@ -408,11 +403,11 @@ async fn setup_intent_transitions_follow_dojos_diagrams() {
                     .map(|_| ())
                     .map_err(|problem| problem_status(&problem)),
                 SetupAction::Delete => {
-                    let result = client.setup_intents_delete(&id).await;
+                    let result = client.setup_intents_delete(&id, None).await;
                     outcome(&result)
                 }
                 SetupAction::DeleteIncludingAuthorized => {
-                    match delete_including_authorized(&emulator, &id).await {
+                    match delete_including_authorized(&client, &id).await {
                         200 => Ok(()),
                         code => Err(code),
                     }

@@ -4,7 +4,7 @@ mod common;
 
 use chrono::Duration;
 use common::*;
-use dojo_api::{customer_authorization, pci};
+use dojo_api::pci;
 use dojo_emulator::{Card, CardOutcome};
 use dojo_types::CardExpiry;
 use serde_json::json;
@@ -46,7 +46,7 @@ async fn save_card_then_pay_with_the_saved_card() {
     );
 
     let methods = client
-        .customers_get_payment_methods(&customer_id, &customer_authorization(&secret))
+        .customers_get_payment_methods(&customer_id, &secret)
         .await
         .unwrap();
     let saved = methods.saved_payment_methods.as_ref().unwrap();
@@ -88,17 +88,17 @@ async fn save_card_then_pay_with_the_saved_card() {
             .as_ref()
             .unwrap()
             .payment_method_id
-            .as_deref(),
-        Some(saved_id.as_str())
+            .as_ref(),
+        Some(&saved_id)
     );
 
     // Removing the saved card takes it off the list.
     client
-        .customers_delete_payment_method(&customer_id, &saved_id, &customer_authorization(&secret))
+        .customers_delete_payment_method(&customer_id, &saved_id, &secret)
         .await
         .unwrap();
     let after = client
-        .customers_get_payment_methods(&customer_id, &customer_authorization(&secret))
+        .customers_get_payment_methods(&customer_id, &secret)
         .await
         .unwrap();
     assert!(after.saved_payment_methods.as_ref().unwrap().is_empty());
@@ -130,7 +130,7 @@ async fn customer_secrets_are_short_lived_and_bound_to_one_customer() {
         .await
         .unwrap()
         .into_inner();
-    let auth = customer_authorization(secret.secret.as_ref().unwrap());
+    let auth = secret.secret.clone().unwrap();
     assert!(
         client
             .customers_get_payment_methods(&a, &auth)
@@ -300,8 +300,13 @@ async fn concurrent_calls_are_safe() {
         ids.extend(task.await.unwrap());
     }
     assert_eq!(ids.len(), 320);
-    let search = serde_json::from_value(json!({"cursor": {"limit": 1000}})).unwrap();
+    for id in &ids {
+        let intent = client.payment_intents_get(id, None).await.unwrap();
+        assert_eq!(intent.id.as_ref(), Some(id));
+    }
+    // The document allows pages of 1–100.
+    let search = serde_json::from_value(json!({"cursor": {"limit": 100}})).unwrap();
     let page = client.payment_intents_search(&search).await.unwrap();
-    assert_eq!(page.data.as_ref().unwrap().len(), 320);
+    assert_eq!(page.data.as_ref().unwrap().len(), 100);
     drop(emulator);
 }

@@ -10,8 +10,8 @@
 
 use std::error::Error;
 
-use dojo::raw::{api, customer_authorization, pci};
-use dojo::types::{ApiKey, Currency, Money};
+use dojo::raw::{api, pci};
+use dojo::types::{ApiKey, Currency, Money, SetupIntentId};
 use dojo_emulator::{Card, Emulator};
 use serde_json::json;
 
@@ -47,7 +47,7 @@ async fn emulated() -> Result<()> {
     let amount = Money::parse_decimal("24.50", Currency::GBP)?;
     let body = request(json!({"amount": amount, "reference": "Order 1001"}))?;
     let intent = client.payment_intents_create_payment_intent(&body).await?;
-    let id = intent.id.clone().unwrap_or_default();
+    let id = intent.id.clone().ok_or("Dojo sent no id")?;
     println!(
         "created {id} for {amount}; the customer pays at {}",
         intent.payment_link.as_deref().unwrap_or("?")
@@ -70,8 +70,8 @@ async fn emulated() -> Result<()> {
         .await?;
     println!(
         "refund {} (retried with the same idempotency key: {}, still one refund)",
-        refunded.refund_id.as_deref().unwrap_or("?"),
-        again.refund_id.as_deref().unwrap_or("?")
+        refunded.refund_id.as_ref().map_or("?", |id| id.as_str()),
+        again.refund_id.as_ref().map_or("?", |id| id.as_str())
     );
 
     step("2. Authorize now, capture later (manual capture, in two parts)");
@@ -83,7 +83,7 @@ async fn emulated() -> Result<()> {
         .await?
         .id
         .clone()
-        .unwrap_or_default();
+        .ok_or("Dojo sent no id")?;
     emulator.pay(&id, &card, false)?;
     for part in [5000, 3000] {
         let capture = request(json!({"amount": part}))?;
@@ -91,7 +91,7 @@ async fn emulated() -> Result<()> {
         println!(
             "captured {} → {}",
             Money::new(part, Currency::GBP),
-            done.capture_id.as_deref().unwrap_or("?")
+            done.capture_id.as_ref().map_or("?", |id| id.as_str())
         );
     }
 
@@ -101,7 +101,7 @@ async fn emulated() -> Result<()> {
             json!({"name": "Gabriel", "emailAddress": "g@example.com"}),
         )?)
         .await?;
-    let customer_id = customer.id.clone().unwrap_or_default();
+    let customer_id = customer.id.clone().ok_or("Dojo sent no id")?;
     let secret = client
         .customers_create_customer_secret(&customer_id)
         .await?
@@ -118,10 +118,10 @@ async fn emulated() -> Result<()> {
         .await?
         .id
         .clone()
-        .unwrap_or_default();
+        .ok_or("Dojo sent no id")?;
     emulator.pay(&first, &card, true)?;
     let methods = client
-        .customers_get_payment_methods(&customer_id, &customer_authorization(&secret))
+        .customers_get_payment_methods(&customer_id, &secret)
         .await?;
     let saved = methods.saved_payment_methods.clone().unwrap_or_default();
     let saved_id = saved
@@ -145,7 +145,7 @@ async fn emulated() -> Result<()> {
         .await?
         .id
         .clone()
-        .unwrap_or_default();
+        .ok_or("Dojo sent no id")?;
     emulator.pay_with_saved_card(&second, &saved_id)?;
     println!("paid {second} with the saved card");
 
@@ -159,7 +159,7 @@ async fn emulated() -> Result<()> {
         .await?
         .id
         .clone()
-        .unwrap_or_default();
+        .ok_or("Dojo sent no id")?;
     emulator.authorize_setup_intent(&setup, &card)?;
     charge(&client, &setup, 1000).await?;
 
@@ -177,7 +177,7 @@ async fn emulated() -> Result<()> {
         body.card_details.card_number, body.card_details.c_v2
     );
     let tokenized = pci.setup_intents_create_tokenized(&body).await?;
-    let setup = tokenized.id.clone().unwrap_or_default();
+    let setup = tokenized.id.clone().ok_or("Dojo sent no id")?;
     println!(
         "{setup}: {}",
         tokenized
@@ -193,7 +193,7 @@ async fn emulated() -> Result<()> {
 }
 
 /// Creates a payment intent for the setup intent's full amount and charges it.
-async fn charge(client: &api::Client, setup: &str, minor: i64) -> Result<()> {
+async fn charge(client: &api::Client, setup: &SetupIntentId, minor: i64) -> Result<()> {
     let body = request(
         json!({"amount": {"value": minor, "currencyCode": "GBP"}, "reference": "Charge", "setupIntentId": setup}),
     )?;
@@ -202,7 +202,7 @@ async fn charge(client: &api::Client, setup: &str, minor: i64) -> Result<()> {
         .await?
         .id
         .clone()
-        .unwrap_or_default();
+        .ok_or("Dojo sent no id")?;
     client
         .payment_intents_charge_payment_intent(&intent)
         .await?;
@@ -227,7 +227,7 @@ async fn sandbox(key: ApiKey) -> Result<()> {
     let body =
         request(json!({"amount": {"value": 100, "currencyCode": "GBP"}, "reference": "SDK tour"}))?;
     let intent = client.payment_intents_create_payment_intent(&body).await?;
-    let id = intent.id.clone().unwrap_or_default();
+    let id = intent.id.clone().ok_or("Dojo sent no id")?;
     println!(
         "created {id}; a customer would pay at {}",
         intent.payment_link.as_deref().unwrap_or("?")
@@ -253,7 +253,7 @@ async fn sandbox(key: ApiKey) -> Result<()> {
     let customer = client
         .customers_create(&request(json!({"name": "SDK tour"}))?)
         .await?;
-    let customer_id = customer.id.clone().unwrap_or_default();
+    let customer_id = customer.id.clone().ok_or("Dojo sent no id")?;
     let secret = client
         .customers_create_customer_secret(&customer_id)
         .await?;

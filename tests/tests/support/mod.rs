@@ -10,17 +10,16 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-/// The document the committed code is generated from; CI has `../shared`
-/// beside the checkout.
+/// The document the committed code is generated from, found through
+/// `xtask::spec_dir` (`DOJO_SPEC_DIR`, default `../shared/spec`); when it is
+/// absent the test fails with the one line that says where to put it.
 pub fn current_document_path() -> PathBuf {
-    let path =
-        xtask::regen::workspace_root().join("../shared/spec/dojo-api/2026-02-27.bundled.json");
-    assert!(
-        path.exists(),
-        "{} is missing: these tests read Dojo's document from ../shared beside the checkout",
-        path.display()
-    );
-    path
+    xtask::spec_dir::current_document().unwrap_or_else(|missing| panic!("{missing}"))
+}
+
+/// One of Dojo's documents by file name (`2024-02-05.yaml`), likewise.
+pub fn document_path(file: &str) -> PathBuf {
+    xtask::spec_dir::document(file).unwrap_or_else(|missing| panic!("{missing}"))
 }
 
 /// Dojo's current document, as published.

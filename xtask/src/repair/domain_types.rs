@@ -2,10 +2,6 @@ use serde_json::{Map, Value, json};
 
 use super::walk;
 
-/// The version requirement written into every `x-rust-type`; the generator
-/// is configured with the workspace's `dojo-types` version, which must match.
-pub const DOJO_TYPES_VERSION_REQ: &str = "0.1";
-
 /// Makes the generated client speak `dojo-types` instead of bare integers and
 /// strings, by marking schemas with typify's `x-rust-type` extension.
 ///
@@ -16,11 +12,10 @@ pub const DOJO_TYPES_VERSION_REQ: &str = "0.1";
 ///   `dojo_types::Money`;
 /// - every `format: date-time` string → `dojo_types::Timestamp`, which also
 ///   decodes Dojo's zone-less and year-1 "unset" forms;
-/// - `countryCode` strings → `dojo_types::CountryCode`;
-/// - customer secrets (`CustomerSecret.secret`, `PaymentCustomerDetails`'s
-///   `secret`) → `dojo_types::CustomerSecret`, and webhook signing secrets
-///   (`SubscriptionSecret.value`) → `dojo_types::WebhookSecret`, so they never
-///   print in `Debug`.
+/// - `countryCode` strings → `dojo_types::CountryCode`.
+///
+/// Ids and secrets, which no shape tells apart from other text, are marked
+/// by name in `ids_and_secrets_by_name`.
 pub fn domain_types(doc: &mut Value) -> usize {
     let mut changed = 0;
     walk::schemas(doc, &mut |schema| {
@@ -30,11 +25,14 @@ pub fn domain_types(doc: &mut Value) -> usize {
         }
         changed += mark_country_codes(schema);
     });
-    changed + mark_secrets(doc)
+    changed
 }
 
-fn rust_type(path: &str) -> Value {
-    json!({"crate": "dojo-types", "version": DOJO_TYPES_VERSION_REQ, "path": path})
+/// An `x-rust-type` mark for a `dojo-types` type. The version is the one
+/// source, `dojo_types::VERSION`, which the generator is configured with
+/// too: a version bump cannot make the two disagree.
+pub(super) fn rust_type(path: &str) -> Value {
+    json!({"crate": "dojo-types", "version": dojo_types::VERSION, "path": path})
 }
 
 /// The domain type a schema as a whole stands for, by its shape.
@@ -51,36 +49,6 @@ fn domain_type_of(schema: &Map<String, Value>) -> Option<&'static str> {
         && properties.contains_key("value")
         && properties.contains_key("currencyCode");
     is_money.then_some("dojo_types::Money")
-}
-
-/// Secrets, by where they sit: no shape tells a secret from other text.
-const SECRETS: &[(&str, &str)] = &[
-    (
-        "/components/schemas/CustomerSecret/properties/secret",
-        "dojo_types::CustomerSecret",
-    ),
-    (
-        "/components/schemas/PaymentCustomerDetails/allOf/1/properties/secret",
-        "dojo_types::CustomerSecret",
-    ),
-    (
-        "/components/schemas/SubscriptionSecret/properties/value",
-        "dojo_types::WebhookSecret",
-    ),
-];
-
-fn mark_secrets(doc: &mut Value) -> usize {
-    SECRETS
-        .iter()
-        .filter_map(|(pointer, path)| {
-            let property = doc.pointer_mut(pointer)?.as_object_mut()?;
-            if property.contains_key("x-rust-type") {
-                return None;
-            }
-            property.insert("x-rust-type".into(), rust_type(path));
-            Some(())
-        })
-        .count()
 }
 
 /// `countryCode` string properties, wherever they are.

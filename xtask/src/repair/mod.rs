@@ -10,6 +10,7 @@ mod body_less_errors_share_schema;
 mod complete_problem_details;
 mod constraints_as_documentation;
 mod domain_types;
+mod ids_and_secrets_by_name;
 mod keep_unknown_fields;
 mod merge_all_of_objects;
 mod name_anonymous_operations;
@@ -17,6 +18,7 @@ mod open_enums;
 mod optional_fields_examples_omit;
 mod parameters_not_nullable;
 mod readable_operation_ids;
+mod setup_intent_delete_include_authorized;
 mod single_shape_terminal_session_details;
 mod version_header_on_client;
 pub mod walk;
@@ -24,7 +26,8 @@ pub mod walk;
 pub use body_less_errors_share_schema::body_less_errors_share_schema;
 pub use complete_problem_details::complete_problem_details;
 pub use constraints_as_documentation::constraints_as_documentation;
-pub use domain_types::{DOJO_TYPES_VERSION_REQ, domain_types};
+pub use domain_types::domain_types;
+pub use ids_and_secrets_by_name::ids_and_secrets_by_name;
 pub use keep_unknown_fields::keep_unknown_fields;
 pub use merge_all_of_objects::merge_all_of_objects;
 pub use name_anonymous_operations::name_anonymous_operations;
@@ -32,6 +35,7 @@ pub use open_enums::open_enums;
 pub use optional_fields_examples_omit::optional_fields_examples_omit;
 pub use parameters_not_nullable::parameters_not_nullable;
 pub use readable_operation_ids::readable_operation_ids;
+pub use setup_intent_delete_include_authorized::setup_intent_delete_include_authorized;
 pub use single_shape_terminal_session_details::single_shape_terminal_session_details;
 pub use version_header_on_client::version_header_on_client;
 
@@ -58,6 +62,7 @@ pub const RULES: &[Rule] = rules![
     readable_operation_ids,
     body_less_errors_share_schema,
     parameters_not_nullable,
+    setup_intent_delete_include_authorized,
     version_header_on_client,
     keep_unknown_fields,
     constraints_as_documentation,
@@ -66,6 +71,7 @@ pub const RULES: &[Rule] = rules![
     single_shape_terminal_session_details,
     open_enums,
     domain_types,
+    ids_and_secrets_by_name,
     merge_all_of_objects,
 ];
 

@@ -96,7 +96,7 @@ fn open_uses(
 fn open_type(reference: Value) -> Value {
     json!({
         "crate": "dojo-types",
-        "version": super::DOJO_TYPES_VERSION_REQ,
+        "version": dojo_types::VERSION,
         "path": "dojo_types::Open",
         "parameters": [{"$ref": reference}],
     })

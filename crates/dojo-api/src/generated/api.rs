@@ -290,7 +290,7 @@ Constraints: maxLength: 100.*/
             rename = "captureId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub capture_id: ::std::option::Option<::std::string::String>,
+        pub capture_id: ::std::option::Option<::dojo_types::CaptureId>,
         ///The description of the operation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -308,7 +308,7 @@ Constraints: maxLength: 100.*/
         )]
         pub created_at: ::std::option::Option<::dojo_types::Timestamp>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<::dojo_types::CaptureId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::dojo_types::Open<CaptureStatus>>,
         #[serde(
@@ -623,7 +623,7 @@ Constraints: maxLength: 100.*/
             rename = "paymentIntentId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub payment_intent_id: ::std::option::Option<::std::string::String>,
+        pub payment_intent_id: ::std::option::Option<::dojo_types::PaymentIntentId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::dojo_types::Open<CaptureStatus>>,
         #[serde(flatten)]
@@ -808,7 +808,7 @@ Constraints: maxLength: 60, minLength: 1.*/
             rename = "setupIntentId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub setup_intent_id: ::std::option::Option<::std::string::String>,
+        pub setup_intent_id: ::std::option::Option<::dojo_types::SetupIntentId>,
         ///The recipient's shipping address.
         #[serde(
             rename = "shippingDetails",
@@ -939,7 +939,7 @@ Constraints: maxLength: 10240, minLength: 1.*/
         pub details: TerminalSessionDetails,
         ///The unique identifier for the terminal.
         #[serde(rename = "terminalId")]
-        pub terminal_id: ::std::string::String,
+        pub terminal_id: ::dojo_types::TerminalId,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -974,7 +974,7 @@ Constraints: maxLength: 254.*/
         pub email_address: ::std::option::Option<::std::string::String>,
         ///The unique identifier of the customer.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<::dojo_types::CustomerId>,
         /**The customer's phone number.
 
 Constraints: maxLength: 50.*/
@@ -1016,7 +1016,7 @@ Constraints: maxLength: 50.*/
         pub email_address: ::std::option::Option<::std::string::String>,
         ///The unique identifier of the customer.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<::dojo_types::CustomerId>,
         ///The customer's name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
@@ -1058,7 +1058,7 @@ Constraints: maxLength: 50.*/
         pub card_details: ::std::option::Option<CardDetails>,
         ///The unique identifier of the customer's saved payment method.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<::dojo_types::PaymentMethodId>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -1070,7 +1070,7 @@ Constraints: maxLength: 50.*/
             rename = "customerId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub customer_id: ::std::option::Option<::std::string::String>,
+        pub customer_id: ::std::option::Option<::dojo_types::CustomerId>,
         ///A unique identifier for the merchant. A single merchant can be associated with multiple terminals, point-of-sale machines, and waiters.
         #[serde(
             rename = "merchantId",
@@ -1530,7 +1530,7 @@ Constraints: maxLength: 254.*/
         pub email_address: ::std::option::Option<::std::string::String>,
         ///The unique identifier of the customer.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<::dojo_types::CustomerId>,
         /**The customer's phone number.
 
 Constraints: maxLength: 50.*/
@@ -1544,7 +1544,7 @@ Constraints: maxLength: 50.*/
             rename = "savedCardId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub saved_card_id: ::std::option::Option<::std::string::String>,
+        pub saved_card_id: ::std::option::Option<::dojo_types::PaymentMethodId>,
         ///The customer secret value.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub secret: ::std::option::Option<::dojo_types::CustomerSecret>,
@@ -1578,7 +1578,7 @@ Constraints: maxLength: 50.*/
             rename = "paymentMethodId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub payment_method_id: ::std::option::Option<::std::string::String>,
+        pub payment_method_id: ::std::option::Option<::dojo_types::PaymentMethodId>,
         ///The date and time of the payment in [ISO 8601](https://en.wikipedia.org/wiki/ISO_8601) UTC format.
         #[serde(
             rename = "transactionDateTime",
@@ -1733,7 +1733,9 @@ The timestamp value must be more than 30 seconds and less than 7 days.*/
             rename = "clientSessionSecret",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub client_session_secret: ::std::option::Option<::std::string::String>,
+        pub client_session_secret: ::std::option::Option<
+            ::dojo_types::ClientSessionSecret,
+        >,
         ///The expiration date of `clientSessionSecret`.
         #[serde(
             rename = "clientSessionSecretExpirationDate",
@@ -1767,7 +1769,7 @@ The timestamp value must be more than 30 seconds and less than 7 days.*/
         /**The unique identifier of the payment intent.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<::dojo_types::PaymentIntentId>,
         ///The line items purchased by the customer.
         #[serde(
             rename = "itemLines",
@@ -1844,7 +1846,7 @@ The timestamp value must be more than 30 seconds and less than 7 days.*/
             rename = "setupIntentId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub setup_intent_id: ::std::option::Option<::std::string::String>,
+        pub setup_intent_id: ::std::option::Option<::dojo_types::SetupIntentId>,
         ///The recipient's shipping address.
         #[serde(
             rename = "shippingDetails",
@@ -2202,7 +2204,7 @@ Constraints: maxLength: 100.*/
             rename = "paymentMethodId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub payment_method_id: ::std::option::Option<::std::string::String>,
+        pub payment_method_id: ::std::option::Option<::dojo_types::PaymentMethodId>,
         ///The date and time of the payment in [ISO 8601](https://en.wikipedia.org/wiki/ISO_8601) UTC format.
         #[serde(
             rename = "transactionDateTime",
@@ -2301,13 +2303,13 @@ Constraints: maxLength: 100.*/
             rename = "paymentIntentId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub payment_intent_id: ::std::option::Option<::std::string::String>,
+        pub payment_intent_id: ::std::option::Option<::dojo_types::PaymentIntentId>,
         ///A unique identifier for the refund. It will be used to reference this refund in all operations. It is recommended to use a UUID.
         #[serde(
             rename = "refundId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub refund_id: ::std::option::Option<::std::string::String>,
+        pub refund_id: ::std::option::Option<::dojo_types::RefundId>,
         ///The reason for the refund.
         #[serde(
             rename = "refundReason",
@@ -2526,7 +2528,7 @@ Constraints: maxLength: 300.*/
             rename = "reversalId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub reversal_id: ::std::option::Option<::std::string::String>,
+        pub reversal_id: ::std::option::Option<::dojo_types::ReversalId>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -2581,7 +2583,7 @@ Constraints: minimum: 1, maximum: 100.*/
     pub struct SecretsResponse {
         ///The unique identifier for the subscription.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<::dojo_types::WebhookSubscriptionId>,
         ///The list of secrets associated with the subscription. Used to generate signatures.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub secrets: ::std::vec::Vec<SubscriptionSecret>,
@@ -2637,7 +2639,9 @@ Constraints: minimum: 1, maximum: 100.*/
             rename = "clientSessionSecret",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub client_session_secret: ::std::option::Option<::std::string::String>,
+        pub client_session_secret: ::std::option::Option<
+            ::dojo_types::ClientSessionSecret,
+        >,
         ///The expiration date of `clientSessionSecret`.
         #[serde(
             rename = "clientSessionSecretExpirationDate",
@@ -2670,7 +2674,7 @@ Constraints: minimum: 1, maximum: 100.*/
         pub expire_at: ::std::option::Option<::dojo_types::Timestamp>,
         ///The unique identifier for the setup intent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<::dojo_types::SetupIntentId>,
         ///The amount intended to be collected by this setup intent.
         #[serde(
             rename = "intendedAmount",
@@ -2756,7 +2760,9 @@ Constraints: minimum: 1, maximum: 100.*/
             rename = "clientSessionSecret",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub client_session_secret: ::std::option::Option<::std::string::String>,
+        pub client_session_secret: ::std::option::Option<
+            ::dojo_types::ClientSessionSecret,
+        >,
         ///The expiration date of `clientSessionSecret`.
         #[serde(
             rename = "clientSessionSecretExpirationDate",
@@ -2789,7 +2795,7 @@ Constraints: minimum: 1, maximum: 100.*/
         pub expire_at: ::std::option::Option<::dojo_types::Timestamp>,
         ///The unique identifier for the setup intent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<::dojo_types::SetupIntentId>,
         ///The amount intended to be collected by this setup intent.
         #[serde(
             rename = "intendedAmount",
@@ -2989,7 +2995,7 @@ Constraints: maxLength: 100.*/
         pub events: ::std::vec::Vec<::std::string::String>,
         ///The unique identifier for the subscription.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<::dojo_types::WebhookSubscriptionId>,
         ///The list of secrets associated with the subscription. Used to generate signatures.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub secrets: ::std::vec::Vec<SubscriptionSecret>,
@@ -3029,7 +3035,7 @@ Constraints: maxLength: 100.*/
         pub created_at: ::std::option::Option<::dojo_types::Timestamp>,
         ///The unique identifier for the secret.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<::dojo_types::WebhookSecretId>,
         ///The status of the secret. It can be activated or deactivated.
         #[serde(
             rename = "isActive",
@@ -3111,7 +3117,7 @@ Constraints: maxLength: 100.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Terminal {
         ///The unique identifier for the terminal.
-        pub id: ::std::string::String,
+        pub id: ::dojo_types::TerminalId,
         pub properties: TerminalProperties,
         pub status: ::dojo_types::Open<TerminalStatus>,
         ///The timestamp of the update date, in [ISO 8601](https://en.wikipedia.org/wiki/ISO_8601) UTC format.
@@ -3140,7 +3146,7 @@ Constraints: maxLength: 100.*/
         #[serde(rename = "expireAt")]
         pub expire_at: ::dojo_types::Timestamp,
         ///The unique identifier of the terminal session.
-        pub id: ::std::string::String,
+        pub id: ::dojo_types::TerminalSessionId,
         ///When a notification is issued, a notification event is created to record when it occurred.
         #[serde(rename = "notificationEvents")]
         pub notification_events: ::std::vec::Vec<TerminalSessionNotificationEvent>,
@@ -3159,7 +3165,7 @@ Constraints: maxLength: 100.*/
         pub status_events: ::std::vec::Vec<TerminalSessionStatusEvent>,
         ///The unique identifier for the terminal.
         #[serde(rename = "terminalId")]
-        pub terminal_id: ::std::string::String,
+        pub terminal_id: ::dojo_types::TerminalId,
         ///The timestamp of the update date, in [ISO 8601](https://en.wikipedia.org/wiki/ISO_8601) UTC format.
         #[serde(rename = "updatedAt")]
         pub updated_at: ::dojo_types::Timestamp,
@@ -3208,7 +3214,7 @@ Constraints: maxLength: 100.*/
         /**The unique identifier of the payment intent.
 */
         #[serde(rename = "paymentIntentId")]
-        pub payment_intent_id: ::std::string::String,
+        pub payment_intent_id: ::dojo_types::PaymentIntentId,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -3667,7 +3673,7 @@ legitimate cardholder. The most common verification methods are PIN and signatur
         pub expire_at: ::std::option::Option<::dojo_types::Timestamp>,
         ///The unique identifier of the terminal session.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<::dojo_types::TerminalSessionId>,
         ///When a notification is issued, a notification event is created to record when it occurred.
         #[serde(
             rename = "notificationEvents",
@@ -3691,7 +3697,7 @@ legitimate cardholder. The most common verification methods are PIN and signatur
             rename = "terminalId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub terminal_id: ::std::option::Option<::std::string::String>,
+        pub terminal_id: ::std::option::Option<::dojo_types::TerminalId>,
         ///The timestamp of the update date, in [ISO 8601](https://en.wikipedia.org/wiki/ISO_8601) UTC format.
         #[serde(
             rename = "updatedAt",
@@ -3707,7 +3713,7 @@ legitimate cardholder. The most common verification methods are PIN and signatur
         /**The unique identifier of the payment intent.
 */
         #[serde(rename = "paymentIntentId")]
-        pub payment_intent_id: ::std::string::String,
+        pub payment_intent_id: ::dojo_types::PaymentIntentId,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -4318,7 +4324,7 @@ Arguments:
 */
     pub async fn payment_intents_get<'a>(
         &'a self,
-        payment_intent_id: &'a str,
+        payment_intent_id: &'a ::dojo_types::PaymentIntentId,
         return_canceled: Option<bool>,
     ) -> Result<ResponseValue<types::PaymentIntent>, Error<types::ProblemDetails>> {
         let url = format!(
@@ -4366,7 +4372,7 @@ Arguments:
 */
     pub async fn payment_intents_delete<'a>(
         &'a self,
-        payment_intent_id: &'a str,
+        payment_intent_id: &'a ::dojo_types::PaymentIntentId,
     ) -> Result<ResponseValue<types::PaymentIntent>, Error<types::ProblemDetails>> {
         let url = format!(
             "{}/payment-intents/{}", self.baseurl, encode_path(& payment_intent_id
@@ -4411,7 +4417,7 @@ Arguments:
 */
     pub async fn captures_create<'a>(
         &'a self,
-        payment_intent_id: &'a str,
+        payment_intent_id: &'a ::dojo_types::PaymentIntentId,
         body: &'a types::CreateCaptureRequest,
     ) -> Result<ResponseValue<types::Capture>, Error<types::ProblemDetails>> {
         let url = format!(
@@ -4457,7 +4463,7 @@ Arguments:
 */
     pub async fn payment_intents_charge_payment_intent<'a>(
         &'a self,
-        payment_intent_id: &'a str,
+        payment_intent_id: &'a ::dojo_types::PaymentIntentId,
     ) -> Result<ResponseValue<types::ChargeResponse>, Error<types::ProblemDetails>> {
         let url = format!(
             "{}/payment-intents/{}/charge", self.baseurl, encode_path(& payment_intent_id
@@ -4501,7 +4507,7 @@ Arguments:
 */
     pub async fn payment_intents_refresh_client_session_secret<'a>(
         &'a self,
-        payment_intent_id: &'a str,
+        payment_intent_id: &'a ::dojo_types::PaymentIntentId,
     ) -> Result<ResponseValue<types::PaymentIntent>, Error<types::ProblemDetails>> {
         let url = format!(
             "{}/payment-intents/{}/refresh-client-session-secret", self.baseurl,
@@ -4585,7 +4591,7 @@ Arguments:
 */
     pub async fn payment_intents_set_tips_amount<'a>(
         &'a self,
-        payment_intent_id: &'a str,
+        payment_intent_id: &'a ::dojo_types::PaymentIntentId,
         body: &'a types::SetTipsAmountRequest,
     ) -> Result<ResponseValue<types::PaymentIntent>, Error<types::ProblemDetails>> {
         let url = format!(
@@ -4632,7 +4638,7 @@ Arguments:
 */
     pub async fn payment_intents_set_custom_amount<'a>(
         &'a self,
-        payment_intent_id: &'a str,
+        payment_intent_id: &'a ::dojo_types::PaymentIntentId,
         body: &'a types::SetAmountRequest,
     ) -> Result<ResponseValue<types::PaymentIntent>, Error<types::ProblemDetails>> {
         let url = format!(
@@ -4679,7 +4685,7 @@ Arguments:
 */
     pub async fn receipt_create<'a>(
         &'a self,
-        payment_intent_id: &'a str,
+        payment_intent_id: &'a ::dojo_types::PaymentIntentId,
         body: &'a types::SendEmailReceiptRequest,
     ) -> Result<ResponseValue<()>, Error<types::ProblemDetails>> {
         let url = format!(
@@ -4729,7 +4735,7 @@ Arguments:
 */
     pub async fn refunds_create<'a>(
         &'a self,
-        payment_intent_id: &'a str,
+        payment_intent_id: &'a ::dojo_types::PaymentIntentId,
         idempotency_key: &'a str,
         body: &'a types::CreateRefundRequest,
     ) -> Result<ResponseValue<types::Refund>, Error<types::ProblemDetails>> {
@@ -4775,7 +4781,7 @@ Arguments:
 */
     pub async fn payment_intents_get_refund_by_id<'a>(
         &'a self,
-        refund_id: &'a str,
+        refund_id: &'a ::dojo_types::RefundId,
     ) -> Result<ResponseValue<types::Refund>, Error<types::ProblemDetails>> {
         let url = format!(
             "{}/payment-intents/refunds/{}", self.baseurl, encode_path(& refund_id
@@ -4818,7 +4824,7 @@ Arguments:
 */
     pub async fn reversal_create<'a>(
         &'a self,
-        payment_intent_id: &'a str,
+        payment_intent_id: &'a ::dojo_types::PaymentIntentId,
     ) -> Result<ResponseValue<types::Reversal>, Error<types::ProblemDetails>> {
         let url = format!(
             "{}/payment-intents/{}/reversal", self.baseurl, encode_path(&
@@ -4902,7 +4908,7 @@ Arguments:
 */
     pub async fn setup_intents_get_by_id<'a>(
         &'a self,
-        setup_intent_id: &'a str,
+        setup_intent_id: &'a ::dojo_types::SetupIntentId,
     ) -> Result<
         ResponseValue<types::SetupIntentResponse>,
         Error<types::ProblemDetails>,
@@ -4945,10 +4951,12 @@ Sends a `DELETE` request to `/setup-intents/{setupIntentId}`
 
 Arguments:
 - `setup_intent_id`: The unique identifier for the setup intent.
+- `include_authorized`: If `true`, an `Authorized` setup intent is deleted too (its status becomes `Closed`); otherwise only a `Created` one can be deleted (it becomes `Canceled`). Documented in Dojo's tokenization guide, missing from its document.
 */
     pub async fn setup_intents_delete<'a>(
         &'a self,
-        setup_intent_id: &'a str,
+        setup_intent_id: &'a ::dojo_types::SetupIntentId,
+        include_authorized: Option<bool>,
     ) -> Result<
         ResponseValue<types::SetupIntentResponse>,
         Error<types::ProblemDetails>,
@@ -4965,6 +4973,12 @@ Arguments:
             .header(
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(
+                &progenitor_client::QueryParam::new(
+                    "includeAuthorized",
+                    &include_authorized,
+                ),
             )
             .headers(header_map)
             .build()?;
@@ -4995,7 +5009,7 @@ Arguments:
 */
     pub async fn setup_intents_get_public_by_id<'a>(
         &'a self,
-        setup_intent_id: &'a str,
+        setup_intent_id: &'a ::dojo_types::SetupIntentId,
     ) -> Result<
         ResponseValue<types::SetupIntentPublicResponse>,
         Error<types::ProblemDetails>,
@@ -5041,7 +5055,7 @@ Arguments:
 */
     pub async fn setup_intents_refresh_client_session_secret<'a>(
         &'a self,
-        setup_intent_id: &'a str,
+        setup_intent_id: &'a ::dojo_types::SetupIntentId,
     ) -> Result<
         ResponseValue<types::SetupIntentResponse>,
         Error<types::ProblemDetails>,
@@ -5086,7 +5100,7 @@ Arguments:
 */
     pub async fn setup_intents_refresh_client_session_secret_public<'a>(
         &'a self,
-        setup_intent_id: &'a str,
+        setup_intent_id: &'a ::dojo_types::SetupIntentId,
     ) -> Result<
         ResponseValue<types::SetupIntentPublicResponse>,
         Error<types::ProblemDetails>,
@@ -5251,7 +5265,7 @@ Arguments:
 */
     pub async fn webhooks_get_secrets<'a>(
         &'a self,
-        subscription_id: &'a str,
+        subscription_id: &'a ::dojo_types::WebhookSubscriptionId,
     ) -> Result<ResponseValue<types::SecretsResponse>, Error<types::ErrorResponse>> {
         let url = format!(
             "{}/webhooks/{}/secrets", self.baseurl, encode_path(& subscription_id
@@ -5294,7 +5308,7 @@ Arguments:
 */
     pub async fn webhooks_generate_secret<'a>(
         &'a self,
-        subscription_id: &'a str,
+        subscription_id: &'a ::dojo_types::WebhookSubscriptionId,
     ) -> Result<ResponseValue<types::SecretsResponse>, Error<types::ErrorResponse>> {
         let url = format!(
             "{}/webhooks/{}/secrets", self.baseurl, encode_path(& subscription_id
@@ -5339,8 +5353,8 @@ Arguments:
 */
     pub async fn webhooks_activate_secret<'a>(
         &'a self,
-        subscription_id: &'a str,
-        secret_id: &'a str,
+        subscription_id: &'a ::dojo_types::WebhookSubscriptionId,
+        secret_id: &'a ::dojo_types::WebhookSecretId,
     ) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
         let url = format!(
             "{}/webhooks/{}/secrets/{}/activate", self.baseurl, encode_path(&
@@ -5384,8 +5398,8 @@ Arguments:
 */
     pub async fn webhooks_delete_secret<'a>(
         &'a self,
-        subscription_id: &'a str,
-        secret_id: &'a str,
+        subscription_id: &'a ::dojo_types::WebhookSubscriptionId,
+        secret_id: &'a ::dojo_types::WebhookSecretId,
     ) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
         let url = format!(
             "{}/webhooks/{}/secrets/{}", self.baseurl, encode_path(& subscription_id
@@ -5428,7 +5442,7 @@ Arguments:
 */
     pub async fn webhooks_delete_subscription<'a>(
         &'a self,
-        subscription_id: &'a str,
+        subscription_id: &'a ::dojo_types::WebhookSubscriptionId,
     ) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
         let url = format!(
             "{}/webhooks/{}", self.baseurl, encode_path(& subscription_id.to_string()),
@@ -5471,7 +5485,7 @@ Arguments:
 */
     pub async fn webhooks_subscribe_update<'a>(
         &'a self,
-        subscription_id: &'a str,
+        subscription_id: &'a ::dojo_types::WebhookSubscriptionId,
         body: &'a types::SubscriptionUpdateRequest,
     ) -> Result<ResponseValue<types::Subscription>, Error<types::ErrorResponse>> {
         let url = format!(
@@ -5555,7 +5569,7 @@ Arguments:
 */
     pub async fn customers_get<'a>(
         &'a self,
-        customer_id: &'a str,
+        customer_id: &'a ::dojo_types::CustomerId,
     ) -> Result<
         ResponseValue<::std::vec::Vec<types::CustomerFull>>,
         Error<types::ProblemDetails>,
@@ -5599,7 +5613,7 @@ Arguments:
 */
     pub async fn customers_delete<'a>(
         &'a self,
-        customer_id: &'a str,
+        customer_id: &'a ::dojo_types::CustomerId,
     ) -> Result<ResponseValue<()>, Error<types::ProblemDetails>> {
         let url = format!(
             "{}/customers/{}", self.baseurl, encode_path(& customer_id.to_string()),
@@ -5642,7 +5656,7 @@ Arguments:
 */
     pub async fn customers_update<'a>(
         &'a self,
-        customer_id: &'a str,
+        customer_id: &'a ::dojo_types::CustomerId,
         body: &'a types::UpdateCustomerRequest,
     ) -> Result<ResponseValue<types::CustomerFull>, Error<types::ProblemDetails>> {
         let url = format!(
@@ -5686,7 +5700,7 @@ Arguments:
 */
     pub async fn customers_create_customer_secret<'a>(
         &'a self,
-        customer_id: &'a str,
+        customer_id: &'a ::dojo_types::CustomerId,
     ) -> Result<ResponseValue<types::CustomerSecret>, Error<types::ProblemDetails>> {
         let url = format!(
             "{}/customers/{}/create-secret", self.baseurl, encode_path(& customer_id
@@ -5734,8 +5748,8 @@ Arguments:
 */
     pub async fn customers_get_payment_methods<'a>(
         &'a self,
-        customer_id: &'a str,
-        authorization: &'a str,
+        customer_id: &'a ::dojo_types::CustomerId,
+        authorization: &'a ::dojo_types::CustomerSecret,
     ) -> Result<
         ResponseValue<types::CustomerPaymentMethods>,
         Error<types::ProblemDetails>,
@@ -5745,7 +5759,11 @@ Arguments:
             customer_id.to_string()),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map.append("authorization", authorization.to_string().try_into()?);
+        header_map
+            .append(
+                "authorization",
+                crate::client::customer_secret_header(authorization)?,
+            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5789,16 +5807,20 @@ Arguments:
 */
     pub async fn customers_delete_payment_method<'a>(
         &'a self,
-        customer_id: &'a str,
-        payment_method_id: &'a str,
-        authorization: &'a str,
+        customer_id: &'a ::dojo_types::CustomerId,
+        payment_method_id: &'a ::dojo_types::PaymentMethodId,
+        authorization: &'a ::dojo_types::CustomerSecret,
     ) -> Result<ResponseValue<()>, Error<types::ProblemDetails>> {
         let url = format!(
             "{}/customers/public/{}/payment-methods/{}", self.baseurl, encode_path(&
             customer_id.to_string()), encode_path(& payment_method_id.to_string()),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map.append("authorization", authorization.to_string().try_into()?);
+        header_map
+            .append(
+                "authorization",
+                crate::client::customer_secret_header(authorization)?,
+            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -5927,7 +5949,7 @@ Arguments:
 */
     pub async fn terminals_get_terminal<'a>(
         &'a self,
-        terminal_id: &'a str,
+        terminal_id: &'a ::dojo_types::TerminalId,
         reseller_id: Option<&'a str>,
         software_house_id: &'a str,
     ) -> Result<ResponseValue<types::Terminal>, Error<types::Error>> {
@@ -6027,7 +6049,7 @@ Arguments:
 */
     pub async fn terminal_session_get<'a>(
         &'a self,
-        terminal_session_id: &'a str,
+        terminal_session_id: &'a ::dojo_types::TerminalSessionId,
         reseller_id: Option<&'a str>,
         software_house_id: &'a str,
     ) -> Result<
@@ -6080,7 +6102,7 @@ Arguments:
 */
     pub async fn terminal_session_cancel<'a>(
         &'a self,
-        terminal_session_id: &'a str,
+        terminal_session_id: &'a ::dojo_types::TerminalSessionId,
         reseller_id: Option<&'a str>,
         software_house_id: &'a str,
     ) -> Result<
@@ -6135,7 +6157,7 @@ Arguments:
 */
     pub async fn terminal_session_signature<'a>(
         &'a self,
-        terminal_session_id: &'a str,
+        terminal_session_id: &'a ::dojo_types::TerminalSessionId,
         reseller_id: Option<&'a str>,
         software_house_id: &'a str,
         body: &'a types::SignatureVerificationRequest,
@@ -6431,471 +6453,988 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
-/// What Dojo's document says each request field must satisfy
-/// (lengths, patterns, ranges), kept out of the types so that no
-/// response is ever rejected for it. Check requests with it.
-pub mod constraints {
-    /// Every constrained property of a component schema; `field` is
-    /// empty for a constraint on the schema itself.
-    pub static FIELDS: &[crate::FieldConstraints] = &[
-        crate::FieldConstraints {
-            schema: "Money",
-            field: "currencyCode",
-            min_length: Some(1u64),
-            max_length: Some(10u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "Customer",
-            field: "emailAddress",
-            min_length: None,
-            max_length: Some(254u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "Customer",
-            field: "phoneNumber",
-            min_length: None,
-            max_length: Some(50u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "PaymentCustomerDetails",
-            field: "emailAddress",
-            min_length: None,
-            max_length: Some(254u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "PaymentCustomerDetails",
-            field: "phoneNumber",
-            min_length: None,
-            max_length: Some(50u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "Address",
-            field: "address1",
-            min_length: None,
-            max_length: Some(100u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "Address",
-            field: "address2",
-            min_length: None,
-            max_length: Some(100u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "Address",
-            field: "address3",
-            min_length: None,
-            max_length: Some(100u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "Address",
-            field: "address4",
-            min_length: None,
-            max_length: Some(100u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "Address",
-            field: "city",
-            min_length: None,
-            max_length: Some(100u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "Address",
-            field: "state",
-            min_length: None,
-            max_length: Some(100u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "Address",
-            field: "postcode",
-            min_length: None,
-            max_length: Some(50u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "Address",
-            field: "countryCode",
-            min_length: None,
-            max_length: Some(10u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "Address",
-            field: "locality",
-            min_length: None,
-            max_length: Some(100u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "Address",
-            field: "county",
-            min_length: None,
-            max_length: Some(100u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "ShippingDetails",
-            field: "name",
-            min_length: None,
-            max_length: Some(100u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "ShippingDetails",
-            field: "deliveryNotes",
-            min_length: None,
-            max_length: Some(1024u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "PaymentIntentConfigRequest",
-            field: "title",
-            min_length: None,
-            max_length: Some(100u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "RequestSecurity",
-            field: "userAgent",
-            min_length: None,
-            max_length: Some(300u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "RequestSecurity",
-            field: "ipAddress",
-            min_length: None,
-            max_length: Some(70u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "RequestSecurity",
-            field: "device",
-            min_length: None,
-            max_length: Some(120u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "ItemLine",
-            field: "id",
-            min_length: None,
-            max_length: Some(60u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "ItemLine",
-            field: "name",
-            min_length: None,
-            max_length: Some(100u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "ItemLine",
-            field: "plu",
-            min_length: None,
-            max_length: Some(200u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "TaxLine",
-            field: "id",
-            min_length: None,
-            max_length: Some(60u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "TaxLine",
-            field: "caption",
-            min_length: None,
-            max_length: Some(100u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "TaxLine",
-            field: "subCaption",
-            min_length: None,
-            max_length: Some(100u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "TaxLine",
-            field: "affectedPlu",
-            min_length: None,
-            max_length: Some(200u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "ActionLink",
-            field: "url",
-            min_length: Some(1u64),
-            max_length: None,
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "ActionLink",
-            field: "label",
-            min_length: Some(1u64),
-            max_length: Some(60u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "ActionLink",
-            field: "fileName",
-            min_length: None,
-            max_length: Some(256u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "CreatePaymentIntentRequest",
-            field: "reference",
-            min_length: Some(1u64),
-            max_length: Some(60u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "CreatePaymentIntentRequest",
-            field: "description",
-            min_length: None,
-            max_length: Some(4096u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "PaymentIntentConfigResponse",
-            field: "title",
-            min_length: None,
-            max_length: Some(100u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "Cursor",
-            field: "limit",
-            min_length: None,
-            max_length: None,
-            pattern: None,
-            minimum: Some(1i64),
-            maximum: Some(100i64),
-        },
-        crate::FieldConstraints {
-            schema: "CreateRefundRequest",
-            field: "previousTransactionId",
-            min_length: None,
-            max_length: Some(100u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "CreateRefundRequest",
-            field: "refundReason",
-            min_length: None,
-            max_length: Some(1024u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "CreateRefundRequest",
-            field: "notes",
-            min_length: None,
-            max_length: Some(4096u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "CreateSetupIntentRequest",
-            field: "reference",
-            min_length: Some(1u64),
-            max_length: Some(60u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "CreateSetupIntentRequest",
-            field: "description",
-            min_length: None,
-            max_length: Some(4096u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "CreateSetupIntentRequest",
-            field: "terms",
-            min_length: Some(1u64),
-            max_length: Some(10240u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "Subscription",
-            field: "url",
-            min_length: Some(1u64),
-            max_length: None,
-            pattern: Some("^https://*.+"),
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "SubscriptionRequest",
-            field: "url",
-            min_length: Some(1u64),
-            max_length: None,
-            pattern: Some("^https://*.+"),
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "SubscriptionUpdateRequest",
-            field: "url",
-            min_length: None,
-            max_length: None,
-            pattern: Some("^https://*.+"),
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "CreateCustomerRequest",
-            field: "name",
-            min_length: None,
-            max_length: Some(100u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "CreateCustomerRequest",
-            field: "emailAddress",
-            min_length: None,
-            max_length: Some(254u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "CreateCustomerRequest",
-            field: "phoneNumber",
-            min_length: Some(5u64),
-            max_length: Some(50u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "CreateCustomerRequest",
-            field: "vatNumber",
-            min_length: None,
-            max_length: Some(50u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "SearchCustomerRequest",
-            field: "limit",
-            min_length: None,
-            max_length: None,
-            pattern: None,
-            minimum: Some(1i64),
-            maximum: Some(100i64),
-        },
-        crate::FieldConstraints {
-            schema: "SearchCustomerRequest",
-            field: "before",
-            min_length: None,
-            max_length: Some(200u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-        crate::FieldConstraints {
-            schema: "SearchCustomerRequest",
-            field: "after",
-            min_length: None,
-            max_length: Some(200u64),
-            pattern: None,
-            minimum: None,
-            maximum: None,
-        },
-    ];
+/// What Dojo's document requires of each request (lengths, ranges,
+/// patterns), as [`crate::Validate`] for every type: the types
+/// themselves accept anything, so that no response is refused.
+pub mod validate {
+    crate::validate::nothing_to_check!(
+        super::types::ActionType, super::types::AutoExpireAction,
+        super::types::CapabilityName, super::types::CapabilityResponse,
+        super::types::Capture, super::types::CaptureDetails, super::types::CaptureMode,
+        super::types::CaptureStatus, super::types::CardFundingType,
+        super::types::CardHolderNotPresent, super::types::CardScheme,
+        super::types::ChargeResponse, super::types::CreateCaptureRequest,
+        super::types::CustomerSecret, super::types::ErrorCode,
+        super::types::ErrorResponse, super::types::EventRequestEvent,
+        super::types::EventType, super::types::MerchantInitiatedTransactionType,
+        super::types::Modifier, super::types::OrderDetails, super::types::OrderEvent,
+        super::types::PartyEvent, super::types::PaymentConfigDetails,
+        super::types::PaymentEventType, super::types::PaymentIntentConfigBillingAddress,
+        super::types::PaymentIntentConfigCustomerEmail,
+        super::types::PaymentIntentConfigDetails,
+        super::types::PaymentIntentConfigShippingDetails,
+        super::types::PaymentIntentStatus, super::types::PaymentMethod,
+        super::types::PaymentStatusResponse, super::types::ProblemDetails,
+        super::types::ProblemDetailsTerminals, super::types::Refund,
+        super::types::ReservationEvent, super::types::RestAuthRequestAuthType,
+        super::types::RestAuthResponseAuthType, super::types::RestBasicAuthRequest,
+        super::types::RestBasicAuthResponse, super::types::Reversal,
+        super::types::SendEmailReceiptRequest, super::types::SetTipsAmountRequest,
+        super::types::SetupIntentStatus, super::types::SignatureVerificationRequest,
+        super::types::SubscriptionSecret, super::types::TerminalProperties,
+        super::types::TerminalSessionMatchedRefundDetails,
+        super::types::TerminalSessionNotificationType,
+        super::types::TerminalSessionPaymentEntryMode,
+        super::types::TerminalSessionPaymentVerificationMode,
+        super::types::TerminalSessionReceiptAlign,
+        super::types::TerminalSessionReceiptImageLogo,
+        super::types::TerminalSessionReceiptLineType,
+        super::types::TerminalSessionReceiptText,
+        super::types::TerminalSessionReceiptTextSize,
+        super::types::TerminalSessionSaleDetails, super::types::TerminalSessionStatus,
+        super::types::TerminalSessionStatusEvent, super::types::TerminalSessionType,
+        super::types::TerminalSessionUnlinkedRefundDetails, super::types::TerminalStatus,
+        super::types::WalletPaymentOption, super::types::WebhookEvents
+    );
+    impl crate::Validate for super::types::ActionLink {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::length(
+                &self.file_name,
+                at,
+                "fileName",
+                (None, Some(256u64)),
+                out,
+            );
+            crate::validate::length(
+                &self.label,
+                at,
+                "label",
+                (Some(1u64), Some(60u64)),
+                out,
+            );
+            crate::validate::length(&self.url, at, "url", (Some(1u64), None), out);
+        }
+    }
+    impl crate::Validate for super::types::Address {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::length(
+                &self.address1,
+                at,
+                "address1",
+                (None, Some(100u64)),
+                out,
+            );
+            crate::validate::length(
+                &self.address2,
+                at,
+                "address2",
+                (None, Some(100u64)),
+                out,
+            );
+            crate::validate::length(
+                &self.address3,
+                at,
+                "address3",
+                (None, Some(100u64)),
+                out,
+            );
+            crate::validate::length(
+                &self.address4,
+                at,
+                "address4",
+                (None, Some(100u64)),
+                out,
+            );
+            crate::validate::length(&self.city, at, "city", (None, Some(100u64)), out);
+            crate::validate::length(
+                &self.county,
+                at,
+                "county",
+                (None, Some(100u64)),
+                out,
+            );
+            crate::validate::length(
+                &self.locality,
+                at,
+                "locality",
+                (None, Some(100u64)),
+                out,
+            );
+            crate::validate::length(
+                &self.postcode,
+                at,
+                "postcode",
+                (None, Some(50u64)),
+                out,
+            );
+            crate::validate::length(&self.state, at, "state", (None, Some(100u64)), out);
+        }
+    }
+    impl crate::Validate for super::types::AllIntegrationsResponse {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(
+                &self.dojo_managed_integrations,
+                at,
+                "dojoManagedIntegrations",
+                out,
+            );
+            crate::validate::nested(
+                &self.rest_integrations,
+                at,
+                "restIntegrations",
+                out,
+            );
+            crate::validate::nested(&self.ws_integrations, at, "wsIntegrations", out);
+        }
+    }
+    impl crate::Validate for super::types::CapabilityRequest {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.name, at, "name", out);
+        }
+    }
+    impl crate::Validate for super::types::Card {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.card_funding_type, at, "cardFundingType", out);
+            crate::validate::nested(&self.entry_mode, at, "entryMode", out);
+            crate::validate::nested(
+                &self.verification_method,
+                at,
+                "verificationMethod",
+                out,
+            );
+        }
+    }
+    impl crate::Validate for super::types::CardDetails {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.scheme, at, "scheme", out);
+        }
+    }
+    impl crate::Validate for super::types::CreateCustomerRequest {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.billing_address, at, "billingAddress", out);
+            crate::validate::length(
+                &self.email_address,
+                at,
+                "emailAddress",
+                (None, Some(254u64)),
+                out,
+            );
+            crate::validate::length(&self.name, at, "name", (None, Some(100u64)), out);
+            crate::validate::length(
+                &self.phone_number,
+                at,
+                "phoneNumber",
+                (Some(5u64), Some(50u64)),
+                out,
+            );
+            crate::validate::nested(&self.shipping_address, at, "shippingAddress", out);
+            crate::validate::length(
+                &self.vat_number,
+                at,
+                "vatNumber",
+                (None, Some(50u64)),
+                out,
+            );
+        }
+    }
+    impl crate::Validate for super::types::CreatePaymentIntentRequest {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.action_link, at, "actionLink", out);
+            crate::validate::nested(&self.billing_address, at, "billingAddress", out);
+            crate::validate::nested(
+                &self.card_holder_not_present,
+                at,
+                "cardHolderNotPresent",
+                out,
+            );
+            crate::validate::nested(&self.config, at, "config", out);
+            crate::validate::nested(&self.customer, at, "customer", out);
+            crate::validate::length(
+                &self.description,
+                at,
+                "description",
+                (None, Some(4096u64)),
+                out,
+            );
+            crate::validate::nested(&self.item_lines, at, "itemLines", out);
+            crate::validate::nested(&self.order_details, at, "orderDetails", out);
+            crate::validate::nested(&self.payment_methods, at, "paymentMethods", out);
+            crate::validate::length(
+                &self.reference,
+                at,
+                "reference",
+                (Some(1u64), Some(60u64)),
+                out,
+            );
+            crate::validate::nested(&self.request_security, at, "requestSecurity", out);
+            crate::validate::nested(&self.shipping_details, at, "shippingDetails", out);
+            crate::validate::nested(&self.tax_lines, at, "taxLines", out);
+        }
+    }
+    impl crate::Validate for super::types::CreateRefundRequest {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::length(
+                &self.notes,
+                at,
+                "notes",
+                (None, Some(4096u64)),
+                out,
+            );
+            crate::validate::length(
+                &self.previous_transaction_id,
+                at,
+                "previousTransactionId",
+                (None, Some(100u64)),
+                out,
+            );
+            crate::validate::length(
+                &self.refund_reason,
+                at,
+                "refundReason",
+                (None, Some(1024u64)),
+                out,
+            );
+        }
+    }
+    impl crate::Validate for super::types::CreateSetupIntentRequest {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.billing_address, at, "billingAddress", out);
+            crate::validate::nested(&self.config, at, "config", out);
+            crate::validate::nested(&self.customer, at, "customer", out);
+            crate::validate::length(
+                &self.description,
+                at,
+                "description",
+                (None, Some(4096u64)),
+                out,
+            );
+            crate::validate::nested(
+                &self.merchant_initiated_transaction_type,
+                at,
+                "merchantInitiatedTransactionType",
+                out,
+            );
+            crate::validate::nested(&self.order_details, at, "orderDetails", out);
+            crate::validate::nested(&self.payment_methods, at, "paymentMethods", out);
+            crate::validate::length(
+                &self.reference,
+                at,
+                "reference",
+                (Some(1u64), Some(60u64)),
+                out,
+            );
+            crate::validate::nested(&self.shipping_details, at, "shippingDetails", out);
+            crate::validate::length(
+                &self.terms,
+                at,
+                "terms",
+                (Some(1u64), Some(10240u64)),
+                out,
+            );
+        }
+    }
+    impl crate::Validate for super::types::CreateTerminalSessionRequest {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.details, at, "details", out);
+        }
+    }
+    impl crate::Validate for super::types::Cursor {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::range(
+                &self.limit,
+                at,
+                "limit",
+                (Some(1i64), Some(100i64)),
+                out,
+            );
+        }
+    }
+    impl crate::Validate for super::types::Customer {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::length(
+                &self.email_address,
+                at,
+                "emailAddress",
+                (None, Some(254u64)),
+                out,
+            );
+            crate::validate::length(
+                &self.phone_number,
+                at,
+                "phoneNumber",
+                (None, Some(50u64)),
+                out,
+            );
+        }
+    }
+    impl crate::Validate for super::types::CustomerFull {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.billing_address, at, "billingAddress", out);
+            crate::validate::nested(&self.shipping_address, at, "shippingAddress", out);
+        }
+    }
+    impl crate::Validate for super::types::CustomerPaymentMethod {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.card_details, at, "cardDetails", out);
+        }
+    }
+    impl crate::Validate for super::types::CustomerPaymentMethods {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(
+                &self.saved_payment_methods,
+                at,
+                "savedPaymentMethods",
+                out,
+            );
+            crate::validate::nested(
+                &self.supported_payment_methods,
+                at,
+                "supportedPaymentMethods",
+                out,
+            );
+        }
+    }
+    impl crate::Validate for super::types::DojoManagedIntegrationResponse {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.capabilities, at, "capabilities", out);
+        }
+    }
+    impl crate::Validate for super::types::Error {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.code, at, "code", out);
+        }
+    }
+    impl crate::Validate for super::types::EventRequest {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.event_type, at, "eventType", out);
+        }
+    }
+    impl crate::Validate for super::types::ItemLine {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::length(&self.id, at, "id", (None, Some(60u64)), out);
+            crate::validate::nested(&self.modifiers, at, "modifiers", out);
+            crate::validate::length(&self.name, at, "name", (None, Some(100u64)), out);
+            crate::validate::length(&self.plu, at, "plu", (None, Some(200u64)), out);
+        }
+    }
+    impl crate::Validate for super::types::MerchantConfig {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(
+                &self.supported_payment_methods,
+                at,
+                "supportedPaymentMethods",
+                out,
+            );
+        }
+    }
+    impl crate::Validate for super::types::PagedPaymentIntent {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.data, at, "data", out);
+        }
+    }
+    impl crate::Validate for super::types::PagedResultOfCustomer {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.data, at, "data", out);
+        }
+    }
+    impl crate::Validate for super::types::PagedResultOfPaymentIntent {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.data, at, "data", out);
+        }
+    }
+    impl crate::Validate for super::types::PaymentCustomerDetails {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::length(
+                &self.email_address,
+                at,
+                "emailAddress",
+                (None, Some(254u64)),
+                out,
+            );
+            crate::validate::length(
+                &self.phone_number,
+                at,
+                "phoneNumber",
+                (None, Some(50u64)),
+                out,
+            );
+        }
+    }
+    impl crate::Validate for super::types::PaymentDetails {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.card, at, "card", out);
+        }
+    }
+    impl crate::Validate for super::types::PaymentIntent {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.action_link, at, "actionLink", out);
+            crate::validate::nested(&self.billing_address, at, "billingAddress", out);
+            crate::validate::nested(&self.captures, at, "captures", out);
+            crate::validate::nested(&self.config, at, "config", out);
+            crate::validate::nested(&self.customer, at, "customer", out);
+            crate::validate::nested(&self.item_lines, at, "itemLines", out);
+            crate::validate::nested(&self.merchant_config, at, "merchantConfig", out);
+            crate::validate::nested(&self.order_details, at, "orderDetails", out);
+            crate::validate::nested(&self.payment_details, at, "paymentDetails", out);
+            crate::validate::nested(&self.payment_methods, at, "paymentMethods", out);
+            crate::validate::nested(&self.request_security, at, "requestSecurity", out);
+            crate::validate::nested(&self.shipping_details, at, "shippingDetails", out);
+            crate::validate::nested(&self.tax_lines, at, "taxLines", out);
+            crate::validate::nested(
+                &self.terminal_session_history,
+                at,
+                "terminalSessionHistory",
+                out,
+            );
+        }
+    }
+    impl crate::Validate for super::types::PaymentIntentConfigRequest {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.billing_address, at, "billingAddress", out);
+            crate::validate::nested(&self.customer_email, at, "customerEmail", out);
+            crate::validate::nested(&self.details, at, "details", out);
+            crate::validate::nested(&self.payment, at, "payment", out);
+            crate::validate::nested(&self.shipping_details, at, "shippingDetails", out);
+            crate::validate::length(&self.title, at, "title", (None, Some(100u64)), out);
+        }
+    }
+    impl crate::Validate for super::types::PaymentIntentConfigResponse {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.billing_address, at, "billingAddress", out);
+            crate::validate::nested(&self.customer_email, at, "customerEmail", out);
+            crate::validate::nested(&self.details, at, "details", out);
+            crate::validate::nested(&self.payment, at, "payment", out);
+            crate::validate::nested(&self.shipping_details, at, "shippingDetails", out);
+            crate::validate::length(&self.title, at, "title", (None, Some(100u64)), out);
+        }
+    }
+    impl crate::Validate for super::types::RequestSecurity {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::length(
+                &self.device,
+                at,
+                "device",
+                (None, Some(120u64)),
+                out,
+            );
+            crate::validate::length(
+                &self.ip_address,
+                at,
+                "ipAddress",
+                (None, Some(70u64)),
+                out,
+            );
+            crate::validate::length(
+                &self.user_agent,
+                at,
+                "userAgent",
+                (None, Some(300u64)),
+                out,
+            );
+        }
+    }
+    impl crate::Validate for super::types::RestAuthRequest {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.basic, at, "basic", out);
+        }
+    }
+    impl crate::Validate for super::types::RestAuthResponse {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.basic, at, "basic", out);
+        }
+    }
+    impl crate::Validate for super::types::RestIntegrationRequest {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.auth, at, "auth", out);
+            crate::validate::nested(&self.capabilities, at, "capabilities", out);
+        }
+    }
+    impl crate::Validate for super::types::RestIntegrationResponse {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.auth, at, "auth", out);
+            crate::validate::nested(&self.capabilities, at, "capabilities", out);
+        }
+    }
+    impl crate::Validate for super::types::SearchCustomerRequest {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::length(&self.after, at, "after", (None, Some(200u64)), out);
+            crate::validate::length(
+                &self.before,
+                at,
+                "before",
+                (None, Some(200u64)),
+                out,
+            );
+            crate::validate::range(
+                &self.limit,
+                at,
+                "limit",
+                (Some(1i64), Some(100i64)),
+                out,
+            );
+        }
+    }
+    impl crate::Validate for super::types::SearchPaymentIntentRequest {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.cursor, at, "cursor", out);
+        }
+    }
+    impl crate::Validate for super::types::SecretsResponse {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.secrets, at, "secrets", out);
+        }
+    }
+    impl crate::Validate for super::types::SetAmountRequest {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.item_lines, at, "itemLines", out);
+            crate::validate::nested(&self.tax_lines, at, "taxLines", out);
+        }
+    }
+    impl crate::Validate for super::types::SetupIntentPublicResponse {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.billing_address, at, "billingAddress", out);
+            crate::validate::nested(&self.config, at, "config", out);
+            crate::validate::nested(&self.customer, at, "customer", out);
+            crate::validate::nested(&self.merchant_config, at, "merchantConfig", out);
+            crate::validate::nested(
+                &self.merchant_initiated_transaction_type,
+                at,
+                "merchantInitiatedTransactionType",
+                out,
+            );
+            crate::validate::nested(&self.payment_details, at, "paymentDetails", out);
+            crate::validate::nested(&self.payment_methods, at, "paymentMethods", out);
+            crate::validate::nested(&self.request_security, at, "requestSecurity", out);
+            crate::validate::nested(&self.shipping_details, at, "shippingDetails", out);
+        }
+    }
+    impl crate::Validate for super::types::SetupIntentResponse {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.billing_address, at, "billingAddress", out);
+            crate::validate::nested(&self.config, at, "config", out);
+            crate::validate::nested(&self.customer, at, "customer", out);
+            crate::validate::nested(&self.merchant_config, at, "merchantConfig", out);
+            crate::validate::nested(
+                &self.merchant_initiated_transaction_type,
+                at,
+                "merchantInitiatedTransactionType",
+                out,
+            );
+            crate::validate::nested(&self.payment_details, at, "paymentDetails", out);
+            crate::validate::nested(&self.payment_methods, at, "paymentMethods", out);
+            crate::validate::nested(&self.request_security, at, "requestSecurity", out);
+            crate::validate::nested(&self.setup_events, at, "setupEvents", out);
+            crate::validate::nested(&self.shipping_details, at, "shippingDetails", out);
+        }
+    }
+    impl crate::Validate for super::types::ShippingDetails {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.address, at, "address", out);
+            crate::validate::length(
+                &self.delivery_notes,
+                at,
+                "deliveryNotes",
+                (None, Some(1024u64)),
+                out,
+            );
+            crate::validate::length(&self.name, at, "name", (None, Some(100u64)), out);
+        }
+    }
+    impl crate::Validate for super::types::Subscription {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.secrets, at, "secrets", out);
+            crate::validate::length(&self.url, at, "url", (Some(1u64), None), out);
+            static URL_PATTERN: crate::validate::Pattern = crate::validate::Pattern::new(
+                "^https://*.+",
+            );
+            crate::validate::pattern(&self.url, at, "url", &URL_PATTERN, out);
+        }
+    }
+    impl crate::Validate for super::types::SubscriptionRequest {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::length(&self.url, at, "url", (Some(1u64), None), out);
+            static URL_PATTERN: crate::validate::Pattern = crate::validate::Pattern::new(
+                "^https://*.+",
+            );
+            crate::validate::pattern(&self.url, at, "url", &URL_PATTERN, out);
+        }
+    }
+    impl crate::Validate for super::types::SubscriptionUpdateRequest {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            static URL_PATTERN: crate::validate::Pattern = crate::validate::Pattern::new(
+                "^https://*.+",
+            );
+            crate::validate::pattern(&self.url, at, "url", &URL_PATTERN, out);
+        }
+    }
+    impl crate::Validate for super::types::SupportedPaymentMethods {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.card_schemes, at, "cardSchemes", out);
+            crate::validate::nested(&self.wallets, at, "wallets", out);
+        }
+    }
+    impl crate::Validate for super::types::TaxLine {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::length(
+                &self.affected_plu,
+                at,
+                "affectedPlu",
+                (None, Some(200u64)),
+                out,
+            );
+            crate::validate::length(
+                &self.caption,
+                at,
+                "caption",
+                (None, Some(100u64)),
+                out,
+            );
+            crate::validate::length(&self.id, at, "id", (None, Some(60u64)), out);
+            crate::validate::length(
+                &self.sub_caption,
+                at,
+                "subCaption",
+                (None, Some(100u64)),
+                out,
+            );
+        }
+    }
+    impl crate::Validate for super::types::Terminal {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.properties, at, "properties", out);
+        }
+    }
+    impl crate::Validate for super::types::TerminalSession {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.details, at, "details", out);
+            crate::validate::nested(
+                &self.notification_events,
+                at,
+                "notificationEvents",
+                out,
+            );
+            crate::validate::nested(&self.payment_details, at, "paymentDetails", out);
+            crate::validate::nested(&self.receipt, at, "receipt", out);
+            crate::validate::nested(&self.status_events, at, "statusEvents", out);
+        }
+    }
+    impl crate::Validate for super::types::TerminalSessionDetails {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.matched_refund, at, "matchedRefund", out);
+            crate::validate::nested(&self.sale, at, "sale", out);
+            crate::validate::nested(&self.unlinked_refund, at, "unlinkedRefund", out);
+        }
+    }
+    impl crate::Validate for super::types::TerminalSessionHistoryResponse {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.payment, at, "payment", out);
+            crate::validate::nested(&self.terminal_session, at, "terminalSession", out);
+        }
+    }
+    impl crate::Validate for super::types::TerminalSessionNotification {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(
+                &self.notification_type,
+                at,
+                "notificationType",
+                out,
+            );
+        }
+    }
+    impl crate::Validate for super::types::TerminalSessionNotificationEvent {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(
+                &self.notification_type,
+                at,
+                "notificationType",
+                out,
+            );
+        }
+    }
+    impl crate::Validate for super::types::TerminalSessionPaymentResponse {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.entry_mode, at, "entryMode", out);
+            crate::validate::nested(
+                &self.verification_mode,
+                at,
+                "verificationMode",
+                out,
+            );
+        }
+    }
+    impl crate::Validate for super::types::TerminalSessionReceipt {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.lines, at, "lines", out);
+        }
+    }
+    impl crate::Validate for super::types::TerminalSessionReceiptLine {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.image_logo, at, "imageLogo", out);
+            crate::validate::nested(&self.text, at, "text", out);
+        }
+    }
+    impl crate::Validate for super::types::TerminalSessionResponse {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.details, at, "details", out);
+            crate::validate::nested(
+                &self.notification_events,
+                at,
+                "notificationEvents",
+                out,
+            );
+            crate::validate::nested(&self.status_events, at, "statusEvents", out);
+        }
+    }
+    impl crate::Validate for super::types::UpdateCustomerRequest {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.billing_address, at, "billingAddress", out);
+            crate::validate::nested(&self.shipping_address, at, "shippingAddress", out);
+        }
+    }
+    impl crate::Validate for super::types::WsIntegrationRequest {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.capabilities, at, "capabilities", out);
+        }
+    }
+    impl crate::Validate for super::types::WsIntegrationResponse {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::nested(&self.capabilities, at, "capabilities", out);
+        }
+    }
 }

@@ -34,14 +34,14 @@ async fn page(State(app): AppState, Path(id): Path<String>) -> Response {
             let customer = intent.request.customer.as_ref();
             let saved = customer
                 .and_then(|c| c.id.as_ref())
-                .and_then(|cid| store.customers.get(cid))
+                .and_then(|cid| store.customers.get(cid.as_str()))
                 .map(|c| c.saved_cards.clone())
                 .unwrap_or_default();
             let preselect = customer.and_then(|c| c.saved_card_id.clone());
             let options: String = saved
                 .iter()
                 .map(|card| {
-                    let checked = if preselect.as_deref() == Some(card.id.as_str()) { " checked" } else { "" };
+                    let checked = if preselect.as_ref().map(|p| p.as_str()) == Some(card.id.as_str()) { " checked" } else { "" };
                     format!(
                         r#"<label><input type="radio" name="saved_card" value="{}"{checked}> {} {}</label><br>"#,
                         escape(&card.id),

@@ -19,6 +19,8 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use dojo_api::validate::Rule;
+use dojo_api::{Validate, Violation};
 use serde::de::DeserializeOwned;
 
 use crate::App;
@@ -123,52 +125,14 @@ pub(crate) fn customer_secret(headers: &HeaderMap) -> String {
         .to_owned()
 }
 
-/// A request body's schema name in Dojo's document, for its constraints.
-pub(crate) trait Schema {
-    /// The component schema's name.
-    const NAME: &'static str;
-}
-
-macro_rules! schema_names {
-    ($($ty:ident),*) => {$(
-        impl Schema for dojo_api::api::types::$ty {
-            const NAME: &'static str = stringify!($ty);
-        }
-    )*};
-}
-
-schema_names!(
-    CreatePaymentIntentRequest,
-    CreateCaptureRequest,
-    SearchPaymentIntentRequest,
-    SetTipsAmountRequest,
-    SetAmountRequest,
-    SendEmailReceiptRequest,
-    CreateRefundRequest,
-    CreateSetupIntentRequest,
-    SubscriptionRequest,
-    SubscriptionUpdateRequest,
-    CreateCustomerRequest,
-    UpdateCustomerRequest,
-    SearchCustomerRequest,
-    CreateTerminalSessionRequest,
-    SignatureVerificationRequest,
-    EventRequest,
-    RestIntegrationRequest,
-    WsIntegrationRequest
-);
-
-impl Schema for dojo_api::pci::types::CreateTokenizedSetupIntentRequest {
-    const NAME: &'static str = "CreateSetupIntentRequest";
-}
-
 /// A JSON body checked like Dojo checks it: types, required fields and
 /// enums (by decoding into the generated request type, with the failing
-/// field's path), then lengths and ranges (from the document's constraint
-/// table). Failures are 400 with `errors` naming the field.
+/// field's path), then lengths, ranges and patterns (the generated
+/// `Validate` impl, the same check the SDK makes before sending). Failures
+/// are 400 with `errors` naming the field.
 pub(crate) struct Valid<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned + Schema> FromRequest<S> for Valid<T> {
+impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequest<S> for Valid<T> {
     type Rejection = Problem;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
@@ -177,47 +141,57 @@ impl<S: Send + Sync, T: DeserializeOwned + Schema> FromRequest<S> for Valid<T> {
             .map_err(|e| Problem::bad_request(e.to_string()))?;
         let value: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|e| Problem::field("$", format!("The request body is not JSON: {e}")))?;
-        let errors = constraint_errors(T::NAME, &value);
-        if !errors.is_empty() {
-            return Err(Problem::validation(errors));
+        let value_url = value.get("url").and_then(|u| u.as_str()).map(str::to_owned);
+        let body: T = serde_path_to_error::deserialize(value).map_err(|error| {
+            let path = error.path().to_string();
+            let message = error.inner().to_string();
+            let (field, message) = match message.strip_prefix("missing field `") {
+                Some(rest) => {
+                    let name = rest.split('`').next().unwrap_or_default();
+                    let field = join(&path, name);
+                    (field.clone(), format!("The {field} field is required."))
+                }
+                None => (pascal_path(&path), message),
+            };
+            Problem::field(&field, message)
+        })?;
+        if let Err(violations) = body.validate() {
+            let kept: Vec<_> = violations
+                .into_vec()
+                .into_iter()
+                .filter(|v| !loopback_webhook_exemption(v, &value_url))
+                .collect();
+            if !kept.is_empty() {
+                return Err(Problem::validation(errors(&kept)));
+            }
         }
-        serde_path_to_error::deserialize(value)
-            .map(Valid)
-            .map_err(|error| {
-                let path = error.path().to_string();
-                let message = error.inner().to_string();
-                let (field, message) = match message.strip_prefix("missing field `") {
-                    Some(rest) => {
-                        let name = rest.split('`').next().unwrap_or_default();
-                        let field = join(&path, name);
-                        (field.clone(), format!("The {field} field is required."))
-                    }
-                    None => (pascal_path(&path), message),
-                };
-                Problem::field(&field, message)
-            })
+        Ok(Valid(body))
     }
 }
 
-/// Length and range violations of `body`'s top-level fields.
-fn constraint_errors(schema: &str, body: &serde_json::Value) -> BTreeMap<String, Vec<String>> {
-    let mut errors = BTreeMap::new();
-    for rule in dojo_api::api::constraints::FIELDS
-        .iter()
-        .filter(|c| c.schema == schema)
-    {
-        let Some(value) = body.get(rule.field) else {
-            continue;
-        };
-        let problem = match value {
-            serde_json::Value::String(text) => rule.check_length(text),
-            serde_json::Value::Number(n) => n.as_i64().and_then(|n| rule.check_range(n)),
-            _ => None,
-        };
-        if let Some(problem) = problem {
-            let field = pascal(rule.field);
-            errors.insert(field.clone(), vec![format!("The {field} field {problem}.")]);
-        }
+/// The emulator's one deviation from the document's constraints: webhook
+/// subscriptions may use `http://` to a loopback host, so that tests can
+/// receive deliveries without TLS (the document's pattern is `^https://`).
+fn loopback_webhook_exemption(violation: &Violation, url: &Option<String>) -> bool {
+    matches!(violation.rule(), Rule::Pattern { .. })
+        && violation.field() == "url"
+        && url.as_deref().is_some_and(is_loopback_http)
+}
+
+/// `http://127.…`, `http://localhost…` or `http://[::1]…`.
+pub(crate) fn is_loopback_http(url: &str) -> bool {
+    url.strip_prefix("http://").is_some_and(|rest| {
+        rest.starts_with("127.") || rest.starts_with("localhost") || rest.starts_with("[::1]")
+    })
+}
+
+/// The violations as Dojo reports them: by Pascal-cased field path.
+fn errors(violations: &[Violation]) -> BTreeMap<String, Vec<String>> {
+    let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for violation in violations {
+        let field = pascal_path(violation.field());
+        let message = format!("The {field} field {}.", violation.rule());
+        errors.entry(field).or_default().push(message);
     }
     errors
 }

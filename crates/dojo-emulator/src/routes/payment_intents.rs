@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use dojo_api::api::types::{self, CaptureMode, PaymentIntentStatus};
-use dojo_types::{Money, Open};
+use dojo_types::{CaptureId, Money, Open, PaymentIntentId, ReversalId, SetupIntentId};
 use serde::Deserialize;
 
 use super::{AppState, Valid};
@@ -107,8 +107,8 @@ async fn create(
 
 /// A payment intent may charge a setup intent only if it is Authorized and
 /// the amounts agree ("you can charge the full amount only").
-fn check_setup_intent(store: &mut Store, id: &str, amount: Money) -> Answer<()> {
-    let setup = store.setup_intents.get(id).ok_or_else(|| {
+fn check_setup_intent(store: &mut Store, id: &SetupIntentId, amount: Money) -> Answer<()> {
+    let setup = store.setup_intents.get(id.as_str()).ok_or_else(|| {
         Problem::field(
             "SetupIntentId",
             format!("Setup intent {id} does not exist."),
@@ -186,7 +186,7 @@ async fn capture(
         Ok(capture_id)
     })?;
     Ok(Json(types::Capture {
-        capture_id: Some(capture_id),
+        capture_id: Some(CaptureId::from_wire(capture_id)),
         message: Some(format!("captured {amount} of payment intent {id}")),
         ..Default::default()
     }))
@@ -226,7 +226,7 @@ async fn charge(
         Ok(())
     })?;
     Ok(Json(types::ChargeResponse {
-        payment_intent_id: Some(id),
+        payment_intent_id: Some(PaymentIntentId::from_wire(id)),
         status: Some(Open::Known(types::CaptureStatus::Successful)),
         message: Some("charged".into()),
         ..Default::default()
@@ -347,7 +347,7 @@ async fn reverse(State(app): AppState, Path(id): Path<String>) -> Answer<Json<ty
         Ok(store.ids.id("rvs"))
     })?;
     Ok(Json(types::Reversal {
-        reversal_id: Some(reversal_id),
+        reversal_id: Some(ReversalId::from_wire(reversal_id)),
         message: Some(format!("reversed payment intent {id}")),
         ..Default::default()
     }))

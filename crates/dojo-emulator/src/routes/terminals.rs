@@ -9,7 +9,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use dojo_api::api::types::{self, TerminalSessionStatus, TerminalStatus};
-use dojo_types::{Open, Timestamp};
+use dojo_types::{Open, TerminalId, TerminalSessionId, Timestamp};
 
 use super::{AppState, Valid};
 use crate::App;
@@ -72,7 +72,7 @@ fn software_house(headers: &HeaderMap) -> Answer<()> {
 
 fn terminal(entry: &(&str, &str, TerminalStatus), now: DateTime<Utc>) -> types::Terminal {
     types::Terminal {
-        id: entry.0.to_owned(),
+        id: TerminalId::from_wire(entry.0),
         properties: types::TerminalProperties {
             tid: entry.1.to_owned(),
             extra: Default::default(),
@@ -120,15 +120,18 @@ async fn create(
     Valid(request): Valid<types::CreateTerminalSessionRequest>,
 ) -> Answer<Json<types::TerminalSession>> {
     software_house(&headers)?;
-    if !TERMINALS.iter().any(|t| t.0 == request.terminal_id) {
-        return Err(Problem::not_found("terminal", &request.terminal_id));
+    if !TERMINALS
+        .iter()
+        .any(|t| t.0 == request.terminal_id.as_str())
+    {
+        return Err(Problem::not_found("terminal", request.terminal_id.as_str()));
     }
     let session = app.commit(|store, now| {
         if let Some(sale) = &request.details.sale {
             store.payment_intent(&sale.payment_intent_id)?;
         }
         let session = types::TerminalSession {
-            id: store.ids.id("ts"),
+            id: TerminalSessionId::from_wire(store.ids.id("ts")),
             terminal_id: request.terminal_id,
             details: Some(request.details),
             status: Open::Known(TerminalSessionStatus::InitiateRequested),
@@ -143,7 +146,7 @@ async fn create(
         };
         store
             .terminal_sessions
-            .insert(session.id.clone(), session.clone());
+            .insert(session.id.to_string(), session.clone());
         Ok(session)
     })?;
     Ok(Json(session))

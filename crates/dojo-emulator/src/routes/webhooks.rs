@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, put};
 use axum::{Json, Router};
 use dojo_api::api::types;
+use dojo_types::WebhookSubscriptionId;
 
 use super::{AppState, Valid};
 use crate::App;
@@ -57,12 +58,12 @@ fn check_events(events: &[String]) -> Answer<()> {
 }
 
 fn check_url(url: &str) -> Answer<()> {
-    if url.starts_with("https://") || url.starts_with("http://") {
+    if url.starts_with("https://") || super::is_loopback_http(url) {
         Ok(())
     } else {
         Err(Problem::field(
             "Url",
-            "The Url field must be an absolute http(s) URL.",
+            "The Url field must be an https:// URL (or http:// to loopback, in the emulator).",
         ))
     }
 }
@@ -152,7 +153,7 @@ async fn unsubscribe(State(app): AppState, Path(id): Path<String>) -> Answer<Sta
 
 fn secrets_of(record: &SubscriptionRecord) -> Json<types::SecretsResponse> {
     Json(types::SecretsResponse {
-        id: Some(record.id.clone()),
+        id: Some(WebhookSubscriptionId::from_wire(record.id.clone())),
         secrets: record.render_secrets(),
         extra: Default::default(),
     })

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use dojo_api::api::types;
-use dojo_types::Timestamp;
+use dojo_types::{CustomerId, PaymentMethodId, Timestamp};
 
 use crate::cards::Card;
 
@@ -61,7 +61,7 @@ impl CustomerRecord {
     pub fn render(&self) -> types::CustomerFull {
         let d = &self.details;
         types::CustomerFull {
-            id: Some(self.id.clone()),
+            id: Some(CustomerId::from_wire(self.id.clone())),
             name: d.name.clone(),
             email_address: d.email_address.clone(),
             phone_number: d.phone_number.clone(),
@@ -78,13 +78,13 @@ impl CustomerRecord {
     /// The saved cards, as `GET /customers/public/{id}/payment-methods`.
     pub fn render_payment_methods(&self) -> types::CustomerPaymentMethods {
         types::CustomerPaymentMethods {
-            customer_id: Some(self.id.clone()),
+            customer_id: Some(CustomerId::from_wire(self.id.clone())),
             merchant_id: Some("771402011592305".into()),
             saved_payment_methods: Some(
                 self.saved_cards
                     .iter()
                     .map(|saved| types::CustomerPaymentMethod {
-                        id: Some(saved.id.clone()),
+                        id: Some(PaymentMethodId::from_wire(saved.id.clone())),
                         card_details: Some(types::CardDetails {
                             pan: Some(saved.card.masked()),
                             expiry_date: Some(last_day(&saved.card)),

@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
 use chrono::{DateTime, Utc};
 use dojo_api::api::types;
+use dojo_types::{PaymentIntentId, RefundId};
 
 use crate::ids::IdGenerator;
 use crate::problem::{Answer, Problem};
@@ -38,8 +39,8 @@ impl RefundRecord {
     /// The refund as Dojo answers with it.
     pub fn render(&self) -> types::Refund {
         types::Refund {
-            refund_id: Some(self.id.clone()),
-            payment_intent_id: Some(self.payment_intent_id.clone()),
+            refund_id: Some(RefundId::from_wire(self.id.clone())),
+            payment_intent_id: Some(PaymentIntentId::from_wire(self.payment_intent_id.clone())),
             refund_reason: self.request.refund_reason.clone(),
             notes: self.request.notes.clone(),
             ..Default::default()
@@ -127,31 +128,40 @@ impl Store {
     }
 
     /// The payment intent `id`, or 404.
-    pub fn payment_intent(&mut self, id: &str) -> Answer<&mut PaymentIntentRecord> {
+    pub fn payment_intent(
+        &mut self,
+        id: &(impl AsRef<str> + ?Sized),
+    ) -> Answer<&mut PaymentIntentRecord> {
         self.payment_intents
-            .get_mut(id)
-            .ok_or_else(|| Problem::not_found("payment intent", id))
+            .get_mut(id.as_ref())
+            .ok_or_else(|| Problem::not_found("payment intent", id.as_ref()))
     }
 
     /// The setup intent `id`, or 404.
-    pub fn setup_intent(&mut self, id: &str) -> Answer<&mut SetupIntentRecord> {
+    pub fn setup_intent(
+        &mut self,
+        id: &(impl AsRef<str> + ?Sized),
+    ) -> Answer<&mut SetupIntentRecord> {
         self.setup_intents
-            .get_mut(id)
-            .ok_or_else(|| Problem::not_found("setup intent", id))
+            .get_mut(id.as_ref())
+            .ok_or_else(|| Problem::not_found("setup intent", id.as_ref()))
     }
 
     /// The customer `id`, or 404.
-    pub fn customer(&mut self, id: &str) -> Answer<&mut CustomerRecord> {
+    pub fn customer(&mut self, id: &(impl AsRef<str> + ?Sized)) -> Answer<&mut CustomerRecord> {
         self.customers
-            .get_mut(id)
-            .ok_or_else(|| Problem::not_found("customer", id))
+            .get_mut(id.as_ref())
+            .ok_or_else(|| Problem::not_found("customer", id.as_ref()))
     }
 
     /// The subscription `id`, or 404.
-    pub fn subscription(&mut self, id: &str) -> Answer<&mut SubscriptionRecord> {
+    pub fn subscription(
+        &mut self,
+        id: &(impl AsRef<str> + ?Sized),
+    ) -> Answer<&mut SubscriptionRecord> {
         self.subscriptions
-            .get_mut(id)
-            .ok_or_else(|| Problem::not_found("webhook subscription", id))
+            .get_mut(id.as_ref())
+            .ok_or_else(|| Problem::not_found("webhook subscription", id.as_ref()))
     }
 
     /// Queues `event` for payment intent `id` as it is now.

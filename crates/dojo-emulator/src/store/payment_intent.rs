@@ -11,7 +11,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use dojo_api::api::types::{self, CaptureMode, PaymentIntentStatus};
-use dojo_types::{Money, Open, Timestamp};
+use dojo_types::{
+    CaptureId, ClientSessionSecret, Money, Open, PaymentIntentId, PaymentMethodId, Timestamp,
+};
 
 use crate::cards::{Card, CardOutcome};
 use crate::problem::{Answer, Problem};
@@ -313,7 +315,7 @@ impl PaymentIntentRecord {
             extra: Default::default(),
         });
         types::PaymentIntent {
-            id: Some(self.id.clone()),
+            id: Some(PaymentIntentId::from_wire(self.id.clone())),
             capture_mode: Some(Open::Known(self.capture_mode)),
             status: Some(Open::Known(self.status)),
             amount: Some(self.amount),
@@ -323,7 +325,8 @@ impl PaymentIntentRecord {
             refunded_amount: Some(self.refunded),
             reference: Some(self.reference.clone()),
             description: request.description.clone(),
-            client_session_secret: Some(self.client_session_secret.clone()),
+            client_session_secret: ClientSessionSecret::new(self.client_session_secret.clone())
+                .ok(),
             client_session_secret_expiration_date: Some(Timestamp::new(self.secret_expires_at)),
             created_at: Some(Timestamp::new(self.created_at)),
             updated_at: Some(Timestamp::new(self.updated_at)),
@@ -340,7 +343,7 @@ impl PaymentIntentRecord {
                 self.captures
                     .iter()
                     .map(|c| types::CaptureDetails {
-                        id: Some(c.id.clone()),
+                        id: Some(CaptureId::from_wire(c.id.clone())),
                         amount: Some(c.amount),
                         created_at: Some(Timestamp::new(c.at)),
                         status: Some(Open::Known(types::CaptureStatus::Successful)),
@@ -360,7 +363,10 @@ pub fn payment_details(payment: &Payment) -> types::PaymentDetails {
         transaction_id: Some(payment.transaction_id.clone()),
         transaction_date_time: Some(Timestamp::new(payment.at).to_string()),
         message: Some("Approved".into()),
-        payment_method_id: payment.payment_method_id.clone(),
+        payment_method_id: payment
+            .payment_method_id
+            .clone()
+            .map(PaymentMethodId::from_wire),
         auth_code: Some("EMU123".into()),
         card: Some(types::Card {
             card_number: Some(payment.card.masked()),

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use dojo_api::api::types::{self, SetupIntentStatus};
-use dojo_types::{Money, Open, Timestamp};
+use dojo_types::{ClientSessionSecret, Money, Open, SetupIntentId, Timestamp};
 
 use crate::cards::CardOutcome;
 use crate::problem::{Answer, Problem};
@@ -151,9 +151,10 @@ impl SetupIntentRecord {
     pub fn render_public(&self) -> types::SetupIntentPublicResponse {
         let r = &self.request;
         types::SetupIntentPublicResponse {
-            id: Some(self.id.clone()),
+            id: Some(SetupIntentId::from_wire(self.id.clone())),
             status: Some(Open::Known(self.status)),
-            client_session_secret: Some(self.client_session_secret.clone()),
+            client_session_secret: ClientSessionSecret::new(self.client_session_secret.clone())
+                .ok(),
             client_session_secret_expiration_date: Some(Timestamp::new(self.secret_expires_at)),
             reference: Some(r.reference.clone()),
             description: r.description.clone(),

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use dojo_api::api::types;
-use dojo_types::{Timestamp, WebhookSecret};
+use dojo_types::{Timestamp, WebhookSecret, WebhookSecretId, WebhookSubscriptionId};
 
 /// The events Dojo documents for payment intents.
 pub const EVENTS: [&str; 3] = [
@@ -58,7 +58,7 @@ impl SubscriptionRecord {
         self.secrets
             .iter()
             .map(|s| types::SubscriptionSecret {
-                id: Some(s.id.clone()),
+                id: Some(WebhookSecretId::from_wire(s.id.clone())),
                 value: WebhookSecret::new(s.value.clone()).ok(),
                 is_active: Some(s.active),
                 created_at: Some(Timestamp::new(s.created_at)),
@@ -70,7 +70,7 @@ impl SubscriptionRecord {
     /// The subscription as Dojo answers with it.
     pub fn render(&self, account_id: &str) -> types::Subscription {
         types::Subscription {
-            id: Some(self.id.clone()),
+            id: Some(WebhookSubscriptionId::from_wire(self.id.clone())),
             account_id: Some(account_id.to_owned()),
             events: self.events.clone(),
             url: Some(self.url.clone()),

@@ -6,6 +6,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use dojo_api::api::{self, types};
 use dojo_emulator::{Card, Emulator, RetryPolicy};
+use dojo_types::{PaymentIntentId, SetupIntentId};
 use serde_json::json;
 
 /// A Monday, 10:00 UTC: far from midnight, so "same day" rules are clear.
@@ -37,7 +38,11 @@ pub fn intent_request(value: serde_json::Value) -> types::CreatePaymentIntentReq
 
 /// Creates a payment intent of `minor` GBP with `capture_mode`, amounts
 /// changeable.
-pub async fn create_intent(client: &api::Client, minor: i64, capture_mode: &str) -> String {
+pub async fn create_intent(
+    client: &api::Client,
+    minor: i64,
+    capture_mode: &str,
+) -> PaymentIntentId {
     let request = intent_request(json!({
         "amount": {"value": minor, "currencyCode": "GBP"},
         "reference": "Order 7",
@@ -52,13 +57,13 @@ pub async fn create_intent(client: &api::Client, minor: i64, capture_mode: &str)
 }
 
 /// The status of payment intent `id`, as text.
-pub async fn status(client: &api::Client, id: &str) -> String {
+pub async fn status(client: &api::Client, id: &PaymentIntentId) -> String {
     let intent = client.payment_intents_get(id, Some(true)).await.unwrap();
     intent.status.as_ref().unwrap().to_string()
 }
 
 /// The setup intent's status, as text.
-pub async fn setup_status(client: &api::Client, id: &str) -> String {
+pub async fn setup_status(client: &api::Client, id: &SetupIntentId) -> String {
     let setup = client.setup_intents_get_by_id(id).await.unwrap();
     setup.status.as_ref().unwrap().to_string()
 }
@@ -98,7 +103,11 @@ pub fn problem_status(problem: &str) -> u16 {
 }
 
 /// Creates a payment intent of `minor` GBP charging setup intent `setup_id`.
-pub async fn intent_for_setup(client: &api::Client, setup_id: &str, minor: i64) -> String {
+pub async fn intent_for_setup(
+    client: &api::Client,
+    setup_id: &SetupIntentId,
+    minor: i64,
+) -> PaymentIntentId {
     let request = intent_request(json!({
         "amount": {"value": minor, "currencyCode": "GBP"},
         "reference": "Charge",

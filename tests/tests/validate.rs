@@ -1,0 +1,116 @@
+//! The generated `Validate` impls: every document constraint of a request,
+//! nested objects and arrays included, reported with its field path and
+//! rule, never its value.
+
+use dojo_api::Validate;
+use dojo_api::api::types;
+use dojo_api::validate::Rule;
+use proptest::prelude::*;
+use serde_json::json;
+
+fn payment_intent(extra: serde_json::Value) -> types::CreatePaymentIntentRequest {
+    let mut body = json!({
+        "amount": {"value": 1000, "currencyCode": "GBP"},
+        "reference": "Order 1",
+    });
+    body.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    serde_json::from_value(body).unwrap()
+}
+
+fn violations(request: &impl Validate) -> Vec<String> {
+    match request.validate() {
+        Ok(()) => Vec::new(),
+        Err(all) => all.iter().map(ToString::to_string).collect(),
+    }
+}
+
+#[test]
+fn a_valid_request_has_no_violation() {
+    assert_eq!(violations(&payment_intent(json!({}))), Vec::<String>::new());
+}
+
+#[test]
+fn nested_fields_are_named_by_their_path() {
+    let request = payment_intent(json!({
+        "billingAddress": {"city": "x".repeat(101), "countryCode": "GB"},
+        "itemLines": [
+            {"id": "1", "name": "ok", "quantity": 1, "amountTotal": {"value": 1, "currencyCode": "GBP"}},
+            {"id": "2", "name": "n".repeat(101), "quantity": 1, "amountTotal": {"value": 1, "currencyCode": "GBP"}},
+        ],
+    }));
+    assert_eq!(
+        violations(&request),
+        [
+            "billingAddress.city must be at most 100 characters, got 101",
+            "itemLines[1].name must be at most 100 characters, got 101",
+        ]
+    );
+}
+
+#[test]
+fn every_violation_is_reported_at_once() {
+    let request = payment_intent(json!({
+        "reference": "",
+        "description": "d".repeat(4097),
+    }));
+    let all = request.validate().unwrap_err();
+    let fields: Vec<&str> = all.iter().map(|v| v.field()).collect();
+    assert_eq!(fields, ["description", "reference"]);
+    assert_eq!(
+        all.iter().last().unwrap().rule(),
+        &Rule::Length {
+            min: Some(1),
+            max: Some(60),
+            actual: 0
+        }
+    );
+}
+
+#[test]
+fn ranges_and_patterns_are_checked() {
+    let search: types::SearchPaymentIntentRequest =
+        serde_json::from_value(json!({"cursor": {"limit": 101}})).unwrap();
+    assert_eq!(violations(&search), ["cursor.limit must be 1–100, got 101"]);
+    let subscription: types::SubscriptionRequest = serde_json::from_value(json!({
+        "events": ["payment_intent.created"], "url": "http://example.com/hook",
+    }))
+    .unwrap();
+    assert_eq!(violations(&subscription), ["url must match `^https://*.+`"]);
+}
+
+#[test]
+fn a_violation_never_shows_the_value() {
+    let secret_looking = "sk_sandbox_".to_owned() + &"s".repeat(90);
+    let request = payment_intent(json!({"reference": secret_looking}));
+    let text = request.validate().unwrap_err().to_string();
+    assert_eq!(text, "reference must be 1–60 characters, got 101");
+}
+
+#[test]
+fn the_pci_request_checks_its_own_fields_and_the_api_host_s() {
+    let request: dojo_api::pci::types::CreateTokenizedSetupIntentRequest =
+        serde_json::from_value(json!({
+            "reference": "r", "terms": "", "merchantInitiatedTransactionType": "NoShow",
+            "customer": {"emailAddress": "e".repeat(255)},
+            "cardDetails": {"cardNumber": "4456530000001005", "cardName": "Ada", "expiryDate": "12/30", "cV2": "123"},
+        }))
+        .unwrap();
+    assert_eq!(
+        violations(&request),
+        [
+            "customer.emailAddress must be at most 254 characters, got 255",
+            "terms must be 1–10240 characters, got 0",
+        ]
+    );
+}
+
+proptest! {
+    #[test]
+    fn a_reference_is_refused_exactly_when_outside_1_to_60_characters(reference in "\\PC{0,80}") {
+        let count = reference.chars().count();
+        let request = payment_intent(json!({"reference": reference}));
+        prop_assert_eq!(request.validate().is_ok(), (1..=60).contains(&count));
+    }
+}
