@@ -30,6 +30,11 @@ const CONTRADICTIONS: &[(&str, &str)] = &[
         "/components/schemas/SetTipsAmountRequest/example",
         "the request wraps Money in `tipsAmount`; the example is a bare Money",
     ),
+    (
+        "/paths/~1payment-intents/post/requestBody/content/application~1json/examples/Manual/value",
+        "the example spells `AutoExpireAction` and `AutoExpireIn`; the schema (closed) names \
+         `autoExpireAction` and `autoExpireIn`, so the SDK cannot send those keys as written",
+    ),
 ];
 
 type Decoder = fn(&Value) -> Result<Value, String>;

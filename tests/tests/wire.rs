@@ -97,7 +97,6 @@ async fn a_refund_carries_its_idempotency_key() {
         notes: None,
         previous_transaction_id: None,
         refund_reason: Some("damaged".into()),
-        extra: Default::default(),
     };
     client
         .refunds_create(&"pi_1".parse().unwrap(), "order-42-refund-1", &body)
@@ -130,7 +129,6 @@ async fn the_pci_call_sends_card_data_and_its_own_version() {
             expiry_date: "12/30".parse::<CardExpiry>().unwrap(),
             c_v2: Cvv::new("123").unwrap(),
             billing_address: None,
-            extra: Default::default(),
         },
         billing_address: None,
         capture_mode: None,
@@ -142,7 +140,6 @@ async fn the_pci_call_sends_card_data_and_its_own_version() {
         order_details: None,
         payment_methods: None,
         shipping_details: None,
-        extra: Default::default(),
     };
     let created = client.setup_intents_create_tokenized(&body).await.unwrap();
     assert_eq!(

@@ -54,6 +54,12 @@ pub fn generate(document: &Value, target: Target, header: &str) -> Result<Genera
     let mut file: syn::File = syn::parse2(tokens).context("progenitor emitted unparsable Rust")?;
     let operations = count_operations(document);
     let tailored = crate::tailor::tailor(&mut file, operations)?;
+    let version = document["info"]["version"].as_str().unwrap_or_default();
+    file.items.push(syn::parse_quote! {
+        /// The version of the document this client was generated from: the
+        /// `version` header every call sends.
+        pub const API_VERSION: &str = #version;
+    });
     let (impls, validations) = crate::validation::impls(document, &file)?;
     file.items.push(syn::parse2(impls)?);
     let code = format!("{header}\n{}", prettyplease::unparse(&file));
@@ -71,6 +77,12 @@ fn settings(target: Target) -> progenitor::GenerationSettings {
         .with_interface(progenitor::InterfaceStyle::Positional)
         .with_tag(progenitor::TagStyle::Merged)
         .with_derive("PartialEq")
+        // Credentials, the version and tracing are added per request by the
+        // hand-written `impl ClientHooks<Context>` in dojo-api (hooks.rs), so
+        // one reqwest::Client (one pool) can serve both hosts; `Expected`
+        // makes a missing impl a compile error.
+        .with_inner_type(quote::quote!(crate::Context))
+        .with_hooks(progenitor::HooksMode::Expected)
         .with_crate("dojo-types", dojo_types_version(), None);
     if target == Target::Pci {
         // The PCI client reuses the api host's types by `x-rust-type`; they

@@ -1,12 +1,12 @@
-//! Building clients: credentials, the pinned version, TLS, user agent.
+//! Building clients: credentials, TLS, timeouts, one pool for both hosts.
 
 use std::time::Duration;
 
 use dojo_types::{ApiKey, CustomerSecret};
 use progenitor_client::ClientInfo;
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::HeaderValue;
 
-use crate::{api, pci};
+use crate::{Context, api, pci};
 
 /// Dojo's API host, for sandbox and production keys alike.
 pub const API_BASE_URL: &str = "https://api.dojo.tech";
@@ -16,8 +16,6 @@ pub const PCI_BASE_URL: &str = "https://pci-api.dojo.tech";
 
 /// The `User-Agent` every call sends: this SDK and its version.
 pub const USER_AGENT: &str = concat!("dojo-rust-sdk/", env!("CARGO_PKG_VERSION"));
-
-const VERSION_HEADER: HeaderName = HeaderName::from_static("version");
 
 /// The `Authorization` header of the customer-owned endpoints
 /// (`/customers/public/…`): `Basic cs_…`, the secret verbatim, marked
@@ -32,26 +30,11 @@ pub(crate) fn customer_secret_header(
     Ok(value)
 }
 
-/// A reqwest client that sends `key` (if any) and `version` on every call.
-///
-/// The key goes out as `Authorization: Basic <key>` verbatim: Dojo does not
-/// base64-encode it, unlike RFC 7617. The header is marked sensitive so that
-/// reqwest and hyper never print it.
-fn http_client(key: Option<&ApiKey>, version: &str) -> reqwest::Result<reqwest::Client> {
-    let mut headers = HeaderMap::new();
-    if let Some(key) = key {
-        let mut value = HeaderValue::try_from(format!("Basic {}", key.expose()))
-            .expect("ApiKey::new refuses whitespace and control characters");
-        value.set_sensitive(true);
-        headers.insert(AUTHORIZATION, value);
-    }
-    headers.insert(
-        VERSION_HEADER,
-        HeaderValue::try_from(version).expect("the version is a YYYY-MM-DD date"),
-    );
+/// A reqwest client as the SDK configures one: rustls, a connect timeout and
+/// an overall timeout. Credentials and the version are not in it (they are
+/// added per request), so one such client can serve both hosts.
+pub fn http_client() -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
-        .default_headers(headers)
-        .user_agent(USER_AGENT)
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(60))
         .build()
@@ -67,21 +50,33 @@ macro_rules! constructors {
 
             /// The same, at another base URL (an emulator, a proxy).
             pub fn from_key_at(base_url: &str, key: &ApiKey) -> reqwest::Result<Self> {
-                let http = http_client(Some(key), <Self as ClientInfo<()>>::api_version())?;
-                Ok(Self::new_with_client(base_url, http))
+                Ok(Self::new_with_client(
+                    base_url,
+                    http_client()?,
+                    Context::new(Some(key)),
+                ))
             }
 
             /// A client that sends no API key: for the operations Dojo marks
             /// "no auth" and those authenticated by a customer secret.
             pub fn without_key_at(base_url: &str) -> reqwest::Result<Self> {
-                let http = http_client(None, <Self as ClientInfo<()>>::api_version())?;
-                Ok(Self::new_with_client(base_url, http))
+                Ok(Self::new_with_client(
+                    base_url,
+                    http_client()?,
+                    Context::new(None),
+                ))
+            }
+
+            /// A client on a reqwest client of the caller's (its pool, proxy
+            /// and TLS settings), sending what `context` says.
+            pub fn with_http(base_url: &str, http: reqwest::Client, context: Context) -> Self {
+                Self::new_with_client(base_url, http, context)
             }
 
             /// The API version this client was generated from and sends in
             /// the `version` header.
             pub fn pinned_version() -> &'static str {
-                <Self as ClientInfo<()>>::api_version()
+                <Self as ClientInfo<Context>>::api_version()
             }
         }
     };

@@ -33,6 +33,7 @@ extern crate self as dojo_api;
 mod client;
 pub mod decode;
 mod error;
+mod hooks;
 mod redact;
 pub mod validate;
 
@@ -50,7 +51,8 @@ pub mod api;
 #[path = "generated/pci.rs"]
 pub mod pci;
 
-pub use client::{API_BASE_URL, PCI_BASE_URL, USER_AGENT};
+pub use client::{API_BASE_URL, PCI_BASE_URL, USER_AGENT, http_client};
 pub use error::{Error, InvalidPayload};
+pub use hooks::Context;
 pub use progenitor_client::ResponseValue;
 pub use validate::{Validate, Violation, Violations};

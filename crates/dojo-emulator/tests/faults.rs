@@ -19,7 +19,6 @@ fn refund_request() -> types::CreateRefundRequest {
         notes: None,
         previous_transaction_id: None,
         refund_reason: Some("damaged".into()),
-        extra: Default::default(),
     }
 }
 

@@ -82,7 +82,6 @@ async fn capture(client: &api::Client, id: &PaymentIntentId, amount: i64) -> Res
     let body = types::CreateCaptureRequest {
         amount,
         tips_amount: None,
-        extra: Default::default(),
     };
     let result = client.captures_create(id, &body).await;
     outcome(&result)
@@ -105,7 +104,6 @@ fn refund_request(amount: i64) -> types::CreateRefundRequest {
         notes: None,
         previous_transaction_id: None,
         refund_reason: None,
-        extra: Default::default(),
     }
 }
 
@@ -139,7 +137,6 @@ async fn act(
                 amount: gbp(1200),
                 item_lines: None,
                 tax_lines: None,
-                extra: Default::default(),
             };
             let result = client.payment_intents_set_custom_amount(id, &body).await;
             outcome(&result)
@@ -147,7 +144,6 @@ async fn act(
         SetTips => {
             let body = types::SetTipsAmountRequest {
                 tips_amount: gbp(150),
-                extra: Default::default(),
             };
             let result = client.payment_intents_set_tips_amount(id, &body).await;
             outcome(&result)
@@ -264,7 +260,6 @@ async fn amounts_change_only_when_the_config_allows_and_each_change_issues_a_new
         amount: gbp(1200),
         item_lines: None,
         tax_lines: None,
-        extra: Default::default(),
     };
     let refused = client
         .payment_intents_set_custom_amount(fixed.id.as_ref().unwrap(), &body)
@@ -286,7 +281,6 @@ async fn amounts_change_only_when_the_config_allows_and_each_change_issues_a_new
     assert_ne!(changed.client_session_secret, before);
     let tips = types::SetTipsAmountRequest {
         tips_amount: gbp(150),
-        extra: Default::default(),
     };
     let with_tips = client
         .payment_intents_set_tips_amount(&id, &tips)

@@ -1,28 +1,79 @@
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::walk;
 
-/// Replaces `additionalProperties: false` with `additionalProperties: {}`,
-/// and gives objects that say nothing about other fields the same.
+/// Opens every object a response can carry (`additionalProperties: {}`),
+/// and lets request-only objects say nothing about other fields.
 ///
 /// Defect: 61 schemas are closed. typify then emits `deny_unknown_fields`, so
 /// a field Dojo adds (which its versioning policy calls non-breaking) fails
 /// the whole response; and an `allOf` of two closed objects merges into an
 /// empty struct (`SetupIntentResponse {}`), losing every field. Open objects
-/// decode, and typify keeps the unknown fields in a flattened map, so a new
-/// field is readable before the SDK knows its name. Objects that do not say
-/// (`TerminalSessionDetails`, …) would decode but silently drop new fields;
-/// they keep them too.
+/// decode, and typify keeps the unknown fields in a flattened map (`extra`),
+/// so a new field is readable before the SDK knows its name. Objects that do
+/// not say (`TerminalSessionDetails`, …) would decode but silently drop new
+/// fields; they keep them too.
+///
+/// Objects only ever sent (`CreateRefundRequest`, `Cursor`, …) need neither:
+/// what the SDK sends is what it knows. Their `additionalProperties: false`
+/// is dropped instead, so they get no `extra` map that every caller would
+/// have to spell out, and no `deny_unknown_fields` either.
 pub fn keep_unknown_fields(doc: &mut Value) -> usize {
+    let reachable = walk::schemas_reachable_from_responses(doc);
     let mut changed = 0;
-    walk::schemas(doc, &mut |schema| {
-        let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
-        let unspecified =
-            schema.contains_key("properties") && !schema.contains_key("additionalProperties");
-        if closed || unspecified {
-            schema.insert("additionalProperties".into(), json!({}));
-            changed += 1;
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for (name, schema) in schemas.iter_mut() {
+            let open = reachable.contains(name);
+            walk::schema_tree(schema, &mut |s| changed += adjust(s, open));
+        }
+    }
+    walk::operations(doc, |_, _, op| {
+        for (key, value) in op.iter_mut() {
+            let open = match key.as_str() {
+                "responses" => true,
+                "requestBody" => false,
+                _ => continue,
+            };
+            for schema in media_schemas(value, open) {
+                walk::schema_tree(schema, &mut |s| changed += adjust(s, open));
+            }
         }
     });
     changed
+}
+
+/// Opens (`open`) or plainly leaves unsaid the object's other fields.
+fn adjust(schema: &mut Map<String, Value>, open: bool) -> usize {
+    let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
+    if !open {
+        return usize::from(closed && schema.remove("additionalProperties").is_some());
+    }
+    let unspecified =
+        schema.contains_key("properties") && !schema.contains_key("additionalProperties");
+    if closed || unspecified {
+        schema.insert("additionalProperties".into(), json!({}));
+        return 1;
+    }
+    0
+}
+
+/// The schemas under a request body, or under each response of `responses`.
+fn media_schemas(value: &mut Value, responses: bool) -> Vec<&mut Value> {
+    let holders: Vec<&mut Value> = if responses {
+        value
+            .as_object_mut()
+            .map(|r| r.values_mut().collect())
+            .unwrap_or_default()
+    } else {
+        vec![value]
+    };
+    holders
+        .into_iter()
+        .filter_map(|h| h.get_mut("content").and_then(Value::as_object_mut))
+        .flat_map(|content| content.values_mut())
+        .filter_map(|media| media.get_mut("schema"))
+        .collect()
 }

@@ -16,7 +16,7 @@ use super::walk::{self, pascal};
 /// inline is first named (`<Schema><Property>`) so it has a type to be. Enums
 /// used only by requests stay closed, so what is sent is still checked.
 pub fn open_enums(doc: &mut Value) -> usize {
-    let reachable = schemas_reachable_from_responses(doc);
+    let reachable = walk::schemas_reachable_from_responses(doc);
     let mut hoisted = Map::new();
     let mut changed = 0;
     let Some(schemas) = doc
@@ -100,47 +100,4 @@ fn open_type(reference: Value) -> Value {
         "path": "dojo_types::Open",
         "parameters": [{"$ref": reference}],
     })
-}
-
-/// Names of the component schemas a response body refers to, directly or
-/// through other schemas.
-fn schemas_reachable_from_responses(doc: &Value) -> BTreeSet<String> {
-    let mut pending: Vec<String> = Vec::new();
-    for item in doc["paths"]
-        .as_object()
-        .into_iter()
-        .flat_map(|p| p.values())
-    {
-        for (method, op) in item.as_object().into_iter().flatten() {
-            if walk::METHODS.contains(&method.as_str()) {
-                collect_refs(&op["responses"], &mut pending);
-            }
-        }
-    }
-    let mut seen = BTreeSet::new();
-    while let Some(name) = pending.pop() {
-        if seen.insert(name.clone())
-            && let Some(schema) = doc.pointer(&format!("/components/schemas/{name}"))
-        {
-            collect_refs(schema, &mut pending);
-        }
-    }
-    seen
-}
-
-fn collect_refs(value: &Value, into: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            if let Some(name) = map
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix("#/components/schemas/"))
-            {
-                into.push(name.to_owned());
-            }
-            map.values().for_each(|v| collect_refs(v, into));
-        }
-        Value::Array(list) => list.iter().for_each(|v| collect_refs(v, into)),
-        _ => {}
-    }
 }

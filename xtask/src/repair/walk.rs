@@ -1,5 +1,7 @@
 //! Finding every place of a document a rule may need to touch.
 
+use std::collections::BTreeSet;
+
 use serde_json::{Map, Value};
 
 /// The HTTP methods an OpenAPI path item may hold operations under.
@@ -153,4 +155,47 @@ pub fn pascal(word: &str) -> String {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+/// Names of the component schemas a response body refers to, directly or
+/// through other schemas.
+pub fn schemas_reachable_from_responses(doc: &Value) -> BTreeSet<String> {
+    let mut pending: Vec<String> = Vec::new();
+    for item in doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if METHODS.contains(&method.as_str()) {
+                collect_refs(&op["responses"], &mut pending);
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if seen.insert(name.clone())
+            && let Some(schema) = doc.pointer(&format!("/components/schemas/{name}"))
+        {
+            collect_refs(schema, &mut pending);
+        }
+    }
+    seen
+}
+
+fn collect_refs(value: &Value, into: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                into.push(name.to_owned());
+            }
+            map.values().for_each(|v| collect_refs(v, into));
+        }
+        Value::Array(list) => list.iter().for_each(|v| collect_refs(v, into)),
+        _ => {}
+    }
 }

@@ -266,8 +266,6 @@ Constraints: maxLength: 100.*/
     pub struct CapabilityRequest {
         pub name: CapabilityName,
         pub version: ::std::string::String,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Receive a capability response
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -640,11 +638,9 @@ Constraints: maxLength: 100.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub tips_amount: ::std::option::Option<i64>,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`CreateCustomerRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CreateCustomerRequest {
         ///The recipient's invoicing address.
         #[serde(
@@ -687,8 +683,6 @@ Constraints: maxLength: 50.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub vat_number: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The payment intent request object.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -827,8 +821,6 @@ Constraints: maxLength: 60, minLength: 1.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub tips_amount: ::std::option::Option<::dojo_types::Money>,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The create refund request object.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -856,8 +848,6 @@ Constraints: maxLength: 1024.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub refund_reason: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The setup intent request object.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -930,8 +920,6 @@ Constraints: maxLength: 60, minLength: 1.*/
 
 Constraints: maxLength: 10240, minLength: 1.*/
         pub terms: ::std::string::String,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Create a terminal session, and decide what sort of transaction it is going to be associated with. Note that only one of the refund types can be specified, and this selection must be the same as the `sessionType`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -940,8 +928,6 @@ Constraints: maxLength: 10240, minLength: 1.*/
         ///The unique identifier for the terminal.
         #[serde(rename = "terminalId")]
         pub terminal_id: ::dojo_types::TerminalId,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///A cursor for use in pagination.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -958,8 +944,15 @@ Constraints: maxLength: 10240, minLength: 1.*/
 Constraints: minimum: 1, maximum: 100.*/
         #[serde(default = "defaults::default_u64::<i32, 50>")]
         pub limit: i32,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ::std::default::Default for Cursor {
+        fn default() -> Self {
+            Self {
+                after: Default::default(),
+                before: Default::default(),
+                limit: defaults::default_u64::<i32, 50>(),
+            }
+        }
     }
     ///Details about the customer.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
@@ -1938,7 +1931,7 @@ The timestamp value must be more than 30 seconds and less than 7 days.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`PaymentIntentConfigRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct PaymentIntentConfigRequest {
         ///Configuration of the billing address.
         #[serde(
@@ -1986,8 +1979,6 @@ The timestamp value must be more than 30 seconds and less than 7 days.*/
 Constraints: maxLength: 100.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`PaymentIntentConfigResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
@@ -2363,8 +2354,6 @@ Constraints: maxLength: 300.*/
         pub auth_type: RestAuthRequestAuthType,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub basic: ::std::option::Option<RestBasicAuthRequest>,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The authentication flow that Dojo will use to make requests against this REST integration
     #[derive(
@@ -2484,8 +2473,6 @@ Constraints: maxLength: 300.*/
     pub struct RestBasicAuthRequest {
         pub password: ::std::string::String,
         pub username: ::std::string::String,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The basic authentication response details for REST adapters.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2501,8 +2488,6 @@ Constraints: maxLength: 300.*/
         ///Send a REST request
         pub capabilities: ::std::vec::Vec<CapabilityRequest>,
         pub url: ::std::string::String,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///REST response
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2550,11 +2535,18 @@ Constraints: maxLength: 200.*/
 Constraints: minimum: 1, maximum: 100.*/
         #[serde(default = "defaults::default_u64::<i32, 50>")]
         pub limit: i32,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ::std::default::Default for SearchCustomerRequest {
+        fn default() -> Self {
+            Self {
+                after: Default::default(),
+                before: Default::default(),
+                limit: defaults::default_u64::<i32, 50>(),
+            }
+        }
     }
     ///Request a list of payment intents with specified filtering criteria.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SearchPaymentIntentRequest {
         ///A cursor for use in pagination.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2575,8 +2567,6 @@ Constraints: minimum: 1, maximum: 100.*/
         ///Statuses of requested payment intents.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub statuses: ::std::option::Option<::std::vec::Vec<PaymentIntentStatus>>,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`SecretsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2595,8 +2585,6 @@ Constraints: minimum: 1, maximum: 100.*/
     pub struct SendEmailReceiptRequest {
         ///The list of email addresses to which the receipt should be sent.
         pub emails: ::std::vec::Vec<::std::string::String>,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Send a request to set an amount.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2614,16 +2602,12 @@ Constraints: minimum: 1, maximum: 100.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub tax_lines: ::std::option::Option<::std::vec::Vec<TaxLine>>,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The tip amount.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SetTipsAmountRequest {
         #[serde(rename = "tipsAmount")]
         pub tips_amount: ::dojo_types::Money,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`SetupIntentPublicResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
@@ -2968,8 +2952,6 @@ Constraints: maxLength: 100.*/
     pub struct SignatureVerificationRequest {
         ///True/false. Failed signature verification requests will be false.
         pub accepted: bool,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`Subscription`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3021,8 +3003,6 @@ Constraints: maxLength: 100.*/
         pub events: ::std::vec::Vec<::std::string::String>,
         #[doc = "The URL of the Webhook endpoint.\n\nConstraints: minLength: 1, pattern: \"^https://*.+\"."]
         pub url: ::std::string::String,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`SubscriptionSecret`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
@@ -3049,7 +3029,7 @@ Constraints: maxLength: 100.*/
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`SubscriptionUpdateRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SubscriptionUpdateRequest {
         ///The subscription description.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3060,8 +3040,6 @@ Constraints: maxLength: 100.*/
         #[doc = "The URL of the Webhook endpoint.\n\nConstraints: pattern: \"^https://*.+\"."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`SupportedPaymentMethods`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
@@ -3951,7 +3929,7 @@ legitimate cardholder. The most common verification methods are PIN and signatur
         }
     }
     ///`UpdateCustomerRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateCustomerRequest {
         ///The recipient's invoicing address.
         #[serde(
@@ -3986,8 +3964,6 @@ legitimate cardholder. The most common verification methods are PIN and signatur
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub vat_number: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Wallet payment options (e.g., Apple Pay, Google Pay).
     #[derive(
@@ -4047,8 +4023,6 @@ legitimate cardholder. The most common verification methods are PIN and signatur
     pub struct WsIntegrationRequest {
         ///Send a WS request
         pub capabilities: ::std::vec::Vec<CapabilityRequest>,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///WebSockets response
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -4225,6 +4199,7 @@ Version: 2026-02-27*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: crate::Context,
 }
 impl Client {
     /// Create a new client.
@@ -4232,7 +4207,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
+    pub fn new(baseurl: &str, inner: crate::Context) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -4240,7 +4215,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -4248,14 +4223,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: crate::Context,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<crate::Context> for Client {
     fn api_version() -> &'static str {
         "2026-02-27"
     }
@@ -4265,11 +4245,17 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &crate::Context {
+        &self.inner
     }
 }
-impl ClientHooks<()> for &Client {}
+const _: () = {
+    #[allow(dead_code)]
+    fn assert_client_hooks()
+    where
+        Client: ClientHooks<crate::Context>,
+    {}
+};
 #[allow(clippy::all)]
 impl Client {
     /**Create a payment intent
@@ -6453,6 +6439,9 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
+/// The version of the document this client was generated from: the
+/// `version` header every call sends.
+pub const API_VERSION: &str = "2026-02-27";
 /// What Dojo's document requires of each request (lengths, ranges,
 /// patterns), as [`crate::Validate`] for every type: the types
 /// themselves accept anything, so that no response is refused.

@@ -87,8 +87,6 @@ Constraints: maxLength: 60, minLength: 1.*/
 
 Constraints: maxLength: 10240, minLength: 1.*/
         pub terms: ::std::string::String,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The card as the customer entered it. Field names follow Dojo's card-payment API used by its own mobile SDKs and the `Card` schema of the api host's document.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -119,8 +117,6 @@ Constraints: pattern: "^[0-9]{12,19}$".*/
 Constraints: pattern: "^(0[1-9]|1[0-2])/[0-9]{2}$".*/
         #[serde(rename = "expiryDate")]
         pub expiry_date: ::dojo_types::CardExpiry,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     /// Error types.
     pub mod error {
@@ -164,6 +160,7 @@ Version: 2023-11-12*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: crate::Context,
 }
 impl Client {
     /// Create a new client.
@@ -171,7 +168,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
+    pub fn new(baseurl: &str, inner: crate::Context) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -179,7 +176,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -187,14 +184,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: crate::Context,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<crate::Context> for Client {
     fn api_version() -> &'static str {
         "2023-11-12"
     }
@@ -204,11 +206,17 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &crate::Context {
+        &self.inner
     }
 }
-impl ClientHooks<()> for &Client {}
+const _: () = {
+    #[allow(dead_code)]
+    fn assert_client_hooks()
+    where
+        Client: ClientHooks<crate::Context>,
+    {}
+};
 #[allow(clippy::all)]
 impl Client {
     /**Create and authorize a setup intent with card data
@@ -259,6 +267,9 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
+/// The version of the document this client was generated from: the
+/// `version` header every call sends.
+pub const API_VERSION: &str = "2023-11-12";
 /// What Dojo's document requires of each request (lengths, ranges,
 /// patterns), as [`crate::Validate`] for every type: the types
 /// themselves accept anything, so that no response is refused.

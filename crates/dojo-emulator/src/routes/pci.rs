@@ -40,7 +40,6 @@ async fn create(
         terms: request.terms,
         order_details: request.order_details,
         expire_at: request.expire_at,
-        extra: Default::default(),
     };
     let record = app.commit(|store, now| {
         let id = super::setup_intents::insert(store, now, api_request, "pci")?;

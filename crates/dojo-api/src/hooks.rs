@@ -1,0 +1,133 @@
+//! What every generated call does around sending: credentials, the pinned
+//! version, the user agent, and a tracing span.
+//!
+//! The generated clients carry a [`Context`] and require this
+//! `ClientHooks` impl (`cargo xtask regen` sets progenitor's inner type and
+//! `HooksMode::Expected`). Putting the headers here rather than in a
+//! reqwest client's default headers lets one reqwest client, one connection
+//! pool, serve both hosts, whose pinned versions differ.
+
+use std::time::Instant;
+
+use dojo_types::ApiKey;
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue, USER_AGENT};
+
+use crate::{api, pci};
+
+const VERSION: HeaderName = HeaderName::from_static("version");
+
+/// What a generated client adds to each request it sends.
+#[derive(Clone, Debug)]
+pub struct Context {
+    authorization: Option<HeaderValue>,
+    user_agent: HeaderValue,
+}
+
+impl Context {
+    /// Sends `key` (if any) as `Authorization: Basic <key>`, verbatim: Dojo
+    /// does not base64-encode it, unlike RFC 7617. The value is marked
+    /// sensitive so that reqwest and hyper never print it.
+    pub fn new(key: Option<&ApiKey>) -> Self {
+        let authorization = key.and_then(|key| {
+            // ApiKey::new refuses whitespace and control characters, so the
+            // value is always a valid header; `ok()` keeps this panic-free.
+            let mut value = HeaderValue::try_from(format!("Basic {}", key.expose())).ok()?;
+            value.set_sensitive(true);
+            Some(value)
+        });
+        Self {
+            authorization,
+            user_agent: HeaderValue::from_static(crate::USER_AGENT),
+        }
+    }
+
+    /// The same, with `suffix` after the SDK's user agent
+    /// (`dojo-rust-sdk/0.1.0 my-shop/2.3`). A suffix that is not a valid
+    /// header value is ignored.
+    pub fn with_user_agent_suffix(mut self, suffix: &str) -> Self {
+        if let Ok(value) = HeaderValue::try_from(format!("{} {suffix}", crate::USER_AGENT)) {
+            self.user_agent = value;
+        }
+        self
+    }
+
+    fn apply(&self, request: &mut reqwest::Request, version: &'static str) {
+        let headers = request.headers_mut();
+        // A call that brings its own credential (a customer secret) keeps it.
+        if let (Some(key), false) = (&self.authorization, headers.contains_key(AUTHORIZATION)) {
+            headers.insert(AUTHORIZATION, key.clone());
+        }
+        headers.insert(VERSION, HeaderValue::from_static(version));
+        headers.insert(USER_AGENT, self.user_agent.clone());
+    }
+}
+
+/// Sends `request` inside a `dojo.http` span: operation, method, host,
+/// status, latency and Dojo's trace id (never a header value or a body).
+async fn exec_traced(
+    http: &reqwest::Client,
+    request: reqwest::Request,
+    info: &OperationInfo,
+) -> reqwest::Result<reqwest::Response> {
+    use tracing::Instrument;
+    let span = tracing::debug_span!(
+        "dojo.http",
+        operation = info.operation_id,
+        method = %request.method(),
+        host = request.url().host_str().unwrap_or_default(),
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+        trace_id = tracing::field::Empty,
+    );
+    let started = Instant::now();
+    let result = http.execute(request).instrument(span.clone()).await;
+    span.record("latency_ms", started.elapsed().as_millis() as u64);
+    match &result {
+        Ok(response) => {
+            span.record("status", response.status().as_u16());
+            if let Some(id) = trace_id(response) {
+                span.record("trace_id", id);
+            }
+            tracing::debug!(parent: &span, status = response.status().as_u16(), "response");
+        }
+        Err(error) => {
+            tracing::debug!(parent: &span, connect = error.is_connect(), timeout = error.is_timeout(), "no response");
+        }
+    }
+    result
+}
+
+/// Dojo's trace id for the call, when a response header carries one.
+fn trace_id(response: &reqwest::Response) -> Option<&str> {
+    ["traceparent", "x-trace-id", "trace-id"]
+        .iter()
+        .find_map(|name| response.headers().get(*name)?.to_str().ok())
+}
+
+macro_rules! hooks {
+    ($client:ty) => {
+        impl ClientHooks<Context> for $client {
+            async fn pre<E>(
+                &self,
+                request: &mut reqwest::Request,
+                _: &OperationInfo,
+            ) -> Result<(), progenitor_client::Error<E>> {
+                self.inner()
+                    .apply(request, <Self as ClientInfo<Context>>::api_version());
+                Ok(())
+            }
+
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                info: &OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                exec_traced(self.client(), request, info).await
+            }
+        }
+    };
+}
+
+hooks!(api::Client);
+hooks!(pci::Client);
