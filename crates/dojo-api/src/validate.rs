@@ -236,6 +236,11 @@ impl fmt::Display for Violation {
 pub struct Violations(Vec<Violation>);
 
 impl Violations {
+    /// `list` as violations; `None` when it is empty.
+    pub fn from_list(list: Vec<Violation>) -> Option<Self> {
+        (!list.is_empty()).then_some(Self(list))
+    }
+
     /// The violations, in field order.
     pub fn iter(&self) -> std::slice::Iter<'_, Violation> {
         self.0.iter()
@@ -393,4 +398,14 @@ pub fn pattern(
 /// option of objects) in the field `name` at `at`.
 pub fn nested(value: &impl Validate, at: &FieldPath<'_>, name: &str, out: &mut Vec<Violation>) {
     value.collect_violations(&at.field(name), out);
+}
+
+/// `http://127.…`, `http://localhost…` or `http://[::1]…`: a plain-HTTP URL
+/// on this machine. Dojo's document takes only `https://` webhook URLs; the
+/// emulator also takes these (so tests can receive deliveries without TLS),
+/// and the SDK allows them when it talks to an API on loopback itself.
+pub fn is_loopback_http(url: &str) -> bool {
+    url.strip_prefix("http://").is_some_and(|rest| {
+        rest.starts_with("127.") || rest.starts_with("localhost") || rest.starts_with("[::1]")
+    })
 }

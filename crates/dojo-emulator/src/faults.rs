@@ -39,6 +39,41 @@ struct Rule {
     remaining: usize,
 }
 
+/// Marks the PCI host's requests, so the log can tell its `POST
+/// /setup-intents` from the api host's.
+#[derive(Debug, Clone, Copy)]
+pub struct PciHost;
+
+/// The routes called, newest last (`"POST /payment-intents"`; the PCI
+/// host's prefixed: `"pci POST /setup-intents"`), so that a test
+/// can see what reached the emulator, and what did not. Bounded: the oldest
+/// are forgotten past [`RequestLog::CAPACITY`].
+#[derive(Debug, Default)]
+pub struct RequestLog(Mutex<std::collections::VecDeque<String>>);
+
+impl RequestLog {
+    /// How many routes are remembered.
+    pub const CAPACITY: usize = 10_000;
+
+    fn record(&self, route: &str) {
+        let mut log = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if log.len() >= Self::CAPACITY {
+            log.pop_front();
+        }
+        log.push_back(route.to_owned());
+    }
+
+    /// The routes called so far.
+    pub fn routes(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
+}
+
 /// The faults armed, by route (`"POST /payment-intents/{paymentIntentId}/refunds"`,
 /// the method and the document's path template).
 #[derive(Debug, Default)]
@@ -71,12 +106,19 @@ impl Faults {
     }
 }
 
-/// Middleware: applies the armed fault for this call's route, if any.
+/// Middleware: logs the call's route, and applies the armed fault for it,
+/// if any.
 pub async fn inject(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map(|p| format!("{} {}", request.method(), p.as_str()));
+    if let Some(route) = &route {
+        match request.extensions().get::<PciHost>() {
+            Some(_) => app.requests.record(&format!("pci {route}")),
+            None => app.requests.record(route),
+        }
+    }
     let hangup = request.extensions().get::<Hangup>().cloned();
     let Some(fault) = route.and_then(|r| app.faults.take(&r)) else {
         return next.run(request).await;

@@ -66,7 +66,7 @@ pub use faults::Fault;
 
 use clock::Clock;
 use delivery::Deliverer;
-use faults::Faults;
+use faults::{Faults, RequestLog};
 use problem::{Answer, Problem};
 use server::Listening;
 use store::payment_intent::Payment;
@@ -81,6 +81,7 @@ pub(crate) struct App {
     store: Mutex<Store>,
     clock: Clock,
     faults: Faults,
+    requests: RequestLog,
     deliverer: Deliverer,
     account_id: String,
     api_url: OnceLock<String>,
@@ -163,6 +164,7 @@ impl EmulatorBuilder {
             store: Mutex::new(Store::new(self.seed.unwrap_or_else(|| fastrand::u64(..)))),
             clock: self.clock.map_or_else(Clock::system, Clock::manual),
             faults: Faults::default(),
+            requests: RequestLog::default(),
             deliverer: Deliverer::new(self.retry),
             account_id: "acc_sandbox_emulator".to_owned(),
             api_url: OnceLock::new(),
@@ -271,6 +273,14 @@ impl Emulator {
     /// `"POST /payment-intents/{paymentIntentId}/refunds"`.
     pub fn inject_fault(&self, route: &str, fault: Fault, times: usize) {
         self.app.faults.arm(route, fault, times);
+    }
+
+    /// Every API call received so far, as method and route template
+    /// (`"POST /payment-intents/{paymentIntentId}/captures"`; on the PCI
+    /// host `"pci POST /setup-intents"`), oldest first:
+    /// what a test checks to know that a refusal sent nothing.
+    pub fn requests(&self) -> Vec<String> {
+        self.app.requests.routes()
     }
 
     /// Disarms every fault.

@@ -1,24 +1,67 @@
-//! The Dojo payments SDK for Rust.
-//!
-//! The ergonomic client (typed errors, safe retries, typestate lifecycles
-//! such as `PaymentIntent<Authorized>::capture`, webhooks) is the next layer
-//! on the roadmap and not written yet. Today this crate re-exports the two
-//! layers it will stand on:
-//!
-//! - [`types`]: the domain (`Money`, `Currency`, ids, secrets), and
-//! - [`raw`]: the generated client of every Dojo operation.
+//! The Dojo payments SDK for Rust: take card payments, save customers' cards
+//! and charge them later, correct with money and safe with secrets.
 //!
 //! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = dojo_emulator::Emulator::start().await?;
+//! # let dojo = dojo::Dojo::builder(emulator.api_key()).api_url(emulator.api_url()).build()?;
 //! use dojo::types::{Currency, Money};
-//! let amount = Money::parse_decimal("12.50", Currency::GBP)?;
-//! assert_eq!(amount.minor_units(), 1250);
-//! # Ok::<(), dojo::types::InvalidValue>(())
+//! use dojo::api_types::CaptureMode;
+//!
+//! // let dojo = dojo::Dojo::from_env()?;   // DOJO_API_KEY=sk_sandbox_…
+//! let intent = dojo
+//!     .payment_intents()
+//!     .create(Money::parse_decimal("80.00", Currency::GBP)?, "Hotel deposit")
+//!     .capture_mode(CaptureMode::Manual)
+//!     .await?;
+//! # emulator.pay(intent.id.as_ref().unwrap(), &dojo_emulator::Card::test("5200000000001005"), false)?;
+//! # let intent = dojo.payment_intents().get(intent.id.as_ref().unwrap()).await?;
+//! // …the customer pays at intent.payment_link; later, capture part of it:
+//! let capture = dojo
+//!     .payment_intents()
+//!     .capture(&intent, Money::parse_decimal("50.00", Currency::GBP)?)
+//!     .await?;
+//! println!("captured: {:?}", capture.capture_id);
+//! # Ok(()) }
 //! ```
+//!
+//! What every call does:
+//! - **checks the request** against Dojo's document before sending
+//!   ([`Error::InvalidRequest`] names every field and rule);
+//! - **retries** what is safe to retry ([`RetryPolicy`]): idempotent calls
+//!   on 429/502/503/504, timeouts and dropped connections, honouring
+//!   `Retry-After`; a call that could move money twice is sent again only
+//!   when it certainly never left;
+//! - **says what is known** when it fails: [`Error::delivery`], and for a
+//!   capture, charge, reversal or cancel whose answer was lost, a read of
+//!   the payment intent ([`Error::Interrupted`] with [`Outcome`]);
+//! - **traces** each call (`dojo.call`, `dojo.attempt`, `dojo.http` spans:
+//!   operation, attempt, status, latency, trace id; never a secret).
+//!
+//! The layers below are here too: [`types`] (money, ids, secrets) and
+//! [`raw`] (the generated client of every operation, the escape hatch).
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod call;
+mod client;
+mod error;
+mod idempotency;
+mod pages;
+pub mod resources;
+pub mod retry;
+
+pub use client::{ConfigError, Dojo, DojoBuilder};
+pub use error::{ApiError, Delivery, Error, Invalid, Outcome, Result};
+pub use idempotency::IdempotencyKey;
+pub use retry::RetryPolicy;
+
+/// The raw client, generated from Dojo's document.
 pub use dojo_api as raw;
+/// The request and response types of Dojo's API, as generated.
+pub use dojo_api::api::types as api_types;
+/// The domain: money, currencies, ids, secrets.
 pub use dojo_types as types;
 
 /// The repository's README, compiled as a doctest so its example cannot

@@ -53,6 +53,7 @@ pub fn pci(app: Arc<App>) -> Router {
             app.clone(),
             crate::faults::inject,
         ))
+        .layer(axum::Extension(crate::faults::PciHost))
         .layer(middleware::from_fn(authenticate))
         .with_state(app)
 }
@@ -175,14 +176,9 @@ impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequest<S> for Valid<T>
 fn loopback_webhook_exemption(violation: &Violation, url: &Option<String>) -> bool {
     matches!(violation.rule(), Rule::Pattern { .. })
         && violation.field() == "url"
-        && url.as_deref().is_some_and(is_loopback_http)
-}
-
-/// `http://127.…`, `http://localhost…` or `http://[::1]…`.
-pub(crate) fn is_loopback_http(url: &str) -> bool {
-    url.strip_prefix("http://").is_some_and(|rest| {
-        rest.starts_with("127.") || rest.starts_with("localhost") || rest.starts_with("[::1]")
-    })
+        && url
+            .as_deref()
+            .is_some_and(dojo_api::validate::is_loopback_http)
 }
 
 /// The violations as Dojo reports them: by Pascal-cased field path.

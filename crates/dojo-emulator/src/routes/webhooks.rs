@@ -58,7 +58,7 @@ fn check_events(events: &[String]) -> Answer<()> {
 }
 
 fn check_url(url: &str) -> Answer<()> {
-    if url.starts_with("https://") || super::is_loopback_http(url) {
+    if url.starts_with("https://") || dojo_api::validate::is_loopback_http(url) {
         Ok(())
     } else {
         Err(Problem::field(

@@ -1,0 +1,280 @@
+//! `Dojo`, the client, and how to build one.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dojo_api::api::ClientInfo;
+use dojo_api::{Context, api, pci};
+use dojo_types::{ApiKey, InvalidValue};
+
+use crate::idempotency::UsedKeys;
+use crate::resources::{Customers, Epos, PaymentIntents, SetupIntents, Terminals, Webhooks};
+use crate::retry::RetryPolicy;
+
+/// The client of Dojo's API: cheap to clone (one `Arc`), `Send + Sync`, one
+/// connection pool for both of Dojo's hosts.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let emulator = dojo_emulator::Emulator::start().await?;
+/// use dojo::{Dojo, types::{Currency, Money}};
+///
+/// let dojo = Dojo::builder(emulator.api_key())
+///     .api_url(emulator.api_url())
+///     .build()?;
+/// let intent = dojo
+///     .payment_intents()
+///     .create(Money::parse_decimal("12.50", Currency::GBP)?, "Order 17")
+///     .await?;
+/// assert_eq!(intent.amount, Some(Money::new(1250, Currency::GBP)));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Dojo {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) api: api::Client,
+    pub(crate) pci: pci::Client,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) used_keys: UsedKeys,
+}
+
+impl std::fmt::Debug for Dojo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The key is deliberately absent.
+        f.debug_struct("Dojo")
+            .field("api_url", &self.inner.api.baseurl())
+            .field("pci_url", &self.inner.pci.baseurl())
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a client could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// `DOJO_API_KEY` is not set.
+    #[error("DOJO_API_KEY is not set (a key starting sk_sandbox_ or sk_prod_)")]
+    MissingKey,
+    /// A value was refused (the key's prefix, a URL).
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+    /// The HTTP client could not be built (TLS set-up).
+    #[error("could not build the HTTP client")]
+    Http(#[from] reqwest::Error),
+}
+
+impl Dojo {
+    /// The version of Dojo's API this SDK was generated from, sent as the
+    /// `version` header of every call to `api.dojo.tech`.
+    pub const API_VERSION: &'static str = dojo_api::api::API_VERSION;
+
+    /// A client from the environment: `DOJO_API_KEY`, and optionally
+    /// `DOJO_API_URL` and `DOJO_PCI_URL` (an emulator, a proxy).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let key = lookup("DOJO_API_KEY").ok_or(ConfigError::MissingKey)?;
+        let mut builder = Self::builder(ApiKey::new(key)?);
+        if let Some(url) = lookup("DOJO_API_URL") {
+            builder = builder.api_url(url);
+        }
+        if let Some(url) = lookup("DOJO_PCI_URL") {
+            builder = builder.pci_url(url);
+        }
+        builder.build()
+    }
+
+    /// A builder, for the key `key` and Dojo's own hosts.
+    pub fn builder(key: ApiKey) -> DojoBuilder {
+        DojoBuilder {
+            key,
+            api_url: dojo_api::API_BASE_URL.to_owned(),
+            pci_url: dojo_api::PCI_BASE_URL.to_owned(),
+            connect_timeout: Duration::from_secs(10),
+            http: None,
+            retry: RetryPolicy::default(),
+            user_agent_suffix: None,
+        }
+    }
+
+    /// Payment intents: create, read, capture, refund, reverse, cancel,
+    /// search.
+    pub fn payment_intents(&self) -> PaymentIntents<'_> {
+        PaymentIntents { dojo: self }
+    }
+
+    /// Setup intents: save a card for later charges, on either host.
+    pub fn setup_intents(&self) -> SetupIntents<'_> {
+        SetupIntents { dojo: self }
+    }
+
+    /// Customers, their secrets and saved cards.
+    pub fn customers(&self) -> Customers<'_> {
+        Customers { dojo: self }
+    }
+
+    /// Webhook subscriptions, their secrets, and past events.
+    pub fn webhooks(&self) -> Webhooks<'_> {
+        Webhooks { dojo: self }
+    }
+
+    /// Card terminals and their sessions.
+    pub fn terminals(&self) -> Terminals<'_> {
+        Terminals { dojo: self }
+    }
+
+    /// EPOS integrations and events.
+    pub fn epos(&self) -> Epos<'_> {
+        Epos { dojo: self }
+    }
+
+    /// The raw client of `api.dojo.tech`: every operation, as generated;
+    /// the escape hatch (no retries, no validation).
+    pub fn raw(&self) -> &api::Client {
+        &self.inner.api
+    }
+
+    /// The raw client of `pci-api.dojo.tech`.
+    pub fn raw_pci(&self) -> &pci::Client {
+        &self.inner.pci
+    }
+
+    /// The retry policy in force.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+}
+
+/// Builds a [`Dojo`].
+#[derive(Debug)]
+#[must_use]
+pub struct DojoBuilder {
+    key: ApiKey,
+    api_url: String,
+    pci_url: String,
+    connect_timeout: Duration,
+    http: Option<reqwest::Client>,
+    retry: RetryPolicy,
+    user_agent_suffix: Option<String>,
+}
+
+impl DojoBuilder {
+    /// The base URL of Dojo's API host (default `https://api.dojo.tech`).
+    pub fn api_url(mut self, url: impl Into<String>) -> Self {
+        self.api_url = url.into();
+        self
+    }
+
+    /// The base URL of Dojo's PCI host (default `https://pci-api.dojo.tech`).
+    pub fn pci_url(mut self, url: impl Into<String>) -> Self {
+        self.pci_url = url.into();
+        self
+    }
+
+    /// How long connecting may take (default 10 s). A whole call's time is
+    /// the retry policy's `deadline`.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// A whole call's time, every retry included (default 60 s).
+    pub fn timeout(mut self, deadline: Duration) -> Self {
+        self.retry.deadline = deadline;
+        self
+    }
+
+    /// The retry policy (default [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// A reqwest client of your own (its pool, proxy, TLS roots): the SDK
+    /// adds credentials and headers per request, so it may be shared. Its
+    /// own timeouts then apply instead of [`Self::connect_timeout`].
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Text after the SDK's `User-Agent` (`my-shop/2.3`).
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// The client.
+    pub fn build(self) -> Result<Dojo, ConfigError> {
+        for (field, url) in [("api_url", &self.api_url), ("pci_url", &self.pci_url)] {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(InvalidValue::new(field, "must be an http(s) URL").into());
+            }
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .build()?,
+        };
+        let mut context = Context::new(Some(&self.key));
+        if let Some(suffix) = &self.user_agent_suffix {
+            context = context.with_user_agent_suffix(suffix);
+        }
+        let api_url = self.api_url.trim_end_matches('/');
+        let pci_url = self.pci_url.trim_end_matches('/');
+        Ok(Dojo {
+            inner: Arc::new(Inner {
+                api: api::Client::with_http(api_url, http.clone(), context.clone()),
+                pci: pci::Client::with_http(pci_url, http, context),
+                retry: self.retry,
+                used_keys: UsedKeys::default(),
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from(vars: &[(&str, &str)]) -> Result<Dojo, ConfigError> {
+        Dojo::from_lookup(|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn the_environment_names_the_key_and_optionally_both_hosts() {
+        assert!(matches!(from(&[]), Err(ConfigError::MissingKey)));
+        let refused = from(&[("DOJO_API_KEY", "pk_live_1")]).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "api_key must start with `sk_sandbox_` or `sk_prod_`"
+        );
+        let dojo = from(&[
+            ("DOJO_API_KEY", "sk_sandbox_0123456789abcdef"),
+            ("DOJO_API_URL", "http://127.0.0.1:9/"),
+            ("DOJO_PCI_URL", "http://127.0.0.1:10"),
+        ])
+        .unwrap();
+        assert_eq!(dojo.raw().baseurl(), "http://127.0.0.1:9");
+        assert_eq!(dojo.raw_pci().baseurl(), "http://127.0.0.1:10");
+        let defaults = from(&[("DOJO_API_KEY", "sk_sandbox_0123456789abcdef")]).unwrap();
+        assert_eq!(defaults.raw().baseurl(), "https://api.dojo.tech");
+        assert_eq!(defaults.raw_pci().baseurl(), "https://pci-api.dojo.tech");
+        let bad_url = from(&[
+            ("DOJO_API_KEY", "sk_sandbox_0123456789abcdef"),
+            ("DOJO_API_URL", "ftp://x"),
+        ]);
+        assert!(bad_url.unwrap_err().to_string().contains("api_url"));
+    }
+}

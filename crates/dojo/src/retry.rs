@@ -1,0 +1,180 @@
+//! When to send a call again: one pure function, [`decide`], table-tested.
+//!
+//! The rule that matters most: a call that is not idempotent (a capture, a
+//! charge, a payment intent's creation) is sent again only when the first
+//! attempt certainly never left: otherwise money could move twice. Refunds
+//! carry an idempotency key, so they count as idempotent.
+
+use std::time::{Duration, SystemTime};
+
+/// How the SDK retries. Defaults: 3 attempts in all, backoff from 250 ms
+/// doubling to at most 8 s with full jitter, `Retry-After` honoured up to 30
+/// s, and 60 s for a whole call, retries included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 = never retry).
+    pub max_attempts: u32,
+    /// The backoff before the first retry, before jitter; doubled each time.
+    pub base_delay: Duration,
+    /// The most any backoff may be, before jitter.
+    pub max_delay: Duration,
+    /// The longest `Retry-After` honoured; a longer one gives up at once.
+    pub max_retry_after: Duration,
+    /// The time a whole call may take, every attempt and wait included.
+    pub deadline: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(30),
+            deadline: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry (the deadline still applies).
+    pub fn none() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+}
+
+/// Whether sending a call twice could do its work twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idempotency {
+    /// A read, or a call Dojo applies at most once (`PUT`, `DELETE` of a
+    /// subscription, or a call carrying an idempotency key).
+    Idempotent,
+    /// A call whose repetition could repeat its effect (`POST` without a
+    /// key: capture, charge, reversal, creation, cancel).
+    NotIdempotent,
+}
+
+/// How one attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Dojo answered with this status.
+    Answered(u16),
+    /// The request certainly never left (no connection was made).
+    NotSent,
+    /// The request may have reached Dojo (the connection broke after
+    /// writing, or the attempt timed out).
+    MaybeSent,
+}
+
+/// What to do after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Send again after waiting this long.
+    RetryAfter(Duration),
+    /// Give up, for this reason.
+    GiveUp(GiveUp),
+}
+
+/// Why the SDK gave up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GiveUp {
+    /// The outcome is not one that a retry could change (a 4xx, a 500).
+    NotRetryable,
+    /// The call is not idempotent and may have reached Dojo.
+    MightRepeatEffect,
+    /// Every attempt allowed was made.
+    AttemptsExhausted,
+    /// Waiting would pass the deadline (or Dojo asked for a longer wait than
+    /// the policy honours).
+    DeadlineTooClose,
+}
+
+/// Everything [`decide`] looks at.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Situation {
+    /// Whether repeating the call could repeat its effect.
+    pub idempotency: Idempotency,
+    /// The attempt that just failed, from 1.
+    pub attempt: u32,
+    /// How it ended.
+    pub outcome: Attempt,
+    /// Dojo's `Retry-After`, when it sent one.
+    pub retry_after: Option<Duration>,
+    /// The time left before the call's deadline.
+    pub time_left: Duration,
+    /// A random number in `[0, 1)`, for jitter (a parameter, so the
+    /// function is pure and its tests exact).
+    pub jitter: f64,
+}
+
+/// Statuses worth another attempt: rate limited, and the gateway's "try
+/// later" answers. A 500 is not among them: Dojo may have acted.
+const RETRYABLE_STATUSES: [u16; 4] = [429, 502, 503, 504];
+
+/// The decision after a failed attempt.
+///
+/// - A non-idempotent call is retried only when it certainly was not sent.
+/// - An idempotent one also on a connection that broke, a timeout, and 429,
+///   502, 503, 504.
+/// - The wait is Dojo's `Retry-After` when it sent one (up to
+///   `max_retry_after`), otherwise exponential backoff with full jitter:
+///   `jitter × min(max_delay, base_delay × 2^(attempt−1))`.
+/// - No wait may end past the deadline.
+pub fn decide(policy: &RetryPolicy, s: &Situation) -> Decision {
+    let retryable = match (s.outcome, s.idempotency) {
+        (Attempt::NotSent, _) => true,
+        (Attempt::MaybeSent, Idempotency::Idempotent) => true,
+        (Attempt::MaybeSent, Idempotency::NotIdempotent) => {
+            return Decision::GiveUp(GiveUp::MightRepeatEffect);
+        }
+        (Attempt::Answered(status), Idempotency::Idempotent) => {
+            RETRYABLE_STATUSES.contains(&status)
+        }
+        // Dojo does not document that a 429 or a 503 means nothing was done,
+        // so an answered non-idempotent call is never sent again.
+        (Attempt::Answered(_), Idempotency::NotIdempotent) => false,
+    };
+    if !retryable {
+        return Decision::GiveUp(GiveUp::NotRetryable);
+    }
+    if s.attempt >= policy.max_attempts {
+        return Decision::GiveUp(GiveUp::AttemptsExhausted);
+    }
+    let wait = match s.retry_after {
+        Some(asked) if asked > policy.max_retry_after => {
+            return Decision::GiveUp(GiveUp::DeadlineTooClose);
+        }
+        Some(asked) => asked,
+        None => backoff(policy, s.attempt, s.jitter),
+    };
+    if wait >= s.time_left {
+        return Decision::GiveUp(GiveUp::DeadlineTooClose);
+    }
+    Decision::RetryAfter(wait)
+}
+
+/// Full jitter (Brooker, "Exponential Backoff and Jitter", AWS 2015): the
+/// formula is one line, so it is written here; the random number comes from
+/// `fastrand`.
+fn backoff(policy: &RetryPolicy, attempt: u32, jitter: f64) -> Duration {
+    let doublings = attempt.saturating_sub(1).min(30);
+    let ceiling = policy
+        .base_delay
+        .saturating_mul(1u32 << doublings)
+        .min(policy.max_delay);
+    ceiling.mul_f64(jitter.clamp(0.0, 1.0))
+}
+
+/// `Retry-After` as seconds or an HTTP date, relative to `now`; a date in
+/// the past is no wait. Anything else is ignored.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}

@@ -1,0 +1,409 @@
+//! Money never moves twice, and a failed call says what is known: against
+//! the emulator, with faults injected before and after its changes commit.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use dojo::api_types::{CaptureMode, PaymentIntentStatus};
+use dojo::types::Open;
+use dojo::{Delivery, Dojo, Error, IdempotencyKey, Invalid, Outcome, RetryPolicy};
+use dojo_emulator::Fault;
+
+const REFUNDS: &str = "POST /payment-intents/{paymentIntentId}/refunds";
+const CAPTURES: &str = "POST /payment-intents/{paymentIntentId}/captures";
+const GET: &str = "GET /payment-intents/{paymentIntentId}";
+const CREATE: &str = "POST /payment-intents";
+
+#[tokio::test]
+async fn a_refund_whose_answer_is_lost_is_retried_with_the_same_key_and_made_once() {
+    let (emulator, dojo) = dojo().await;
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Auto).await;
+    let id = intent.id.clone().unwrap();
+    emulator.inject_fault(REFUNDS, Fault::DropAfterCommit, 1);
+    let refunded = dojo
+        .payment_intents()
+        .refund(&id, gbp(300))
+        .reason("one item damaged")
+        .await
+        .unwrap();
+    assert_eq!(emulator.refund_count(&id), 1, "one refund, never two");
+    assert_eq!(calls(&emulator, REFUNDS), 2, "the lost answer was retried");
+    assert_eq!(
+        refunded.idempotency_key.as_str().len(),
+        36,
+        "a UUID made by the SDK"
+    );
+    assert!(refunded.refund.refund_id.is_some());
+}
+
+#[tokio::test]
+async fn a_key_reused_for_a_different_refund_is_explained_before_anything_is_sent() {
+    let (emulator, dojo) = dojo().await;
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Auto).await;
+    let id = intent.id.clone().unwrap();
+    let key = IdempotencyKey::new("order-9-refund-1").unwrap();
+    let first = dojo
+        .payment_intents()
+        .refund(&id, gbp(300))
+        .idempotency_key(key.clone())
+        .await
+        .unwrap();
+    let again = dojo
+        .payment_intents()
+        .refund(&id, gbp(300))
+        .idempotency_key(key.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        again.refund.refund_id, first.refund.refund_id,
+        "a retry is the same refund"
+    );
+    let error = dojo
+        .payment_intents()
+        .refund(&id, gbp(400))
+        .idempotency_key(key)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::IdempotencyKeyReused { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("use a new key"), "{error}");
+    assert_eq!(error.delivery(), Delivery::NotSent);
+    assert_eq!(calls(&emulator, REFUNDS), 2);
+    assert_eq!(emulator.refund_count(&id), 1);
+}
+
+#[test]
+fn a_caller_s_key_is_checked_before_sending() {
+    assert!(IdempotencyKey::new("k".repeat(100)).is_ok());
+    let error = IdempotencyKey::new("k".repeat(101)).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "idempotencyKey must be 1–100 characters, got 101"
+    );
+    assert!(IdempotencyKey::new("").is_err());
+    assert!(IdempotencyKey::new("has space").is_err());
+}
+
+fn outcome(error: Error) -> Outcome {
+    match error {
+        Error::Interrupted { outcome, .. } => outcome,
+        other => panic!("expected an interrupted call, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_capture_dropped_before_commit_is_reported_not_applied() {
+    let (emulator, dojo) = dojo().await;
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    emulator.inject_fault(CAPTURES, Fault::DropBeforeCommit, 1);
+    let error = dojo
+        .payment_intents()
+        .capture(&intent, gbp(400))
+        .await
+        .unwrap_err();
+    assert_eq!(error.delivery(), Delivery::MaybeSent);
+    let Outcome::NotApplied(after) = outcome(error) else {
+        panic!("expected NotApplied")
+    };
+    assert_eq!(after.captures.unwrap_or_default().len(), 0);
+    assert_eq!(
+        calls(&emulator, CAPTURES),
+        1,
+        "a capture is never sent twice"
+    );
+}
+
+#[tokio::test]
+async fn a_capture_dropped_after_commit_is_reported_applied() {
+    let (emulator, dojo) = dojo().await;
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    emulator.inject_fault(CAPTURES, Fault::DropAfterCommit, 1);
+    let error = dojo
+        .payment_intents()
+        .capture(&intent, gbp(400))
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    let Outcome::Applied(after) = outcome(error) else {
+        panic!("expected Applied")
+    };
+    let captured: i64 = after
+        .captures
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|c| c.amount)
+        .sum();
+    assert_eq!(captured, 400);
+    assert_eq!(calls(&emulator, CAPTURES), 1);
+    assert!(
+        message.contains("applied") && !message.contains('\n'),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_capture_whose_intent_cannot_be_read_afterwards_is_reported_unknown() {
+    let (emulator, dojo) = dojo().await;
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    emulator.inject_fault(CAPTURES, Fault::DropAfterCommit, 1);
+    emulator.inject_fault(
+        GET,
+        Fault::Fail {
+            status: 500,
+            retry_after: None,
+        },
+        5,
+    );
+    let error = dojo
+        .payment_intents()
+        .capture(&intent, gbp(400))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("unknown"), "{error}");
+    assert_eq!(outcome(error), Outcome::Unknown);
+}
+
+#[tokio::test]
+async fn cancel_and_reversal_settle_by_the_intent_s_status() {
+    let (emulator, dojo) = dojo().await;
+    let created = dojo
+        .payment_intents()
+        .create(gbp(500), "Order 10")
+        .await
+        .unwrap();
+    emulator.inject_fault(
+        "DELETE /payment-intents/{paymentIntentId}",
+        Fault::DropAfterCommit,
+        1,
+    );
+    let Outcome::Applied(after) =
+        outcome(dojo.payment_intents().cancel(&created).await.unwrap_err())
+    else {
+        panic!("expected Applied")
+    };
+    assert_eq!(
+        after.status,
+        Some(Open::Known(PaymentIntentStatus::Canceled))
+    );
+
+    let authorized = paid(&emulator, &dojo, 700, CaptureMode::Manual).await;
+    emulator.inject_fault(
+        "POST /payment-intents/{paymentIntentId}/reversal",
+        Fault::DropBeforeCommit,
+        1,
+    );
+    let Outcome::NotApplied(after) = outcome(
+        dojo.payment_intents()
+            .reverse(&authorized)
+            .await
+            .unwrap_err(),
+    ) else {
+        panic!("expected NotApplied")
+    };
+    assert_eq!(
+        after.status,
+        Some(Open::Known(PaymentIntentStatus::Authorized))
+    );
+}
+
+#[tokio::test]
+async fn an_unkeyed_post_is_not_resent_after_a_connection_reset() {
+    let (emulator, dojo) = dojo().await;
+    emulator.inject_fault(CREATE, Fault::DropBeforeCommit, 1);
+    let error = dojo
+        .payment_intents()
+        .create(gbp(100), "Order 11")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Transport {
+                delivery: Delivery::MaybeSent,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(calls(&emulator, CREATE), 1);
+}
+
+#[tokio::test]
+async fn reads_are_retried_on_503_and_429_honouring_retry_after() {
+    let (emulator, dojo) = dojo().await;
+    let created = dojo
+        .payment_intents()
+        .create(gbp(100), "Order 12")
+        .await
+        .unwrap();
+    let id = created.id.unwrap();
+    emulator.inject_fault(
+        GET,
+        Fault::Fail {
+            status: 503,
+            retry_after: None,
+        },
+        2,
+    );
+    dojo.payment_intents().get(&id).await.unwrap();
+    assert_eq!(calls(&emulator, GET), 3);
+
+    emulator.inject_fault(
+        GET,
+        Fault::Fail {
+            status: 429,
+            retry_after: Some(1),
+        },
+        1,
+    );
+    let started = Instant::now();
+    dojo.payment_intents().get(&id).await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After: 1 was honoured"
+    );
+
+    emulator.inject_fault(
+        GET,
+        Fault::Fail {
+            status: 503,
+            retry_after: None,
+        },
+        10,
+    );
+    let error = dojo.payment_intents().get(&id).await.unwrap_err();
+    assert_eq!(error.status(), Some(503));
+    assert_eq!(
+        calls(&emulator, GET),
+        3 + 2 + 3,
+        "three attempts, then the 503 is reported"
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_request_is_refused_with_every_violation_and_sends_nothing() {
+    let (emulator, dojo) = dojo().await;
+    let error = dojo
+        .payment_intents()
+        .create(gbp(100), "")
+        .description("d".repeat(4097))
+        .await
+        .unwrap_err();
+    let Error::InvalidRequest {
+        reason: Invalid::Constraints(violations),
+        ..
+    } = &error
+    else {
+        panic!("expected an invalid request, got {error:?}")
+    };
+    let fields: Vec<&str> = violations.iter().map(|v| v.field()).collect();
+    assert_eq!(fields, ["description", "reference"]);
+    assert_eq!(error.delivery(), Delivery::NotSent);
+    assert_eq!(calls(&emulator, CREATE), 0);
+    let page = dojo.payment_intents().search().page_size(101).stream();
+    let first = futures_util::StreamExt::next(&mut Box::pin(page))
+        .await
+        .unwrap();
+    assert!(
+        first
+            .unwrap_err()
+            .to_string()
+            .contains("cursor.limit must be 1–100, got 101")
+    );
+    assert_eq!(calls(&emulator, "POST /payment-intents/search"), 0);
+}
+
+#[tokio::test]
+async fn dojo_s_refusal_is_typed_with_its_status_errors_and_trace_id() {
+    let (emulator, dojo) = dojo().await;
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    let error = dojo
+        .payment_intents()
+        .capture(&intent, gbp(5000))
+        .await
+        .unwrap_err();
+    let api = error.api().expect("Dojo's answer");
+    assert!((400..500).contains(&api.status), "{api:?}");
+    assert!(api.trace_id.is_some());
+    assert_eq!(error.delivery(), Delivery::Answered);
+    let line = error.to_string();
+    assert!(
+        line.starts_with("captures_create: Dojo answered 4"),
+        "{line}"
+    );
+    assert!(!line.contains('\n'));
+}
+
+#[tokio::test]
+async fn no_connection_is_not_sent_and_a_slow_answer_times_out() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let key = dojo::types::ApiKey::new("sk_sandbox_test_0123456789").unwrap();
+    let nowhere = Dojo::builder(key)
+        .api_url(url)
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap();
+    let id = "pi_sandbox_1".parse().unwrap();
+    let error = nowhere.payment_intents().get(&id).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Transport {
+                delivery: Delivery::NotSent,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        std::error::Error::source(&error).is_some(),
+        "the transport error is kept"
+    );
+
+    let (emulator, _) = dojo().await;
+    let impatient = client_of(
+        &emulator,
+        RetryPolicy {
+            deadline: Duration::from_millis(300),
+            ..quick_retries()
+        },
+    );
+    let created = impatient
+        .payment_intents()
+        .create(gbp(100), "Order 13")
+        .await
+        .unwrap();
+    emulator.inject_fault(GET, Fault::Latency(Duration::from_secs(2)), 1);
+    let error = impatient
+        .payment_intents()
+        .get(created.id.as_ref().unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                delivery: Delivery::MaybeSent,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn the_client_is_cheap_to_share_and_never_shows_its_key() {
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    shareable::<Dojo>();
+    let key = dojo::types::ApiKey::new("sk_sandbox_secret_key_0123456789").unwrap();
+    let dojo = Dojo::builder(key).build().unwrap();
+    let shown = format!("{dojo:?}");
+    assert!(!shown.contains("secret_key"), "{shown}");
+    assert_eq!(Dojo::API_VERSION, "2026-02-27");
+}
