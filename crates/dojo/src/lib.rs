@@ -51,6 +51,7 @@ mod idempotency;
 mod pages;
 pub mod resources;
 pub mod retry;
+pub mod webhook;
 
 pub use client::{ConfigError, Dojo, DojoBuilder};
 pub use error::{ApiError, Delivery, Error, Invalid, Outcome, Result};

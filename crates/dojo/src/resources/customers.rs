@@ -27,7 +27,7 @@ const SEARCH: Operation = Operation::idempotent("customers_search");
 
 impl<'a> Customers<'a> {
     /// A new customer; chain their details, then `.await`.
-    pub fn create(&self) -> CreateCustomer<'a> {
+    pub fn create(self) -> CreateCustomer<'a> {
         CreateCustomer {
             dojo: self.dojo,
             body: types::CreateCustomerRequest::default(),
@@ -35,7 +35,7 @@ impl<'a> Customers<'a> {
     }
 
     /// The customer `id`.
-    pub async fn get(&self, id: &CustomerId) -> Result<types::CustomerFull> {
+    pub async fn get(self, id: &CustomerId) -> Result<types::CustomerFull> {
         let raw = self.dojo.raw();
         let found = self.dojo.send(GET, || raw.customers_get(id)).await?;
         // Dojo's document answers with a list; one id names one customer.
@@ -52,7 +52,7 @@ impl<'a> Customers<'a> {
     }
 
     /// Changes customer `id`; chain what changes, then `.await`.
-    pub fn update(&self, id: &'a CustomerId) -> UpdateCustomer<'a> {
+    pub fn update(self, id: &'a CustomerId) -> UpdateCustomer<'a> {
         UpdateCustomer {
             dojo: self.dojo,
             id,
@@ -61,14 +61,14 @@ impl<'a> Customers<'a> {
     }
 
     /// Deletes customer `id`.
-    pub async fn delete(&self, id: &CustomerId) -> Result<()> {
+    pub async fn delete(self, id: &CustomerId) -> Result<()> {
         let raw = self.dojo.raw();
         self.dojo.send(DELETE, || raw.customers_delete(id)).await
     }
 
     /// A new short-lived customer secret for `id` (`cs_…`, with its
     /// expiry), for the customer-owned calls and Dojo's checkout.
-    pub async fn create_secret(&self, id: &CustomerId) -> Result<CustomerSecret> {
+    pub async fn create_secret(self, id: &CustomerId) -> Result<CustomerSecret> {
         let raw = self.dojo.raw();
         let answer = self
             .dojo
@@ -86,7 +86,7 @@ impl<'a> Customers<'a> {
     /// The cards customer `id` saved, read with their secret (these
     /// endpoints take the customer secret, not the API key).
     pub async fn payment_methods(
-        &self,
+        self,
         id: &CustomerId,
         secret: &CustomerSecret,
     ) -> Result<Vec<types::CustomerPaymentMethod>> {
@@ -100,7 +100,7 @@ impl<'a> Customers<'a> {
 
     /// Deletes the saved card `method` of customer `id`, with their secret.
     pub async fn delete_payment_method(
-        &self,
+        self,
         id: &CustomerId,
         method: &PaymentMethodId,
         secret: &CustomerSecret,
@@ -115,7 +115,7 @@ impl<'a> Customers<'a> {
 
     /// Every customer of the account, `page_size` (1–100, checked) at a
     /// time, fetched as the stream is polled.
-    pub fn search(&self, page_size: u8) -> BoxStream<'static, Result<types::CustomerFull>> {
+    pub fn search(self, page_size: u8) -> BoxStream<'static, Result<types::CustomerFull>> {
         let dojo = self.dojo.clone();
         pages::follow(SEARCH.id, move |after| {
             let dojo = dojo.clone();

@@ -21,20 +21,20 @@ const DOJO: Operation = Operation::idempotent("epos_get_integrations_dojo");
 
 impl Epos<'_> {
     /// Tells Dojo of a change in the EPOS (an order, a party, a reservation).
-    pub async fn send_event(&self, event: types::EventRequest) -> Result<types::EventRequest> {
+    pub async fn send_event(self, event: types::EventRequest) -> Result<types::EventRequest> {
         self.dojo.validate(EVENT, &event)?;
         let raw = self.dojo.raw();
         self.dojo.send(EVENT, || raw.epos_post_events(&event)).await
     }
 
     /// Every integration of the account.
-    pub async fn integrations(&self) -> Result<types::AllIntegrationsResponse> {
+    pub async fn integrations(self) -> Result<types::AllIntegrationsResponse> {
         let raw = self.dojo.raw();
         self.dojo.send(ALL, || raw.epos_get_integrations()).await
     }
 
     /// The REST integrations.
-    pub async fn rest_integrations(&self) -> Result<Vec<types::RestIntegrationResponse>> {
+    pub async fn rest_integrations(self) -> Result<Vec<types::RestIntegrationResponse>> {
         let raw = self.dojo.raw();
         self.dojo
             .send(REST, || raw.epos_get_integrations_rest())
@@ -43,7 +43,7 @@ impl Epos<'_> {
 
     /// Registers (or replaces) a REST integration.
     pub async fn set_rest_integration(
-        &self,
+        self,
         integration: types::RestIntegrationRequest,
     ) -> Result<Vec<types::RestIntegrationResponse>> {
         self.dojo.validate(SET_REST, &integration)?;
@@ -54,14 +54,14 @@ impl Epos<'_> {
     }
 
     /// The WebSocket integrations.
-    pub async fn ws_integrations(&self) -> Result<Vec<types::WsIntegrationResponse>> {
+    pub async fn ws_integrations(self) -> Result<Vec<types::WsIntegrationResponse>> {
         let raw = self.dojo.raw();
         self.dojo.send(WS, || raw.epos_get_integrations_ws()).await
     }
 
     /// Registers (or replaces) a WebSocket integration.
     pub async fn set_ws_integration(
-        &self,
+        self,
         integration: types::WsIntegrationRequest,
     ) -> Result<Vec<types::WsIntegrationResponse>> {
         self.dojo.validate(SET_WS, &integration)?;
@@ -72,7 +72,7 @@ impl Epos<'_> {
     }
 
     /// The integrations Dojo manages.
-    pub async fn dojo_integrations(&self) -> Result<Vec<types::DojoManagedIntegrationResponse>> {
+    pub async fn dojo_integrations(self) -> Result<Vec<types::DojoManagedIntegrationResponse>> {
         let raw = self.dojo.raw();
         self.dojo
             .send(DOJO, || raw.epos_get_integrations_dojo())

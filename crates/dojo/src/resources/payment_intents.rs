@@ -36,7 +36,7 @@ const SEARCH: Operation = Operation::idempotent("payment_intents_search");
 impl<'a> PaymentIntents<'a> {
     /// A payment intent for `amount`, named `reference` (1–60 characters,
     /// yours: an order number). Chain setters, then `.await`.
-    pub fn create(&self, amount: Money, reference: impl Into<String>) -> CreatePaymentIntent<'a> {
+    pub fn create(self, amount: Money, reference: impl Into<String>) -> CreatePaymentIntent<'a> {
         CreatePaymentIntent {
             dojo: self.dojo,
             body: types::CreatePaymentIntentRequest {
@@ -70,7 +70,7 @@ impl<'a> PaymentIntents<'a> {
     }
 
     /// The payment intent `id` (404 once it is canceled).
-    pub async fn get(&self, id: &PaymentIntentId) -> Result<types::PaymentIntent> {
+    pub async fn get(self, id: &PaymentIntentId) -> Result<types::PaymentIntent> {
         let raw = self.dojo.raw();
         self.dojo
             .send(GET, || raw.payment_intents_get(id, None))
@@ -79,7 +79,7 @@ impl<'a> PaymentIntents<'a> {
 
     /// The payment intent `id`, canceled or not.
     pub async fn get_including_canceled(
-        &self,
+        self,
         id: &PaymentIntentId,
     ) -> Result<types::PaymentIntent> {
         let raw = self.dojo.raw();
@@ -90,7 +90,7 @@ impl<'a> PaymentIntents<'a> {
 
     /// Cancels `intent` (Dojo allows it only while `Created`). If the answer
     /// is lost, the SDK reads the intent and says whether it was canceled.
-    pub async fn cancel(&self, intent: &types::PaymentIntent) -> Result<types::PaymentIntent> {
+    pub async fn cancel(self, intent: &types::PaymentIntent) -> Result<types::PaymentIntent> {
         let id = id_of(CANCEL, intent)?;
         let raw = self.dojo.raw();
         let result = self
@@ -107,7 +107,7 @@ impl<'a> PaymentIntents<'a> {
     /// if you like, never more than authorized). If the answer is lost, the
     /// SDK reads the intent and says whether the capture was made.
     pub async fn capture(
-        &self,
+        self,
         intent: &types::PaymentIntent,
         amount: Money,
     ) -> Result<types::Capture> {
@@ -116,7 +116,7 @@ impl<'a> PaymentIntents<'a> {
 
     /// [`Self::capture`], with a tip added to this capture.
     pub async fn capture_with_tips(
-        &self,
+        self,
         intent: &types::PaymentIntent,
         amount: Money,
         tips: Option<Money>,
@@ -146,7 +146,7 @@ impl<'a> PaymentIntents<'a> {
     /// Charges a payment intent created for an `Authorized` setup intent
     /// (`setupIntentId`), once. If the answer is lost, the SDK reads the
     /// intent and says whether the charge was made.
-    pub async fn charge(&self, intent: &types::PaymentIntent) -> Result<types::ChargeResponse> {
+    pub async fn charge(self, intent: &types::PaymentIntent) -> Result<types::ChargeResponse> {
         let id = id_of(CHARGE, intent)?;
         let raw = self.dojo.raw();
         let result = self
@@ -168,7 +168,7 @@ impl<'a> PaymentIntents<'a> {
     /// Reverses `intent` (Manual and Authorized within 7 days; Auto and
     /// Captured the same day). If the answer is lost, the SDK reads the
     /// intent and says whether it was reversed.
-    pub async fn reverse(&self, intent: &types::PaymentIntent) -> Result<types::Reversal> {
+    pub async fn reverse(self, intent: &types::PaymentIntent) -> Result<types::Reversal> {
         let id = id_of(REVERSE, intent)?;
         let raw = self.dojo.raw();
         let result = self.dojo.send(REVERSE, || raw.reversal_create(id)).await;
@@ -181,7 +181,7 @@ impl<'a> PaymentIntents<'a> {
     /// A refund of `amount` of payment intent `id`. It carries an
     /// idempotency key (one made for it unless you give yours), the same on
     /// every retry, so it is never made twice; the key comes back with it.
-    pub fn refund(&self, id: &'a PaymentIntentId, amount: Money) -> Refund<'a> {
+    pub fn refund(self, id: &'a PaymentIntentId, amount: Money) -> Refund<'a> {
         Refund {
             dojo: self.dojo,
             id,
@@ -196,7 +196,7 @@ impl<'a> PaymentIntents<'a> {
     }
 
     /// The refund `id`.
-    pub async fn get_refund(&self, id: &RefundId) -> Result<types::Refund> {
+    pub async fn get_refund(self, id: &RefundId) -> Result<types::Refund> {
         let raw = self.dojo.raw();
         self.dojo
             .send(GET_REFUND, || raw.payment_intents_get_refund_by_id(id))
@@ -205,7 +205,7 @@ impl<'a> PaymentIntents<'a> {
 
     /// Changes the amount of `id` (where its config allows custom amounts).
     pub async fn set_amount(
-        &self,
+        self,
         id: &PaymentIntentId,
         amount: Money,
     ) -> Result<types::PaymentIntent> {
@@ -223,11 +223,7 @@ impl<'a> PaymentIntents<'a> {
     }
 
     /// Sets the tip of `id` (where its config allows tips).
-    pub async fn set_tips(
-        &self,
-        id: &PaymentIntentId,
-        tips: Money,
-    ) -> Result<types::PaymentIntent> {
+    pub async fn set_tips(self, id: &PaymentIntentId, tips: Money) -> Result<types::PaymentIntent> {
         let body = types::SetTipsAmountRequest { tips_amount: tips };
         let raw = self.dojo.raw();
         self.dojo
@@ -237,7 +233,7 @@ impl<'a> PaymentIntents<'a> {
 
     /// A new client session secret for `id` (the old one stops working).
     pub async fn refresh_client_session_secret(
-        &self,
+        self,
         id: &PaymentIntentId,
     ) -> Result<types::PaymentIntent> {
         let raw = self.dojo.raw();
@@ -250,7 +246,7 @@ impl<'a> PaymentIntents<'a> {
 
     /// Emails the receipt of `id` to `emails`.
     pub async fn send_receipt(
-        &self,
+        self,
         id: &PaymentIntentId,
         emails: impl IntoIterator<Item = impl Into<String>>,
     ) -> Result<()> {
@@ -266,7 +262,7 @@ impl<'a> PaymentIntents<'a> {
 
     /// A search of the account's payment intents; `.stream()` pages through
     /// every match.
-    pub fn search(&self) -> SearchPaymentIntents {
+    pub fn search(self) -> SearchPaymentIntents {
         SearchPaymentIntents {
             dojo: self.dojo.clone(),
             body: types::SearchPaymentIntentRequest::default(),
@@ -279,7 +275,7 @@ impl<'a> PaymentIntents<'a> {
     /// `before` (`applied` says whether the change shows, or `None` when the
     /// state does not tell).
     async fn settle<T>(
-        &self,
+        self,
         op: Operation,
         before: &types::PaymentIntent,
         result: Result<T>,

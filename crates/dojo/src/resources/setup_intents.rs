@@ -28,7 +28,7 @@ impl<'a> SetupIntents<'a> {
     /// A setup intent the customer authorizes at Dojo's checkout, agreeing to
     /// `terms`, for charges of type `kind` later. Chain, then `.await`.
     pub fn create(
-        &self,
+        self,
         reference: impl Into<String>,
         terms: impl Into<String>,
         kind: MerchantInitiatedTransactionType,
@@ -59,7 +59,7 @@ impl<'a> SetupIntents<'a> {
     /// `pci-api.dojo.tech`; every follow-up goes to the api host. The card
     /// data is held in zeroizing types and dropped (wiped) once sent.
     pub fn tokenize(
-        &self,
+        self,
         reference: impl Into<String>,
         terms: impl Into<String>,
         kind: MerchantInitiatedTransactionType,
@@ -94,7 +94,7 @@ impl<'a> SetupIntents<'a> {
     }
 
     /// The setup intent `id`.
-    pub async fn get(&self, id: &SetupIntentId) -> Result<types::SetupIntentResponse> {
+    pub async fn get(self, id: &SetupIntentId) -> Result<types::SetupIntentResponse> {
         let raw = self.dojo.raw();
         self.dojo
             .send(GET, || raw.setup_intents_get_by_id(id))
@@ -102,7 +102,7 @@ impl<'a> SetupIntents<'a> {
     }
 
     /// Cancels a `Created` setup intent (it becomes `Canceled`).
-    pub async fn cancel(&self, id: &SetupIntentId) -> Result<types::SetupIntentResponse> {
+    pub async fn cancel(self, id: &SetupIntentId) -> Result<types::SetupIntentResponse> {
         let raw = self.dojo.raw();
         self.dojo
             .send(DELETE, || raw.setup_intents_delete(id, None))
@@ -111,7 +111,7 @@ impl<'a> SetupIntents<'a> {
 
     /// Deletes a setup intent even when `Authorized` (it becomes `Closed`):
     /// `includeAuthorized=true`.
-    pub async fn close(&self, id: &SetupIntentId) -> Result<types::SetupIntentResponse> {
+    pub async fn close(self, id: &SetupIntentId) -> Result<types::SetupIntentResponse> {
         let raw = self.dojo.raw();
         self.dojo
             .send(DELETE, || raw.setup_intents_delete(id, Some(true)))
@@ -119,7 +119,7 @@ impl<'a> SetupIntents<'a> {
     }
 
     /// What the customer's page may see of setup intent `id`.
-    pub async fn get_public(&self, id: &SetupIntentId) -> Result<types::SetupIntentPublicResponse> {
+    pub async fn get_public(self, id: &SetupIntentId) -> Result<types::SetupIntentPublicResponse> {
         let raw = self.dojo.raw();
         self.dojo
             .send(GET_PUBLIC, || raw.setup_intents_get_public_by_id(id))
@@ -128,7 +128,7 @@ impl<'a> SetupIntents<'a> {
 
     /// A new client session secret for `id`.
     pub async fn refresh_client_session_secret(
-        &self,
+        self,
         id: &SetupIntentId,
     ) -> Result<types::SetupIntentResponse> {
         let raw = self.dojo.raw();
@@ -141,7 +141,7 @@ impl<'a> SetupIntents<'a> {
 
     /// The same, through the customer-facing endpoint.
     pub async fn refresh_client_session_secret_public(
-        &self,
+        self,
         id: &SetupIntentId,
     ) -> Result<types::SetupIntentPublicResponse> {
         let raw = self.dojo.raw();

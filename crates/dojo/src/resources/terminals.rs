@@ -31,7 +31,7 @@ const SIGNATURE: Operation = Operation::idempotent("terminal_session_signature")
 
 impl<'a> Terminals<'a> {
     /// Calls as software house `software_house_id`.
-    pub fn as_software_house(&self, software_house_id: &'a str) -> TerminalsAs<'a> {
+    pub fn as_software_house(self, software_house_id: &'a str) -> TerminalsAs<'a> {
         TerminalsAs {
             dojo: self.dojo,
             software_house_id,
@@ -49,7 +49,7 @@ impl<'a> TerminalsAs<'a> {
 
     /// The terminals, all or only those in `statuses`.
     pub async fn list(
-        &self,
+        self,
         statuses: Option<Vec<types::TerminalStatus>>,
     ) -> Result<Vec<types::Terminal>> {
         let raw = self.dojo.raw();
@@ -62,7 +62,7 @@ impl<'a> TerminalsAs<'a> {
     }
 
     /// The terminal `id`.
-    pub async fn get(&self, id: &TerminalId) -> Result<types::Terminal> {
+    pub async fn get(self, id: &TerminalId) -> Result<types::Terminal> {
         let raw = self.dojo.raw();
         self.dojo
             .send(GET, || {
@@ -73,7 +73,7 @@ impl<'a> TerminalsAs<'a> {
 
     /// Starts a session (a sale, a refund, …) on a terminal.
     pub async fn create_session(
-        &self,
+        self,
         request: types::CreateTerminalSessionRequest,
     ) -> Result<types::TerminalSession> {
         self.dojo.validate(CREATE_SESSION, &request)?;
@@ -86,7 +86,7 @@ impl<'a> TerminalsAs<'a> {
     }
 
     /// The session `id`.
-    pub async fn session(&self, id: &TerminalSessionId) -> Result<types::TerminalSession> {
+    pub async fn session(self, id: &TerminalSessionId) -> Result<types::TerminalSession> {
         let raw = self.dojo.raw();
         self.dojo
             .send(GET_SESSION, || {
@@ -96,7 +96,7 @@ impl<'a> TerminalsAs<'a> {
     }
 
     /// Cancels the session `id`.
-    pub async fn cancel_session(&self, id: &TerminalSessionId) -> Result<types::TerminalSession> {
+    pub async fn cancel_session(self, id: &TerminalSessionId) -> Result<types::TerminalSession> {
         let raw = self.dojo.raw();
         self.dojo
             .send(CANCEL_SESSION, || {
@@ -107,7 +107,7 @@ impl<'a> TerminalsAs<'a> {
 
     /// Accepts or rejects the customer's signature in session `id`.
     pub async fn verify_signature(
-        &self,
+        self,
         id: &TerminalSessionId,
         accepted: bool,
     ) -> Result<types::TerminalSession> {

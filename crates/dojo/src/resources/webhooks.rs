@@ -30,7 +30,7 @@ const DELETE_SECRET: Operation = Operation::idempotent("webhooks_delete_secret")
 
 impl<'a> Webhooks<'a> {
     /// The event types Dojo can send.
-    pub async fn events(&self) -> Result<Vec<types::WebhookEvents>> {
+    pub async fn events(self) -> Result<Vec<types::WebhookEvents>> {
         let raw = self.dojo.raw();
         self.dojo
             .send(EVENTS, || raw.webhooks_get_all_events())
@@ -38,7 +38,7 @@ impl<'a> Webhooks<'a> {
     }
 
     /// Every subscription.
-    pub async fn list(&self) -> Result<Vec<types::Subscription>> {
+    pub async fn list(self) -> Result<Vec<types::Subscription>> {
         let raw = self.dojo.raw();
         self.dojo
             .send(LIST, || raw.webhooks_get_all_subscriptions())
@@ -48,7 +48,7 @@ impl<'a> Webhooks<'a> {
     /// A subscription of `url` (https) to `events`
     /// (`payment_intent.status_updated`, …); it comes with one active secret.
     pub fn subscribe(
-        &self,
+        self,
         url: impl Into<String>,
         events: impl IntoIterator<Item = impl Into<String>>,
     ) -> Subscribe<'a> {
@@ -64,7 +64,7 @@ impl<'a> Webhooks<'a> {
 
     /// Changes subscription `id` (URL, events, description).
     pub async fn update(
-        &self,
+        self,
         id: &WebhookSubscriptionId,
         change: types::SubscriptionUpdateRequest,
     ) -> Result<types::Subscription> {
@@ -76,7 +76,7 @@ impl<'a> Webhooks<'a> {
     }
 
     /// Deletes subscription `id`.
-    pub async fn delete(&self, id: &WebhookSubscriptionId) -> Result<()> {
+    pub async fn delete(self, id: &WebhookSubscriptionId) -> Result<()> {
         let raw = self.dojo.raw();
         self.dojo
             .send(DELETE, || raw.webhooks_delete_subscription(id))
@@ -85,7 +85,7 @@ impl<'a> Webhooks<'a> {
 
     /// The secrets of subscription `id`, active or not.
     pub async fn secrets(
-        &self,
+        self,
         id: &WebhookSubscriptionId,
     ) -> Result<Vec<types::SubscriptionSecret>> {
         let raw = self.dojo.raw();
@@ -99,7 +99,7 @@ impl<'a> Webhooks<'a> {
     /// A new, inactive secret for subscription `id`; every secret is
     /// returned.
     pub async fn generate_secret(
-        &self,
+        self,
         id: &WebhookSubscriptionId,
     ) -> Result<Vec<types::SubscriptionSecret>> {
         let raw = self.dojo.raw();
@@ -112,7 +112,7 @@ impl<'a> Webhooks<'a> {
 
     /// Dojo signs with `secret` too from now on.
     pub async fn activate_secret(
-        &self,
+        self,
         id: &WebhookSubscriptionId,
         secret: &WebhookSecretId,
     ) -> Result<()> {
@@ -124,7 +124,7 @@ impl<'a> Webhooks<'a> {
 
     /// Deletes `secret`: Dojo stops signing with it.
     pub async fn delete_secret(
-        &self,
+        self,
         id: &WebhookSubscriptionId,
         secret: &WebhookSecretId,
     ) -> Result<()> {
@@ -145,7 +145,7 @@ impl<'a> Webhooks<'a> {
     ///
     /// Returns the new secret; drop the old ones from your verifier after.
     pub async fn rotate_secret(
-        &self,
+        self,
         id: &WebhookSubscriptionId,
         trust: impl FnOnce(&WebhookSecret),
     ) -> Result<WebhookSecret> {
