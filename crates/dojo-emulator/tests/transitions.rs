@@ -224,16 +224,17 @@ async fn the_same_idempotency_key_returns_the_same_refund() {
 }
 
 #[tokio::test]
-async fn reversal_windows_are_seven_days_for_auto_and_the_same_day_for_manual() {
+async fn reversal_windows_are_seven_days_for_manual_and_the_same_day_for_auto() {
     let (emulator, client) = emulator().await;
     let auto = bring_to(&emulator, &client, CapturedAuto).await;
-    emulator.advance_clock(Duration::days(7) + Duration::seconds(1));
+    emulator.advance_clock(Duration::hours(15)); // 10:00 + 15h: the next calendar day
     assert_eq!(http_status(&client.reversal_create(&auto).await), 409);
+    assert_eq!(status(&client, &auto).await, "Captured");
 
     let manual = bring_to(&emulator, &client, AuthorizedManual).await;
-    emulator.advance_clock(Duration::hours(15)); // 10:00 + 15h: the next calendar day
-    assert_eq!(http_status(&client.reversal_create(&manual).await), 409);
-    assert_eq!(status(&client, &manual).await, "Authorized");
+    emulator.advance_clock(Duration::days(6));
+    assert_eq!(http_status(&client.reversal_create(&manual).await), 200);
+    assert_eq!(status(&client, &manual).await, "Reversed");
 }
 
 #[tokio::test]

@@ -1,11 +1,11 @@
 //! Payment intents and their state machine, as Dojo's guides draw it.
 //!
 //! ```text
-//! Auto:   Created ──pay──▶ Captured ──reversal (≤ 7 days)──▶ Reversed
+//! Auto:   Created ──pay──▶ Captured ──reversal (same calendar day)──▶ Reversed
 //!            │                 └──refunds (Σ ≤ captured)──▶ Refunded
 //!            └──DELETE──▶ Canceled
 //! Manual: Created ──pay──▶ Authorized ──captures (Σ ≤ authorized)──▶ Captured ──refunds──▶ Refunded
-//!            │                 └──reversal (same day) / 7 days untouched──▶ Reversed
+//!            │                 └──reversal (≤ 7 days) / 7 days untouched──▶ Reversed
 //!            └──DELETE──▶ Canceled
 //! ```
 
@@ -18,8 +18,8 @@ use dojo_types::{
 use crate::cards::{Card, CardOutcome};
 use crate::problem::{Answer, Problem};
 
-/// How long a manual payment intent may stay authorized before Dojo
-/// reverses it, and how long an auto one may still be reversed.
+/// How long a manual payment intent may stay authorized (and be reversed)
+/// before Dojo reverses it by itself.
 pub const SEVEN_DAYS: i64 = 7;
 
 /// One capture of a manual payment intent.
@@ -165,22 +165,23 @@ impl PaymentIntentRecord {
         Ok(())
     }
 
-    /// `POST …/reversal`: Auto within 7 days of capture; Manual while
-    /// authorized, on the day of authorization.
+    /// `POST …/reversal` (Dojo's reversal scenarios): Manual while
+    /// Authorized, within 7 days of the payment; Auto once Captured, on the
+    /// same calendar day (UTC); never after a Manual capture.
     pub fn reverse(&mut self, now: DateTime<Utc>) -> Answer<()> {
         let paid_at = self.paid.as_ref().map(|p| p.at);
         let allowed = match (self.capture_mode, self.status, paid_at) {
-            (CaptureMode::Auto, PaymentIntentStatus::Captured, Some(at)) => {
+            (CaptureMode::Manual, PaymentIntentStatus::Authorized, Some(at)) => {
                 now - at <= Duration::days(SEVEN_DAYS)
             }
-            (CaptureMode::Manual, PaymentIntentStatus::Authorized, Some(at)) => {
+            (CaptureMode::Auto, PaymentIntentStatus::Captured, Some(at)) => {
                 at.date_naive() == now.date_naive()
             }
             _ => false,
         };
         if !allowed {
             return Err(Problem::conflict(format!(
-                "payment intent {} ({}, {}) cannot be reversed: auto payments within 7 days of capture, manual ones on the day of authorization; refund it instead",
+                "payment intent {} ({}, {}) cannot be reversed: manual payments while authorized within 7 days, auto ones on the day of capture; refund it instead",
                 self.id, self.capture_mode, self.status
             )));
         }
@@ -332,6 +333,7 @@ impl PaymentIntentRecord {
             updated_at: Some(Timestamp::new(self.updated_at)),
             expire_at: request.expire_at,
             customer,
+            config: request.config.as_ref().and_then(config_answered),
             metadata: request.metadata.clone(),
             payment_methods: request
                 .payment_methods
@@ -358,6 +360,14 @@ impl PaymentIntentRecord {
 }
 
 /// What a payment looked like, as `paymentDetails`.
+/// The config as Dojo answers with it: the request's, in the response's
+/// type (the document gives them one JSON shape under two names).
+fn config_answered(
+    config: &types::PaymentIntentConfigRequest,
+) -> Option<types::PaymentIntentConfigResponse> {
+    serde_json::from_value(serde_json::to_value(config).ok()?).ok()
+}
+
 pub fn payment_details(payment: &Payment) -> types::PaymentDetails {
     types::PaymentDetails {
         transaction_id: Some(payment.transaction_id.clone()),
