@@ -1,26 +1,30 @@
-//! A tour of Dojo's flows: `cargo run -p dojo --example tour`.
+//! A tour of Dojo's flows on the SDK: `cargo run -p dojo --example tour`.
 //!
 //! Without `DOJO_API_KEY` it runs against the embedded emulator, which also
 //! plays the customer at checkout, so every flow runs to the end. With
 //! `DOJO_API_KEY=sk_sandbox_…` it runs the merchant's side against Dojo's
 //! real sandbox; a person would have to pay at the printed checkout links,
 //! so there it creates, reads and cancels.
-//!
-//! It speaks the raw client (`dojo::raw`) until the ergonomic client exists.
 
-use std::error::Error;
+#[path = "save_card.rs"]
+mod save_card;
+#[path = "setup_intent_charge.rs"]
+mod setup_intent_charge;
+#[path = "tokenization.rs"]
+mod tokenization;
 
-use dojo::raw::{api, pci};
-use dojo::types::{ApiKey, Currency, Money, SetupIntentId};
-use dojo_emulator::{Card, Emulator};
-use serde_json::json;
+use dojo::api_types::{CaptureMode, MerchantInitiatedTransactionType};
+use dojo::lifecycle::{AnyPaymentIntent, AnySetupIntent};
+use dojo::types::{Currency, Money};
+use dojo::{Dojo, Error};
+use dojo_emulator::{Card, Emulator, Fault};
 
-type Result<T> = std::result::Result<T, Box<dyn Error>>;
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 #[tokio::main]
 async fn main() -> Result<()> {
     match std::env::var("DOJO_API_KEY") {
-        Ok(key) => sandbox(ApiKey::new(key)?).await,
+        Ok(_) => sandbox(Dojo::from_env()?).await,
         Err(_) => emulated().await,
     }
 }
@@ -29,8 +33,8 @@ fn step(title: &str) {
     println!("\n== {title}");
 }
 
-fn request<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T> {
-    Ok(serde_json::from_value(value)?)
+fn gbp(text: &str) -> Result<Money> {
+    Ok(Money::parse_decimal(text, Currency::GBP)?)
 }
 
 async fn emulated() -> Result<()> {
@@ -40,225 +44,133 @@ async fn emulated() -> Result<()> {
         emulator.api_url(),
         emulator.pci_url()
     );
-    let client = api::Client::from_key_at(emulator.api_url(), &emulator.api_key())?;
+    let dojo = Dojo::builder(emulator.api_key())
+        .api_url(emulator.api_url())
+        .pci_url(emulator.pci_url())
+        .build()?;
     let card = Card::test("5200000000001005");
 
-    step("1. Take a payment (auto capture), then refund part of it");
-    let amount = Money::parse_decimal("24.50", Currency::GBP)?;
-    let body = request(json!({"amount": amount, "reference": "Order 1001"}))?;
-    let intent = client.payment_intents_create_payment_intent(&body).await?;
-    let id = intent.id.clone().ok_or("Dojo sent no id")?;
-    println!(
-        "created {id} for {amount}; the customer pays at {}",
-        intent.payment_link.as_deref().unwrap_or("?")
-    );
-    emulator.pay(&id, &card, false)?;
-    let paid = client.payment_intents_get(&id, None).await?;
-    println!(
-        "status: {}",
-        paid.status
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default()
-    );
-    let refund = request(json!({"amount": 450, "refundReason": "one item damaged"}))?;
-    let refunded = client
-        .refunds_create(&id, "order-1001-refund-1", &refund)
-        .await?;
-    let again = client
-        .refunds_create(&id, "order-1001-refund-1", &refund)
+    step("1. Take a payment (auto capture), then refund part of it, with the answer lost");
+    let intent = dojo
+        .payment_intents()
+        .create(gbp("24.50")?, "Order 1001")
+        .created()
         .await?;
     println!(
-        "refund {} (retried with the same idempotency key: {}, still one refund)",
-        refunded.refund_id.as_ref().map_or("?", |id| id.as_str()),
-        again.refund_id.as_ref().map_or("?", |id| id.as_str())
+        "  created {}; the customer pays at {}",
+        intent.id(),
+        intent.data().payment_link.as_deref().unwrap_or("?")
+    );
+    emulator.pay(intent.id(), &card, false)?;
+    let AnyPaymentIntent::Captured(paid) = intent.refresh(&dojo).await? else {
+        return Err("not captured".into());
+    };
+    emulator.inject_fault(
+        "POST /payment-intents/{paymentIntentId}/refunds",
+        Fault::DropAfterCommit,
+        1,
+    );
+    let (refund, _) = paid.refund(&dojo, gbp("4.50")?, None).await?;
+    println!(
+        "  refunded 4.50 GBP with key {} although the first answer was lost: the retry reused the key, {} refund made",
+        refund.idempotency_key,
+        emulator.refund_count(paid.id())
     );
 
     step("2. Authorize now, capture later (manual capture, in two parts)");
-    let body = request(
-        json!({"amount": {"value": 8000, "currencyCode": "GBP"}, "reference": "Hotel deposit", "captureMode": "Manual"}),
-    )?;
-    let id = client
-        .payment_intents_create_payment_intent(&body)
-        .await?
-        .id
-        .clone()
-        .ok_or("Dojo sent no id")?;
-    emulator.pay(&id, &card, false)?;
-    for part in [5000, 3000] {
-        let capture = request(json!({"amount": part}))?;
-        let done = client.captures_create(&id, &capture).await?;
-        println!(
-            "captured {} → {}",
-            Money::new(part, Currency::GBP),
-            done.capture_id.as_ref().map_or("?", |id| id.as_str())
-        );
+    let intent = dojo
+        .payment_intents()
+        .create(gbp("80.00")?, "Hotel deposit")
+        .capture_mode(CaptureMode::Manual)
+        .created()
+        .await?;
+    emulator.pay(intent.id(), &card, false)?;
+    let AnyPaymentIntent::Authorized(authorized) = intent.refresh(&dojo).await? else {
+        return Err("not authorized".into());
+    };
+    let part = authorized.capture(&dojo, gbp("50.00")?).await?;
+    println!(
+        "  captured 50.00 of 80.00; {} is {:?}",
+        part.id(),
+        part.data().status
+    );
+    match part.capture(&dojo, gbp("40.00")?).await {
+        Err(error @ Error::InvalidRequest { .. }) => println!("  refused before sending: {error}"),
+        other => return Err(format!("expected a refusal, got {other:?}").into()),
     }
+    let all = part.capture(&dojo, gbp("30.00")?).await?;
+    println!(
+        "  captured the remaining 30.00: {} in all",
+        all.total().map(|m| m.to_string()).unwrap_or_default()
+    );
 
-    step("3. Save a card at checkout, pay with it next time");
-    let customer = client
-        .customers_create(&request(
-            json!({"name": "Gabriel", "emailAddress": "g@example.com"}),
-        )?)
+    step("3. Reverse an authorization the guest no longer needs");
+    let intent = dojo
+        .payment_intents()
+        .create(gbp("120.00")?, "Room hold")
+        .capture_mode(CaptureMode::Manual)
+        .created()
         .await?;
-    let customer_id = customer.id.clone().ok_or("Dojo sent no id")?;
-    let secret = client
-        .customers_create_customer_secret(&customer_id)
-        .await?
-        .into_inner()
-        .secret
-        .ok_or("no secret")?;
-    println!("customer {customer_id}, secret {secret:?} (never printed in full)");
-    let body = request(json!({
-        "amount": {"value": 3200, "currencyCode": "GBP"}, "reference": "Groceries",
-        "paymentMethods": ["Card", "SavedCard"], "customer": {"id": customer_id, "secret": secret.expose()},
-    }))?;
-    let first = client
-        .payment_intents_create_payment_intent(&body)
-        .await?
-        .id
-        .clone()
-        .ok_or("Dojo sent no id")?;
-    emulator.pay(&first, &card, true)?;
-    let methods = client
-        .customers_get_payment_methods(&customer_id, &secret)
-        .await?;
-    let saved = methods.saved_payment_methods.clone().unwrap_or_default();
-    let saved_id = saved
-        .first()
-        .and_then(|m| m.id.clone())
-        .ok_or("no saved card")?;
-    println!(
-        "saved card {saved_id}: {}",
-        saved[0]
-            .card_details
-            .as_ref()
-            .and_then(|c| c.pan.clone())
-            .unwrap_or_default()
-    );
-    let body = request(json!({
-        "amount": {"value": 1800, "currencyCode": "GBP"}, "reference": "Groceries again",
-        "customer": {"id": customer_id, "savedCardId": saved_id},
-    }))?;
-    let second = client
-        .payment_intents_create_payment_intent(&body)
-        .await?
-        .id
-        .clone()
-        .ok_or("Dojo sent no id")?;
-    emulator.pay_with_saved_card(&second, &saved_id)?;
-    println!("paid {second} with the saved card");
+    emulator.pay(intent.id(), &card, false)?;
+    let AnyPaymentIntent::Authorized(hold) = intent.refresh(&dojo).await? else {
+        return Err("not authorized".into());
+    };
+    let reversed = hold.reverse(&dojo).await?;
+    println!("  {} reversed (Manual, within 7 days)", reversed.id());
 
-    step("4. Setup intent: the customer agrees to terms, the merchant charges later");
-    let body = request(json!({
-        "reference": "Table for 4", "merchantInitiatedTransactionType": "NoShow",
-        "terms": "A no-show costs £10.", "intendedAmount": {"value": 1000, "currencyCode": "GBP"},
-    }))?;
-    let setup = client
-        .setup_intents_create(&body)
-        .await?
-        .id
-        .clone()
-        .ok_or("Dojo sent no id")?;
-    emulator.authorize_setup_intent(&setup, &card)?;
-    charge(&client, &setup, 1000).await?;
+    step("4. Save a card at checkout, pay with it next time (save-card guide)");
+    save_card::run(&dojo, &emulator).await?;
 
-    step("5. Tokenization: card data to the PCI host, then charge on the api host");
-    let pci = pci::Client::from_key_at(emulator.pci_url(), &emulator.api_key())?;
-    // Card fields decode through dojo-types: the number is Luhn-checked, the
-    // code is 3–4 digits, and neither ever prints.
-    let body: pci::types::CreateTokenizedSetupIntentRequest = request(json!({
-        "reference": "Card on file", "merchantInitiatedTransactionType": "Unscheduled",
-        "terms": "Charged when you order.", "intendedAmount": {"value": 2500, "currencyCode": "GBP"},
-        "cardDetails": {"cardNumber": "4456530000001005", "cardName": "Ada Lovelace", "expiryDate": "12/30", "cV2": "123"},
-    }))?;
-    println!(
-        "card: {} (Debug: {:?})",
-        body.card_details.card_number, body.card_details.c_v2
-    );
-    let tokenized = pci.setup_intents_create_tokenized(&body).await?;
-    let setup = tokenized.id.clone().ok_or("Dojo sent no id")?;
-    println!(
-        "{setup}: {}",
-        tokenized
-            .status
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default()
-    );
-    charge(&client, &setup, 2500).await?;
+    step("5. Setup intent: the customer agrees to terms, the merchant charges later");
+    setup_intent_charge::run(&dojo, &emulator).await?;
+
+    step("6. Tokenization: card data to the PCI host, then charge on the api host");
+    tokenization::run(&dojo, &emulator).await?;
 
     println!("\nTour done. Run it against Dojo's sandbox with DOJO_API_KEY=sk_sandbox_….");
     Ok(())
 }
 
-/// Creates a payment intent for the setup intent's full amount and charges it.
-async fn charge(client: &api::Client, setup: &SetupIntentId, minor: i64) -> Result<()> {
-    let body = request(
-        json!({"amount": {"value": minor, "currencyCode": "GBP"}, "reference": "Charge", "setupIntentId": setup}),
-    )?;
-    let intent = client
-        .payment_intents_create_payment_intent(&body)
-        .await?
-        .id
-        .clone()
-        .ok_or("Dojo sent no id")?;
-    client
-        .payment_intents_charge_payment_intent(&intent)
-        .await?;
-    let after = client.setup_intents_get_by_id(setup).await?;
-    println!(
-        "charged {} through {intent}; setup intent {setup} is {}",
-        Money::new(minor, Currency::GBP),
-        after
-            .status
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default()
-    );
-    Ok(())
-}
-
 /// Against Dojo's sandbox: the merchant's side only.
-async fn sandbox(key: ApiKey) -> Result<()> {
-    println!("Dojo sandbox at {} with {key:?}", dojo::raw::API_BASE_URL);
-    let client = api::Client::from_key(&key)?;
+async fn sandbox(dojo: Dojo) -> Result<()> {
+    println!("Dojo sandbox: {dojo:?}");
     step("Create a payment intent, read it back, cancel it");
-    let body =
-        request(json!({"amount": {"value": 100, "currencyCode": "GBP"}, "reference": "SDK tour"}))?;
-    let intent = client.payment_intents_create_payment_intent(&body).await?;
-    let id = intent.id.clone().ok_or("Dojo sent no id")?;
+    let intent = dojo
+        .payment_intents()
+        .create(gbp("1.00")?, "SDK tour")
+        .created()
+        .await?;
     println!(
-        "created {id}; a customer would pay at {}",
-        intent.payment_link.as_deref().unwrap_or("?")
+        "  created {}; a customer would pay at {}",
+        intent.id(),
+        intent.data().payment_link.as_deref().unwrap_or("?")
     );
-    let read = client.payment_intents_get(&id, None).await?;
-    println!(
-        "status: {}",
-        read.status
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default()
-    );
-    let canceled = client.payment_intents_delete(&id).await?;
-    println!(
-        "status: {}",
-        canceled
-            .status
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default()
-    );
+    let read = intent.refresh(&dojo).await?;
+    println!("  status: {:?}", read.status());
+    let canceled = intent.cancel(&dojo).await?;
+    println!("  {} canceled", canceled.id());
+
     step("Create a customer and a customer secret");
-    let customer = client
-        .customers_create(&request(json!({"name": "SDK tour"}))?)
+    let customer = dojo.customers().create().name("SDK tour").await?;
+    let customer_id = customer.id.ok_or("no customer id")?;
+    let secret = dojo.customers().create_secret(&customer_id).await?;
+    println!("  customer {customer_id}, secret {secret:?}");
+
+    step("Create a setup intent, cancel it");
+    let setup = dojo
+        .setup_intents()
+        .create(
+            "SDK tour",
+            "Terms.",
+            MerchantInitiatedTransactionType("Unscheduled".into()),
+        )
+        .created()
         .await?;
-    let customer_id = customer.id.clone().ok_or("Dojo sent no id")?;
-    let secret = client
-        .customers_create_customer_secret(&customer_id)
-        .await?;
-    println!("customer {customer_id}, secret {:?}", secret.secret);
-    client.customers_delete(&customer_id).await?;
-    println!("deleted {customer_id}");
+    if let AnySetupIntent::Created(setup) = setup {
+        setup.cancel(&dojo).await?;
+        println!("  {} canceled", setup.id());
+    }
+    dojo.customers().delete(&customer_id).await?;
+    println!("  deleted {customer_id}");
     Ok(())
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use dojo_api::api::ClientInfo;
 use dojo_api::{Context, api, pci};
 use dojo_types::{ApiKey, InvalidValue};
@@ -34,7 +35,11 @@ pub struct Dojo {
     pub(crate) inner: Arc<Inner>,
 }
 
+/// What the SDK takes the time to be, for Dojo's time windows.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
 pub(crate) struct Inner {
+    pub(crate) clock: Clock,
     pub(crate) api: api::Client,
     pub(crate) pci: pci::Client,
     pub(crate) retry: RetryPolicy,
@@ -100,7 +105,13 @@ impl Dojo {
             http: None,
             retry: RetryPolicy::default(),
             user_agent_suffix: None,
+            clock: Arc::new(Utc::now),
         }
+    }
+
+    /// What this client takes the time to be (for Dojo's reversal windows).
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.inner.clock)()
     }
 
     /// Payment intents: create, read, capture, refund, reverse, cancel,
@@ -151,8 +162,8 @@ impl Dojo {
     }
 }
 
-/// Builds a [`Dojo`].
-#[derive(Debug)]
+/// Builds a [`Dojo`]. (Its `Debug` shows the key's environment and last
+/// four characters only.)
 #[must_use]
 pub struct DojoBuilder {
     key: ApiKey,
@@ -162,9 +173,17 @@ pub struct DojoBuilder {
     http: Option<reqwest::Client>,
     retry: RetryPolicy,
     user_agent_suffix: Option<String>,
+    clock: Clock,
 }
 
 impl DojoBuilder {
+    /// The clock the SDK checks Dojo's time windows with (default the
+    /// system's): an emulator's manual clock in tests.
+    pub fn clock(mut self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
     /// The base URL of Dojo's API host (default `https://api.dojo.tech`).
     pub fn api_url(mut self, url: impl Into<String>) -> Self {
         self.api_url = url.into();
@@ -231,12 +250,24 @@ impl DojoBuilder {
         let pci_url = self.pci_url.trim_end_matches('/');
         Ok(Dojo {
             inner: Arc::new(Inner {
+                clock: self.clock,
                 api: api::Client::with_http(api_url, http.clone(), context.clone()),
                 pci: pci::Client::with_http(pci_url, http, context),
                 retry: self.retry,
                 used_keys: UsedKeys::default(),
             }),
         })
+    }
+}
+
+impl std::fmt::Debug for DojoBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DojoBuilder")
+            .field("key", &self.key)
+            .field("api_url", &self.api_url)
+            .field("pci_url", &self.pci_url)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
     }
 }
 

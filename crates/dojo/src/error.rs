@@ -87,6 +87,8 @@ pub enum Invalid {
     /// A value was rejected by its domain type (an id, a key, an amount).
     Value(InvalidValue),
     /// A rule of Dojo's lifecycle forbids the call in the current state.
+    Lifecycle(crate::lifecycle::LifecycleRule),
+    /// Anything else the SDK refused before sending, described.
     Rule(String),
 }
 
@@ -95,6 +97,7 @@ impl fmt::Display for Invalid {
         match self {
             Self::Constraints(violations) => write!(f, "{violations}"),
             Self::Value(value) => write!(f, "{value}"),
+            Self::Lifecycle(rule) => write!(f, "{rule}"),
             Self::Rule(rule) => f.write_str(rule),
         }
     }

@@ -38,6 +38,10 @@
 //! - **traces** each call (`dojo.call`, `dojo.attempt`, `dojo.http` spans:
 //!   operation, attempt, status, latency, trace id; never a secret).
 //!
+//! Payment and setup intents can also be handled as types whose methods are
+//! the transitions Dojo allows ([`lifecycle`]): `PaymentIntent<Authorized>`
+//! has `capture`, `PaymentIntent<Created>` does not.
+//!
 //! The layers below are here too: [`types`] (money, ids, secrets) and
 //! [`raw`] (the generated client of every operation, the escape hatch).
 
@@ -48,6 +52,7 @@ mod call;
 mod client;
 mod error;
 mod idempotency;
+pub mod lifecycle;
 mod pages;
 pub mod resources;
 pub mod retry;

@@ -10,6 +10,23 @@ use crate::error::{Error, Invalid};
 use crate::pages::{self, Page};
 use crate::{Dojo, Result};
 
+/// A customer as a merchant's own JSON names them: Dojo's guides spell the
+/// id both `id` and `customerId`, and both are read; the SDK sends the
+/// document's `customer.id`.
+///
+/// ```
+/// let a: dojo::resources::CustomerRef = serde_json::from_str(r#"{"id":"cust_1"}"#)?;
+/// let b: dojo::resources::CustomerRef = serde_json::from_str(r#"{"customerId":"cust_1"}"#)?;
+/// assert_eq!(a, b);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct CustomerRef {
+    /// The customer's id.
+    #[serde(alias = "customerId")]
+    pub id: CustomerId,
+}
+
 /// The customers of the account: `dojo.customers()`.
 #[derive(Debug, Clone, Copy)]
 pub struct Customers<'a> {
@@ -32,6 +49,28 @@ impl<'a> Customers<'a> {
             dojo: self.dojo,
             body: types::CreateCustomerRequest::default(),
         }
+    }
+
+    /// The customer with `email`, or a new one: never a new customer per
+    /// payment (their saved cards would be lost). Dojo's search has no
+    /// filter, so this pages through the customers; store the id you get.
+    pub async fn find_or_create_by_email(
+        self,
+        email: &str,
+        name: Option<&str>,
+    ) -> Result<types::CustomerFull> {
+        use futures_util::TryStreamExt;
+        let mut all = self.search(100);
+        while let Some(customer) = all.try_next().await? {
+            if customer.email_address.as_deref() == Some(email) {
+                return Ok(customer);
+            }
+        }
+        let mut create = self.create().email(email);
+        if let Some(name) = name {
+            create = create.name(name);
+        }
+        create.await
     }
 
     /// The customer `id`.

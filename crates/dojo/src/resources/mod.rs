@@ -12,10 +12,10 @@ mod setup_intents;
 mod terminals;
 mod webhooks;
 
-pub use customers::{CreateCustomer, Customers, UpdateCustomer};
+pub use customers::{CreateCustomer, CustomerRef, Customers, UpdateCustomer};
 pub use epos::Epos;
 pub use payment_intents::{
-    CreatePaymentIntent, PaymentIntents, Refund, Refunded, SearchPaymentIntents,
+    CreatePaymentIntent, PaymentIntents, Refund, RefundMade, SearchPaymentIntents,
 };
 pub use setup_intents::{Card, CreateSetupIntent, SetupIntents, Tokenize};
 pub use terminals::{Terminals, TerminalsAs};

@@ -69,6 +69,11 @@ impl<'a> PaymentIntents<'a> {
         }
     }
 
+    /// Payment intent `id` as a typed state, to `match` on.
+    pub async fn read(self, id: &PaymentIntentId) -> Result<crate::lifecycle::AnyPaymentIntent> {
+        crate::lifecycle::AnyPaymentIntent::read(self.dojo, id).await
+    }
+
     /// The payment intent `id` (404 once it is canceled).
     pub async fn get(self, id: &PaymentIntentId) -> Result<types::PaymentIntent> {
         let raw = self.dojo.raw();
@@ -366,6 +371,22 @@ impl CreatePaymentIntent<'_> {
         self
     }
 
+    /// The customer's secret, so that checkout can show and save their
+    /// cards (the save-card guide: "pass the customer's id, secret").
+    pub fn customer_secret(mut self, secret: &dojo_types::CustomerSecret) -> Self {
+        self.body
+            .customer
+            .get_or_insert_with(Default::default)
+            .secret = Some(secret.clone());
+        self
+    }
+
+    /// The customer as your own records name them ([`super::CustomerRef`]:
+    /// `id` or `customerId`); sent as the document's `customer.id`.
+    pub fn customer_ref(self, customer: &super::CustomerRef) -> Self {
+        self.customer(&customer.id)
+    }
+
     /// The customer's saved card to preselect at checkout (`savedCardId`).
     pub fn saved_card(mut self, id: &dojo_types::PaymentMethodId) -> Self {
         self.body
@@ -402,6 +423,23 @@ impl CreatePaymentIntent<'_> {
         self
     }
 
+    /// Creates it, as a typed [`crate::lifecycle::PaymentIntent`] in
+    /// `Created`.
+    pub async fn created(
+        self,
+    ) -> Result<crate::lifecycle::PaymentIntent<crate::lifecycle::Created>> {
+        match crate::lifecycle::AnyPaymentIntent::from(self.send().await?) {
+            crate::lifecycle::AnyPaymentIntent::Created(created) => Ok(created),
+            other => Err(Error::invalid(
+                CREATE.id,
+                Invalid::Rule(format!(
+                    "Dojo created the payment intent as {:?}",
+                    other.status()
+                )),
+            )),
+        }
+    }
+
     /// Checks the request against Dojo's document, then creates the intent.
     pub async fn send(self) -> Result<types::PaymentIntent> {
         self.dojo.validate(CREATE, &self.body)?;
@@ -428,7 +466,7 @@ pub struct Refund<'a> {
 /// A refund made, and the idempotency key it was made with (store it: a
 /// retry with it can never refund twice).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Refunded {
+pub struct RefundMade {
     /// Dojo's answer.
     pub refund: types::Refund,
     /// The key sent.
@@ -456,7 +494,7 @@ impl Refund<'_> {
     }
 
     /// Checks the request, then refunds; retried safely with the same key.
-    pub async fn send(self) -> Result<Refunded> {
+    pub async fn send(self) -> Result<RefundMade> {
         self.dojo.validate(REFUND, &self.body)?;
         let key = self.key.unwrap_or_else(IdempotencyKey::generate);
         if !self.dojo.inner.used_keys.claim(self.id, &key, &self.body) {
@@ -471,14 +509,14 @@ impl Refund<'_> {
             .dojo
             .send(REFUND, || raw.refunds_create(id, key.as_str(), body))
             .await?;
-        Ok(Refunded {
+        Ok(RefundMade {
             refund,
             idempotency_key: key,
         })
     }
 }
 
-into_future!(Refund => Refunded);
+into_future!(Refund => RefundMade);
 
 /// `dojo.payment_intents().search()`: filters, then `.stream()`.
 #[derive(Debug, Clone)]

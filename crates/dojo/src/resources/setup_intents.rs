@@ -93,6 +93,11 @@ impl<'a> SetupIntents<'a> {
         }
     }
 
+    /// Setup intent `id` as a typed state, to `match` on.
+    pub async fn read(self, id: &SetupIntentId) -> Result<crate::lifecycle::AnySetupIntent> {
+        crate::lifecycle::AnySetupIntent::read(self.dojo, id).await
+    }
+
     /// The setup intent `id`.
     pub async fn get(self, id: &SetupIntentId) -> Result<types::SetupIntentResponse> {
         let raw = self.dojo.raw();
@@ -208,6 +213,12 @@ pub struct CreateSetupIntent<'a> {
 common_setters!(CreateSetupIntent, types::CreateSetupIntentRequest);
 
 impl CreateSetupIntent<'_> {
+    /// Creates it, as a typed [`crate::lifecycle::SetupIntent`] in
+    /// whichever state Dojo reports (`Created`).
+    pub async fn created(self) -> Result<crate::lifecycle::AnySetupIntent> {
+        Ok(self.send().await?.into())
+    }
+
     /// Checks the request, then creates the setup intent.
     pub async fn send(self) -> Result<types::SetupIntentResponse> {
         self.dojo.validate(CREATE, &self.body)?;
@@ -232,6 +243,12 @@ pub struct Tokenize<'a> {
 common_setters!(Tokenize, pci::types::CreateTokenizedSetupIntentRequest);
 
 impl Tokenize<'_> {
+    /// Sends it, and reads the answer as a typed state: `Authorized` when the
+    /// card was accepted.
+    pub async fn authorized(self) -> Result<crate::lifecycle::AnySetupIntent> {
+        Ok(self.send().await?.into())
+    }
+
     /// Checks the request, then sends it to the PCI host (the only call that
     /// does). The card data is dropped, and so wiped, when this returns.
     pub async fn send(self) -> Result<types::SetupIntentResponse> {
