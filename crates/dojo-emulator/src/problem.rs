@@ -113,10 +113,12 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = self.status();
         let retry_after = self.0.retry_after;
+        // The document declares its error bodies `application/json`; the
+        // emulator answers as the document says (the SDK reads both).
         let mut response = (status, axum::Json(self)).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
+            HeaderValue::from_static("application/json"),
         );
         if let Some(seconds) = retry_after {
             response

@@ -134,3 +134,75 @@ async fn faults_can_be_armed_over_http() {
     let error = client.payment_intents_get(&id, None).await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
 }
+
+/// Hostile amounts from issue #8's property run: each is a 400 naming the
+/// field, never a dropped connection, and nothing stays behind to break a
+/// later search.
+#[tokio::test]
+async fn overflowing_amounts_are_refused_and_leave_nothing_behind() {
+    let (emulator, _client) = emulator().await;
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: serde_json::Value| {
+        http.post(format!("{}{path}", emulator.api_url()))
+            .header("authorization", format!("Basic {}", dojo_emulator::API_KEY))
+            .header("version", "2026-02-27")
+            .json(&body)
+            .send()
+    };
+    let created = post(
+        "/payment-intents",
+        serde_json::json!({"amount": {"value": 2000, "currencyCode": "GBP"}, "reference": "Big tip",
+            "tipsAmount": {"value": i64::MAX - 1, "currencyCode": "GBP"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.status(), 400);
+    let problem: serde_json::Value = created.json().await.unwrap();
+    assert!(problem["errors"]["TipsAmount"].is_array(), "{problem}");
+
+    let id = create_intent(&_client, 2000, "Manual").await;
+    emulator
+        .pay(&id, &dojo_emulator::Card::test("5200000000001005"), false)
+        .unwrap();
+    let capture = post(
+        &format!("/payment-intents/{id}/captures"),
+        serde_json::json!({"amount": 2000, "tipsAmount": i64::MAX - 1}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(capture.status(), 400);
+    let problem: serde_json::Value = capture.json().await.unwrap();
+    assert!(problem["errors"]["TipsAmount"].is_array(), "{problem}");
+
+    let search = post("/payment-intents/search", serde_json::json!({}))
+        .await
+        .unwrap();
+    assert_eq!(search.status(), 200, "the emulator still answers searches");
+}
+
+/// A malformed query string gets problem details, as every other refusal.
+#[tokio::test]
+async fn a_malformed_query_gets_problem_details() {
+    let (emulator, client) = emulator().await;
+    let id = create_intent(&client, 100, "Auto").await;
+    let answer = reqwest::Client::new()
+        .get(format!(
+            "{}/payment-intents/{id}?returnCanceled=null&returnCanceled=null",
+            emulator.api_url()
+        ))
+        .header("authorization", format!("Basic {}", dojo_emulator::API_KEY))
+        .header("version", "2026-02-27")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    assert_eq!(answer.headers()["content-type"], "application/json");
+    let problem: serde_json::Value = answer.json().await.unwrap();
+    assert!(
+        problem["errors"]["$query"][0]
+            .as_str()
+            .unwrap()
+            .contains("query string"),
+        "{problem}"
+    );
+}

@@ -407,3 +407,37 @@ fn the_client_is_cheap_to_share_and_never_shows_its_key() {
     assert!(!shown.contains("secret_key"), "{shown}");
     assert_eq!(Dojo::API_VERSION, "2026-02-27");
 }
+
+/// Dojo's document declares error bodies `application/json`; a server may
+/// well send `application/problem+json`: the SDK reads the problem in both.
+#[tokio::test]
+async fn a_problem_is_read_whatever_its_content_type() {
+    for content_type in ["application/json", "application/problem+json"] {
+        let app = axum::Router::new().route(
+            "/payment-intents/{id}",
+            axum::routing::get(move || async move {
+                (
+                    axum::http::StatusCode::BAD_REQUEST,
+                    [("content-type", content_type)],
+                    r#"{"title":"One or more validation errors occurred.","status":400,"traceId":"00-abc-01","errors":{"PaymentIntentId":["Bad id."]}}"#,
+                )
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let key = dojo::types::ApiKey::new("sk_sandbox_test_0123456789").unwrap();
+        let client = Dojo::builder(key).api_url(url).build().unwrap();
+        let error = client
+            .payment_intents()
+            .get(&"pi_1".parse().unwrap())
+            .await
+            .unwrap_err();
+        let api = error
+            .api()
+            .unwrap_or_else(|| panic!("{content_type}: {error:?}"));
+        assert_eq!(api.status, 400);
+        assert_eq!(api.trace_id.as_deref(), Some("00-abc-01"));
+        assert_eq!(api.errors["PaymentIntentId"], ["Bad id."]);
+    }
+}

@@ -170,6 +170,29 @@ impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequest<S> for Valid<T>
     }
 }
 
+/// A query string decoded as `T`, or problem details naming what is wrong
+/// (axum's own rejection is plain text, which no Dojo client expects).
+pub(crate) struct ValidQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for ValidQuery<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Problem> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(query)| ValidQuery(query))
+            .map_err(|rejection| {
+                Problem::field(
+                    "$query",
+                    format!("The query string is not valid: {}", rejection.body_text()),
+                )
+            })
+    }
+}
+
 /// The emulator's one deviation from the document's constraints: webhook
 /// subscriptions may use `http://` to a loopback host, so that tests can
 /// receive deliveries without TLS (the document's pattern is `^https://`).

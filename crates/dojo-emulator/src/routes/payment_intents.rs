@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -12,10 +12,10 @@ use dojo_api::api::types::{self, CaptureMode, PaymentIntentStatus};
 use dojo_types::{CaptureId, Money, Open, PaymentIntentId, ReversalId, SetupIntentId};
 use serde::Deserialize;
 
-use super::{AppState, Valid};
+use super::{AppState, Valid, ValidQuery};
 use crate::App;
 use crate::problem::{Answer, Problem};
-use crate::store::payment_intent::PaymentIntentRecord;
+use crate::store::payment_intent::{PaymentIntentRecord, checked_total};
 use crate::store::{RefundRecord, Store, Watched};
 
 pub fn routes() -> Router<Arc<App>> {
@@ -73,6 +73,7 @@ async fn create(
     if let Some(tips) = request.tips_amount {
         known_currency("TipsAmount", tips)?;
     }
+    checked_total(amount, request.tips_amount, "TipsAmount")?;
     let record = app.commit(|store, now| {
         if let Some(setup_id) = &request.setup_intent_id {
             check_setup_intent(store, setup_id, amount)?;
@@ -150,7 +151,7 @@ struct ReadQuery {
 async fn read(
     State(app): AppState,
     Path(id): Path<String>,
-    Query(query): Query<ReadQuery>,
+    ValidQuery(query): ValidQuery<ReadQuery>,
 ) -> Answer<Json<types::PaymentIntent>> {
     let record = app.commit(|store, _| Ok(store.payment_intent(&id)?.clone()))?;
     if record.status == PaymentIntentStatus::Canceled && query.return_canceled != Some(true) {
@@ -176,7 +177,19 @@ async fn capture(
     Path(id): Path<String>,
     Valid(request): Valid<types::CreateCaptureRequest>,
 ) -> Answer<Json<types::Capture>> {
-    let amount = request.amount + request.tips_amount.unwrap_or(0);
+    let tips = request.tips_amount.unwrap_or(0);
+    let amount = match (
+        request.amount >= 0 && tips >= 0,
+        request.amount.checked_add(tips),
+    ) {
+        (true, Some(amount)) => amount,
+        _ => {
+            return Err(Problem::field(
+                "TipsAmount",
+                "The TipsAmount field, with Amount, must be a non-negative amount that fits.",
+            ));
+        }
+    };
     let capture_id = app.commit(|store, now| {
         let capture_id = store.ids.id("cp");
         store

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
@@ -10,7 +10,7 @@ use dojo_api::api::types::{self, SetupIntentStatus};
 use serde::Deserialize;
 
 use super::payment_intents::known_currency;
-use super::{AppState, Valid};
+use super::{AppState, Valid, ValidQuery};
 use crate::App;
 use crate::problem::Answer;
 use crate::store::setup_intent::SetupIntentRecord;
@@ -97,7 +97,7 @@ struct DeleteQuery {
 async fn delete(
     State(app): AppState,
     Path(id): Path<String>,
-    Query(query): Query<DeleteQuery>,
+    ValidQuery(query): ValidQuery<DeleteQuery>,
 ) -> Answer<Json<types::SetupIntentResponse>> {
     let record = app.commit(|store, now| {
         let setup = store.setup_intent(&id)?;

@@ -82,9 +82,13 @@ pub struct PaymentIntentRecord {
 }
 
 impl PaymentIntentRecord {
-    /// The amount a customer pays: amount plus tips.
+    /// The amount a customer pays: amount plus tips. Every place that sets
+    /// either checks the sum with [`checked_total`] first, so it fits; the
+    /// saturation is a backstop, never a wrapped total.
     pub fn total(&self) -> i64 {
-        self.amount.minor_units() + self.tips.map_or(0, |t| t.minor_units())
+        self.amount
+            .minor_units()
+            .saturating_add(self.tips.map_or(0, |t| t.minor_units()))
     }
 
     /// Minor units captured so far.
@@ -251,6 +255,7 @@ impl PaymentIntentRecord {
                 "The currency cannot change.",
             ));
         }
+        checked_total(amount, self.tips, "Amount")?;
         self.amount = amount;
         self.new_secret(secret, now);
         Ok(())
@@ -272,6 +277,7 @@ impl PaymentIntentRecord {
                 "The currency cannot change.",
             ));
         }
+        checked_total(self.amount, Some(tips), "TipsAmount")?;
         self.tips = Some(tips);
         self.new_secret(secret, now);
         Ok(())
@@ -366,6 +372,25 @@ fn config_answered(
     config: &types::PaymentIntentConfigRequest,
 ) -> Option<types::PaymentIntentConfigResponse> {
     serde_json::from_value(serde_json::to_value(config).ok()?).ok()
+}
+
+/// Amount plus tips in minor units, or a 400 naming `field` when either is
+/// negative or the sum does not fit: money arithmetic never wraps, and never
+/// panics on what a request says.
+pub fn checked_total(amount: Money, tips: Option<Money>, field: &str) -> Answer<i64> {
+    let tips = tips.map_or(0, |t| t.minor_units());
+    if amount.minor_units() < 0 || tips < 0 {
+        return Err(Problem::field(
+            field,
+            format!("The {field} field must not be negative."),
+        ));
+    }
+    amount.minor_units().checked_add(tips).ok_or_else(|| {
+        Problem::field(
+            field,
+            format!("The {field} field is too large: amount and tips together exceed the largest amount."),
+        )
+    })
 }
 
 pub fn payment_details(payment: &Payment) -> types::PaymentDetails {
