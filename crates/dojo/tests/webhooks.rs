@@ -264,3 +264,23 @@ async fn a_payment_s_lifecycle_arrives_typed_in_order_through_a_rotation() {
         .collect();
     assert!(refused.is_empty(), "a delivery was refused: {refused:?}");
 }
+
+mod properties {
+    use dojo::webhook::Event;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A signed body is decoded whatever it holds: never a panic.
+        #[test]
+        fn any_body_decodes_or_is_refused(
+            id in ".{0,8}",
+            event in prop::sample::select(vec!["payment_intent.created", "payment_intent.status_updated", "payment_intent.send-receipt", "x"]),
+            status in ".{0,10}",
+            junk in prop::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let body = serde_json::json!({"id": id, "event": event, "data": {"paymentIntentId": "pi_1", "paymentStatus": status}});
+            let _ = Event::from_json(body.to_string().as_bytes());
+            let _ = Event::from_json(&junk);
+        }
+    }
+}

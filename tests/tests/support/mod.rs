@@ -5,6 +5,7 @@
 
 pub mod openapi_schema;
 pub mod recorder;
+pub mod registry;
 
 use std::path::PathBuf;
 
