@@ -196,7 +196,7 @@ async fn payment_intents(t: &mut Conformance) {
     t.emulator
         .pay(
             &PaymentIntentId::from_wire(pi.as_str()),
-            &Card::test("5200000000001005"),
+            &Card::test("5200000000001005").unwrap(),
             false,
         )
         .unwrap();
@@ -240,7 +240,7 @@ async fn payment_intents(t: &mut Conformance) {
     t.emulator
         .pay(
             &PaymentIntentId::from_wire(pi2.as_str()),
-            &Card::test("4456530000001005"),
+            &Card::test("4456530000001005").unwrap(),
             false,
         )
         .unwrap();
@@ -325,7 +325,7 @@ async fn setup_intents(t: &mut Conformance) {
     t.emulator
         .authorize_setup_intent(
             &SetupIntentId::from_wire(si.as_str()),
-            &Card::test("5200000000001005"),
+            &Card::test("5200000000001005").unwrap(),
         )
         .unwrap();
     let charge = json!({"amount": {"value": 1000, "currencyCode": "GBP"}, "reference": "No-show", "setupIntentId": si});
@@ -402,7 +402,7 @@ async fn customers(t: &mut Conformance) {
     t.emulator
         .pay(
             &PaymentIntentId::from_wire(id(&pi, "id")),
-            &Card::test("5200000000001005"),
+            &Card::test("5200000000001005").unwrap(),
             true,
         )
         .unwrap();

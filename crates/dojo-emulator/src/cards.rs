@@ -1,7 +1,9 @@
 //! The test cards the emulator knows, and what each does at checkout.
 
 use chrono::NaiveDate;
-use dojo_types::{CardExpiry, CardNumber};
+use dojo_types::{CardExpiry, CardNumber, InvalidValue};
+
+use crate::store::refusal::Refusal;
 
 /// What paying with a card does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,12 +84,38 @@ pub struct Card {
 }
 
 impl Card {
-    /// A test card from the table by number, expiring in December 2030.
-    pub fn test(number: &str) -> Self {
-        Self {
-            number: CardNumber::new(number).expect("a test card number passes Luhn"),
-            expiry: CardExpiry::new(12, 2030).expect("a valid expiry"),
+    /// The expiry a test card has unless given one: December 2030.
+    pub const TEST_EXPIRY: (u8, u16) = (12, 2030);
+
+    /// A card with `number` (a test card from the table, or any
+    /// Luhn-valid number) expiring at [`Card::TEST_EXPIRY`].
+    ///
+    /// ```
+    /// let card = dojo_emulator::Card::test("5200000000001005")?;
+    /// assert_eq!(card.scheme(), "MASTERCARD");
+    /// assert!(dojo_emulator::Card::test("5200000000001006").is_err()); // fails Luhn
+    /// # Ok::<(), dojo_types::InvalidValue>(())
+    /// ```
+    pub fn test(number: &str) -> Result<Self, InvalidValue> {
+        let (month, year) = Self::TEST_EXPIRY;
+        Ok(Self {
+            number: CardNumber::new(number)?,
+            expiry: CardExpiry::new(month, year)?,
+        })
+    }
+
+    /// A card as a form or a control call gives it: the number, and the
+    /// expiry as `MM/YY` (default [`Card::TEST_EXPIRY`]); a bad value is
+    /// refused naming `CardNumber` or `ExpiryDate`.
+    pub fn parse(number: &str, expiry: Option<&str>) -> Result<Self, Refusal> {
+        let mut card =
+            Self::test(number).map_err(|e| Refusal::field("CardNumber", e.to_string()))?;
+        if let Some(expiry) = expiry {
+            card.expiry = expiry
+                .parse()
+                .map_err(|e: InvalidValue| Refusal::field("ExpiryDate", e.to_string()))?;
         }
+        Ok(card)
     }
 
     /// The same card with another expiry.
@@ -119,7 +147,9 @@ impl Card {
         let digits = self.number.expose();
         format!(
             "{}****{}",
-            &digits[..8.min(digits.len() - 4)],
+            digits
+                .get(..8.min(digits.len().saturating_sub(4)))
+                .unwrap_or_default(),
             self.number.last4()
         )
     }

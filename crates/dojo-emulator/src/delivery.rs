@@ -3,10 +3,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use dojo_types::{WebhookSecret, WebhookSignature};
+use dojo_types::{WebhookEventId, WebhookSecret, WebhookSignature};
 use serde::Serialize;
 
-use crate::store::{Notification, Store};
+use crate::store::Store;
+use crate::store::event::Notification;
 
 /// How deliveries are retried.
 #[derive(Debug, Clone, Copy)]
@@ -75,42 +76,49 @@ struct EventData<'a> {
 pub fn jobs(store: &mut Store, notifications: &[Notification], account_id: &str) -> Vec<Job> {
     let mut jobs = Vec::new();
     for notification in notifications {
-        let subscribers: Vec<(String, Vec<String>)> = store
+        let subscribers: Vec<(String, Vec<WebhookSecret>)> = store
             .subscriptions
             .values()
-            .filter(|s| s.events.iter().any(|e| e == notification.event))
-            .map(|s| (s.url.clone(), s.active_secrets()))
+            .filter(|s| s.events.contains(&notification.event))
+            .map(|s| (s.url.clone(), s.active_secrets().cloned().collect()))
             .collect();
         for (url, secrets) in subscribers.into_iter().filter(|(_, s)| !s.is_empty()) {
-            let event_id = store.ids.id("evt");
-            let body = serde_json::to_vec(&EventBody {
-                id: &event_id,
-                event: notification.event,
-                account_id,
-                created_at: dojo_types::Timestamp::new(notification.at).to_string(),
-                data: EventData {
-                    payment_intent_id: &notification.payment_intent_id,
-                    payment_status: &notification.status,
-                    capture_mode: &notification.capture_mode,
-                },
-            })
-            .expect("an event serializes");
+            let event_id: WebhookEventId = store.ids.issue();
+            let body = body(&event_id, notification, account_id);
             let signature = secrets
                 .iter()
-                .filter_map(|s| WebhookSecret::new(s.as_str()).ok())
-                .map(|s| WebhookSignature::sign(&s, &body).to_string())
+                .map(|secret| WebhookSignature::sign(secret, &body).to_string())
                 .collect::<Vec<_>>()
                 .join(",");
             jobs.push(Job {
                 url,
-                event: notification.event.to_owned(),
-                event_id,
+                event: notification.event.name().to_owned(),
+                event_id: event_id.to_string(),
                 body,
                 signature,
             });
         }
     }
     jobs
+}
+
+/// The event as Dojo posts it.
+fn body(event_id: &WebhookEventId, notification: &Notification, account_id: &str) -> Vec<u8> {
+    let status = notification.status.to_string();
+    let capture_mode = notification.capture_mode.to_string();
+    let event = EventBody {
+        id: event_id.as_str(),
+        event: notification.event.name(),
+        account_id,
+        created_at: dojo_types::Timestamp::new(notification.at).to_string(),
+        data: EventData {
+            payment_intent_id: notification.payment_intent_id.as_str(),
+            payment_status: &status,
+            capture_mode: &capture_mode,
+        },
+    };
+    // Strings and a timestamp: serializing cannot fail.
+    serde_json::to_vec(&event).unwrap_or_default()
 }
 
 /// Sends jobs in the background and records every attempt.

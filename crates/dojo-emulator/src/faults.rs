@@ -1,17 +1,61 @@
-//! Faults on demand, per route.
+//! Faults on demand, per route, and the log of routes called.
 
-use std::sync::Mutex;
+use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::sync::Arc;
 
-use crate::App;
+use crate::app::App;
 use crate::problem::Problem;
 use crate::server::Hangup;
+
+/// A route the emulator serves, named by method and the document's path
+/// template: `POST /payment-intents/{paymentIntentId}/refunds`. Made only
+/// from the router's own list, so a fault cannot aim at a route that does
+/// not exist ([`crate::Emulator::route`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Route(String);
+
+impl Route {
+    pub(crate) fn new(method: &Method, template: &str) -> Self {
+        Self(format!("{method} {template}"))
+    }
+
+    /// `POST /payment-intents/{paymentIntentId}/refunds`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A route name the emulator does not serve: a typo, which would otherwise
+/// be a fault that silently never fires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownRoute {
+    /// The name given.
+    pub name: String,
+}
+
+impl fmt::Display for UnknownRoute {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:?} is not a route the emulator serves; name one by method and the document's path template, as \"POST /payment-intents/{{paymentIntentId}}/refunds\"",
+            self.name
+        )
+    }
+}
+
+impl std::error::Error for UnknownRoute {}
 
 /// What to do to the matching calls.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +78,7 @@ pub enum Fault {
 
 #[derive(Debug, Clone)]
 struct Rule {
-    route: String,
+    route: Route,
     fault: Fault,
     remaining: usize,
 }
@@ -55,12 +99,12 @@ impl RequestLog {
     /// How many routes are remembered.
     pub const CAPACITY: usize = 10_000;
 
-    fn record(&self, route: &str) {
+    fn record(&self, entry: String) {
         let mut log = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if log.len() >= Self::CAPACITY {
             log.pop_front();
         }
-        log.push_back(route.to_owned());
+        log.push_back(entry);
     }
 
     /// The routes called so far.
@@ -81,9 +125,9 @@ pub struct Faults(Mutex<Vec<Rule>>);
 
 impl Faults {
     /// Applies `fault` to the next `times` calls of `route`.
-    pub fn arm(&self, route: &str, fault: Fault, times: usize) {
+    pub fn arm(&self, route: Route, fault: Fault, times: usize) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).push(Rule {
-            route: route.to_owned(),
+            route,
             fault,
             remaining: times,
         });
@@ -94,11 +138,11 @@ impl Faults {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
-    fn take(&self, route: &str) -> Option<Fault> {
+    fn take(&self, route: &Route) -> Option<Fault> {
         let mut rules = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let index = rules
             .iter()
-            .position(|r| r.route == route && r.remaining > 0)?;
+            .position(|r| &r.route == route && r.remaining > 0)?;
         rules[index].remaining -= 1;
         let fault = rules[index].fault.clone();
         rules.retain(|r| r.remaining > 0);
@@ -112,11 +156,11 @@ pub async fn inject(State(app): State<Arc<App>>, request: Request, next: Next) -
     let route = request
         .extensions()
         .get::<MatchedPath>()
-        .map(|p| format!("{} {}", request.method(), p.as_str()));
+        .map(|p| Route::new(request.method(), p.as_str()));
     if let Some(route) = &route {
         match request.extensions().get::<PciHost>() {
-            Some(_) => app.requests.record(&format!("pci {route}")),
-            None => app.requests.record(route),
+            Some(_) => app.requests.record(format!("pci {route}")),
+            None => app.requests.record(route.to_string()),
         }
     }
     let hangup = request.extensions().get::<Hangup>().cloned();

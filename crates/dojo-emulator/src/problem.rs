@@ -7,6 +7,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::store::refusal::{Action, Refusal};
+
 /// A problem document (boxed: handlers return it by value in `Result`).
 #[derive(Debug, Clone, Serialize)]
 #[serde(transparent)]
@@ -61,11 +63,6 @@ impl Problem {
         Self::new(StatusCode::NOT_FOUND, format!("{what} {id} was not found"))
     }
 
-    /// 409: the resource is not in a state that allows this.
-    pub fn conflict(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, detail)
-    }
-
     /// 400: the request is well-formed but not allowed now.
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, detail)
@@ -95,6 +92,7 @@ fn type_for(status: StatusCode) -> &'static str {
         403 => "https://tools.ietf.org/html/rfc7231#section-6.5.3",
         404 => "https://tools.ietf.org/html/rfc7231#section-6.5.4",
         405 => "https://tools.ietf.org/html/rfc7231#section-6.5.5",
+        422 => "https://tools.ietf.org/html/rfc4918#section-11.2",
         409 => "https://tools.ietf.org/html/rfc7231#section-6.5.8",
         _ => "https://tools.ietf.org/html/rfc7231#section-6.6.1",
     }
@@ -126,6 +124,37 @@ impl IntoResponse for Problem {
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
+    }
+}
+
+/// The store's refusals as Dojo answers them, with the status the
+/// document lists for the operation refused.
+impl From<Refusal> for Problem {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::NotFound { what, id } => Self::not_found(what, &id),
+            Refusal::Field { field, message } => Self::field(&field, message),
+            Refusal::NotConfigured { detail } => Self::new(StatusCode::METHOD_NOT_ALLOWED, detail),
+            Refusal::State { action, detail } => Self::new(state_status(action), detail),
+        }
+    }
+}
+
+/// The status for "not in this state": what the document lists for each
+/// operation (409 for captures, reversals and subscriptions, 403 for
+/// charges, 422 for terminal sessions), 400 elsewhere.
+fn state_status(action: Action) -> StatusCode {
+    match action {
+        Action::Capture | Action::Reverse | Action::Subscribe => StatusCode::CONFLICT,
+        Action::Charge => StatusCode::FORBIDDEN,
+        Action::UpdateTerminalSession => StatusCode::UNPROCESSABLE_ENTITY,
+        Action::Pay
+        | Action::Cancel
+        | Action::Refund
+        | Action::ChangeAmount
+        | Action::Authorize
+        | Action::Delete
+        | Action::Expire => StatusCode::BAD_REQUEST,
     }
 }
 

@@ -27,7 +27,9 @@ async fn drop_after_commit_the_refund_exists_and_the_client_got_a_connection_err
     let (emulator, client) = emulator().await;
     let id = create_intent(&client, 1000, "Auto").await;
     emulator.pay(&id, &good_card(), false).unwrap();
-    emulator.inject_fault(REFUNDS, Fault::DropAfterCommit, 1);
+    emulator
+        .inject_fault(REFUNDS, Fault::DropAfterCommit, 1)
+        .unwrap();
 
     let error = client
         .refunds_create(&id, "refund-1", &refund_request())
@@ -58,7 +60,9 @@ async fn drop_before_commit_changes_nothing() {
     let (emulator, client) = emulator().await;
     let id = create_intent(&client, 1000, "Auto").await;
     emulator.pay(&id, &good_card(), false).unwrap();
-    emulator.inject_fault(REFUNDS, Fault::DropBeforeCommit, 1);
+    emulator
+        .inject_fault(REFUNDS, Fault::DropBeforeCommit, 1)
+        .unwrap();
     assert!(
         client
             .refunds_create(&id, "refund-1", &refund_request())
@@ -73,28 +77,32 @@ async fn the_next_calls_fail_with_the_status_asked_for_then_succeed() {
     let (emulator, client) = emulator().await;
     let id = create_intent(&client, 1000, "Auto").await;
     let route = "GET /payment-intents/{paymentIntentId}";
-    emulator.inject_fault(
-        route,
-        Fault::Fail {
-            status: 503,
-            retry_after: None,
-        },
-        2,
-    );
+    emulator
+        .inject_fault(
+            route,
+            Fault::Fail {
+                status: 503,
+                retry_after: None,
+            },
+            2,
+        )
+        .unwrap();
     for _ in 0..2 {
         let error = client.payment_intents_get(&id, None).await.unwrap_err();
         assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
     }
     assert!(client.payment_intents_get(&id, None).await.is_ok());
 
-    emulator.inject_fault(
-        route,
-        Fault::Fail {
-            status: 429,
-            retry_after: Some(7),
-        },
-        1,
-    );
+    emulator
+        .inject_fault(
+            route,
+            Fault::Fail {
+                status: 429,
+                retry_after: Some(7),
+            },
+            1,
+        )
+        .unwrap();
     let Error::UnexpectedResponse(response) =
         client.payment_intents_get(&id, None).await.unwrap_err()
     else {
@@ -111,7 +119,9 @@ async fn latency_is_added() {
     // Generous, so that a loaded machine cannot make the plain call as slow.
     let delay = Duration::from_millis(400);
     let route = "GET /payment-intents/{paymentIntentId}";
-    emulator.inject_fault(route, Fault::Latency(delay), 1);
+    emulator
+        .inject_fault(route, Fault::Latency(delay), 1)
+        .unwrap();
     let started = Instant::now();
     client.payment_intents_get(&id, None).await.unwrap();
     assert!(started.elapsed() >= delay, "{:?}", started.elapsed());
@@ -162,7 +172,11 @@ async fn overflowing_amounts_are_refused_and_leave_nothing_behind() {
 
     let id = create_intent(&_client, 2000, "Manual").await;
     emulator
-        .pay(&id, &dojo_emulator::Card::test("5200000000001005"), false)
+        .pay(
+            &id,
+            &dojo_emulator::Card::test("5200000000001005").unwrap(),
+            false,
+        )
         .unwrap();
     let capture = post(
         &format!("/payment-intents/{id}/captures"),

@@ -121,7 +121,7 @@ async fn act(
         Pay => emulator
             .pay(id, &good_card(), false)
             .map(|_| ())
-            .map_err(|problem| problem_status(&problem)),
+            .map_err(|problem| refusal_code(&problem)),
         Cancel => {
             let result = client.payment_intents_delete(id).await;
             outcome(&result)
@@ -338,7 +338,9 @@ async fn setup_to(emulator: &Emulator, client: &api::Client, start: SetupStart) 
         .id
         .clone()
         .unwrap();
-    let expired_card = Card::test("5200000000001005").expiring(CardExpiry::new(1, 2020).unwrap());
+    let expired_card = Card::test("5200000000001005")
+        .unwrap()
+        .expiring(CardExpiry::new(1, 2020).unwrap());
     match start {
         SetupStart::Created => {}
         SetupStart::Authorized => {
@@ -396,7 +398,7 @@ async fn setup_intent_transitions_follow_dojos_diagrams() {
                 SetupAction::Authorize => emulator
                     .authorize_setup_intent(&id, &good_card())
                     .map(|_| ())
-                    .map_err(|problem| problem_status(&problem)),
+                    .map_err(|problem| refusal_code(&problem)),
                 SetupAction::Delete => {
                     let result = client.setup_intents_delete(&id, None).await;
                     outcome(&result)
@@ -410,7 +412,7 @@ async fn setup_intent_transitions_follow_dojos_diagrams() {
                 SetupAction::Charge => charge(&client, &id).await,
                 SetupAction::Expire => emulator
                     .expire_setup_intent(&id)
-                    .map_err(|problem| problem_status(&problem)),
+                    .map_err(|problem| refusal_code(&problem)),
             };
             let actual: Result<String, u16> = match outcome {
                 Ok(()) => Ok(setup_status(&client, &id).await),

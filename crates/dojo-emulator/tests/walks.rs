@@ -260,7 +260,9 @@ async fn declining_and_expired_cards_are_not_authorized() {
         .unwrap();
     assert_eq!(expired.status.as_ref().unwrap().to_string(), "CardExpired");
 
-    let expired_card = Card::test("5200000000001005").expiring(CardExpiry::new(2, 2026).unwrap());
+    let expired_card = Card::test("5200000000001005")
+        .unwrap()
+        .expiring(CardExpiry::new(2, 2026).unwrap());
     let other = create_intent(&client, 1000, "Auto").await;
     assert_eq!(
         emulator.pay(&other, &expired_card, false),

@@ -36,7 +36,7 @@ pub async fn run(dojo: &Dojo, emulator: &Emulator) -> Result<()> {
         ])
         .created()
         .await?;
-    emulator.pay(intent.id(), &Card::test("5200000000001005"), true)?;
+    emulator.pay(intent.id(), &Card::test("5200000000001005")?, true)?;
     println!(
         "  {} paid at checkout; the customer ticked \"save my card\"",
         intent.id()

@@ -30,7 +30,7 @@ pub async fn run(dojo: &Dojo, emulator: &Emulator) -> Result<()> {
         "  setup intent {} created; the customer adds a card at checkout",
         setup.id()
     );
-    emulator.authorize_setup_intent(setup.id(), &Card::test("5200000000001005"))?;
+    emulator.authorize_setup_intent(setup.id(), &Card::test("5200000000001005")?)?;
 
     let AnySetupIntent::Authorized(authorized) = setup.refresh(dojo).await? else {
         return Err("the card was not authorized".into());

@@ -63,16 +63,20 @@ fn route(op: &str) -> &'static str {
 }
 
 /// Arms one random fault on `op`'s route; returns its name.
-fn arm(emulator: &Emulator, op: &str, rng: &mut fastrand::Rng) -> &'static str {
+fn arm(
+    emulator: &Emulator,
+    op: &str,
+    rng: &mut fastrand::Rng,
+) -> std::result::Result<&'static str, dojo_emulator::UnknownRoute> {
     let route = route(op);
-    match rng.u8(0..8) {
+    Ok(match rng.u8(0..8) {
         0 | 1 => "none",
         2 => {
-            emulator.inject_fault(route, Fault::DropBeforeCommit, 1);
+            emulator.inject_fault(route, Fault::DropBeforeCommit, 1)?;
             "drop before commit"
         }
         3 => {
-            emulator.inject_fault(route, Fault::DropAfterCommit, 1);
+            emulator.inject_fault(route, Fault::DropAfterCommit, 1)?;
             "drop after commit"
         }
         4 => {
@@ -83,11 +87,11 @@ fn arm(emulator: &Emulator, op: &str, rng: &mut fastrand::Rng) -> &'static str {
                     retry_after: None,
                 },
                 rng.usize(1..4),
-            );
+            )?;
             "5xx burst"
         }
         5 => {
-            emulator.inject_fault(route, Fault::Latency(Duration::from_millis(400)), 1);
+            emulator.inject_fault(route, Fault::Latency(Duration::from_millis(400)), 1)?;
             "timeout"
         }
         6 => {
@@ -98,11 +102,11 @@ fn arm(emulator: &Emulator, op: &str, rng: &mut fastrand::Rng) -> &'static str {
                     retry_after: Some(0),
                 },
                 1,
-            );
+            )?;
             "429 with Retry-After"
         }
         _ => {
-            emulator.inject_fault(route, Fault::DropAfterCommit, 1);
+            emulator.inject_fault(route, Fault::DropAfterCommit, 1)?;
             emulator.inject_fault(
                 "GET /payment-intents/{paymentIntentId}",
                 Fault::Fail {
@@ -110,10 +114,10 @@ fn arm(emulator: &Emulator, op: &str, rng: &mut fastrand::Rng) -> &'static str {
                     retry_after: None,
                 },
                 1,
-            );
+            )?;
             "drop after commit, then a failed read"
         }
-    }
+    })
 }
 
 fn reported<T>(result: &dojo::Result<T>) -> Reported {
@@ -144,7 +148,7 @@ async fn prepare(
     emulator: &Emulator,
     op: &str,
 ) -> Result<dojo::api_types::PaymentIntent> {
-    let card = Card::test("5200000000001005");
+    let card = Card::test("5200000000001005")?;
     let intent = match op {
         "charge" => {
             let AnySetupIntent::Created(setup) = dojo
@@ -240,7 +244,7 @@ pub async fn run(calls: usize, seed: u64) -> Result<Audit> {
         let op = OPS[rng.usize(0..OPS.len())];
         let intent = prepare(&dojo, &emulator, op).await?;
         let id = intent.id.clone().ok_or("no id")?;
-        let fault = arm(&emulator, op, &mut rng);
+        let fault = arm(&emulator, op, &mut rng)?;
         let said = call(&dojo, op, &intent).await;
         emulator.clear_faults();
         let times = applied(&dojo, &emulator, op, &id).await?;

@@ -48,7 +48,7 @@ async fn emulated() -> Result<()> {
         .api_url(emulator.api_url())
         .pci_url(emulator.pci_url())
         .build()?;
-    let card = Card::test("5200000000001005");
+    let card = Card::test("5200000000001005")?;
 
     step("1. Take a payment (auto capture), then refund part of it, with the answer lost");
     let intent = dojo
@@ -69,7 +69,7 @@ async fn emulated() -> Result<()> {
         "POST /payment-intents/{paymentIntentId}/refunds",
         Fault::DropAfterCommit,
         1,
-    );
+    )?;
     let (refund, _) = paid.refund(&dojo, gbp("4.50")?, None).await?;
     println!(
         "  refunded 4.50 GBP with key {} although the first answer was lost: the retry reused the key, {} refund made",

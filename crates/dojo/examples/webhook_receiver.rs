@@ -82,7 +82,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .capture_mode(CaptureMode::Manual)
         .await?;
     let id = intent.id.clone().ok_or("no id")?;
-    emulator.pay(&id, &Card::test("5200000000001005"), false)?;
+    emulator.pay(&id, &Card::test("5200000000001005")?, false)?;
     let authorized = dojo.payment_intents().get(&id).await?;
     dojo.payment_intents()
         .capture(&authorized, Money::new(1250, Currency::GBP))

@@ -14,7 +14,7 @@
 //!     .create(Money::parse_decimal("80.00", Currency::GBP)?, "Hotel deposit")
 //!     .capture_mode(CaptureMode::Manual)
 //!     .await?;
-//! # emulator.pay(intent.id.as_ref().unwrap(), &dojo_emulator::Card::test("5200000000001005"), false)?;
+//! # emulator.pay(intent.id.as_ref().unwrap(), &dojo_emulator::Card::test("5200000000001005")?, false)?;
 //! # let intent = dojo.payment_intents().get(intent.id.as_ref().unwrap()).await?;
 //! // …the customer pays at intent.payment_link; later, capture part of it:
 //! let capture = dojo

@@ -21,7 +21,9 @@ async fn a_refund_whose_answer_is_lost_is_retried_with_the_same_key_and_made_onc
     let (emulator, dojo) = dojo().await;
     let intent = paid(&emulator, &dojo, 1000, CaptureMode::Auto).await;
     let id = intent.id.clone().unwrap();
-    emulator.inject_fault(REFUNDS, Fault::DropAfterCommit, 1);
+    emulator
+        .inject_fault(REFUNDS, Fault::DropAfterCommit, 1)
+        .unwrap();
     let refunded = dojo
         .payment_intents()
         .refund(&id, gbp(300))
@@ -99,7 +101,9 @@ fn outcome(error: Error) -> Outcome {
 async fn a_capture_dropped_before_commit_is_reported_not_applied() {
     let (emulator, dojo) = dojo().await;
     let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
-    emulator.inject_fault(CAPTURES, Fault::DropBeforeCommit, 1);
+    emulator
+        .inject_fault(CAPTURES, Fault::DropBeforeCommit, 1)
+        .unwrap();
     let error = dojo
         .payment_intents()
         .capture(&intent, gbp(400))
@@ -121,7 +125,9 @@ async fn a_capture_dropped_before_commit_is_reported_not_applied() {
 async fn a_capture_dropped_after_commit_is_reported_applied() {
     let (emulator, dojo) = dojo().await;
     let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
-    emulator.inject_fault(CAPTURES, Fault::DropAfterCommit, 1);
+    emulator
+        .inject_fault(CAPTURES, Fault::DropAfterCommit, 1)
+        .unwrap();
     let error = dojo
         .payment_intents()
         .capture(&intent, gbp(400))
@@ -149,15 +155,19 @@ async fn a_capture_dropped_after_commit_is_reported_applied() {
 async fn a_capture_whose_intent_cannot_be_read_afterwards_is_reported_unknown() {
     let (emulator, dojo) = dojo().await;
     let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
-    emulator.inject_fault(CAPTURES, Fault::DropAfterCommit, 1);
-    emulator.inject_fault(
-        GET,
-        Fault::Fail {
-            status: 500,
-            retry_after: None,
-        },
-        5,
-    );
+    emulator
+        .inject_fault(CAPTURES, Fault::DropAfterCommit, 1)
+        .unwrap();
+    emulator
+        .inject_fault(
+            GET,
+            Fault::Fail {
+                status: 500,
+                retry_after: None,
+            },
+            5,
+        )
+        .unwrap();
     let error = dojo
         .payment_intents()
         .capture(&intent, gbp(400))
@@ -175,11 +185,13 @@ async fn cancel_and_reversal_settle_by_the_intent_s_status() {
         .create(gbp(500), "Order 10")
         .await
         .unwrap();
-    emulator.inject_fault(
-        "DELETE /payment-intents/{paymentIntentId}",
-        Fault::DropAfterCommit,
-        1,
-    );
+    emulator
+        .inject_fault(
+            "DELETE /payment-intents/{paymentIntentId}",
+            Fault::DropAfterCommit,
+            1,
+        )
+        .unwrap();
     let Outcome::Applied(after) =
         outcome(dojo.payment_intents().cancel(&created).await.unwrap_err())
     else {
@@ -191,11 +203,13 @@ async fn cancel_and_reversal_settle_by_the_intent_s_status() {
     );
 
     let authorized = paid(&emulator, &dojo, 700, CaptureMode::Manual).await;
-    emulator.inject_fault(
-        "POST /payment-intents/{paymentIntentId}/reversal",
-        Fault::DropBeforeCommit,
-        1,
-    );
+    emulator
+        .inject_fault(
+            "POST /payment-intents/{paymentIntentId}/reversal",
+            Fault::DropBeforeCommit,
+            1,
+        )
+        .unwrap();
     let Outcome::NotApplied(after) = outcome(
         dojo.payment_intents()
             .reverse(&authorized)
@@ -213,7 +227,9 @@ async fn cancel_and_reversal_settle_by_the_intent_s_status() {
 #[tokio::test]
 async fn an_unkeyed_post_is_not_resent_after_a_connection_reset() {
     let (emulator, dojo) = dojo().await;
-    emulator.inject_fault(CREATE, Fault::DropBeforeCommit, 1);
+    emulator
+        .inject_fault(CREATE, Fault::DropBeforeCommit, 1)
+        .unwrap();
     let error = dojo
         .payment_intents()
         .create(gbp(100), "Order 11")
@@ -241,25 +257,29 @@ async fn reads_are_retried_on_503_and_429_honouring_retry_after() {
         .await
         .unwrap();
     let id = created.id.unwrap();
-    emulator.inject_fault(
-        GET,
-        Fault::Fail {
-            status: 503,
-            retry_after: None,
-        },
-        2,
-    );
+    emulator
+        .inject_fault(
+            GET,
+            Fault::Fail {
+                status: 503,
+                retry_after: None,
+            },
+            2,
+        )
+        .unwrap();
     dojo.payment_intents().get(&id).await.unwrap();
     assert_eq!(calls(&emulator, GET), 3);
 
-    emulator.inject_fault(
-        GET,
-        Fault::Fail {
-            status: 429,
-            retry_after: Some(1),
-        },
-        1,
-    );
+    emulator
+        .inject_fault(
+            GET,
+            Fault::Fail {
+                status: 429,
+                retry_after: Some(1),
+            },
+            1,
+        )
+        .unwrap();
     let started = Instant::now();
     dojo.payment_intents().get(&id).await.unwrap();
     assert!(
@@ -267,14 +287,16 @@ async fn reads_are_retried_on_503_and_429_honouring_retry_after() {
         "Retry-After: 1 was honoured"
     );
 
-    emulator.inject_fault(
-        GET,
-        Fault::Fail {
-            status: 503,
-            retry_after: None,
-        },
-        10,
-    );
+    emulator
+        .inject_fault(
+            GET,
+            Fault::Fail {
+                status: 503,
+                retry_after: None,
+            },
+            10,
+        )
+        .unwrap();
     let error = dojo.payment_intents().get(&id).await.unwrap_err();
     assert_eq!(error.status(), Some(503));
     assert_eq!(
@@ -379,7 +401,9 @@ async fn no_connection_is_not_sent_and_a_slow_answer_times_out() {
         .create(gbp(100), "Order 13")
         .await
         .unwrap();
-    emulator.inject_fault(GET, Fault::Latency(Duration::from_secs(2)), 1);
+    emulator
+        .inject_fault(GET, Fault::Latency(Duration::from_secs(2)), 1)
+        .unwrap();
     let error = impatient
         .payment_intents()
         .get(created.id.as_ref().unwrap())

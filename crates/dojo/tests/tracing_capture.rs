@@ -85,11 +85,13 @@ async fn a_tour_at_trace_level_prints_no_secret() {
     assert_eq!(saved.len(), 1);
 
     // Refund with a lost answer (a retry), and a manual capture.
-    emulator.inject_fault(
-        "POST /payment-intents/{paymentIntentId}/refunds",
-        Fault::DropAfterCommit,
-        1,
-    );
+    emulator
+        .inject_fault(
+            "POST /payment-intents/{paymentIntentId}/refunds",
+            Fault::DropAfterCommit,
+            1,
+        )
+        .unwrap();
     dojo.payment_intents().refund(&id, gbp(200)).await.unwrap();
     let manual = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
     dojo.payment_intents()

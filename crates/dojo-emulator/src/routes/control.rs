@@ -13,16 +13,15 @@
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::Duration;
-use dojo_types::{CardExpiry, CardNumber};
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
-use crate::App;
+use super::{AppState, PathParam};
+use crate::app::App;
 use crate::cards::{Card, CardOutcome};
 use crate::faults::Fault;
 use crate::problem::{Answer, Problem};
@@ -45,20 +44,6 @@ struct CardRequest {
     save_card: bool,
 }
 
-impl CardRequest {
-    fn card(&self) -> Answer<Card> {
-        let number = CardNumber::new(self.card_number.clone())
-            .map_err(|e| Problem::field("CardNumber", e.to_string()))?;
-        let expiry = match &self.expiry_date {
-            Some(text) => text
-                .parse::<CardExpiry>()
-                .map_err(|e| Problem::field("ExpiryDate", e.to_string()))?,
-            None => CardExpiry::new(12, 2030).map_err(|e| Problem::bad_request(e.to_string()))?,
-        };
-        Ok(Card { number, expiry })
-    }
-}
-
 #[derive(Serialize)]
 struct Outcome {
     outcome: &'static str,
@@ -76,26 +61,25 @@ fn outcome(result: CardOutcome) -> Json<Outcome> {
 
 async fn pay(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     Json(request): Json<CardRequest>,
 ) -> Answer<Json<Outcome>> {
-    let card = request.card()?;
-    let result =
-        app.commit(|store, now| crate::checkout::pay(store, now, &id, card, request.save_card))?;
+    let card = Card::parse(&request.card_number, request.expiry_date.as_deref())?;
+    let result = app.commit(|store, now| store.pay(&id, card, request.save_card, now))?;
     Ok(outcome(result))
 }
 
 async fn authorize(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     Json(request): Json<CardRequest>,
 ) -> Answer<Json<Outcome>> {
-    let card = request.card()?;
-    let result = app.commit(|store, now| crate::checkout::authorize(store, now, &id, card))?;
+    let card = Card::parse(&request.card_number, request.expiry_date.as_deref())?;
+    let result = app.commit(|store, now| store.authorize(&id, card, now))?;
     Ok(outcome(result))
 }
 
-async fn expire(State(app): AppState, Path(id): Path<String>) -> Answer<StatusCode> {
+async fn expire(State(app): AppState, PathParam(id): PathParam<String>) -> Answer<StatusCode> {
     app.commit(|store, now| store.setup_intent(&id)?.expire(now))?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -106,8 +90,11 @@ struct Advance {
 }
 
 async fn advance(State(app): AppState, Json(request): Json<Advance>) -> Answer<StatusCode> {
-    app.clock.advance(Duration::seconds(request.seconds));
-    app.commit(|_, _| Ok(()))?;
+    let by = Duration::try_seconds(request.seconds)
+        .filter(|d| *d >= Duration::zero())
+        .ok_or_else(|| Problem::field("Seconds", "must be a non-negative number of seconds"))?;
+    app.clock.advance(by);
+    app.read(|_| ());
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -123,6 +110,9 @@ struct FaultRequest {
 }
 
 async fn arm(State(app): AppState, Json(request): Json<FaultRequest>) -> Answer<StatusCode> {
+    let route = app
+        .route(&request.route)
+        .map_err(|unknown| Problem::field("Route", unknown.to_string()))?;
     let fault = match (request.drop.as_deref(), request.latency_ms, request.status) {
         (Some("after-commit"), _, _) => Fault::DropAfterCommit,
         (Some("before-commit"), _, _) => Fault::DropBeforeCommit,
@@ -139,8 +129,7 @@ async fn arm(State(app): AppState, Json(request): Json<FaultRequest>) -> Answer<
         },
         (None, None, None) => return Err(Problem::bad_request("give status, latencyMs or drop")),
     };
-    app.faults
-        .arm(&request.route, fault, request.times.unwrap_or(1));
+    app.faults.arm(route, fault, request.times.unwrap_or(1));
     Ok(StatusCode::NO_CONTENT)
 }
 

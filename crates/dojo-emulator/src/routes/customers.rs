@@ -1,34 +1,37 @@
 //! `/customers…`: customers, their secrets and saved cards.
 
-use std::sync::Arc;
-
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode};
 use dojo_api::api::types;
 
-use super::{AppState, Valid, customer_secret};
-use crate::App;
+use super::{AppState, PathParam, Served, Valid, customer_secret};
+use crate::app::App;
 use crate::problem::{Answer, Problem};
 use crate::store::customer::CustomerRecord;
+use crate::store::refusal::Refusal;
 
-pub fn routes() -> Router<Arc<App>> {
-    Router::new()
-        .route("/customers", post(create))
-        .route("/customers/search", post(search))
-        .route(
-            "/customers/{customerId}",
-            get(read).patch(update).delete(remove),
+pub fn routes() -> Served {
+    Served::new()
+        .at(Method::POST, "/customers", create)
+        .at(Method::POST, "/customers/search", search)
+        .at(Method::GET, "/customers/{customerId}", read)
+        .at(Method::PATCH, "/customers/{customerId}", update)
+        .at(Method::DELETE, "/customers/{customerId}", remove)
+        .at(
+            Method::POST,
+            "/customers/{customerId}/create-secret",
+            create_secret,
         )
-        .route("/customers/{customerId}/create-secret", post(create_secret))
-        .route(
+        .at(
+            Method::GET,
             "/customers/public/{customerId}/payment-methods",
-            get(payment_methods),
+            payment_methods,
         )
-        .route(
+        .at(
+            Method::DELETE,
             "/customers/public/{customerId}/payment-methods/{paymentMethodId}",
-            delete(delete_payment_method),
+            delete_payment_method,
         )
 }
 
@@ -37,17 +40,9 @@ async fn create(
     Valid(details): Valid<types::CreateCustomerRequest>,
 ) -> Answer<Json<types::CustomerFull>> {
     let record = app.commit(|store, now| {
-        let record = CustomerRecord {
-            id: store.ids.id("cust"),
-            details,
-            created_at: now,
-            updated_at: now,
-            version: 1,
-            saved_cards: Vec::new(),
-            secrets: Vec::new(),
-        };
+        let record = CustomerRecord::new(store.ids.issue(), details, now);
         store.customers.insert(record.id.clone(), record.clone());
-        Ok(record)
+        Ok::<_, Refusal>(record)
     })?;
     Ok(Json(record.render()))
 }
@@ -55,50 +50,42 @@ async fn create(
 /// `GET /customers/{id}` answers with an array of one, as documented.
 async fn read(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Answer<Json<Vec<types::CustomerFull>>> {
-    let record = app.commit(|store, _| Ok(store.customer(&id)?.clone()))?;
+    let record = app.commit(|store, _| store.customer(&id).cloned())?;
     Ok(Json(vec![record.render()]))
 }
 
 async fn update(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     Valid(update): Valid<types::UpdateCustomerRequest>,
 ) -> Answer<Json<types::CustomerFull>> {
     let record = app.commit(|store, now| {
         let customer = store.customer(&id)?;
-        let d = &mut customer.details;
-        d.name = update.name.or(d.name.take());
-        d.email_address = update.email_address.or(d.email_address.take());
-        d.phone_number = update.phone_number.or(d.phone_number.take());
-        d.vat_number = update.vat_number.or(d.vat_number.take());
-        d.billing_address = update.billing_address.or(d.billing_address.take());
-        d.shipping_address = update.shipping_address.or(d.shipping_address.take());
-        customer.updated_at = now;
-        customer.version += 1;
-        Ok(customer.clone())
+        customer.update(update, now);
+        Ok::<_, Refusal>(customer.clone())
     })?;
     Ok(Json(record.render()))
 }
 
-async fn remove(State(app): AppState, Path(id): Path<String>) -> Answer<StatusCode> {
+async fn remove(State(app): AppState, PathParam(id): PathParam<String>) -> Answer<StatusCode> {
     app.commit(|store, _| {
         store
             .customers
-            .remove(&id)
-            .ok_or_else(|| Problem::not_found("customer", &id))
+            .remove(id.as_str())
+            .ok_or_else(|| Refusal::not_found("customer", &id))
     })?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn create_secret(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::CustomerSecret>> {
     let secret = app.commit(|store, now| {
         let value = format!("cs_sandbox_{}", store.ids.token(24));
-        Ok(store.customer(&id)?.issue_secret(value, now))
+        Ok::<_, Refusal>(store.customer(&id)?.issue_secret(value, now))
     })?;
     Ok(Json(secret))
 }
@@ -119,7 +106,7 @@ fn authorized(app: &App, id: &str, headers: &HeaderMap) -> Answer<CustomerRecord
 
 async fn payment_methods(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     headers: HeaderMap,
 ) -> Answer<Json<types::CustomerPaymentMethods>> {
     Ok(Json(
@@ -129,16 +116,16 @@ async fn payment_methods(
 
 async fn delete_payment_method(
     State(app): AppState,
-    Path((id, method)): Path<(String, String)>,
+    PathParam((id, method)): PathParam<(String, String)>,
     headers: HeaderMap,
 ) -> Answer<StatusCode> {
     authorized(&app, &id, &headers)?;
     app.commit(|store, _| {
         let cards = &mut store.customer(&id)?.saved_cards;
         let before = cards.len();
-        cards.retain(|c| c.id != method);
+        cards.retain(|c| c.id.as_str() != method);
         if cards.len() == before {
-            return Err(Problem::not_found("saved payment method", &method));
+            return Err(Refusal::not_found("saved payment method", &method));
         }
         Ok(())
     })?;
@@ -149,19 +136,22 @@ async fn search(
     State(app): AppState,
     Valid(request): Valid<types::SearchCustomerRequest>,
 ) -> Answer<Json<types::PagedResultOfCustomer>> {
-    let limit = request.limit.clamp(1, 1000) as usize;
-    let (page, more) = app.commit(|store, _| {
-        let matching: Vec<CustomerRecord> = store
-            .customers
-            .values()
-            .filter(|c| request.after.as_ref().is_none_or(|a| &c.id > a))
-            .cloned()
-            .collect();
-        let more = matching.len() > limit;
-        Ok((matching.into_iter().take(limit).collect::<Vec<_>>(), more))
-    })?;
+    // `validate()` has held the limit to the document's range.
+    let limit = request.limit.max(1) as usize;
+    let (page, more) = app.read(|store| {
+        let mut matching = store.customers.values().filter(|c| {
+            request
+                .after
+                .as_ref()
+                .is_none_or(|a| c.id.as_str() > a.as_str())
+        });
+        let page: Vec<CustomerRecord> = matching.by_ref().take(limit).cloned().collect();
+        (page, matching.next().is_some())
+    });
     Ok(Json(types::PagedResultOfCustomer {
-        after: more.then(|| page.last().map(|c| c.id.clone())).flatten(),
+        after: more
+            .then(|| page.last().map(|c| c.id.to_string()))
+            .flatten(),
         data: Some(page.iter().map(CustomerRecord::render).collect()),
         ..Default::default()
     }))

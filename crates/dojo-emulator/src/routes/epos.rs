@@ -1,24 +1,22 @@
 //! `/epos…`: EPOS events and integrations, kept as registered.
 
-use std::sync::Arc;
-
+use axum::Json;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::http::Method;
 use dojo_api::api::types;
 use dojo_types::{Open, Timestamp};
 
-use super::{AppState, Valid};
-use crate::App;
-use crate::problem::Answer;
+use super::{AppState, Served, Valid};
 
-pub fn routes() -> Router<Arc<App>> {
-    Router::new()
-        .route("/epos/events", post(event))
-        .route("/epos/integrations", get(all))
-        .route("/epos/integrations/rest", get(rest).put(put_rest))
-        .route("/epos/integrations/ws", get(ws).put(put_ws))
-        .route("/epos/integrations/dojo", get(dojo_managed))
+pub fn routes() -> Served {
+    Served::new()
+        .at(Method::POST, "/epos/events", event)
+        .at(Method::GET, "/epos/integrations", all)
+        .at(Method::GET, "/epos/integrations/rest", rest)
+        .at(Method::PUT, "/epos/integrations/rest", put_rest)
+        .at(Method::GET, "/epos/integrations/ws", ws)
+        .at(Method::PUT, "/epos/integrations/ws", put_ws)
+        .at(Method::GET, "/epos/integrations/dojo", dojo_managed)
 }
 
 /// Accepted and echoed, as documented.
@@ -41,27 +39,27 @@ fn capabilities(
         .collect()
 }
 
-async fn all(State(app): AppState) -> Answer<Json<types::AllIntegrationsResponse>> {
-    app.commit(|store, _| {
-        Ok(Json(types::AllIntegrationsResponse {
+async fn all(State(app): AppState) -> Json<types::AllIntegrationsResponse> {
+    app.read(|store| {
+        Json(types::AllIntegrationsResponse {
             rest_integrations: store.rest_integrations.clone(),
             ws_integrations: store.ws_integrations.clone(),
             dojo_managed_integrations: Vec::new(),
             extra: Default::default(),
-        }))
+        })
     })
 }
 
-async fn rest(State(app): AppState) -> Answer<Json<Vec<types::RestIntegrationResponse>>> {
-    app.commit(|store, _| Ok(Json(store.rest_integrations.clone())))
+async fn rest(State(app): AppState) -> Json<Vec<types::RestIntegrationResponse>> {
+    app.read(|store| Json(store.rest_integrations.clone()))
 }
 
 /// Registering replaces the REST integration.
 async fn put_rest(
     State(app): AppState,
     Valid(request): Valid<types::RestIntegrationRequest>,
-) -> Answer<Json<Vec<types::RestIntegrationResponse>>> {
-    app.commit(|store, now| {
+) -> Json<Vec<types::RestIntegrationResponse>> {
+    app.apply(|store, now| {
         let at = Timestamp::new(now);
         store.rest_integrations = vec![types::RestIntegrationResponse {
             url: request.url,
@@ -77,27 +75,27 @@ async fn put_rest(
             created_at: at,
             extra: Default::default(),
         }];
-        Ok(Json(store.rest_integrations.clone()))
+        Json(store.rest_integrations.clone())
     })
 }
 
-async fn ws(State(app): AppState) -> Answer<Json<Vec<types::WsIntegrationResponse>>> {
-    app.commit(|store, _| Ok(Json(store.ws_integrations.clone())))
+async fn ws(State(app): AppState) -> Json<Vec<types::WsIntegrationResponse>> {
+    app.read(|store| Json(store.ws_integrations.clone()))
 }
 
 /// Registering replaces the WebSocket integration.
 async fn put_ws(
     State(app): AppState,
     Valid(request): Valid<types::WsIntegrationRequest>,
-) -> Answer<Json<Vec<types::WsIntegrationResponse>>> {
-    app.commit(|store, now| {
+) -> Json<Vec<types::WsIntegrationResponse>> {
+    app.apply(|store, now| {
         let at = Timestamp::new(now);
         store.ws_integrations = vec![types::WsIntegrationResponse {
             capabilities: capabilities(&request.capabilities, at),
             created_at: at,
             extra: Default::default(),
         }];
-        Ok(Json(store.ws_integrations.clone()))
+        Json(store.ws_integrations.clone())
     })
 }
 

@@ -15,27 +15,86 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{FromRequest, Request, State};
-use axum::http::HeaderMap;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::handler::Handler;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, on};
 use dojo_api::validate::Rule;
 use dojo_api::{Validate, Violation};
 use serde::de::DeserializeOwned;
 
-use crate::App;
+use crate::app::App;
+use crate::faults::Route;
 use crate::problem::Problem;
 
-/// The api host: every operation of Dojo's document, the checkout page and
-/// the `/_emulator` controls.
-pub fn api(app: Arc<App>) -> Router {
-    Router::new()
-        .merge(payment_intents::routes())
+/// A router that lists the routes it serves, so that a fault can only be
+/// aimed at one of them (one list: the router's own).
+pub struct Served {
+    router: Router<Arc<App>>,
+    routes: Vec<Route>,
+}
+
+impl Served {
+    fn new() -> Self {
+        Self {
+            router: Router::new(),
+            routes: Vec::new(),
+        }
+    }
+
+    /// Serves `method template` with `handler`.
+    fn at<H, T>(mut self, method: Method, template: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, Arc<App>>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(method.clone())
+            .unwrap_or_else(|_| panic!("{method} is not a method axum routes"));
+        self.routes.push(Route::new(&method, template));
+        self.router = self.router.route(template, on(filter, handler));
+        self
+    }
+
+    fn merge(mut self, other: Served) -> Self {
+        self.router = self.router.merge(other.router);
+        self.routes.extend(other.routes);
+        self
+    }
+
+    fn map(mut self, layer: impl FnOnce(Router<Arc<App>>) -> Router<Arc<App>>) -> Self {
+        self.router = layer(self.router);
+        self
+    }
+
+    /// The routes served.
+    pub fn routes(&self) -> impl Iterator<Item = Route> + '_ {
+        self.routes.iter().cloned()
+    }
+}
+
+/// Every operation of Dojo's document on the api host.
+pub fn api() -> Served {
+    payment_intents::routes()
         .merge(setup_intents::routes())
         .merge(customers::routes())
         .merge(webhooks::routes())
         .merge(terminals::routes())
         .merge(epos::routes())
+}
+
+/// The PCI host's one operation.
+pub fn pci() -> Served {
+    pci::routes()
+}
+
+/// The api host: `operations`, the checkout page and the `/_emulator`
+/// controls.
+pub fn api_host(operations: Served, app: Arc<App>) -> Router {
+    operations
+        .router
         .layer(middleware::from_fn_with_state(
             app.clone(),
             crate::faults::inject,
@@ -43,19 +102,38 @@ pub fn api(app: Arc<App>) -> Router {
         .layer(middleware::from_fn(authenticate))
         .merge(checkout::routes())
         .merge(control::routes())
+        .fallback(no_route)
+        .method_not_allowed_fallback(no_method)
         .with_state(app)
 }
 
 /// The PCI host: the one tokenization call.
-pub fn pci(app: Arc<App>) -> Router {
-    pci::routes()
+pub fn pci_host(operations: Served, app: Arc<App>) -> Router {
+    operations
+        .router
         .layer(middleware::from_fn_with_state(
             app.clone(),
             crate::faults::inject,
         ))
         .layer(axum::Extension(crate::faults::PciHost))
         .layer(middleware::from_fn(authenticate))
+        .fallback(no_route)
+        .method_not_allowed_fallback(no_method)
         .with_state(app)
+}
+
+async fn no_route(method: Method, uri: axum::http::Uri) -> Problem {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        format!("no operation {method} {}", uri.path()),
+    )
+}
+
+async fn no_method(method: Method, uri: axum::http::Uri) -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{} does not take {method}", uri.path()),
+    )
 }
 
 /// How a route authenticates.
@@ -174,13 +252,10 @@ impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequest<S> for Valid<T>
 /// (axum's own rejection is plain text, which no Dojo client expects).
 pub(crate) struct ValidQuery<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for ValidQuery<T> {
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ValidQuery<T> {
     type Rejection = Problem;
 
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Problem> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(query)| ValidQuery(query))
@@ -191,6 +266,38 @@ impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for
                 )
             })
     }
+}
+
+/// Path parameters decoded as `T`, or problem details (axum's own rejection
+/// of, say, a percent-encoded invalid UTF-8 segment is plain text).
+pub(crate) struct PathParam<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathParam<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| PathParam(value))
+            .map_err(|rejection| {
+                Problem::field(
+                    "$path",
+                    format!("The path is not valid: {}", rejection.body_text()),
+                )
+            })
+    }
+}
+
+/// A header's value, present but possibly empty (the document requires
+/// the header, not a non-empty value), or a 400 naming it.
+pub(crate) fn required_header(headers: &HeaderMap, name: &str) -> Result<String, Problem> {
+    let value = headers
+        .get(name)
+        .ok_or_else(|| Problem::field(name, format!("The {name} header is required.")))?;
+    value
+        .to_str()
+        .map(str::to_owned)
+        .map_err(|_| Problem::field(name, format!("The {name} header must be printable ASCII.")))
 }
 
 /// The emulator's one deviation from the document's constraints: webhook

@@ -1,58 +1,81 @@
 //! `/payment-intents…`: create, read, cancel, capture, charge, refund,
 //! reverse, change amount and tips, receipts, search.
 
-use std::sync::Arc;
-
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use chrono::{DateTime, Duration, Utc};
-use dojo_api::api::types::{self, CaptureMode, PaymentIntentStatus};
-use dojo_types::{CaptureId, Money, Open, PaymentIntentId, ReversalId, SetupIntentId};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode};
+use dojo_api::api::types::{self, PaymentIntentStatus};
+use dojo_types::{CaptureId, Money, Open, ReversalId, SetupIntentId};
 use serde::Deserialize;
 
-use super::{AppState, Valid, ValidQuery};
-use crate::App;
+use super::{AppState, PathParam, Served, Valid, ValidQuery, required_header};
+use crate::app::App;
 use crate::problem::{Answer, Problem};
+use crate::store::Store;
 use crate::store::payment_intent::{PaymentIntentRecord, checked_total};
-use crate::store::{RefundRecord, Store, Watched};
+use crate::store::refusal::{Outcome, Refusal};
+use crate::store::session_secret::SessionSecret;
 
-pub fn routes() -> Router<Arc<App>> {
-    Router::new()
-        .route("/payment-intents", post(create))
-        .route("/payment-intents/search", post(search))
-        .route(
-            "/payment-intents/{paymentIntentId}",
-            get(read).delete(cancel),
+pub fn routes() -> Served {
+    Served::new()
+        .at(Method::POST, "/payment-intents", create)
+        .at(Method::POST, "/payment-intents/search", search)
+        .at(Method::GET, "/payment-intents/{paymentIntentId}", read)
+        .at(Method::DELETE, "/payment-intents/{paymentIntentId}", cancel)
+        .at(
+            Method::POST,
+            "/payment-intents/{paymentIntentId}/captures",
+            capture,
         )
-        .route("/payment-intents/{paymentIntentId}/captures", post(capture))
-        .route("/payment-intents/{paymentIntentId}/charge", post(charge))
-        .route(
+        .at(
+            Method::POST,
+            "/payment-intents/{paymentIntentId}/charge",
+            charge,
+        )
+        .at(
+            Method::POST,
             "/payment-intents/{paymentIntentId}/refresh-client-session-secret",
-            post(refresh),
+            refresh,
         )
-        .route(
+        .at(
+            Method::POST,
             "/payment-intents/{paymentIntentId}/tips-amount",
-            post(set_tips),
+            set_tips,
         )
-        .route(
+        .at(
+            Method::POST,
             "/payment-intents/{paymentIntentId}/amount",
-            post(set_amount),
+            set_amount,
         )
-        .route("/payment-intents/{paymentIntentId}/receipt", post(receipt))
-        .route("/payment-intents/{paymentIntentId}/refunds", post(refund))
-        .route("/payment-intents/refunds/{refundId}", get(read_refund))
-        .route("/payment-intents/{paymentIntentId}/reversal", post(reverse))
+        .at(
+            Method::POST,
+            "/payment-intents/{paymentIntentId}/receipt",
+            receipt,
+        )
+        .at(
+            Method::POST,
+            "/payment-intents/{paymentIntentId}/refunds",
+            refund,
+        )
+        .at(
+            Method::GET,
+            "/payment-intents/refunds/{refundId}",
+            read_refund,
+        )
+        .at(
+            Method::POST,
+            "/payment-intents/{paymentIntentId}/reversal",
+            reverse,
+        )
 }
 
 /// A request amount must be in a currency Dojo knows.
-pub(super) fn known_currency(field: &str, money: Money) -> Answer<Money> {
+pub(super) fn known_currency(field: &str, money: Money) -> Outcome<Money> {
     if money.currency().is_known() {
         Ok(money)
     } else {
-        Err(Problem::field(
-            &format!("{field}.CurrencyCode"),
+        Err(Refusal::field(
+            format!("{field}.CurrencyCode"),
             format!(
                 "The currency code {} is not an ISO 4217 code.",
                 money.currency()
@@ -62,7 +85,7 @@ pub(super) fn known_currency(field: &str, money: Money) -> Answer<Money> {
 }
 
 fn render(app: &App, record: &PaymentIntentRecord) -> Json<types::PaymentIntent> {
-    Json(record.render(app.checkout_link(&record.id)))
+    Json(record.render(app.checkout_link(record.id.as_str())))
 }
 
 async fn create(
@@ -78,68 +101,41 @@ async fn create(
         if let Some(setup_id) = &request.setup_intent_id {
             check_setup_intent(store, setup_id, amount)?;
         }
-        let record = PaymentIntentRecord {
-            id: store.ids.id("pi"),
-            capture_mode: request.capture_mode.unwrap_or(CaptureMode::Auto),
-            status: PaymentIntentStatus::Created,
-            amount,
-            tips: request.tips_amount,
-            reference: request.reference.clone(),
-            client_session_secret: store.ids.token(96),
-            secret_expires_at: now + Duration::minutes(30),
-            created_at: now,
-            updated_at: now,
-            paid: None,
-            captures: Vec::new(),
-            refunded: 0,
-            charged: false,
-            request,
-        };
-        let id = record.id.clone();
-        if let Some(at) = record.request.expire_at.and_then(|t| t.instant()) {
-            store.watch(at, Watched::PaymentIntent(id.clone()));
-        }
-        store.payment_intents.insert(id.clone(), record.clone());
-        store.notify("payment_intent.created", &id, now);
-        Ok(record)
+        let secret = SessionSecret::issue(&mut store.ids, now);
+        let record = PaymentIntentRecord::new(store.ids.issue(), request, secret, now);
+        store.insert_payment_intent(record.clone());
+        Ok::<_, Refusal>(record)
     })?;
     Ok(render(&app, &record))
 }
 
 /// A payment intent may charge a setup intent only if it is Authorized and
 /// the amounts agree ("you can charge the full amount only").
-fn check_setup_intent(store: &mut Store, id: &SetupIntentId, amount: Money) -> Answer<()> {
-    let setup = store.setup_intents.get(id.as_str()).ok_or_else(|| {
-        Problem::field(
+fn check_setup_intent(store: &Store, id: &SetupIntentId, amount: Money) -> Outcome<()> {
+    let setup = store.find_setup_intent(id.as_str()).map_err(|_| {
+        Refusal::field(
             "SetupIntentId",
             format!("Setup intent {id} does not exist."),
         )
     })?;
-    if setup.status != types::SetupIntentStatus::Authorized {
-        return Err(Problem::field(
+    if setup.status() != types::SetupIntentStatus::Authorized {
+        return Err(Refusal::field(
             "SetupIntentId",
             format!(
                 "Setup intent {id} is {}; it must be Authorized.",
-                setup.status
+                setup.status()
             ),
         ));
     }
-    if setup
-        .intended_amount()
-        .is_some_and(|intended| intended != amount)
-    {
-        return Err(Problem::field(
+    match setup.intended_amount() {
+        Some(intended) if intended != amount => Err(Refusal::field(
             "Amount",
             format!(
-                "A setup intent is charged for its full intended amount, {}; got {amount}.",
-                setup
-                    .intended_amount()
-                    .map(|m| m.to_string())
-                    .unwrap_or_default()
+                "A setup intent is charged for its full intended amount, {intended}; got {amount}."
             ),
-        ));
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -150,31 +146,41 @@ struct ReadQuery {
 
 async fn read(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     ValidQuery(query): ValidQuery<ReadQuery>,
 ) -> Answer<Json<types::PaymentIntent>> {
-    let record = app.commit(|store, _| Ok(store.payment_intent(&id)?.clone()))?;
-    if record.status == PaymentIntentStatus::Canceled && query.return_canceled != Some(true) {
+    let record = app.read(|store| store.find_payment_intent(&id).cloned())?;
+    if record.status() == PaymentIntentStatus::Canceled && query.return_canceled != Some(true) {
         return Err(Problem::not_found("payment intent", &id));
     }
     Ok(render(&app, &record))
 }
 
-async fn cancel(
-    State(app): AppState,
-    Path(id): Path<String>,
+/// Applies `change` to payment intent `id` and answers with the intent.
+fn changed(
+    app: &App,
+    id: &str,
+    change: impl FnOnce(&mut Store, &str, chrono::DateTime<chrono::Utc>) -> Outcome<()>,
 ) -> Answer<Json<types::PaymentIntent>> {
     let record = app.commit(|store, now| {
-        store.payment_intent(&id)?.cancel(now)?;
-        store.notify("payment_intent.status_updated", &id, now);
-        Ok(store.payment_intent(&id)?.clone())
+        change(store, id, now)?;
+        store.find_payment_intent(id).cloned()
     })?;
-    Ok(render(&app, &record))
+    Ok(render(app, &record))
+}
+
+async fn cancel(
+    State(app): AppState,
+    PathParam(id): PathParam<String>,
+) -> Answer<Json<types::PaymentIntent>> {
+    changed(&app, &id, |store, id, now| {
+        store.payment_intent(id)?.cancel(now)
+    })
 }
 
 async fn capture(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     Valid(request): Valid<types::CreateCaptureRequest>,
 ) -> Answer<Json<types::Capture>> {
     let tips = request.tips_amount.unwrap_or(0);
@@ -191,15 +197,14 @@ async fn capture(
         }
     };
     let capture_id = app.commit(|store, now| {
-        let capture_id = store.ids.id("cp");
+        let capture_id: CaptureId = store.ids.issue();
         store
             .payment_intent(&id)?
             .capture(capture_id.clone(), amount, now)?;
-        store.notify("payment_intent.status_updated", &id, now);
-        Ok(capture_id)
+        Ok::<_, Refusal>(capture_id)
     })?;
     Ok(Json(types::Capture {
-        capture_id: Some(CaptureId::from_wire(capture_id)),
+        capture_id: Some(capture_id),
         message: Some(format!("captured {amount} of payment intent {id}")),
         ..Default::default()
     }))
@@ -207,160 +212,104 @@ async fn capture(
 
 async fn charge(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::ChargeResponse>> {
-    app.commit(|store, now| {
-        let intent = store.payment_intent(&id)?;
-        let setup_id = intent.request.setup_intent_id.clone().ok_or_else(|| {
-            Problem::bad_request(format!(
-                "payment intent {id} was not created with a setupIntentId"
-            ))
-        })?;
-        if intent.charged || intent.status != PaymentIntentStatus::Created {
-            return Err(Problem::new(
-                StatusCode::FORBIDDEN,
-                format!(
-                    "payment intent {id} is {}; a card is charged only once",
-                    intent.status
-                ),
-            ));
-        }
-        let setup = store.setup_intent(&setup_id)?;
-        setup.complete(now)?;
-        let card = setup.card.clone().map(|p| p.card).ok_or_else(|| {
-            Problem::bad_request(format!("setup intent {setup_id} holds no card"))
-        })?;
-        let payment = crate::checkout::payment(store, card, None, now);
-        let intent = store.payment_intent(&id)?;
-        intent.charged = true;
-        intent.capture_mode = CaptureMode::Auto;
-        intent.pay(payment, now)?;
-        store.notify("payment_intent.status_updated", &id, now);
-        Ok(())
+    let intent_id = app.commit(|store, now| {
+        store.charge(&id, now)?;
+        Ok::<_, Refusal>(store.find_payment_intent(&id)?.id.clone())
     })?;
     Ok(Json(types::ChargeResponse {
-        payment_intent_id: Some(PaymentIntentId::from_wire(id)),
+        payment_intent_id: Some(intent_id),
         status: Some(Open::Known(types::CaptureStatus::Successful)),
         message: Some("charged".into()),
         ..Default::default()
     }))
 }
 
-/// Applies `change` to payment intent `id` with a newly issued client
-/// session secret (the old one stops working) and answers with the intent.
-fn with_new_secret(
-    app: &App,
-    id: &str,
-    change: impl FnOnce(&mut PaymentIntentRecord, String, DateTime<Utc>) -> Answer<()>,
-) -> Answer<Json<types::PaymentIntent>> {
-    let record = app.commit(|store, now| {
-        let secret = store.ids.token(96);
-        let intent = store.payment_intent(id)?;
-        change(intent, secret, now)?;
-        Ok(intent.clone())
-    })?;
-    Ok(render(app, &record))
-}
-
 async fn refresh(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::PaymentIntent>> {
-    with_new_secret(&app, &id, |intent, secret, now| {
-        intent.new_secret(secret, now);
+    changed(&app, &id, |store, id, now| {
+        let secret = SessionSecret::issue(&mut store.ids, now);
+        store.payment_intent(id)?.new_secret(secret, now);
         Ok(())
     })
 }
 
 async fn set_tips(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     Valid(request): Valid<types::SetTipsAmountRequest>,
 ) -> Answer<Json<types::PaymentIntent>> {
     let tips = known_currency("TipsAmount", request.tips_amount)?;
-    with_new_secret(&app, &id, |intent, secret, now| {
-        intent.set_tips(tips, secret, now)
+    changed(&app, &id, |store, id, now| {
+        let secret = SessionSecret::issue(&mut store.ids, now);
+        store.payment_intent(id)?.set_tips(tips, secret, now)
     })
 }
 
 async fn set_amount(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     Valid(request): Valid<types::SetAmountRequest>,
 ) -> Answer<Json<types::PaymentIntent>> {
     let amount = known_currency("Amount", request.amount)?;
-    with_new_secret(&app, &id, |intent, secret, now| {
-        intent.set_amount(amount, secret, now)
+    changed(&app, &id, |store, id, now| {
+        let secret = SessionSecret::issue(&mut store.ids, now);
+        store.payment_intent(id)?.set_amount(amount, secret, now)
     })
 }
 
+/// Sends the receipt to each address given (none: nothing to send, which
+/// the document allows).
 async fn receipt(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     Valid(request): Valid<types::SendEmailReceiptRequest>,
 ) -> Answer<StatusCode> {
-    if request.emails.is_empty() || request.emails.iter().any(|e| !e.contains('@')) {
+    if let Some(bad) = request.emails.iter().find(|e| !e.contains('@')) {
         return Err(Problem::field(
             "Emails",
-            "Every email must be an email address.",
+            format!("{bad:?} is not an email address."),
         ));
     }
-    app.commit(|store, _| store.payment_intent(&id).map(|_| ()))?;
+    app.commit(|store, now| {
+        store.payment_intent(&id)?.send_receipt(now);
+        Ok::<_, Refusal>(())
+    })?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn refund(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     headers: HeaderMap,
     Valid(request): Valid<types::CreateRefundRequest>,
 ) -> Answer<Json<types::Refund>> {
-    let key = headers
-        .get("idempotencyKey")
-        .and_then(|v| v.to_str().ok())
-        .filter(|k| !k.is_empty())
-        .ok_or_else(|| Problem::field("IdempotencyKey", "The idempotencyKey header is required."))?
-        .to_owned();
-    let refund = app.commit(|store, now| {
-        // The same key for the same payment intent is the same refund.
-        if let Some(existing) = store.refund_keys.get(&(id.clone(), key.clone())) {
-            return Ok(store.refunds[existing].clone());
-        }
-        store.payment_intent(&id)?.refund(request.amount, now)?;
-        let record = RefundRecord {
-            id: store.ids.id("rfnd"),
-            payment_intent_id: id.clone(),
-            request,
-        };
-        store
-            .refund_keys
-            .insert((id.clone(), key), record.id.clone());
-        store.refunds.insert(record.id.clone(), record.clone());
-        store.notify("payment_intent.status_updated", &id, now);
-        Ok(record)
-    })?;
+    let key = required_header(&headers, "idempotencyKey")?;
+    let refund = app.commit(|store, now| store.refund(&id, key, request, now))?;
     Ok(Json(refund.render()))
 }
 
-async fn read_refund(State(app): AppState, Path(id): Path<String>) -> Answer<Json<types::Refund>> {
-    let refund = app.commit(|store, _| {
-        store
-            .refunds
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| Problem::not_found("refund", &id))
-    })?;
+async fn read_refund(
+    State(app): AppState,
+    PathParam(id): PathParam<String>,
+) -> Answer<Json<types::Refund>> {
+    let refund = app.read(|store| store.find_refund(&id).cloned())?;
     Ok(Json(refund.render()))
 }
 
-async fn reverse(State(app): AppState, Path(id): Path<String>) -> Answer<Json<types::Reversal>> {
-    let reversal_id = app.commit(|store, now| {
+async fn reverse(
+    State(app): AppState,
+    PathParam(id): PathParam<String>,
+) -> Answer<Json<types::Reversal>> {
+    let reversal_id: ReversalId = app.commit(|store, now| {
         store.payment_intent(&id)?.reverse(now)?;
-        store.notify("payment_intent.status_updated", &id, now);
-        Ok(store.ids.id("rvs"))
+        Ok::<_, Refusal>(store.ids.issue())
     })?;
     Ok(Json(types::Reversal {
-        reversal_id: Some(ReversalId::from_wire(reversal_id)),
+        reversal_id: Some(reversal_id),
         message: Some(format!("reversed payment intent {id}")),
         ..Default::default()
     }))
@@ -370,32 +319,29 @@ async fn search(
     State(app): AppState,
     Valid(request): Valid<types::SearchPaymentIntentRequest>,
 ) -> Answer<Json<types::PagedPaymentIntent>> {
-    let limit = request
-        .cursor
-        .as_ref()
-        .map_or(50, |c| c.limit.clamp(1, 1000)) as usize;
+    // `validate()` has held the limit to the document's 1–100.
+    let limit = request.cursor.as_ref().map_or(50, |c| c.limit).max(1) as usize;
     let after = request.cursor.as_ref().and_then(|c| c.after.clone());
     let statuses = request.statuses.clone();
     let (start, end) = (
         request.start_date.and_then(|t| t.instant()),
         request.end_date.and_then(|t| t.instant()),
     );
-    let (page, more) = app.commit(|store, _| {
-        let matching: Vec<PaymentIntentRecord> = store
-            .payment_intents
-            .values()
-            .filter(|p| statuses.as_ref().is_none_or(|s| s.contains(&p.status)))
+    let (page, more) = app.read(|store| {
+        let mut matching = store
+            .payment_intents()
+            .filter(|p| statuses.as_ref().is_none_or(|s| s.contains(&p.status())))
             .filter(|p| {
                 start.is_none_or(|s| p.created_at >= s) && end.is_none_or(|e| p.created_at <= e)
             })
-            .filter(|p| after.as_ref().is_none_or(|a| &p.id > a))
-            .cloned()
-            .collect();
-        let more = matching.len() > limit;
-        Ok((matching.into_iter().take(limit).collect::<Vec<_>>(), more))
-    })?;
+            .filter(|p| after.as_ref().is_none_or(|a| p.id.as_str() > a.as_str()));
+        let page: Vec<PaymentIntentRecord> = matching.by_ref().take(limit).cloned().collect();
+        (page, matching.next().is_some())
+    });
     Ok(Json(types::PagedPaymentIntent {
-        after: more.then(|| page.last().map(|p| p.id.clone())).flatten(),
+        after: more
+            .then(|| page.last().map(|p| p.id.to_string()))
+            .flatten(),
         data: Some(page.iter().map(|p| render(&app, p).0).collect()),
         ..Default::default()
     }))

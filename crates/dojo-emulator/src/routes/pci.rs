@@ -1,20 +1,19 @@
 //! The PCI host: `POST /setup-intents` with card data, authorized at once.
 
-use std::sync::Arc;
-
+use axum::Json;
 use axum::extract::State;
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::http::Method;
 use dojo_api::api::types;
 use dojo_api::pci::types::CreateTokenizedSetupIntentRequest;
 
-use super::{AppState, Valid};
-use crate::App;
+use super::{AppState, Served, Valid};
 use crate::cards::Card;
 use crate::problem::Answer;
+use crate::store::refusal::Refusal;
+use crate::store::setup_intent::Source;
 
-pub fn routes() -> Router<Arc<App>> {
-    Router::new().route("/setup-intents", post(create))
+pub fn routes() -> Served {
+    Served::new().at(Method::POST, "/setup-intents", create)
 }
 
 async fn create(
@@ -42,9 +41,9 @@ async fn create(
         expire_at: request.expire_at,
     };
     let record = app.commit(|store, now| {
-        let id = super::setup_intents::insert(store, now, api_request, "pci")?;
-        crate::checkout::authorize(store, now, &id, card)?;
-        Ok(store.setup_intent(&id)?.clone())
+        let id = super::setup_intents::insert(store, now, api_request, Source::Pci)?.id;
+        store.authorize(id.as_str(), card, now)?;
+        Ok::<_, Refusal>(store.find_setup_intent(id.as_str())?.clone())
     })?;
     Ok(Json(record.render()))
 }

@@ -1,33 +1,40 @@
 //! `/setup-intents…` on the api host.
 
-use std::sync::Arc;
-
-use axum::extract::{Path, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use chrono::{DateTime, Duration, Utc};
-use dojo_api::api::types::{self, SetupIntentStatus};
+use axum::Json;
+use axum::extract::State;
+use axum::http::Method;
+use chrono::{DateTime, Utc};
+use dojo_api::api::types;
 use serde::Deserialize;
 
 use super::payment_intents::known_currency;
-use super::{AppState, Valid, ValidQuery};
-use crate::App;
+use super::{AppState, PathParam, Served, Valid, ValidQuery};
+use crate::app::App;
 use crate::problem::Answer;
-use crate::store::setup_intent::SetupIntentRecord;
-use crate::store::{Store, Watched};
+use crate::store::Store;
+use crate::store::refusal::{Outcome, Refusal};
+use crate::store::session_secret::SessionSecret;
+use crate::store::setup_intent::{SetupIntentRecord, Source};
 
-pub fn routes() -> Router<Arc<App>> {
-    Router::new()
-        .route("/setup-intents", post(create))
-        .route("/setup-intents/{setupIntentId}", get(read).delete(delete))
-        .route("/setup-intents/public/{setupIntentId}", get(read_public))
-        .route(
-            "/setup-intents/{setupIntentId}/refresh-client-session-secret",
-            post(refresh),
+pub fn routes() -> Served {
+    Served::new()
+        .at(Method::POST, "/setup-intents", create)
+        .at(Method::GET, "/setup-intents/{setupIntentId}", read)
+        .at(Method::DELETE, "/setup-intents/{setupIntentId}", delete)
+        .at(
+            Method::GET,
+            "/setup-intents/public/{setupIntentId}",
+            read_public,
         )
-        .route(
+        .at(
+            Method::POST,
+            "/setup-intents/{setupIntentId}/refresh-client-session-secret",
+            refresh,
+        )
+        .at(
+            Method::POST,
             "/setup-intents/public/{setupIntentId}/refresh-client-session-secret",
-            post(refresh_public),
+            refresh_public,
         )
 }
 
@@ -36,55 +43,38 @@ pub(crate) fn insert(
     store: &mut Store,
     now: DateTime<Utc>,
     request: types::CreateSetupIntentRequest,
-    source: &'static str,
-) -> Answer<String> {
+    source: Source,
+) -> Outcome<SetupIntentRecord> {
     if let Some(amount) = request.intended_amount {
         known_currency("IntendedAmount", amount)?;
     }
-    let record = SetupIntentRecord {
-        id: store.ids.id("si"),
-        status: SetupIntentStatus::Created,
-        client_session_secret: store.ids.token(96),
-        secret_expires_at: now + Duration::minutes(30),
-        created_at: now,
-        updated_at: now,
-        card: None,
-        events: vec![(SetupIntentStatus::Created, now)],
-        source,
-        request,
-    };
-    let id = record.id.clone();
-    if let Some(at) = record.request.expire_at.and_then(|t| t.instant()) {
-        store.watch(at, Watched::SetupIntent(id.clone()));
-    }
-    store.setup_intents.insert(id.clone(), record);
-    Ok(id)
+    let secret = SessionSecret::issue(&mut store.ids, now);
+    let record = SetupIntentRecord::new(store.ids.issue(), request, secret, source, now);
+    store.insert_setup_intent(record.clone());
+    Ok(record)
 }
 
 async fn create(
     State(app): AppState,
     Valid(request): Valid<types::CreateSetupIntentRequest>,
 ) -> Answer<Json<types::SetupIntentResponse>> {
-    let record = app.commit(|store, now| {
-        let id = insert(store, now, request, "api")?;
-        Ok(store.setup_intent(&id)?.clone())
-    })?;
+    let record = app.commit(|store, now| insert(store, now, request, Source::Api))?;
     Ok(Json(record.render()))
 }
 
 async fn read(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::SetupIntentResponse>> {
-    let record = app.commit(|store, _| Ok(store.setup_intent(&id)?.clone()))?;
+    let record = app.read(|store| store.find_setup_intent(&id).cloned())?;
     Ok(Json(record.render()))
 }
 
 async fn read_public(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::SetupIntentPublicResponse>> {
-    let record = app.commit(|store, _| Ok(store.setup_intent(&id)?.clone()))?;
+    let record = app.read(|store| store.find_setup_intent(&id).cloned())?;
     Ok(Json(record.render_public()))
 }
 
@@ -96,20 +86,20 @@ struct DeleteQuery {
 
 async fn delete(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     ValidQuery(query): ValidQuery<DeleteQuery>,
 ) -> Answer<Json<types::SetupIntentResponse>> {
     let record = app.commit(|store, now| {
         let setup = store.setup_intent(&id)?;
         setup.delete(query.include_authorized.unwrap_or(false), now)?;
-        Ok(setup.clone())
+        Ok::<_, Refusal>(setup.clone())
     })?;
     Ok(Json(record.render()))
 }
 
-fn refreshed(app: &App, id: &str) -> Answer<SetupIntentRecord> {
+fn refreshed(app: &App, id: &str) -> Outcome<SetupIntentRecord> {
     app.commit(|store, now| {
-        let secret = store.ids.token(96);
+        let secret = SessionSecret::issue(&mut store.ids, now);
         let setup = store.setup_intent(id)?;
         setup.new_secret(secret, now);
         Ok(setup.clone())
@@ -118,14 +108,14 @@ fn refreshed(app: &App, id: &str) -> Answer<SetupIntentRecord> {
 
 async fn refresh(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::SetupIntentResponse>> {
     Ok(Json(refreshed(&app, &id)?.render()))
 }
 
 async fn refresh_public(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::SetupIntentPublicResponse>> {
     Ok(Json(refreshed(&app, &id)?.render_public()))
 }

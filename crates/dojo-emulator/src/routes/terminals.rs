@@ -1,32 +1,40 @@
-//! `/terminals…` and `/terminal-sessions…`: a fixed pair of terminals and
-//! sessions that complete at once. Simpler than Dojo's, but valid.
+//! `/terminals…` and `/terminal-sessions…`: the fixed pair of terminals of
+//! `store/terminal.rs` and sessions that move only when told
+//! (`store/terminal_session.rs`).
 
-use std::sync::Arc;
-
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
-use chrono::{DateTime, Duration, Utc};
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, Method};
 use dojo_api::api::types::{self, TerminalSessionStatus, TerminalStatus};
-use dojo_types::{Open, TerminalId, TerminalSessionId, Timestamp};
 
-use super::{AppState, Valid};
-use crate::App;
+use super::{AppState, PathParam, Served, Valid, required_header};
+use crate::app::App;
 use crate::problem::{Answer, Problem};
+use crate::store::refusal::{Outcome, Refusal};
+use crate::store::terminal::{TERMINALS, Terminal};
+use crate::store::terminal_session::TerminalSessionRecord;
 
-pub fn routes() -> Router<Arc<App>> {
-    Router::new()
-        .route("/terminals", get(list))
-        .route("/terminals/{terminalId}", get(read))
-        .route("/terminal-sessions", post(create))
-        .route("/terminal-sessions/{terminalSessionId}", get(read_session))
-        .route("/terminal-sessions/{terminalSessionId}/cancel", put(cancel))
-        .route(
-            "/terminal-sessions/{terminalSessionId}/signature",
-            put(signature),
+pub fn routes() -> Served {
+    Served::new()
+        .at(Method::GET, "/terminals", list)
+        .at(Method::GET, "/terminals/{terminalId}", read)
+        .at(Method::POST, "/terminal-sessions", create)
+        .at(
+            Method::GET,
+            "/terminal-sessions/{terminalSessionId}",
+            read_session,
         )
-        .layer(axum::middleware::map_response(coded))
+        .at(
+            Method::PUT,
+            "/terminal-sessions/{terminalSessionId}/cancel",
+            cancel,
+        )
+        .at(
+            Method::PUT,
+            "/terminal-sessions/{terminalSessionId}/signature",
+            signature,
+        )
+        .map(|router| router.layer(axum::middleware::map_response(coded)))
 }
 
 /// Terminal endpoints answer failures with Dojo's `Error` shape, which adds
@@ -54,64 +62,56 @@ async fn coded(response: axum::response::Response) -> axum::response::Response {
     axum::response::Response::from_parts(parts, axum::body::Body::from(body))
 }
 
-const TERMINALS: [(&str, &str, TerminalStatus); 2] = [
-    ("tm_sandbox_counter1", "22000001", TerminalStatus::Available),
-    ("tm_sandbox_counter2", "22000002", TerminalStatus::Offline),
-];
-
 /// Terminal calls carry `software-house-id`, as Dojo requires.
 fn software_house(headers: &HeaderMap) -> Answer<()> {
-    match headers.get("software-house-id") {
-        Some(v) if !v.is_empty() => Ok(()),
-        _ => Err(Problem::field(
-            "software-house-id",
-            "The software-house-id header is required.",
-        )),
-    }
+    required_header(headers, "software-house-id").map(drop)
 }
 
-fn terminal(entry: &(&str, &str, TerminalStatus), now: DateTime<Utc>) -> types::Terminal {
-    types::Terminal {
-        id: TerminalId::from_wire(entry.0),
-        properties: types::TerminalProperties {
-            tid: entry.1.to_owned(),
-            extra: Default::default(),
-        },
-        status: Open::Known(entry.2),
-        updated_at: Timestamp::new(now),
-        extra: Default::default(),
+/// `?statuses=Available&statuses=Offline` (or comma-separated): the
+/// statuses asked for, each one the document lists.
+fn statuses(query: Option<&str>) -> Answer<Option<Vec<TerminalStatus>>> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or_default())
+        .map_err(|e| Problem::field("$query", format!("The query string is not valid: {e}")))?;
+    let mut asked = None::<Vec<TerminalStatus>>;
+    for (_, value) in pairs.iter().filter(|(key, _)| key == "statuses") {
+        for name in value.split(',') {
+            let status = name.parse().map_err(|_| {
+                Problem::field(
+                    "Statuses",
+                    format!("{name:?} is not a terminal status (Available, Offline, InUse)."),
+                )
+            })?;
+            asked.get_or_insert_default().push(status);
+        }
     }
+    Ok(asked)
 }
 
-async fn list(State(app): AppState, headers: HeaderMap) -> Answer<Json<Vec<types::Terminal>>> {
+async fn list(
+    State(app): AppState,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Answer<Json<Vec<types::Terminal>>> {
     software_house(&headers)?;
+    let asked = statuses(query.as_deref())?;
     let now = app.clock.now();
-    Ok(Json(TERMINALS.iter().map(|t| terminal(t, now)).collect()))
+    Ok(Json(
+        TERMINALS
+            .iter()
+            .filter(|t| asked.as_ref().is_none_or(|s| s.contains(&t.status)))
+            .map(|t| t.render(now))
+            .collect(),
+    ))
 }
 
 async fn read(
     State(app): AppState,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::Terminal>> {
     software_house(&headers)?;
-    let entry = TERMINALS
-        .iter()
-        .find(|t| t.0 == id)
-        .ok_or_else(|| Problem::not_found("terminal", &id))?;
-    Ok(Json(terminal(entry, app.clock.now())))
-}
-
-fn status_event(
-    status: TerminalSessionStatus,
-    at: DateTime<Utc>,
-) -> types::TerminalSessionStatusEvent {
-    types::TerminalSessionStatusEvent {
-        status: Open::Known(status),
-        created_at: Timestamp::new(at),
-        debug_message: format!("{status}"),
-        extra: Default::default(),
-    }
+    let terminal = Terminal::find(&id).ok_or_else(|| Problem::not_found("terminal", &id))?;
+    Ok(Json(terminal.render(app.clock.now())))
 }
 
 async fn create(
@@ -120,73 +120,40 @@ async fn create(
     Valid(request): Valid<types::CreateTerminalSessionRequest>,
 ) -> Answer<Json<types::TerminalSession>> {
     software_house(&headers)?;
-    if !TERMINALS
-        .iter()
-        .any(|t| t.0 == request.terminal_id.as_str())
-    {
-        return Err(Problem::not_found("terminal", request.terminal_id.as_str()));
-    }
+    let terminal = request.terminal_id.as_str();
+    Terminal::find(terminal).ok_or_else(|| Problem::not_found("terminal", terminal))?;
     let session = app.commit(|store, now| {
         if let Some(sale) = &request.details.sale {
-            store.payment_intent(&sale.payment_intent_id)?;
+            store.find_payment_intent(sale.payment_intent_id.as_str())?;
         }
-        let session = types::TerminalSession {
-            id: TerminalSessionId::from_wire(store.ids.id("ts")),
-            terminal_id: request.terminal_id,
-            details: Some(request.details),
-            status: Open::Known(TerminalSessionStatus::InitiateRequested),
-            status_events: vec![status_event(TerminalSessionStatus::InitiateRequested, now)],
-            notification_events: Vec::new(),
-            created_at: Timestamp::new(now),
-            updated_at: Timestamp::new(now),
-            expire_at: Timestamp::new(now + Duration::minutes(5)),
-            payment_details: None,
-            receipt: None,
-            extra: Default::default(),
-        };
+        let session = TerminalSessionRecord::new(
+            store.ids.issue(),
+            request.terminal_id,
+            request.details,
+            now,
+        );
         store
             .terminal_sessions
-            .insert(session.id.to_string(), session.clone());
-        Ok(session)
+            .insert(session.id().clone(), session.clone());
+        Ok::<_, Refusal>(session)
     })?;
-    Ok(Json(session))
+    Ok(Json(session.render()))
 }
 
 async fn read_session(
     State(app): AppState,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::TerminalSession>> {
     software_house(&headers)?;
-    let session = app.commit(|store, _| {
-        store
-            .terminal_sessions
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| Problem::not_found("terminal session", &id))
-    })?;
-    Ok(Json(session))
+    let session = app.commit(|store, _| store.terminal_session(&id).cloned())?;
+    Ok(Json(session.render()))
 }
 
-fn transition(app: &App, id: &str, to: TerminalSessionStatus) -> Answer<types::TerminalSession> {
+fn move_session(app: &App, id: &str, to: TerminalSessionStatus) -> Outcome<TerminalSessionRecord> {
     app.commit(|store, now| {
-        let session = store
-            .terminal_sessions
-            .get_mut(id)
-            .ok_or_else(|| Problem::not_found("terminal session", id))?;
-        let finished = matches!(
-            session.status,
-            Open::Known(TerminalSessionStatus::Captured | TerminalSessionStatus::Canceled)
-        );
-        if finished {
-            return Err(Problem::new(
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                format!("terminal session {id} is {}", session.status),
-            ));
-        }
-        session.status = Open::Known(to);
-        session.status_events.push(status_event(to, now));
-        session.updated_at = Timestamp::new(now);
+        let session = store.terminal_session(id)?;
+        session.move_to(to, now)?;
         Ok(session.clone())
     })
 }
@@ -194,20 +161,17 @@ fn transition(app: &App, id: &str, to: TerminalSessionStatus) -> Answer<types::T
 async fn cancel(
     State(app): AppState,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::TerminalSession>> {
     software_house(&headers)?;
-    Ok(Json(transition(
-        &app,
-        &id,
-        TerminalSessionStatus::CancelRequested,
-    )?))
+    let session = move_session(&app, &id, TerminalSessionStatus::CancelRequested)?;
+    Ok(Json(session.render()))
 }
 
 async fn signature(
     State(app): AppState,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     Valid(request): Valid<types::SignatureVerificationRequest>,
 ) -> Answer<Json<types::TerminalSession>> {
     software_house(&headers)?;
@@ -216,5 +180,5 @@ async fn signature(
     } else {
         TerminalSessionStatus::SignatureVerificationRejected
     };
-    Ok(Json(transition(&app, &id, next)?))
+    Ok(Json(move_session(&app, &id, next)?.render()))
 }

@@ -1,79 +1,75 @@
 //! `/webhooks…`: subscriptions, their signing secrets, the event list.
 
-use std::sync::Arc;
-
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::routing::{delete, get, put};
-use axum::{Json, Router};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{Method, StatusCode};
 use dojo_api::api::types;
-use dojo_types::WebhookSubscriptionId;
+use dojo_types::WebhookSecret;
 
-use super::{AppState, Valid};
-use crate::App;
-use crate::problem::{Answer, Problem};
-use crate::store::webhook::{EVENTS, SecretRecord, SubscriptionRecord};
+use super::{AppState, PathParam, Served, Valid};
+use crate::problem::Answer;
+use crate::store::Store;
+use crate::store::event::WebhookEvent;
+use crate::store::refusal::{Action, Refusal};
+use crate::store::webhook::{SecretRecord, SubscriptionRecord, events_named};
 
-pub fn routes() -> Router<Arc<App>> {
-    Router::new()
-        .route("/webhooks/events", get(events))
-        .route("/webhooks", get(list).post(subscribe))
-        .route(
-            "/webhooks/{subscriptionId}",
-            axum::routing::patch(update).delete(unsubscribe),
-        )
-        .route(
+pub fn routes() -> Served {
+    Served::new()
+        .at(Method::GET, "/webhooks/events", events)
+        .at(Method::GET, "/webhooks", list)
+        .at(Method::POST, "/webhooks", subscribe)
+        .at(Method::PATCH, "/webhooks/{subscriptionId}", update)
+        .at(Method::DELETE, "/webhooks/{subscriptionId}", unsubscribe)
+        .at(Method::GET, "/webhooks/{subscriptionId}/secrets", secrets)
+        .at(
+            Method::POST,
             "/webhooks/{subscriptionId}/secrets",
-            get(secrets).post(generate_secret),
+            generate_secret,
         )
-        .route(
+        .at(
+            Method::PUT,
             "/webhooks/{subscriptionId}/secrets/{secretId}/activate",
-            put(activate),
+            activate,
         )
-        .route(
+        .at(
+            Method::DELETE,
             "/webhooks/{subscriptionId}/secrets/{secretId}",
-            delete(delete_secret),
+            delete_secret,
         )
 }
 
 async fn events() -> Json<Vec<types::WebhookEvents>> {
     Json(vec![types::WebhookEvents {
         model: Some("paymentIntent".into()),
-        events: EVENTS.iter().map(|e| (*e).to_owned()).collect(),
+        events: WebhookEvent::ALL
+            .iter()
+            .map(|e| e.name().to_owned())
+            .collect(),
         extra: Default::default(),
     }])
 }
 
-fn check_events(events: &[String]) -> Answer<()> {
-    match events.iter().find(|e| !EVENTS.contains(&e.as_str())) {
-        Some(unknown) => Err(Problem::field(
-            "Events",
-            format!("Unknown event {unknown:?}."),
-        )),
-        None if events.is_empty() => {
-            Err(Problem::field("Events", "At least one event is required."))
-        }
-        None => Ok(()),
+/// A new signing secret, active or not.
+fn new_secret(store: &mut Store, active: bool, now: chrono::DateTime<chrono::Utc>) -> SecretRecord {
+    let value =
+        WebhookSecret::new(store.ids.token(16)).expect("22 URL-safe characters are a valid secret");
+    SecretRecord {
+        id: store.ids.issue(),
+        value,
+        active,
+        created_at: now,
     }
 }
 
-fn check_url(url: &str) -> Answer<()> {
-    if url.starts_with("https://") || dojo_api::validate::is_loopback_http(url) {
-        Ok(())
-    } else {
-        Err(Problem::field(
-            "Url",
-            "The Url field must be an https:// URL (or http:// to loopback, in the emulator).",
-        ))
-    }
-}
-
-async fn list(State(app): AppState) -> Answer<Json<Vec<types::Subscription>>> {
-    let all =
-        app.commit(|store, _| Ok(store.subscriptions.values().cloned().collect::<Vec<_>>()))?;
-    Ok(Json(
-        all.iter().map(|s| s.render(&app.account_id)).collect(),
-    ))
+async fn list(State(app): AppState) -> Json<Vec<types::Subscription>> {
+    let all = app.read(|store| {
+        store
+            .subscriptions
+            .values()
+            .map(|s| s.render(&app.account_id))
+            .collect()
+    });
+    Json(all)
 }
 
 /// A new subscription comes with one active secret.
@@ -81,24 +77,18 @@ async fn subscribe(
     State(app): AppState,
     Valid(request): Valid<types::SubscriptionRequest>,
 ) -> Answer<Json<types::Subscription>> {
-    check_events(&request.events)?;
-    check_url(&request.url)?;
+    let events = events_named(&request.events)?;
     let record = app.commit(|store, now| {
         if store.subscriptions.values().any(|s| s.url == request.url) {
-            return Err(Problem::conflict(format!(
-                "{} is already subscribed",
-                request.url
-            )));
+            return Err(Refusal::state(
+                Action::Subscribe,
+                format!("{} is already subscribed", request.url),
+            ));
         }
-        let secret = SecretRecord {
-            id: store.ids.id("whsec"),
-            value: store.ids.token(16),
-            active: true,
-            created_at: now,
-        };
+        let secret = new_secret(store, true, now);
         let record = SubscriptionRecord {
-            id: store.ids.id("ws"),
-            events: request.events,
+            id: store.ids.issue(),
+            events,
             url: request.url,
             description: request.description,
             secrets: vec![secret],
@@ -115,18 +105,13 @@ async fn subscribe(
 
 async fn update(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     Valid(request): Valid<types::SubscriptionUpdateRequest>,
 ) -> Answer<Json<types::Subscription>> {
-    if let Some(events) = &request.events {
-        check_events(events)?;
-    }
-    if let Some(url) = &request.url {
-        check_url(url)?;
-    }
+    let events = request.events.as_deref().map(events_named).transpose()?;
     let record = app.commit(|store, now| {
         let subscription = store.subscription(&id)?;
-        if let Some(events) = request.events {
+        if let Some(events) = events {
             subscription.events = events;
         }
         if let Some(url) = request.url {
@@ -136,24 +121,24 @@ async fn update(
             subscription.description = request.description;
         }
         subscription.updated_at = now;
-        Ok(subscription.clone())
+        Ok::<_, Refusal>(subscription.clone())
     })?;
     Ok(Json(record.render(&app.account_id)))
 }
 
-async fn unsubscribe(State(app): AppState, Path(id): Path<String>) -> Answer<StatusCode> {
+async fn unsubscribe(State(app): AppState, PathParam(id): PathParam<String>) -> Answer<StatusCode> {
     app.commit(|store, _| {
         store
             .subscriptions
-            .remove(&id)
-            .ok_or_else(|| Problem::not_found("webhook subscription", &id))
+            .remove(id.as_str())
+            .ok_or_else(|| Refusal::not_found("webhook subscription", &id))
     })?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 fn secrets_of(record: &SubscriptionRecord) -> Json<types::SecretsResponse> {
     Json(types::SecretsResponse {
-        id: Some(WebhookSubscriptionId::from_wire(record.id.clone())),
+        id: Some(record.id.clone()),
         secrets: record.render_secrets(),
         extra: Default::default(),
     })
@@ -161,63 +146,42 @@ fn secrets_of(record: &SubscriptionRecord) -> Json<types::SecretsResponse> {
 
 async fn secrets(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::SecretsResponse>> {
-    let record = app.commit(|store, _| Ok(store.subscription(&id)?.clone()))?;
+    let record = app.commit(|store, _| store.subscription(&id).cloned())?;
     Ok(secrets_of(&record))
 }
 
 /// A generated secret starts inactive; activate it to sign with it too.
 async fn generate_secret(
     State(app): AppState,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::SecretsResponse>> {
     let record = app.commit(|store, now| {
-        let secret = SecretRecord {
-            id: store.ids.id("whsec"),
-            value: store.ids.token(16),
-            active: false,
-            created_at: now,
-        };
+        store.subscription(&id)?;
+        let secret = new_secret(store, false, now);
         let subscription = store.subscription(&id)?;
-        if subscription.secrets.len() >= 5 {
-            return Err(Problem::conflict("a subscription has at most 5 secrets"));
-        }
-        subscription.secrets.push(secret);
-        Ok(subscription.clone())
+        subscription.add_secret(secret)?;
+        Ok::<_, Refusal>(subscription.clone())
     })?;
     Ok(secrets_of(&record))
 }
 
 async fn activate(
     State(app): AppState,
-    Path((id, secret_id)): Path<(String, String)>,
+    PathParam((id, secret_id)): PathParam<(String, String)>,
 ) -> Answer<StatusCode> {
     app.commit(|store, _| {
-        let secret = store
-            .subscription(&id)?
-            .secrets
-            .iter_mut()
-            .find(|s| s.id == secret_id)
-            .ok_or_else(|| Problem::not_found("webhook secret", &secret_id))?;
-        secret.active = true;
-        Ok(())
+        store.subscription(&id)?.secret(&secret_id)?.active = true;
+        Ok::<_, Refusal>(())
     })?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn delete_secret(
     State(app): AppState,
-    Path((id, secret_id)): Path<(String, String)>,
+    PathParam((id, secret_id)): PathParam<(String, String)>,
 ) -> Answer<StatusCode> {
-    app.commit(|store, _| {
-        let secrets = &mut store.subscription(&id)?.secrets;
-        let before = secrets.len();
-        secrets.retain(|s| s.id != secret_id);
-        if secrets.len() == before {
-            return Err(Problem::not_found("webhook secret", &secret_id));
-        }
-        Ok(())
-    })?;
+    app.commit(|store, _| store.subscription(&id)?.remove_secret(&secret_id))?;
     Ok(StatusCode::NO_CONTENT)
 }

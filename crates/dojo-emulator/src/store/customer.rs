@@ -7,13 +7,13 @@ use dojo_types::{CustomerId, PaymentMethodId, Timestamp};
 use crate::cards::Card;
 
 /// How long a customer secret works.
-pub const SECRET_LIFETIME_MINUTES: i64 = 15;
+pub const SECRET_LIFETIME: Duration = Duration::minutes(15);
 
 /// A card saved for a customer ("save card for future use").
 #[derive(Debug, Clone)]
 pub struct SavedCard {
     /// `pm_…`.
-    pub id: String,
+    pub id: PaymentMethodId,
     /// The card.
     pub card: Card,
 }
@@ -22,7 +22,7 @@ pub struct SavedCard {
 #[derive(Debug, Clone)]
 pub struct CustomerRecord {
     /// `cust_sandbox_…`.
-    pub id: String,
+    pub id: CustomerId,
     /// What was created or last updated.
     pub details: types::CreateCustomerRequest,
     /// Created.
@@ -38,9 +38,35 @@ pub struct CustomerRecord {
 }
 
 impl CustomerRecord {
-    /// Issues a new secret expiring after [`SECRET_LIFETIME_MINUTES`].
+    /// A new customer with `details`.
+    pub fn new(id: CustomerId, details: types::CreateCustomerRequest, now: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            details,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+            saved_cards: Vec::new(),
+            secrets: Vec::new(),
+        }
+    }
+
+    /// Applies `update`: the fields it gives replace the ones kept.
+    pub fn update(&mut self, update: types::UpdateCustomerRequest, now: DateTime<Utc>) {
+        let d = &mut self.details;
+        d.name = update.name.or(d.name.take());
+        d.email_address = update.email_address.or(d.email_address.take());
+        d.phone_number = update.phone_number.or(d.phone_number.take());
+        d.vat_number = update.vat_number.or(d.vat_number.take());
+        d.billing_address = update.billing_address.or(d.billing_address.take());
+        d.shipping_address = update.shipping_address.or(d.shipping_address.take());
+        self.updated_at = now;
+        self.version = self.version.saturating_add(1);
+    }
+
+    /// Issues a new secret expiring after [`SECRET_LIFETIME`].
     pub fn issue_secret(&mut self, secret: String, now: DateTime<Utc>) -> types::CustomerSecret {
-        let expires = now + Duration::minutes(SECRET_LIFETIME_MINUTES);
+        let expires = now + SECRET_LIFETIME;
         self.secrets.push((secret.clone(), expires));
         types::CustomerSecret {
             secret: dojo_types::CustomerSecret::new(secret).ok(),
@@ -61,7 +87,7 @@ impl CustomerRecord {
     pub fn render(&self) -> types::CustomerFull {
         let d = &self.details;
         types::CustomerFull {
-            id: Some(CustomerId::from_wire(self.id.clone())),
+            id: Some(self.id.clone()),
             name: d.name.clone(),
             email_address: d.email_address.clone(),
             phone_number: d.phone_number.clone(),
@@ -78,13 +104,13 @@ impl CustomerRecord {
     /// The saved cards, as `GET /customers/public/{id}/payment-methods`.
     pub fn render_payment_methods(&self) -> types::CustomerPaymentMethods {
         types::CustomerPaymentMethods {
-            customer_id: Some(CustomerId::from_wire(self.id.clone())),
+            customer_id: Some(self.id.clone()),
             merchant_id: Some("771402011592305".into()),
             saved_payment_methods: Some(
                 self.saved_cards
                     .iter()
                     .map(|saved| types::CustomerPaymentMethod {
-                        id: Some(PaymentMethodId::from_wire(saved.id.clone())),
+                        id: Some(saved.id.clone()),
                         card_details: Some(types::CardDetails {
                             pan: Some(saved.card.masked()),
                             expiry_date: Some(last_day(&saved.card)),

@@ -12,21 +12,25 @@
 use chrono::{DateTime, Duration, Utc};
 use dojo_api::api::types::{self, CaptureMode, PaymentIntentStatus};
 use dojo_types::{
-    CaptureId, ClientSessionSecret, Money, Open, PaymentIntentId, PaymentMethodId, Timestamp,
+    CaptureId, ClientSessionSecret, Money, Open, PaymentIntentId, PaymentMethodId, SetupIntentId,
+    Timestamp,
 };
 
+use super::event::{Notification, WebhookEvent};
+use super::refusal::{Action, Outcome, Refusal};
+use super::session_secret::SessionSecret;
 use crate::cards::{Card, CardOutcome};
-use crate::problem::{Answer, Problem};
+use crate::ids::IdGenerator;
 
 /// How long a manual payment intent may stay authorized (and be reversed)
 /// before Dojo reverses it by itself.
-pub const SEVEN_DAYS: i64 = 7;
+pub const AUTHORIZATION_LIFETIME: Duration = Duration::days(7);
 
 /// One capture of a manual payment intent.
 #[derive(Debug, Clone)]
 pub struct CaptureRecord {
     /// `cp_…`.
-    pub id: String,
+    pub id: CaptureId,
     /// Minor units captured.
     pub amount: i64,
     /// When.
@@ -39,34 +43,47 @@ pub struct Payment {
     /// The card.
     pub card: Card,
     /// The saved payment method used or created, if any.
-    pub payment_method_id: Option<String>,
+    pub payment_method_id: Option<PaymentMethodId>,
     /// The transaction's id.
     pub transaction_id: String,
     /// When.
     pub at: DateTime<Utc>,
 }
 
-/// A payment intent as the emulator keeps it.
+impl Payment {
+    /// `card` presented now, under a new transaction id.
+    pub fn new(
+        ids: &mut IdGenerator,
+        card: Card,
+        payment_method_id: Option<PaymentMethodId>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            card,
+            payment_method_id,
+            transaction_id: ids.token(12),
+            at: now,
+        }
+    }
+}
+
+/// A payment intent as the emulator keeps it. Its status changes only
+/// through its methods, each of which raises the webhook event it causes.
 #[derive(Debug, Clone)]
 pub struct PaymentIntentRecord {
     /// `pi_sandbox_…`.
-    pub id: String,
+    pub id: PaymentIntentId,
     /// Auto or manual capture.
     pub capture_mode: CaptureMode,
-    /// Where it is in its lifecycle.
-    pub status: PaymentIntentStatus,
+    status: PaymentIntentStatus,
     /// The amount, excluding tips.
     pub amount: Money,
     /// Tips, if any.
     pub tips: Option<Money>,
-    /// The merchant's reference.
-    pub reference: String,
     /// The request as created (for the fields echoed back).
     pub request: types::CreatePaymentIntentRequest,
     /// The current client session secret.
-    pub client_session_secret: String,
-    /// When that secret stops working.
-    pub secret_expires_at: DateTime<Utc>,
+    pub secret: SessionSecret,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -78,10 +95,67 @@ pub struct PaymentIntentRecord {
     /// Minor units refunded so far.
     pub refunded: i64,
     /// Whether `/charge` has run.
-    pub charged: bool,
+    charged: bool,
+    /// Events raised and not yet collected by the store.
+    raised: Vec<Notification>,
 }
 
 impl PaymentIntentRecord {
+    /// A new payment intent in `Created`, for `request` whose amounts were
+    /// checked by [`checked_total`]; raises `payment_intent.created`.
+    pub fn new(
+        id: PaymentIntentId,
+        request: types::CreatePaymentIntentRequest,
+        secret: SessionSecret,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let mut record = Self {
+            id,
+            capture_mode: request.capture_mode.unwrap_or(CaptureMode::Auto),
+            status: PaymentIntentStatus::Created,
+            amount: request.amount,
+            tips: request.tips_amount,
+            request,
+            secret,
+            created_at: now,
+            updated_at: now,
+            paid: None,
+            captures: Vec::new(),
+            refunded: 0,
+            charged: false,
+            raised: Vec::new(),
+        };
+        record.raise(WebhookEvent::PaymentIntentCreated, now);
+        record
+    }
+
+    /// Where it is in its lifecycle.
+    pub fn status(&self) -> PaymentIntentStatus {
+        self.status
+    }
+
+    /// The events raised since the last call, oldest first.
+    pub fn take_raised(&mut self) -> Vec<Notification> {
+        std::mem::take(&mut self.raised)
+    }
+
+    fn raise(&mut self, event: WebhookEvent, at: DateTime<Utc>) {
+        self.raised.push(Notification {
+            event,
+            payment_intent_id: self.id.clone(),
+            status: self.status,
+            capture_mode: self.capture_mode,
+            at,
+        });
+    }
+
+    /// The one way the status changes: subscribers hear of every change.
+    fn set(&mut self, status: PaymentIntentStatus, now: DateTime<Utc>) {
+        self.status = status;
+        self.updated_at = now;
+        self.raise(WebhookEvent::PaymentIntentStatusUpdated, now);
+    }
+
     /// The amount a customer pays: amount plus tips. Every place that sets
     /// either checks the sum with [`checked_total`] first, so it fits; the
     /// saturation is a backstop, never a wrapped total.
@@ -96,23 +170,24 @@ impl PaymentIntentRecord {
         match self.capture_mode {
             CaptureMode::Auto if self.paid.is_some() => self.total(),
             CaptureMode::Auto => 0,
-            CaptureMode::Manual => self.captures.iter().map(|c| c.amount).sum(),
+            CaptureMode::Manual => self
+                .captures
+                .iter()
+                .fold(0, |sum, c| sum.saturating_add(c.amount)),
         }
-    }
-
-    fn set(&mut self, status: PaymentIntentStatus, now: DateTime<Utc>) {
-        self.status = status;
-        self.updated_at = now;
     }
 
     /// The customer pays at checkout with `card`. Approved: Auto → Captured,
     /// Manual → Authorized. Otherwise the intent stays `Created`.
-    pub fn pay(&mut self, payment: Payment, now: DateTime<Utc>) -> Answer<CardOutcome> {
+    pub fn pay(&mut self, payment: Payment, now: DateTime<Utc>) -> Outcome<CardOutcome> {
         if self.status != PaymentIntentStatus::Created {
-            return Err(Problem::bad_request(format!(
-                "payment intent {} is {}; only a Created payment intent can be paid",
-                self.id, self.status
-            )));
+            return Err(Refusal::state(
+                Action::Pay,
+                format!(
+                    "payment intent {} is {}; only a Created payment intent can be paid",
+                    self.id, self.status
+                ),
+            ));
         }
         let outcome = payment.card.outcome(now.date_naive());
         if outcome == CardOutcome::Approved {
@@ -126,13 +201,48 @@ impl PaymentIntentRecord {
         Ok(outcome)
     }
 
+    /// Whether `/charge` may run: created with a setup intent, still
+    /// `Created`, never charged. Returns the setup intent to charge.
+    pub fn chargeable(&self) -> Outcome<SetupIntentId> {
+        let setup_id = self.request.setup_intent_id.clone().ok_or_else(|| {
+            Refusal::state(
+                Action::Charge,
+                format!(
+                    "payment intent {} was not created with a setupIntentId",
+                    self.id
+                ),
+            )
+        })?;
+        if self.charged || self.status != PaymentIntentStatus::Created {
+            return Err(Refusal::state(
+                Action::Charge,
+                format!(
+                    "payment intent {} is {}; a card is charged only once",
+                    self.id, self.status
+                ),
+            ));
+        }
+        Ok(setup_id)
+    }
+
+    /// `/charge`: the saved card pays, captured at once.
+    pub fn charge(&mut self, payment: Payment, now: DateTime<Utc>) -> Outcome<CardOutcome> {
+        self.chargeable()?;
+        self.charged = true;
+        self.capture_mode = CaptureMode::Auto;
+        self.pay(payment, now)
+    }
+
     /// `DELETE /payment-intents/{id}`: only while `Created`.
-    pub fn cancel(&mut self, now: DateTime<Utc>) -> Answer<()> {
+    pub fn cancel(&mut self, now: DateTime<Utc>) -> Outcome<()> {
         if self.status != PaymentIntentStatus::Created {
-            return Err(Problem::bad_request(format!(
-                "payment intent {} is {}; only a Created payment intent can be canceled",
-                self.id, self.status
-            )));
+            return Err(Refusal::state(
+                Action::Cancel,
+                format!(
+                    "payment intent {} is {}; only a Created payment intent can be canceled",
+                    self.id, self.status
+                ),
+            ));
         }
         self.set(PaymentIntentStatus::Canceled, now);
         Ok(())
@@ -140,20 +250,23 @@ impl PaymentIntentRecord {
 
     /// `POST …/captures`: manual, authorized (or partly captured), and the
     /// captures together no more than the authorized amount.
-    pub fn capture(&mut self, id: String, amount: i64, now: DateTime<Utc>) -> Answer<()> {
+    pub fn capture(&mut self, id: CaptureId, amount: i64, now: DateTime<Utc>) -> Outcome<()> {
         let capturable = matches!(
             self.status,
             PaymentIntentStatus::Authorized | PaymentIntentStatus::Captured
         );
         if self.capture_mode != CaptureMode::Manual || !capturable {
-            return Err(Problem::conflict(format!(
-                "payment intent {} is {} with capture mode {}; only an Authorized manual payment intent can be captured",
-                self.id, self.status, self.capture_mode
-            )));
+            return Err(Refusal::state(
+                Action::Capture,
+                format!(
+                    "payment intent {} is {} with capture mode {}; only an Authorized manual payment intent can be captured",
+                    self.id, self.status, self.capture_mode
+                ),
+            ));
         }
-        let remaining = self.total() - self.captured();
+        let remaining = self.total().saturating_sub(self.captured());
         if amount <= 0 || amount > remaining {
-            return Err(Problem::field(
+            return Err(Refusal::field(
                 "Amount",
                 format!(
                     "The capture amount must be between 1 and {remaining}, the amount still authorized; got {amount}."
@@ -172,11 +285,11 @@ impl PaymentIntentRecord {
     /// `POST …/reversal` (Dojo's reversal scenarios): Manual while
     /// Authorized, within 7 days of the payment; Auto once Captured, on the
     /// same calendar day (UTC); never after a Manual capture.
-    pub fn reverse(&mut self, now: DateTime<Utc>) -> Answer<()> {
+    pub fn reverse(&mut self, now: DateTime<Utc>) -> Outcome<()> {
         let paid_at = self.paid.as_ref().map(|p| p.at);
         let allowed = match (self.capture_mode, self.status, paid_at) {
             (CaptureMode::Manual, PaymentIntentStatus::Authorized, Some(at)) => {
-                now - at <= Duration::days(SEVEN_DAYS)
+                now - at <= AUTHORIZATION_LIFETIME
             }
             (CaptureMode::Auto, PaymentIntentStatus::Captured, Some(at)) => {
                 at.date_naive() == now.date_naive()
@@ -184,10 +297,13 @@ impl PaymentIntentRecord {
             _ => false,
         };
         if !allowed {
-            return Err(Problem::conflict(format!(
-                "payment intent {} ({}, {}) cannot be reversed: manual payments while authorized within 7 days, auto ones on the day of capture; refund it instead",
-                self.id, self.capture_mode, self.status
-            )));
+            return Err(Refusal::state(
+                Action::Reverse,
+                format!(
+                    "payment intent {} ({}, {}) cannot be reversed: manual payments while authorized within 7 days, auto ones on the day of capture; refund it instead",
+                    self.id, self.capture_mode, self.status
+                ),
+            ));
         }
         self.set(PaymentIntentStatus::Reversed, now);
         Ok(())
@@ -195,29 +311,37 @@ impl PaymentIntentRecord {
 
     /// `POST …/refunds`: captured, and refunds together no more than the
     /// captured amount.
-    pub fn refund(&mut self, amount: i64, now: DateTime<Utc>) -> Answer<()> {
+    pub fn refund(&mut self, amount: i64, now: DateTime<Utc>) -> Outcome<()> {
         let refundable = matches!(
             self.status,
             PaymentIntentStatus::Captured | PaymentIntentStatus::Refunded
         );
         if !refundable {
-            return Err(Problem::bad_request(format!(
-                "payment intent {} is {}; only a Captured payment intent can be refunded",
-                self.id, self.status
-            )));
+            return Err(Refusal::state(
+                Action::Refund,
+                format!(
+                    "payment intent {} is {}; only a Captured payment intent can be refunded",
+                    self.id, self.status
+                ),
+            ));
         }
-        let remaining = self.captured() - self.refunded;
+        let remaining = self.captured().saturating_sub(self.refunded);
         if amount <= 0 || amount > remaining {
-            return Err(Problem::field(
+            return Err(Refusal::field(
                 "Amount",
                 format!(
                     "The refund amount must be between 1 and {remaining}, the amount not yet refunded; got {amount}."
                 ),
             ));
         }
-        self.refunded += amount;
+        self.refunded = self.refunded.saturating_add(amount);
         self.set(PaymentIntentStatus::Refunded, now);
         Ok(())
+    }
+
+    /// `POST …/receipt`: Dojo emails the receipt, and subscribers hear of it.
+    pub fn send_receipt(&mut self, now: DateTime<Utc>) {
+        self.raise(WebhookEvent::PaymentIntentSendReceipt, now);
     }
 
     fn config_allows(&self, pick: fn(&types::PaymentConfigDetails) -> Option<bool>) -> bool {
@@ -229,28 +353,37 @@ impl PaymentIntentRecord {
             .unwrap_or(false)
     }
 
-    fn before_capture(&self, what: &str) -> Answer<()> {
+    fn before_payment(&self, what: &str) -> Outcome<()> {
         if self.status != PaymentIntentStatus::Created {
-            return Err(Problem::bad_request(format!(
-                "payment intent {} is {}; the {what} can only change before payment",
-                self.id, self.status
-            )));
+            return Err(Refusal::state(
+                Action::ChangeAmount,
+                format!(
+                    "payment intent {} is {}; the {what} can only change before payment",
+                    self.id, self.status
+                ),
+            ));
         }
         Ok(())
     }
 
     /// `POST …/amount`: allowed by `config.payment.customAmountAllowed`, before
     /// payment; issues a new client session secret.
-    pub fn set_amount(&mut self, amount: Money, secret: String, now: DateTime<Utc>) -> Answer<()> {
+    pub fn set_amount(
+        &mut self,
+        amount: Money,
+        secret: SessionSecret,
+        now: DateTime<Utc>,
+    ) -> Outcome<()> {
         if !self.config_allows(|p| p.custom_amount_allowed) {
-            return Err(Problem::new(
-                axum::http::StatusCode::METHOD_NOT_ALLOWED,
-                "this payment intent was not created with config.payment.customAmountAllowed",
-            ));
+            return Err(Refusal::NotConfigured {
+                detail:
+                    "this payment intent was not created with config.payment.customAmountAllowed"
+                        .into(),
+            });
         }
-        self.before_capture("amount")?;
+        self.before_payment("amount")?;
         if amount.currency() != self.amount.currency() {
-            return Err(Problem::field(
+            return Err(Refusal::field(
                 "Amount.CurrencyCode",
                 "The currency cannot change.",
             ));
@@ -263,16 +396,21 @@ impl PaymentIntentRecord {
 
     /// `POST …/tips-amount`: allowed by `config.payment.tipsAllowed`, before
     /// payment; issues a new client session secret.
-    pub fn set_tips(&mut self, tips: Money, secret: String, now: DateTime<Utc>) -> Answer<()> {
+    pub fn set_tips(
+        &mut self,
+        tips: Money,
+        secret: SessionSecret,
+        now: DateTime<Utc>,
+    ) -> Outcome<()> {
         if !self.config_allows(|p| p.tips_allowed) {
-            return Err(Problem::new(
-                axum::http::StatusCode::METHOD_NOT_ALLOWED,
-                "this payment intent was not created with config.payment.tipsAllowed",
-            ));
+            return Err(Refusal::NotConfigured {
+                detail: "this payment intent was not created with config.payment.tipsAllowed"
+                    .into(),
+            });
         }
-        self.before_capture("tips amount")?;
+        self.before_payment("tips amount")?;
         if tips.currency() != self.amount.currency() {
-            return Err(Problem::field(
+            return Err(Refusal::field(
                 "TipsAmount.CurrencyCode",
                 "The currency cannot change.",
             ));
@@ -284,19 +422,19 @@ impl PaymentIntentRecord {
     }
 
     /// A new client session secret; the old one stops working.
-    pub fn new_secret(&mut self, secret: String, now: DateTime<Utc>) {
-        self.client_session_secret = secret;
-        self.secret_expires_at = now + Duration::minutes(30);
+    pub fn new_secret(&mut self, secret: SessionSecret, now: DateTime<Utc>) {
+        self.secret = secret;
         self.updated_at = now;
     }
 
-    /// Manual payment intents authorized and not captured for 7 days are
-    /// reversed. Returns whether the status changed.
-    pub fn tick(&mut self, now: DateTime<Utc>) -> bool {
+    /// What time alone changes: a manual payment intent authorized and not
+    /// captured for 7 days is reversed; a Created one past its `expireAt`
+    /// is canceled.
+    pub fn tick(&mut self, now: DateTime<Utc>) {
         let authorized_at = self.paid.as_ref().map(|p| p.at);
         let stale = self.capture_mode == CaptureMode::Manual
             && self.status == PaymentIntentStatus::Authorized
-            && authorized_at.is_some_and(|at| now - at > Duration::days(SEVEN_DAYS));
+            && authorized_at.is_some_and(|at| now - at > AUTHORIZATION_LIFETIME);
         let expired = self.status == PaymentIntentStatus::Created
             && self
                 .request
@@ -308,7 +446,17 @@ impl PaymentIntentRecord {
         } else if expired {
             self.set(PaymentIntentStatus::Canceled, now);
         }
-        stale || expired
+    }
+
+    /// When time alone may next change this intent, if ever.
+    pub fn deadline(&self) -> Option<DateTime<Utc>> {
+        match self.status {
+            PaymentIntentStatus::Created => self.request.expire_at.and_then(|t| t.instant()),
+            PaymentIntentStatus::Authorized if self.capture_mode == CaptureMode::Manual => {
+                self.paid.as_ref().map(|p| p.at + AUTHORIZATION_LIFETIME)
+            }
+            _ => None,
+        }
     }
 
     /// The payment intent as Dojo answers with it.
@@ -322,7 +470,7 @@ impl PaymentIntentRecord {
             extra: Default::default(),
         });
         types::PaymentIntent {
-            id: Some(PaymentIntentId::from_wire(self.id.clone())),
+            id: Some(self.id.clone()),
             capture_mode: Some(Open::Known(self.capture_mode)),
             status: Some(Open::Known(self.status)),
             amount: Some(self.amount),
@@ -330,11 +478,10 @@ impl PaymentIntentRecord {
             requested_amount: Some(self.amount),
             total_amount: Some(money(self.total())),
             refunded_amount: Some(self.refunded),
-            reference: Some(self.reference.clone()),
+            reference: Some(self.request.reference.clone()),
             description: request.description.clone(),
-            client_session_secret: ClientSessionSecret::new(self.client_session_secret.clone())
-                .ok(),
-            client_session_secret_expiration_date: Some(Timestamp::new(self.secret_expires_at)),
+            client_session_secret: ClientSessionSecret::new(self.secret.value.clone()).ok(),
+            client_session_secret_expiration_date: Some(Timestamp::new(self.secret.expires_at)),
             created_at: Some(Timestamp::new(self.created_at)),
             updated_at: Some(Timestamp::new(self.updated_at)),
             expire_at: request.expire_at,
@@ -351,7 +498,7 @@ impl PaymentIntentRecord {
                 self.captures
                     .iter()
                     .map(|c| types::CaptureDetails {
-                        id: Some(CaptureId::from_wire(c.id.clone())),
+                        id: Some(c.id.clone()),
                         amount: Some(c.amount),
                         created_at: Some(Timestamp::new(c.at)),
                         status: Some(Open::Known(types::CaptureStatus::Successful)),
@@ -365,10 +512,9 @@ impl PaymentIntentRecord {
     }
 }
 
-/// What a payment looked like, as `paymentDetails`.
 /// The config as Dojo answers with it: the request's, in the response's
 /// type (the document gives them one JSON shape under two names).
-fn config_answered(
+pub fn config_answered(
     config: &types::PaymentIntentConfigRequest,
 ) -> Option<types::PaymentIntentConfigResponse> {
     serde_json::from_value(serde_json::to_value(config).ok()?).ok()
@@ -377,31 +523,29 @@ fn config_answered(
 /// Amount plus tips in minor units, or a 400 naming `field` when either is
 /// negative or the sum does not fit: money arithmetic never wraps, and never
 /// panics on what a request says.
-pub fn checked_total(amount: Money, tips: Option<Money>, field: &str) -> Answer<i64> {
+pub fn checked_total(amount: Money, tips: Option<Money>, field: &str) -> Outcome<i64> {
     let tips = tips.map_or(0, |t| t.minor_units());
     if amount.minor_units() < 0 || tips < 0 {
-        return Err(Problem::field(
+        return Err(Refusal::field(
             field,
             format!("The {field} field must not be negative."),
         ));
     }
     amount.minor_units().checked_add(tips).ok_or_else(|| {
-        Problem::field(
+        Refusal::field(
             field,
             format!("The {field} field is too large: amount and tips together exceed the largest amount."),
         )
     })
 }
 
+/// What a payment looked like, as `paymentDetails`.
 pub fn payment_details(payment: &Payment) -> types::PaymentDetails {
     types::PaymentDetails {
         transaction_id: Some(payment.transaction_id.clone()),
         transaction_date_time: Some(Timestamp::new(payment.at).to_string()),
         message: Some("Approved".into()),
-        payment_method_id: payment
-            .payment_method_id
-            .clone()
-            .map(PaymentMethodId::from_wire),
+        payment_method_id: payment.payment_method_id.clone(),
         auth_code: Some("EMU123".into()),
         card: Some(types::Card {
             card_number: Some(payment.card.masked()),

@@ -7,27 +7,44 @@
 //!    └──DELETE──▶ Canceled
 //! ```
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use dojo_api::api::types::{self, SetupIntentStatus};
 use dojo_types::{ClientSessionSecret, Money, Open, SetupIntentId, Timestamp};
 
-use crate::cards::CardOutcome;
-use crate::problem::{Answer, Problem};
-use crate::store::payment_intent::{Payment, payment_details};
+use super::payment_intent::{Payment, config_answered, payment_details};
+use super::refusal::{Action, Outcome, Refusal};
+use super::session_secret::SessionSecret;
+use crate::cards::{Card, CardOutcome};
+
+/// Which host a setup intent was created on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The api host, without a card.
+    Api,
+    /// The PCI host, with card data (tokenization).
+    Pci,
+}
+
+impl Source {
+    /// As `paymentSource` says it.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Pci => "pci",
+        }
+    }
+}
 
 /// A setup intent as the emulator keeps it.
 #[derive(Debug, Clone)]
 pub struct SetupIntentRecord {
     /// `si_sandbox_…`.
-    pub id: String,
-    /// Where it is in its lifecycle.
-    pub status: SetupIntentStatus,
+    pub id: SetupIntentId,
+    status: SetupIntentStatus,
     /// The request as created.
     pub request: types::CreateSetupIntentRequest,
     /// The current client session secret.
-    pub client_session_secret: String,
-    /// When that secret stops working.
-    pub secret_expires_at: DateTime<Utc>,
+    pub secret: SessionSecret,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -36,15 +53,48 @@ pub struct SetupIntentRecord {
     pub card: Option<Payment>,
     /// Status changes, for `setupEvents`.
     pub events: Vec<(SetupIntentStatus, DateTime<Utc>)>,
-    /// Where it was created: `api` or `pci`.
-    pub source: &'static str,
+    /// Where it was created.
+    pub source: Source,
 }
 
 impl SetupIntentRecord {
+    /// A new setup intent in `Created`.
+    pub fn new(
+        id: SetupIntentId,
+        request: types::CreateSetupIntentRequest,
+        secret: SessionSecret,
+        source: Source,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            status: SetupIntentStatus::Created,
+            request,
+            secret,
+            created_at: now,
+            updated_at: now,
+            card: None,
+            events: vec![(SetupIntentStatus::Created, now)],
+            source,
+        }
+    }
+
+    /// Where it is in its lifecycle.
+    pub fn status(&self) -> SetupIntentStatus {
+        self.status
+    }
+
     fn set(&mut self, status: SetupIntentStatus, now: DateTime<Utc>) {
         self.status = status;
         self.updated_at = now;
         self.events.push((status, now));
+    }
+
+    fn refuse<T>(&self, action: Action, rule: &str) -> Outcome<T> {
+        Err(Refusal::state(
+            action,
+            format!("setup intent {} is {}; {rule}", self.id, self.status),
+        ))
     }
 
     /// The amount a payment intent charging this setup intent must be for.
@@ -55,12 +105,12 @@ impl SetupIntentRecord {
     /// The customer adds a card (checkout or PCI host): Authorized, or
     /// CardExpired for a card past its expiry; a declined card leaves it
     /// Created.
-    pub fn authorize(&mut self, payment: Payment, now: DateTime<Utc>) -> Answer<CardOutcome> {
+    pub fn authorize(&mut self, payment: Payment, now: DateTime<Utc>) -> Outcome<CardOutcome> {
         if self.status != SetupIntentStatus::Created {
-            return Err(Problem::bad_request(format!(
-                "setup intent {} is {}; only a Created setup intent can be authorized",
-                self.id, self.status
-            )));
+            return self.refuse(
+                Action::Authorize,
+                "only a Created setup intent can be authorized",
+            );
         }
         let outcome = payment.card.outcome(now.date_naive());
         match outcome {
@@ -76,74 +126,67 @@ impl SetupIntentRecord {
 
     /// `DELETE`: Created → Canceled; Authorized → Closed only with
     /// `includeAuthorized=true`.
-    pub fn delete(&mut self, include_authorized: bool, now: DateTime<Utc>) -> Answer<()> {
+    pub fn delete(&mut self, include_authorized: bool, now: DateTime<Utc>) -> Outcome<()> {
         match self.status {
             SetupIntentStatus::Created => self.set(SetupIntentStatus::Canceled, now),
             SetupIntentStatus::Authorized if include_authorized => {
                 self.set(SetupIntentStatus::Closed, now)
             }
             SetupIntentStatus::Authorized => {
-                return Err(Problem::bad_request(format!(
-                    "setup intent {} is Authorized; delete it with includeAuthorized=true to close it",
-                    self.id
-                )));
+                return self.refuse(
+                    Action::Delete,
+                    "delete it with includeAuthorized=true to close it",
+                );
             }
-            other => {
-                return Err(Problem::bad_request(format!(
-                    "setup intent {} is {other}; it can no longer be deleted",
-                    self.id
-                )));
-            }
+            _ => return self.refuse(Action::Delete, "it can no longer be deleted"),
         }
         Ok(())
     }
 
-    /// A payment intent created with this setup intent was charged.
-    pub fn complete(&mut self, now: DateTime<Utc>) -> Answer<()> {
-        if self.status != SetupIntentStatus::Authorized {
-            return Err(Problem::new(
-                axum::http::StatusCode::FORBIDDEN,
-                format!(
-                    "setup intent {} is {}; only an Authorized setup intent can be charged, and only once",
-                    self.id, self.status
-                ),
-            ));
-        }
+    /// A payment intent created with this setup intent is charged: the
+    /// setup intent is Completed and hands over its card.
+    pub fn complete(&mut self, now: DateTime<Utc>) -> Outcome<Card> {
+        let card = match (&self.card, self.status) {
+            (Some(payment), SetupIntentStatus::Authorized) => payment.card.clone(),
+            _ => {
+                return self.refuse(
+                    Action::Charge,
+                    "only an Authorized setup intent can be charged, and only once",
+                );
+            }
+        };
         self.set(SetupIntentStatus::Completed, now);
-        Ok(())
+        Ok(card)
     }
 
     /// The emulator says so: the setup intent expires now.
-    pub fn expire(&mut self, now: DateTime<Utc>) -> Answer<()> {
+    pub fn expire(&mut self, now: DateTime<Utc>) -> Outcome<()> {
         if self.status != SetupIntentStatus::Created {
-            return Err(Problem::bad_request(format!(
-                "setup intent {} is {}; only a Created setup intent expires",
-                self.id, self.status
-            )));
+            return self.refuse(Action::Expire, "only a Created setup intent expires");
         }
         self.set(SetupIntentStatus::Expired, now);
         Ok(())
     }
 
-    /// A Created setup intent past its `expireAt` expires. Returns whether
-    /// the status changed.
-    pub fn tick(&mut self, now: DateTime<Utc>) -> bool {
-        let due = self
-            .request
-            .expire_at
-            .and_then(|t| t.instant())
-            .is_some_and(|at| now > at);
-        if self.status == SetupIntentStatus::Created && due {
+    /// What time alone changes: a Created setup intent past its `expireAt`
+    /// expires.
+    pub fn tick(&mut self, now: DateTime<Utc>) {
+        if self.deadline().is_some_and(|at| now > at) {
             self.set(SetupIntentStatus::Expired, now);
-            return true;
         }
-        false
+    }
+
+    /// When time alone may next change this setup intent, if ever.
+    pub fn deadline(&self) -> Option<DateTime<Utc>> {
+        match self.status {
+            SetupIntentStatus::Created => self.request.expire_at.and_then(|t| t.instant()),
+            _ => None,
+        }
     }
 
     /// A new client session secret; the old one stops working.
-    pub fn new_secret(&mut self, secret: String, now: DateTime<Utc>) {
-        self.client_session_secret = secret;
-        self.secret_expires_at = now + Duration::minutes(30);
+    pub fn new_secret(&mut self, secret: SessionSecret, now: DateTime<Utc>) {
+        self.secret = secret;
         self.updated_at = now;
     }
 
@@ -151,11 +194,10 @@ impl SetupIntentRecord {
     pub fn render_public(&self) -> types::SetupIntentPublicResponse {
         let r = &self.request;
         types::SetupIntentPublicResponse {
-            id: Some(SetupIntentId::from_wire(self.id.clone())),
+            id: Some(self.id.clone()),
             status: Some(Open::Known(self.status)),
-            client_session_secret: ClientSessionSecret::new(self.client_session_secret.clone())
-                .ok(),
-            client_session_secret_expiration_date: Some(Timestamp::new(self.secret_expires_at)),
+            client_session_secret: ClientSessionSecret::new(self.secret.value.clone()).ok(),
+            client_session_secret_expiration_date: Some(Timestamp::new(self.secret.expires_at)),
             reference: Some(r.reference.clone()),
             description: r.description.clone(),
             intended_amount: r.intended_amount,
@@ -174,7 +216,10 @@ impl SetupIntentRecord {
                     .unwrap_or_else(|| vec![types::PaymentMethod("Card".into())]),
             ),
             payment_details: self.card.as_ref().map(payment_details),
-            payment_source: Some(self.source.into()),
+            payment_source: Some(self.source.name().into()),
+            billing_address: r.billing_address.clone(),
+            shipping_details: r.shipping_details.clone(),
+            config: r.config.as_ref().and_then(config_answered),
             ..Default::default()
         }
     }

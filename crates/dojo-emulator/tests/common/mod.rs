@@ -70,12 +70,12 @@ pub async fn setup_status(client: &api::Client, id: &SetupIntentId) -> String {
 
 /// Dojo's published sandbox Mastercard that always succeeds.
 pub fn good_card() -> Card {
-    Card::test("5200000000001005")
+    Card::test("5200000000001005").unwrap()
 }
 
 /// The emulator's card that is always declined.
 pub fn declined_card() -> Card {
-    Card::test("4000000000000002")
+    Card::test("4000000000000002").unwrap()
 }
 
 /// A `CreateSetupIntentRequest` for 10.00 GBP.
@@ -95,11 +95,14 @@ pub fn outcome<T, E: std::fmt::Debug>(result: &Result<T, dojo_api::Error<E>>) ->
     result.as_ref().map(|_| ()).map_err(|_| http_status(result))
 }
 
-/// The HTTP status in a refusal of the emulator's Rust API, which carries
-/// the problem document as JSON.
-pub fn problem_status(problem: &str) -> u16 {
-    let value: serde_json::Value = serde_json::from_str(problem).unwrap();
-    value["status"].as_u64().unwrap() as u16
+/// A refusal of the emulator's Rust API (checkout, expiry), in the tables'
+/// terms: the customer-side actions are refused as 400 when the state does
+/// not allow them, 404 when the intent does not exist.
+pub fn refusal_code(refusal: &dojo_emulator::Refusal) -> u16 {
+    match refusal {
+        dojo_emulator::Refusal::NotFound { .. } => 404,
+        _ => 400,
+    }
 }
 
 /// Creates a payment intent of `minor` GBP charging setup intent `setup_id`.

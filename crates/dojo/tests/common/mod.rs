@@ -42,7 +42,7 @@ pub fn gbp(minor: i64) -> Money {
 }
 
 pub fn good_card() -> Card {
-    Card::test("5200000000001005")
+    Card::test("5200000000001005").unwrap()
 }
 
 /// A payment intent of `minor` GBP, paid at checkout by the emulator.

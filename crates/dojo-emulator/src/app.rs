@@ -1,0 +1,111 @@
+//! What the handlers share, and the one way anything changes:
+//! [`App::commit`].
+
+use std::collections::BTreeSet;
+use std::convert::Infallible;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use chrono::{DateTime, Utc};
+
+use crate::clock::Clock;
+use crate::delivery::{self, Deliverer};
+use crate::faults::{Faults, RequestLog, Route, UnknownRoute};
+use crate::store::Store;
+
+/// The emulator's shared state.
+#[derive(Debug)]
+pub struct App {
+    store: Mutex<Store>,
+    /// The emulator's now.
+    pub clock: Clock,
+    /// Faults armed.
+    pub faults: Faults,
+    /// Routes called.
+    pub requests: RequestLog,
+    /// Sends webhooks.
+    pub deliverer: Deliverer,
+    /// The merchant account the emulator plays.
+    pub account_id: String,
+    /// Every route the two hosts serve, as their routers list them.
+    pub routes: BTreeSet<Route>,
+    /// The api host's base URL, once listening.
+    pub api_url: OnceLock<String>,
+}
+
+impl App {
+    /// A new emulator state serving `routes`.
+    pub fn new(store: Store, clock: Clock, deliverer: Deliverer, routes: BTreeSet<Route>) -> Self {
+        Self {
+            store: Mutex::new(store),
+            clock,
+            faults: Faults::default(),
+            requests: RequestLog::default(),
+            deliverer,
+            account_id: "acc_sandbox_emulator".to_owned(),
+            routes,
+            api_url: OnceLock::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `change` on the store at the emulator's now (after what time
+    /// alone changes), as one transaction under the lock, then sends the
+    /// webhooks the records it touched raised.
+    pub fn commit<T, E>(
+        &self,
+        change: impl FnOnce(&mut Store, DateTime<Utc>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let now = self.clock.now();
+        let (result, jobs) = {
+            let mut store = self.lock();
+            store.tick(now);
+            let result = change(&mut store, now);
+            let raised = store.settle();
+            let jobs = delivery::jobs(&mut store, &raised, &self.account_id);
+            (result, jobs)
+        };
+        for job in jobs {
+            self.deliverer.send(job);
+        }
+        result
+    }
+
+    /// [`App::commit`] for a change that cannot be refused.
+    pub fn apply<T>(&self, change: impl FnOnce(&mut Store, DateTime<Utc>) -> T) -> T {
+        self.commit(|store, now| Ok::<_, Infallible>(change(store, now)))
+            .unwrap_or_else(|never| match never {})
+    }
+
+    /// Reads the store as it is now (after what time alone changes).
+    pub fn read<T>(&self, look: impl FnOnce(&Store) -> T) -> T {
+        self.apply(|store, _| look(store))
+    }
+
+    /// The route named `name`, if the emulator serves it.
+    pub fn route(&self, name: &str) -> Result<Route, UnknownRoute> {
+        self.routes
+            .iter()
+            .find(|r| r.as_str() == name)
+            .cloned()
+            .ok_or_else(|| UnknownRoute {
+                name: name.to_owned(),
+            })
+    }
+
+    /// Where the checkout page of `id` is served.
+    pub fn checkout_link(&self, id: &str) -> String {
+        let base = self
+            .api_url
+            .get()
+            .map_or("http://127.0.0.1", String::as_str);
+        format!("{base}/checkout/{id}")
+    }
+
+    /// A digest of what the store keeps ([`Store::digest`]).
+    pub fn digest(&self) -> u64 {
+        self.read(Store::digest)
+    }
+}
