@@ -114,3 +114,47 @@ proptest! {
         prop_assert_eq!(request.validate().is_ok(), (1..=60).contains(&count));
     }
 }
+
+/// Only plain HTTP to this machine counts as loopback: the host is parsed,
+/// not prefix-matched, so a look-alike domain is refused.
+#[test]
+fn loopback_http_is_decided_by_the_parsed_host() {
+    use dojo_api::validate::is_loopback_http;
+    for url in [
+        "http://127.0.0.1:8080/hooks",
+        "http://127.9.9.9/",
+        "http://localhost/hooks",
+        "http://LOCALHOST:3000",
+        "http://[::1]:9000/x",
+    ] {
+        assert!(is_loopback_http(url), "{url}");
+    }
+    for url in [
+        "https://127.0.0.1/hooks",
+        "http://127.0.0.1.evil.example/",
+        "http://localhost.evil.example/",
+        "http://localhostile.example/",
+        "http://example.com/",
+        "http://[::2]/",
+        "not a url",
+        "",
+    ] {
+        assert!(!is_loopback_http(url), "{url}");
+    }
+}
+
+/// A closed schema's unknown field, kept when decoded, is refused in a
+/// request, naming where it is.
+#[test]
+fn unknown_fields_of_closed_schemas_are_refused_in_requests() {
+    use dojo_api::Validate;
+    use dojo_api::validate::Rule;
+    let request: dojo_api::api::types::CreateCustomerRequest = serde_json::from_value(
+        serde_json::json!({"name": "Ada", "billingAddress": {"city": "London", "countryCode": "GB", "foo": 1}}),
+    )
+    .unwrap();
+    let violations = request.validate().unwrap_err().into_vec();
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert_eq!(violations[0].field(), "billingAddress.foo");
+    assert_eq!(violations[0].rule(), &Rule::Unknown);
+}

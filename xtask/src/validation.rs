@@ -24,6 +24,9 @@ pub struct Validations {
     /// Constraints on fields of a `dojo-types` type, whose constructor is
     /// the check (a `CardNumber` cannot be built without 12–19 digits).
     pub by_domain_type: usize,
+    /// Types whose schema the document closes: their kept unknown fields
+    /// are refused in a request.
+    pub closed: usize,
 }
 
 /// `(schema, property)` → the kept constraints.
@@ -32,6 +35,7 @@ type Kept = BTreeMap<(String, String), Map<String, Value>>;
 /// The impls for the `types` module of `file`, as one module of items.
 pub fn impls(document: &Value, file: &syn::File) -> Result<(TokenStream, Validations)> {
     let kept = kept_constraints(document);
+    let closed = closed_schemas(document);
     let types = types(file);
     let all: BTreeSet<String> = types.iter().map(|t| t.ident().to_string()).collect();
     let structs: BTreeSet<String> = types
@@ -60,6 +64,10 @@ pub fn impls(document: &Value, file: &syn::File) -> Result<(TokenStream, Validat
             if nests(field.ty, &structs) {
                 let (ident, wire) = (field.ident, &field.wire);
                 checks.push(quote! { crate::validate::nested(&self.#ident, at, #wire, out); });
+            }
+            if field.ident == "extra" && closed.contains(&name) {
+                checks.push(quote! { crate::validate::no_unknown_fields(&self.extra, at, out); });
+                report.closed += 1;
             }
         }
         let ident = item.ident();
@@ -121,6 +129,27 @@ fn kept_constraints(document: &Value) -> Kept {
         }
     }
     kept
+}
+
+/// The component schemas Dojo's document closes (`x-dojo-closed`, left by
+/// the `keep_unknown_fields` repair), themselves or in an `allOf` part.
+fn closed_schemas(document: &Value) -> BTreeSet<String> {
+    let schemas = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
+    let is_closed = |s: &Value| s.get("x-dojo-closed") == Some(&Value::Bool(true));
+    schemas
+        .into_iter()
+        .flatten()
+        .filter(|(_, body)| {
+            is_closed(body)
+                || body
+                    .get("allOf")
+                    .and_then(Value::as_array)
+                    .is_some_and(|parts| parts.iter().any(is_closed))
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
 }
 
 /// A generated type: a struct, whose fields are checked, or an enum.

@@ -169,6 +169,9 @@ pub enum Rule {
     },
     /// A required field is missing.
     Required,
+    /// A field the document's (closed) schema does not have: kept when
+    /// decoding a response, refused in a request.
+    Unknown,
 }
 
 impl fmt::Display for Rule {
@@ -188,6 +191,7 @@ impl fmt::Display for Rule {
             },
             Self::Pattern { pattern } => write!(f, "must match `{pattern}`"),
             Self::Required => f.write_str("is required"),
+            Self::Unknown => f.write_str("is not in the document's schema"),
         }
     }
 }
@@ -394,18 +398,41 @@ pub fn pattern(
     }
 }
 
+/// For the generated code: the fields kept in `extra` of an object whose
+/// schema is closed (`additionalProperties: false` in Dojo's document) are
+/// not the document's, so a request must not carry them.
+pub fn no_unknown_fields(
+    extra: &serde_json::Map<String, serde_json::Value>,
+    at: &FieldPath<'_>,
+    out: &mut Vec<Violation>,
+) {
+    for name in extra.keys() {
+        out.push(Violation::new(at.field(name).render(), Rule::Unknown));
+    }
+}
+
 /// For the generated code: the constraints of a nested object (or array or
 /// option of objects) in the field `name` at `at`.
 pub fn nested(value: &impl Validate, at: &FieldPath<'_>, name: &str, out: &mut Vec<Violation>) {
     value.collect_violations(&at.field(name), out);
 }
 
-/// `http://127.…`, `http://localhost…` or `http://[::1]…`: a plain-HTTP URL
-/// on this machine. Dojo's document takes only `https://` webhook URLs; the
-/// emulator also takes these (so tests can receive deliveries without TLS),
-/// and the SDK allows them when it talks to an API on loopback itself.
+/// A plain-HTTP URL whose host is this machine: `localhost`, an address in
+/// 127.0.0.0/8, or `[::1]` (parsed, so `http://127.0.0.1.evil.example` and
+/// `http://localhost.evil.example` are not). Dojo's document takes only
+/// `https://` webhook URLs; the emulator also takes these (so tests can
+/// receive deliveries without TLS), and the SDK allows them when it talks to
+/// an API on loopback itself.
 pub fn is_loopback_http(url: &str) -> bool {
-    url.strip_prefix("http://").is_some_and(|rest| {
-        rest.starts_with("127.") || rest.starts_with("localhost") || rest.starts_with("[::1]")
-    })
+    let Ok(url) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let host = url.host_str().unwrap_or_default();
+    url.scheme() == "http"
+        && (host.eq_ignore_ascii_case("localhost")
+            || host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback()))
 }

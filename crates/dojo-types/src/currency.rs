@@ -7,8 +7,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::InvalidValue;
 
-/// The longest code kept for a currency this SDK does not know.
-const MAX_UNKNOWN_LEN: usize = 8;
+/// The longest code kept for a currency this SDK does not know: the
+/// document's `maxLength` of `currencyCode`.
+const MAX_UNKNOWN_LEN: usize = 10;
 
 /// An ISO 4217 currency, as Dojo's `currencyCode`.
 ///

@@ -14,6 +14,10 @@ use super::walk;
 /// not say (`TerminalSessionDetails`, …) would decode but silently drop new
 /// fields; they keep them too.
 ///
+/// A closed object a response can carry is marked `x-dojo-closed`, so that
+/// `validate()` still refuses unknown fields in a request that carries one
+/// (`Address` is both sent and received).
+///
 /// Objects only ever sent (`CreateRefundRequest`, `Cursor`, …) need neither:
 /// what the SDK sends is what it knows. Their `additionalProperties: false`
 /// is dropped instead, so they get no `extra` map that every caller would
@@ -53,6 +57,9 @@ fn adjust(schema: &mut Map<String, Value>, open: bool) -> usize {
     }
     let unspecified =
         schema.contains_key("properties") && !schema.contains_key("additionalProperties");
+    if closed {
+        schema.insert("x-dojo-closed".into(), json!(true));
+    }
     if closed || unspecified {
         schema.insert("additionalProperties".into(), json!({}));
         return 1;

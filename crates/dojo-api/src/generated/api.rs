@@ -6449,28 +6449,20 @@ pub mod validate {
     crate::validate::nothing_to_check!(
         super::types::ActionType, super::types::AutoExpireAction,
         super::types::CapabilityName, super::types::CapabilityResponse,
-        super::types::Capture, super::types::CaptureDetails, super::types::CaptureMode,
-        super::types::CaptureStatus, super::types::CardFundingType,
-        super::types::CardHolderNotPresent, super::types::CardScheme,
-        super::types::ChargeResponse, super::types::CreateCaptureRequest,
-        super::types::CustomerSecret, super::types::ErrorCode,
-        super::types::ErrorResponse, super::types::EventRequestEvent,
+        super::types::CaptureMode, super::types::CaptureStatus,
+        super::types::CardFundingType, super::types::CardHolderNotPresent,
+        super::types::CardScheme, super::types::CreateCaptureRequest,
+        super::types::ErrorCode, super::types::EventRequestEvent,
         super::types::EventType, super::types::MerchantInitiatedTransactionType,
-        super::types::Modifier, super::types::OrderDetails, super::types::OrderEvent,
-        super::types::PartyEvent, super::types::PaymentConfigDetails,
-        super::types::PaymentEventType, super::types::PaymentIntentConfigBillingAddress,
-        super::types::PaymentIntentConfigCustomerEmail,
-        super::types::PaymentIntentConfigDetails,
-        super::types::PaymentIntentConfigShippingDetails,
-        super::types::PaymentIntentStatus, super::types::PaymentMethod,
-        super::types::PaymentStatusResponse, super::types::ProblemDetails,
-        super::types::ProblemDetailsTerminals, super::types::Refund,
-        super::types::ReservationEvent, super::types::RestAuthRequestAuthType,
-        super::types::RestAuthResponseAuthType, super::types::RestBasicAuthRequest,
-        super::types::RestBasicAuthResponse, super::types::Reversal,
+        super::types::Modifier, super::types::OrderEvent, super::types::PartyEvent,
+        super::types::PaymentEventType, super::types::PaymentIntentStatus,
+        super::types::PaymentMethod, super::types::ProblemDetails,
+        super::types::ProblemDetailsTerminals, super::types::ReservationEvent,
+        super::types::RestAuthRequestAuthType, super::types::RestAuthResponseAuthType,
+        super::types::RestBasicAuthRequest, super::types::RestBasicAuthResponse,
         super::types::SendEmailReceiptRequest, super::types::SetTipsAmountRequest,
         super::types::SetupIntentStatus, super::types::SignatureVerificationRequest,
-        super::types::SubscriptionSecret, super::types::TerminalProperties,
+        super::types::TerminalProperties,
         super::types::TerminalSessionMatchedRefundDetails,
         super::types::TerminalSessionNotificationType,
         super::types::TerminalSessionPaymentEntryMode,
@@ -6483,7 +6475,7 @@ pub mod validate {
         super::types::TerminalSessionSaleDetails, super::types::TerminalSessionStatus,
         super::types::TerminalSessionStatusEvent, super::types::TerminalSessionType,
         super::types::TerminalSessionUnlinkedRefundDetails, super::types::TerminalStatus,
-        super::types::WalletPaymentOption, super::types::WebhookEvents
+        super::types::WalletPaymentOption
     );
     impl crate::Validate for super::types::ActionLink {
         fn collect_violations(
@@ -6506,6 +6498,7 @@ pub mod validate {
                 out,
             );
             crate::validate::length(&self.url, at, "url", (Some(1u64), None), out);
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::Address {
@@ -6565,6 +6558,7 @@ pub mod validate {
                 out,
             );
             crate::validate::length(&self.state, at, "state", (None, Some(100u64)), out);
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::AllIntegrationsResponse {
@@ -6597,6 +6591,24 @@ pub mod validate {
             crate::validate::nested(&self.name, at, "name", out);
         }
     }
+    impl crate::Validate for super::types::Capture {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::no_unknown_fields(&self.extra, at, out);
+        }
+    }
+    impl crate::Validate for super::types::CaptureDetails {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::no_unknown_fields(&self.extra, at, out);
+        }
+    }
     impl crate::Validate for super::types::Card {
         fn collect_violations(
             &self,
@@ -6611,6 +6623,7 @@ pub mod validate {
                 "verificationMethod",
                 out,
             );
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::CardDetails {
@@ -6620,6 +6633,16 @@ pub mod validate {
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
             crate::validate::nested(&self.scheme, at, "scheme", out);
+            crate::validate::no_unknown_fields(&self.extra, at, out);
+        }
+    }
+    impl crate::Validate for super::types::ChargeResponse {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::CreateCustomerRequest {
@@ -6806,6 +6829,7 @@ pub mod validate {
                 (None, Some(50u64)),
                 out,
             );
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::CustomerFull {
@@ -6816,6 +6840,7 @@ pub mod validate {
         ) {
             crate::validate::nested(&self.billing_address, at, "billingAddress", out);
             crate::validate::nested(&self.shipping_address, at, "shippingAddress", out);
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::CustomerPaymentMethod {
@@ -6825,6 +6850,7 @@ pub mod validate {
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
             crate::validate::nested(&self.card_details, at, "cardDetails", out);
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::CustomerPaymentMethods {
@@ -6845,6 +6871,16 @@ pub mod validate {
                 "supportedPaymentMethods",
                 out,
             );
+            crate::validate::no_unknown_fields(&self.extra, at, out);
+        }
+    }
+    impl crate::Validate for super::types::CustomerSecret {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::DojoManagedIntegrationResponse {
@@ -6863,6 +6899,15 @@ pub mod validate {
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
             crate::validate::nested(&self.code, at, "code", out);
+        }
+    }
+    impl crate::Validate for super::types::ErrorResponse {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::EventRequest {
@@ -6884,6 +6929,7 @@ pub mod validate {
             crate::validate::nested(&self.modifiers, at, "modifiers", out);
             crate::validate::length(&self.name, at, "name", (None, Some(100u64)), out);
             crate::validate::length(&self.plu, at, "plu", (None, Some(200u64)), out);
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::MerchantConfig {
@@ -6898,6 +6944,16 @@ pub mod validate {
                 "supportedPaymentMethods",
                 out,
             );
+            crate::validate::no_unknown_fields(&self.extra, at, out);
+        }
+    }
+    impl crate::Validate for super::types::OrderDetails {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::PagedPaymentIntent {
@@ -6916,6 +6972,7 @@ pub mod validate {
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
             crate::validate::nested(&self.data, at, "data", out);
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::PagedResultOfPaymentIntent {
@@ -6925,6 +6982,16 @@ pub mod validate {
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
             crate::validate::nested(&self.data, at, "data", out);
+            crate::validate::no_unknown_fields(&self.extra, at, out);
+        }
+    }
+    impl crate::Validate for super::types::PaymentConfigDetails {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::PaymentCustomerDetails {
@@ -6956,6 +7023,7 @@ pub mod validate {
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
             crate::validate::nested(&self.card, at, "card", out);
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::PaymentIntent {
@@ -6983,6 +7051,34 @@ pub mod validate {
                 "terminalSessionHistory",
                 out,
             );
+            crate::validate::no_unknown_fields(&self.extra, at, out);
+        }
+    }
+    impl crate::Validate for super::types::PaymentIntentConfigBillingAddress {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::no_unknown_fields(&self.extra, at, out);
+        }
+    }
+    impl crate::Validate for super::types::PaymentIntentConfigCustomerEmail {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::no_unknown_fields(&self.extra, at, out);
+        }
+    }
+    impl crate::Validate for super::types::PaymentIntentConfigDetails {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::PaymentIntentConfigRequest {
@@ -7011,6 +7107,34 @@ pub mod validate {
             crate::validate::nested(&self.payment, at, "payment", out);
             crate::validate::nested(&self.shipping_details, at, "shippingDetails", out);
             crate::validate::length(&self.title, at, "title", (None, Some(100u64)), out);
+            crate::validate::no_unknown_fields(&self.extra, at, out);
+        }
+    }
+    impl crate::Validate for super::types::PaymentIntentConfigShippingDetails {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::no_unknown_fields(&self.extra, at, out);
+        }
+    }
+    impl crate::Validate for super::types::PaymentStatusResponse {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::no_unknown_fields(&self.extra, at, out);
+        }
+    }
+    impl crate::Validate for super::types::Refund {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::RequestSecurity {
@@ -7040,6 +7164,7 @@ pub mod validate {
                 (None, Some(300u64)),
                 out,
             );
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::RestAuthRequest {
@@ -7078,6 +7203,15 @@ pub mod validate {
         ) {
             crate::validate::nested(&self.auth, at, "auth", out);
             crate::validate::nested(&self.capabilities, at, "capabilities", out);
+        }
+    }
+    impl crate::Validate for super::types::Reversal {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::SearchCustomerRequest {
@@ -7119,6 +7253,7 @@ pub mod validate {
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
             crate::validate::nested(&self.secrets, at, "secrets", out);
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::SetAmountRequest {
@@ -7151,6 +7286,7 @@ pub mod validate {
             crate::validate::nested(&self.payment_methods, at, "paymentMethods", out);
             crate::validate::nested(&self.request_security, at, "requestSecurity", out);
             crate::validate::nested(&self.shipping_details, at, "shippingDetails", out);
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::SetupIntentResponse {
@@ -7191,6 +7327,7 @@ pub mod validate {
                 out,
             );
             crate::validate::length(&self.name, at, "name", (None, Some(100u64)), out);
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::Subscription {
@@ -7205,6 +7342,7 @@ pub mod validate {
                 "^https://*.+",
             );
             crate::validate::pattern(&self.url, at, "url", &URL_PATTERN, out);
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::SubscriptionRequest {
@@ -7218,6 +7356,15 @@ pub mod validate {
                 "^https://*.+",
             );
             crate::validate::pattern(&self.url, at, "url", &URL_PATTERN, out);
+        }
+    }
+    impl crate::Validate for super::types::SubscriptionSecret {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::SubscriptionUpdateRequest {
@@ -7240,6 +7387,7 @@ pub mod validate {
         ) {
             crate::validate::nested(&self.card_schemes, at, "cardSchemes", out);
             crate::validate::nested(&self.wallets, at, "wallets", out);
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::TaxLine {
@@ -7270,6 +7418,7 @@ pub mod validate {
                 (None, Some(100u64)),
                 out,
             );
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::Terminal {
@@ -7318,6 +7467,7 @@ pub mod validate {
         ) {
             crate::validate::nested(&self.payment, at, "payment", out);
             crate::validate::nested(&self.terminal_session, at, "terminalSession", out);
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::TerminalSessionNotification {
@@ -7332,6 +7482,7 @@ pub mod validate {
                 "notificationType",
                 out,
             );
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::TerminalSessionNotificationEvent {
@@ -7361,6 +7512,7 @@ pub mod validate {
                 "verificationMode",
                 out,
             );
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::TerminalSessionReceipt {
@@ -7396,6 +7548,7 @@ pub mod validate {
                 out,
             );
             crate::validate::nested(&self.status_events, at, "statusEvents", out);
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::UpdateCustomerRequest {
@@ -7406,6 +7559,15 @@ pub mod validate {
         ) {
             crate::validate::nested(&self.billing_address, at, "billingAddress", out);
             crate::validate::nested(&self.shipping_address, at, "shippingAddress", out);
+        }
+    }
+    impl crate::Validate for super::types::WebhookEvents {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::WsIntegrationRequest {
