@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod document_check;
+pub mod document_defects;
 pub mod openapi_schema;
 pub mod recorder;
 pub mod registry;
@@ -21,6 +23,18 @@ pub fn current_document_path() -> PathBuf {
 /// One of Dojo's documents by file name (`2024-02-05.yaml`), likewise.
 pub fn document_path(file: &str) -> PathBuf {
     xtask::spec_dir::document(file).unwrap_or_else(|missing| panic!("{missing}"))
+}
+
+/// `value` as one path segment: percent-encoded, unreserved characters
+/// left as they are.
+pub fn path_segment(value: &str) -> String {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    const SEGMENT: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    utf8_percent_encode(value, SEGMENT).to_string()
 }
 
 /// Dojo's current document, as published.

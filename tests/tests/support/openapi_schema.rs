@@ -13,20 +13,41 @@ use serde_json::{Map, Value, json};
 /// Validates bodies against schemas of one document.
 pub struct Checker {
     components: Value,
+    reading: Reading,
+}
+
+/// How an `allOf` of closed objects is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// The union of the parts' properties (what the document means).
+    Union,
+    /// Literally: every part closed on its own.
+    Literal,
 }
 
 impl Checker {
     /// A checker for `document`.
     pub fn new(document: &Value) -> Self {
+        Self::reading(document, Reading::Union)
+    }
+
+    /// A checker reading `allOf` literally, as JSON Schema would: what the
+    /// known-defect test uses to show such a schema admits nothing.
+    pub fn literal(document: &Value) -> Self {
+        Self::reading(document, Reading::Literal)
+    }
+
+    fn reading(document: &Value, reading: Reading) -> Self {
         let mut schemas = document["components"]["schemas"].clone();
         let raw = schemas.clone();
         if let Some(all) = schemas.as_object_mut() {
             for schema in all.values_mut() {
-                *schema = translate(schema, &raw);
+                *schema = translate(schema, &raw, reading);
             }
         }
         Self {
             components: json!({"schemas": schemas}),
+            reading,
         }
     }
 
@@ -34,7 +55,7 @@ impl Checker {
     /// document, typically a `$ref`); empty when valid.
     pub fn errors(&self, schema: &Value, body: &Value) -> Vec<String> {
         let raw = self.components["schemas"].clone();
-        let mut root = translate(schema, &raw);
+        let mut root = translate(schema, &raw, self.reading);
         if let Some(object) = root.as_object_mut() {
             object.insert("components".into(), self.components.clone());
             object.insert(
@@ -50,7 +71,7 @@ impl Checker {
     }
 }
 
-fn translate(schema: &Value, components: &Value) -> Value {
+fn translate(schema: &Value, components: &Value, reading: Reading) -> Value {
     let Some(object) = schema.as_object() else {
         return schema.clone();
     };
@@ -62,17 +83,25 @@ fn translate(schema: &Value, components: &Value) -> Value {
                     .as_object()
                     .into_iter()
                     .flatten()
-                    .map(|(k, v)| (k.clone(), translate(v, components)))
+                    .map(|(k, v)| (k.clone(), translate(v, components, reading)))
                     .collect(),
             ),
-            "items" | "not" => translate(value, components),
-            "additionalProperties" if value.is_object() => translate(value, components),
+            "items" | "not" => translate(value, components, reading),
+            "additionalProperties" if value.is_object() => translate(value, components, reading),
             "anyOf" | "oneOf" => Value::Array(
                 value
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .map(|v| translate(v, components))
+                    .map(|v| translate(v, components, reading))
+                    .collect(),
+            ),
+            "allOf" if reading == Reading::Literal => Value::Array(
+                value
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|v| translate(v, components, reading))
                     .collect(),
             ),
             "allOf" => {
@@ -97,6 +126,7 @@ fn translate(schema: &Value, components: &Value) -> Value {
 /// The parts of an `allOf` with their own closedness removed (referenced
 /// parts inlined), and whether any part was closed.
 fn open_parts(parts: &Value, components: &Value) -> (Value, bool) {
+    let reading = Reading::Union;
     let mut closed = false;
     let opened = parts
         .as_array()
@@ -108,7 +138,7 @@ fn open_parts(parts: &Value, components: &Value) -> (Value, bool) {
                 .and_then(|r| r.strip_prefix("#/components/schemas/"))
                 .and_then(|name| components.get(name))
                 .unwrap_or(part);
-            let mut translated = translate(resolved, components);
+            let mut translated = translate(resolved, components, reading);
             if let Some(object) = translated.as_object_mut()
                 && object.get("additionalProperties") == Some(&Value::Bool(false))
             {
