@@ -252,8 +252,15 @@ fn path_text(ty: &syn::Type) -> String {
 }
 
 fn is_domain_type(ty: &syn::Type) -> bool {
-    path_text(innermost(ty)).starts_with("::dojo_types::")
+    let path = path_text(innermost(ty));
+    path.starts_with("::dojo_types::") && !LENIENT_DOMAIN_TYPES.contains(&path.as_str())
 }
+
+/// Domain types whose decoding keeps any text (so that a response never
+/// fails over a value the SDK does not know): their constructor does not
+/// hold the document's limits for a decoded value, so those limits are
+/// checked as a string's (they implement `validate::Text`).
+const LENIENT_DOMAIN_TYPES: [&str; 1] = ["::dojo_types::CountryCode"];
 
 /// Whether the field holds (options, lists or boxes of) a generated struct
 /// of this client, or any type of the api host's (which the PCI client

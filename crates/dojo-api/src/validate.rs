@@ -290,6 +290,12 @@ impl Text for String {
     }
 }
 
+impl Text for dojo_types::CountryCode {
+    fn text(&self) -> Option<&str> {
+        Some(self.as_str())
+    }
+}
+
 impl<T: Text> Text for Option<T> {
     fn text(&self) -> Option<&str> {
         self.as_ref().and_then(Text::text)

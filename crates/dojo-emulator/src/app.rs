@@ -63,7 +63,12 @@ impl App {
             let mut store = self.lock();
             store.tick(now);
             let result = change(&mut store, now);
-            let raised = store.settle();
+            let mut raised = store.settle();
+            // What the change made already due (an intent created with an
+            // `expireAt` in the past) happens now, in the same transaction,
+            // not at whichever call comes next.
+            store.tick(now);
+            raised.extend(store.settle());
             let jobs = delivery::jobs(&mut store, &raised, &self.account_id);
             (result, jobs)
         };

@@ -8,6 +8,7 @@ pub mod document_defects;
 pub mod openapi_schema;
 pub mod recorder;
 pub mod registry;
+pub mod request_values;
 
 use std::path::PathBuf;
 

@@ -6537,6 +6537,13 @@ pub mod validate {
             );
             crate::validate::length(&self.city, at, "city", (None, Some(100u64)), out);
             crate::validate::length(
+                &self.country_code,
+                at,
+                "countryCode",
+                (None, Some(10u64)),
+                out,
+            );
+            crate::validate::length(
                 &self.county,
                 at,
                 "county",

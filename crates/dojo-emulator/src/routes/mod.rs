@@ -64,11 +64,6 @@ impl Served {
         self
     }
 
-    fn map(mut self, layer: impl FnOnce(Router<Arc<App>>) -> Router<Arc<App>>) -> Self {
-        self.router = layer(self.router);
-        self
-    }
-
     /// The routes served.
     pub fn routes(&self) -> impl Iterator<Item = Route> + '_ {
         self.routes.iter().cloned()
@@ -100,6 +95,7 @@ pub fn api_host(operations: Served, app: Arc<App>) -> Router {
             crate::faults::inject,
         ))
         .layer(middleware::from_fn(authenticate))
+        .layer(middleware::from_fn(terminals::coded))
         .merge(checkout::routes())
         .merge(control::routes())
         .fallback(no_route)

@@ -3,8 +3,10 @@
 //! (`store/terminal_session.rs`).
 
 use axum::Json;
-use axum::extract::{RawQuery, State};
+use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::Response;
 use dojo_api::api::types::{self, TerminalSessionStatus, TerminalStatus};
 
 use super::{AppState, PathParam, Served, Valid, required_header};
@@ -34,14 +36,17 @@ pub fn routes() -> Served {
             "/terminal-sessions/{terminalSessionId}/signature",
             signature,
         )
-        .map(|router| router.layer(axum::middleware::map_response(coded)))
 }
 
-/// Terminal endpoints answer failures with Dojo's `Error` shape, which adds
-/// a machine-readable `code` (`TERMINAL_UNAVAILABLE`, `INVALID_REQUEST`) to
+/// Middleware for the whole host: terminal endpoints answer failures (their
+/// own, and the authentication's) with Dojo's `Error` shape, which adds a
+/// machine-readable `code` (`TERMINAL_UNAVAILABLE`, `INVALID_REQUEST`) to
 /// the problem document.
-async fn coded(response: axum::response::Response) -> axum::response::Response {
-    if response.status().is_success() {
+pub async fn coded(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let terminal = path.starts_with("/terminals") || path.starts_with("/terminal-sessions");
+    let response = next.run(request).await;
+    if !terminal || response.status().is_success() {
         return response;
     }
     let (mut parts, body) = response.into_parts();
@@ -59,7 +64,7 @@ async fn coded(response: axum::response::Response) -> axum::response::Response {
     }
     let body = serde_json::to_vec(&value).unwrap_or_default();
     parts.headers.remove(axum::http::header::CONTENT_LENGTH);
-    axum::response::Response::from_parts(parts, axum::body::Body::from(body))
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 /// Terminal calls carry `software-house-id`, as Dojo requires.
