@@ -22,7 +22,8 @@ pub struct Tailored {
     pub customer_secret_headers: usize,
 }
 
-/// Applies both adjustments to `file`, generated for `operations` operations.
+/// Applies the four adjustments below to `file`, generated for `operations`
+/// operations (and points the re-export of `Error` at `crate::Error`).
 ///
 /// - **No stray `api-version` header.** progenitor sends `api-version:
 ///   <info.version>` on every call. Dojo's header is `version`, which
