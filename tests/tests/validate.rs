@@ -158,3 +158,29 @@ fn unknown_fields_of_closed_schemas_are_refused_in_requests() {
     assert_eq!(violations[0].field(), "billingAddress.foo");
     assert_eq!(violations[0].rule(), &Rule::Unknown);
 }
+
+/// An enum value the document does not list, and a `format: uri` field that
+/// is not a URL, are refused in a request (decoding keeps both).
+#[test]
+fn unlisted_enum_values_and_non_urls_are_refused_in_requests() {
+    use dojo_api::Validate;
+    use dojo_api::validate::Rule;
+    let request: dojo_api::api::types::CreatePaymentIntentRequest =
+        serde_json::from_value(serde_json::json!({
+            "amount": {"value": 1, "currencyCode": "GBP"},
+            "reference": "r",
+            "actionLink": {"url": "not a url", "label": "Docs", "action": "AAA"},
+        }))
+        .unwrap();
+    let violations = request.validate().unwrap_err().into_vec();
+    let found: Vec<(&str, &Rule)> = violations.iter().map(|v| (v.field(), v.rule())).collect();
+    assert!(
+        found.contains(&("actionLink.action", &Rule::Unlisted)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("actionLink.url", &Rule::Format { format: "uri" })),
+        "{found:?}"
+    );
+    assert_eq!(found.len(), 2, "{found:?}");
+}

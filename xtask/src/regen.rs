@@ -148,8 +148,8 @@ pub fn summary(outcomes: &[Outcome]) -> String {
         let v = o.generated.validations;
         let _ = writeln!(
             out,
-            "  validate: {} types, {} constrained fields checked, {} held by dojo-types, {} closed",
-            v.types, v.checks, v.by_domain_type, v.closed
+            "  validate: {} types, {} constrained fields checked, {} held by dojo-types, {} closed, {} enums, {} URLs",
+            v.types, v.checks, v.by_domain_type, v.closed, v.enums, v.uris
         );
     }
     out

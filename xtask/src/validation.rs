@@ -27,6 +27,10 @@ pub struct Validations {
     /// Types whose schema the document closes: their kept unknown fields
     /// are refused in a request.
     pub closed: usize,
+    /// Enum fields whose value must be one the document lists.
+    pub enums: usize,
+    /// `format: uri` fields checked as absolute URLs.
+    pub uris: usize,
 }
 
 /// `(schema, property)` → the kept constraints.
@@ -36,6 +40,7 @@ type Kept = BTreeMap<(String, String), Map<String, Value>>;
 pub fn impls(document: &Value, file: &syn::File) -> Result<(TokenStream, Validations)> {
     let kept = kept_constraints(document);
     let closed = closed_schemas(document);
+    let uris = uri_fields(document);
     let types = types(file);
     let all: BTreeSet<String> = types.iter().map(|t| t.ident().to_string()).collect();
     let structs: BTreeSet<String> = types
@@ -64,6 +69,16 @@ pub fn impls(document: &Value, file: &syn::File) -> Result<(TokenStream, Validat
             if nests(field.ty, &structs) {
                 let (ident, wire) = (field.ident, &field.wire);
                 checks.push(quote! { crate::validate::nested(&self.#ident, at, #wire, out); });
+            }
+            if path_text(innermost(field.ty)).starts_with("::dojo_types::Open<") {
+                let (ident, wire) = (field.ident, &field.wire);
+                checks.push(quote! { crate::validate::listed(&self.#ident, at, #wire, out); });
+                report.enums += 1;
+            }
+            if uris.contains(&(name.clone(), field.wire.clone())) {
+                let (ident, wire) = (field.ident, &field.wire);
+                checks.push(quote! { crate::validate::uri(&self.#ident, at, #wire, out); });
+                report.uris += 1;
             }
             if field.ident == "extra" && closed.contains(&name) {
                 checks.push(quote! { crate::validate::no_unknown_fields(&self.extra, at, out); });
@@ -129,6 +144,27 @@ fn kept_constraints(document: &Value) -> Kept {
         }
     }
     kept
+}
+
+/// `(schema, property)` of every string property with `format: uri`.
+fn uri_fields(document: &Value) -> BTreeSet<(String, String)> {
+    let schemas = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
+    let mut found = BTreeSet::new();
+    for (schema, body) in schemas.into_iter().flatten() {
+        let members = body.get("allOf").and_then(Value::as_array);
+        let holders = std::iter::once(body).chain(members.into_iter().flatten());
+        for holder in holders {
+            let properties = holder.get("properties").and_then(Value::as_object);
+            for (field, property) in properties.into_iter().flatten() {
+                if property["format"] == "uri" && property["type"] == "string" {
+                    found.insert((schema.clone(), field.clone()));
+                }
+            }
+        }
+    }
+    found
 }
 
 /// The component schemas Dojo's document closes (`x-dojo-closed`, left by

@@ -172,6 +172,14 @@ pub enum Rule {
     /// A field the document's (closed) schema does not have: kept when
     /// decoding a response, refused in a request.
     Unknown,
+    /// An enum value the document does not list: kept when decoding a
+    /// response (`Open::Unknown`), refused in a request.
+    Unlisted,
+    /// Text not in the document's `format` (`uri`: an absolute URL).
+    Format {
+        /// The format, as the document names it.
+        format: &'static str,
+    },
 }
 
 impl fmt::Display for Rule {
@@ -192,6 +200,8 @@ impl fmt::Display for Rule {
             Self::Pattern { pattern } => write!(f, "must match `{pattern}`"),
             Self::Required => f.write_str("is required"),
             Self::Unknown => f.write_str("is not in the document's schema"),
+            Self::Unlisted => f.write_str("is not one of the values the document lists"),
+            Self::Format { format } => write!(f, "must be a {format}"),
         }
     }
 }
@@ -400,6 +410,53 @@ pub fn pattern(
             Rule::Pattern {
                 pattern: pattern.source,
             },
+        ));
+    }
+}
+
+/// A field of one of the document's enums (`Open<E>`, in options and lists).
+pub trait Listed {
+    /// The first value the document does not list, if any.
+    fn unlisted(&self) -> Option<&str>;
+}
+
+impl<T> Listed for dojo_types::Open<T> {
+    fn unlisted(&self) -> Option<&str> {
+        match self {
+            dojo_types::Open::Known(_) => None,
+            dojo_types::Open::Unknown(value) => Some(value),
+        }
+    }
+}
+
+impl<T: Listed> Listed for Option<T> {
+    fn unlisted(&self) -> Option<&str> {
+        self.as_ref().and_then(Listed::unlisted)
+    }
+}
+
+impl<T: Listed> Listed for Vec<T> {
+    fn unlisted(&self) -> Option<&str> {
+        self.iter().find_map(Listed::unlisted)
+    }
+}
+
+/// For the generated code: an enum field's value is one the document lists
+/// (decoding keeps any value, so that a response never fails over one Dojo
+/// adds; a request must not send one).
+pub fn listed(value: &impl Listed, at: &FieldPath<'_>, name: &str, out: &mut Vec<Violation>) {
+    if value.unlisted().is_some() {
+        out.push(Violation::new(at.field(name).render(), Rule::Unlisted));
+    }
+}
+
+/// For the generated code: a `format: uri` field holds an absolute URL.
+pub fn uri(value: &impl Text, at: &FieldPath<'_>, name: &str, out: &mut Vec<Violation>) {
+    let Some(text) = value.text() else { return };
+    if reqwest::Url::parse(text).is_err() {
+        out.push(Violation::new(
+            at.field(name).render(),
+            Rule::Format { format: "uri" },
         ));
     }
 }

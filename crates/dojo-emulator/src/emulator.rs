@@ -6,7 +6,6 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use dojo_types::{ApiKey, PaymentIntentId, PaymentMethodId, SetupIntentId};
 
-use crate::API_KEY;
 use crate::app::App;
 use crate::cards::{Card, CardOutcome};
 use crate::clock::Clock;
@@ -16,6 +15,9 @@ use crate::routes;
 use crate::server::{self, Listening};
 use crate::store::Store;
 use crate::store::refusal::Refusal;
+
+/// The key the emulator hands out; any `sk_sandbox_` key is accepted.
+pub const API_KEY: &str = "sk_sandbox_emulator_0123456789abcdefghijklmnopqrstuvwxyz";
 
 /// Options for [`Emulator::builder`].
 #[derive(Debug, Default)]

@@ -59,13 +59,10 @@ mod store;
 
 pub use cards::{Card, CardOutcome, TestCard};
 pub use delivery::{Attempt, RetryPolicy};
-pub use emulator::{Emulator, EmulatorBuilder};
+pub use emulator::{API_KEY, Emulator, EmulatorBuilder};
 pub use faults::{Fault, Route, UnknownRoute};
 pub use store::event::WebhookEvent;
 pub use store::refusal::{Action, Refusal};
-
-/// The key the emulator hands out; any `sk_sandbox_` key is accepted.
-pub const API_KEY: &str = "sk_sandbox_emulator_0123456789abcdefghijklmnopqrstuvwxyz";
 
 /// The crate's README, compiled as a doctest.
 #[doc = include_str!("../README.md")]

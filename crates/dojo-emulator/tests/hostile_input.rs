@@ -147,6 +147,29 @@ async fn an_invalid_customer_is_refused_before_it_is_stored() {
     assert_eq!(emulator.state_digest(), before, "nothing stored");
 }
 
+/// An enum value the document does not list, or a URL that is not one, is
+/// refused naming the field (`actionLink.action: "AAA"` was stored).
+#[tokio::test]
+async fn unlisted_enum_values_and_bad_urls_are_refused() {
+    let (emulator, _client) = emulator().await;
+    let raw = Raw::new(&emulator);
+    let before = emulator.state_digest();
+    let (status, problem) = raw
+        .post(
+            "/payment-intents",
+            json!({"amount": {"value": 1, "currencyCode": "GBP"}, "reference": "x",
+                "actionLink": {"url": "docs", "label": "Docs", "action": "AAA"}}),
+        )
+        .await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(
+        problem["errors"]["ActionLink.Action"].is_array(),
+        "{problem}"
+    );
+    assert!(problem["errors"]["ActionLink.Url"].is_array(), "{problem}");
+    assert_eq!(emulator.state_digest(), before, "nothing stored");
+}
+
 /// What the document allows is taken: an empty `idempotencyKey` or
 /// `software-house-id` value (the header is required, not its length), no
 /// receipt addresses at all, a ten-character currency code decoded (and

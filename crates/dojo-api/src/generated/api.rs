@@ -6468,12 +6468,10 @@ pub mod validate {
         super::types::TerminalSessionPaymentEntryMode,
         super::types::TerminalSessionPaymentVerificationMode,
         super::types::TerminalSessionReceiptAlign,
-        super::types::TerminalSessionReceiptImageLogo,
         super::types::TerminalSessionReceiptLineType,
-        super::types::TerminalSessionReceiptText,
         super::types::TerminalSessionReceiptTextSize,
         super::types::TerminalSessionSaleDetails, super::types::TerminalSessionStatus,
-        super::types::TerminalSessionStatusEvent, super::types::TerminalSessionType,
+        super::types::TerminalSessionType,
         super::types::TerminalSessionUnlinkedRefundDetails, super::types::TerminalStatus,
         super::types::WalletPaymentOption
     );
@@ -6483,6 +6481,7 @@ pub mod validate {
             at: &crate::validate::FieldPath<'_>,
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
+            crate::validate::listed(&self.action, at, "action", out);
             crate::validate::length(
                 &self.file_name,
                 at,
@@ -6498,6 +6497,7 @@ pub mod validate {
                 out,
             );
             crate::validate::length(&self.url, at, "url", (Some(1u64), None), out);
+            crate::validate::uri(&self.url, at, "url", out);
             crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
@@ -6613,6 +6613,7 @@ pub mod validate {
             at: &crate::validate::FieldPath<'_>,
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
+            crate::validate::listed(&self.status, at, "status", out);
             crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
@@ -6649,6 +6650,7 @@ pub mod validate {
             at: &crate::validate::FieldPath<'_>,
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
+            crate::validate::listed(&self.status, at, "status", out);
             crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
@@ -7040,7 +7042,14 @@ pub mod validate {
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
             crate::validate::nested(&self.action_link, at, "actionLink", out);
+            crate::validate::listed(
+                &self.auto_expire_action,
+                at,
+                "autoExpireAction",
+                out,
+            );
             crate::validate::nested(&self.billing_address, at, "billingAddress", out);
+            crate::validate::listed(&self.capture_mode, at, "captureMode", out);
             crate::validate::nested(&self.captures, at, "captures", out);
             crate::validate::nested(&self.config, at, "config", out);
             crate::validate::nested(&self.customer, at, "customer", out);
@@ -7048,9 +7057,11 @@ pub mod validate {
             crate::validate::nested(&self.merchant_config, at, "merchantConfig", out);
             crate::validate::nested(&self.order_details, at, "orderDetails", out);
             crate::validate::nested(&self.payment_details, at, "paymentDetails", out);
+            crate::validate::uri(&self.payment_link, at, "paymentLink", out);
             crate::validate::nested(&self.payment_methods, at, "paymentMethods", out);
             crate::validate::nested(&self.request_security, at, "requestSecurity", out);
             crate::validate::nested(&self.shipping_details, at, "shippingDetails", out);
+            crate::validate::listed(&self.status, at, "status", out);
             crate::validate::nested(&self.tax_lines, at, "taxLines", out);
             crate::validate::nested(
                 &self.terminal_session_history,
@@ -7095,9 +7106,11 @@ pub mod validate {
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
             crate::validate::nested(&self.billing_address, at, "billingAddress", out);
+            crate::validate::uri(&self.cancel_url, at, "cancelUrl", out);
             crate::validate::nested(&self.customer_email, at, "customerEmail", out);
             crate::validate::nested(&self.details, at, "details", out);
             crate::validate::nested(&self.payment, at, "payment", out);
+            crate::validate::uri(&self.redirect_url, at, "redirectUrl", out);
             crate::validate::nested(&self.shipping_details, at, "shippingDetails", out);
             crate::validate::length(&self.title, at, "title", (None, Some(100u64)), out);
         }
@@ -7109,9 +7122,11 @@ pub mod validate {
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
             crate::validate::nested(&self.billing_address, at, "billingAddress", out);
+            crate::validate::uri(&self.cancel_url, at, "cancelUrl", out);
             crate::validate::nested(&self.customer_email, at, "customerEmail", out);
             crate::validate::nested(&self.details, at, "details", out);
             crate::validate::nested(&self.payment, at, "payment", out);
+            crate::validate::uri(&self.redirect_url, at, "redirectUrl", out);
             crate::validate::nested(&self.shipping_details, at, "shippingDetails", out);
             crate::validate::length(&self.title, at, "title", (None, Some(100u64)), out);
             crate::validate::no_unknown_fields(&self.extra, at, out);
@@ -7132,6 +7147,7 @@ pub mod validate {
             at: &crate::validate::FieldPath<'_>,
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
+            crate::validate::listed(&self.event_type, at, "eventType", out);
             crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
@@ -7189,6 +7205,7 @@ pub mod validate {
             at: &crate::validate::FieldPath<'_>,
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
+            crate::validate::listed(&self.auth_type, at, "authType", out);
             crate::validate::nested(&self.basic, at, "basic", out);
         }
     }
@@ -7293,6 +7310,7 @@ pub mod validate {
             crate::validate::nested(&self.payment_methods, at, "paymentMethods", out);
             crate::validate::nested(&self.request_security, at, "requestSecurity", out);
             crate::validate::nested(&self.shipping_details, at, "shippingDetails", out);
+            crate::validate::listed(&self.status, at, "status", out);
             crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
@@ -7317,6 +7335,7 @@ pub mod validate {
             crate::validate::nested(&self.request_security, at, "requestSecurity", out);
             crate::validate::nested(&self.setup_events, at, "setupEvents", out);
             crate::validate::nested(&self.shipping_details, at, "shippingDetails", out);
+            crate::validate::listed(&self.status, at, "status", out);
         }
     }
     impl crate::Validate for super::types::ShippingDetails {
@@ -7349,6 +7368,7 @@ pub mod validate {
                 "^https://*.+",
             );
             crate::validate::pattern(&self.url, at, "url", &URL_PATTERN, out);
+            crate::validate::uri(&self.url, at, "url", out);
             crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
@@ -7363,6 +7383,7 @@ pub mod validate {
                 "^https://*.+",
             );
             crate::validate::pattern(&self.url, at, "url", &URL_PATTERN, out);
+            crate::validate::uri(&self.url, at, "url", out);
         }
     }
     impl crate::Validate for super::types::SubscriptionSecret {
@@ -7384,6 +7405,7 @@ pub mod validate {
                 "^https://*.+",
             );
             crate::validate::pattern(&self.url, at, "url", &URL_PATTERN, out);
+            crate::validate::uri(&self.url, at, "url", out);
         }
     }
     impl crate::Validate for super::types::SupportedPaymentMethods {
@@ -7435,6 +7457,7 @@ pub mod validate {
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
             crate::validate::nested(&self.properties, at, "properties", out);
+            crate::validate::listed(&self.status, at, "status", out);
         }
     }
     impl crate::Validate for super::types::TerminalSession {
@@ -7452,6 +7475,7 @@ pub mod validate {
             );
             crate::validate::nested(&self.payment_details, at, "paymentDetails", out);
             crate::validate::nested(&self.receipt, at, "receipt", out);
+            crate::validate::listed(&self.status, at, "status", out);
             crate::validate::nested(&self.status_events, at, "statusEvents", out);
         }
     }
@@ -7463,6 +7487,7 @@ pub mod validate {
         ) {
             crate::validate::nested(&self.matched_refund, at, "matchedRefund", out);
             crate::validate::nested(&self.sale, at, "sale", out);
+            crate::validate::listed(&self.session_type, at, "sessionType", out);
             crate::validate::nested(&self.unlinked_refund, at, "unlinkedRefund", out);
         }
     }
@@ -7531,6 +7556,15 @@ pub mod validate {
             crate::validate::nested(&self.lines, at, "lines", out);
         }
     }
+    impl crate::Validate for super::types::TerminalSessionReceiptImageLogo {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::listed(&self.align, at, "align", out);
+        }
+    }
     impl crate::Validate for super::types::TerminalSessionReceiptLine {
         fn collect_violations(
             &self,
@@ -7538,7 +7572,18 @@ pub mod validate {
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
             crate::validate::nested(&self.image_logo, at, "imageLogo", out);
+            crate::validate::listed(&self.line_type, at, "lineType", out);
             crate::validate::nested(&self.text, at, "text", out);
+        }
+    }
+    impl crate::Validate for super::types::TerminalSessionReceiptText {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::listed(&self.align, at, "align", out);
+            crate::validate::listed(&self.size, at, "size", out);
         }
     }
     impl crate::Validate for super::types::TerminalSessionResponse {
@@ -7554,8 +7599,18 @@ pub mod validate {
                 "notificationEvents",
                 out,
             );
+            crate::validate::listed(&self.status, at, "status", out);
             crate::validate::nested(&self.status_events, at, "statusEvents", out);
             crate::validate::no_unknown_fields(&self.extra, at, out);
+        }
+    }
+    impl crate::Validate for super::types::TerminalSessionStatusEvent {
+        fn collect_violations(
+            &self,
+            at: &crate::validate::FieldPath<'_>,
+            out: &mut ::std::vec::Vec<crate::validate::Violation>,
+        ) {
+            crate::validate::listed(&self.status, at, "status", out);
         }
     }
     impl crate::Validate for super::types::UpdateCustomerRequest {
