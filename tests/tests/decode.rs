@@ -211,3 +211,37 @@ async fn nothing_sent_is_told_apart_from_maybe_sent() {
     assert!(error.certainly_not_sent(), "{error:?}");
     assert_eq!(error.status(), None);
 }
+
+/// A struct keeping unknown fields: they are kept in order, a missing
+/// required field and a repeated field are refused by name, `null` is
+/// `None` for an optional field, and a round trip loses nothing.
+#[test]
+fn structs_keeping_unknown_fields_decode_strictly_where_they_must() {
+    use dojo_api::api::types::ActionLink;
+    let link: ActionLink = serde_json::from_str(
+        r#"{"label": "Pay", "url": "https://x.example", "action": null, "zeta": 1, "alpha": {"b": [2]}}"#,
+    )
+    .unwrap();
+    assert_eq!((link.label.as_str(), &link.action), ("Pay", &None));
+    let kept: Vec<&str> = link.extra.keys().map(String::as_str).collect();
+    assert_eq!(kept, ["zeta", "alpha"]);
+    let again: ActionLink = serde_json::from_value(serde_json::to_value(&link).unwrap()).unwrap();
+    assert_eq!(again, link);
+
+    let missing = serde_json::from_str::<ActionLink>(r#"{"label": "Pay"}"#).unwrap_err();
+    assert!(
+        missing.to_string().contains("missing field `url`"),
+        "{missing}"
+    );
+    let twice = serde_json::from_str::<ActionLink>(r#"{"label": "a", "label": "b", "url": "u"}"#)
+        .unwrap_err();
+    assert!(
+        twice.to_string().contains("duplicate field `label`"),
+        "{twice}"
+    );
+    let not_an_object = serde_json::from_str::<ActionLink>("[1]").unwrap_err();
+    assert!(
+        not_an_object.to_string().contains("struct ActionLink"),
+        "{not_an_object}"
+    );
+}

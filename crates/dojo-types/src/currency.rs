@@ -54,7 +54,7 @@ impl Currency {
     /// Rejects unknown and withdrawn (superseded) codes: this is for codes a
     /// person or a program types, where a wrong code is a bug.
     pub fn from_code(code: &str) -> Result<Self, InvalidValue> {
-        match iso_currency::Currency::from_code(code) {
+        match known(code) {
             Some(known) if known.is_superseded().is_none() => Ok(Self(Repr::Known(known))),
             Some(known) => Err(InvalidValue::new(
                 "currencyCode",
@@ -79,7 +79,7 @@ impl Currency {
     /// Keeps what a server sent, known or not; `None` for an empty or
     /// non-ASCII code, or one too long to be a code at all.
     fn lenient(code: &str) -> Option<Self> {
-        if let Some(known) = iso_currency::Currency::from_code(code) {
+        if let Some(known) = known(code) {
             return Some(Self(Repr::Known(known)));
         }
         let len = code.len();
@@ -118,6 +118,23 @@ impl Currency {
     pub fn is_known(&self) -> bool {
         matches!(self.0, Repr::Known(_))
     }
+}
+
+/// The ISO 4217 currency with alphabetic code `code`. A sorted table built
+/// once: `iso_currency::Currency::from_code` compares the code with each of
+/// its ~180 codes in turn, and every amount in every response is decoded
+/// through here.
+fn known(code: &str) -> Option<iso_currency::Currency> {
+    use std::collections::BTreeMap;
+    use std::sync::LazyLock;
+    static BY_CODE: LazyLock<BTreeMap<&'static str, iso_currency::Currency>> =
+        LazyLock::new(|| {
+            use iso_currency::IntoEnumIterator;
+            iso_currency::Currency::iter()
+                .map(|c| (c.code(), c))
+                .collect()
+        });
+    BY_CODE.get(code).copied()
 }
 
 impl fmt::Display for Currency {

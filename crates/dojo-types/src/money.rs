@@ -178,11 +178,42 @@ struct Wire {
     currency_code: Currency,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(untagged)]
 enum WireValue {
     Number(i64),
     Text(String),
+}
+
+/// An integer, or its text (some of Dojo's examples quote amounts). Written
+/// by hand rather than `#[serde(untagged)]`, which buffers every value
+/// before trying each variant: money is in every response, several times.
+impl<'de> Deserialize<'de> for WireValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = WireValue;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer count of minor units, or its text")
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<WireValue, E> {
+                Ok(WireValue::Number(n))
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<WireValue, E> {
+                i64::try_from(n)
+                    .map(WireValue::Number)
+                    .map_err(|_| E::custom(format!("value {n} is too large for minor units")))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<WireValue, E> {
+                Ok(WireValue::Text(text.to_owned()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 impl Serialize for Money {

@@ -78,10 +78,12 @@ impl FromStr for Timestamp {
     }
 }
 
+/// The sentinel's instant, built rather than parsed: every decoded
+/// timestamp is compared with it.
 fn unset_instant() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(UNSET_SENTINEL)
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    chrono::NaiveDate::from_ymd_opt(1, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map_or(DateTime::<Utc>::MIN_UTC, |t| t.and_utc())
 }
 
 impl fmt::Display for Timestamp {

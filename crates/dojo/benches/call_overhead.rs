@@ -1,12 +1,13 @@
 //! What the SDK costs over a hand-written call: `cargo bench -p dojo --bench call_overhead`.
 //!
 //! One operation (create a payment intent, then read it back) through
-//! (a) a bare `reqwest` + `serde_json` call written by hand, (b) `dojo-api`,
-//! (c) `dojo`, against one minimal loopback server that answers a fixed body
-//! (so that server time does not hide client cost). Criterion reports each;
-//! then the bench times the three in interleaved rounds (A B C A B C …, so
-//! drift in the machine's speed hits all alike) and prints the ratios of
-//! their medians, and the throughput of (a) and (c) at 64 calls in flight.
+//! (a) a bare `reqwest` + `serde_json` call written by hand decoding four
+//! fields, (a2) the same call decoding the whole typed `PaymentIntent` (what
+//! the SDK hands back), (b) `dojo-api`, (c) `dojo`, against one minimal
+//! loopback server that answers a fixed body (so that server time does not
+//! hide client cost). Criterion reports each; then the bench times them in
+//! interleaved rounds and prints the ratios of their medians, the cost of
+//! decoding the intent both ways, and throughput at 64 calls in flight.
 //! Goals: (c)/(a) ≤ 1.05 median latency, ≥ 0.95 throughput.
 
 use std::hint::black_box;
@@ -76,6 +77,58 @@ struct Amount {
     currency_code: String,
 }
 
+/// The id of a decoded intent, for the read that follows the create.
+trait HasId {
+    fn id(&self) -> &str;
+}
+
+impl HasId for Intent {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl HasId for dojo::api_types::PaymentIntent {
+    fn id(&self) -> &str {
+        self.id.as_ref().map_or("", |id| id.as_str())
+    }
+}
+
+/// The clients compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Which {
+    /// (a) bare reqwest, four fields decoded.
+    Bare,
+    /// (a2) bare reqwest, the whole typed intent decoded.
+    BareTyped,
+    /// (b) dojo-api.
+    Raw,
+    /// (c) dojo.
+    Sdk,
+}
+
+impl Which {
+    const ALL: [Self; 4] = [Self::Bare, Self::BareTyped, Self::Raw, Self::Sdk];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Bare => "(a)  bare reqwest, 4 fields",
+            Self::BareTyped => "(a2) bare reqwest, typed intent",
+            Self::Raw => "(b)  dojo-api",
+            Self::Sdk => "(c)  dojo",
+        }
+    }
+
+    fn parse(name: &str) -> Self {
+        match name {
+            "a" => Self::Bare,
+            "a2" => Self::BareTyped,
+            "b" => Self::Raw,
+            _ => Self::Sdk,
+        }
+    }
+}
+
 struct Clients {
     url: String,
     bare: reqwest::Client,
@@ -86,20 +139,34 @@ struct Clients {
 impl Clients {
     fn new(url: String) -> Self {
         let key = ApiKey::new(KEY).unwrap();
+        let plain = std::env::var("PLAIN").is_ok();
         Self {
             bare: reqwest::Client::new(),
-            raw: dojo::raw::api::Client::from_key_at(&url, &key).unwrap(),
-            dojo: dojo::Dojo::builder(key)
-                .api_url(url.clone())
-                .build()
-                .unwrap(),
+            raw: if plain {
+                dojo::raw::api::Client::with_http(
+                    &url,
+                    reqwest::Client::new(),
+                    dojo::raw::Context::new(Some(&key)),
+                )
+            } else {
+                dojo::raw::api::Client::from_key_at(&url, &key).unwrap()
+            },
+            dojo: if plain {
+                dojo::Dojo::builder(key).http_client(reqwest::Client::new())
+            } else {
+                dojo::Dojo::builder(key)
+            }
+            .api_url(url.clone())
+            .build()
+            .unwrap(),
             url,
         }
     }
 
-    /// (a): the call written by hand.
-    async fn bare(&self) {
-        let created: Intent = self
+    /// (a): the call written by hand, decoding `T` (four fields, or the
+    /// whole typed intent for (a2)).
+    async fn bare<T: serde::de::DeserializeOwned + HasId>(&self) {
+        let created: T = self
             .bare
             .post(format!("{}/payment-intents", self.url))
             .header("authorization", format!("Basic {KEY}"))
@@ -111,9 +178,9 @@ impl Clients {
             .json()
             .await
             .unwrap();
-        let read: Intent = self
+        let read: T = self
             .bare
-            .get(format!("{}/payment-intents/{}", self.url, created.id))
+            .get(format!("{}/payment-intents/{}", self.url, created.id()))
             .header("authorization", format!("Basic {KEY}"))
             .header("version", "2026-02-27")
             .send()
@@ -123,6 +190,16 @@ impl Clients {
             .await
             .unwrap();
         black_box(read);
+    }
+
+    /// Client `which` once: `a`, `a2`, `b` or `c`.
+    async fn one(&self, which: Which) {
+        match which {
+            Which::Bare => self.bare::<Intent>().await,
+            Which::BareTyped => self.bare::<dojo::api_types::PaymentIntent>().await,
+            Which::Raw => self.raw().await,
+            Which::Sdk => self.sdk().await,
+        }
     }
 
     /// (b): the generated client.
@@ -186,21 +263,19 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-/// Median microseconds per call of each client, in interleaved rounds.
-fn interleaved(runtime: &tokio::runtime::Runtime, clients: &Clients) -> [f64; 3] {
+/// Median microseconds per operation pair of each client, in interleaved
+/// rounds (a a2 b c a a2 b c …, so drift in the machine's speed hits all
+/// alike).
+fn interleaved(runtime: &tokio::runtime::Runtime, clients: &Clients) -> [f64; 4] {
     const ROUNDS: usize = 31;
     const CALLS: u32 = 300;
-    let mut times: [Vec<f64>; 3] = Default::default();
+    let mut times: [Vec<f64>; 4] = Default::default();
     runtime.block_on(async {
         for _ in 0..ROUNDS {
-            for (which, slot) in times.iter_mut().enumerate() {
+            for (which, slot) in Which::ALL.into_iter().zip(times.iter_mut()) {
                 let started = Instant::now();
                 for _ in 0..CALLS {
-                    match which {
-                        0 => clients.bare().await,
-                        1 => clients.raw().await,
-                        _ => clients.sdk().await,
-                    }
+                    clients.one(which).await;
                 }
                 slot.push(started.elapsed().as_secs_f64() * 1e6 / f64::from(CALLS));
             }
@@ -209,11 +284,11 @@ fn interleaved(runtime: &tokio::runtime::Runtime, clients: &Clients) -> [f64; 3]
     times.map(median)
 }
 
-/// Calls per second with 64 in flight, for `seconds`.
+/// Operation pairs per second of `which` with 64 in flight, for `seconds`.
 fn throughput(
     runtime: &tokio::runtime::Runtime,
     clients: &Arc<Clients>,
-    sdk: bool,
+    which: Which,
     seconds: f64,
 ) -> f64 {
     runtime.block_on(async {
@@ -224,11 +299,7 @@ fn throughput(
                 tokio::spawn(async move {
                     let mut done = 0u64;
                     while Instant::now() < deadline {
-                        if sdk {
-                            clients.sdk().await
-                        } else {
-                            clients.bare().await
-                        }
+                        clients.one(which).await;
                         done += 1;
                     }
                     done
@@ -243,12 +314,67 @@ fn throughput(
     })
 }
 
+/// For a profiler (`CALL_OVERHEAD_ONLY=a|a2|b|c`, `CALL_OVERHEAD_N` op
+/// pairs, at most 10 s): one client alone, in a loop.
+fn only(runtime: &tokio::runtime::Runtime, clients: &Clients, which: Which) {
+    let limit: u32 = std::env::var("CALL_OVERHEAD_N")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(u32::MAX);
+    let started = Instant::now();
+    let mut done = 0u32;
+    runtime.block_on(async {
+        while started.elapsed() < Duration::from_secs(10) && done < limit {
+            clients.one(which).await;
+            done += 1;
+        }
+    });
+    let per_pair = started.elapsed().as_secs_f64() * 1e6 / f64::from(done.max(1));
+    println!(
+        "{} alone: {done} op pairs, {per_pair:.1} µs each",
+        which.label()
+    );
+}
+
+/// Nanoseconds per decode of the bench's intent: the whole typed
+/// `PaymentIntent` (what (a2), (b) and (c) decode) and the four fields (a)
+/// decodes; median of five rounds each.
+fn decode_cost() -> (f64, f64) {
+    const DECODES: u32 = 50_000;
+    let body = intent_body();
+    let time = |decode: &dyn Fn()| {
+        let rounds: Vec<f64> = (0..5)
+            .map(|_| {
+                let started = Instant::now();
+                for _ in 0..DECODES {
+                    decode();
+                }
+                started.elapsed().as_nanos() as f64 / f64::from(DECODES)
+            })
+            .collect();
+        median(rounds)
+    };
+    let typed = time(&|| {
+        let intent: dojo::api_types::PaymentIntent =
+            serde_json::from_str(black_box(&body)).unwrap();
+        black_box(intent);
+    });
+    let four = time(&|| {
+        let intent: Intent = serde_json::from_str(black_box(&body)).unwrap();
+        black_box(intent);
+    });
+    (typed, four)
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     let clients = Arc::new(Clients::new(serve(&runtime)));
+    if let Ok(which) = std::env::var("CALL_OVERHEAD_ONLY") {
+        return only(&runtime, &clients, Which::parse(&which));
+    }
 
     let mut criterion = Criterion::default()
         .configure_from_args()
@@ -256,38 +382,54 @@ fn main() {
         .measurement_time(Duration::from_secs(3))
         .warm_up_time(Duration::from_secs(1));
     let mut group = criterion.benchmark_group("create_then_read");
-    group.bench_function("a_bare_reqwest", |b| {
-        b.to_async(&runtime).iter(|| clients.bare())
-    });
-    group.bench_function("b_dojo_api", |b| {
-        b.to_async(&runtime).iter(|| clients.raw())
-    });
-    group.bench_function("c_dojo", |b| b.to_async(&runtime).iter(|| clients.sdk()));
+    for (which, name) in Which::ALL.into_iter().zip([
+        "a_bare_reqwest",
+        "a2_bare_reqwest_typed",
+        "b_dojo_api",
+        "c_dojo",
+    ]) {
+        group.bench_function(name, |b| b.to_async(&runtime).iter(|| clients.one(which)));
+    }
     group.finish();
 
-    let [a, b, c] = interleaved(&runtime, &clients);
-    println!("\ncreate + read, median per operation pair over interleaved rounds:");
-    println!("  (a) bare reqwest + serde_json  {a:>8.1} µs");
-    println!(
-        "  (b) dojo-api                   {b:>8.1} µs   (b)/(a) {:.3}",
-        b / a
-    );
-    println!(
-        "  (c) dojo                       {c:>8.1} µs   (c)/(a) {:.3}",
-        c / a
-    );
-    // Throughput is noisy on a small machine (server and clients share it):
-    // five alternating pairs, each pair's ratio, and the median ratio.
-    let mut ratios = Vec::new();
-    println!("64 in flight, 2 s each, (a) then (c), five pairs:");
-    for _ in 0..5 {
-        let bare = throughput(&runtime, &clients, false, 2.0);
-        let sdk = throughput(&runtime, &clients, true, 2.0);
+    let medians = interleaved(&runtime, &clients);
+    let [a, a2, _, c] = medians;
+    println!("\ncreate + read, median µs per operation pair over interleaved rounds:");
+    for (which, median) in Which::ALL.into_iter().zip(medians) {
         println!(
-            "  (a) {bare:>7.0} op pairs/s   (c) {sdk:>7.0} op pairs/s   (c)/(a) {:.3}",
-            sdk / bare
+            "  {:<32} {median:>8.1}   /(a) {:.3}   /(a2) {:.3}",
+            which.label(),
+            median / a,
+            median / a2
         );
-        ratios.push(sdk / bare);
     }
-    println!("  median (c)/(a) throughput {:.3}", median(ratios));
+    println!("  (c)/(a) {:.3}   (c)/(a2) {:.3}", c / a, c / a2);
+
+    let (typed, four) = decode_cost();
+    println!(
+        "\ndecoding the 1 KB intent: typed {typed:.0} ns, four fields {four:.0} ns ({:.2}×)",
+        typed / four
+    );
+
+    // Throughput is noisy on a small machine (server and clients share it):
+    // five alternating rounds, each round's ratios, and their medians.
+    let (mut to_a, mut to_a2) = (Vec::new(), Vec::new());
+    println!("\n64 in flight, 2 s each, (a), (a2), (c) in turn, five rounds (op pairs/s):");
+    for _ in 0..5 {
+        let bare = throughput(&runtime, &clients, Which::Bare, 2.0);
+        let typed = throughput(&runtime, &clients, Which::BareTyped, 2.0);
+        let sdk = throughput(&runtime, &clients, Which::Sdk, 2.0);
+        println!(
+            "  (a) {bare:>7.0}   (a2) {typed:>7.0}   (c) {sdk:>7.0}   (c)/(a) {:.3}   (c)/(a2) {:.3}",
+            sdk / bare,
+            sdk / typed
+        );
+        to_a.push(sdk / bare);
+        to_a2.push(sdk / typed);
+    }
+    println!(
+        "  median throughput (c)/(a) {:.3}   (c)/(a2) {:.3}",
+        median(to_a),
+        median(to_a2)
+    );
 }
