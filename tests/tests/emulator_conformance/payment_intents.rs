@@ -22,6 +22,20 @@ fn pay(t: &Conformance, pi: &str, card: &str) {
         .unwrap();
 }
 
+/// Reverses payment intent `pi`, and reads it back Reversed.
+async fn reverse(t: &mut Conformance, pi: &str) {
+    let (status, _) = t
+        .call(
+            "POST",
+            &format!("{ONE}/reversal"),
+            &[("paymentIntentId", pi)],
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(t.read_payment_intent(pi).await["status"], "Reversed");
+}
+
 pub async fn lifecycles(t: &mut Conformance) {
     manual(t).await;
     auto(t).await;
@@ -123,16 +137,7 @@ async fn auto(t: &mut Conformance) {
     let pi = create(t, order).await;
     pay(t, &pi, "4456530000001005");
     assert_eq!(t.read_payment_intent(&pi).await["status"], "Captured");
-    let (status, _) = t
-        .call(
-            "POST",
-            &format!("{ONE}/reversal"),
-            &[("paymentIntentId", &pi)],
-            None,
-        )
-        .await;
-    assert_eq!(status, 200);
-    assert_eq!(t.read_payment_intent(&pi).await["status"], "Reversed");
+    reverse(t, &pi).await;
 }
 
 /// Created → Canceled; Manual Authorized → Reversed; a declined card
@@ -155,14 +160,5 @@ async fn canceled_and_reversed(t: &mut Conformance) {
     manual["captureMode"] = json!("Manual");
     let pi = create(t, manual).await;
     pay(t, &pi, "5200000000001005");
-    let (status, _) = t
-        .call(
-            "POST",
-            &format!("{ONE}/reversal"),
-            &[("paymentIntentId", &pi)],
-            None,
-        )
-        .await;
-    assert_eq!(status, 200);
-    assert_eq!(t.read_payment_intent(&pi).await["status"], "Reversed");
+    reverse(t, &pi).await;
 }

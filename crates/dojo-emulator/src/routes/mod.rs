@@ -255,12 +255,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ValidQuery<T> 
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(query)| ValidQuery(query))
-            .map_err(|rejection| {
-                Problem::field(
-                    "$query",
-                    format!("The query string is not valid: {}", rejection.body_text()),
-                )
-            })
+            .map_err(|rejection| malformed("$query", "query string", rejection.body_text()))
     }
 }
 
@@ -275,13 +270,14 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathPar
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(value)| PathParam(value))
-            .map_err(|rejection| {
-                Problem::field(
-                    "$path",
-                    format!("The path is not valid: {}", rejection.body_text()),
-                )
-            })
+            .map_err(|rejection| malformed("$path", "path", rejection.body_text()))
     }
+}
+
+/// axum's plain-text rejection of a request's `part` as a 400 naming
+/// `field`.
+fn malformed(field: &str, part: &str, reason: String) -> Problem {
+    Problem::field(field, format!("The {part} is not valid: {reason}"))
 }
 
 /// A header's value, present but possibly empty (the document requires
