@@ -124,47 +124,43 @@ pub fn impls(document: &Value, file: &syn::File) -> Result<(TokenStream, Validat
 }
 
 fn kept_constraints(document: &Value) -> Kept {
-    let mut kept = Kept::new();
+    properties(document)
+        .filter_map(
+            |(schema, field, property)| match property.get("x-dojo-constraints") {
+                Some(Value::Object(c)) => Some(((schema.clone(), field.clone()), c.clone())),
+                _ => None,
+            },
+        )
+        .collect()
+}
+
+/// `(schema, property name, property)` of every property of the component
+/// schemas the generator writes checks for (own or in an `allOf` part);
+/// domain types are skipped, their constructors hold the rules.
+fn properties(document: &Value) -> impl Iterator<Item = (&String, &String, &Value)> {
     let schemas = document
         .pointer("/components/schemas")
         .and_then(Value::as_object);
-    for (schema, body) in schemas.into_iter().flatten() {
-        if body.get("x-rust-type").is_some() {
-            continue; // a domain type: its constructor holds the rules
-        }
-        let members = body.get("allOf").and_then(Value::as_array);
-        let holders = std::iter::once(body).chain(members.into_iter().flatten());
-        for holder in holders {
-            let properties = holder.get("properties").and_then(Value::as_object);
-            for (field, property) in properties.into_iter().flatten() {
-                if let Some(Value::Object(c)) = property.get("x-dojo-constraints") {
-                    kept.insert((schema.clone(), field.clone()), c.clone());
-                }
-            }
-        }
-    }
-    kept
+    schemas
+        .into_iter()
+        .flatten()
+        .filter(|(_, body)| body.get("x-rust-type").is_none())
+        .flat_map(|(schema, body)| {
+            let members = body.get("allOf").and_then(Value::as_array);
+            std::iter::once(body)
+                .chain(members.into_iter().flatten())
+                .filter_map(|holder| holder.get("properties").and_then(Value::as_object))
+                .flatten()
+                .map(move |(field, property)| (schema, field, property))
+        })
 }
 
 /// `(schema, property)` of every string property with `format: uri`.
 fn uri_fields(document: &Value) -> BTreeSet<(String, String)> {
-    let schemas = document
-        .pointer("/components/schemas")
-        .and_then(Value::as_object);
-    let mut found = BTreeSet::new();
-    for (schema, body) in schemas.into_iter().flatten() {
-        let members = body.get("allOf").and_then(Value::as_array);
-        let holders = std::iter::once(body).chain(members.into_iter().flatten());
-        for holder in holders {
-            let properties = holder.get("properties").and_then(Value::as_object);
-            for (field, property) in properties.into_iter().flatten() {
-                if property["format"] == "uri" && property["type"] == "string" {
-                    found.insert((schema.clone(), field.clone()));
-                }
-            }
-        }
-    }
-    found
+    properties(document)
+        .filter(|(_, _, property)| property["format"] == "uri" && property["type"] == "string")
+        .map(|(schema, field, _)| (schema.clone(), field.clone()))
+        .collect()
 }
 
 /// The component schemas Dojo's document closes (`x-dojo-closed`, left by

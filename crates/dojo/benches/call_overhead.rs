@@ -110,22 +110,29 @@ enum Which {
 impl Which {
     const ALL: [Self; 4] = [Self::Bare, Self::BareTyped, Self::Raw, Self::Sdk];
 
-    fn label(self) -> &'static str {
+    /// The short name (`CALL_OVERHEAD_ONLY`), criterion's name, the label.
+    fn names(self) -> (&'static str, &'static str, &'static str) {
         match self {
-            Self::Bare => "(a)  bare reqwest, 4 fields",
-            Self::BareTyped => "(a2) bare reqwest, typed intent",
-            Self::Raw => "(b)  dojo-api",
-            Self::Sdk => "(c)  dojo",
+            Self::Bare => ("a", "a_bare_reqwest", "(a)  bare reqwest, 4 fields"),
+            Self::BareTyped => (
+                "a2",
+                "a2_bare_reqwest_typed",
+                "(a2) bare reqwest, typed intent",
+            ),
+            Self::Raw => ("b", "b_dojo_api", "(b)  dojo-api"),
+            Self::Sdk => ("c", "c_dojo", "(c)  dojo"),
         }
     }
 
-    fn parse(name: &str) -> Self {
-        match name {
-            "a" => Self::Bare,
-            "a2" => Self::BareTyped,
-            "b" => Self::Raw,
-            _ => Self::Sdk,
-        }
+    fn label(self) -> &'static str {
+        self.names().2
+    }
+
+    fn parse(short: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|which| which.names().0 == short)
+            .unwrap_or(Self::Sdk)
     }
 }
 
@@ -382,13 +389,10 @@ fn main() {
         .measurement_time(Duration::from_secs(3))
         .warm_up_time(Duration::from_secs(1));
     let mut group = criterion.benchmark_group("create_then_read");
-    for (which, name) in Which::ALL.into_iter().zip([
-        "a_bare_reqwest",
-        "a2_bare_reqwest_typed",
-        "b_dojo_api",
-        "c_dojo",
-    ]) {
-        group.bench_function(name, |b| b.to_async(&runtime).iter(|| clients.one(which)));
+    for which in Which::ALL {
+        group.bench_function(which.names().1, |b| {
+            b.to_async(&runtime).iter(|| clients.one(which))
+        });
     }
     group.finish();
 

@@ -12,7 +12,7 @@ use super::{AppState, PathParam, Served, Valid, ValidQuery, required_header};
 use crate::app::App;
 use crate::problem::{Answer, Problem};
 use crate::store::Store;
-use crate::store::payment_intent::{PaymentIntentRecord, checked_total};
+use crate::store::payment_intent::{PaymentIntentRecord, checked_total, known_currency};
 use crate::store::refusal::{Outcome, Refusal};
 use crate::store::session_secret::SessionSecret;
 
@@ -67,21 +67,6 @@ pub fn routes() -> Served {
             "/payment-intents/{paymentIntentId}/reversal",
             reverse,
         )
-}
-
-/// A request amount must be in a currency Dojo knows.
-pub(super) fn known_currency(field: &str, money: Money) -> Outcome<Money> {
-    if money.currency().is_known() {
-        Ok(money)
-    } else {
-        Err(Refusal::field(
-            format!("{field}.CurrencyCode"),
-            format!(
-                "The currency code {} is not an ISO 4217 code.",
-                money.currency()
-            ),
-        ))
-    }
 }
 
 fn render(app: &App, record: &PaymentIntentRecord) -> Json<types::PaymentIntent> {

@@ -41,7 +41,7 @@ async fn create(
         expire_at: request.expire_at,
     };
     let record = app.commit(|store, now| {
-        let id = super::setup_intents::insert(store, now, api_request, Source::Pci)?.id;
+        let id = store.create_setup_intent(api_request, Source::Pci, now)?.id;
         store.authorize(id.as_str(), card, now)?;
         Ok::<_, Refusal>(store.find_setup_intent(id.as_str())?.clone())
     })?;

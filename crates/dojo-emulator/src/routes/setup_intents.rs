@@ -3,15 +3,12 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::Method;
-use chrono::{DateTime, Utc};
 use dojo_api::api::types;
 use serde::Deserialize;
 
-use super::payment_intents::known_currency;
 use super::{AppState, PathParam, Served, Valid, ValidQuery};
 use crate::app::App;
 use crate::problem::Answer;
-use crate::store::Store;
 use crate::store::refusal::{Outcome, Refusal};
 use crate::store::session_secret::SessionSecret;
 use crate::store::setup_intent::{SetupIntentRecord, Source};
@@ -38,27 +35,11 @@ pub fn routes() -> Served {
         )
 }
 
-/// Creates a setup intent in `Created`; shared with the PCI host.
-pub(crate) fn insert(
-    store: &mut Store,
-    now: DateTime<Utc>,
-    request: types::CreateSetupIntentRequest,
-    source: Source,
-) -> Outcome<SetupIntentRecord> {
-    if let Some(amount) = request.intended_amount {
-        known_currency("IntendedAmount", amount)?;
-    }
-    let secret = SessionSecret::issue(&mut store.ids, now);
-    let record = SetupIntentRecord::new(store.ids.issue(), request, secret, source, now);
-    store.insert_setup_intent(record.clone());
-    Ok(record)
-}
-
 async fn create(
     State(app): AppState,
     Valid(request): Valid<types::CreateSetupIntentRequest>,
 ) -> Answer<Json<types::SetupIntentResponse>> {
-    let record = app.commit(|store, now| insert(store, now, request, Source::Api))?;
+    let record = app.commit(|store, now| store.create_setup_intent(request, Source::Api, now))?;
     Ok(Json(record.render()))
 }
 

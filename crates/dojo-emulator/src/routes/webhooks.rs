@@ -158,7 +158,6 @@ async fn generate_secret(
     PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::SecretsResponse>> {
     let record = app.commit(|store, now| {
-        store.subscription(&id)?;
         let secret = new_secret(store, false, now);
         let subscription = store.subscription(&id)?;
         subscription.add_secret(secret)?;

@@ -427,24 +427,17 @@ impl PaymentIntentRecord {
         self.updated_at = now;
     }
 
-    /// What time alone changes: a manual payment intent authorized and not
-    /// captured for 7 days is reversed; a Created one past its `expireAt`
-    /// is canceled.
+    /// What time alone changes once [`Self::deadline`] has passed: a manual
+    /// payment intent authorized and not captured for 7 days is reversed; a
+    /// Created one past its `expireAt` is canceled.
     pub fn tick(&mut self, now: DateTime<Utc>) {
-        let authorized_at = self.paid.as_ref().map(|p| p.at);
-        let stale = self.capture_mode == CaptureMode::Manual
-            && self.status == PaymentIntentStatus::Authorized
-            && authorized_at.is_some_and(|at| now - at > AUTHORIZATION_LIFETIME);
-        let expired = self.status == PaymentIntentStatus::Created
-            && self
-                .request
-                .expire_at
-                .and_then(|t| t.instant())
-                .is_some_and(|at| now > at);
-        if stale {
-            self.set(PaymentIntentStatus::Reversed, now);
-        } else if expired {
-            self.set(PaymentIntentStatus::Canceled, now);
+        if self.deadline().is_none_or(|at| now <= at) {
+            return;
+        }
+        match self.status {
+            PaymentIntentStatus::Authorized => self.set(PaymentIntentStatus::Reversed, now),
+            PaymentIntentStatus::Created => self.set(PaymentIntentStatus::Canceled, now),
+            _ => {}
         }
     }
 
@@ -518,6 +511,21 @@ pub fn config_answered(
     config: &types::PaymentIntentConfigRequest,
 ) -> Option<types::PaymentIntentConfigResponse> {
     serde_json::from_value(serde_json::to_value(config).ok()?).ok()
+}
+
+/// A request amount must be in a currency Dojo knows.
+pub fn known_currency(field: &str, money: Money) -> Outcome<Money> {
+    if money.currency().is_known() {
+        Ok(money)
+    } else {
+        Err(Refusal::field(
+            format!("{field}.CurrencyCode"),
+            format!(
+                "The currency code {} is not an ISO 4217 code.",
+                money.currency()
+            ),
+        ))
+    }
 }
 
 /// Amount plus tips in minor units, or a 400 naming `field` when either is

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use dojo_api::api::types::{self, SetupIntentStatus};
 use dojo_types::{ClientSessionSecret, Money, Open, SetupIntentId, Timestamp};
 
-use super::payment_intent::{Payment, config_answered, payment_details};
+use super::payment_intent::{Payment, config_answered, known_currency, payment_details};
 use super::refusal::{Action, Outcome, Refusal};
 use super::session_secret::SessionSecret;
 use crate::cards::{Card, CardOutcome};
@@ -243,6 +243,24 @@ impl SetupIntentRecord {
                 .collect(),
         );
         full
+    }
+}
+
+impl super::Store {
+    /// Keeps a new setup intent in `Created`, from either host.
+    pub fn create_setup_intent(
+        &mut self,
+        request: types::CreateSetupIntentRequest,
+        source: Source,
+        now: DateTime<Utc>,
+    ) -> Outcome<SetupIntentRecord> {
+        if let Some(amount) = request.intended_amount {
+            known_currency("IntendedAmount", amount)?;
+        }
+        let secret = SessionSecret::issue(&mut self.ids, now);
+        let record = SetupIntentRecord::new(self.ids.issue(), request, secret, source, now);
+        self.insert_setup_intent(record.clone());
+        Ok(record)
     }
 }
 
