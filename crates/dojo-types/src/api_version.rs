@@ -87,7 +87,6 @@ impl Serialize for ApiVersion {
 
 impl<'de> Deserialize<'de> for ApiVersion {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
+        crate::text::from_text(deserializer, "an API version such as 2026-02-27", str::parse)
     }
 }

@@ -114,7 +114,6 @@ impl Serialize for CardExpiry {
 
 impl<'de> Deserialize<'de> for CardExpiry {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
+        crate::text::from_text(deserializer, "a card expiry such as 12/27", str::parse)
     }
 }

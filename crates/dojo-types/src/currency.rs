@@ -120,21 +120,31 @@ impl Currency {
     }
 }
 
-/// The ISO 4217 currency with alphabetic code `code`. A sorted table built
-/// once: `iso_currency::Currency::from_code` compares the code with each of
-/// its ~180 codes in turn, and every amount in every response is decoded
-/// through here.
+/// The ISO 4217 currency with alphabetic code `code`. Every amount in every
+/// response comes through here, so the codes are kept as integers in a
+/// sorted table built once: `iso_currency::Currency::from_code` compares the
+/// text with each of its ~180 codes in turn.
 fn known(code: &str) -> Option<iso_currency::Currency> {
-    use std::collections::BTreeMap;
     use std::sync::LazyLock;
-    static BY_CODE: LazyLock<BTreeMap<&'static str, iso_currency::Currency>> =
-        LazyLock::new(|| {
-            use iso_currency::IntoEnumIterator;
-            iso_currency::Currency::iter()
-                .map(|c| (c.code(), c))
-                .collect()
-        });
-    BY_CODE.get(code).copied()
+    static BY_CODE: LazyLock<Vec<(u32, iso_currency::Currency)>> = LazyLock::new(|| {
+        use iso_currency::IntoEnumIterator;
+        let mut table: Vec<_> = iso_currency::Currency::iter()
+            .filter_map(|c| Some((packed(c.code())?, c)))
+            .collect();
+        table.sort_unstable_by_key(|(key, _)| *key);
+        table
+    });
+    let key = packed(code)?;
+    let at = BY_CODE.binary_search_by_key(&key, |(key, _)| *key).ok()?;
+    Some(BY_CODE[at].1)
+}
+
+/// A three-letter code as one integer; `None` for any other length.
+fn packed(code: &str) -> Option<u32> {
+    match *code.as_bytes() {
+        [a, b, c] => Some(u32::from_be_bytes([0, a, b, c])),
+        _ => None,
+    }
 }
 
 impl fmt::Display for Currency {
@@ -167,11 +177,12 @@ impl Serialize for Currency {
 
 impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let code = std::borrow::Cow::<str>::deserialize(deserializer)?;
-        Self::lenient(&code).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "currencyCode must be 1–{MAX_UNKNOWN_LEN} printable ASCII characters, got {code:?}"
-            ))
+        crate::text::from_text(deserializer, "a currency code such as GBP", |code| {
+            Self::lenient(code).ok_or_else(|| {
+                format!(
+                    "currencyCode must be 1–{MAX_UNKNOWN_LEN} printable ASCII characters, got {code:?}"
+                )
+            })
         })
     }
 }

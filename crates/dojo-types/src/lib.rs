@@ -42,6 +42,7 @@ mod ids;
 mod money;
 mod open;
 mod secrets;
+mod text;
 mod timestamp;
 mod webhook_signature;
 pub mod wire_names;

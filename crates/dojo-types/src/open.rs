@@ -83,11 +83,14 @@ impl<T: Serialize> Serialize for Open<T> {
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Open<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Read the string once, then try it as a known value.
-        let text = String::deserialize(deserializer)?;
-        let known = T::deserialize(
-            serde::de::value::StrDeserializer::<serde::de::value::Error>::new(&text),
-        );
-        Ok(known.map(Self::Known).unwrap_or(Self::Unknown(text)))
+        // Try the borrowed text as a known value; copy it only if it is new.
+        crate::text::from_text(deserializer, "a string", |text| {
+            let known = T::deserialize(
+                serde::de::value::StrDeserializer::<serde::de::value::Error>::new(text),
+            );
+            Ok::<_, std::convert::Infallible>(
+                known.map_or_else(|_| Self::Unknown(text.to_owned()), Self::Known),
+            )
+        })
     }
 }

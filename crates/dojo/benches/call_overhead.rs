@@ -321,17 +321,21 @@ fn throughput(
     })
 }
 
-/// For a profiler (`CALL_OVERHEAD_ONLY=a|a2|b|c`, `CALL_OVERHEAD_N` op
-/// pairs, at most 10 s): one client alone, in a loop.
+/// For a profiler (`CALL_OVERHEAD_ONLY=a|a2|b|c`): one client alone, in a
+/// loop, for exactly `CALL_OVERHEAD_N` op pairs (an instruction count must
+/// not depend on how slow the profiler is), or else for 10 s.
 fn only(runtime: &tokio::runtime::Runtime, clients: &Clients, which: Which) {
-    let limit: u32 = std::env::var("CALL_OVERHEAD_N")
+    let limit: Option<u32> = std::env::var("CALL_OVERHEAD_N")
         .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(u32::MAX);
+        .and_then(|n| n.parse().ok());
     let started = Instant::now();
     let mut done = 0u32;
+    let more = |done: u32| match limit {
+        Some(limit) => done < limit,
+        None => started.elapsed() < Duration::from_secs(10),
+    };
     runtime.block_on(async {
-        while started.elapsed() < Duration::from_secs(10) && done < limit {
+        while more(done) {
             clients.one(which).await;
             done += 1;
         }
