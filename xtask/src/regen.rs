@@ -142,6 +142,8 @@ pub fn summary(outcomes: &[Outcome]) -> String {
             ("route_decoding_through_crate", t.decodings),
             ("derive_default_for_optional_structs", t.defaults),
             ("customer_secret_header", t.customer_secret_headers),
+            ("join_request_urls_to_parsed_base", t.request_urls),
+            ("parse_base_url_once", t.parsed_base),
         ] {
             let _ = writeln!(out, "  tailor {name:<38} {count:>4} places");
         }

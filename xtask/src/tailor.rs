@@ -20,9 +20,15 @@ pub struct Tailored {
     /// `authorization` header parameters sent through
     /// `crate::client::customer_secret_header`.
     pub customer_secret_headers: usize,
+    /// Request URLs joined to the client's parsed base instead of formatted
+    /// as text and parsed whole on every call.
+    pub request_urls: usize,
+    /// Places in the generated `Client` that now hold the parsed base (its
+    /// field and its constructor).
+    pub parsed_base: usize,
 }
 
-/// Applies the four adjustments below to `file`, generated for `operations`
+/// Applies the five adjustments below to `file`, generated for `operations`
 /// operations (and points the re-export of `Error` at `crate::Error`).
 ///
 /// - **No stray `api-version` header.** progenitor sends `api-version:
@@ -45,6 +51,11 @@ pub struct Tailored {
 ///   is redacted by design. The header is built by
 ///   `crate::client::customer_secret_header` instead: `Basic cs_…`, marked
 ///   sensitive.
+/// - **The base URL parsed once.** progenitor formats each URL as text,
+///   `format!("{}/payment-intents/{}", self.baseurl, ..)`, which reqwest
+///   then parses whole, host included, on every call. The generated
+///   `Client` gets a `base: crate::request_url::BaseUrl`, parsed when it is
+///   built, and each call joins its path to it.
 pub fn tailor(file: &mut syn::File, operations: usize) -> Result<Tailored> {
     let reexports = reexport_crate_error(file);
     ensure!(
@@ -54,7 +65,11 @@ pub fn tailor(file: &mut syn::File, operations: usize) -> Result<Tailored> {
     let mut visitor = Tailored::default();
     visitor.visit_file_mut(file);
     ensure!(
-        operations == 0 || (visitor.api_version_headers > 0 && visitor.decodings > 0),
+        operations == 0
+            || (visitor.api_version_headers > 0
+                && visitor.decodings > 0
+                && visitor.request_urls == operations
+                && visitor.parsed_base == 2),
         "progenitor's output changed shape: {visitor:?}"
     );
     Ok(visitor)
@@ -94,7 +109,34 @@ impl VisitMut for Tailored {
         if all_fields_optional(item) && add_default_derive(item) {
             self.defaults += 1;
         }
+        if item.ident == "Client" && add_base_field(item) {
+            self.parsed_base += 1;
+        }
         visit_mut::visit_item_struct_mut(self, item);
+    }
+
+    fn visit_local_mut(&mut self, local: &mut syn::Local) {
+        visit_mut::visit_local_mut(self, local);
+        if let Some(init) = &mut local.init
+            && let Some(joined) = joined_url(&init.expr)
+        {
+            *init.expr = joined;
+            self.request_urls += 1;
+        }
+    }
+
+    fn visit_expr_struct_mut(&mut self, expr: &mut syn::ExprStruct) {
+        visit_mut::visit_expr_struct_mut(self, expr);
+        let builds_client = expr.path.is_ident("Self")
+            && expr.fields.iter().any(
+                |field| matches!(&field.member, syn::Member::Named(name) if name == "baseurl"),
+            );
+        if builds_client {
+            expr.fields.push(syn::parse_quote! {
+                base: crate::request_url::BaseUrl::parse(baseurl)
+            });
+            self.parsed_base += 1;
+        }
     }
 
     fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
@@ -133,6 +175,58 @@ impl VisitMut for Tailored {
             self.decodings += 1;
         }
     }
+}
+
+/// `format!("{}/path/{}", self.baseurl, args..)` as
+/// `self.base.join(&format!("/path/{}", args..))?`; `None` for anything else.
+fn joined_url(expr: &syn::Expr) -> Option<syn::Expr> {
+    let syn::Expr::Macro(mac) = expr else {
+        return None;
+    };
+    if !mac.mac.path.is_ident("format") {
+        return None;
+    }
+    let args = mac
+        .mac
+        .parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+        .ok()?;
+    let mut args = args.into_iter();
+    let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(template),
+        ..
+    }) = args.next()?
+    else {
+        return None;
+    };
+    let path = template.value().strip_prefix("{}")?.to_owned();
+    let base = args.next()?;
+    if base.to_token_stream().to_string() != "self . baseurl" {
+        return None;
+    }
+    let rest: Vec<syn::Expr> = args.collect();
+    Some(if rest.is_empty() {
+        syn::parse_quote! { self.base.join(#path)? }
+    } else {
+        syn::parse_quote! { self.base.join(&format!(#path, #(#rest),*))? }
+    })
+}
+
+/// Adds `base: crate::request_url::BaseUrl` beside `baseurl`; false if the
+/// struct has no `baseurl` field.
+fn add_base_field(item: &mut syn::ItemStruct) -> bool {
+    let syn::Fields::Named(fields) = &mut item.fields else {
+        return false;
+    };
+    let has_baseurl = fields
+        .named
+        .iter()
+        .any(|field| field.ident.as_ref().is_some_and(|i| i == "baseurl"));
+    if has_baseurl {
+        fields.named.push(syn::parse_quote! {
+            pub(crate) base: crate::request_url::BaseUrl
+        });
+    }
+    has_baseurl
 }
 
 fn sets_api_version_header(stmt: &syn::Stmt) -> bool {

@@ -98,11 +98,19 @@ async fn exec_traced(
     result
 }
 
+/// The headers that may carry Dojo's trace id, in order of preference.
+/// Built once: looking a header up by `&str` parses the name on every call.
+const TRACE_ID_HEADERS: [HeaderName; 3] = [
+    HeaderName::from_static("traceparent"),
+    HeaderName::from_static("x-trace-id"),
+    HeaderName::from_static("trace-id"),
+];
+
 /// Dojo's trace id for the call, when a response header carries one.
 fn trace_id(response: &reqwest::Response) -> Option<&str> {
-    ["traceparent", "x-trace-id", "trace-id"]
+    TRACE_ID_HEADERS
         .iter()
-        .find_map(|name| response.headers().get(*name)?.to_str().ok())
+        .find_map(|name| response.headers().get(name)?.to_str().ok())
 }
 
 macro_rules! hooks {

@@ -87,6 +87,10 @@ impl Serialize for ApiVersion {
 
 impl<'de> Deserialize<'de> for ApiVersion {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::text::from_text(deserializer, "an API version such as 2026-02-27", str::parse)
+        crate::text::from_text(
+            deserializer,
+            "an API version such as 2026-02-27",
+            str::parse,
+        )
     }
 }

@@ -4200,6 +4200,7 @@ pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
     pub(crate) inner: crate::Context,
+    pub(crate) base: crate::request_url::BaseUrl,
 }
 impl Client {
     /// Create a new client.
@@ -4232,6 +4233,7 @@ impl Client {
             baseurl: baseurl.to_string(),
             client,
             inner,
+            base: crate::request_url::BaseUrl::parse(baseurl),
         }
     }
 }
@@ -4269,7 +4271,7 @@ Sends a `POST` request to `/payment-intents`
         &'a self,
         body: &'a types::CreatePaymentIntentRequest,
     ) -> Result<ResponseValue<types::PaymentIntent>, Error<types::ProblemDetails>> {
-        let url = format!("{}/payment-intents", self.baseurl,);
+        let url = self.base.join("/payment-intents")?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -4313,10 +4315,13 @@ Arguments:
         payment_intent_id: &'a ::dojo_types::PaymentIntentId,
         return_canceled: Option<bool>,
     ) -> Result<ResponseValue<types::PaymentIntent>, Error<types::ProblemDetails>> {
-        let url = format!(
-            "{}/payment-intents/{}", self.baseurl, encode_path(& payment_intent_id
-            .to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/payment-intents/{}", encode_path(& payment_intent_id.to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -4360,10 +4365,13 @@ Arguments:
         &'a self,
         payment_intent_id: &'a ::dojo_types::PaymentIntentId,
     ) -> Result<ResponseValue<types::PaymentIntent>, Error<types::ProblemDetails>> {
-        let url = format!(
-            "{}/payment-intents/{}", self.baseurl, encode_path(& payment_intent_id
-            .to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/payment-intents/{}", encode_path(& payment_intent_id.to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -4406,10 +4414,14 @@ Arguments:
         payment_intent_id: &'a ::dojo_types::PaymentIntentId,
         body: &'a types::CreateCaptureRequest,
     ) -> Result<ResponseValue<types::Capture>, Error<types::ProblemDetails>> {
-        let url = format!(
-            "{}/payment-intents/{}/captures", self.baseurl, encode_path(&
-            payment_intent_id.to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/payment-intents/{}/captures", encode_path(& payment_intent_id
+                    .to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -4451,10 +4463,14 @@ Arguments:
         &'a self,
         payment_intent_id: &'a ::dojo_types::PaymentIntentId,
     ) -> Result<ResponseValue<types::ChargeResponse>, Error<types::ProblemDetails>> {
-        let url = format!(
-            "{}/payment-intents/{}/charge", self.baseurl, encode_path(& payment_intent_id
-            .to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/payment-intents/{}/charge", encode_path(& payment_intent_id
+                    .to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -4495,10 +4511,14 @@ Arguments:
         &'a self,
         payment_intent_id: &'a ::dojo_types::PaymentIntentId,
     ) -> Result<ResponseValue<types::PaymentIntent>, Error<types::ProblemDetails>> {
-        let url = format!(
-            "{}/payment-intents/{}/refresh-client-session-secret", self.baseurl,
-            encode_path(& payment_intent_id.to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/payment-intents/{}/refresh-client-session-secret", encode_path(&
+                    payment_intent_id.to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -4536,7 +4556,7 @@ Sends a `POST` request to `/payment-intents/search`
         &'a self,
         body: &'a types::SearchPaymentIntentRequest,
     ) -> Result<ResponseValue<types::PagedPaymentIntent>, Error<types::ProblemDetails>> {
-        let url = format!("{}/payment-intents/search", self.baseurl,);
+        let url = self.base.join("/payment-intents/search")?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -4580,10 +4600,14 @@ Arguments:
         payment_intent_id: &'a ::dojo_types::PaymentIntentId,
         body: &'a types::SetTipsAmountRequest,
     ) -> Result<ResponseValue<types::PaymentIntent>, Error<types::ProblemDetails>> {
-        let url = format!(
-            "{}/payment-intents/{}/tips-amount", self.baseurl, encode_path(&
-            payment_intent_id.to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/payment-intents/{}/tips-amount", encode_path(& payment_intent_id
+                    .to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -4627,10 +4651,14 @@ Arguments:
         payment_intent_id: &'a ::dojo_types::PaymentIntentId,
         body: &'a types::SetAmountRequest,
     ) -> Result<ResponseValue<types::PaymentIntent>, Error<types::ProblemDetails>> {
-        let url = format!(
-            "{}/payment-intents/{}/amount", self.baseurl, encode_path(& payment_intent_id
-            .to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/payment-intents/{}/amount", encode_path(& payment_intent_id
+                    .to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -4674,10 +4702,14 @@ Arguments:
         payment_intent_id: &'a ::dojo_types::PaymentIntentId,
         body: &'a types::SendEmailReceiptRequest,
     ) -> Result<ResponseValue<()>, Error<types::ProblemDetails>> {
-        let url = format!(
-            "{}/payment-intents/{}/receipt", self.baseurl, encode_path(&
-            payment_intent_id.to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/payment-intents/{}/receipt", encode_path(& payment_intent_id
+                    .to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -4725,10 +4757,14 @@ Arguments:
         idempotency_key: &'a str,
         body: &'a types::CreateRefundRequest,
     ) -> Result<ResponseValue<types::Refund>, Error<types::ProblemDetails>> {
-        let url = format!(
-            "{}/payment-intents/{}/refunds", self.baseurl, encode_path(&
-            payment_intent_id.to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/payment-intents/{}/refunds", encode_path(& payment_intent_id
+                    .to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         header_map.append("idempotencyKey", idempotency_key.to_string().try_into()?);
         #[allow(unused_mut)]
@@ -4769,10 +4805,13 @@ Arguments:
         &'a self,
         refund_id: &'a ::dojo_types::RefundId,
     ) -> Result<ResponseValue<types::Refund>, Error<types::ProblemDetails>> {
-        let url = format!(
-            "{}/payment-intents/refunds/{}", self.baseurl, encode_path(& refund_id
-            .to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/payment-intents/refunds/{}", encode_path(& refund_id.to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -4812,10 +4851,14 @@ Arguments:
         &'a self,
         payment_intent_id: &'a ::dojo_types::PaymentIntentId,
     ) -> Result<ResponseValue<types::Reversal>, Error<types::ProblemDetails>> {
-        let url = format!(
-            "{}/payment-intents/{}/reversal", self.baseurl, encode_path(&
-            payment_intent_id.to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/payment-intents/{}/reversal", encode_path(& payment_intent_id
+                    .to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -4856,7 +4899,7 @@ Sends a `POST` request to `/setup-intents`
         ResponseValue<types::SetupIntentResponse>,
         Error<types::ProblemDetails>,
     > {
-        let url = format!("{}/setup-intents", self.baseurl,);
+        let url = self.base.join("/setup-intents")?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -4899,10 +4942,11 @@ Arguments:
         ResponseValue<types::SetupIntentResponse>,
         Error<types::ProblemDetails>,
     > {
-        let url = format!(
-            "{}/setup-intents/{}", self.baseurl, encode_path(& setup_intent_id
-            .to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!("/setup-intents/{}", encode_path(& setup_intent_id.to_string())),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -4947,10 +4991,11 @@ Arguments:
         ResponseValue<types::SetupIntentResponse>,
         Error<types::ProblemDetails>,
     > {
-        let url = format!(
-            "{}/setup-intents/{}", self.baseurl, encode_path(& setup_intent_id
-            .to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!("/setup-intents/{}", encode_path(& setup_intent_id.to_string())),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -5000,10 +5045,14 @@ Arguments:
         ResponseValue<types::SetupIntentPublicResponse>,
         Error<types::ProblemDetails>,
     > {
-        let url = format!(
-            "{}/setup-intents/public/{}", self.baseurl, encode_path(& setup_intent_id
-            .to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/setup-intents/public/{}", encode_path(& setup_intent_id
+                    .to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -5046,10 +5095,14 @@ Arguments:
         ResponseValue<types::SetupIntentResponse>,
         Error<types::ProblemDetails>,
     > {
-        let url = format!(
-            "{}/setup-intents/{}/refresh-client-session-secret", self.baseurl,
-            encode_path(& setup_intent_id.to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/setup-intents/{}/refresh-client-session-secret", encode_path(&
+                    setup_intent_id.to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -5091,10 +5144,14 @@ Arguments:
         ResponseValue<types::SetupIntentPublicResponse>,
         Error<types::ProblemDetails>,
     > {
-        let url = format!(
-            "{}/setup-intents/public/{}/refresh-client-session-secret", self.baseurl,
-            encode_path(& setup_intent_id.to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/setup-intents/public/{}/refresh-client-session-secret",
+                    encode_path(& setup_intent_id.to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -5134,7 +5191,7 @@ Sends a `GET` request to `/webhooks/events`
         ResponseValue<::std::vec::Vec<types::WebhookEvents>>,
         Error<types::ErrorResponse>,
     > {
-        let url = format!("{}/webhooks/events", self.baseurl,);
+        let url = self.base.join("/webhooks/events")?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -5173,7 +5230,7 @@ Sends a `GET` request to `/webhooks`
         ResponseValue<::std::vec::Vec<types::Subscription>>,
         Error<types::ErrorResponse>,
     > {
-        let url = format!("{}/webhooks", self.baseurl,);
+        let url = self.base.join("/webhooks")?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -5210,7 +5267,7 @@ Sends a `POST` request to `/webhooks`
         &'a self,
         body: &'a types::SubscriptionRequest,
     ) -> Result<ResponseValue<types::Subscription>, Error<types::ErrorResponse>> {
-        let url = format!("{}/webhooks", self.baseurl,);
+        let url = self.base.join("/webhooks")?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -5253,10 +5310,13 @@ Arguments:
         &'a self,
         subscription_id: &'a ::dojo_types::WebhookSubscriptionId,
     ) -> Result<ResponseValue<types::SecretsResponse>, Error<types::ErrorResponse>> {
-        let url = format!(
-            "{}/webhooks/{}/secrets", self.baseurl, encode_path(& subscription_id
-            .to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/webhooks/{}/secrets", encode_path(& subscription_id.to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -5296,10 +5356,13 @@ Arguments:
         &'a self,
         subscription_id: &'a ::dojo_types::WebhookSubscriptionId,
     ) -> Result<ResponseValue<types::SecretsResponse>, Error<types::ErrorResponse>> {
-        let url = format!(
-            "{}/webhooks/{}/secrets", self.baseurl, encode_path(& subscription_id
-            .to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/webhooks/{}/secrets", encode_path(& subscription_id.to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -5342,10 +5405,14 @@ Arguments:
         subscription_id: &'a ::dojo_types::WebhookSubscriptionId,
         secret_id: &'a ::dojo_types::WebhookSecretId,
     ) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
-        let url = format!(
-            "{}/webhooks/{}/secrets/{}/activate", self.baseurl, encode_path(&
-            subscription_id.to_string()), encode_path(& secret_id.to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/webhooks/{}/secrets/{}/activate", encode_path(& subscription_id
+                    .to_string()), encode_path(& secret_id.to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -5387,10 +5454,14 @@ Arguments:
         subscription_id: &'a ::dojo_types::WebhookSubscriptionId,
         secret_id: &'a ::dojo_types::WebhookSecretId,
     ) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
-        let url = format!(
-            "{}/webhooks/{}/secrets/{}", self.baseurl, encode_path(& subscription_id
-            .to_string()), encode_path(& secret_id.to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/webhooks/{}/secrets/{}", encode_path(& subscription_id
+                    .to_string()), encode_path(& secret_id.to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -5430,9 +5501,9 @@ Arguments:
         &'a self,
         subscription_id: &'a ::dojo_types::WebhookSubscriptionId,
     ) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
-        let url = format!(
-            "{}/webhooks/{}", self.baseurl, encode_path(& subscription_id.to_string()),
-        );
+        let url = self
+            .base
+            .join(&format!("/webhooks/{}", encode_path(& subscription_id.to_string())))?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -5474,9 +5545,9 @@ Arguments:
         subscription_id: &'a ::dojo_types::WebhookSubscriptionId,
         body: &'a types::SubscriptionUpdateRequest,
     ) -> Result<ResponseValue<types::Subscription>, Error<types::ErrorResponse>> {
-        let url = format!(
-            "{}/webhooks/{}", self.baseurl, encode_path(& subscription_id.to_string()),
-        );
+        let url = self
+            .base
+            .join(&format!("/webhooks/{}", encode_path(& subscription_id.to_string())))?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -5517,7 +5588,7 @@ Sends a `POST` request to `/customers`
         &'a self,
         body: &'a types::CreateCustomerRequest,
     ) -> Result<ResponseValue<types::CustomerFull>, Error<types::ProblemDetails>> {
-        let url = format!("{}/customers", self.baseurl,);
+        let url = self.base.join("/customers")?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -5560,9 +5631,9 @@ Arguments:
         ResponseValue<::std::vec::Vec<types::CustomerFull>>,
         Error<types::ProblemDetails>,
     > {
-        let url = format!(
-            "{}/customers/{}", self.baseurl, encode_path(& customer_id.to_string()),
-        );
+        let url = self
+            .base
+            .join(&format!("/customers/{}", encode_path(& customer_id.to_string())))?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -5601,9 +5672,9 @@ Arguments:
         &'a self,
         customer_id: &'a ::dojo_types::CustomerId,
     ) -> Result<ResponseValue<()>, Error<types::ProblemDetails>> {
-        let url = format!(
-            "{}/customers/{}", self.baseurl, encode_path(& customer_id.to_string()),
-        );
+        let url = self
+            .base
+            .join(&format!("/customers/{}", encode_path(& customer_id.to_string())))?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -5645,9 +5716,9 @@ Arguments:
         customer_id: &'a ::dojo_types::CustomerId,
         body: &'a types::UpdateCustomerRequest,
     ) -> Result<ResponseValue<types::CustomerFull>, Error<types::ProblemDetails>> {
-        let url = format!(
-            "{}/customers/{}", self.baseurl, encode_path(& customer_id.to_string()),
-        );
+        let url = self
+            .base
+            .join(&format!("/customers/{}", encode_path(& customer_id.to_string())))?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -5688,10 +5759,13 @@ Arguments:
         &'a self,
         customer_id: &'a ::dojo_types::CustomerId,
     ) -> Result<ResponseValue<types::CustomerSecret>, Error<types::ProblemDetails>> {
-        let url = format!(
-            "{}/customers/{}/create-secret", self.baseurl, encode_path(& customer_id
-            .to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/customers/{}/create-secret", encode_path(& customer_id.to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -5740,10 +5814,14 @@ Arguments:
         ResponseValue<types::CustomerPaymentMethods>,
         Error<types::ProblemDetails>,
     > {
-        let url = format!(
-            "{}/customers/public/{}/payment-methods", self.baseurl, encode_path(&
-            customer_id.to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/customers/public/{}/payment-methods", encode_path(& customer_id
+                    .to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         header_map
             .append(
@@ -5797,10 +5875,14 @@ Arguments:
         payment_method_id: &'a ::dojo_types::PaymentMethodId,
         authorization: &'a ::dojo_types::CustomerSecret,
     ) -> Result<ResponseValue<()>, Error<types::ProblemDetails>> {
-        let url = format!(
-            "{}/customers/public/{}/payment-methods/{}", self.baseurl, encode_path(&
-            customer_id.to_string()), encode_path(& payment_method_id.to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/customers/public/{}/payment-methods/{}", encode_path(& customer_id
+                    .to_string()), encode_path(& payment_method_id.to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         header_map
             .append(
@@ -5847,7 +5929,7 @@ Sends a `POST` request to `/customers/search`
         ResponseValue<types::PagedResultOfCustomer>,
         Error<types::ProblemDetails>,
     > {
-        let url = format!("{}/customers/search", self.baseurl,);
+        let url = self.base.join("/customers/search")?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -5891,7 +5973,7 @@ Arguments:
         reseller_id: Option<&'a str>,
         software_house_id: &'a str,
     ) -> Result<ResponseValue<::std::vec::Vec<types::Terminal>>, Error<types::Error>> {
-        let url = format!("{}/terminals", self.baseurl,);
+        let url = self.base.join("/terminals")?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
         if let Some(value) = reseller_id {
             header_map.append("reseller-id", value.to_string().try_into()?);
@@ -5939,9 +6021,9 @@ Arguments:
         reseller_id: Option<&'a str>,
         software_house_id: &'a str,
     ) -> Result<ResponseValue<types::Terminal>, Error<types::Error>> {
-        let url = format!(
-            "{}/terminals/{}", self.baseurl, encode_path(& terminal_id.to_string()),
-        );
+        let url = self
+            .base
+            .join(&format!("/terminals/{}", encode_path(& terminal_id.to_string())))?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
         if let Some(value) = reseller_id {
             header_map.append("reseller-id", value.to_string().try_into()?);
@@ -5991,7 +6073,7 @@ Arguments:
         ResponseValue<types::TerminalSession>,
         Error<types::ProblemDetailsTerminals>,
     > {
-        let url = format!("{}/terminal-sessions", self.baseurl,);
+        let url = self.base.join("/terminal-sessions")?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
         if let Some(value) = reseller_id {
             header_map.append("reseller-id", value.to_string().try_into()?);
@@ -6042,10 +6124,14 @@ Arguments:
         ResponseValue<types::TerminalSession>,
         Error<types::ProblemDetailsTerminals>,
     > {
-        let url = format!(
-            "{}/terminal-sessions/{}", self.baseurl, encode_path(& terminal_session_id
-            .to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/terminal-sessions/{}", encode_path(& terminal_session_id
+                    .to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
         if let Some(value) = reseller_id {
             header_map.append("reseller-id", value.to_string().try_into()?);
@@ -6095,10 +6181,14 @@ Arguments:
         ResponseValue<types::TerminalSession>,
         Error<types::ProblemDetailsTerminals>,
     > {
-        let url = format!(
-            "{}/terminal-sessions/{}/cancel", self.baseurl, encode_path(&
-            terminal_session_id.to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/terminal-sessions/{}/cancel", encode_path(& terminal_session_id
+                    .to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
         if let Some(value) = reseller_id {
             header_map.append("reseller-id", value.to_string().try_into()?);
@@ -6151,10 +6241,14 @@ Arguments:
         ResponseValue<types::TerminalSession>,
         Error<types::ProblemDetailsTerminals>,
     > {
-        let url = format!(
-            "{}/terminal-sessions/{}/signature", self.baseurl, encode_path(&
-            terminal_session_id.to_string()),
-        );
+        let url = self
+            .base
+            .join(
+                &format!(
+                    "/terminal-sessions/{}/signature", encode_path(& terminal_session_id
+                    .to_string())
+                ),
+            )?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
         if let Some(value) = reseller_id {
             header_map.append("reseller-id", value.to_string().try_into()?);
@@ -6197,7 +6291,7 @@ Sends a `POST` request to `/epos/events`
         &'a self,
         body: &'a types::EventRequest,
     ) -> Result<ResponseValue<types::EventRequest>, Error<()>> {
-        let url = format!("{}/epos/events", self.baseurl,);
+        let url = self.base.join("/epos/events")?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -6230,7 +6324,7 @@ Sends a `GET` request to `/epos/integrations`
     pub async fn epos_get_integrations<'a>(
         &'a self,
     ) -> Result<ResponseValue<types::AllIntegrationsResponse>, Error<()>> {
-        let url = format!("{}/epos/integrations", self.baseurl,);
+        let url = self.base.join("/epos/integrations")?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -6265,7 +6359,7 @@ Sends a `GET` request to `/epos/integrations/rest`
         ResponseValue<::std::vec::Vec<types::RestIntegrationResponse>>,
         Error<()>,
     > {
-        let url = format!("{}/epos/integrations/rest", self.baseurl,);
+        let url = self.base.join("/epos/integrations/rest")?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -6301,7 +6395,7 @@ Sends a `PUT` request to `/epos/integrations/rest`
         ResponseValue<::std::vec::Vec<types::RestIntegrationResponse>>,
         Error<()>,
     > {
-        let url = format!("{}/epos/integrations/rest", self.baseurl,);
+        let url = self.base.join("/epos/integrations/rest")?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -6337,7 +6431,7 @@ Sends a `GET` request to `/epos/integrations/ws`
         ResponseValue<::std::vec::Vec<types::WsIntegrationResponse>>,
         Error<()>,
     > {
-        let url = format!("{}/epos/integrations/ws", self.baseurl,);
+        let url = self.base.join("/epos/integrations/ws")?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -6375,7 +6469,7 @@ Arguments:
         ResponseValue<::std::vec::Vec<types::WsIntegrationResponse>>,
         Error<()>,
     > {
-        let url = format!("{}/epos/integrations/ws", self.baseurl,);
+        let url = self.base.join("/epos/integrations/ws")?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
@@ -6409,7 +6503,7 @@ Arguments:
         ResponseValue<::std::vec::Vec<types::DojoManagedIntegrationResponse>>,
         Error<()>,
     > {
-        let url = format!("{}/epos/integrations/dojo", self.baseurl,);
+        let url = self.base.join("/epos/integrations/dojo")?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self

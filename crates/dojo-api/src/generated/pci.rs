@@ -161,6 +161,7 @@ pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
     pub(crate) inner: crate::Context,
+    pub(crate) base: crate::request_url::BaseUrl,
 }
 impl Client {
     /// Create a new client.
@@ -193,6 +194,7 @@ impl Client {
             baseurl: baseurl.to_string(),
             client,
             inner,
+            base: crate::request_url::BaseUrl::parse(baseurl),
         }
     }
 }
@@ -233,7 +235,7 @@ Sends a `POST` request to `/setup-intents`
         ResponseValue<::dojo_api::api::types::SetupIntentResponse>,
         Error<::dojo_api::api::types::ProblemDetails>,
     > {
-        let url = format!("{}/setup-intents", self.baseurl,);
+        let url = self.base.join("/setup-intents")?;
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
