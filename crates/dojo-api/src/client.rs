@@ -30,13 +30,20 @@ pub(crate) fn customer_secret_header(
     Ok(value)
 }
 
-/// A reqwest client as the SDK configures one: rustls, a connect timeout and
-/// an overall timeout. Credentials and the version are not in it (they are
-/// added per request), so one such client can serve both hosts.
+/// A reqwest client as the SDK configures one: rustls, a connect timeout of
+/// 10 s and an overall timeout of 60 s. Credentials and the version are not
+/// in it (they are added per request), so one such client can serve both
+/// hosts.
 pub fn http_client() -> reqwest::Result<reqwest::Client> {
+    http_client_with(Duration::from_secs(10), Duration::from_secs(60))
+}
+
+/// The same, connecting within `connect` and with each request (its
+/// response body included) bounded by `total`.
+pub fn http_client_with(connect: Duration, total: Duration) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(60))
+        .connect_timeout(connect)
+        .timeout(total)
         .build()
 }
 

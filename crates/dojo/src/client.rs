@@ -146,7 +146,9 @@ impl Dojo {
     }
 
     /// The raw client of `api.dojo.tech`: every operation, as generated;
-    /// the escape hatch (no retries, no validation).
+    /// the escape hatch (no retries, no validation). Unless you gave your
+    /// own reqwest client, each of its requests is abandoned a second after
+    /// the policy's deadline.
     pub fn raw(&self) -> &api::Client {
         &self.inner.api
     }
@@ -161,6 +163,10 @@ impl Dojo {
         &self.inner.retry
     }
 }
+
+/// How long after the deadline a request the retry engine does not watch
+/// (`Dojo::raw`) is abandoned.
+const BACKSTOP_GRACE: Duration = Duration::from_secs(1);
 
 /// Builds a [`Dojo`]. (Its `Debug` shows the key's environment and last
 /// four characters only.)
@@ -236,11 +242,16 @@ impl DojoBuilder {
                 return Err(InvalidValue::new(field, "must be an http(s) URL").into());
             }
         }
+        // Each request is also bounded by the deadline plus a grace: the
+        // only bound on calls made through `raw()`, which no retry engine
+        // watches, and a backstop for the SDK's own, whose deadline fires
+        // first and reports `Error::Timeout`.
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .build()?,
+            None => dojo_api::http_client_with(
+                self.connect_timeout,
+                self.retry.deadline.saturating_add(BACKSTOP_GRACE),
+            )?,
         };
         let mut context = Context::new(Some(&self.key));
         if let Some(suffix) = &self.user_agent_suffix {

@@ -421,6 +421,43 @@ async fn no_connection_is_not_sent_and_a_slow_answer_times_out() {
     );
 }
 
+/// The escape hatch has no retry engine, but it does not hang either: its
+/// requests are abandoned a second after the deadline.
+#[tokio::test]
+async fn a_raw_call_is_bounded_by_the_deadline() {
+    let (emulator, _) = dojo().await;
+    let impatient = client_of(
+        &emulator,
+        RetryPolicy {
+            deadline: Duration::from_millis(300),
+            ..quick_retries()
+        },
+    );
+    let created = impatient
+        .payment_intents()
+        .create(gbp(100), "Order 14")
+        .await
+        .unwrap();
+    emulator
+        .inject_fault(GET, Fault::Latency(Duration::from_secs(5)), 1)
+        .unwrap();
+    let started = Instant::now();
+    let error = impatient
+        .raw()
+        .payment_intents_get(created.id.as_ref().unwrap(), None)
+        .await
+        .unwrap_err();
+    let waited = started.elapsed();
+    assert!(
+        matches!(&error, dojo::raw::Error::CommunicationError(e) if e.is_timeout()),
+        "{error:?}"
+    );
+    assert!(
+        waited >= Duration::from_millis(1300) && waited < Duration::from_secs(4),
+        "waited {waited:?}"
+    );
+}
+
 #[test]
 fn the_client_is_cheap_to_share_and_never_shows_its_key() {
     fn shareable<T: Clone + Send + Sync + 'static>() {}
