@@ -388,27 +388,8 @@ async fn no_connection_is_not_sent_and_a_slow_answer_times_out() {
         "the transport error is kept"
     );
 
-    let (emulator, _) = dojo().await;
-    let impatient = client_of(
-        &emulator,
-        RetryPolicy {
-            deadline: Duration::from_millis(300),
-            ..quick_retries()
-        },
-    );
-    let created = impatient
-        .payment_intents()
-        .create(gbp(100), "Order 13")
-        .await
-        .unwrap();
-    emulator
-        .inject_fault(GET, Fault::Latency(Duration::from_secs(2)), 1)
-        .unwrap();
-    let error = impatient
-        .payment_intents()
-        .get(created.id.as_ref().unwrap())
-        .await
-        .unwrap_err();
+    let (_emulator, impatient, id) = slow_read(Duration::from_secs(2)).await;
+    let error = impatient.payment_intents().get(&id).await.unwrap_err();
     assert!(
         matches!(
             error,
@@ -425,26 +406,11 @@ async fn no_connection_is_not_sent_and_a_slow_answer_times_out() {
 /// requests are abandoned a second after the deadline.
 #[tokio::test]
 async fn a_raw_call_is_bounded_by_the_deadline() {
-    let (emulator, _) = dojo().await;
-    let impatient = client_of(
-        &emulator,
-        RetryPolicy {
-            deadline: Duration::from_millis(300),
-            ..quick_retries()
-        },
-    );
-    let created = impatient
-        .payment_intents()
-        .create(gbp(100), "Order 14")
-        .await
-        .unwrap();
-    emulator
-        .inject_fault(GET, Fault::Latency(Duration::from_secs(5)), 1)
-        .unwrap();
+    let (_emulator, impatient, id) = slow_read(Duration::from_secs(5)).await;
     let started = Instant::now();
     let error = impatient
         .raw()
-        .payment_intents_get(created.id.as_ref().unwrap(), None)
+        .payment_intents_get(&id, None)
         .await
         .unwrap_err();
     let waited = started.elapsed();
@@ -501,4 +467,29 @@ async fn a_problem_is_read_whatever_its_content_type() {
         assert_eq!(api.trace_id.as_deref(), Some("00-abc-01"));
         assert_eq!(api.errors["PaymentIntentId"], ["Bad id."]);
     }
+}
+
+/// A client with a 300 ms deadline, a payment intent of it, and the next read
+/// of that intent held back by `latency`.
+async fn slow_read(
+    latency: Duration,
+) -> (dojo_emulator::Emulator, Dojo, dojo::types::PaymentIntentId) {
+    let (emulator, _) = dojo().await;
+    let impatient = client_of(
+        &emulator,
+        RetryPolicy {
+            deadline: Duration::from_millis(300),
+            ..quick_retries()
+        },
+    );
+    let created = impatient
+        .payment_intents()
+        .create(gbp(100), "Order 13")
+        .await
+        .unwrap();
+    emulator
+        .inject_fault(GET, Fault::Latency(latency), 1)
+        .unwrap();
+    let id = created.id.unwrap();
+    (emulator, impatient, id)
 }
