@@ -35,7 +35,7 @@ pub mod decode;
 mod error;
 mod hooks;
 mod redact;
-pub mod request_url;
+mod request_url;
 pub mod validate;
 
 /// The client of `https://api.dojo.tech`: every operation of Dojo's
