@@ -164,6 +164,18 @@ impl Dojo {
     }
 }
 
+/// Whether every request path can be joined to `url`: http(s), a host,
+/// neither query nor fragment (what `dojo_api`'s generated clients require,
+/// checked here so that a bad URL fails the build, not each call).
+fn is_base_url(url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|url| {
+        matches!(url.scheme(), "http" | "https")
+            && url.has_host()
+            && url.query().is_none()
+            && url.fragment().is_none()
+    })
+}
+
 /// How long after the deadline a request the retry engine does not watch
 /// (`Dojo::raw`) is abandoned.
 const BACKSTOP_GRACE: Duration = Duration::from_secs(1);
@@ -238,8 +250,12 @@ impl DojoBuilder {
     /// The client.
     pub fn build(self) -> Result<Dojo, ConfigError> {
         for (field, url) in [("api_url", &self.api_url), ("pci_url", &self.pci_url)] {
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(InvalidValue::new(field, "must be an http(s) URL").into());
+            if !is_base_url(url) {
+                return Err(InvalidValue::new(
+                    field,
+                    format!("must be an http(s) URL with a host and no query, got {url:?}"),
+                )
+                .into());
             }
         }
         // Each request is also bounded by the deadline plus a grace: the
@@ -318,5 +334,36 @@ mod tests {
             ("DOJO_API_URL", "ftp://x"),
         ]);
         assert!(bad_url.unwrap_err().to_string().contains("api_url"));
+    }
+
+    #[test]
+    fn a_base_url_every_path_can_be_joined_to_is_required() {
+        let key = ApiKey::new("sk_sandbox_0123456789abcdef").unwrap();
+        for good in [
+            "https://api.dojo.tech",
+            "http://127.0.0.1:9/",
+            "http://proxy/dojo",
+        ] {
+            assert!(
+                Dojo::builder(key.clone()).api_url(good).build().is_ok(),
+                "{good}"
+            );
+        }
+        for bad in [
+            "ftp://x",
+            "http://",
+            "https://x/?a=1",
+            "https://x/#f",
+            "api.dojo.tech",
+            "mailto:x@y",
+        ] {
+            let refused = Dojo::builder(key.clone()).pci_url(bad).build().unwrap_err();
+            assert!(
+                refused
+                    .to_string()
+                    .starts_with("pci_url must be an http(s) URL"),
+                "{bad}: {refused}"
+            );
+        }
     }
 }
