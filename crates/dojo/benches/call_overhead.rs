@@ -420,13 +420,24 @@ fn main() {
     );
 
     // Throughput is noisy on a small machine (server and clients share it):
-    // five alternating rounds, each round's ratios, and their medians.
+    // six rounds, each running (a), (a2), (c) in a different order (a client
+    // that always ran last would meet the others' idle connections on the
+    // server every time), each round's ratios, and their medians.
     let (mut to_a, mut to_a2) = (Vec::new(), Vec::new());
-    println!("\n64 in flight, 2 s each, (a), (a2), (c) in turn, five rounds (op pairs/s):");
-    for _ in 0..5 {
-        let bare = throughput(&runtime, &clients, Which::Bare, 2.0);
-        let typed = throughput(&runtime, &clients, Which::BareTyped, 2.0);
-        let sdk = throughput(&runtime, &clients, Which::Sdk, 2.0);
+    println!("\n64 in flight, 2 s each, (a), (a2), (c) in every order, six rounds (op pairs/s):");
+    let clients_measured = [Which::Bare, Which::BareTyped, Which::Sdk];
+    for round in 0..6 {
+        let mut pairs = [0.0; 3];
+        for turn in 0..3 {
+            // Rounds 0–2 rotate the order, rounds 3–5 rotate it reversed.
+            let slot = if round < 3 {
+                (round + turn) % 3
+            } else {
+                (round + 3 - turn) % 3
+            };
+            pairs[slot] = throughput(&runtime, &clients, clients_measured[slot], 2.0);
+        }
+        let [bare, typed, sdk] = pairs;
         println!(
             "  (a) {bare:>7.0}   (a2) {typed:>7.0}   (c) {sdk:>7.0}   (c)/(a) {:.3}   (c)/(a2) {:.3}",
             sdk / bare,
