@@ -56,4 +56,5 @@ pub use client::{API_BASE_URL, PCI_BASE_URL, USER_AGENT, http_client, http_clien
 pub use error::{Error, InvalidPayload};
 pub use hooks::Context;
 pub use progenitor_client::ResponseValue;
+pub use request_url::parse_base_url;
 pub use validate::{Validate, Violation, Violations};

@@ -9,27 +9,29 @@
 
 use reqwest::Url;
 
-/// A generated client's base URL (`https://api.dojo.tech`, or an emulator's,
-/// possibly with a path stem such as `http://proxy/dojo`).
-#[derive(Clone, Debug)]
-pub struct BaseUrl {
-    /// The base parsed, when it parses and has neither query nor fragment.
-    parsed: Option<Url>,
-    /// The path stem, without a trailing `/`: what precedes every path.
-    stem: String,
+/// `text` as a base URL every request path can be joined to: http(s), with
+/// a host, and neither query nor fragment; `None` otherwise. The one rule
+/// for both the generated clients and `dojo`'s builder, which refuses such a
+/// URL before any call is made.
+pub fn parse_base_url(text: &str) -> Option<Url> {
+    Url::parse(text).ok().filter(|url| {
+        matches!(url.scheme(), "http" | "https")
+            && url.has_host()
+            && url.query().is_none()
+            && url.fragment().is_none()
+    })
 }
+
+/// A generated client's base URL (`https://api.dojo.tech`, or an emulator's,
+/// possibly with a path stem such as `http://proxy/dojo`), parsed; `None`
+/// when [`parse_base_url`] refuses it, so that each call says so.
+#[derive(Clone, Debug)]
+pub struct BaseUrl(Option<Url>);
 
 impl BaseUrl {
     /// Parses `text` once, for every request the client will send.
     pub fn parse(text: &str) -> Self {
-        let parsed = Url::parse(text).ok().filter(|url| {
-            url.query().is_none() && url.fragment().is_none() && !url.cannot_be_a_base()
-        });
-        let stem = parsed
-            .as_ref()
-            .map(|url| url.path().trim_end_matches('/').to_owned())
-            .unwrap_or_default();
-        Self { parsed, stem }
+        Self(parse_base_url(text))
     }
 
     /// The URL of `path` (`/payment-intents/pi_…`, its segments already
@@ -37,12 +39,15 @@ impl BaseUrl {
     /// would give, without parsing the base again (and without doubling a
     /// `/` that ends the base).
     pub fn join(&self, path: &str) -> Result<Url, InvalidBaseUrl> {
-        let base = self.parsed.as_ref().ok_or(InvalidBaseUrl)?;
+        let base = self.0.as_ref().ok_or(InvalidBaseUrl)?;
+        // What precedes every path: the base's own path, without its
+        // trailing `/`.
+        let stem = base.path().trim_end_matches('/');
         let mut url = base.clone();
-        if self.stem.is_empty() {
+        if stem.is_empty() {
             url.set_path(path);
         } else {
-            url.set_path(&[self.stem.as_str(), path].concat());
+            url.set_path(&[stem, path].concat());
         }
         Ok(url)
     }
@@ -123,7 +128,9 @@ mod tests {
             "api.dojo.tech",
             "not a url",
             "mailto:x@example.com",
+            "ftp://x",
             "http://x/?q=1",
+            "http://x/#f",
         ] {
             assert!(
                 BaseUrl::parse(base).join("/payment-intents").is_err(),

@@ -425,17 +425,19 @@ fn main() {
     // server every time), each round's ratios, and their medians.
     let (mut to_a, mut to_a2) = (Vec::new(), Vec::new());
     println!("\n64 in flight, 2 s each, (a), (a2), (c) in every order, six rounds (op pairs/s):");
-    let clients_measured = [Which::Bare, Which::BareTyped, Which::Sdk];
-    for round in 0..6 {
+    let measured = [Which::Bare, Which::BareTyped, Which::Sdk];
+    const ORDERS: [[usize; 3]; 6] = [
+        [0, 1, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [0, 2, 1],
+        [1, 0, 2],
+        [2, 1, 0],
+    ];
+    for order in ORDERS {
         let mut pairs = [0.0; 3];
-        for turn in 0..3 {
-            // Rounds 0–2 rotate the order, rounds 3–5 rotate it reversed.
-            let slot = if round < 3 {
-                (round + turn) % 3
-            } else {
-                (round + 3 - turn) % 3
-            };
-            pairs[slot] = throughput(&runtime, &clients, clients_measured[slot], 2.0);
+        for slot in order {
+            pairs[slot] = throughput(&runtime, &clients, measured[slot], 2.0);
         }
         let [bare, typed, sdk] = pairs;
         println!(

@@ -164,18 +164,6 @@ impl Dojo {
     }
 }
 
-/// Whether every request path can be joined to `url`: http(s), a host,
-/// neither query nor fragment (what `dojo_api`'s generated clients require,
-/// checked here so that a bad URL fails the build, not each call).
-fn is_base_url(url: &str) -> bool {
-    reqwest::Url::parse(url).is_ok_and(|url| {
-        matches!(url.scheme(), "http" | "https")
-            && url.has_host()
-            && url.query().is_none()
-            && url.fragment().is_none()
-    })
-}
-
 /// How long after the deadline a request the retry engine does not watch
 /// (`Dojo::raw`) is abandoned.
 const BACKSTOP_GRACE: Duration = Duration::from_secs(1);
@@ -250,7 +238,9 @@ impl DojoBuilder {
     /// The client.
     pub fn build(self) -> Result<Dojo, ConfigError> {
         for (field, url) in [("api_url", &self.api_url), ("pci_url", &self.pci_url)] {
-            if !is_base_url(url) {
+            // The generated clients' own rule, checked here so that a bad
+            // URL fails the build, not each call.
+            if dojo_api::parse_base_url(url).is_none() {
                 return Err(InvalidValue::new(
                     field,
                     format!("must be an http(s) URL with a host and no query, got {url:?}"),
