@@ -323,7 +323,9 @@ fn throughput(
 
 /// For a profiler (`CALL_OVERHEAD_ONLY=a|a2|b|c`): one client alone, in a
 /// loop, for exactly `CALL_OVERHEAD_N` op pairs (an instruction count must
-/// not depend on how slow the profiler is), or else for 10 s.
+/// not depend on how slow the profiler is), or else for 10 s. With
+/// `CALL_OVERHEAD_THROUGHPUT_SECS` instead, that client's throughput at 64
+/// in flight (for A/B runs of two builds, one process per round).
 fn only(runtime: &tokio::runtime::Runtime, clients: &Clients, which: Which) {
     let limit: Option<u32> = std::env::var("CALL_OVERHEAD_N")
         .ok()
@@ -384,7 +386,13 @@ fn main() {
         .unwrap();
     let clients = Arc::new(Clients::new(serve(&runtime)));
     if let Ok(which) = std::env::var("CALL_OVERHEAD_ONLY") {
-        return only(&runtime, &clients, Which::parse(&which));
+        let which = Which::parse(&which);
+        if let Ok(seconds) = std::env::var("CALL_OVERHEAD_THROUGHPUT_SECS") {
+            let seconds = seconds.parse().unwrap_or(2.0);
+            let pairs = throughput(&runtime, &clients, which, seconds);
+            return println!("{} alone, 64 in flight: {pairs:.0} op pairs/s", which.label());
+        }
+        return only(&runtime, &clients, which);
     }
 
     let mut criterion = Criterion::default()

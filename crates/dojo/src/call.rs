@@ -12,7 +12,7 @@ use tracing::Instrument;
 
 use crate::Dojo;
 use crate::error::{ApiError, Delivery, Error, Invalid};
-use crate::retry::{self, Attempt, Decision, Idempotency, Situation};
+use crate::retry::{self, Attempt, Decision, Idempotency, RetryPolicy, Situation};
 
 /// One of Dojo's operations, as the engine needs to know it.
 #[derive(Debug, Clone, Copy)]
@@ -75,48 +75,93 @@ impl Dojo {
             loop {
                 let left = policy.deadline.saturating_sub(started.elapsed());
                 let sent = tokio::time::timeout(left, call())
-                    .instrument(tracing::debug_span!("dojo.attempt", attempt))
-                    .await;
-                let failure = match sent {
+                    .instrument(tracing::debug_span!("dojo.attempt", attempt));
+                // Matched as a temporary: a named answer would stay in the
+                // future's state across the failure path's await.
+                let failed = match sent.await {
                     Ok(Ok(value)) => {
                         tracing::Span::current().record("attempts", attempt);
                         return Ok(value.into_inner());
                     }
-                    Ok(Err(raw)) => failure(op.id, raw).await,
-                    Err(_) => Failure {
-                        error: Error::Timeout {
-                            operation: op.id,
-                            delivery: Delivery::MaybeSent,
-                            after: policy.deadline,
-                        },
-                        attempt: Attempt::MaybeSent,
-                        retry_after: None,
-                    },
+                    Ok(Err(raw)) => Failed::Raw(raw),
+                    Err(_elapsed) => Failed::Deadline,
                 };
-                let situation = Situation {
-                    idempotency: op.idempotency,
+                // Failures are rare: their handling is boxed so that the
+                // call's future (moved and often boxed by callers) stays the
+                // size of one attempt.
+                let after = AfterFailure {
+                    op,
+                    policy: &policy,
+                    started,
                     attempt,
-                    outcome: failure.attempt,
-                    retry_after: failure.retry_after,
-                    time_left: policy.deadline.saturating_sub(started.elapsed()),
-                    jitter: fastrand::f64(),
                 };
-                match retry::decide(&policy, &situation) {
-                    Decision::RetryAfter(wait) => {
-                        tracing::info!(attempt, outcome = ?failure.attempt, wait_ms = wait.as_millis() as u64, "retrying");
-                        tokio::time::sleep(wait).await;
-                        attempt += 1;
-                    }
-                    Decision::GiveUp(reason) => {
-                        tracing::Span::current().record("attempts", attempt);
-                        tracing::debug!(?reason, outcome = ?failure.attempt, "giving up");
-                        return Err(failure.error);
-                    }
-                }
+                Box::pin(after.retry_or_give_up(failed)).await?;
+                attempt += 1;
             }
         }
         .instrument(span)
         .await
+    }
+}
+
+/// How an attempt failed.
+enum Failed<E> {
+    /// The raw layer's error.
+    Raw(dojo_api::Error<E>),
+    /// What was left of the deadline ran out.
+    Deadline,
+}
+
+/// What deciding on a failed attempt needs to know.
+struct AfterFailure<'a> {
+    op: Operation,
+    policy: &'a RetryPolicy,
+    started: Instant,
+    attempt: u32,
+}
+
+impl AfterFailure<'_> {
+    /// Waits and returns `Ok` when `retry::decide` says retry; otherwise the
+    /// error to report.
+    async fn retry_or_give_up<E: ProblemBody>(self, failed: Failed<E>) -> Result<(), Error> {
+        let Self {
+            op,
+            policy,
+            started,
+            attempt,
+        } = self;
+        let failure = match failed {
+            Failed::Raw(raw) => failure(op.id, raw).await,
+            Failed::Deadline => Failure {
+                error: Error::Timeout {
+                    operation: op.id,
+                    delivery: Delivery::MaybeSent,
+                    after: policy.deadline,
+                },
+                attempt: Attempt::MaybeSent,
+                retry_after: None,
+            },
+        };
+        let situation = Situation {
+            idempotency: op.idempotency,
+            attempt,
+            outcome: failure.attempt,
+            retry_after: failure.retry_after,
+            time_left: policy.deadline.saturating_sub(started.elapsed()),
+            jitter: fastrand::f64(),
+        };
+        match retry::decide(policy, &situation) {
+            Decision::RetryAfter(wait) => {
+                tracing::info!(attempt, outcome = ?failure.attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                tokio::time::sleep(wait).await;
+                Ok(())
+            }
+            Decision::GiveUp(reason) => {
+                tracing::Span::current().record("attempts", attempt);
+                tracing::debug!(?reason, outcome = ?failure.attempt, "giving up");
+                Err(failure.error)
+            }
+        }
     }
 }
 

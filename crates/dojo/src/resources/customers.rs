@@ -224,11 +224,17 @@ details!(CreateCustomer, types::CreateCustomerRequest);
 
 impl CreateCustomer<'_> {
     /// Checks the request, then creates the customer.
-    pub async fn send(self) -> Result<types::CustomerFull> {
-        self.dojo.validate(CREATE, &self.body)?;
-        let raw = self.dojo.raw();
-        let body = &self.body;
-        self.dojo.send(CREATE, || raw.customers_create(body)).await
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "keeps `self` once in the boxed future: see `into_future!`"
+    )]
+    pub fn send(self) -> impl Future<Output = Result<types::CustomerFull>> {
+        async move {
+            self.dojo.validate(CREATE, &self.body)?;
+            let raw = self.dojo.raw();
+            let body = &self.body;
+            self.dojo.send(CREATE, || raw.customers_create(body)).await
+        }
     }
 }
 
@@ -247,13 +253,19 @@ details!(UpdateCustomer, types::UpdateCustomerRequest);
 
 impl UpdateCustomer<'_> {
     /// Checks the request, then updates the customer.
-    pub async fn send(self) -> Result<types::CustomerFull> {
-        self.dojo.validate(UPDATE, &self.body)?;
-        let raw = self.dojo.raw();
-        let (id, body) = (self.id, &self.body);
-        self.dojo
-            .send(UPDATE, || raw.customers_update(id, body))
-            .await
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "keeps `self` once in the boxed future: see `into_future!`"
+    )]
+    pub fn send(self) -> impl Future<Output = Result<types::CustomerFull>> {
+        async move {
+            self.dojo.validate(UPDATE, &self.body)?;
+            let raw = self.dojo.raw();
+            let (id, body) = (self.id, &self.body);
+            self.dojo
+                .send(UPDATE, || raw.customers_update(id, body))
+                .await
+        }
     }
 }
 

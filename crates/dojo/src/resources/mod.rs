@@ -22,6 +22,13 @@ pub use terminals::{Terminals, TerminalsAs};
 pub use webhooks::{Subscribe, Webhooks};
 
 /// `.await` on a builder sends it: `IntoFuture` by its `send` method.
+///
+/// The box is allocated and filled on every call, so its size is a cost of
+/// every call (`crates/dojo/tests/future_sizes.rs` bounds it). That is why
+/// each builder's `send` is a plain `fn` returning an `async move` block
+/// rather than an `async fn`: rustc keeps an `async fn`'s by-value `self`
+/// twice in its future (rust-lang/rust#62958), and a builder carries its
+/// whole raw request.
 macro_rules! into_future {
     ($builder:ident => $output:ty) => {
         impl<'a> std::future::IntoFuture for $builder<'a> {

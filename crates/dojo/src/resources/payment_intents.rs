@@ -441,13 +441,19 @@ impl CreatePaymentIntent<'_> {
     }
 
     /// Checks the request against Dojo's document, then creates the intent.
-    pub async fn send(self) -> Result<types::PaymentIntent> {
-        self.dojo.validate(CREATE, &self.body)?;
-        let raw = self.dojo.raw();
-        let body = &self.body;
-        self.dojo
-            .send(CREATE, || raw.payment_intents_create_payment_intent(body))
-            .await
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "keeps `self` once in the boxed future: see `into_future!`"
+    )]
+    pub fn send(self) -> impl Future<Output = Result<types::PaymentIntent>> {
+        async move {
+            self.dojo.validate(CREATE, &self.body)?;
+            let raw = self.dojo.raw();
+            let body = &self.body;
+            self.dojo
+                .send(CREATE, || raw.payment_intents_create_payment_intent(body))
+                .await
+        }
     }
 }
 
@@ -494,25 +500,31 @@ impl Refund<'_> {
     }
 
     /// Checks the request, then refunds; retried safely with the same key.
-    pub async fn send(self) -> Result<RefundMade> {
-        self.dojo.validate(REFUND, &self.body)?;
-        let key = self.key.unwrap_or_else(IdempotencyKey::generate);
-        if !self.dojo.inner.used_keys.claim(self.id, &key, &self.body) {
-            return Err(Error::IdempotencyKeyReused {
-                operation: REFUND.id,
-                key: key.as_str().to_owned(),
-            });
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "keeps `self` once in the boxed future: see `into_future!`"
+    )]
+    pub fn send(self) -> impl Future<Output = Result<RefundMade>> {
+        async move {
+            self.dojo.validate(REFUND, &self.body)?;
+            let key = self.key.unwrap_or_else(IdempotencyKey::generate);
+            if !self.dojo.inner.used_keys.claim(self.id, &key, &self.body) {
+                return Err(Error::IdempotencyKeyReused {
+                    operation: REFUND.id,
+                    key: key.as_str().to_owned(),
+                });
+            }
+            let raw = self.dojo.raw();
+            let (id, body) = (self.id, &self.body);
+            let refund = self
+                .dojo
+                .send(REFUND, || raw.refunds_create(id, key.as_str(), body))
+                .await?;
+            Ok(RefundMade {
+                refund,
+                idempotency_key: key,
+            })
         }
-        let raw = self.dojo.raw();
-        let (id, body) = (self.id, &self.body);
-        let refund = self
-            .dojo
-            .send(REFUND, || raw.refunds_create(id, key.as_str(), body))
-            .await?;
-        Ok(RefundMade {
-            refund,
-            idempotency_key: key,
-        })
     }
 }
 

@@ -220,13 +220,19 @@ impl CreateSetupIntent<'_> {
     }
 
     /// Checks the request, then creates the setup intent.
-    pub async fn send(self) -> Result<types::SetupIntentResponse> {
-        self.dojo.validate(CREATE, &self.body)?;
-        let raw = self.dojo.raw();
-        let body = &self.body;
-        self.dojo
-            .send(CREATE, || raw.setup_intents_create(body))
-            .await
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "keeps `self` once in the boxed future: see `into_future!`"
+    )]
+    pub fn send(self) -> impl Future<Output = Result<types::SetupIntentResponse>> {
+        async move {
+            self.dojo.validate(CREATE, &self.body)?;
+            let raw = self.dojo.raw();
+            let body = &self.body;
+            self.dojo
+                .send(CREATE, || raw.setup_intents_create(body))
+                .await
+        }
     }
 }
 
@@ -251,13 +257,19 @@ impl Tokenize<'_> {
 
     /// Checks the request, then sends it to the PCI host (the only call that
     /// does). The card data is dropped, and so wiped, when this returns.
-    pub async fn send(self) -> Result<types::SetupIntentResponse> {
-        self.dojo.validate(TOKENIZE, &self.body)?;
-        let pci = self.dojo.raw_pci();
-        let body = &self.body;
-        self.dojo
-            .send(TOKENIZE, || pci.setup_intents_create_tokenized(body))
-            .await
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "keeps `self` once in the boxed future: see `into_future!`"
+    )]
+    pub fn send(self) -> impl Future<Output = Result<types::SetupIntentResponse>> {
+        async move {
+            self.dojo.validate(TOKENIZE, &self.body)?;
+            let pci = self.dojo.raw_pci();
+            let body = &self.body;
+            self.dojo
+                .send(TOKENIZE, || pci.setup_intents_create_tokenized(body))
+                .await
+        }
     }
 }
 

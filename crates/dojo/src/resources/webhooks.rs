@@ -195,32 +195,38 @@ impl Subscribe<'_> {
     /// Checks the request, then subscribes. An `http://` URL on loopback
     /// passes only when this client itself talks to an API on loopback (the
     /// emulator, which delivers there); Dojo takes `https://` only.
-    pub async fn send(self) -> Result<types::Subscription> {
-        let emulated = is_loopback_http(self.dojo.raw().baseurl());
-        if let Err(violations) = self.body.validate() {
-            let kept = violations
-                .into_vec()
-                .into_iter()
-                .filter(|v| {
-                    let exempt = emulated
-                        && v.field() == "url"
-                        && matches!(v.rule(), Rule::Pattern { .. })
-                        && is_loopback_http(&self.body.url);
-                    !exempt
-                })
-                .collect();
-            if let Some(violations) = Violations::from_list(kept) {
-                return Err(Error::invalid(
-                    SUBSCRIBE.id,
-                    Invalid::Constraints(violations),
-                ));
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "keeps `self` once in the boxed future: see `into_future!`"
+    )]
+    pub fn send(self) -> impl Future<Output = Result<types::Subscription>> {
+        async move {
+            let emulated = is_loopback_http(self.dojo.raw().baseurl());
+            if let Err(violations) = self.body.validate() {
+                let kept = violations
+                    .into_vec()
+                    .into_iter()
+                    .filter(|v| {
+                        let exempt = emulated
+                            && v.field() == "url"
+                            && matches!(v.rule(), Rule::Pattern { .. })
+                            && is_loopback_http(&self.body.url);
+                        !exempt
+                    })
+                    .collect();
+                if let Some(violations) = Violations::from_list(kept) {
+                    return Err(Error::invalid(
+                        SUBSCRIBE.id,
+                        Invalid::Constraints(violations),
+                    ));
+                }
             }
+            let raw = self.dojo.raw();
+            let body = &self.body;
+            self.dojo
+                .send(SUBSCRIBE, || raw.webhooks_subscribe(body))
+                .await
         }
-        let raw = self.dojo.raw();
-        let body = &self.body;
-        self.dojo
-            .send(SUBSCRIBE, || raw.webhooks_subscribe(body))
-            .await
     }
 }
 
