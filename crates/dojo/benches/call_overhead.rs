@@ -390,7 +390,10 @@ fn main() {
         if let Ok(seconds) = std::env::var("CALL_OVERHEAD_THROUGHPUT_SECS") {
             let seconds = seconds.parse().unwrap_or(2.0);
             let pairs = throughput(&runtime, &clients, which, seconds);
-            return println!("{} alone, 64 in flight: {pairs:.0} op pairs/s", which.label());
+            return println!(
+                "{} alone, 64 in flight: {pairs:.0} op pairs/s",
+                which.label()
+            );
         }
         return only(&runtime, &clients, which);
     }
