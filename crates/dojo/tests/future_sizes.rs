@@ -1,13 +1,12 @@
 //! The SDK's futures stay close to the size of the raw call they wrap.
 //!
-//! A call's future is moved through every layer that awaits it, and a
-//! builder's is boxed on every `.await` (`IntoFuture`), so its size is paid
-//! on every call: measured at 64 calls in flight, shrinking the future of
-//! `create(…).await` from 7.9 KB to 3.6 KB raised throughput by about 5 %
-//! (BENCHMARKS.md). Two things made it large, both invisible in the code:
-//! an answer named in a local stayed in the future's state across the
-//! failure path's await (2.5 KB), and an `async fn` keeps its by-value
-//! `self` twice (rust-lang/rust#62958). Nothing here is polled.
+//! Every call in flight holds its future, every layer that awaits it moves
+//! it, and a builder's is allocated and filled on every `.await`
+//! (`IntoFuture`). Two things once made them two to three times the raw
+//! call's, both invisible in the code: an answer named in a local stayed in
+//! the future's state across the failure path's await (2.5 KB with a decoded
+//! intent), and an `async fn` keeps its by-value `self` twice
+//! (rust-lang/rust#62958). Nothing here is polled.
 
 use std::mem::size_of_val;
 
