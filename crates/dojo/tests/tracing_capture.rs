@@ -172,6 +172,13 @@ async fn a_tour_at_trace_level_prints_no_secret() {
     ] {
         assert!(text.contains(expected), "{expected} not captured");
     }
+    // The retry decision runs in its own (boxed) future: its events still
+    // belong to the call's span.
+    assert!(
+        text.lines()
+            .any(|line| line.contains("dojo.call{") && line.contains("retrying")),
+        "no retry event inside a dojo.call span"
+    );
     assert!(
         text.lines().count() > 100,
         "only {} lines captured",
