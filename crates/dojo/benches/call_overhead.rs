@@ -253,6 +253,7 @@ impl Clients {
             .dojo
             .payment_intents()
             .create(Money::new(1000, Currency::GBP), "Order 234")
+            .send()
             .await
             .unwrap();
         black_box(

@@ -168,6 +168,7 @@ async fn prepare(
             dojo.payment_intents()
                 .create(gbp(700), "Soak charge")
                 .setup_intent(setup.id())
+                .send()
                 .await?
         }
         _ => {
@@ -180,6 +181,7 @@ async fn prepare(
                 .payment_intents()
                 .create(gbp(1000), "Soak")
                 .capture_mode(mode)
+                .send()
                 .await?;
             let id = created.id.clone().ok_or("no id")?;
             emulator.pay(&id, &card, false)?;
@@ -196,7 +198,7 @@ async fn call(dojo: &Dojo, op: &str, intent: &dojo::api_types::PaymentIntent) ->
         "capture" => reported(&intents.capture(intent, gbp(400)).await),
         "refund" => {
             let id = intent.id.as_ref().expect("prepared with an id");
-            reported(&intents.refund(id, gbp(300)).await)
+            reported(&intents.refund(id, gbp(300)).send().await)
         }
         "reversal" => reported(&intents.reverse(intent).await),
         _ => reported(&intents.charge(intent).await),

@@ -71,6 +71,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             &url,
             ["payment_intent.created", "payment_intent.status_updated"],
         )
+        .send()
         .await?;
     for secret in subscription.secrets.iter().filter_map(|s| s.value.clone()) {
         receiver.verifier.trust(secret);
@@ -80,6 +81,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .payment_intents()
         .create(Money::new(1250, Currency::GBP), "Order 77")
         .capture_mode(CaptureMode::Manual)
+        .send()
         .await?;
     let id = intent.id.clone().ok_or("no id")?;
     emulator.pay(&id, &Card::test("5200000000001005")?, false)?;

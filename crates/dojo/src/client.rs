@@ -26,6 +26,7 @@ use crate::retry::RetryPolicy;
 /// let intent = dojo
 ///     .payment_intents()
 ///     .create(Money::parse_decimal("12.50", Currency::GBP)?, "Order 17")
+///     .send()
 ///     .await?;
 /// assert_eq!(intent.amount, Some(Money::new(1250, Currency::GBP)));
 /// # Ok(()) }

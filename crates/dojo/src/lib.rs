@@ -13,6 +13,7 @@
 //!     .payment_intents()
 //!     .create(Money::parse_decimal("80.00", Currency::GBP)?, "Hotel deposit")
 //!     .capture_mode(CaptureMode::Manual)
+//!     .send()
 //!     .await?;
 //! # emulator.pay(intent.id.as_ref().unwrap(), &dojo_emulator::Card::test("5200000000001005")?, false)?;
 //! # let intent = dojo.payment_intents().get(intent.id.as_ref().unwrap()).await?;

@@ -29,6 +29,7 @@ async fn all_fifty_operations_are_reachable() {
                 json!({"payment": {"customAmountAllowed": true, "tipsAllowed": true}}),
             ));
         })
+        .send()
         .await
         .unwrap();
     let id = created.id.clone().unwrap();
@@ -39,7 +40,7 @@ async fn all_fifty_operations_are_reachable() {
     let _ = futures_util::StreamExt::next(&mut intents.search().stream()).await;
     let auto = paid(&emulator, &dojo, 1000, CaptureMode::Auto).await;
     let auto_id = auto.id.clone().unwrap();
-    let refunded = intents.refund(&auto_id, gbp(100)).await.unwrap();
+    let refunded = intents.refund(&auto_id, gbp(100)).send().await.unwrap();
     intents
         .get_refund(refunded.refund.refund_id.as_ref().unwrap())
         .await
@@ -52,7 +53,7 @@ async fn all_fifty_operations_are_reachable() {
     intents.capture(&manual, gbp(400)).await.unwrap();
     let to_reverse = paid(&emulator, &dojo, 500, CaptureMode::Manual).await;
     intents.reverse(&to_reverse).await.unwrap();
-    let to_cancel = intents.create(gbp(100), "Order 2").await.unwrap();
+    let to_cancel = intents.create(gbp(100), "Order 2").send().await.unwrap();
     intents.cancel(&to_cancel).await.unwrap();
 
     // Setup intents (6) and the PCI host (1), and the charge of one.
@@ -64,6 +65,7 @@ async fn all_fifty_operations_are_reachable() {
             MerchantInitiatedTransactionType("NoShow".into()),
         )
         .intended_amount(gbp(1000))
+        .send()
         .await
         .unwrap();
     let setup_id = setup.id.clone().unwrap();
@@ -92,12 +94,14 @@ async fn all_fifty_operations_are_reachable() {
             card,
         )
         .intended_amount(gbp(2500))
+        .send()
         .await
         .unwrap();
     let tokenized_id = tokenized.id.clone().unwrap();
     let charge = intents
         .create(gbp(2500), "Charge")
         .setup_intent(&tokenized_id)
+        .send()
         .await
         .unwrap();
     intents.charge(&charge).await.unwrap();
@@ -107,6 +111,7 @@ async fn all_fifty_operations_are_reachable() {
             "Terms.",
             MerchantInitiatedTransactionType("NoShow".into()),
         )
+        .send()
         .await
         .unwrap();
     let authorized_id = authorized.id.unwrap();
@@ -121,6 +126,7 @@ async fn all_fifty_operations_are_reachable() {
         .create()
         .name("Ada")
         .email("ada@example.com")
+        .send()
         .await
         .unwrap();
     let customer_id = customer.id.unwrap();
@@ -128,12 +134,14 @@ async fn all_fifty_operations_are_reachable() {
     customers
         .update(&customer_id)
         .phone("+44 20 7946 0000")
+        .send()
         .await
         .unwrap();
     let secret = customers.create_secret(&customer_id).await.unwrap();
     let saving = intents
         .create(gbp(300), "Save")
         .customer(&customer_id)
+        .send()
         .await
         .unwrap();
     emulator
@@ -156,6 +164,7 @@ async fn all_fifty_operations_are_reachable() {
     let subscription = webhooks
         .subscribe("https://shop.example/hooks", ["payment_intent.created"])
         .description("orders")
+        .send()
         .await
         .unwrap();
     let sub_id = subscription.id.unwrap();
@@ -173,7 +182,7 @@ async fn all_fifty_operations_are_reachable() {
     let list = terminals.list(None).await.unwrap();
     let terminal_id = list[0].id.clone();
     terminals.get(&terminal_id).await.unwrap();
-    let counter = intents.create(gbp(100), "Counter").await.unwrap();
+    let counter = intents.create(gbp(100), "Counter").send().await.unwrap();
     let session = terminals
         .create_session(raw(json!({"terminalId": terminal_id, "details": {"sessionType": "Sale", "sale": {"paymentIntentId": counter.id}}})))
         .await

@@ -1,12 +1,12 @@
 //! The SDK's futures stay close to the size of the raw call they wrap.
 //!
-//! Every call in flight holds its future, every layer that awaits it moves
-//! it, and a builder's is allocated and filled on every `.await`
-//! (`IntoFuture`). Two things once made them two to three times the raw
-//! call's, both invisible in the code: an answer named in a local stayed in
-//! the future's state across the failure path's await (2.5 KB with a decoded
+//! Every call in flight holds its future and every layer that awaits it
+//! moves it. Two things once made them two to three times the raw call's,
+//! both invisible in the code: an answer named in a local stayed in the
+//! future's state across the failure path's await (2.5 KB with a decoded
 //! intent), and an `async fn` keeps its by-value `self` twice
-//! (rust-lang/rust#62958). Nothing here is polled.
+//! (rust-lang/rust#62958), a builder with its whole raw request. Nothing
+//! here is polled.
 
 use std::mem::size_of_val;
 

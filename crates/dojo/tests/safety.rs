@@ -28,6 +28,7 @@ async fn a_refund_whose_answer_is_lost_is_retried_with_the_same_key_and_made_onc
         .payment_intents()
         .refund(&id, gbp(300))
         .reason("one item damaged")
+        .send()
         .await
         .unwrap();
     assert_eq!(emulator.refund_count(&id), 1, "one refund, never two");
@@ -50,12 +51,14 @@ async fn a_key_reused_for_a_different_refund_is_explained_before_anything_is_sen
         .payment_intents()
         .refund(&id, gbp(300))
         .idempotency_key(key.clone())
+        .send()
         .await
         .unwrap();
     let again = dojo
         .payment_intents()
         .refund(&id, gbp(300))
         .idempotency_key(key.clone())
+        .send()
         .await
         .unwrap();
     assert_eq!(
@@ -66,6 +69,7 @@ async fn a_key_reused_for_a_different_refund_is_explained_before_anything_is_sen
         .payment_intents()
         .refund(&id, gbp(400))
         .idempotency_key(key)
+        .send()
         .await
         .unwrap_err();
     assert!(
@@ -183,6 +187,7 @@ async fn cancel_and_reversal_settle_by_the_intent_s_status() {
     let created = dojo
         .payment_intents()
         .create(gbp(500), "Order 10")
+        .send()
         .await
         .unwrap();
     emulator
@@ -233,6 +238,7 @@ async fn an_unkeyed_post_is_not_resent_after_a_connection_reset() {
     let error = dojo
         .payment_intents()
         .create(gbp(100), "Order 11")
+        .send()
         .await
         .unwrap_err();
     assert!(
@@ -254,6 +260,7 @@ async fn reads_are_retried_on_503_and_429_honouring_retry_after() {
     let created = dojo
         .payment_intents()
         .create(gbp(100), "Order 12")
+        .send()
         .await
         .unwrap();
     let id = created.id.unwrap();
@@ -313,6 +320,7 @@ async fn an_invalid_request_is_refused_with_every_violation_and_sends_nothing() 
         .payment_intents()
         .create(gbp(100), "")
         .description("d".repeat(4097))
+        .send()
         .await
         .unwrap_err();
     let Error::InvalidRequest {
@@ -485,6 +493,7 @@ async fn slow_read(
     let created = impatient
         .payment_intents()
         .create(gbp(100), "Order 13")
+        .send()
         .await
         .unwrap();
     emulator

@@ -21,6 +21,7 @@ async fn a_search_pages_through_every_intent_of_the_emulator() {
         let intent = dojo
             .payment_intents()
             .create(gbp(100 + i), format!("Order {i}"))
+            .send()
             .await
             .unwrap();
         created.push(intent.id.unwrap());
@@ -147,7 +148,7 @@ async fn a_cursor_seen_twice_ends_the_stream_with_an_error() {
 async fn customers_stream_too() {
     let (_emulator, dojo) = dojo().await;
     for name in ["Ada", "Grace", "Edsger", "Barbara"] {
-        dojo.customers().create().name(name).await.unwrap();
+        dojo.customers().create().name(name).send().await.unwrap();
     }
     let names: Vec<String> = dojo
         .customers()

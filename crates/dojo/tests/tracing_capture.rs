@@ -53,7 +53,7 @@ async fn a_tour_at_trace_level_prints_no_secret() {
 
     // Save a card: customer, customer secret, payment intent with the
     // customer (a client session secret), checkout, saved cards.
-    let customer = dojo.customers().create().name("Ada").await.unwrap();
+    let customer = dojo.customers().create().name("Ada").send().await.unwrap();
     let customer_id = customer.id.unwrap();
     let secret = dojo.customers().create_secret(&customer_id).await.unwrap();
     secrets.push(secret.expose().to_owned());
@@ -65,6 +65,7 @@ async fn a_tour_at_trace_level_prints_no_secret() {
             PaymentMethod("Card".into()),
             PaymentMethod("SavedCard".into()),
         ])
+        .send()
         .await
         .unwrap();
     secrets.push(
@@ -92,7 +93,11 @@ async fn a_tour_at_trace_level_prints_no_secret() {
             1,
         )
         .unwrap();
-    dojo.payment_intents().refund(&id, gbp(200)).await.unwrap();
+    dojo.payment_intents()
+        .refund(&id, gbp(200))
+        .send()
+        .await
+        .unwrap();
     let manual = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
     dojo.payment_intents()
         .capture(&manual, gbp(1000))
@@ -122,6 +127,7 @@ async fn a_tour_at_trace_level_prints_no_secret() {
             card,
         )
         .intended_amount(gbp(2500))
+        .send()
         .await
         .unwrap();
     assert!(setup.id.is_some());
@@ -130,6 +136,7 @@ async fn a_tour_at_trace_level_prints_no_secret() {
     let subscription = dojo
         .webhooks()
         .subscribe(receiver().await, ["payment_intent.status_updated"])
+        .send()
         .await
         .unwrap();
     let sub_id = subscription.id.unwrap();

@@ -189,6 +189,7 @@ async fn a_payment_s_lifecycle_arrives_typed_in_order_through_a_rotation() {
             url,
             ["payment_intent.created", "payment_intent.status_updated"],
         )
+        .send()
         .await
         .unwrap();
     let first_secret = subscription.secrets[0].value.clone().unwrap();
@@ -201,6 +202,7 @@ async fn a_payment_s_lifecycle_arrives_typed_in_order_through_a_rotation() {
         .payment_intents()
         .create(gbp(1000), "Order 21")
         .capture_mode(CaptureMode::Manual)
+        .send()
         .await
         .unwrap();
     wait_for(&receiver.handled, 1).await;
@@ -242,7 +244,11 @@ async fn a_payment_s_lifecycle_arrives_typed_in_order_through_a_rotation() {
 
     // Refunded, verified by the new secret alone.
     let id = intent.id.clone().unwrap();
-    dojo.payment_intents().refund(&id, gbp(1000)).await.unwrap();
+    dojo.payment_intents()
+        .refund(&id, gbp(1000))
+        .send()
+        .await
+        .unwrap();
     wait_for(&receiver.handled, 4).await;
 
     let handled = receiver.handled.lock().unwrap().clone();

@@ -449,7 +449,7 @@ impl<S: Refundable> PaymentIntent<S> {
         if let Some(key) = key {
             refund = refund.idempotency_key(key);
         }
-        let made = refund.await?;
+        let made = refund.send().await?;
         Ok((made, expect(dojo, OP, &self.id).await?))
     }
 }

@@ -4,7 +4,6 @@ use dojo_api::api::types;
 use dojo_types::{CustomerId, CustomerSecret, PaymentMethodId};
 use futures_util::stream::BoxStream;
 
-use super::into_future;
 use crate::call::Operation;
 use crate::error::{Error, Invalid};
 use crate::pages::{self, Page};
@@ -43,7 +42,7 @@ const DELETE_METHOD: Operation = Operation::idempotent("customers_delete_payment
 const SEARCH: Operation = Operation::idempotent("customers_search");
 
 impl<'a> Customers<'a> {
-    /// A new customer; chain their details, then `.await`.
+    /// A new customer; chain their details, then `.send().await`.
     pub fn create(self) -> CreateCustomer<'a> {
         CreateCustomer {
             dojo: self.dojo,
@@ -70,7 +69,7 @@ impl<'a> Customers<'a> {
         if let Some(name) = name {
             create = create.name(name);
         }
-        create.await
+        create.send().await
     }
 
     /// The customer `id`.
@@ -90,7 +89,7 @@ impl<'a> Customers<'a> {
         })
     }
 
-    /// Changes customer `id`; chain what changes, then `.await`.
+    /// Changes customer `id`; chain what changes, then `.send().await`.
     pub fn update(self, id: &'a CustomerId) -> UpdateCustomer<'a> {
         UpdateCustomer {
             dojo: self.dojo,
@@ -212,9 +211,9 @@ macro_rules! details {
     };
 }
 
-/// `dojo.customers().create()`: chain, then `.await`.
+/// `dojo.customers().create()`: chain, then `.send().await`.
 #[derive(Debug)]
-#[must_use = "a request is sent only when awaited"]
+#[must_use = "a request is sent only by `.send().await`"]
 pub struct CreateCustomer<'a> {
     dojo: &'a Dojo,
     body: types::CreateCustomerRequest,
@@ -226,7 +225,7 @@ impl CreateCustomer<'_> {
     /// Checks the request, then creates the customer.
     #[expect(
         clippy::manual_async_fn,
-        reason = "keeps `self` once in the boxed future: see `into_future!`"
+        reason = "keeps `self` once in the future: see `resources`"
     )]
     pub fn send(self) -> impl Future<Output = Result<types::CustomerFull>> {
         async move {
@@ -238,11 +237,9 @@ impl CreateCustomer<'_> {
     }
 }
 
-into_future!(CreateCustomer => types::CustomerFull);
-
-/// `dojo.customers().update(id)`: chain, then `.await`.
+/// `dojo.customers().update(id)`: chain, then `.send().await`.
 #[derive(Debug)]
-#[must_use = "a request is sent only when awaited"]
+#[must_use = "a request is sent only by `.send().await`"]
 pub struct UpdateCustomer<'a> {
     dojo: &'a Dojo,
     id: &'a CustomerId,
@@ -255,7 +252,7 @@ impl UpdateCustomer<'_> {
     /// Checks the request, then updates the customer.
     #[expect(
         clippy::manual_async_fn,
-        reason = "keeps `self` once in the boxed future: see `into_future!`"
+        reason = "keeps `self` once in the future: see `resources`"
     )]
     pub fn send(self) -> impl Future<Output = Result<types::CustomerFull>> {
         async move {
@@ -268,5 +265,3 @@ impl UpdateCustomer<'_> {
         }
     }
 }
-
-into_future!(UpdateCustomer => types::CustomerFull);

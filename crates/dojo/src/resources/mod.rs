@@ -3,7 +3,16 @@
 //!
 //! Calls with a body are builders: the required fields are the arguments,
 //! the rest chained setters (and `with` for anything else of the raw
-//! request); `.await` sends one, after checking it against Dojo's document.
+//! request); `.send().await` sends one, after checking it against Dojo's
+//! document.
+//!
+//! A builder is not itself a future: `IntoFuture` would have to box the
+//! call's future (its type cannot be named), an allocation on every call
+//! that cost about 5 % of throughput at 64 calls in flight (BENCHMARKS.md).
+//! Each builder's `send` is a plain `fn` returning an `async move` block
+//! rather than an `async fn`, because an `async fn` keeps its by-value
+//! `self`, the builder with its whole raw request, twice in its future
+//! (rust-lang/rust#62958); `crates/dojo/tests/future_sizes.rs` bounds it.
 
 mod customers;
 mod epos;
@@ -20,26 +29,3 @@ pub use payment_intents::{
 pub use setup_intents::{Card, CreateSetupIntent, SetupIntents, Tokenize};
 pub use terminals::{Terminals, TerminalsAs};
 pub use webhooks::{Subscribe, Webhooks};
-
-/// `.await` on a builder sends it: `IntoFuture` by its `send` method.
-///
-/// The box is allocated and filled on every call, so its size is a cost of
-/// every call (`crates/dojo/tests/future_sizes.rs` bounds it). That is why
-/// each builder's `send` is a plain `fn` returning an `async move` block
-/// rather than an `async fn`: rustc keeps an `async fn`'s by-value `self`
-/// twice in its future (rust-lang/rust#62958), and a builder carries its
-/// whole raw request.
-macro_rules! into_future {
-    ($builder:ident => $output:ty) => {
-        impl<'a> std::future::IntoFuture for $builder<'a> {
-            type Output = crate::Result<$output>;
-            type IntoFuture = futures_util::future::BoxFuture<'a, Self::Output>;
-
-            fn into_future(self) -> Self::IntoFuture {
-                Box::pin(self.send())
-            }
-        }
-    };
-}
-
-pub(crate) use into_future;

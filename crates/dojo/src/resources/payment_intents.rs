@@ -5,7 +5,6 @@ use dojo_api::api::types::{self, PaymentIntentStatus};
 use dojo_types::{Money, Open, PaymentIntentId, RefundId};
 use futures_util::stream::BoxStream;
 
-use super::into_future;
 use crate::call::Operation;
 use crate::error::{Error, Invalid, Outcome};
 use crate::idempotency::IdempotencyKey;
@@ -35,7 +34,7 @@ const SEARCH: Operation = Operation::idempotent("payment_intents_search");
 
 impl<'a> PaymentIntents<'a> {
     /// A payment intent for `amount`, named `reference` (1–60 characters,
-    /// yours: an order number). Chain setters, then `.await`.
+    /// yours: an order number). Chain setters, then `.send().await`.
     pub fn create(self, amount: Money, reference: impl Into<String>) -> CreatePaymentIntent<'a> {
         CreatePaymentIntent {
             dojo: self.dojo,
@@ -344,9 +343,9 @@ fn captured(intent: &types::PaymentIntent) -> Option<i64> {
         .try_fold(0i64, |sum, capture| sum.checked_add(capture.amount?))
 }
 
-/// `dojo.payment_intents().create(amount, reference)`: chain, then `.await`.
+/// `dojo.payment_intents().create(amount, reference)`: chain, then `.send().await`.
 #[derive(Debug)]
-#[must_use = "a request is sent only when awaited"]
+#[must_use = "a request is sent only by `.send().await`"]
 pub struct CreatePaymentIntent<'a> {
     dojo: &'a Dojo,
     body: types::CreatePaymentIntentRequest,
@@ -443,7 +442,7 @@ impl CreatePaymentIntent<'_> {
     /// Checks the request against Dojo's document, then creates the intent.
     #[expect(
         clippy::manual_async_fn,
-        reason = "keeps `self` once in the boxed future: see `into_future!`"
+        reason = "keeps `self` once in the future: see `resources`"
     )]
     pub fn send(self) -> impl Future<Output = Result<types::PaymentIntent>> {
         async move {
@@ -457,11 +456,9 @@ impl CreatePaymentIntent<'_> {
     }
 }
 
-into_future!(CreatePaymentIntent => types::PaymentIntent);
-
-/// `dojo.payment_intents().refund(id, amount)`: chain, then `.await`.
+/// `dojo.payment_intents().refund(id, amount)`: chain, then `.send().await`.
 #[derive(Debug)]
-#[must_use = "a request is sent only when awaited"]
+#[must_use = "a request is sent only by `.send().await`"]
 pub struct Refund<'a> {
     dojo: &'a Dojo,
     id: &'a PaymentIntentId,
@@ -502,7 +499,7 @@ impl Refund<'_> {
     /// Checks the request, then refunds; retried safely with the same key.
     #[expect(
         clippy::manual_async_fn,
-        reason = "keeps `self` once in the boxed future: see `into_future!`"
+        reason = "keeps `self` once in the future: see `resources`"
     )]
     pub fn send(self) -> impl Future<Output = Result<RefundMade>> {
         async move {
@@ -527,8 +524,6 @@ impl Refund<'_> {
         }
     }
 }
-
-into_future!(Refund => RefundMade);
 
 /// `dojo.payment_intents().search()`: filters, then `.stream()`.
 #[derive(Debug, Clone)]

@@ -5,7 +5,6 @@ use dojo_api::api::types::{self, MerchantInitiatedTransactionType};
 use dojo_api::pci;
 use dojo_types::{CardExpiry, CardNumber, CardholderName, Cvv, Money, SetupIntentId};
 
-use super::into_future;
 use crate::call::Operation;
 use crate::{Dojo, Result};
 
@@ -26,7 +25,7 @@ const REFRESH_PUBLIC: Operation =
 
 impl<'a> SetupIntents<'a> {
     /// A setup intent the customer authorizes at Dojo's checkout, agreeing to
-    /// `terms`, for charges of type `kind` later. Chain, then `.await`.
+    /// `terms`, for charges of type `kind` later. Chain, then `.send().await`.
     pub fn create(
         self,
         reference: impl Into<String>,
@@ -202,9 +201,9 @@ macro_rules! common_setters {
     };
 }
 
-/// `dojo.setup_intents().create(…)`: chain, then `.await`.
+/// `dojo.setup_intents().create(…)`: chain, then `.send().await`.
 #[derive(Debug)]
-#[must_use = "a request is sent only when awaited"]
+#[must_use = "a request is sent only by `.send().await`"]
 pub struct CreateSetupIntent<'a> {
     dojo: &'a Dojo,
     body: types::CreateSetupIntentRequest,
@@ -222,7 +221,7 @@ impl CreateSetupIntent<'_> {
     /// Checks the request, then creates the setup intent.
     #[expect(
         clippy::manual_async_fn,
-        reason = "keeps `self` once in the boxed future: see `into_future!`"
+        reason = "keeps `self` once in the future: see `resources`"
     )]
     pub fn send(self) -> impl Future<Output = Result<types::SetupIntentResponse>> {
         async move {
@@ -236,11 +235,9 @@ impl CreateSetupIntent<'_> {
     }
 }
 
-into_future!(CreateSetupIntent => types::SetupIntentResponse);
-
-/// `dojo.setup_intents().tokenize(…)`: chain, then `.await`.
+/// `dojo.setup_intents().tokenize(…)`: chain, then `.send().await`.
 #[derive(Debug)]
-#[must_use = "a request is sent only when awaited"]
+#[must_use = "a request is sent only by `.send().await`"]
 pub struct Tokenize<'a> {
     dojo: &'a Dojo,
     body: pci::types::CreateTokenizedSetupIntentRequest,
@@ -259,7 +256,7 @@ impl Tokenize<'_> {
     /// does). The card data is dropped, and so wiped, when this returns.
     #[expect(
         clippy::manual_async_fn,
-        reason = "keeps `self` once in the boxed future: see `into_future!`"
+        reason = "keeps `self` once in the future: see `resources`"
     )]
     pub fn send(self) -> impl Future<Output = Result<types::SetupIntentResponse>> {
         async move {
@@ -272,5 +269,3 @@ impl Tokenize<'_> {
         }
     }
 }
-
-into_future!(Tokenize => types::SetupIntentResponse);

@@ -7,7 +7,6 @@ use dojo_api::api::types;
 use dojo_api::validate::{Rule, Violations, is_loopback_http};
 use dojo_types::{WebhookSecret, WebhookSecretId, WebhookSubscriptionId};
 
-use super::into_future;
 use crate::call::Operation;
 use crate::error::{Error, Invalid};
 use crate::{Dojo, Result};
@@ -177,9 +176,9 @@ impl<'a> Webhooks<'a> {
     }
 }
 
-/// `dojo.webhooks().subscribe(url, events)`: chain, then `.await`.
+/// `dojo.webhooks().subscribe(url, events)`: chain, then `.send().await`.
 #[derive(Debug)]
-#[must_use = "a request is sent only when awaited"]
+#[must_use = "a request is sent only by `.send().await`"]
 pub struct Subscribe<'a> {
     dojo: &'a Dojo,
     body: types::SubscriptionRequest,
@@ -197,7 +196,7 @@ impl Subscribe<'_> {
     /// emulator, which delivers there); Dojo takes `https://` only.
     #[expect(
         clippy::manual_async_fn,
-        reason = "keeps `self` once in the boxed future: see `into_future!`"
+        reason = "keeps `self` once in the future: see `resources`"
     )]
     pub fn send(self) -> impl Future<Output = Result<types::Subscription>> {
         async move {
@@ -229,5 +228,3 @@ impl Subscribe<'_> {
         }
     }
 }
-
-into_future!(Subscribe => types::Subscription);

@@ -56,6 +56,7 @@ pub async fn paid(
         .payment_intents()
         .create(gbp(minor), "Order 9")
         .capture_mode(mode)
+        .send()
         .await
         .unwrap();
     let id = intent.id.clone().unwrap();
