@@ -87,8 +87,8 @@ impl Dojo {
                     Err(_elapsed) => Failed::Deadline,
                 };
                 // Failures are rare: their handling is boxed so that the
-                // call's future (moved and often boxed by callers) stays the
-                // size of one attempt.
+                // call's future (held by every call in flight, moved by each
+                // layer that awaits it) stays the size of one attempt.
                 let after = AfterFailure {
                     op,
                     policy: &policy,
