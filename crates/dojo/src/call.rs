@@ -89,13 +89,7 @@ impl Dojo {
                 // Failures are rare: their handling is boxed so that the
                 // call's future (held by every call in flight, moved by each
                 // layer that awaits it) stays the size of one attempt.
-                let after = AfterFailure {
-                    op,
-                    policy: &policy,
-                    started,
-                    attempt,
-                };
-                Box::pin(after.retry_or_give_up(failed)).await?;
+                Box::pin(retry_or_give_up(op, &policy, started, attempt, failed)).await?;
                 attempt += 1;
             }
         }
@@ -112,55 +106,45 @@ enum Failed<E> {
     Deadline,
 }
 
-/// What deciding on a failed attempt needs to know.
-struct AfterFailure<'a> {
+/// After a failed attempt: waits and returns `Ok` when `retry::decide` says
+/// retry; otherwise the error to report.
+async fn retry_or_give_up<E: ProblemBody>(
     op: Operation,
-    policy: &'a RetryPolicy,
+    policy: &RetryPolicy,
     started: Instant,
     attempt: u32,
-}
-
-impl AfterFailure<'_> {
-    /// Waits and returns `Ok` when `retry::decide` says retry; otherwise the
-    /// error to report.
-    async fn retry_or_give_up<E: ProblemBody>(self, failed: Failed<E>) -> Result<(), Error> {
-        let Self {
-            op,
-            policy,
-            started,
-            attempt,
-        } = self;
-        let failure = match failed {
-            Failed::Raw(raw) => failure(op.id, raw).await,
-            Failed::Deadline => Failure {
-                error: Error::Timeout {
-                    operation: op.id,
-                    delivery: Delivery::MaybeSent,
-                    after: policy.deadline,
-                },
-                attempt: Attempt::MaybeSent,
-                retry_after: None,
+    failed: Failed<E>,
+) -> Result<(), Error> {
+    let failure = match failed {
+        Failed::Raw(raw) => failure(op.id, raw).await,
+        Failed::Deadline => Failure {
+            error: Error::Timeout {
+                operation: op.id,
+                delivery: Delivery::MaybeSent,
+                after: policy.deadline,
             },
-        };
-        let situation = Situation {
-            idempotency: op.idempotency,
-            attempt,
-            outcome: failure.attempt,
-            retry_after: failure.retry_after,
-            time_left: policy.deadline.saturating_sub(started.elapsed()),
-            jitter: fastrand::f64(),
-        };
-        match retry::decide(policy, &situation) {
-            Decision::RetryAfter(wait) => {
-                tracing::info!(attempt, outcome = ?failure.attempt, wait_ms = wait.as_millis() as u64, "retrying");
-                tokio::time::sleep(wait).await;
-                Ok(())
-            }
-            Decision::GiveUp(reason) => {
-                tracing::Span::current().record("attempts", attempt);
-                tracing::debug!(?reason, outcome = ?failure.attempt, "giving up");
-                Err(failure.error)
-            }
+            attempt: Attempt::MaybeSent,
+            retry_after: None,
+        },
+    };
+    let situation = Situation {
+        idempotency: op.idempotency,
+        attempt,
+        outcome: failure.attempt,
+        retry_after: failure.retry_after,
+        time_left: policy.deadline.saturating_sub(started.elapsed()),
+        jitter: fastrand::f64(),
+    };
+    match retry::decide(policy, &situation) {
+        Decision::RetryAfter(wait) => {
+            tracing::info!(attempt, outcome = ?failure.attempt, wait_ms = wait.as_millis() as u64, "retrying");
+            tokio::time::sleep(wait).await;
+            Ok(())
+        }
+        Decision::GiveUp(reason) => {
+            tracing::Span::current().record("attempts", attempt);
+            tracing::debug!(?reason, outcome = ?failure.attempt, "giving up");
+            Err(failure.error)
         }
     }
 }
