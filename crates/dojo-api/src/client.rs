@@ -30,12 +30,20 @@ pub(crate) fn customer_secret_header(
     Ok(value)
 }
 
+/// How long connecting to Dojo may take, unless configured otherwise: here
+/// and in the `dojo` client's builder.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long one request of [`http_client`] may take, its response body
+/// included.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// A reqwest client as the SDK configures one: rustls, a connect timeout of
-/// 10 s and an overall timeout of 60 s. Credentials and the version are not
-/// in it (they are added per request), so one such client can serve both
-/// hosts.
+/// [`CONNECT_TIMEOUT`] and an overall timeout of [`REQUEST_TIMEOUT`].
+/// Credentials and the version are not in it (they are added per request),
+/// so one such client can serve both hosts.
 pub fn http_client() -> reqwest::Result<reqwest::Client> {
-    http_client_with(Duration::from_secs(10), Duration::from_secs(60))
+    http_client_with(CONNECT_TIMEOUT, REQUEST_TIMEOUT)
 }
 
 /// The same, connecting within `connect` and with each request (its

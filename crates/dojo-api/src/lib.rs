@@ -52,7 +52,10 @@ pub mod api;
 #[path = "generated/pci.rs"]
 pub mod pci;
 
-pub use client::{API_BASE_URL, PCI_BASE_URL, USER_AGENT, http_client, http_client_with};
+pub use client::{
+    API_BASE_URL, CONNECT_TIMEOUT, PCI_BASE_URL, REQUEST_TIMEOUT, USER_AGENT, http_client,
+    http_client_with,
+};
 pub use error::{Error, InvalidPayload};
 pub use hooks::Context;
 pub use progenitor_client::ResponseValue;

@@ -102,7 +102,7 @@ impl Dojo {
             key,
             api_url: dojo_api::API_BASE_URL.to_owned(),
             pci_url: dojo_api::PCI_BASE_URL.to_owned(),
-            connect_timeout: Duration::from_secs(10),
+            connect_timeout: dojo_api::CONNECT_TIMEOUT,
             http: None,
             retry: RetryPolicy::default(),
             user_agent_suffix: None,
