@@ -43,16 +43,23 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// Credentials and the version are not in it (they are added per request),
 /// so one such client can serve both hosts.
 pub fn http_client() -> reqwest::Result<reqwest::Client> {
-    http_client_with(CONNECT_TIMEOUT, REQUEST_TIMEOUT)
+    http_client_with(CONNECT_TIMEOUT, Some(REQUEST_TIMEOUT))
 }
 
 /// The same, connecting within `connect` and with each request (its
-/// response body included) bounded by `total`.
-pub fn http_client_with(connect: Duration, total: Duration) -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .connect_timeout(connect)
-        .timeout(total)
-        .build()
+/// response body included) bounded by `total`; by nothing when `total` is
+/// `None`, for a caller that bounds its calls itself (each bound is a timer
+/// armed per request).
+pub fn http_client_with(
+    connect: Duration,
+    total: Option<Duration>,
+) -> reqwest::Result<reqwest::Client> {
+    let builder = reqwest::Client::builder().connect_timeout(connect);
+    match total {
+        Some(total) => builder.timeout(total),
+        None => builder,
+    }
+    .build()
 }
 
 macro_rules! constructors {

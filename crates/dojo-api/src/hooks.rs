@@ -7,7 +7,7 @@
 //! reqwest client's default headers lets one reqwest client, one connection
 //! pool, serve both hosts, whose pinned versions differ.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use dojo_types::ApiKey;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
@@ -22,6 +22,7 @@ const VERSION: HeaderName = HeaderName::from_static("version");
 pub struct Context {
     authorization: Option<HeaderValue>,
     user_agent: HeaderValue,
+    request_timeout: Option<Duration>,
 }
 
 impl Context {
@@ -39,7 +40,17 @@ impl Context {
         Self {
             authorization,
             user_agent: HeaderValue::from_static(crate::USER_AGENT),
+            request_timeout: None,
         }
+    }
+
+    /// The same, with each request that has no timeout of its own abandoned
+    /// after `timeout` (its response body included), whatever the reqwest
+    /// client's own setting: a bound for one client's calls only, when
+    /// several share a connection pool.
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = Some(timeout);
+        self
     }
 
     /// The same, with `suffix` after the SDK's user agent
@@ -60,6 +71,9 @@ impl Context {
         }
         headers.insert(VERSION, HeaderValue::from_static(version));
         headers.insert(USER_AGENT, self.user_agent.clone());
+        if let (Some(timeout), None) = (self.request_timeout, request.timeout()) {
+            *request.timeout_mut() = Some(timeout);
+        }
     }
 }
 
@@ -139,3 +153,32 @@ macro_rules! hooks {
 
 hooks!(api::Client);
 hooks!(pci::Client);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> reqwest::Request {
+        reqwest::Request::new(
+            reqwest::Method::GET,
+            "http://127.0.0.1:9/payment-intents/pi_1".parse().unwrap(),
+        )
+    }
+
+    #[test]
+    fn a_request_timeout_bounds_requests_that_have_none_of_their_own() {
+        let bounded = Context::new(None).with_request_timeout(Duration::from_secs(61));
+        let mut plain = request();
+        bounded.apply(&mut plain, "2026-02-27");
+        assert_eq!(plain.timeout(), Some(&Duration::from_secs(61)));
+
+        let mut own = request();
+        *own.timeout_mut() = Some(Duration::from_secs(5));
+        bounded.apply(&mut own, "2026-02-27");
+        assert_eq!(own.timeout(), Some(&Duration::from_secs(5)));
+
+        let mut unbounded = request();
+        Context::new(None).apply(&mut unbounded, "2026-02-27");
+        assert_eq!(unbounded.timeout(), None);
+    }
+}

@@ -116,7 +116,10 @@ async fn retry_or_give_up<E: ProblemBody>(
     failed: Failed<E>,
 ) -> Result<(), Error> {
     let failure = match failed {
-        Failed::Raw(raw) => failure(op.id, raw).await,
+        Failed::Raw(raw) => {
+            let time_left = policy.deadline.saturating_sub(started.elapsed());
+            failure(op.id, raw, time_left).await
+        }
         Failed::Deadline => Failure {
             error: Error::Timeout {
                 operation: op.id,
@@ -150,7 +153,12 @@ async fn retry_or_give_up<E: ProblemBody>(
 }
 
 /// What a raw error means: the error to report and how the attempt ended.
-async fn failure<E: ProblemBody>(operation: &'static str, raw: dojo_api::Error<E>) -> Failure {
+/// A body still to be read is read within `time_left` of the deadline.
+async fn failure<E: ProblemBody>(
+    operation: &'static str,
+    raw: dojo_api::Error<E>,
+    time_left: Duration,
+) -> Failure {
     use dojo_api::Error as Raw;
     let refused = |reason: String| Failure {
         error: Error::invalid(operation, Invalid::Rule(reason)),
@@ -209,8 +217,13 @@ async fn failure<E: ProblemBody>(operation: &'static str, raw: dojo_api::Error<E
             let status = response.status().as_u16();
             let retry_after = retry_after(response.headers());
             // An undocumented status: its body is read as a problem document
-            // when it is one, and otherwise left out.
-            let body = response.bytes().await.unwrap_or_default();
+            // when it is one, and otherwise left out (also when it does not
+            // arrive before the deadline: the status is the answer).
+            let body = tokio::time::timeout(time_left, response.bytes())
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .unwrap_or_default();
             let problem = serde_json::from_slice::<types::ProblemDetails>(&body).ok();
             let error = match problem {
                 Some(problem) => problem.into_api_error(status),

@@ -443,6 +443,71 @@ fn the_client_is_cheap_to_share_and_never_shows_its_key() {
     assert_eq!(Dojo::API_VERSION, "2026-02-27");
 }
 
+/// A server that answers every request with `status` and the start of a
+/// 1,000-byte JSON body, and then holds the connection without a byte more.
+async fn stalled_body_server(status: &'static str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buffer = [0; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buffer).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                let head = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{{\"title\":"
+                );
+                let _ = socket.write_all(head.as_bytes()).await;
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            });
+        }
+    });
+    url
+}
+
+/// A body that stops arriving is bounded by the deadline like the rest of
+/// the call: an expected answer's (read inside the attempt) and an
+/// undocumented status's (read after it, for its problem document).
+#[tokio::test]
+async fn a_body_that_stops_arriving_ends_at_the_deadline() {
+    for (status, expected) in [("200 OK", "Timeout"), ("418 I'm a teapot", "Api")] {
+        let url = stalled_body_server(status).await;
+        let key = dojo::types::ApiKey::new("sk_sandbox_test_0123456789").unwrap();
+        let client = Dojo::builder(key)
+            .api_url(url)
+            .retry_policy(RetryPolicy {
+                deadline: Duration::from_millis(300),
+                ..quick_retries()
+            })
+            .build()
+            .unwrap();
+        let started = Instant::now();
+        let error = client
+            .payment_intents()
+            .get(&"pi_1".parse().unwrap())
+            .await
+            .unwrap_err();
+        let waited = started.elapsed();
+        assert!(
+            waited < Duration::from_secs(2),
+            "{status}: waited {waited:?}"
+        );
+        match (expected, &error) {
+            ("Timeout", Error::Timeout { delivery, .. }) => {
+                assert_eq!(*delivery, Delivery::MaybeSent);
+            }
+            ("Api", Error::Api { error: api, .. }) => assert_eq!(api.status, 418),
+            _ => panic!("{status}: expected {expected}, got {error:?}"),
+        }
+    }
+}
+
 /// Dojo's document declares error bodies `application/json`; a server may
 /// well send `application/problem+json`: the SDK reads the problem in both.
 #[tokio::test]

@@ -74,7 +74,7 @@ impl<'a> Customers<'a> {
 
     /// The customer `id`.
     pub async fn get(self, id: &CustomerId) -> Result<types::CustomerFull> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         let found = self.dojo.send(GET, || raw.customers_get(id)).await?;
         // Dojo's document answers with a list; one id names one customer.
         found.into_iter().next().ok_or_else(|| Error::Api {
@@ -100,14 +100,14 @@ impl<'a> Customers<'a> {
 
     /// Deletes customer `id`.
     pub async fn delete(self, id: &CustomerId) -> Result<()> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo.send(DELETE, || raw.customers_delete(id)).await
     }
 
     /// A new short-lived customer secret for `id` (`cs_…`, with its
     /// expiry), for the customer-owned calls and Dojo's checkout.
     pub async fn create_secret(self, id: &CustomerId) -> Result<CustomerSecret> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         let answer = self
             .dojo
             .send(SECRET, || raw.customers_create_customer_secret(id))
@@ -128,7 +128,7 @@ impl<'a> Customers<'a> {
         id: &CustomerId,
         secret: &CustomerSecret,
     ) -> Result<Vec<types::CustomerPaymentMethod>> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         let answer = self
             .dojo
             .send(METHODS, || raw.customers_get_payment_methods(id, secret))
@@ -143,7 +143,7 @@ impl<'a> Customers<'a> {
         method: &PaymentMethodId,
         secret: &CustomerSecret,
     ) -> Result<()> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(DELETE_METHOD, || {
                 raw.customers_delete_payment_method(id, method, secret)
@@ -164,7 +164,7 @@ impl<'a> Customers<'a> {
             };
             async move {
                 dojo.validate(SEARCH, &body)?;
-                let raw = dojo.raw();
+                let raw = dojo.api();
                 let page = dojo.send(SEARCH, || raw.customers_search(&body)).await?;
                 Ok(Page {
                     items: page.data.unwrap_or_default(),
@@ -230,7 +230,7 @@ impl CreateCustomer<'_> {
     pub fn send(self) -> impl Future<Output = Result<types::CustomerFull>> {
         async move {
             self.dojo.validate(CREATE, &self.body)?;
-            let raw = self.dojo.raw();
+            let raw = self.dojo.api();
             let body = &self.body;
             self.dojo.send(CREATE, || raw.customers_create(body)).await
         }
@@ -257,7 +257,7 @@ impl UpdateCustomer<'_> {
     pub fn send(self) -> impl Future<Output = Result<types::CustomerFull>> {
         async move {
             self.dojo.validate(UPDATE, &self.body)?;
-            let raw = self.dojo.raw();
+            let raw = self.dojo.api();
             let (id, body) = (self.id, &self.body);
             self.dojo
                 .send(UPDATE, || raw.customers_update(id, body))

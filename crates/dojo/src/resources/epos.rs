@@ -23,19 +23,19 @@ impl Epos<'_> {
     /// Tells Dojo of a change in the EPOS (an order, a party, a reservation).
     pub async fn send_event(self, event: types::EventRequest) -> Result<types::EventRequest> {
         self.dojo.validate(EVENT, &event)?;
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo.send(EVENT, || raw.epos_post_events(&event)).await
     }
 
     /// Every integration of the account.
     pub async fn integrations(self) -> Result<types::AllIntegrationsResponse> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo.send(ALL, || raw.epos_get_integrations()).await
     }
 
     /// The REST integrations.
     pub async fn rest_integrations(self) -> Result<Vec<types::RestIntegrationResponse>> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(REST, || raw.epos_get_integrations_rest())
             .await
@@ -47,7 +47,7 @@ impl Epos<'_> {
         integration: types::RestIntegrationRequest,
     ) -> Result<Vec<types::RestIntegrationResponse>> {
         self.dojo.validate(SET_REST, &integration)?;
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(SET_REST, || raw.epos_put_integrations_rest(&integration))
             .await
@@ -55,7 +55,7 @@ impl Epos<'_> {
 
     /// The WebSocket integrations.
     pub async fn ws_integrations(self) -> Result<Vec<types::WsIntegrationResponse>> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo.send(WS, || raw.epos_get_integrations_ws()).await
     }
 
@@ -65,7 +65,7 @@ impl Epos<'_> {
         integration: types::WsIntegrationRequest,
     ) -> Result<Vec<types::WsIntegrationResponse>> {
         self.dojo.validate(SET_WS, &integration)?;
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(SET_WS, || raw.epos_put_integrations_ws(&integration))
             .await
@@ -73,7 +73,7 @@ impl Epos<'_> {
 
     /// The integrations Dojo manages.
     pub async fn dojo_integrations(self) -> Result<Vec<types::DojoManagedIntegrationResponse>> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(DOJO, || raw.epos_get_integrations_dojo())
             .await

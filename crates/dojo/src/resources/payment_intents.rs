@@ -75,7 +75,7 @@ impl<'a> PaymentIntents<'a> {
 
     /// The payment intent `id` (404 once it is canceled).
     pub async fn get(self, id: &PaymentIntentId) -> Result<types::PaymentIntent> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(GET, || raw.payment_intents_get(id, None))
             .await
@@ -86,7 +86,7 @@ impl<'a> PaymentIntents<'a> {
         self,
         id: &PaymentIntentId,
     ) -> Result<types::PaymentIntent> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(GET, || raw.payment_intents_get(id, Some(true)))
             .await
@@ -96,7 +96,7 @@ impl<'a> PaymentIntents<'a> {
     /// is lost, the SDK reads the intent and says whether it was canceled.
     pub async fn cancel(self, intent: &types::PaymentIntent) -> Result<types::PaymentIntent> {
         let id = id_of(CANCEL, intent)?;
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         let result = self
             .dojo
             .send(CANCEL, || raw.payment_intents_delete(id))
@@ -131,7 +131,7 @@ impl<'a> PaymentIntents<'a> {
             tips_amount: tips.map(|t| t.minor_units()),
         };
         self.dojo.validate(CAPTURE, &body)?;
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         let result = self
             .dojo
             .send(CAPTURE, || raw.captures_create(id, &body))
@@ -152,7 +152,7 @@ impl<'a> PaymentIntents<'a> {
     /// intent and says whether the charge was made.
     pub async fn charge(self, intent: &types::PaymentIntent) -> Result<types::ChargeResponse> {
         let id = id_of(CHARGE, intent)?;
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         let result = self
             .dojo
             .send(CHARGE, || raw.payment_intents_charge_payment_intent(id))
@@ -174,7 +174,7 @@ impl<'a> PaymentIntents<'a> {
     /// intent and says whether it was reversed.
     pub async fn reverse(self, intent: &types::PaymentIntent) -> Result<types::Reversal> {
         let id = id_of(REVERSE, intent)?;
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         let result = self.dojo.send(REVERSE, || raw.reversal_create(id)).await;
         self.settle(REVERSE, intent, result, |_, after| {
             status_moved(after, PaymentIntentStatus::Reversed)
@@ -201,7 +201,7 @@ impl<'a> PaymentIntents<'a> {
 
     /// The refund `id`.
     pub async fn get_refund(self, id: &RefundId) -> Result<types::Refund> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(GET_REFUND, || raw.payment_intents_get_refund_by_id(id))
             .await
@@ -218,7 +218,7 @@ impl<'a> PaymentIntents<'a> {
             item_lines: None,
             tax_lines: None,
         };
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(SET_AMOUNT, || {
                 raw.payment_intents_set_custom_amount(id, &body)
@@ -229,7 +229,7 @@ impl<'a> PaymentIntents<'a> {
     /// Sets the tip of `id` (where its config allows tips).
     pub async fn set_tips(self, id: &PaymentIntentId, tips: Money) -> Result<types::PaymentIntent> {
         let body = types::SetTipsAmountRequest { tips_amount: tips };
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(SET_TIPS, || raw.payment_intents_set_tips_amount(id, &body))
             .await
@@ -240,7 +240,7 @@ impl<'a> PaymentIntents<'a> {
         self,
         id: &PaymentIntentId,
     ) -> Result<types::PaymentIntent> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(REFRESH_SECRET, || {
                 raw.payment_intents_refresh_client_session_secret(id)
@@ -258,7 +258,7 @@ impl<'a> PaymentIntents<'a> {
             emails: emails.into_iter().map(Into::into).collect(),
         };
         self.dojo.validate(RECEIPT, &body)?;
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(RECEIPT, || raw.receipt_create(id, &body))
             .await
@@ -447,7 +447,7 @@ impl CreatePaymentIntent<'_> {
     pub fn send(self) -> impl Future<Output = Result<types::PaymentIntent>> {
         async move {
             self.dojo.validate(CREATE, &self.body)?;
-            let raw = self.dojo.raw();
+            let raw = self.dojo.api();
             let body = &self.body;
             self.dojo
                 .send(CREATE, || raw.payment_intents_create_payment_intent(body))
@@ -511,7 +511,7 @@ impl Refund<'_> {
                     key: key.as_str().to_owned(),
                 });
             }
-            let raw = self.dojo.raw();
+            let raw = self.dojo.api();
             let (id, body) = (self.id, &self.body);
             let refund = self
                 .dojo
@@ -576,7 +576,7 @@ impl SearchPaymentIntents {
             });
             async move {
                 dojo.validate(SEARCH, &body)?;
-                let raw = dojo.raw();
+                let raw = dojo.api();
                 let page = dojo
                     .send(SEARCH, || raw.payment_intents_search(&body))
                     .await?;

@@ -99,7 +99,7 @@ impl<'a> SetupIntents<'a> {
 
     /// The setup intent `id`.
     pub async fn get(self, id: &SetupIntentId) -> Result<types::SetupIntentResponse> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(GET, || raw.setup_intents_get_by_id(id))
             .await
@@ -107,7 +107,7 @@ impl<'a> SetupIntents<'a> {
 
     /// Cancels a `Created` setup intent (it becomes `Canceled`).
     pub async fn cancel(self, id: &SetupIntentId) -> Result<types::SetupIntentResponse> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(DELETE, || raw.setup_intents_delete(id, None))
             .await
@@ -116,7 +116,7 @@ impl<'a> SetupIntents<'a> {
     /// Deletes a setup intent even when `Authorized` (it becomes `Closed`):
     /// `includeAuthorized=true`.
     pub async fn close(self, id: &SetupIntentId) -> Result<types::SetupIntentResponse> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(DELETE, || raw.setup_intents_delete(id, Some(true)))
             .await
@@ -124,7 +124,7 @@ impl<'a> SetupIntents<'a> {
 
     /// What the customer's page may see of setup intent `id`.
     pub async fn get_public(self, id: &SetupIntentId) -> Result<types::SetupIntentPublicResponse> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(GET_PUBLIC, || raw.setup_intents_get_public_by_id(id))
             .await
@@ -135,7 +135,7 @@ impl<'a> SetupIntents<'a> {
         self,
         id: &SetupIntentId,
     ) -> Result<types::SetupIntentResponse> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(REFRESH, || {
                 raw.setup_intents_refresh_client_session_secret(id)
@@ -148,7 +148,7 @@ impl<'a> SetupIntents<'a> {
         self,
         id: &SetupIntentId,
     ) -> Result<types::SetupIntentPublicResponse> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(REFRESH_PUBLIC, || {
                 raw.setup_intents_refresh_client_session_secret_public(id)
@@ -226,7 +226,7 @@ impl CreateSetupIntent<'_> {
     pub fn send(self) -> impl Future<Output = Result<types::SetupIntentResponse>> {
         async move {
             self.dojo.validate(CREATE, &self.body)?;
-            let raw = self.dojo.raw();
+            let raw = self.dojo.api();
             let body = &self.body;
             self.dojo
                 .send(CREATE, || raw.setup_intents_create(body))
@@ -261,7 +261,7 @@ impl Tokenize<'_> {
     pub fn send(self) -> impl Future<Output = Result<types::SetupIntentResponse>> {
         async move {
             self.dojo.validate(TOKENIZE, &self.body)?;
-            let pci = self.dojo.raw_pci();
+            let pci = self.dojo.pci();
             let body = &self.body;
             self.dojo
                 .send(TOKENIZE, || pci.setup_intents_create_tokenized(body))

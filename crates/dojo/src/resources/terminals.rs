@@ -52,7 +52,7 @@ impl<'a> TerminalsAs<'a> {
         self,
         statuses: Option<Vec<types::TerminalStatus>>,
     ) -> Result<Vec<types::Terminal>> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         let statuses = statuses.as_ref();
         self.dojo
             .send(LIST, || {
@@ -63,7 +63,7 @@ impl<'a> TerminalsAs<'a> {
 
     /// The terminal `id`.
     pub async fn get(self, id: &TerminalId) -> Result<types::Terminal> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(GET, || {
                 raw.terminals_get_terminal(id, self.reseller_id, self.software_house_id)
@@ -77,7 +77,7 @@ impl<'a> TerminalsAs<'a> {
         request: types::CreateTerminalSessionRequest,
     ) -> Result<types::TerminalSession> {
         self.dojo.validate(CREATE_SESSION, &request)?;
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(CREATE_SESSION, || {
                 raw.terminal_session_create(self.reseller_id, self.software_house_id, &request)
@@ -87,7 +87,7 @@ impl<'a> TerminalsAs<'a> {
 
     /// The session `id`.
     pub async fn session(self, id: &TerminalSessionId) -> Result<types::TerminalSession> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(GET_SESSION, || {
                 raw.terminal_session_get(id, self.reseller_id, self.software_house_id)
@@ -97,7 +97,7 @@ impl<'a> TerminalsAs<'a> {
 
     /// Cancels the session `id`.
     pub async fn cancel_session(self, id: &TerminalSessionId) -> Result<types::TerminalSession> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(CANCEL_SESSION, || {
                 raw.terminal_session_cancel(id, self.reseller_id, self.software_house_id)
@@ -112,7 +112,7 @@ impl<'a> TerminalsAs<'a> {
         accepted: bool,
     ) -> Result<types::TerminalSession> {
         let body = types::SignatureVerificationRequest { accepted };
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(SIGNATURE, || {
                 raw.terminal_session_signature(id, self.reseller_id, self.software_house_id, &body)

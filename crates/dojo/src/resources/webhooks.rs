@@ -30,7 +30,7 @@ const DELETE_SECRET: Operation = Operation::idempotent("webhooks_delete_secret")
 impl<'a> Webhooks<'a> {
     /// The event types Dojo can send.
     pub async fn events(self) -> Result<Vec<types::WebhookEvents>> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(EVENTS, || raw.webhooks_get_all_events())
             .await
@@ -38,7 +38,7 @@ impl<'a> Webhooks<'a> {
 
     /// Every subscription.
     pub async fn list(self) -> Result<Vec<types::Subscription>> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(LIST, || raw.webhooks_get_all_subscriptions())
             .await
@@ -68,7 +68,7 @@ impl<'a> Webhooks<'a> {
         change: types::SubscriptionUpdateRequest,
     ) -> Result<types::Subscription> {
         self.dojo.validate(UPDATE, &change)?;
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(UPDATE, || raw.webhooks_subscribe_update(id, &change))
             .await
@@ -76,7 +76,7 @@ impl<'a> Webhooks<'a> {
 
     /// Deletes subscription `id`.
     pub async fn delete(self, id: &WebhookSubscriptionId) -> Result<()> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(DELETE, || raw.webhooks_delete_subscription(id))
             .await
@@ -87,7 +87,7 @@ impl<'a> Webhooks<'a> {
         self,
         id: &WebhookSubscriptionId,
     ) -> Result<Vec<types::SubscriptionSecret>> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         let answer = self
             .dojo
             .send(SECRETS, || raw.webhooks_get_secrets(id))
@@ -101,7 +101,7 @@ impl<'a> Webhooks<'a> {
         self,
         id: &WebhookSubscriptionId,
     ) -> Result<Vec<types::SubscriptionSecret>> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         let answer = self
             .dojo
             .send(GENERATE, || raw.webhooks_generate_secret(id))
@@ -115,7 +115,7 @@ impl<'a> Webhooks<'a> {
         id: &WebhookSubscriptionId,
         secret: &WebhookSecretId,
     ) -> Result<()> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(ACTIVATE, || raw.webhooks_activate_secret(id, secret))
             .await
@@ -127,7 +127,7 @@ impl<'a> Webhooks<'a> {
         id: &WebhookSubscriptionId,
         secret: &WebhookSecretId,
     ) -> Result<()> {
-        let raw = self.dojo.raw();
+        let raw = self.dojo.api();
         self.dojo
             .send(DELETE_SECRET, || raw.webhooks_delete_secret(id, secret))
             .await
@@ -200,7 +200,7 @@ impl Subscribe<'_> {
     )]
     pub fn send(self) -> impl Future<Output = Result<types::Subscription>> {
         async move {
-            let emulated = is_loopback_http(self.dojo.raw().baseurl());
+            let emulated = is_loopback_http(self.dojo.api().baseurl());
             if let Err(violations) = self.body.validate() {
                 let kept = violations
                     .into_vec()
@@ -220,7 +220,7 @@ impl Subscribe<'_> {
                     ));
                 }
             }
-            let raw = self.dojo.raw();
+            let raw = self.dojo.api();
             let body = &self.body;
             self.dojo
                 .send(SUBSCRIBE, || raw.webhooks_subscribe(body))
