@@ -10,10 +10,11 @@ use crate::error::{Error, InvalidPayload};
 /// `ResponseValue::from_response`, a failure keeps the status and headers
 /// (an empty 401 is still a 401) and the body is kept for redacted display.
 pub async fn response<T: DeserializeOwned, E>(
-    response: reqwest::Response,
+    mut response: reqwest::Response,
 ) -> Result<ResponseValue<T>, Error<E>> {
     let status = response.status();
-    let headers = response.headers().clone();
+    // Taken, not cloned: reading the body does not need them.
+    let headers = std::mem::take(response.headers_mut());
     let body = response.bytes().await.map_err(Error::ResponseBodyError)?;
     match serde_json::from_slice(&body) {
         Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
