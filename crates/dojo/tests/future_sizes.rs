@@ -76,3 +76,62 @@ fn a_builder_is_kept_once_in_the_future_that_sends_it() {
     let sdk = size_of_val(&refund().send());
     assert_within("refund", sdk, &[("builder", builder), ("raw", raw)]);
 }
+
+#[test]
+fn a_typed_create_holds_the_send_future_and_not_the_builder_again() {
+    let dojo = dojo();
+    let create = || {
+        dojo.payment_intents()
+            .create(Money::new(1000, Currency::GBP), "Order 1")
+    };
+    let send = size_of_val(&create().send());
+    let created = size_of_val(&create().created());
+    assert_within("created", created, &[("send", send)]);
+}
+
+#[test]
+fn charging_a_saved_card_holds_the_setup_intent_once() {
+    use dojo::lifecycle::{AnyPaymentIntent, AnySetupIntent};
+    let dojo = dojo();
+    let AnySetupIntent::Authorized(setup) = AnySetupIntent::from(
+        serde_json::from_str::<dojo::api_types::SetupIntentResponse>(
+            r#"{"id": "si_sandbox_1", "status": "Authorized",
+                "intendedAmount": {"value": 1000, "currencyCode": "GBP"}}"#,
+        )
+        .unwrap(),
+    ) else {
+        panic!("not read as Authorized")
+    };
+    let AnyPaymentIntent::Created(payment) = AnyPaymentIntent::from(
+        serde_json::from_str::<dojo::api_types::PaymentIntent>(
+            r#"{"id": "pi_sandbox_1", "status": "Created", "setupIntentId": "si_sandbox_1"}"#,
+        )
+        .unwrap(),
+    ) else {
+        panic!("not read as Created")
+    };
+    // The charge awaits these one after the other, holding the payment
+    // intent it created across the last two.
+    let steps = [
+        size_of_val(
+            &dojo
+                .payment_intents()
+                .create(Money::new(1000, Currency::GBP), "Order 1")
+                .setup_intent(setup.id())
+                .created(),
+        ),
+        size_of_val(&payment.charge(&dojo)),
+        size_of_val(&dojo.setup_intents().get(setup.id())),
+    ];
+    let largest_step = steps.into_iter().max().unwrap_or_default();
+    let charge = size_of_val(&setup.clone().charge(&dojo));
+    assert_within(
+        "charge",
+        charge,
+        &[
+            ("setup intent", size_of_val(&setup)),
+            ("payment intent", size_of_val(&payment)),
+            ("largest step", largest_step),
+        ],
+    );
+}

@@ -218,27 +218,33 @@ impl SetupIntent<Authorized> {
     /// Charges the saved card once, for the full intended amount (Dojo's
     /// rule): a payment intent is created with `setupIntentId`, then
     /// charged. Consumes the setup intent: a second charge does not compile.
-    pub async fn charge(self, dojo: &Dojo) -> Result<Charged> {
-        const OP: &str = "payment_intents_charge_payment_intent";
-        let Some(amount) = self.data.intended_amount else {
-            return Err(Error::invalid(
-                OP,
-                Invalid::Lifecycle(LifecycleRule::NoIntendedAmount),
-            ));
-        };
-        let reference = self
-            .data
-            .reference
-            .clone()
-            .unwrap_or_else(|| self.id.to_string());
-        let created = dojo
-            .payment_intents()
-            .create(amount, reference)
-            .setup_intent(&self.id)
-            .created()
-            .await?;
-        let payment = created.charge(dojo).await?;
-        let setup = typed(OP, dojo.setup_intents().get(&self.id).await?)?;
-        Ok(Charged { payment, setup })
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an `async fn` would keep the by-value `self` twice (rust-lang/rust#62958)"
+    )]
+    pub fn charge(self, dojo: &Dojo) -> impl Future<Output = Result<Charged>> {
+        async move {
+            const OP: &str = "payment_intents_charge_payment_intent";
+            let Some(amount) = self.data.intended_amount else {
+                return Err(Error::invalid(
+                    OP,
+                    Invalid::Lifecycle(LifecycleRule::NoIntendedAmount),
+                ));
+            };
+            let reference = self
+                .data
+                .reference
+                .clone()
+                .unwrap_or_else(|| self.id.to_string());
+            let created = dojo
+                .payment_intents()
+                .create(amount, reference)
+                .setup_intent(&self.id)
+                .created()
+                .await?;
+            let payment = created.charge(dojo).await?;
+            let setup = typed(OP, dojo.setup_intents().get(&self.id).await?)?;
+            Ok(Charged { payment, setup })
+        }
     }
 }

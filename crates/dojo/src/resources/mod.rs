@@ -12,7 +12,9 @@
 //! Each builder's `send` is a plain `fn` returning an `async move` block
 //! rather than an `async fn`, because an `async fn` keeps its by-value
 //! `self`, the builder with its whole raw request, twice in its future
-//! (rust-lang/rust#62958); `crates/dojo/tests/future_sizes.rs` bounds it.
+//! (rust-lang/rust#62958); the typed variants (`created`, `authorized`)
+//! map `send`'s future rather than await it in an `async` block, which
+//! would hold it twice too. `crates/dojo/tests/future_sizes.rs` bounds them.
 
 mod customers;
 mod epos;

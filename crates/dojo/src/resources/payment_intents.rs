@@ -3,6 +3,7 @@
 
 use dojo_api::api::types::{self, PaymentIntentStatus};
 use dojo_types::{Money, Open, PaymentIntentId, RefundId};
+use futures_util::FutureExt;
 use futures_util::stream::BoxStream;
 
 use crate::call::Operation;
@@ -424,19 +425,24 @@ impl CreatePaymentIntent<'_> {
 
     /// Creates it, as a typed [`crate::lifecycle::PaymentIntent`] in
     /// `Created`.
-    pub async fn created(
+    pub fn created(
         self,
-    ) -> Result<crate::lifecycle::PaymentIntent<crate::lifecycle::Created>> {
-        match crate::lifecycle::AnyPaymentIntent::from(self.send().await?) {
-            crate::lifecycle::AnyPaymentIntent::Created(created) => Ok(created),
-            other => Err(Error::invalid(
-                CREATE.id,
-                Invalid::Rule(format!(
-                    "Dojo created the payment intent as {:?}",
-                    other.status()
+    ) -> impl Future<Output = Result<crate::lifecycle::PaymentIntent<crate::lifecycle::Created>>>
+    {
+        // Neither an `async fn` nor an `async` block, which would keep
+        // `self`, or `send`'s future, twice in the one they make.
+        self.send().map(
+            |sent| match crate::lifecycle::AnyPaymentIntent::from(sent?) {
+                crate::lifecycle::AnyPaymentIntent::Created(created) => Ok(created),
+                other => Err(Error::invalid(
+                    CREATE.id,
+                    Invalid::Rule(format!(
+                        "Dojo created the payment intent as {:?}",
+                        other.status()
+                    )),
                 )),
-            )),
-        }
+            },
+        )
     }
 
     /// Checks the request against Dojo's document, then creates the intent.

@@ -4,6 +4,7 @@
 use dojo_api::api::types::{self, MerchantInitiatedTransactionType};
 use dojo_api::pci;
 use dojo_types::{CardExpiry, CardNumber, CardholderName, Cvv, Money, SetupIntentId};
+use futures_util::FutureExt;
 
 use crate::call::Operation;
 use crate::{Dojo, Result};
@@ -214,8 +215,10 @@ common_setters!(CreateSetupIntent, types::CreateSetupIntentRequest);
 impl CreateSetupIntent<'_> {
     /// Creates it, as a typed [`crate::lifecycle::SetupIntent`] in
     /// whichever state Dojo reports (`Created`).
-    pub async fn created(self) -> Result<crate::lifecycle::AnySetupIntent> {
-        Ok(self.send().await?.into())
+    pub fn created(self) -> impl Future<Output = Result<crate::lifecycle::AnySetupIntent>> {
+        // Neither an `async fn` nor an `async` block, which would keep
+        // `self`, or `send`'s future, twice in the one they make.
+        self.send().map(|sent| Ok(sent?.into()))
     }
 
     /// Checks the request, then creates the setup intent.
@@ -248,8 +251,10 @@ common_setters!(Tokenize, pci::types::CreateTokenizedSetupIntentRequest);
 impl Tokenize<'_> {
     /// Sends it, and reads the answer as a typed state: `Authorized` when the
     /// card was accepted.
-    pub async fn authorized(self) -> Result<crate::lifecycle::AnySetupIntent> {
-        Ok(self.send().await?.into())
+    pub fn authorized(self) -> impl Future<Output = Result<crate::lifecycle::AnySetupIntent>> {
+        // Neither an `async fn` nor an `async` block, which would keep
+        // `self` (with the card data), or `send`'s future, twice.
+        self.send().map(|sent| Ok(sent?.into()))
     }
 
     /// Checks the request, then sends it to the PCI host (the only call that
