@@ -12,6 +12,7 @@ use std::mem::size_of_val;
 
 use dojo::Dojo;
 use dojo::api_types::{CreatePaymentIntentRequest, CreateRefundRequest};
+use dojo::resources::CreatePaymentIntent;
 use dojo::types::{ApiKey, Currency, Money, PaymentIntentId};
 
 /// What the SDK's layer (deadline, spans, retries, the failure path) may
@@ -35,6 +36,12 @@ fn assert_within(what: &str, sdk: usize, parts: &[(&str, usize)]) {
     );
 }
 
+/// The builder every create here is measured with.
+fn create(dojo: &Dojo) -> CreatePaymentIntent<'_> {
+    dojo.payment_intents()
+        .create(Money::new(1000, Currency::GBP), "Order 1")
+}
+
 fn id() -> PaymentIntentId {
     PaymentIntentId::new("pi_sandbox_future_sizes").unwrap()
 }
@@ -51,10 +58,7 @@ fn a_read_costs_at_most_the_allowance_over_the_raw_read() {
 #[test]
 fn a_builder_is_kept_once_in_the_future_that_sends_it() {
     let dojo = dojo();
-    let create = || {
-        dojo.payment_intents()
-            .create(Money::new(1000, Currency::GBP), "Order 1")
-    };
+    let create = || create(&dojo);
     let builder = size_of_val(&create());
     let body: CreatePaymentIntentRequest = serde_json::from_str(
         r#"{"amount": {"value": 1000, "currencyCode": "GBP"}, "reference": "Order 1"}"#,
@@ -80,10 +84,7 @@ fn a_builder_is_kept_once_in_the_future_that_sends_it() {
 #[test]
 fn a_typed_create_holds_the_send_future_and_not_the_builder_again() {
     let dojo = dojo();
-    let create = || {
-        dojo.payment_intents()
-            .create(Money::new(1000, Currency::GBP), "Order 1")
-    };
+    let create = || create(&dojo);
     let send = size_of_val(&create().send());
     let created = size_of_val(&create().created());
     assert_within("created", created, &[("send", send)]);
@@ -113,13 +114,7 @@ fn charging_a_saved_card_holds_the_setup_intent_once() {
     // The charge awaits these one after the other, holding the payment
     // intent it created across the last two.
     let steps = [
-        size_of_val(
-            &dojo
-                .payment_intents()
-                .create(Money::new(1000, Currency::GBP), "Order 1")
-                .setup_intent(setup.id())
-                .created(),
-        ),
+        size_of_val(&create(&dojo).setup_intent(setup.id()).created()),
         size_of_val(&payment.charge(&dojo)),
         size_of_val(&dojo.setup_intents().get(setup.id())),
     ];
