@@ -73,7 +73,7 @@ impl Dojo {
             let started = Instant::now();
             let mut attempt = 1;
             loop {
-                let left = policy.deadline.saturating_sub(started.elapsed());
+                let left = time_left(&policy, started);
                 let sent = tokio::time::timeout(left, call())
                     .instrument(tracing::debug_span!("dojo.attempt", attempt));
                 // Matched as a temporary: a named answer would stay in the
@@ -98,6 +98,11 @@ impl Dojo {
     }
 }
 
+/// What is left of the policy's deadline for a call started at `started`.
+fn time_left(policy: &RetryPolicy, started: Instant) -> Duration {
+    policy.deadline.saturating_sub(started.elapsed())
+}
+
 /// How an attempt failed.
 enum Failed<E> {
     /// The raw layer's error.
@@ -116,10 +121,7 @@ async fn retry_or_give_up<E: ProblemBody>(
     failed: Failed<E>,
 ) -> Result<(), Error> {
     let failure = match failed {
-        Failed::Raw(raw) => {
-            let time_left = policy.deadline.saturating_sub(started.elapsed());
-            failure(op.id, raw, time_left).await
-        }
+        Failed::Raw(raw) => failure(op.id, raw, time_left(policy, started)).await,
         Failed::Deadline => Failure {
             error: Error::Timeout {
                 operation: op.id,
@@ -135,7 +137,7 @@ async fn retry_or_give_up<E: ProblemBody>(
         attempt,
         outcome: failure.attempt,
         retry_after: failure.retry_after,
-        time_left: policy.deadline.saturating_sub(started.elapsed()),
+        time_left: time_left(policy, started),
         jitter: fastrand::f64(),
     };
     match retry::decide(policy, &situation) {
