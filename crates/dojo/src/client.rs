@@ -270,8 +270,9 @@ impl DojoBuilder {
             context = context.with_user_agent_suffix(suffix);
         }
         // The retry engine bounds its calls by the deadline, so their
-        // requests get no timer of reqwest's as well (one timer per request
-        // fewer: measurable at 64 calls in flight, BENCHMARKS.md). Calls
+        // requests get no timer of reqwest's as well (one timer and its
+        // wake-ups per request fewer; the throughput gain was inside the
+        // noise, BENCHMARKS.md). Calls
         // through `raw()`, which no engine watches, are each abandoned a
         // grace after the deadline. A reqwest client of the user's keeps
         // its own timeouts for both.
