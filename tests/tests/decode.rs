@@ -3,9 +3,9 @@
 
 mod support;
 
-use dojo_api::api::types::{PaymentIntent, PaymentIntentStatus, SetupIntentStatus};
-use dojo_api::{Error, api};
-use dojo_types::{ApiKey, Currency, Money, Open};
+use dojo_payments_api::api::types::{PaymentIntent, PaymentIntentStatus, SetupIntentStatus};
+use dojo_payments_api::{Error, api};
+use dojo_payments_types::{ApiKey, Currency, Money, Open};
 use serde_json::json;
 use support::recorder::Recorder;
 
@@ -217,7 +217,7 @@ async fn nothing_sent_is_told_apart_from_maybe_sent() {
 /// `None` for an optional field, and a round trip loses nothing.
 #[test]
 fn structs_keeping_unknown_fields_decode_strictly_where_they_must() {
-    use dojo_api::api::types::ActionLink;
+    use dojo_payments_api::api::types::ActionLink;
     let link: ActionLink = serde_json::from_str(
         r#"{"label": "Pay", "url": "https://x.example", "action": null, "zeta": 1, "alpha": {"b": [2]}}"#,
     )

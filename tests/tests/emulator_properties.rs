@@ -21,8 +21,8 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
-use dojo_emulator::{Card, Emulator, RetryPolicy};
-use dojo_types::{PaymentIntentId, SetupIntentId};
+use dojo_payments_emulator::{Card, Emulator, RetryPolicy};
+use dojo_payments_types::{PaymentIntentId, SetupIntentId};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 use serde_json::{Value, json};
@@ -231,7 +231,7 @@ fn call(
     let credential = if template.starts_with("/customers/public/") {
         format!("Basic {}", world.customer_secret)
     } else {
-        format!("Basic {}", dojo_emulator::API_KEY)
+        format!("Basic {}", dojo_payments_emulator::API_KEY)
     };
     (
         params,
@@ -434,14 +434,14 @@ impl Setup<'_> {
 
     async fn post(&self, path: &str, body: Value) -> Value {
         self.send(
-            self.request(reqwest::Method::POST, path, dojo_emulator::API_KEY)
+            self.request(reqwest::Method::POST, path, dojo_payments_emulator::API_KEY)
                 .json(&body),
         )
         .await
     }
 
     async fn post_with_key(&self, path: &str, body: Value) -> Value {
-        let request = self.request(reqwest::Method::POST, path, dojo_emulator::API_KEY);
+        let request = self.request(reqwest::Method::POST, path, dojo_payments_emulator::API_KEY);
         self.send(request.header("idempotencyKey", "setup").json(&body))
             .await
     }

@@ -47,11 +47,11 @@ fn leaf_decoder(schema: &Value, repaired: Option<&Value>) -> Option<Decoder> {
             schema["type"].as_str(),
             schema["format"].as_str(),
         ) {
-            (Some("dojo_types::CountryCode"), _, _) => round_trip::<dojo_types::CountryCode>,
-            (Some("dojo_types::Timestamp"), _, _) | (_, Some("string"), Some("date-time")) => {
-                round_trip::<dojo_types::Timestamp>
+            (Some("dojo_payments_types::CountryCode"), _, _) => round_trip::<dojo_payments_types::CountryCode>,
+            (Some("dojo_payments_types::Timestamp"), _, _) | (_, Some("string"), Some("date-time")) => {
+                round_trip::<dojo_payments_types::Timestamp>
             }
-            (_, Some("string"), Some("date")) => round_trip::<dojo_types::ApiVersion>,
+            (_, Some("string"), Some("date")) => round_trip::<dojo_payments_types::ApiVersion>,
             (_, Some("string"), _) => round_trip::<String>,
             (_, Some("integer"), _) => round_trip::<i64>,
             (_, Some("boolean"), _) => round_trip::<bool>,

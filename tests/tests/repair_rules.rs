@@ -39,8 +39,8 @@ fn the_whole_pipeline_on_a_small_document() {
     insta::assert_snapshot!("pipeline_generated", outcome.generated.code);
     let code = &outcome.generated.code;
     assert!(!code.contains("api-version"));
-    assert!(code.contains("::dojo_types::Open<PaymentIntentStatus>"));
-    assert!(code.contains("::dojo_types::Money"));
+    assert!(code.contains("::dojo_payments_types::Open<PaymentIntentStatus>"));
+    assert!(code.contains("::dojo_payments_types::Money"));
     assert!(!code.contains("deny_unknown_fields"));
 }
 

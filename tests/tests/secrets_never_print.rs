@@ -4,14 +4,14 @@
 //! the errors decoding can raise.
 //!
 //! The set of types comes from the repaired document (the marks of
-//! `dojo_types::wire_names::SECRETS`), and the table below must name each of
+//! `dojo_payments_types::wire_names::SECRETS`), and the table below must name each of
 //! them: a secret field Dojo adds is a failing test until it is covered.
 
 mod support;
 
 use std::collections::BTreeSet;
 
-use dojo_api::api::types;
+use dojo_payments_api::api::types;
 use serde_json::{Map, Value, json};
 
 const CANARY: &str = "canary_5ecret_Zq8wJ1vX";
@@ -49,7 +49,7 @@ fn decode_error<T: serde::de::DeserializeOwned>(body: Value) -> Option<String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let result = runtime.block_on(dojo_api::decode::response::<T, types::ProblemDetails>(
+    let result = runtime.block_on(dojo_payments_api::decode::response::<T, types::ProblemDetails>(
         reqwest::Response::from(response),
     ));
     let error = result.err()?;
@@ -57,7 +57,7 @@ fn decode_error<T: serde::de::DeserializeOwned>(body: Value) -> Option<String> {
 }
 
 fn secret_types() -> BTreeSet<&'static str> {
-    dojo_types::wire_names::SECRETS
+    dojo_payments_types::wire_names::SECRETS
         .iter()
         .map(|s| s.rust_type)
         .collect()
@@ -123,9 +123,9 @@ fn instance(doc: &Value, schema: &Value, depth: usize) -> Value {
         return json!(CANARY);
     }
     match schema.pointer("/x-rust-type/path").and_then(Value::as_str) {
-        Some("dojo_types::Money") => return json!({"value": 1000, "currencyCode": "GBP"}),
-        Some("dojo_types::Timestamp") => return json!("2026-03-02T10:00:00Z"),
-        Some("dojo_types::CountryCode") => return json!("GB"),
+        Some("dojo_payments_types::Money") => return json!({"value": 1000, "currencyCode": "GBP"}),
+        Some("dojo_payments_types::Timestamp") => return json!("2026-03-02T10:00:00Z"),
+        Some("dojo_payments_types::CountryCode") => return json!("GB"),
         _ => {}
     }
     if let Some(first) = ["oneOf", "anyOf"]

@@ -2,9 +2,9 @@
 //! nested objects and arrays included, reported with its field path and
 //! rule, never its value.
 
-use dojo_api::Validate;
-use dojo_api::api::types;
-use dojo_api::validate::Rule;
+use dojo_payments_api::Validate;
+use dojo_payments_api::api::types;
+use dojo_payments_api::validate::Rule;
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -90,7 +90,7 @@ fn a_violation_never_shows_the_value() {
 
 #[test]
 fn the_pci_request_checks_its_own_fields_and_the_api_host_s() {
-    let request: dojo_api::pci::types::CreateTokenizedSetupIntentRequest =
+    let request: dojo_payments_api::pci::types::CreateTokenizedSetupIntentRequest =
         serde_json::from_value(json!({
             "reference": "r", "terms": "", "merchantInitiatedTransactionType": "NoShow",
             "customer": {"emailAddress": "e".repeat(255)},
@@ -119,7 +119,7 @@ proptest! {
 /// not prefix-matched, so a look-alike domain is refused.
 #[test]
 fn loopback_http_is_decided_by_the_parsed_host() {
-    use dojo_api::validate::is_loopback_http;
+    use dojo_payments_api::validate::is_loopback_http;
     for url in [
         "http://127.0.0.1:8080/hooks",
         "http://127.9.9.9/",
@@ -147,9 +147,9 @@ fn loopback_http_is_decided_by_the_parsed_host() {
 /// request, naming where it is.
 #[test]
 fn unknown_fields_of_closed_schemas_are_refused_in_requests() {
-    use dojo_api::Validate;
-    use dojo_api::validate::Rule;
-    let request: dojo_api::api::types::CreateCustomerRequest = serde_json::from_value(
+    use dojo_payments_api::Validate;
+    use dojo_payments_api::validate::Rule;
+    let request: dojo_payments_api::api::types::CreateCustomerRequest = serde_json::from_value(
         serde_json::json!({"name": "Ada", "billingAddress": {"city": "London", "countryCode": "GB", "foo": 1}}),
     )
     .unwrap();
@@ -163,9 +163,9 @@ fn unknown_fields_of_closed_schemas_are_refused_in_requests() {
 /// is not a URL, are refused in a request (decoding keeps both).
 #[test]
 fn unlisted_enum_values_and_non_urls_are_refused_in_requests() {
-    use dojo_api::Validate;
-    use dojo_api::validate::Rule;
-    let request: dojo_api::api::types::CreatePaymentIntentRequest =
+    use dojo_payments_api::Validate;
+    use dojo_payments_api::validate::Rule;
+    let request: dojo_payments_api::api::types::CreatePaymentIntentRequest =
         serde_json::from_value(serde_json::json!({
             "amount": {"value": 1, "currencyCode": "GBP"},
             "reference": "r",

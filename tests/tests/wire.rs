@@ -2,8 +2,8 @@
 
 mod support;
 
-use dojo_api::{api, pci};
-use dojo_types::{ApiKey, CardExpiry, CardNumber, CardholderName, CustomerSecret, Cvv};
+use dojo_payments_api::{api, pci};
+use dojo_payments_types::{ApiKey, CardExpiry, CardNumber, CardholderName, CustomerSecret, Cvv};
 use support::recorder::Recorder;
 
 const KEY: &str = "sk_sandbox_c8oLGaI__msxsXbpBDpdtwJEz_eIhfQoKHmedqgZPCdBx59zpKZLSk8OPLT0cZolbeuYJSBvzDVVsYvtpo5RkQ";
@@ -53,7 +53,7 @@ async fn path_ids_are_percent_encoded() {
     let client = api::Client::from_key_at(&server.base_url, &key()).unwrap();
     client
         .payment_intents_get(
-            &dojo_types::PaymentIntentId::from_wire("pi/../refunds?x=1 #"),
+            &dojo_payments_types::PaymentIntentId::from_wire("pi/../refunds?x=1 #"),
             Some(true),
         )
         .await
@@ -122,7 +122,7 @@ async fn the_pci_call_sends_card_data_and_its_own_version() {
         reference: "Booking 4".into(),
         merchant_initiated_transaction_type: "NoShow".to_owned().into(),
         terms: "No-show fee applies.".into(),
-        intended_amount: Some(dojo_types::Money::new(1000, dojo_types::Currency::GBP)),
+        intended_amount: Some(dojo_payments_types::Money::new(1000, dojo_payments_types::Currency::GBP)),
         card_details: pci::types::TokenizationCardDetails {
             card_number: CardNumber::new("5200 0000 0000 1005").unwrap(),
             card_name: CardholderName::new("Ada Lovelace").unwrap(),

@@ -37,8 +37,8 @@ impl Target {
     /// The generated file, relative to the workspace root.
     pub fn path(self) -> &'static str {
         match self {
-            Self::Api => "crates/dojo-api/src/generated/api.rs",
-            Self::Pci => "crates/dojo-api/src/generated/pci.rs",
+            Self::Api => "crates/dojo-payments-api/src/generated/api.rs",
+            Self::Pci => "crates/dojo-payments-api/src/generated/pci.rs",
         }
     }
 }
@@ -78,25 +78,25 @@ fn settings(target: Target) -> progenitor::GenerationSettings {
         .with_tag(progenitor::TagStyle::Merged)
         .with_derive("PartialEq")
         // Credentials, the version and tracing are added per request by the
-        // hand-written `impl ClientHooks<Context>` in dojo-api (hooks.rs), so
+        // hand-written `impl ClientHooks<Context>` in dojo-payments-api (hooks.rs), so
         // one reqwest::Client (one pool) can serve both hosts; `Expected`
         // makes a missing impl a compile error.
         .with_inner_type(quote::quote!(crate::Context))
         .with_hooks(progenitor::HooksMode::Expected)
-        .with_crate("dojo-types", dojo_types_version(), None);
+        .with_crate("dojo-payments-types", dojo_types_version(), None);
     if target == Target::Pci {
         // The PCI client reuses the api host's types by `x-rust-type`; they
         // are generated into the same crate, so any version is this one.
-        settings.with_crate("dojo-api", progenitor::CrateVers::Any, None);
+        settings.with_crate("dojo-payments-api", progenitor::CrateVers::Any, None);
     }
     settings
 }
 
-/// The version of `dojo-types` the generated code is written against: the
+/// The version of `dojo-payments-types` the generated code is written against: the
 /// crate's own, the one source the repair rules write into every
 /// `x-rust-type` mark too.
 fn dojo_types_version() -> progenitor::CrateVers {
-    progenitor::CrateVers::parse(dojo_types::VERSION).unwrap_or(progenitor::CrateVers::Any)
+    progenitor::CrateVers::parse(dojo_payments_types::VERSION).unwrap_or(progenitor::CrateVers::Any)
 }
 
 /// Counts the operations (method + path pairs) of `document`.

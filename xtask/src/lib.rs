@@ -4,7 +4,7 @@
 //! defects with named rules ([`repair`]), generates the raw client with
 //! progenitor ([`generate`]), adjusts progenitor's output ([`tailor`]),
 //! writes `Validate` impls from the document's constraints
-//! ([`validation`]), formats it, and writes it into `crates/dojo-api/src/generated/` with
+//! ([`validation`]), formats it, and writes it into `crates/dojo-payments-api/src/generated/` with
 //! `spec/dojo.lock` ([`lock`]), or checks that the committed code is current
 //! ([`regen`]).
 

@@ -150,7 +150,7 @@ pub fn summary(outcomes: &[Outcome]) -> String {
         let v = o.generated.validations;
         let _ = writeln!(
             out,
-            "  validate: {} types, {} constrained fields checked, {} held by dojo-types, {} closed, {} enums, {} URLs",
+            "  validate: {} types, {} constrained fields checked, {} held by dojo-payments-types, {} closed, {} enums, {} URLs",
             v.types, v.checks, v.by_domain_type, v.closed, v.enums, v.uris
         );
     }

@@ -40,7 +40,7 @@ pub fn current_document() -> Result<PathBuf, Missing> {
     }
 }
 
-/// An older document of Dojo's, by file name under `dojo-api/`.
+/// An older document of Dojo's, by file name under `dojo-payments-api/`.
 pub fn document(file: &str) -> Result<PathBuf, Missing> {
     let path = dir().join("dojo-api").join(file);
     if path.is_file() {

@@ -33,7 +33,7 @@ pub struct Tailored {
 ///
 /// - **No stray `api-version` header.** progenitor sends `api-version:
 ///   <info.version>` on every call. Dojo's header is `version`, which
-///   `dojo-api` sets once on the client; the extra header is dropped.
+///   `dojo-payments-api` sets once on the client; the extra header is dropped.
 /// - **Errors that keep their status and never print secrets.** progenitor's
 ///   `Error` loses the HTTP status when a body fails to decode (a bare 401
 ///   with no body, say) and prints the whole body in `Debug`/`Display`, which
@@ -47,7 +47,7 @@ pub struct Tailored {
 ///   emulator means spelling every `None`.
 /// - **The customer secret sent, not its `Display`.** progenitor sends a
 ///   header parameter as `value.to_string()`; for the customer-owned
-///   endpoints that value is a `dojo_types::CustomerSecret`, whose `Display`
+///   endpoints that value is a `dojo_payments_types::CustomerSecret`, whose `Display`
 ///   is redacted by design. The header is built by
 ///   `crate::client::customer_secret_header` instead: `Basic cs_…`, marked
 ///   sensitive.

@@ -1,4 +1,4 @@
-//! `impl dojo_api::Validate` for every generated struct, from the
+//! `impl dojo_payments_api::Validate` for every generated struct, from the
 //! constraints `constraints_as_documentation` kept under
 //! `x-dojo-constraints`.
 //!
@@ -21,7 +21,7 @@ pub struct Validations {
     pub types: usize,
     /// Constraints written as checks.
     pub checks: usize,
-    /// Constraints on fields of a `dojo-types` type, whose constructor is
+    /// Constraints on fields of a `dojo-payments-types` type, whose constructor is
     /// the check (a `CardNumber` cannot be built without 12–19 digits).
     pub by_domain_type: usize,
     /// Types whose schema the document closes: their kept unknown fields
@@ -70,7 +70,7 @@ pub fn impls(document: &Value, file: &syn::File) -> Result<(TokenStream, Validat
                 let (ident, wire) = (field.ident, &field.wire);
                 checks.push(quote! { crate::validate::nested(&self.#ident, at, #wire, out); });
             }
-            if path_text(innermost(field.ty)).starts_with("::dojo_types::Open<") {
+            if path_text(innermost(field.ty)).starts_with("::dojo_payments_types::Open<") {
                 let (ident, wire) = (field.ident, &field.wire);
                 checks.push(quote! { crate::validate::listed(&self.#ident, at, #wire, out); });
                 report.enums += 1;
@@ -285,21 +285,21 @@ fn path_text(ty: &syn::Type) -> String {
 
 fn is_domain_type(ty: &syn::Type) -> bool {
     let path = path_text(innermost(ty));
-    path.starts_with("::dojo_types::") && !LENIENT_DOMAIN_TYPES.contains(&path.as_str())
+    path.starts_with("::dojo_payments_types::") && !LENIENT_DOMAIN_TYPES.contains(&path.as_str())
 }
 
 /// Domain types whose decoding keeps any text (so that a response never
 /// fails over a value the SDK does not know): their constructor does not
 /// hold the document's limits for a decoded value, so those limits are
 /// checked as a string's (they implement `validate::Text`).
-const LENIENT_DOMAIN_TYPES: [&str; 1] = ["::dojo_types::CountryCode"];
+const LENIENT_DOMAIN_TYPES: [&str; 1] = ["::dojo_payments_types::CountryCode"];
 
 /// Whether the field holds (options, lists or boxes of) a generated struct
 /// of this client, or any type of the api host's (which the PCI client
 /// reuses, and which all implement `Validate`).
 fn nests(ty: &syn::Type, structs: &BTreeSet<String>) -> bool {
     let text = path_text(innermost(ty));
-    structs.contains(&text) || text.starts_with("::dojo_api::api::types::")
+    structs.contains(&text) || text.starts_with("::dojo_payments_api::api::types::")
 }
 
 fn checks_for(field: &Field<'_>, kept: &Map<String, Value>) -> Result<Vec<TokenStream>> {

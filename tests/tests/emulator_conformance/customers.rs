@@ -1,8 +1,8 @@
 //! Customers: create, read, update, a secret, a card saved at checkout and
 //! deleted with that secret, search, delete.
 
-use dojo_emulator::Card;
-use dojo_types::PaymentIntentId;
+use dojo_payments_emulator::Card;
+use dojo_payments_types::PaymentIntentId;
 use serde_json::json;
 
 use super::{Conformance, id};

@@ -21,7 +21,7 @@ mod webhooks;
 
 use std::collections::BTreeSet;
 
-use dojo_emulator::Emulator;
+use dojo_payments_emulator::Emulator;
 use serde_json::{Value, json};
 use support::document_check::DocumentCheck;
 use support::openapi_schema::Checker;
@@ -84,7 +84,7 @@ impl Conformance {
         body: Option<Value>,
         authorization: Option<&str>,
     ) -> (u16, Value) {
-        let key = format!("Basic {}", dojo_emulator::API_KEY);
+        let key = format!("Basic {}", dojo_payments_emulator::API_KEY);
         let url = format!(
             "{}{}{query}",
             self.emulator.api_url(),

@@ -1,8 +1,8 @@
 //! Payment intents through both capture modes' lifecycles, read back after
 //! every step.
 
-use dojo_emulator::Card;
-use dojo_types::PaymentIntentId;
+use dojo_payments_emulator::Card;
+use dojo_payments_types::PaymentIntentId;
 use serde_json::json;
 
 use super::{Conformance, id};

@@ -1,8 +1,8 @@
 //! Setup intents: Created → Authorized → Completed by a charge; Created →
 //! Canceled; Authorized → Closed; each state read back in both views.
 
-use dojo_emulator::Card;
-use dojo_types::SetupIntentId;
+use dojo_payments_emulator::Card;
+use dojo_payments_types::SetupIntentId;
 use serde_json::json;
 
 use super::{Conformance, id};

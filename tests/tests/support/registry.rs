@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use dojo_api::api::types;
+use dojo_payments_api::api::types;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -36,7 +36,7 @@ macro_rules! registry {
 pub fn named_types() -> BTreeMap<&'static str, Decoder> {
     registry! {
         "CaptureMode" => types::CaptureMode,
-        "Money" => dojo_types::Money,
+        "Money" => dojo_payments_types::Money,
         "Customer" => types::Customer,
         "PaymentCustomerDetails" => types::PaymentCustomerDetails,
         "Address" => types::Address,

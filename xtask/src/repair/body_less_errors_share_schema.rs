@@ -9,7 +9,7 @@ use super::walk;
 /// `ProblemDetails` errors; progenitor needs one error type per operation and
 /// panics (`response_types.len() <= 1`). With one schema for every error the
 /// status is still kept: a body that does not decode becomes an error that
-/// carries the status (see `dojo_api::Error`).
+/// carries the status (see `dojo_payments_api::Error`).
 pub fn body_less_errors_share_schema(doc: &mut Value) -> usize {
     let mut changed = 0;
     walk::operations(doc, |_, _, op| {

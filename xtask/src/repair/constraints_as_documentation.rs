@@ -21,7 +21,7 @@ const KEYWORDS: [&str; 7] = [
 /// sends with a longer reference than its own document allows fails to
 /// decode. The constraints remain knowledge: stated in the generated docs,
 /// and kept under `x-dojo-constraints`, from which the generator writes the
-/// table `dojo_api::api::constraints::FIELDS` for the ergonomic layer (and
+/// table `dojo_payments_api::api::constraints::FIELDS` for the ergonomic layer (and
 /// the emulator) to check requests with. They never reject what the server
 /// says.
 pub fn constraints_as_documentation(doc: &mut Value) -> usize {

@@ -1,11 +1,11 @@
-use dojo_types::wire_names::{self, WireName};
+use dojo_payments_types::wire_names::{self, WireName};
 use serde_json::{Map, Value};
 
 use super::domain_types::rust_type;
 use super::walk;
 
-/// Marks ids and secrets with their `dojo-types` types, by name, from the
-/// one list in `dojo_types::wire_names`.
+/// Marks ids and secrets with their `dojo-payments-types` types, by name, from the
+/// one list in `dojo_payments_types::wire_names`.
 ///
 /// Defect: the document types every id and every secret as a bare string, so
 /// a generated method takes `&str` for a payment intent id (a refund id fits
@@ -17,7 +17,7 @@ use super::walk;
 ///   `clientSessionSecret` → `ClientSessionSecret`, …;
 /// - path and header parameters of those names: `{paymentIntentId}` →
 ///   `&PaymentIntentId`, the customer-owned endpoints' `authorization` →
-///   `&CustomerSecret` (sent as `Basic cs_…` by `dojo_api`).
+///   `&CustomerSecret` (sent as `Basic cs_…` by `dojo_payments_api`).
 ///
 /// The id types accept any text when decoding, so no response is refused.
 pub fn ids_and_secrets_by_name(doc: &mut Value) -> usize {

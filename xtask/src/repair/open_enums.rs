@@ -11,7 +11,7 @@ use super::walk::{self, pascal};
 /// but typify's closed enums fail the whole response on one (a new payment
 /// intent `status` would make every lookup of that intent fail). Within the
 /// schemas a response can reach, every use of a string enum becomes
-/// `dojo_types::Open<E>` (`Known(E)` or `Unknown(String)`): the listed values
+/// `dojo_payments_types::Open<E>` (`Known(E)` or `Unknown(String)`): the listed values
 /// stay typed as the enum `E`, a new one is kept verbatim. An enum written
 /// inline is first named (`<Schema><Property>`) so it has a type to be. Enums
 /// used only by requests stay closed, so what is sent is still checked.
@@ -95,9 +95,9 @@ fn open_uses(
 
 fn open_type(reference: Value) -> Value {
     json!({
-        "crate": "dojo-types",
-        "version": dojo_types::VERSION,
-        "path": "dojo_types::Open",
+        "crate": "dojo-payments-types",
+        "version": dojo_payments_types::VERSION,
+        "path": "dojo_payments_types::Open",
         "parameters": [{"$ref": reference}],
     })
 }

@@ -6,7 +6,7 @@ use super::walk;
 ///
 /// Defect: 42 operations take the API version as a parameter (a date on some,
 /// a string on others), so every call would have to pass it and could pass a
-/// different one from the version the code was generated from. `dojo-api`
+/// different one from the version the code was generated from. `dojo-payments-api`
 /// sets it once, on the client, pinned to the document's `info.version`.
 pub fn version_header_on_client(doc: &mut Value) -> usize {
     let version_refs: Vec<String> = doc

@@ -1,0 +1,189 @@
+//! Webhook deliveries: signed like Dojo's, retried with backoff.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use dojo_payments_types::{WebhookEventId, WebhookSecret, WebhookSignature};
+use serde::Serialize;
+
+use crate::store::Store;
+use crate::store::event::Notification;
+
+/// How deliveries are retried.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub attempts: u32,
+    /// Wait before the first retry; doubled before each next one.
+    pub first_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            attempts: 4,
+            first_backoff: Duration::from_millis(200),
+        }
+    }
+}
+
+/// One attempt to deliver one event, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// The subscription's URL.
+    pub url: String,
+    /// The event type.
+    pub event: String,
+    /// The event's id (the same on every retry).
+    pub event_id: String,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    /// The receiver's status, or `None` when it could not be reached.
+    pub status: Option<u16>,
+}
+
+/// A signed delivery waiting to go out.
+#[derive(Debug, Clone)]
+pub struct Job {
+    url: String,
+    event: String,
+    event_id: String,
+    body: Vec<u8>,
+    signature: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventBody<'a> {
+    id: &'a str,
+    event: &'a str,
+    account_id: &'a str,
+    created_at: String,
+    data: EventData<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventData<'a> {
+    payment_intent_id: &'a str,
+    payment_status: &'a str,
+    capture_mode: &'a str,
+}
+
+/// The deliveries `notifications` cause, signed with each subscription's
+/// active secrets (several active secrets: their signatures, comma-separated,
+/// in the one header; a subscription with none gets no delivery).
+pub fn jobs(store: &mut Store, notifications: &[Notification], account_id: &str) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for notification in notifications {
+        let subscribers: Vec<(String, Vec<WebhookSecret>)> = store
+            .subscriptions
+            .values()
+            .filter(|s| s.events.contains(&notification.event))
+            .map(|s| (s.url.clone(), s.active_secrets().cloned().collect()))
+            .collect();
+        for (url, secrets) in subscribers.into_iter().filter(|(_, s)| !s.is_empty()) {
+            let event_id: WebhookEventId = store.ids.issue();
+            let body = body(&event_id, notification, account_id);
+            let signature = secrets
+                .iter()
+                .map(|secret| WebhookSignature::sign(secret, &body).to_string())
+                .collect::<Vec<_>>()
+                .join(",");
+            jobs.push(Job {
+                url,
+                event: notification.event.name().to_owned(),
+                event_id: event_id.to_string(),
+                body,
+                signature,
+            });
+        }
+    }
+    jobs
+}
+
+/// The event as Dojo posts it.
+fn body(event_id: &WebhookEventId, notification: &Notification, account_id: &str) -> Vec<u8> {
+    let status = notification.status.to_string();
+    let capture_mode = notification.capture_mode.to_string();
+    let event = EventBody {
+        id: event_id.as_str(),
+        event: notification.event.name(),
+        account_id,
+        created_at: dojo_payments_types::Timestamp::new(notification.at).to_string(),
+        data: EventData {
+            payment_intent_id: notification.payment_intent_id.as_str(),
+            payment_status: &status,
+            capture_mode: &capture_mode,
+        },
+    };
+    // Strings and a timestamp: serializing cannot fail.
+    serde_json::to_vec(&event).unwrap_or_default()
+}
+
+/// Sends jobs in the background and records every attempt.
+#[derive(Debug, Clone)]
+pub struct Deliverer {
+    http: reqwest::Client,
+    policy: RetryPolicy,
+    log: Arc<Mutex<Vec<Attempt>>>,
+}
+
+impl Deliverer {
+    /// A deliverer retrying by `policy`.
+    pub fn new(policy: RetryPolicy) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("a plain HTTP client builds");
+        Self {
+            http,
+            policy,
+            log: Arc::default(),
+        }
+    }
+
+    /// Every attempt so far.
+    pub fn attempts(&self) -> Vec<Attempt> {
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Starts delivering `job`.
+    pub fn send(&self, job: Job) {
+        let this = self.clone();
+        tokio::spawn(async move { this.deliver(job).await });
+    }
+
+    async fn deliver(self, job: Job) {
+        let mut backoff = self.policy.first_backoff;
+        for attempt in 1..=self.policy.attempts {
+            let status = self
+                .http
+                .post(&job.url)
+                .header("content-type", "application/json")
+                .header("dojo-signature", &job.signature)
+                .body(job.body.clone())
+                .send()
+                .await
+                .ok()
+                .map(|r| r.status().as_u16());
+            self.log
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(Attempt {
+                    url: job.url.clone(),
+                    event: job.event.clone(),
+                    event_id: job.event_id.clone(),
+                    attempt,
+                    status,
+                });
+            if status.is_some_and(|s| (200..300).contains(&s)) {
+                return;
+            }
+            if attempt < self.policy.attempts {
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+        }
+    }
+}

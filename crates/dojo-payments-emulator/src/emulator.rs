@@ -1,0 +1,211 @@
+//! The emulator as a Rust value: start it, point a client at it, play the
+//! customer, move the clock, inject faults.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use dojo_payments_types::{ApiKey, PaymentIntentId, PaymentMethodId, SetupIntentId};
+
+use crate::app::App;
+use crate::cards::{Card, CardOutcome};
+use crate::clock::Clock;
+use crate::delivery::{Attempt, Deliverer, RetryPolicy};
+use crate::faults::{Fault, Route, UnknownRoute};
+use crate::routes;
+use crate::server::{self, Listening};
+use crate::store::Store;
+use crate::store::refusal::Refusal;
+
+/// The key the emulator hands out; any `sk_sandbox_` key is accepted.
+pub const API_KEY: &str = "sk_sandbox_emulator_0123456789abcdefghijklmnopqrstuvwxyz";
+
+/// Options for [`Emulator::builder`].
+#[derive(Debug, Default)]
+pub struct EmulatorBuilder {
+    seed: Option<u64>,
+    clock: Option<DateTime<Utc>>,
+    retry: RetryPolicy,
+    ports: Option<(u16, u16)>,
+}
+
+impl EmulatorBuilder {
+    /// Ids from this seed: the same seed, the same ids.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// A manual clock standing at `at`, moved only by
+    /// [`Emulator::advance_clock`].
+    pub fn manual_clock(mut self, at: DateTime<Utc>) -> Self {
+        self.clock = Some(at);
+        self
+    }
+
+    /// How webhook deliveries are retried (`attempts: 0` sends none).
+    pub fn webhook_retries(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Fixed ports for the api and PCI hosts (default: any free ports).
+    pub fn ports(mut self, api: u16, pci: u16) -> Self {
+        self.ports = Some((api, pci));
+        self
+    }
+
+    /// Starts both hosts on 127.0.0.1.
+    pub async fn start(self) -> std::io::Result<Emulator> {
+        let (api_routes, pci_routes) = (routes::api(), routes::pci());
+        let served = api_routes.routes().chain(pci_routes.routes()).collect();
+        let app = Arc::new(App::new(
+            Store::new(self.seed.unwrap_or_else(|| fastrand::u64(..))),
+            self.clock.map_or_else(Clock::system, Clock::manual),
+            Deliverer::new(self.retry),
+            served,
+        ));
+        let (api_port, pci_port) = self.ports.unwrap_or((0, 0));
+        let api = server::serve(routes::api_host(api_routes, app.clone()), api_port).await?;
+        let pci = server::serve(routes::pci_host(pci_routes, app.clone()), pci_port).await?;
+        let _ = app.api_url.set(api.url.clone());
+        Ok(Emulator { app, api, pci })
+    }
+}
+
+/// A running emulator. Both hosts stop when it is dropped.
+#[derive(Debug)]
+pub struct Emulator {
+    app: Arc<App>,
+    api: Listening,
+    pci: Listening,
+}
+
+impl Emulator {
+    /// Starts an emulator with the system clock and random ids.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::builder().start().await
+    }
+
+    /// Options: a seed, a manual clock, webhook retries, ports.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// The api host's base URL (stands for `https://api.dojo.tech`).
+    pub fn api_url(&self) -> &str {
+        &self.api.url
+    }
+
+    /// The PCI host's base URL (stands for `https://pci-api.dojo.tech`).
+    pub fn pci_url(&self) -> &str {
+        &self.pci.url
+    }
+
+    /// A sandbox key the emulator accepts.
+    pub fn api_key(&self) -> ApiKey {
+        ApiKey::new(API_KEY).expect("a sandbox key")
+    }
+
+    /// The customer pays payment intent `id` with `card` at checkout, saving
+    /// it for the intent's customer when `save_card`. Returns what the card
+    /// did; a declined card leaves the intent `Created`.
+    pub fn pay(
+        &self,
+        id: &PaymentIntentId,
+        card: &Card,
+        save_card: bool,
+    ) -> Result<CardOutcome, Refusal> {
+        self.app
+            .commit(|store, now| store.pay(id.as_str(), card.clone(), save_card, now))
+    }
+
+    /// The customer pays payment intent `id` with their saved card
+    /// `payment_method_id` (as preselected by `savedCardId`).
+    pub fn pay_with_saved_card(
+        &self,
+        id: &PaymentIntentId,
+        payment_method_id: &PaymentMethodId,
+    ) -> Result<CardOutcome, Refusal> {
+        self.app
+            .commit(|store, now| store.pay_with_saved(id.as_str(), payment_method_id.as_str(), now))
+    }
+
+    /// The customer adds `card` to setup intent `id` at checkout.
+    pub fn authorize_setup_intent(
+        &self,
+        id: &SetupIntentId,
+        card: &Card,
+    ) -> Result<CardOutcome, Refusal> {
+        self.app
+            .commit(|store, now| store.authorize(id.as_str(), card.clone(), now))
+    }
+
+    /// Setup intent `id` expires now.
+    pub fn expire_setup_intent(&self, id: &SetupIntentId) -> Result<(), Refusal> {
+        self.app
+            .commit(|store, now| store.setup_intent(id.as_str())?.expire(now))
+    }
+
+    /// Moves the emulator's clock forward (expiry windows, 7-day rules).
+    pub fn advance_clock(&self, by: Duration) {
+        self.app.clock.advance(by);
+        self.app.read(|_| ());
+    }
+
+    /// The emulator's now.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.app.clock.now()
+    }
+
+    /// The route named `name` (method and the document's path template:
+    /// `"POST /payment-intents/{paymentIntentId}/refunds"`), if either host
+    /// serves it.
+    pub fn route(&self, name: &str) -> Result<Route, UnknownRoute> {
+        self.app.route(name)
+    }
+
+    /// Applies `fault` to the next `times` calls of the route named `route`
+    /// (as [`Emulator::route`] names it); a route the emulator does not
+    /// serve is an error, not a fault that never fires.
+    pub fn inject_fault(
+        &self,
+        route: &str,
+        fault: Fault,
+        times: usize,
+    ) -> Result<(), UnknownRoute> {
+        let route = self.app.route(route)?;
+        self.app.faults.arm(route, fault, times);
+        Ok(())
+    }
+
+    /// Every API call received so far, as method and route template
+    /// (`"POST /payment-intents/{paymentIntentId}/captures"`; on the PCI
+    /// host `"pci POST /setup-intents"`), oldest first:
+    /// what a test checks to know that a refusal sent nothing.
+    pub fn requests(&self) -> Vec<String> {
+        self.app.requests.routes()
+    }
+
+    /// Disarms every fault.
+    pub fn clear_faults(&self) {
+        self.app.faults.clear();
+    }
+
+    /// Every webhook delivery attempt so far.
+    pub fn webhook_attempts(&self) -> Vec<Attempt> {
+        self.app.deliverer.attempts()
+    }
+
+    /// How many refunds payment intent `id` has.
+    pub fn refund_count(&self, id: &PaymentIntentId) -> usize {
+        self.app.read(|store| store.refunds_of(id.as_str()).count())
+    }
+
+    /// A digest of every resource the emulator keeps (not its request log
+    /// or webhook attempts): equal before and after a call when the call
+    /// stored nothing, which is how a test shows that a rejected request
+    /// changed nothing.
+    pub fn state_digest(&self) -> u64 {
+        self.app.digest()
+    }
+}

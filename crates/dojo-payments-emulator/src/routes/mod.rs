@@ -1,0 +1,342 @@
+//! The HTTP face of the emulator: both hosts' routes, authentication like
+//! Dojo's, and request validation from the document.
+
+mod checkout;
+mod control;
+mod customers;
+mod epos;
+mod payment_intents;
+mod pci;
+mod setup_intents;
+mod terminals;
+mod webhooks;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::handler::Handler;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, on};
+use dojo_payments_api::validate::Rule;
+use dojo_payments_api::{Validate, Violation};
+use serde::de::DeserializeOwned;
+
+use crate::app::App;
+use crate::faults::Route;
+use crate::problem::Problem;
+
+/// A router that lists the routes it serves, so that a fault can only be
+/// aimed at one of them (one list: the router's own).
+pub struct Served {
+    router: Router<Arc<App>>,
+    routes: Vec<Route>,
+}
+
+impl Served {
+    fn new() -> Self {
+        Self {
+            router: Router::new(),
+            routes: Vec::new(),
+        }
+    }
+
+    /// Serves `method template` with `handler`.
+    fn at<H, T>(mut self, method: Method, template: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, Arc<App>>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(method.clone())
+            .unwrap_or_else(|_| panic!("{method} is not a method axum routes"));
+        self.routes.push(Route::new(&method, template));
+        self.router = self.router.route(template, on(filter, handler));
+        self
+    }
+
+    fn merge(mut self, other: Served) -> Self {
+        self.router = self.router.merge(other.router);
+        self.routes.extend(other.routes);
+        self
+    }
+
+    /// The routes served.
+    pub fn routes(&self) -> impl Iterator<Item = Route> + '_ {
+        self.routes.iter().cloned()
+    }
+}
+
+/// Every operation of Dojo's document on the api host.
+pub fn api() -> Served {
+    payment_intents::routes()
+        .merge(setup_intents::routes())
+        .merge(customers::routes())
+        .merge(webhooks::routes())
+        .merge(terminals::routes())
+        .merge(epos::routes())
+}
+
+/// The PCI host's one operation.
+pub fn pci() -> Served {
+    pci::routes()
+}
+
+/// The api host: `operations`, the checkout page and the `/_emulator`
+/// controls.
+pub fn api_host(operations: Served, app: Arc<App>) -> Router {
+    operations
+        .router
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            crate::faults::inject,
+        ))
+        .layer(middleware::from_fn(authenticate))
+        .layer(middleware::from_fn(terminals::coded))
+        .merge(checkout::routes())
+        .merge(control::routes())
+        .fallback(no_route)
+        .method_not_allowed_fallback(no_method)
+        .with_state(app)
+}
+
+/// The PCI host: the one tokenization call.
+pub fn pci_host(operations: Served, app: Arc<App>) -> Router {
+    operations
+        .router
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            crate::faults::inject,
+        ))
+        .layer(axum::Extension(crate::faults::PciHost))
+        .layer(middleware::from_fn(authenticate))
+        .fallback(no_route)
+        .method_not_allowed_fallback(no_method)
+        .with_state(app)
+}
+
+async fn no_route(method: Method, uri: axum::http::Uri) -> Problem {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        format!("no operation {method} {}", uri.path()),
+    )
+}
+
+async fn no_method(method: Method, uri: axum::http::Uri) -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{} does not take {method}", uri.path()),
+    )
+}
+
+/// How a route authenticates.
+enum Scheme {
+    /// `Basic sk_sandbox_…`.
+    ApiKey,
+    /// `Basic cs_…` (checked against the customer by the handler).
+    CustomerSecret,
+    /// Dojo's "no auth" endpoints.
+    None,
+}
+
+fn scheme(path: &str) -> Scheme {
+    if path.starts_with("/customers/public/") {
+        Scheme::CustomerSecret
+    } else if path.starts_with("/setup-intents/public/") {
+        Scheme::None
+    } else {
+        Scheme::ApiKey
+    }
+}
+
+/// Middleware: the `version` header, and the credential the route takes.
+async fn authenticate(request: Request, next: Next) -> Response {
+    match check_credentials(request.uri().path(), request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(problem) => problem.into_response(),
+    }
+}
+
+fn check_credentials(path: &str, headers: &HeaderMap) -> Result<(), Problem> {
+    let version = headers.get("version").and_then(|v| v.to_str().ok());
+    match version.map(str::parse::<dojo_payments_types::ApiVersion>) {
+        Some(Ok(_)) => {}
+        Some(Err(_)) => {
+            return Err(Problem::field(
+                "version",
+                "The version header must be a date, yyyy-mm-dd.",
+            ));
+        }
+        None => return Err(Problem::field("version", "The version header is required.")),
+    }
+    let authorization = headers.get("authorization").and_then(|v| v.to_str().ok());
+    let credential = authorization.and_then(|a| a.strip_prefix("Basic "));
+    match (scheme(path), credential) {
+        (Scheme::None, _) => Ok(()),
+        (Scheme::ApiKey, Some(key)) if key.starts_with("sk_sandbox_") && key.len() > 11 => Ok(()),
+        (Scheme::ApiKey, Some(key)) if key.starts_with("sk_prod_") => Err(Problem::unauthorized(
+            "production keys (sk_prod_) are refused: the emulator is a sandbox",
+        )),
+        (Scheme::ApiKey, _) => Err(Problem::unauthorized(
+            "send Authorization: Basic sk_sandbox_… (the key itself, not base64)",
+        )),
+        (Scheme::CustomerSecret, Some(secret)) if secret.starts_with("cs_") => Ok(()),
+        (Scheme::CustomerSecret, _) => Err(Problem::unauthorized(
+            "customer endpoints take Authorization: Basic cs_… (a customer secret)",
+        )),
+    }
+}
+
+/// The customer secret a `/customers/public/…` call was made with.
+pub(crate) fn customer_secret(headers: &HeaderMap) -> String {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| a.strip_prefix("Basic "))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A JSON body checked like Dojo checks it: types, required fields and
+/// enums (by decoding into the generated request type, with the failing
+/// field's path), then lengths, ranges and patterns (the generated
+/// `Validate` impl, the same check the SDK makes before sending). Failures
+/// are 400 with `errors` naming the field.
+pub(crate) struct Valid<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequest<S> for Valid<T> {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|e| Problem::bad_request(e.to_string()))?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| Problem::field("$", format!("The request body is not JSON: {e}")))?;
+        let value_url = value.get("url").and_then(|u| u.as_str()).map(str::to_owned);
+        let body: T = serde_path_to_error::deserialize(value).map_err(|error| {
+            let path = error.path().to_string();
+            let message = error.inner().to_string();
+            let (field, message) = match message.strip_prefix("missing field `") {
+                Some(rest) => {
+                    let name = rest.split('`').next().unwrap_or_default();
+                    let field = join(&path, name);
+                    (field.clone(), format!("The {field} field is required."))
+                }
+                None => (pascal_path(&path), message),
+            };
+            Problem::field(&field, message)
+        })?;
+        if let Err(violations) = body.validate() {
+            let kept: Vec<_> = violations
+                .into_vec()
+                .into_iter()
+                .filter(|v| !loopback_webhook_exemption(v, &value_url))
+                .collect();
+            if !kept.is_empty() {
+                return Err(Problem::validation(errors(&kept)));
+            }
+        }
+        Ok(Valid(body))
+    }
+}
+
+/// A query string decoded as `T`, or problem details naming what is wrong
+/// (axum's own rejection is plain text, which no Dojo client expects).
+pub(crate) struct ValidQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ValidQuery<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(query)| ValidQuery(query))
+            .map_err(|rejection| malformed("$query", "query string", rejection.body_text()))
+    }
+}
+
+/// Path parameters decoded as `T`, or problem details (axum's own rejection
+/// of, say, a percent-encoded invalid UTF-8 segment is plain text).
+pub(crate) struct PathParam<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathParam<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| PathParam(value))
+            .map_err(|rejection| malformed("$path", "path", rejection.body_text()))
+    }
+}
+
+/// axum's plain-text rejection of a request's `part` as a 400 naming
+/// `field`.
+fn malformed(field: &str, part: &str, reason: String) -> Problem {
+    Problem::field(field, format!("The {part} is not valid: {reason}"))
+}
+
+/// A header's value, present but possibly empty (the document requires
+/// the header, not a non-empty value), or a 400 naming it.
+pub(crate) fn required_header(headers: &HeaderMap, name: &str) -> Result<String, Problem> {
+    let value = headers
+        .get(name)
+        .ok_or_else(|| Problem::field(name, format!("The {name} header is required.")))?;
+    value
+        .to_str()
+        .map(str::to_owned)
+        .map_err(|_| Problem::field(name, format!("The {name} header must be printable ASCII.")))
+}
+
+/// The emulator's one deviation from the document's constraints: webhook
+/// subscriptions may use `http://` to a loopback host, so that tests can
+/// receive deliveries without TLS (the document's pattern is `^https://`).
+fn loopback_webhook_exemption(violation: &Violation, url: &Option<String>) -> bool {
+    matches!(violation.rule(), Rule::Pattern { .. })
+        && violation.field() == "url"
+        && url
+            .as_deref()
+            .is_some_and(dojo_payments_api::validate::is_loopback_http)
+}
+
+/// The violations as Dojo reports them: by Pascal-cased field path.
+fn errors(violations: &[Violation]) -> BTreeMap<String, Vec<String>> {
+    let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for violation in violations {
+        let field = pascal_path(violation.field());
+        let message = format!("The {field} field {}.", violation.rule());
+        errors.entry(field).or_default().push(message);
+    }
+    errors
+}
+
+fn pascal(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// `amount.currencyCode` → `Amount.CurrencyCode`, as Dojo names fields.
+fn pascal_path(path: &str) -> String {
+    if path == "." {
+        return "$".to_owned();
+    }
+    path.split('.').map(pascal).collect::<Vec<_>>().join(".")
+}
+
+fn join(path: &str, field: &str) -> String {
+    if path == "." {
+        pascal(field)
+    } else {
+        format!("{}.{}", pascal_path(path), pascal(field))
+    }
+}
+
+/// The emulator's shared state, for handlers.
+pub(crate) type AppState = State<Arc<App>>;

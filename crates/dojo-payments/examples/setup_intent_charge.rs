@@ -1,0 +1,62 @@
+//! A setup intent, then a charge: `cargo run -p dojo-payments --example setup_intent_charge`.
+//!
+//! The customer agrees to terms and adds a card at Dojo's checkout; later
+//! (a no-show), the merchant charges the intended amount, once.
+
+use dojo_payments::Dojo;
+use dojo_payments::api_types::MerchantInitiatedTransactionType;
+use dojo_payments::lifecycle::AnySetupIntent;
+use dojo_payments::types::{Currency, Money};
+use dojo_payments_emulator::{Card, Emulator};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// The flow, on `dojo-payments`; `emulator` plays the customer at checkout.
+pub async fn run(dojo: &Dojo, emulator: &Emulator) -> Result<()> {
+    let AnySetupIntent::Created(setup) = dojo
+        .setup_intents()
+        .create(
+            "Table for 4, Friday",
+            "A no-show costs £10.",
+            MerchantInitiatedTransactionType("NoShow".into()),
+        )
+        .intended_amount(Money::parse_decimal("10.00", Currency::GBP)?)
+        .created()
+        .await?
+    else {
+        return Err("the setup intent was not created".into());
+    };
+    println!(
+        "  setup intent {} created; the customer adds a card at checkout",
+        setup.id()
+    );
+    emulator.authorize_setup_intent(setup.id(), &Card::test("5200000000001005")?)?;
+
+    let AnySetupIntent::Authorized(authorized) = setup.refresh(dojo).await? else {
+        return Err("the card was not authorized".into());
+    };
+    println!("  authorized: the card may be charged once, for the intended amount");
+    // `charge` consumes the setup intent: charging it twice does not compile.
+    let charged = authorized.charge(dojo).await?;
+    println!(
+        "  no-show: charged {} through {}; setup intent {} is Completed",
+        charged
+            .payment
+            .total()
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
+        charged.payment.id(),
+        charged.setup.id()
+    );
+    Ok(())
+}
+
+#[allow(dead_code)] // used when run on its own; the tour calls `run`
+#[tokio::main]
+async fn main() -> Result<()> {
+    let emulator = Emulator::start().await?;
+    let dojo = Dojo::builder(emulator.api_key())
+        .api_url(emulator.api_url())
+        .build()?;
+    run(&dojo, &emulator).await
+}

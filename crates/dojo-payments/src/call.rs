@@ -1,0 +1,328 @@
+//! Sending one call: validation, the deadline, retries, tracing, and the
+//! raw layer's errors turned into `dojo_payments::Error`.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::{Duration, Instant, SystemTime};
+
+use dojo_payments_api::api::types;
+use dojo_payments_api::{ResponseValue, Validate};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use tracing::Instrument;
+
+use crate::Dojo;
+use crate::error::{ApiError, Delivery, Error, Invalid};
+use crate::retry::{self, Attempt, Decision, Idempotency, RetryPolicy, Situation};
+
+/// One of Dojo's operations, as the engine needs to know it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Operation {
+    /// Dojo's operation id, in snake case (`captures_create`).
+    pub id: &'static str,
+    /// Whether sending it twice could repeat its effect.
+    pub idempotency: Idempotency,
+}
+
+impl Operation {
+    /// A read, or a call whose repetition changes nothing more.
+    pub const fn idempotent(id: &'static str) -> Self {
+        Self {
+            id,
+            idempotency: Idempotency::Idempotent,
+        }
+    }
+
+    /// A call that must not be repeated once it may have been sent.
+    pub const fn not_idempotent(id: &'static str) -> Self {
+        Self {
+            id,
+            idempotency: Idempotency::NotIdempotent,
+        }
+    }
+}
+
+/// A failed attempt: the error to report, and what `retry::decide` needs.
+struct Failure {
+    error: Error,
+    attempt: Attempt,
+    retry_after: Option<Duration>,
+}
+
+impl Dojo {
+    /// Checks `body` against Dojo's document; nothing is sent when it fails.
+    pub(crate) fn validate(&self, op: Operation, body: &impl Validate) -> Result<(), Error> {
+        body.validate()
+            .map_err(|violations| Error::invalid(op.id, Invalid::Constraints(violations)))
+    }
+
+    /// Sends `call` (one attempt each time it is called) within the policy's
+    /// deadline, retrying as `retry::decide` says.
+    pub(crate) async fn send<T, E, F, Fut>(&self, op: Operation, mut call: F) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, dojo_payments_api::Error<E>>>,
+        E: ProblemBody,
+    {
+        let policy = self.inner.retry;
+        let span = tracing::info_span!(
+            "dojo.call",
+            operation = op.id,
+            attempts = tracing::field::Empty,
+        );
+        async move {
+            let started = Instant::now();
+            let mut attempt = 1;
+            loop {
+                let left = time_left(&policy, started);
+                let sent = tokio::time::timeout(left, call())
+                    .instrument(tracing::debug_span!("dojo.attempt", attempt));
+                // Matched as a temporary: a named answer would stay in the
+                // future's state across the failure path's await.
+                let failed = match sent.await {
+                    Ok(Ok(value)) => {
+                        tracing::Span::current().record("attempts", attempt);
+                        return Ok(value.into_inner());
+                    }
+                    Ok(Err(raw)) => Failed::Raw(raw),
+                    Err(_elapsed) => Failed::Deadline,
+                };
+                // Failures are rare: their handling is boxed so that the
+                // call's future (held by every call in flight, moved by each
+                // layer that awaits it) stays the size of one attempt.
+                Box::pin(retry_or_give_up(op, &policy, started, attempt, failed)).await?;
+                attempt += 1;
+            }
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+/// What is left of the policy's deadline for a call started at `started`.
+fn time_left(policy: &RetryPolicy, started: Instant) -> Duration {
+    policy.deadline.saturating_sub(started.elapsed())
+}
+
+/// How an attempt failed.
+enum Failed<E> {
+    /// The raw layer's error.
+    Raw(dojo_payments_api::Error<E>),
+    /// What was left of the deadline ran out.
+    Deadline,
+}
+
+/// After a failed attempt: waits and returns `Ok` when `retry::decide` says
+/// retry; otherwise the error to report.
+async fn retry_or_give_up<E: ProblemBody>(
+    op: Operation,
+    policy: &RetryPolicy,
+    started: Instant,
+    attempt: u32,
+    failed: Failed<E>,
+) -> Result<(), Error> {
+    let failure = match failed {
+        Failed::Raw(raw) => failure(op.id, raw, time_left(policy, started)).await,
+        Failed::Deadline => Failure {
+            error: Error::Timeout {
+                operation: op.id,
+                delivery: Delivery::MaybeSent,
+                after: policy.deadline,
+            },
+            attempt: Attempt::MaybeSent,
+            retry_after: None,
+        },
+    };
+    let situation = Situation {
+        idempotency: op.idempotency,
+        attempt,
+        outcome: failure.attempt,
+        retry_after: failure.retry_after,
+        time_left: time_left(policy, started),
+        jitter: fastrand::f64(),
+    };
+    match retry::decide(policy, &situation) {
+        Decision::RetryAfter(wait) => {
+            tracing::info!(attempt, outcome = ?failure.attempt, wait_ms = wait.as_millis() as u64, "retrying");
+            tokio::time::sleep(wait).await;
+            Ok(())
+        }
+        Decision::GiveUp(reason) => {
+            tracing::Span::current().record("attempts", attempt);
+            tracing::debug!(?reason, outcome = ?failure.attempt, "giving up");
+            Err(failure.error)
+        }
+    }
+}
+
+/// What a raw error means: the error to report and how the attempt ended.
+/// A body still to be read is read within `time_left` of the deadline.
+async fn failure<E: ProblemBody>(
+    operation: &'static str,
+    raw: dojo_payments_api::Error<E>,
+    time_left: Duration,
+) -> Failure {
+    use dojo_payments_api::Error as Raw;
+    let refused = |reason: String| Failure {
+        error: Error::invalid(operation, Invalid::Rule(reason)),
+        attempt: Attempt::NotSent,
+        retry_after: None,
+    };
+    match raw {
+        Raw::InvalidRequest(reason) | Raw::Custom(reason) => refused(reason),
+        Raw::CommunicationError(source) | Raw::InvalidUpgrade(source) => {
+            let never_left = source.is_connect() || source.is_builder();
+            let (delivery, attempt) = if never_left {
+                (Delivery::NotSent, Attempt::NotSent)
+            } else {
+                (Delivery::MaybeSent, Attempt::MaybeSent)
+            };
+            Failure {
+                error: Error::Transport {
+                    operation,
+                    delivery,
+                    source,
+                },
+                attempt,
+                retry_after: None,
+            }
+        }
+        Raw::ResponseBodyError(source) => Failure {
+            error: Error::Transport {
+                operation,
+                delivery: Delivery::MaybeSent,
+                source,
+            },
+            attempt: Attempt::MaybeSent,
+            retry_after: None,
+        },
+        Raw::ErrorResponse(answer) => {
+            let status = answer.status().as_u16();
+            let retry_after = retry_after(answer.headers());
+            let error = answer.into_inner().into_api_error(status);
+            Failure {
+                error: Error::Api { operation, error },
+                attempt: Attempt::Answered(status),
+                retry_after,
+            }
+        }
+        Raw::InvalidResponsePayload(payload) => Failure {
+            attempt: payload
+                .status()
+                .map_or(Attempt::MaybeSent, |s| Attempt::Answered(s.as_u16())),
+            retry_after: retry_after(payload.headers()),
+            error: Error::Decode {
+                operation,
+                payload: Box::new(payload),
+            },
+        },
+        Raw::UnexpectedResponse(response) => {
+            let status = response.status().as_u16();
+            let retry_after = retry_after(response.headers());
+            // An undocumented status: its body is read as a problem document
+            // when it is one, and otherwise left out (also when it does not
+            // arrive before the deadline: the status is the answer).
+            let body = tokio::time::timeout(time_left, response.bytes())
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .unwrap_or_default();
+            let problem = serde_json::from_slice::<types::ProblemDetails>(&body).ok();
+            let error = match problem {
+                Some(problem) => problem.into_api_error(status),
+                None => ().into_api_error(status),
+            };
+            Failure {
+                error: Error::Api { operation, error },
+                attempt: Attempt::Answered(status),
+                retry_after,
+            }
+        }
+    }
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
+    retry::parse_retry_after(value, SystemTime::now())
+}
+
+/// The error bodies of Dojo's document, read as one [`ApiError`].
+pub(crate) trait ProblemBody {
+    /// The error, for an answer with `status`.
+    fn into_api_error(self, status: u16) -> ApiError;
+}
+
+impl ProblemBody for () {
+    fn into_api_error(self, status: u16) -> ApiError {
+        ApiError {
+            status,
+            title: None,
+            detail: None,
+            errors: BTreeMap::new(),
+            trace_id: None,
+        }
+    }
+}
+
+macro_rules! problem_bodies {
+    ($($ty:ident),*) => {$(
+        impl ProblemBody for types::$ty {
+            fn into_api_error(self, status: u16) -> ApiError {
+                ApiError {
+                    status,
+                    title: self.title,
+                    detail: self.detail,
+                    errors: self
+                        .errors
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(field, messages)| (field, messages.into_messages()))
+                        .collect(),
+                    trace_id: self.trace_id,
+                }
+            }
+        }
+    )*};
+}
+
+problem_bodies!(ProblemDetails, ErrorResponse, ProblemDetailsTerminals);
+
+impl ProblemBody for types::Error {
+    fn into_api_error(self, status: u16) -> ApiError {
+        ApiError {
+            status,
+            title: Some(self.title),
+            detail: self.detail,
+            errors: self
+                .errors
+                .into_iter()
+                .map(|(field, messages)| (field, messages.into_messages()))
+                .collect(),
+            trace_id: Some(self.trace_id),
+        }
+    }
+}
+
+/// A field's messages, as the different problem types of the document
+/// carry them (a list of strings, or any JSON).
+trait Messages {
+    fn into_messages(self) -> Vec<String>;
+}
+
+impl Messages for Vec<String> {
+    fn into_messages(self) -> Vec<String> {
+        self
+    }
+}
+
+impl Messages for serde_json::Value {
+    fn into_messages(self) -> Vec<String> {
+        match self {
+            serde_json::Value::String(text) => vec![text],
+            serde_json::Value::Array(items) => items
+                .into_iter()
+                .flat_map(Messages::into_messages)
+                .collect(),
+            other => vec![other.to_string()],
+        }
+    }
+}

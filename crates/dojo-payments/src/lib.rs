@@ -1,0 +1,78 @@
+//! The Dojo payments SDK for Rust: take card payments, save customers' cards
+//! and charge them later, correct with money and safe with secrets.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = dojo_payments_emulator::Emulator::start().await?;
+//! # let dojo = dojo_payments::Dojo::builder(emulator.api_key()).api_url(emulator.api_url()).build()?;
+//! use dojo_payments::types::{Currency, Money};
+//! use dojo_payments::api_types::CaptureMode;
+//!
+//! // let dojo = dojo_payments::Dojo::from_env()?;   // DOJO_API_KEY=sk_sandbox_…
+//! let intent = dojo
+//!     .payment_intents()
+//!     .create(Money::parse_decimal("80.00", Currency::GBP)?, "Hotel deposit")
+//!     .capture_mode(CaptureMode::Manual)
+//!     .send()
+//!     .await?;
+//! # emulator.pay(intent.id.as_ref().unwrap(), &dojo_payments_emulator::Card::test("5200000000001005")?, false)?;
+//! # let intent = dojo.payment_intents().get(intent.id.as_ref().unwrap()).await?;
+//! // …the customer pays at intent.payment_link; later, capture part of it:
+//! let capture = dojo
+//!     .payment_intents()
+//!     .capture(&intent, Money::parse_decimal("50.00", Currency::GBP)?)
+//!     .await?;
+//! println!("captured: {:?}", capture.capture_id);
+//! # Ok(()) }
+//! ```
+//!
+//! What every call does:
+//! - **checks the request** against Dojo's document before sending
+//!   ([`Error::InvalidRequest`] names every field and rule);
+//! - **retries** what is safe to retry ([`RetryPolicy`]): idempotent calls
+//!   on 429/502/503/504, timeouts and dropped connections, honouring
+//!   `Retry-After`; a call that could move money twice is sent again only
+//!   when it certainly never left;
+//! - **says what is known** when it fails: [`Error::delivery`], and for a
+//!   capture, charge, reversal or cancel whose answer was lost, a read of
+//!   the payment intent ([`Error::Interrupted`] with [`Outcome`]);
+//! - **traces** each call (`dojo.call`, `dojo.attempt`, `dojo.http` spans:
+//!   operation, attempt, status, latency, trace id; never a secret).
+//!
+//! Payment and setup intents can also be handled as types whose methods are
+//! the transitions Dojo allows ([`lifecycle`]): `PaymentIntent<Authorized>`
+//! has `capture`, `PaymentIntent<Created>` does not.
+//!
+//! The layers below are here too: [`types`] (money, ids, secrets) and
+//! [`raw`] (the generated client of every operation, the escape hatch).
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod call;
+mod client;
+mod error;
+mod idempotency;
+pub mod lifecycle;
+mod pages;
+pub mod resources;
+pub mod retry;
+pub mod webhook;
+
+pub use client::{ConfigError, Dojo, DojoBuilder};
+pub use error::{ApiError, Delivery, Error, Invalid, Outcome, Result};
+pub use idempotency::IdempotencyKey;
+pub use retry::RetryPolicy;
+
+/// The raw client, generated from Dojo's document.
+pub use dojo_payments_api as raw;
+/// The request and response types of Dojo's API, as generated.
+pub use dojo_payments_api::api::types as api_types;
+/// The domain: money, currencies, ids, secrets.
+pub use dojo_payments_types as types;
+
+/// The repository's README, compiled as a doctest so its example cannot
+/// drift from the code.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -1,0 +1,455 @@
+//! `PaymentIntent<S>`: a payment intent whose status is in its type, with
+//! only the transitions Dojo allows from that status, each checked against
+//! Dojo's rules before it is sent.
+//!
+//! A payment intent that was never authorized has no `capture`:
+//!
+//! ```compile_fail,E0599
+//! # async fn f(dojo: &dojo_payments::Dojo, intent: dojo_payments::lifecycle::PaymentIntent<dojo_payments::lifecycle::Created>) {
+//! let amount = dojo_payments::types::Money::new(100, dojo_payments::types::Currency::GBP);
+//! intent.capture(dojo, amount).await; // error[E0599]: no method named `capture`
+//! # }
+//! ```
+//!
+//! while the same call on an authorized one compiles (so the failure above
+//! is the state, nothing else):
+//!
+//! ```no_run
+//! # async fn f(dojo: &dojo_payments::Dojo, intent: dojo_payments::lifecycle::PaymentIntent<dojo_payments::lifecycle::Authorized>) {
+//! let amount = dojo_payments::types::Money::new(100, dojo_payments::types::Currency::GBP);
+//! intent.capture(dojo, amount).await;
+//! # }
+//! ```
+//!
+//! and one that was captured has no `cancel`:
+//!
+//! ```compile_fail,E0599
+//! # async fn f(dojo: &dojo_payments::Dojo, intent: dojo_payments::lifecycle::PaymentIntent<dojo_payments::lifecycle::Captured>) {
+//! intent.cancel(dojo).await; // error[E0599]: no method named `cancel`
+//! # }
+//! ```
+
+use std::marker::PhantomData;
+
+use chrono::{DateTime, Duration, Utc};
+use dojo_payments_api::api::types::{self, CaptureMode, PaymentIntentStatus};
+use dojo_payments_types::{Money, Open, PaymentIntentId, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use super::LifecycleRule;
+use crate::error::{Error, Invalid};
+use crate::idempotency::IdempotencyKey;
+use crate::resources::RefundMade;
+use crate::{Dojo, Result};
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A payment intent status, as a type.
+pub trait State: sealed::Sealed + Copy + std::fmt::Debug + PartialEq {
+    /// The status Dojo reports.
+    const STATUS: PaymentIntentStatus;
+}
+
+macro_rules! states {
+    ($($(#[$doc:meta])* $state:ident),*) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $state;
+        impl sealed::Sealed for $state {}
+        impl State for $state {
+            const STATUS: PaymentIntentStatus = PaymentIntentStatus::$state;
+        }
+    )*};
+}
+
+states!(
+    /// Created: waiting for the customer to pay (or to be canceled).
+    Created,
+    /// Authorized: a `Manual` payment the merchant may capture or reverse.
+    Authorized,
+    /// Captured: the money is taken (in part, for a `Manual` one).
+    Captured,
+    /// Reversed: the authorization or payment was undone.
+    Reversed,
+    /// Refunded: some or all of a captured payment was returned.
+    Refunded,
+    /// Canceled before it was paid.
+    Canceled
+);
+
+/// A payment intent known to be in state `S` (as of when it was read).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaymentIntent<S: State> {
+    id: PaymentIntentId,
+    data: types::PaymentIntent,
+    state: PhantomData<S>,
+}
+
+/// A payment intent in whichever state Dojo reported: read one, `match`,
+/// then call what that state allows. It serializes as Dojo's own JSON, so it
+/// can be stored in a merchant's rows as it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "types::PaymentIntent", into = "types::PaymentIntent")]
+pub enum AnyPaymentIntent {
+    /// `Created`.
+    Created(PaymentIntent<Created>),
+    /// `Authorized`.
+    Authorized(PaymentIntent<Authorized>),
+    /// `Captured`.
+    Captured(PaymentIntent<Captured>),
+    /// `Reversed`.
+    Reversed(PaymentIntent<Reversed>),
+    /// `Refunded`.
+    Refunded(PaymentIntent<Refunded>),
+    /// `Canceled`.
+    Canceled(PaymentIntent<Canceled>),
+    /// A status this SDK does not know (Dojo added one), or no id: kept as
+    /// read, with no transitions.
+    Other(Box<types::PaymentIntent>),
+}
+
+impl From<types::PaymentIntent> for AnyPaymentIntent {
+    fn from(data: types::PaymentIntent) -> Self {
+        let (Some(id), Some(Open::Known(status))) = (data.id.clone(), data.status.clone()) else {
+            return Self::Other(Box::new(data));
+        };
+        macro_rules! typed {
+            ($variant:ident) => {
+                Self::$variant(PaymentIntent {
+                    id,
+                    data,
+                    state: PhantomData,
+                })
+            };
+        }
+        match status {
+            PaymentIntentStatus::Created => typed!(Created),
+            PaymentIntentStatus::Authorized => typed!(Authorized),
+            PaymentIntentStatus::Captured => typed!(Captured),
+            PaymentIntentStatus::Reversed => typed!(Reversed),
+            PaymentIntentStatus::Refunded => typed!(Refunded),
+            PaymentIntentStatus::Canceled => typed!(Canceled),
+        }
+    }
+}
+
+impl From<AnyPaymentIntent> for types::PaymentIntent {
+    fn from(any: AnyPaymentIntent) -> Self {
+        any.into_data()
+    }
+}
+
+impl AnyPaymentIntent {
+    /// The data as Dojo sent it.
+    pub fn data(&self) -> &types::PaymentIntent {
+        match self {
+            Self::Created(p) => &p.data,
+            Self::Authorized(p) => &p.data,
+            Self::Captured(p) => &p.data,
+            Self::Reversed(p) => &p.data,
+            Self::Refunded(p) => &p.data,
+            Self::Canceled(p) => &p.data,
+            Self::Other(data) => data,
+        }
+    }
+
+    /// The data, owned.
+    pub fn into_data(self) -> types::PaymentIntent {
+        match self {
+            Self::Created(p) => p.data,
+            Self::Authorized(p) => p.data,
+            Self::Captured(p) => p.data,
+            Self::Reversed(p) => p.data,
+            Self::Refunded(p) => p.data,
+            Self::Canceled(p) => p.data,
+            Self::Other(data) => *data,
+        }
+    }
+
+    /// The id, when Dojo sent one.
+    pub fn id(&self) -> Option<&PaymentIntentId> {
+        self.data().id.as_ref()
+    }
+
+    /// The status as Dojo reported it (a new one kept as text).
+    pub fn status(&self) -> Option<&Open<PaymentIntentStatus>> {
+        self.data().status.as_ref()
+    }
+
+    /// Reads payment intent `id`.
+    pub async fn read(dojo: &Dojo, id: &PaymentIntentId) -> Result<Self> {
+        Ok(dojo
+            .payment_intents()
+            .get_including_canceled(id)
+            .await?
+            .into())
+    }
+}
+
+impl<S: State> PaymentIntent<S> {
+    /// The payment intent's id.
+    pub fn id(&self) -> &PaymentIntentId {
+        &self.id
+    }
+
+    /// The data as Dojo sent it.
+    pub fn data(&self) -> &types::PaymentIntent {
+        &self.data
+    }
+
+    /// The data, owned.
+    pub fn into_data(self) -> types::PaymentIntent {
+        self.data
+    }
+
+    /// `Auto` unless Dojo says `Manual`.
+    pub fn capture_mode(&self) -> CaptureMode {
+        match &self.data.capture_mode {
+            Some(Open::Known(mode)) => *mode,
+            _ => CaptureMode::Auto,
+        }
+    }
+
+    /// What the customer pays (amount and tips), when Dojo says.
+    pub fn total(&self) -> Option<Money> {
+        self.data.total_amount.or(self.data.amount)
+    }
+
+    /// Reads the payment intent again.
+    pub async fn refresh(&self, dojo: &Dojo) -> Result<AnyPaymentIntent> {
+        AnyPaymentIntent::read(dojo, &self.id).await
+    }
+
+    /// When the customer paid, when Dojo says.
+    fn paid_at(&self) -> Option<DateTime<Utc>> {
+        let text = self
+            .data
+            .payment_details
+            .as_ref()?
+            .transaction_date_time
+            .as_ref()?;
+        serde_json::from_value::<Timestamp>(serde_json::Value::String(text.clone()))
+            .ok()?
+            .instant()
+    }
+
+    /// `amount` in minor units, after the amount rules: more than zero, in
+    /// the intent's currency.
+    fn check_amount(&self, op: &'static str, amount: Money) -> Result<()> {
+        if amount.minor_units() <= 0 {
+            return Err(refuse(op, LifecycleRule::AmountNotPositive));
+        }
+        match self.total() {
+            Some(total) if total.currency() != amount.currency() => Err(refuse(
+                op,
+                LifecycleRule::CurrencyMismatch {
+                    expected: total.currency(),
+                    given: amount.currency(),
+                },
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Minor units captured so far: the captures of a `Manual` intent, the
+    /// whole of a captured `Auto` one.
+    fn captured_minor(&self) -> Option<i64> {
+        match self.capture_mode() {
+            CaptureMode::Manual => self
+                .data
+                .captures
+                .iter()
+                .flatten()
+                .try_fold(0i64, |sum, c| sum.checked_add(c.amount.unwrap_or(0))),
+            CaptureMode::Auto => self.total().map(|t| t.minor_units()),
+        }
+    }
+}
+
+fn refuse(operation: &'static str, rule: LifecycleRule) -> Error {
+    Error::invalid(operation, Invalid::Lifecycle(rule))
+}
+
+/// Reads `id` after a transition and expects state `T`.
+async fn expect<T: State>(
+    dojo: &Dojo,
+    op: &'static str,
+    id: &PaymentIntentId,
+) -> Result<PaymentIntent<T>> {
+    let data = dojo.payment_intents().get_including_canceled(id).await?;
+    typed(op, data)
+}
+
+fn typed<T: State>(op: &'static str, data: types::PaymentIntent) -> Result<PaymentIntent<T>> {
+    match (&data.id, &data.status) {
+        (Some(id), Some(Open::Known(status))) if *status == T::STATUS => Ok(PaymentIntent {
+            id: id.clone(),
+            data,
+            state: PhantomData,
+        }),
+        (_, status) => Err(Error::invalid(
+            op,
+            Invalid::Rule(format!(
+                "Dojo reports the payment intent as {status:?}, expected {:?}",
+                T::STATUS
+            )),
+        )),
+    }
+}
+
+impl PaymentIntent<Created> {
+    /// Cancels it (Dojo allows it only while `Created`).
+    pub async fn cancel(&self, dojo: &Dojo) -> Result<PaymentIntent<Canceled>> {
+        let data = dojo.payment_intents().cancel(&self.data).await?;
+        typed("payment_intents_delete", data)
+    }
+
+    /// Changes its amount (where its config allows a custom amount).
+    pub async fn set_amount(&self, dojo: &Dojo, amount: Money) -> Result<PaymentIntent<Created>> {
+        const OP: &str = "payment_intents_set_custom_amount";
+        self.check_amount(OP, amount)?;
+        if !self.allows(|p| p.custom_amount_allowed) {
+            return Err(refuse(OP, LifecycleRule::CustomAmountNotAllowed));
+        }
+        typed(
+            OP,
+            dojo.payment_intents().set_amount(&self.id, amount).await?,
+        )
+    }
+
+    /// Sets its tip (where its config allows tips).
+    pub async fn set_tips(&self, dojo: &Dojo, tips: Money) -> Result<PaymentIntent<Created>> {
+        const OP: &str = "payment_intents_set_tips_amount";
+        self.check_amount(OP, tips)?;
+        if !self.allows(|p| p.tips_allowed) {
+            return Err(refuse(OP, LifecycleRule::TipsNotAllowed));
+        }
+        typed(OP, dojo.payment_intents().set_tips(&self.id, tips).await?)
+    }
+
+    /// Charges the saved card of the setup intent it was created for
+    /// (`setupIntentId`), once, for its whole amount.
+    pub async fn charge(&self, dojo: &Dojo) -> Result<PaymentIntent<Captured>> {
+        const OP: &str = "payment_intents_charge_payment_intent";
+        if self.data.setup_intent_id.is_none() {
+            return Err(refuse(OP, LifecycleRule::ChargeNeedsSetupIntent));
+        }
+        dojo.payment_intents().charge(&self.data).await?;
+        expect(dojo, OP, &self.id).await
+    }
+
+    fn allows(&self, flag: impl Fn(&types::PaymentConfigDetails) -> Option<bool>) -> bool {
+        let payment = self.data.config.as_ref().and_then(|c| c.payment.as_ref());
+        payment.and_then(flag).unwrap_or(false)
+    }
+}
+
+/// The states a `Manual` payment intent is captured from: `Authorized`, and
+/// `Captured` while some of the authorization is not captured yet.
+pub trait Capturable: State {}
+impl Capturable for Authorized {}
+impl Capturable for Captured {}
+
+impl<S: Capturable> PaymentIntent<S> {
+    /// Captures `amount` of a `Manual` intent: in parts if you like, never
+    /// more than remains authorized.
+    pub async fn capture(&self, dojo: &Dojo, amount: Money) -> Result<PaymentIntent<Captured>> {
+        const OP: &str = "captures_create";
+        self.check_amount(OP, amount)?;
+        if self.capture_mode() != CaptureMode::Manual {
+            return Err(refuse(OP, LifecycleRule::CaptureNeedsManualMode));
+        }
+        if let (Some(total), Some(captured)) = (self.total(), self.captured_minor()) {
+            let remaining = Money::new(
+                total.minor_units().saturating_sub(captured),
+                total.currency(),
+            );
+            if amount.minor_units() > remaining.minor_units() {
+                return Err(refuse(
+                    OP,
+                    LifecycleRule::CaptureExceedsAuthorized {
+                        remaining,
+                        requested: amount,
+                    },
+                ));
+            }
+        }
+        dojo.payment_intents().capture(&self.data, amount).await?;
+        expect(dojo, OP, &self.id).await
+    }
+}
+
+impl PaymentIntent<Authorized> {
+    /// Reverses the authorization (`Manual` intents, within 7 days of the
+    /// payment, by the client's clock).
+    pub async fn reverse(&self, dojo: &Dojo) -> Result<PaymentIntent<Reversed>> {
+        const OP: &str = "reversal_create";
+        if let Some(paid) = self.paid_at()
+            && dojo.now() - paid > Duration::days(7)
+        {
+            return Err(refuse(OP, LifecycleRule::ManualReversalAfterSevenDays));
+        }
+        dojo.payment_intents().reverse(&self.data).await?;
+        expect(dojo, OP, &self.id).await
+    }
+}
+
+impl PaymentIntent<Captured> {
+    /// Reverses the payment: `Auto` intents only, on the calendar day (UTC)
+    /// of the payment; a `Manual` capture can only be refunded.
+    pub async fn reverse(&self, dojo: &Dojo) -> Result<PaymentIntent<Reversed>> {
+        const OP: &str = "reversal_create";
+        if self.capture_mode() == CaptureMode::Manual {
+            return Err(refuse(OP, LifecycleRule::ReversalAfterManualCapture));
+        }
+        if let Some(paid) = self.paid_at()
+            && paid.date_naive() != dojo.now().date_naive()
+        {
+            return Err(refuse(OP, LifecycleRule::AutoReversalAfterTheDay));
+        }
+        dojo.payment_intents().reverse(&self.data).await?;
+        expect(dojo, OP, &self.id).await
+    }
+}
+
+/// The states a payment intent is refunded from: `Captured`, and `Refunded`
+/// while some of the capture is not refunded yet.
+pub trait Refundable: State {}
+impl Refundable for Captured {}
+impl Refundable for Refunded {}
+
+impl<S: Refundable> PaymentIntent<S> {
+    /// Refunds `amount`, never more (with earlier refunds) than was
+    /// captured; idempotent under retries (see `Refund`), with `key` or one
+    /// the SDK makes.
+    pub async fn refund(
+        &self,
+        dojo: &Dojo,
+        amount: Money,
+        key: Option<IdempotencyKey>,
+    ) -> Result<(RefundMade, PaymentIntent<Refunded>)> {
+        const OP: &str = "refunds_create";
+        self.check_amount(OP, amount)?;
+        if let Some(captured) = self.captured_minor() {
+            let refunded = self.data.refunded_amount.unwrap_or(0);
+            let refundable = Money::new(captured.saturating_sub(refunded), amount.currency());
+            if amount.minor_units() > refundable.minor_units() {
+                return Err(refuse(
+                    OP,
+                    LifecycleRule::RefundExceedsCaptured {
+                        refundable,
+                        requested: amount,
+                    },
+                ));
+            }
+        }
+        let mut refund = dojo.payment_intents().refund(&self.id, amount);
+        if let Some(key) = key {
+            refund = refund.idempotency_key(key);
+        }
+        let made = refund.send().await?;
+        Ok((made, expect(dojo, OP, &self.id).await?))
+    }
+}

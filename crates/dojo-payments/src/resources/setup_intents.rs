@@ -1,0 +1,276 @@
+//! Setup intents: a card saved for merchant-initiated charges later, at
+//! Dojo's checkout (api host) or from card data you hold (PCI host).
+
+use dojo_payments_api::api::types::{self, MerchantInitiatedTransactionType};
+use dojo_payments_api::pci;
+use dojo_payments_types::{CardExpiry, CardNumber, CardholderName, Cvv, Money, SetupIntentId};
+use futures_util::FutureExt;
+
+use crate::call::Operation;
+use crate::{Dojo, Result};
+
+/// The setup intents of the account: `dojo.setup_intents()`.
+#[derive(Debug, Clone, Copy)]
+pub struct SetupIntents<'a> {
+    pub(crate) dojo: &'a Dojo,
+}
+
+const CREATE: Operation = Operation::not_idempotent("setup_intents_create");
+const TOKENIZE: Operation = Operation::not_idempotent("setup_intents_create_tokenized");
+const GET: Operation = Operation::idempotent("setup_intents_get_by_id");
+const DELETE: Operation = Operation::idempotent("setup_intents_delete");
+const GET_PUBLIC: Operation = Operation::idempotent("setup_intents_get_public_by_id");
+const REFRESH: Operation = Operation::idempotent("setup_intents_refresh_client_session_secret");
+const REFRESH_PUBLIC: Operation =
+    Operation::idempotent("setup_intents_refresh_client_session_secret_public");
+
+impl<'a> SetupIntents<'a> {
+    /// A setup intent the customer authorizes at Dojo's checkout, agreeing to
+    /// `terms`, for charges of type `kind` later. Chain, then `.send().await`.
+    pub fn create(
+        self,
+        reference: impl Into<String>,
+        terms: impl Into<String>,
+        kind: MerchantInitiatedTransactionType,
+    ) -> CreateSetupIntent<'a> {
+        CreateSetupIntent {
+            dojo: self.dojo,
+            body: types::CreateSetupIntentRequest {
+                reference: reference.into(),
+                terms: terms.into(),
+                merchant_initiated_transaction_type: kind,
+                billing_address: None,
+                capture_mode: None,
+                config: None,
+                customer: None,
+                description: None,
+                expire_at: None,
+                intended_amount: None,
+                metadata: None,
+                order_details: None,
+                payment_methods: None,
+                shipping_details: None,
+            },
+        }
+    }
+
+    /// Tokenization: a setup intent created and authorized at once from card
+    /// data you captured (PCI DSS SAQ-D). This is the one call that goes to
+    /// `pci-api.dojo.tech`; every follow-up goes to the api host. The card
+    /// data is held in zeroizing types and dropped (wiped) once sent.
+    pub fn tokenize(
+        self,
+        reference: impl Into<String>,
+        terms: impl Into<String>,
+        kind: MerchantInitiatedTransactionType,
+        card: Card,
+    ) -> Tokenize<'a> {
+        Tokenize {
+            dojo: self.dojo,
+            body: pci::types::CreateTokenizedSetupIntentRequest {
+                reference: reference.into(),
+                terms: terms.into(),
+                merchant_initiated_transaction_type: kind,
+                card_details: pci::types::TokenizationCardDetails {
+                    card_number: card.number,
+                    c_v2: card.cvv,
+                    card_name: card.holder,
+                    expiry_date: card.expiry,
+                    billing_address: None,
+                },
+                billing_address: None,
+                capture_mode: None,
+                config: None,
+                customer: None,
+                description: None,
+                expire_at: None,
+                intended_amount: None,
+                metadata: None,
+                order_details: None,
+                payment_methods: None,
+                shipping_details: None,
+            },
+        }
+    }
+
+    /// Setup intent `id` as a typed state, to `match` on.
+    pub async fn read(self, id: &SetupIntentId) -> Result<crate::lifecycle::AnySetupIntent> {
+        crate::lifecycle::AnySetupIntent::read(self.dojo, id).await
+    }
+
+    /// The setup intent `id`.
+    pub async fn get(self, id: &SetupIntentId) -> Result<types::SetupIntentResponse> {
+        let raw = self.dojo.api();
+        self.dojo
+            .send(GET, || raw.setup_intents_get_by_id(id))
+            .await
+    }
+
+    /// Cancels a `Created` setup intent (it becomes `Canceled`).
+    pub async fn cancel(self, id: &SetupIntentId) -> Result<types::SetupIntentResponse> {
+        let raw = self.dojo.api();
+        self.dojo
+            .send(DELETE, || raw.setup_intents_delete(id, None))
+            .await
+    }
+
+    /// Deletes a setup intent even when `Authorized` (it becomes `Closed`):
+    /// `includeAuthorized=true`.
+    pub async fn close(self, id: &SetupIntentId) -> Result<types::SetupIntentResponse> {
+        let raw = self.dojo.api();
+        self.dojo
+            .send(DELETE, || raw.setup_intents_delete(id, Some(true)))
+            .await
+    }
+
+    /// What the customer's page may see of setup intent `id`.
+    pub async fn get_public(self, id: &SetupIntentId) -> Result<types::SetupIntentPublicResponse> {
+        let raw = self.dojo.api();
+        self.dojo
+            .send(GET_PUBLIC, || raw.setup_intents_get_public_by_id(id))
+            .await
+    }
+
+    /// A new client session secret for `id`.
+    pub async fn refresh_client_session_secret(
+        self,
+        id: &SetupIntentId,
+    ) -> Result<types::SetupIntentResponse> {
+        let raw = self.dojo.api();
+        self.dojo
+            .send(REFRESH, || {
+                raw.setup_intents_refresh_client_session_secret(id)
+            })
+            .await
+    }
+
+    /// The same, through the customer-facing endpoint.
+    pub async fn refresh_client_session_secret_public(
+        self,
+        id: &SetupIntentId,
+    ) -> Result<types::SetupIntentPublicResponse> {
+        let raw = self.dojo.api();
+        self.dojo
+            .send(REFRESH_PUBLIC, || {
+                raw.setup_intents_refresh_client_session_secret_public(id)
+            })
+            .await
+    }
+}
+
+/// A card, as captured by a PCI DSS SAQ-D merchant: every part redacted in
+/// `Debug` and wiped from memory when dropped.
+#[derive(Debug)]
+pub struct Card {
+    /// The number (Luhn-checked).
+    pub number: CardNumber,
+    /// The security code.
+    pub cvv: Cvv,
+    /// The expiry.
+    pub expiry: CardExpiry,
+    /// The cardholder's name.
+    pub holder: CardholderName,
+}
+
+macro_rules! common_setters {
+    ($builder:ident, $request:ty) => {
+        impl $builder<'_> {
+            /// Anything else of the request, as the raw type.
+            pub fn with(mut self, edit: impl FnOnce(&mut $request)) -> Self {
+                edit(&mut self.body);
+                self
+            }
+
+            /// The amount you intend to charge later.
+            pub fn intended_amount(mut self, amount: Money) -> Self {
+                self.body.intended_amount = Some(amount);
+                self
+            }
+
+            /// A description.
+            pub fn description(mut self, text: impl Into<String>) -> Self {
+                self.body.description = Some(text.into());
+                self
+            }
+
+            /// When the setup intent expires.
+            pub fn expire_at(mut self, at: dojo_payments_types::Timestamp) -> Self {
+                self.body.expire_at = Some(at);
+                self
+            }
+        }
+    };
+}
+
+/// `dojo.setup_intents().create(…)`: chain, then `.send().await`.
+#[derive(Debug)]
+#[must_use = "a request is sent only by `.send().await`"]
+pub struct CreateSetupIntent<'a> {
+    dojo: &'a Dojo,
+    body: types::CreateSetupIntentRequest,
+}
+
+common_setters!(CreateSetupIntent, types::CreateSetupIntentRequest);
+
+impl CreateSetupIntent<'_> {
+    /// Creates it, as a typed [`crate::lifecycle::SetupIntent`] in
+    /// whichever state Dojo reports (`Created`).
+    pub fn created(self) -> impl Future<Output = Result<crate::lifecycle::AnySetupIntent>> {
+        // Neither an `async fn` nor an `async` block, which would keep
+        // `self`, or `send`'s future, twice in the one they make.
+        self.send().map(|sent| Ok(sent?.into()))
+    }
+
+    /// Checks the request, then creates the setup intent.
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "keeps `self` once in the future: see `resources`"
+    )]
+    pub fn send(self) -> impl Future<Output = Result<types::SetupIntentResponse>> {
+        async move {
+            self.dojo.validate(CREATE, &self.body)?;
+            let raw = self.dojo.api();
+            let body = &self.body;
+            self.dojo
+                .send(CREATE, || raw.setup_intents_create(body))
+                .await
+        }
+    }
+}
+
+/// `dojo.setup_intents().tokenize(…)`: chain, then `.send().await`.
+#[derive(Debug)]
+#[must_use = "a request is sent only by `.send().await`"]
+pub struct Tokenize<'a> {
+    dojo: &'a Dojo,
+    body: pci::types::CreateTokenizedSetupIntentRequest,
+}
+
+common_setters!(Tokenize, pci::types::CreateTokenizedSetupIntentRequest);
+
+impl Tokenize<'_> {
+    /// Sends it, and reads the answer as a typed state: `Authorized` when the
+    /// card was accepted.
+    pub fn authorized(self) -> impl Future<Output = Result<crate::lifecycle::AnySetupIntent>> {
+        // Neither an `async fn` nor an `async` block, which would keep
+        // `self` (with the card data), or `send`'s future, twice.
+        self.send().map(|sent| Ok(sent?.into()))
+    }
+
+    /// Checks the request, then sends it to the PCI host (the only call that
+    /// does). The card data is dropped, and so wiped, when this returns.
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "keeps `self` once in the future: see `resources`"
+    )]
+    pub fn send(self) -> impl Future<Output = Result<types::SetupIntentResponse>> {
+        async move {
+            self.dojo.validate(TOKENIZE, &self.body)?;
+            let pci = self.dojo.pci();
+            let body = &self.body;
+            self.dojo
+                .send(TOKENIZE, || pci.setup_intents_create_tokenized(body))
+                .await
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Card terminals and their sessions (Pay at Counter).
+
+use dojo_payments_api::api::types;
+use dojo_payments_types::{TerminalId, TerminalSessionId};
+
+use crate::call::Operation;
+use crate::{Dojo, Result};
+
+/// The account's terminals, as seen by one software house:
+/// `dojo.terminals().as_software_house("…")`.
+#[derive(Debug, Clone, Copy)]
+pub struct Terminals<'a> {
+    pub(crate) dojo: &'a Dojo,
+}
+
+/// Who is calling the terminal endpoints: the `software-house-id` header,
+/// and the `reseller-id` one when there is a reseller.
+#[derive(Debug, Clone, Copy)]
+pub struct TerminalsAs<'a> {
+    dojo: &'a Dojo,
+    software_house_id: &'a str,
+    reseller_id: Option<&'a str>,
+}
+
+const LIST: Operation = Operation::idempotent("terminals_list_terminals");
+const GET: Operation = Operation::idempotent("terminals_get_terminal");
+const CREATE_SESSION: Operation = Operation::not_idempotent("terminal_session_create");
+const GET_SESSION: Operation = Operation::idempotent("terminal_session_get");
+const CANCEL_SESSION: Operation = Operation::idempotent("terminal_session_cancel");
+const SIGNATURE: Operation = Operation::idempotent("terminal_session_signature");
+
+impl<'a> Terminals<'a> {
+    /// Calls as software house `software_house_id`.
+    pub fn as_software_house(self, software_house_id: &'a str) -> TerminalsAs<'a> {
+        TerminalsAs {
+            dojo: self.dojo,
+            software_house_id,
+            reseller_id: None,
+        }
+    }
+}
+
+impl<'a> TerminalsAs<'a> {
+    /// Calls through reseller `reseller_id` too.
+    pub fn reseller(mut self, reseller_id: &'a str) -> Self {
+        self.reseller_id = Some(reseller_id);
+        self
+    }
+
+    /// The terminals, all or only those in `statuses`.
+    pub async fn list(
+        self,
+        statuses: Option<Vec<types::TerminalStatus>>,
+    ) -> Result<Vec<types::Terminal>> {
+        let raw = self.dojo.api();
+        let statuses = statuses.as_ref();
+        self.dojo
+            .send(LIST, || {
+                raw.terminals_list_terminals(statuses, self.reseller_id, self.software_house_id)
+            })
+            .await
+    }
+
+    /// The terminal `id`.
+    pub async fn get(self, id: &TerminalId) -> Result<types::Terminal> {
+        let raw = self.dojo.api();
+        self.dojo
+            .send(GET, || {
+                raw.terminals_get_terminal(id, self.reseller_id, self.software_house_id)
+            })
+            .await
+    }
+
+    /// Starts a session (a sale, a refund, …) on a terminal.
+    pub async fn create_session(
+        self,
+        request: types::CreateTerminalSessionRequest,
+    ) -> Result<types::TerminalSession> {
+        self.dojo.validate(CREATE_SESSION, &request)?;
+        let raw = self.dojo.api();
+        self.dojo
+            .send(CREATE_SESSION, || {
+                raw.terminal_session_create(self.reseller_id, self.software_house_id, &request)
+            })
+            .await
+    }
+
+    /// The session `id`.
+    pub async fn session(self, id: &TerminalSessionId) -> Result<types::TerminalSession> {
+        let raw = self.dojo.api();
+        self.dojo
+            .send(GET_SESSION, || {
+                raw.terminal_session_get(id, self.reseller_id, self.software_house_id)
+            })
+            .await
+    }
+
+    /// Cancels the session `id`.
+    pub async fn cancel_session(self, id: &TerminalSessionId) -> Result<types::TerminalSession> {
+        let raw = self.dojo.api();
+        self.dojo
+            .send(CANCEL_SESSION, || {
+                raw.terminal_session_cancel(id, self.reseller_id, self.software_house_id)
+            })
+            .await
+    }
+
+    /// Accepts or rejects the customer's signature in session `id`.
+    pub async fn verify_signature(
+        self,
+        id: &TerminalSessionId,
+        accepted: bool,
+    ) -> Result<types::TerminalSession> {
+        let body = types::SignatureVerificationRequest { accepted };
+        let raw = self.dojo.api();
+        self.dojo
+            .send(SIGNATURE, || {
+                raw.terminal_session_signature(id, self.reseller_id, self.software_house_id, &body)
+            })
+            .await
+    }
+}

@@ -1,0 +1,230 @@
+//! Webhook subscriptions, their signing secrets, and past events.
+//! (Verifying and decoding deliveries is `dojo_payments::webhook`.)
+
+use dojo_payments_api::Validate;
+use dojo_payments_api::api::ClientInfo;
+use dojo_payments_api::api::types;
+use dojo_payments_api::validate::{Rule, Violations, is_loopback_http};
+use dojo_payments_types::{WebhookSecret, WebhookSecretId, WebhookSubscriptionId};
+
+use crate::call::Operation;
+use crate::error::{Error, Invalid};
+use crate::{Dojo, Result};
+
+/// The webhook subscriptions of the account: `dojo.webhooks()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Webhooks<'a> {
+    pub(crate) dojo: &'a Dojo,
+}
+
+const EVENTS: Operation = Operation::idempotent("webhooks_get_all_events");
+const LIST: Operation = Operation::idempotent("webhooks_get_all_subscriptions");
+const SUBSCRIBE: Operation = Operation::not_idempotent("webhooks_subscribe");
+const UPDATE: Operation = Operation::idempotent("webhooks_subscribe_update");
+const DELETE: Operation = Operation::idempotent("webhooks_delete_subscription");
+const SECRETS: Operation = Operation::idempotent("webhooks_get_secrets");
+const GENERATE: Operation = Operation::not_idempotent("webhooks_generate_secret");
+const ACTIVATE: Operation = Operation::idempotent("webhooks_activate_secret");
+const DELETE_SECRET: Operation = Operation::idempotent("webhooks_delete_secret");
+
+impl<'a> Webhooks<'a> {
+    /// The event types Dojo can send.
+    pub async fn events(self) -> Result<Vec<types::WebhookEvents>> {
+        let raw = self.dojo.api();
+        self.dojo
+            .send(EVENTS, || raw.webhooks_get_all_events())
+            .await
+    }
+
+    /// Every subscription.
+    pub async fn list(self) -> Result<Vec<types::Subscription>> {
+        let raw = self.dojo.api();
+        self.dojo
+            .send(LIST, || raw.webhooks_get_all_subscriptions())
+            .await
+    }
+
+    /// A subscription of `url` (https) to `events`
+    /// (`payment_intent.status_updated`, …); it comes with one active secret.
+    pub fn subscribe(
+        self,
+        url: impl Into<String>,
+        events: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Subscribe<'a> {
+        Subscribe {
+            dojo: self.dojo,
+            body: types::SubscriptionRequest {
+                url: url.into(),
+                events: events.into_iter().map(Into::into).collect(),
+                description: None,
+            },
+        }
+    }
+
+    /// Changes subscription `id` (URL, events, description).
+    pub async fn update(
+        self,
+        id: &WebhookSubscriptionId,
+        change: types::SubscriptionUpdateRequest,
+    ) -> Result<types::Subscription> {
+        self.dojo.validate(UPDATE, &change)?;
+        let raw = self.dojo.api();
+        self.dojo
+            .send(UPDATE, || raw.webhooks_subscribe_update(id, &change))
+            .await
+    }
+
+    /// Deletes subscription `id`.
+    pub async fn delete(self, id: &WebhookSubscriptionId) -> Result<()> {
+        let raw = self.dojo.api();
+        self.dojo
+            .send(DELETE, || raw.webhooks_delete_subscription(id))
+            .await
+    }
+
+    /// The secrets of subscription `id`, active or not.
+    pub async fn secrets(
+        self,
+        id: &WebhookSubscriptionId,
+    ) -> Result<Vec<types::SubscriptionSecret>> {
+        let raw = self.dojo.api();
+        let answer = self
+            .dojo
+            .send(SECRETS, || raw.webhooks_get_secrets(id))
+            .await?;
+        Ok(answer.secrets)
+    }
+
+    /// A new, inactive secret for subscription `id`; every secret is
+    /// returned.
+    pub async fn generate_secret(
+        self,
+        id: &WebhookSubscriptionId,
+    ) -> Result<Vec<types::SubscriptionSecret>> {
+        let raw = self.dojo.api();
+        let answer = self
+            .dojo
+            .send(GENERATE, || raw.webhooks_generate_secret(id))
+            .await?;
+        Ok(answer.secrets)
+    }
+
+    /// Dojo signs with `secret` too from now on.
+    pub async fn activate_secret(
+        self,
+        id: &WebhookSubscriptionId,
+        secret: &WebhookSecretId,
+    ) -> Result<()> {
+        let raw = self.dojo.api();
+        self.dojo
+            .send(ACTIVATE, || raw.webhooks_activate_secret(id, secret))
+            .await
+    }
+
+    /// Deletes `secret`: Dojo stops signing with it.
+    pub async fn delete_secret(
+        self,
+        id: &WebhookSubscriptionId,
+        secret: &WebhookSecretId,
+    ) -> Result<()> {
+        let raw = self.dojo.api();
+        self.dojo
+            .send(DELETE_SECRET, || raw.webhooks_delete_secret(id, secret))
+            .await
+    }
+
+    /// Rotates subscription `id`'s signing secret without a gap, in the
+    /// order that loses no delivery:
+    ///
+    /// 1. generate a new secret,
+    /// 2. call `trust` with it (add it to your `dojo_payments::webhook::Verifier`,
+    ///    beside the old one),
+    /// 3. activate it (Dojo signs with both),
+    /// 4. delete every older secret (Dojo signs with the new one only).
+    ///
+    /// Returns the new secret; drop the old ones from your verifier after.
+    pub async fn rotate_secret(
+        self,
+        id: &WebhookSubscriptionId,
+        trust: impl FnOnce(&WebhookSecret),
+    ) -> Result<WebhookSecret> {
+        let before: Vec<_> = self
+            .secrets(id)
+            .await?
+            .into_iter()
+            .filter_map(|s| s.id)
+            .collect();
+        let after = self.generate_secret(id).await?;
+        let fresh = after
+            .into_iter()
+            .find(|s| s.id.as_ref().is_some_and(|i| !before.contains(i)));
+        let (Some(new_id), Some(value)) = (
+            fresh.as_ref().and_then(|s| s.id.clone()),
+            fresh.and_then(|s| s.value),
+        ) else {
+            return Err(Error::invalid(
+                GENERATE.id,
+                Invalid::Rule("Dojo's answer held no new secret".into()),
+            ));
+        };
+        trust(&value);
+        self.activate_secret(id, &new_id).await?;
+        for old in &before {
+            self.delete_secret(id, old).await?;
+        }
+        Ok(value)
+    }
+}
+
+/// `dojo.webhooks().subscribe(url, events)`: chain, then `.send().await`.
+#[derive(Debug)]
+#[must_use = "a request is sent only by `.send().await`"]
+pub struct Subscribe<'a> {
+    dojo: &'a Dojo,
+    body: types::SubscriptionRequest,
+}
+
+impl Subscribe<'_> {
+    /// A description of the subscription.
+    pub fn description(mut self, text: impl Into<String>) -> Self {
+        self.body.description = Some(text.into());
+        self
+    }
+
+    /// Checks the request, then subscribes. An `http://` URL on loopback
+    /// passes only when this client itself talks to an API on loopback (the
+    /// emulator, which delivers there); Dojo takes `https://` only.
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "keeps `self` once in the future: see `resources`"
+    )]
+    pub fn send(self) -> impl Future<Output = Result<types::Subscription>> {
+        async move {
+            let emulated = is_loopback_http(self.dojo.api().baseurl());
+            if let Err(violations) = self.body.validate() {
+                let kept = violations
+                    .into_vec()
+                    .into_iter()
+                    .filter(|v| {
+                        let exempt = emulated
+                            && v.field() == "url"
+                            && matches!(v.rule(), Rule::Pattern { .. })
+                            && is_loopback_http(&self.body.url);
+                        !exempt
+                    })
+                    .collect();
+                if let Some(violations) = Violations::from_list(kept) {
+                    return Err(Error::invalid(
+                        SUBSCRIBE.id,
+                        Invalid::Constraints(violations),
+                    ));
+                }
+            }
+            let raw = self.dojo.api();
+            let body = &self.body;
+            self.dojo
+                .send(SUBSCRIBE, || raw.webhooks_subscribe(body))
+                .await
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! Webhooks: verify Dojo's signature, decode the event, recognise a
+//! redelivery.
+//!
+//! ```
+//! use dojo_payments::types::{WebhookSecret, WebhookSignature};
+//! use dojo_payments::webhook::{EventKind, Verifier};
+//!
+//! let secret = WebhookSecret::new("whsec_from_the_subscription")?;
+//! let verifier = Verifier::new([secret.clone()]);
+//! let body = br#"{"id":"evt_1","event":"payment_intent.status_updated","accountId":"acc_1",
+//!   "createdAt":"2026-03-02T10:00:00Z","data":{"paymentIntentId":"pi_1","paymentStatus":"Captured","captureMode":"Auto"}}"#;
+//! let header = WebhookSignature::sign(&secret, body).to_string(); // what Dojo sends
+//!
+//! let event = verifier.verify(Some(&header), body)?;
+//! match event.kind {
+//!     EventKind::PaymentIntentStatusUpdated(change) => println!("{} is {}", change.payment_intent_id, change.status),
+//!     EventKind::Unknown { name, .. } => println!("an event this SDK does not know yet: {name}"),
+//!     _ => {}
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! **Replay protection.** Dojo signs no timestamp, so a captured delivery
+//! verifies forever; what tells a replay (or Dojo's own redelivery after a
+//! failed attempt) from a new event is its id. Keep the ids you handled:
+//! [`SeenEvents`] is the hook, [`InMemorySeen`] a bounded in-process
+//! implementation (use a shared store when several processes receive).
+//!
+//! **Rotation.** Dojo signs with every active secret of a subscription, one
+//! signature each in the header: trust the new secret before activating it,
+//! drop the old one after deleting it (`dojo.webhooks().rotate_secret`).
+
+mod dedupe;
+mod event;
+mod verifier;
+
+#[cfg(feature = "axum")]
+mod extractor;
+
+pub use dedupe::{InMemorySeen, SeenEvents};
+pub use event::{Event, EventKind, PaymentIntentChange};
+#[cfg(feature = "axum")]
+pub use extractor::{Rejection, Verified};
+pub use verifier::{SIGNATURE_HEADER, Verifier, WebhookError};

@@ -1,0 +1,70 @@
+//! What the `dojo-payments` crate's tests share: an emulator and a client on it.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use dojo_payments::api_types::{self, CaptureMode};
+use dojo_payments::types::{Currency, Money};
+use dojo_payments::{Dojo, RetryPolicy};
+use dojo_payments_emulator::{Card, Emulator};
+
+/// Retries quick enough for tests, the defaults' shape otherwise.
+pub fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(20),
+        max_retry_after: Duration::from_secs(2),
+        deadline: Duration::from_secs(10),
+    }
+}
+
+/// An emulator, and a client of both its hosts.
+pub async fn dojo() -> (Emulator, Dojo) {
+    let emulator = Emulator::builder().seed(7).start().await.unwrap();
+    let dojo = client_of(&emulator, quick_retries());
+    (emulator, dojo)
+}
+
+/// A client of `emulator` with `retry`.
+pub fn client_of(emulator: &Emulator, retry: RetryPolicy) -> Dojo {
+    Dojo::builder(emulator.api_key())
+        .api_url(emulator.api_url())
+        .pci_url(emulator.pci_url())
+        .retry_policy(retry)
+        .build()
+        .unwrap()
+}
+
+pub fn gbp(minor: i64) -> Money {
+    Money::new(minor, Currency::GBP)
+}
+
+pub fn good_card() -> Card {
+    Card::test("5200000000001005").unwrap()
+}
+
+/// A payment intent of `minor` GBP, paid at checkout by the emulator.
+pub async fn paid(
+    emulator: &Emulator,
+    dojo: &Dojo,
+    minor: i64,
+    mode: CaptureMode,
+) -> api_types::PaymentIntent {
+    let intent = dojo
+        .payment_intents()
+        .create(gbp(minor), "Order 9")
+        .capture_mode(mode)
+        .send()
+        .await
+        .unwrap();
+    let id = intent.id.clone().unwrap();
+    emulator.pay(&id, &good_card(), false).unwrap();
+    dojo.payment_intents().get(&id).await.unwrap()
+}
+
+/// How many calls of `route` the emulator received.
+pub fn calls(emulator: &Emulator, route: &str) -> usize {
+    emulator.requests().iter().filter(|r| *r == route).count()
+}

@@ -1,0 +1,569 @@
+//! Money never moves twice, and a failed call says what is known: against
+//! the emulator, with faults injected before and after its changes commit.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use dojo_payments::api_types::{CaptureMode, PaymentIntentStatus};
+use dojo_payments::types::Open;
+use dojo_payments::{Delivery, Dojo, Error, IdempotencyKey, Invalid, Outcome, RetryPolicy};
+use dojo_payments_emulator::Fault;
+
+const REFUNDS: &str = "POST /payment-intents/{paymentIntentId}/refunds";
+const CAPTURES: &str = "POST /payment-intents/{paymentIntentId}/captures";
+const GET: &str = "GET /payment-intents/{paymentIntentId}";
+const CREATE: &str = "POST /payment-intents";
+
+#[tokio::test]
+async fn a_refund_whose_answer_is_lost_is_retried_with_the_same_key_and_made_once() {
+    let (emulator, dojo) = dojo().await;
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Auto).await;
+    let id = intent.id.clone().unwrap();
+    emulator
+        .inject_fault(REFUNDS, Fault::DropAfterCommit, 1)
+        .unwrap();
+    let refunded = dojo
+        .payment_intents()
+        .refund(&id, gbp(300))
+        .reason("one item damaged")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(emulator.refund_count(&id), 1, "one refund, never two");
+    assert_eq!(calls(&emulator, REFUNDS), 2, "the lost answer was retried");
+    assert_eq!(
+        refunded.idempotency_key.as_str().len(),
+        36,
+        "a UUID made by the SDK"
+    );
+    assert!(refunded.refund.refund_id.is_some());
+}
+
+#[tokio::test]
+async fn a_key_reused_for_a_different_refund_is_explained_before_anything_is_sent() {
+    let (emulator, dojo) = dojo().await;
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Auto).await;
+    let id = intent.id.clone().unwrap();
+    let key = IdempotencyKey::new("order-9-refund-1").unwrap();
+    let first = dojo
+        .payment_intents()
+        .refund(&id, gbp(300))
+        .idempotency_key(key.clone())
+        .send()
+        .await
+        .unwrap();
+    let again = dojo
+        .payment_intents()
+        .refund(&id, gbp(300))
+        .idempotency_key(key.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        again.refund.refund_id, first.refund.refund_id,
+        "a retry is the same refund"
+    );
+    let error = dojo
+        .payment_intents()
+        .refund(&id, gbp(400))
+        .idempotency_key(key)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::IdempotencyKeyReused { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("use a new key"), "{error}");
+    assert_eq!(error.delivery(), Delivery::NotSent);
+    assert_eq!(calls(&emulator, REFUNDS), 2);
+    assert_eq!(emulator.refund_count(&id), 1);
+}
+
+#[test]
+fn a_caller_s_key_is_checked_before_sending() {
+    assert!(IdempotencyKey::new("k".repeat(100)).is_ok());
+    let error = IdempotencyKey::new("k".repeat(101)).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "idempotencyKey must be 1–100 characters, got 101"
+    );
+    assert!(IdempotencyKey::new("").is_err());
+    assert!(IdempotencyKey::new("has space").is_err());
+}
+
+fn outcome(error: Error) -> Outcome {
+    match error {
+        Error::Interrupted { outcome, .. } => outcome,
+        other => panic!("expected an interrupted call, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_capture_dropped_before_commit_is_reported_not_applied() {
+    let (emulator, dojo) = dojo().await;
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    emulator
+        .inject_fault(CAPTURES, Fault::DropBeforeCommit, 1)
+        .unwrap();
+    let error = dojo
+        .payment_intents()
+        .capture(&intent, gbp(400))
+        .await
+        .unwrap_err();
+    assert_eq!(error.delivery(), Delivery::MaybeSent);
+    let Outcome::NotApplied(after) = outcome(error) else {
+        panic!("expected NotApplied")
+    };
+    assert_eq!(after.captures.unwrap_or_default().len(), 0);
+    assert_eq!(
+        calls(&emulator, CAPTURES),
+        1,
+        "a capture is never sent twice"
+    );
+}
+
+#[tokio::test]
+async fn a_capture_dropped_after_commit_is_reported_applied() {
+    let (emulator, dojo) = dojo().await;
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    emulator
+        .inject_fault(CAPTURES, Fault::DropAfterCommit, 1)
+        .unwrap();
+    let error = dojo
+        .payment_intents()
+        .capture(&intent, gbp(400))
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    let Outcome::Applied(after) = outcome(error) else {
+        panic!("expected Applied")
+    };
+    let captured: i64 = after
+        .captures
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|c| c.amount)
+        .sum();
+    assert_eq!(captured, 400);
+    assert_eq!(calls(&emulator, CAPTURES), 1);
+    assert!(
+        message.contains("applied") && !message.contains('\n'),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_capture_whose_intent_cannot_be_read_afterwards_is_reported_unknown() {
+    let (emulator, dojo) = dojo().await;
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    emulator
+        .inject_fault(CAPTURES, Fault::DropAfterCommit, 1)
+        .unwrap();
+    emulator
+        .inject_fault(
+            GET,
+            Fault::Fail {
+                status: 500,
+                retry_after: None,
+            },
+            5,
+        )
+        .unwrap();
+    let error = dojo
+        .payment_intents()
+        .capture(&intent, gbp(400))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("unknown"), "{error}");
+    assert_eq!(outcome(error), Outcome::Unknown);
+}
+
+#[tokio::test]
+async fn cancel_and_reversal_settle_by_the_intent_s_status() {
+    let (emulator, dojo) = dojo().await;
+    let created = dojo
+        .payment_intents()
+        .create(gbp(500), "Order 10")
+        .send()
+        .await
+        .unwrap();
+    emulator
+        .inject_fault(
+            "DELETE /payment-intents/{paymentIntentId}",
+            Fault::DropAfterCommit,
+            1,
+        )
+        .unwrap();
+    let Outcome::Applied(after) =
+        outcome(dojo.payment_intents().cancel(&created).await.unwrap_err())
+    else {
+        panic!("expected Applied")
+    };
+    assert_eq!(
+        after.status,
+        Some(Open::Known(PaymentIntentStatus::Canceled))
+    );
+
+    let authorized = paid(&emulator, &dojo, 700, CaptureMode::Manual).await;
+    emulator
+        .inject_fault(
+            "POST /payment-intents/{paymentIntentId}/reversal",
+            Fault::DropBeforeCommit,
+            1,
+        )
+        .unwrap();
+    let Outcome::NotApplied(after) = outcome(
+        dojo.payment_intents()
+            .reverse(&authorized)
+            .await
+            .unwrap_err(),
+    ) else {
+        panic!("expected NotApplied")
+    };
+    assert_eq!(
+        after.status,
+        Some(Open::Known(PaymentIntentStatus::Authorized))
+    );
+}
+
+#[tokio::test]
+async fn an_unkeyed_post_is_not_resent_after_a_connection_reset() {
+    let (emulator, dojo) = dojo().await;
+    emulator
+        .inject_fault(CREATE, Fault::DropBeforeCommit, 1)
+        .unwrap();
+    let error = dojo
+        .payment_intents()
+        .create(gbp(100), "Order 11")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Transport {
+                delivery: Delivery::MaybeSent,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(calls(&emulator, CREATE), 1);
+}
+
+#[tokio::test]
+async fn reads_are_retried_on_503_and_429_honouring_retry_after() {
+    let (emulator, dojo) = dojo().await;
+    let created = dojo
+        .payment_intents()
+        .create(gbp(100), "Order 12")
+        .send()
+        .await
+        .unwrap();
+    let id = created.id.unwrap();
+    emulator
+        .inject_fault(
+            GET,
+            Fault::Fail {
+                status: 503,
+                retry_after: None,
+            },
+            2,
+        )
+        .unwrap();
+    dojo.payment_intents().get(&id).await.unwrap();
+    assert_eq!(calls(&emulator, GET), 3);
+
+    emulator
+        .inject_fault(
+            GET,
+            Fault::Fail {
+                status: 429,
+                retry_after: Some(1),
+            },
+            1,
+        )
+        .unwrap();
+    let started = Instant::now();
+    dojo.payment_intents().get(&id).await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After: 1 was honoured"
+    );
+
+    emulator
+        .inject_fault(
+            GET,
+            Fault::Fail {
+                status: 503,
+                retry_after: None,
+            },
+            10,
+        )
+        .unwrap();
+    let error = dojo.payment_intents().get(&id).await.unwrap_err();
+    assert_eq!(error.status(), Some(503));
+    assert_eq!(
+        calls(&emulator, GET),
+        3 + 2 + 3,
+        "three attempts, then the 503 is reported"
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_request_is_refused_with_every_violation_and_sends_nothing() {
+    let (emulator, dojo) = dojo().await;
+    let error = dojo
+        .payment_intents()
+        .create(gbp(100), "")
+        .description("d".repeat(4097))
+        .send()
+        .await
+        .unwrap_err();
+    let Error::InvalidRequest {
+        reason: Invalid::Constraints(violations),
+        ..
+    } = &error
+    else {
+        panic!("expected an invalid request, got {error:?}")
+    };
+    let fields: Vec<&str> = violations.iter().map(|v| v.field()).collect();
+    assert_eq!(fields, ["description", "reference"]);
+    assert_eq!(error.delivery(), Delivery::NotSent);
+    assert_eq!(calls(&emulator, CREATE), 0);
+    let page = dojo.payment_intents().search().page_size(101).stream();
+    let first = futures_util::StreamExt::next(&mut Box::pin(page))
+        .await
+        .unwrap();
+    assert!(
+        first
+            .unwrap_err()
+            .to_string()
+            .contains("cursor.limit must be 1–100, got 101")
+    );
+    assert_eq!(calls(&emulator, "POST /payment-intents/search"), 0);
+}
+
+#[tokio::test]
+async fn dojo_s_refusal_is_typed_with_its_status_errors_and_trace_id() {
+    let (emulator, dojo) = dojo().await;
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    let error = dojo
+        .payment_intents()
+        .capture(&intent, gbp(5000))
+        .await
+        .unwrap_err();
+    let api = error.api().expect("Dojo's answer");
+    assert!((400..500).contains(&api.status), "{api:?}");
+    assert!(api.trace_id.is_some());
+    assert_eq!(error.delivery(), Delivery::Answered);
+    let line = error.to_string();
+    assert!(
+        line.starts_with("captures_create: Dojo answered 4"),
+        "{line}"
+    );
+    assert!(!line.contains('\n'));
+}
+
+#[tokio::test]
+async fn no_connection_is_not_sent_and_a_slow_answer_times_out() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let key = dojo_payments::types::ApiKey::new("sk_sandbox_test_0123456789").unwrap();
+    let nowhere = Dojo::builder(key)
+        .api_url(url)
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap();
+    let id = "pi_sandbox_1".parse().unwrap();
+    let error = nowhere.payment_intents().get(&id).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Transport {
+                delivery: Delivery::NotSent,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        std::error::Error::source(&error).is_some(),
+        "the transport error is kept"
+    );
+
+    let (_emulator, impatient, id) = slow_read(Duration::from_secs(2)).await;
+    let error = impatient.payment_intents().get(&id).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                delivery: Delivery::MaybeSent,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+/// The escape hatch has no retry engine, but it does not hang either: its
+/// requests are abandoned a second after the deadline.
+#[tokio::test]
+async fn a_raw_call_is_bounded_by_the_deadline() {
+    let (_emulator, impatient, id) = slow_read(Duration::from_secs(5)).await;
+    let started = Instant::now();
+    let error = impatient
+        .raw()
+        .payment_intents_get(&id, None)
+        .await
+        .unwrap_err();
+    let waited = started.elapsed();
+    assert!(
+        matches!(&error, dojo_payments::raw::Error::CommunicationError(e) if e.is_timeout()),
+        "{error:?}"
+    );
+    assert!(
+        waited >= Duration::from_millis(1300) && waited < Duration::from_secs(4),
+        "waited {waited:?}"
+    );
+}
+
+#[test]
+fn the_client_is_cheap_to_share_and_never_shows_its_key() {
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    shareable::<Dojo>();
+    let key = dojo_payments::types::ApiKey::new("sk_sandbox_secret_key_0123456789").unwrap();
+    let dojo = Dojo::builder(key).build().unwrap();
+    let shown = format!("{dojo:?}");
+    assert!(!shown.contains("secret_key"), "{shown}");
+    assert_eq!(Dojo::API_VERSION, "2026-02-27");
+}
+
+/// A server that answers every request with `status` and the start of a
+/// 1,000-byte JSON body, and then holds the connection without a byte more.
+async fn stalled_body_server(status: &'static str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buffer = [0; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buffer).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                let head = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{{\"title\":"
+                );
+                let _ = socket.write_all(head.as_bytes()).await;
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            });
+        }
+    });
+    url
+}
+
+/// A body that stops arriving is bounded by the deadline like the rest of
+/// the call: an expected answer's (read inside the attempt) and an
+/// undocumented status's (read after it, for its problem document).
+#[tokio::test]
+async fn a_body_that_stops_arriving_ends_at_the_deadline() {
+    for (status, expected) in [("200 OK", "Timeout"), ("418 I'm a teapot", "Api")] {
+        let url = stalled_body_server(status).await;
+        let key = dojo_payments::types::ApiKey::new("sk_sandbox_test_0123456789").unwrap();
+        let client = Dojo::builder(key)
+            .api_url(url)
+            .retry_policy(RetryPolicy {
+                deadline: Duration::from_millis(300),
+                ..quick_retries()
+            })
+            .build()
+            .unwrap();
+        let started = Instant::now();
+        let error = client
+            .payment_intents()
+            .get(&"pi_1".parse().unwrap())
+            .await
+            .unwrap_err();
+        let waited = started.elapsed();
+        assert!(
+            waited < Duration::from_secs(2),
+            "{status}: waited {waited:?}"
+        );
+        match (expected, &error) {
+            ("Timeout", Error::Timeout { delivery, .. }) => {
+                assert_eq!(*delivery, Delivery::MaybeSent);
+            }
+            ("Api", Error::Api { error: api, .. }) => assert_eq!(api.status, 418),
+            _ => panic!("{status}: expected {expected}, got {error:?}"),
+        }
+    }
+}
+
+/// Dojo's document declares error bodies `application/json`; a server may
+/// well send `application/problem+json`: the SDK reads the problem in both.
+#[tokio::test]
+async fn a_problem_is_read_whatever_its_content_type() {
+    for content_type in ["application/json", "application/problem+json"] {
+        let app = axum::Router::new().route(
+            "/payment-intents/{id}",
+            axum::routing::get(move || async move {
+                (
+                    axum::http::StatusCode::BAD_REQUEST,
+                    [("content-type", content_type)],
+                    r#"{"title":"One or more validation errors occurred.","status":400,"traceId":"00-abc-01","errors":{"PaymentIntentId":["Bad id."]}}"#,
+                )
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let key = dojo_payments::types::ApiKey::new("sk_sandbox_test_0123456789").unwrap();
+        let client = Dojo::builder(key).api_url(url).build().unwrap();
+        let error = client
+            .payment_intents()
+            .get(&"pi_1".parse().unwrap())
+            .await
+            .unwrap_err();
+        let api = error
+            .api()
+            .unwrap_or_else(|| panic!("{content_type}: {error:?}"));
+        assert_eq!(api.status, 400);
+        assert_eq!(api.trace_id.as_deref(), Some("00-abc-01"));
+        assert_eq!(api.errors["PaymentIntentId"], ["Bad id."]);
+    }
+}
+
+/// A client with a 300 ms deadline, a payment intent of it, and the next read
+/// of that intent held back by `latency`.
+async fn slow_read(
+    latency: Duration,
+) -> (dojo_payments_emulator::Emulator, Dojo, dojo_payments::types::PaymentIntentId) {
+    let (emulator, _) = dojo().await;
+    let impatient = client_of(
+        &emulator,
+        RetryPolicy {
+            deadline: Duration::from_millis(300),
+            ..quick_retries()
+        },
+    );
+    let created = impatient
+        .payment_intents()
+        .create(gbp(100), "Order 13")
+        .send()
+        .await
+        .unwrap();
+    emulator
+        .inject_fault(GET, Fault::Latency(latency), 1)
+        .unwrap();
+    let id = created.id.unwrap();
+    (emulator, impatient, id)
+}
