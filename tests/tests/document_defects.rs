@@ -36,7 +36,10 @@ async fn every_unlisted_status_is_unlisted_and_answered() {
         );
         let mut headers = vec![
             ("version", "2026-02-27".to_owned()),
-            ("authorization", format!("Basic {}", dojo_payments_emulator::API_KEY)),
+            (
+                "authorization",
+                format!("Basic {}", dojo_payments_emulator::API_KEY),
+            ),
             ("software-house-id", "softwareHouse1".to_owned()),
             ("idempotencyKey", "defect".to_owned()),
         ];
@@ -128,7 +131,10 @@ async fn the_no_auth_operation_still_inherits_the_api_key() {
     let created: Value = http
         .post(format!("{}/setup-intents", emulator.api_url()))
         .header("version", "2026-02-27")
-        .header("authorization", format!("Basic {}", dojo_payments_emulator::API_KEY))
+        .header(
+            "authorization",
+            format!("Basic {}", dojo_payments_emulator::API_KEY),
+        )
         .json(
             &json!({"reference": "r", "merchantInitiatedTransactionType": "NoShow", "terms": "t"}),
         )
@@ -166,7 +172,10 @@ async fn the_example_events_are_still_named_and_still_unknown() {
         let refused = http
             .post(format!("{}/webhooks", emulator.api_url()))
             .header("version", "2026-02-27")
-            .header("authorization", format!("Basic {}", dojo_payments_emulator::API_KEY))
+            .header(
+                "authorization",
+                format!("Basic {}", dojo_payments_emulator::API_KEY),
+            )
             .json(&json!({"events": [event], "url": "https://example.com/hooks"}))
             .send()
             .await

@@ -47,8 +47,11 @@ fn leaf_decoder(schema: &Value, repaired: Option<&Value>) -> Option<Decoder> {
             schema["type"].as_str(),
             schema["format"].as_str(),
         ) {
-            (Some("dojo_payments_types::CountryCode"), _, _) => round_trip::<dojo_payments_types::CountryCode>,
-            (Some("dojo_payments_types::Timestamp"), _, _) | (_, Some("string"), Some("date-time")) => {
+            (Some("dojo_payments_types::CountryCode"), _, _) => {
+                round_trip::<dojo_payments_types::CountryCode>
+            }
+            (Some("dojo_payments_types::Timestamp"), _, _)
+            | (_, Some("string"), Some("date-time")) => {
                 round_trip::<dojo_payments_types::Timestamp>
             }
             (_, Some("string"), Some("date")) => round_trip::<dojo_payments_types::ApiVersion>,

@@ -49,9 +49,10 @@ fn decode_error<T: serde::de::DeserializeOwned>(body: Value) -> Option<String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let result = runtime.block_on(dojo_payments_api::decode::response::<T, types::ProblemDetails>(
-        reqwest::Response::from(response),
-    ));
+    let result = runtime.block_on(dojo_payments_api::decode::response::<
+        T,
+        types::ProblemDetails,
+    >(reqwest::Response::from(response)));
     let error = result.err()?;
     Some(format!("{error} {error:?} {error:#?}"))
 }

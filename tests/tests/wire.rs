@@ -122,7 +122,10 @@ async fn the_pci_call_sends_card_data_and_its_own_version() {
         reference: "Booking 4".into(),
         merchant_initiated_transaction_type: "NoShow".to_owned().into(),
         terms: "No-show fee applies.".into(),
-        intended_amount: Some(dojo_payments_types::Money::new(1000, dojo_payments_types::Currency::GBP)),
+        intended_amount: Some(dojo_payments_types::Money::new(
+            1000,
+            dojo_payments_types::Currency::GBP,
+        )),
         card_details: pci::types::TokenizationCardDetails {
             card_number: CardNumber::new("5200 0000 0000 1005").unwrap(),
             card_name: CardholderName::new("Ada Lovelace").unwrap(),

@@ -97,7 +97,10 @@ async fn create_then_get(http: &reqwest::Client, base: &str, worker: usize) -> b
     let body = json!({"amount": {"value": 1000, "currencyCode": "GBP"}, "reference": format!("bench {worker}")});
     let created = http
         .post(format!("{base}/payment-intents"))
-        .header("authorization", format!("Basic {}", dojo_payments_emulator::API_KEY))
+        .header(
+            "authorization",
+            format!("Basic {}", dojo_payments_emulator::API_KEY),
+        )
         .header("version", "2026-02-27")
         .json(&body)
         .send()
@@ -110,7 +113,10 @@ async fn create_then_get(http: &reqwest::Client, base: &str, worker: usize) -> b
     let id = intent["id"].as_str().unwrap_or("pi_unknown");
     let fetched = http
         .get(format!("{base}/payment-intents/{id}"))
-        .header("authorization", format!("Basic {}", dojo_payments_emulator::API_KEY))
+        .header(
+            "authorization",
+            format!("Basic {}", dojo_payments_emulator::API_KEY),
+        )
         .header("version", "2026-02-27")
         .send()
         .await;

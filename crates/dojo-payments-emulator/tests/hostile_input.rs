@@ -30,7 +30,10 @@ impl<'a> Raw<'a> {
                 method.parse().unwrap(),
                 format!("{}{path}", self.emulator.api_url()),
             )
-            .header("authorization", format!("Basic {}", dojo_payments_emulator::API_KEY))
+            .header(
+                "authorization",
+                format!("Basic {}", dojo_payments_emulator::API_KEY),
+            )
             .header("version", "2026-02-27")
     }
 

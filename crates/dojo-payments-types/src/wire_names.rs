@@ -52,7 +52,11 @@ const fn only_in(
 /// wherever they are, and the `id` of each object's own schema.
 pub const IDS: &[WireName] = &[
     everywhere("paymentIntentId", "dojo_payments_types::PaymentIntentId"),
-    only_in("id", &["PaymentIntent"], "dojo_payments_types::PaymentIntentId"),
+    only_in(
+        "id",
+        &["PaymentIntent"],
+        "dojo_payments_types::PaymentIntentId",
+    ),
     everywhere("setupIntentId", "dojo_payments_types::SetupIntentId"),
     only_in(
         "id",
@@ -76,17 +80,27 @@ pub const IDS: &[WireName] = &[
     everywhere("captureId", "dojo_payments_types::CaptureId"),
     only_in("id", &["CaptureDetails"], "dojo_payments_types::CaptureId"),
     everywhere("reversalId", "dojo_payments_types::ReversalId"),
-    everywhere("subscriptionId", "dojo_payments_types::WebhookSubscriptionId"),
+    everywhere(
+        "subscriptionId",
+        "dojo_payments_types::WebhookSubscriptionId",
+    ),
     only_in(
         "id",
         &["Subscription", "SecretsResponse"],
         "dojo_payments_types::WebhookSubscriptionId",
     ),
     everywhere("secretId", "dojo_payments_types::WebhookSecretId"),
-    only_in("id", &["SubscriptionSecret"], "dojo_payments_types::WebhookSecretId"),
+    only_in(
+        "id",
+        &["SubscriptionSecret"],
+        "dojo_payments_types::WebhookSecretId",
+    ),
     everywhere("terminalId", "dojo_payments_types::TerminalId"),
     only_in("id", &["Terminal"], "dojo_payments_types::TerminalId"),
-    everywhere("terminalSessionId", "dojo_payments_types::TerminalSessionId"),
+    everywhere(
+        "terminalSessionId",
+        "dojo_payments_types::TerminalSessionId",
+    ),
     only_in(
         "id",
         &["TerminalSession", "TerminalSessionResponse"],
@@ -99,7 +113,10 @@ pub const IDS: &[WireName] = &[
 /// `authorization` is the customer-owned endpoints' header parameter
 /// (`Basic cs_…`); the card fields are the PCI host's `cardDetails`.
 pub const SECRETS: &[WireName] = &[
-    everywhere("clientSessionSecret", "dojo_payments_types::ClientSessionSecret"),
+    everywhere(
+        "clientSessionSecret",
+        "dojo_payments_types::ClientSessionSecret",
+    ),
     only_in(
         "secret",
         &["CustomerSecret", "PaymentCustomerDetails"],
@@ -116,7 +133,11 @@ pub const SECRETS: &[WireName] = &[
         &["TokenizationCardDetails"],
         "dojo_payments_types::CardNumber",
     ),
-    only_in("cV2", &["TokenizationCardDetails"], "dojo_payments_types::Cvv"),
+    only_in(
+        "cV2",
+        &["TokenizationCardDetails"],
+        "dojo_payments_types::Cvv",
+    ),
     only_in(
         "cardName",
         &["TokenizationCardDetails"],

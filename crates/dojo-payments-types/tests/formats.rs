@@ -2,7 +2,9 @@
 //! emits decodes, and what a merchant types wrongly is refused.
 
 use chrono::{NaiveDate, Timelike};
-use dojo_payments_types::{ApiVersion, CardExpiry, CountryCode, PaymentIntentId, RefundId, Timestamp};
+use dojo_payments_types::{
+    ApiVersion, CardExpiry, CountryCode, PaymentIntentId, RefundId, Timestamp,
+};
 
 #[test]
 fn timestamps_with_seven_fraction_digits() {

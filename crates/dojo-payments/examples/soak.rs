@@ -12,7 +12,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use dojo_payments::api_types::{CaptureMode, MerchantInitiatedTransactionType, PaymentIntentStatus};
+use dojo_payments::api_types::{
+    CaptureMode, MerchantInitiatedTransactionType, PaymentIntentStatus,
+};
 use dojo_payments::lifecycle::AnySetupIntent;
 use dojo_payments::types::{Currency, Money, Open, PaymentIntentId};
 use dojo_payments::{Dojo, Error, Outcome, RetryPolicy};

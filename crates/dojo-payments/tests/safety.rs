@@ -546,7 +546,11 @@ async fn a_problem_is_read_whatever_its_content_type() {
 /// of that intent held back by `latency`.
 async fn slow_read(
     latency: Duration,
-) -> (dojo_payments_emulator::Emulator, Dojo, dojo_payments::types::PaymentIntentId) {
+) -> (
+    dojo_payments_emulator::Emulator,
+    Dojo,
+    dojo_payments::types::PaymentIntentId,
+) {
     let (emulator, _) = dojo().await;
     let impatient = client_of(
         &emulator,

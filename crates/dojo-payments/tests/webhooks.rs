@@ -13,7 +13,9 @@ use axum::http::StatusCode;
 use common::*;
 use dojo_payments::api_types::{CaptureMode, PaymentIntentStatus};
 use dojo_payments::types::{Open, WebhookSecret};
-use dojo_payments::webhook::{EventKind, InMemorySeen, SeenEvents, Verified, Verifier, WebhookError};
+use dojo_payments::webhook::{
+    EventKind, InMemorySeen, SeenEvents, Verified, Verifier, WebhookError,
+};
 use dojo_payments_emulator::Emulator;
 
 const DOJO_BODY: &str = r#"{"id":"evt_hnnHxIKR_Uy6bhZCusCltw","event":"payment_intent.created","accountId":"acc_test","createdAt":"2022-02-01T13:07:41.8667859Z","data":{"paymentIntentId":"pi_vpwd4ooAPEqyNAQe4z89WQ","paymentStatus":"Created","captureMode":"Auto"}}"#;

@@ -16,7 +16,10 @@ pub async fn tokenization(t: &mut Conformance) {
         .http
         .post(format!("{}/setup-intents", t.emulator.pci_url()))
         .header("version", "2023-11-12")
-        .header("authorization", format!("Basic {}", dojo_payments_emulator::API_KEY))
+        .header(
+            "authorization",
+            format!("Basic {}", dojo_payments_emulator::API_KEY),
+        )
         .json(&body);
     let (status, value) = answer(request).await;
     assert_eq!(

@@ -64,6 +64,9 @@ fn mark_country_codes(schema: &mut Map<String, Value>) -> usize {
     if !is_string || property.contains_key("x-rust-type") {
         return 0;
     }
-    property.insert("x-rust-type".into(), rust_type("dojo_payments_types::CountryCode"));
+    property.insert(
+        "x-rust-type".into(),
+        rust_type("dojo_payments_types::CountryCode"),
+    );
     1
 }

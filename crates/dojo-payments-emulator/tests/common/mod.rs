@@ -91,7 +91,9 @@ pub fn setup_request() -> types::CreateSetupIntentRequest {
 
 /// A raw client's result as a table cell compares it: `Ok`, or the HTTP
 /// status of the refusal.
-pub fn outcome<T, E: std::fmt::Debug>(result: &Result<T, dojo_payments_api::Error<E>>) -> Result<(), u16> {
+pub fn outcome<T, E: std::fmt::Debug>(
+    result: &Result<T, dojo_payments_api::Error<E>>,
+) -> Result<(), u16> {
     result.as_ref().map(|_| ()).map_err(|_| http_status(result))
 }
 
