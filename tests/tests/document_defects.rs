@@ -19,7 +19,7 @@ use support::openapi_schema::Checker;
 async fn every_unlisted_status_is_unlisted_and_answered() {
     let check = DocumentCheck::api();
     let emulator = Emulator::builder().seed(3).start().await.unwrap();
-    let http = reqwest::Client::new();
+    let http = dojo_payments_api::http_client().unwrap();
     for entry in UNLISTED {
         let operation = check
             .operation(entry.method, entry.template)
@@ -127,7 +127,7 @@ async fn the_no_auth_operation_still_inherits_the_api_key() {
     }
     // The emulator answers it without a key, as the prose says.
     let emulator = Emulator::builder().seed(4).start().await.unwrap();
-    let http = reqwest::Client::new();
+    let http = dojo_payments_api::http_client().unwrap();
     let created: Value = http
         .post(format!("{}/setup-intents", emulator.api_url()))
         .header("version", "2026-02-27")
@@ -158,7 +158,7 @@ async fn the_no_auth_operation_still_inherits_the_api_key() {
 async fn the_example_events_are_still_named_and_still_unknown() {
     let document = support::original_document();
     let emulator = Emulator::builder().seed(5).start().await.unwrap();
-    let http = reqwest::Client::new();
+    let http = dojo_payments_api::http_client().unwrap();
     for (pointer, event) in UNKNOWN_EVENTS_IN_EXAMPLES {
         assert_eq!(
             document.pointer(pointer).and_then(Value::as_str),

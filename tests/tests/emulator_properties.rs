@@ -281,7 +281,7 @@ impl World {
             .await
             .unwrap();
         let setup = Setup {
-            http: reqwest::Client::new(),
+            http: dojo_payments_api::http_client().unwrap(),
             emulator: &emulator,
         };
         let card = Card::test("5200000000001005").unwrap();
@@ -551,7 +551,7 @@ fn the_emulator_answers_arbitrary_requests_as_the_document_says() {
         ..defaults
     };
     let mut runner = TestRunner::new(config.clone());
-    let http = reqwest::Client::new();
+    let http = dojo_payments_api::http_client().unwrap();
     let seen = Mutex::new(Seen::default());
     let result = runner.run(&strategy, |call| {
         let operation = &operations[call.operation];

@@ -6,6 +6,7 @@ use dojo_payments_types::{ApiKey, CustomerSecret};
 use progenitor_client::ClientInfo;
 use reqwest::header::HeaderValue;
 
+use crate::tls::{self, HttpClientError};
 use crate::{Context, api, pci};
 
 /// Dojo's API host, for sandbox and production keys alike.
@@ -38,11 +39,12 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// included.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A reqwest client as the SDK configures one: rustls, a connect timeout of
+/// A reqwest client as the SDK configures one: the TLS stack the crate's
+/// features select ([`crate::tls`]), a connect timeout of
 /// [`CONNECT_TIMEOUT`] and an overall timeout of [`REQUEST_TIMEOUT`].
 /// Credentials and the version are not in it (they are added per request),
 /// so one such client can serve both hosts.
-pub fn http_client() -> reqwest::Result<reqwest::Client> {
+pub fn http_client() -> Result<reqwest::Client, HttpClientError> {
     http_client_with(CONNECT_TIMEOUT, Some(REQUEST_TIMEOUT))
 }
 
@@ -53,25 +55,33 @@ pub fn http_client() -> reqwest::Result<reqwest::Client> {
 pub fn http_client_with(
     connect: Duration,
     total: Option<Duration>,
-) -> reqwest::Result<reqwest::Client> {
-    let builder = reqwest::Client::builder().connect_timeout(connect);
-    match total {
+) -> Result<reqwest::Client, HttpClientError> {
+    let builder = http_client_builder()?.connect_timeout(connect);
+    Ok(match total {
         Some(total) => builder.timeout(total),
         None => builder,
     }
-    .build()
+    .build()?)
+}
+
+/// A reqwest builder with the selected TLS stack already set and nothing
+/// else: for a `reqwest::Client` of your own in a binary that uses the
+/// SDK (see [`crate::tls`] for why a bare `reqwest::Client::new()` may
+/// need a process-wide crypto provider there).
+pub fn http_client_builder() -> Result<reqwest::ClientBuilder, HttpClientError> {
+    tls::configure(reqwest::Client::builder())
 }
 
 macro_rules! constructors {
     ($client:ty, $default_base:expr, $host:literal) => {
         impl $client {
             #[doc = concat!("A client of ", $host, " that authenticates with `key`.")]
-            pub fn from_key(key: &ApiKey) -> reqwest::Result<Self> {
+            pub fn from_key(key: &ApiKey) -> Result<Self, HttpClientError> {
                 Self::from_key_at($default_base, key)
             }
 
             /// The same, at another base URL (an emulator, a proxy).
-            pub fn from_key_at(base_url: &str, key: &ApiKey) -> reqwest::Result<Self> {
+            pub fn from_key_at(base_url: &str, key: &ApiKey) -> Result<Self, HttpClientError> {
                 Ok(Self::new_with_client(
                     base_url,
                     http_client()?,
@@ -81,7 +91,7 @@ macro_rules! constructors {
 
             /// A client that sends no API key: for the operations Dojo marks
             /// "no auth" and those authenticated by a customer secret.
-            pub fn without_key_at(base_url: &str) -> reqwest::Result<Self> {
+            pub fn without_key_at(base_url: &str) -> Result<Self, HttpClientError> {
                 Ok(Self::new_with_client(
                     base_url,
                     http_client()?,

@@ -36,6 +36,7 @@ mod error;
 mod hooks;
 mod redact;
 mod request_url;
+pub mod tls;
 pub mod validate;
 
 /// The client of `https://api.dojo.tech`: every operation of Dojo's
@@ -54,10 +55,11 @@ pub mod pci;
 
 pub use client::{
     API_BASE_URL, CONNECT_TIMEOUT, PCI_BASE_URL, REQUEST_TIMEOUT, USER_AGENT, http_client,
-    http_client_with,
+    http_client_builder, http_client_with,
 };
 pub use error::{Error, InvalidPayload};
 pub use hooks::Context;
 pub use progenitor_client::ResponseValue;
 pub use request_url::parse_base_url;
+pub use tls::{HttpClientError, TLS_STACK};
 pub use validate::{Validate, Violation, Violations};

@@ -38,7 +38,8 @@ async fn main() {
         (None, Some(url)) => (format!("external server at {url}"), url),
         (None, None) => unreachable!("one of the two is set"),
     };
-    let http = reqwest::Client::builder()
+    let http = dojo_payments_api::http_client_builder()
+        .unwrap()
         .pool_max_idle_per_host(CONCURRENCY)
         .build()
         .unwrap();

@@ -132,10 +132,11 @@ pub struct Deliverer {
 impl Deliverer {
     /// A deliverer retrying by `policy`.
     pub fn new(policy: RetryPolicy) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .expect("a plain HTTP client builds");
+        // The raw layer's builder: in a binary where a TLS feature is on,
+        // reqwest's rustls needs the provider that builder names.
+        let http = dojo_payments_api::http_client_builder()
+            .and_then(|builder| Ok(builder.timeout(Duration::from_secs(10)).build()?))
+            .expect("an HTTP client builds");
         Self {
             http,
             policy,

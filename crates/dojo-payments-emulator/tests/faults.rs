@@ -134,7 +134,7 @@ async fn latency_is_added() {
 async fn faults_can_be_armed_over_http() {
     let (emulator, client) = emulator().await;
     let id = create_intent(&client, 1000, "Auto").await;
-    let armed = reqwest::Client::new()
+    let armed = dojo_payments_api::http_client().unwrap()
         .post(format!("{}/_emulator/faults", emulator.api_url()))
         .json(&serde_json::json!({"route": "GET /payment-intents/{paymentIntentId}", "status": 500, "times": 1}))
         .send()

@@ -20,7 +20,7 @@ impl<'a> Raw<'a> {
     fn new(emulator: &'a Emulator) -> Self {
         Self {
             emulator,
-            http: reqwest::Client::new(),
+            http: dojo_payments_api::http_client().unwrap(),
         }
     }
 

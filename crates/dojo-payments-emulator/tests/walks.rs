@@ -65,7 +65,10 @@ async fn save_card_then_pay_with_the_saved_card() {
         .payment_intents_create_payment_intent(&second)
         .await
         .unwrap();
-    let page = reqwest::get(second.payment_link.clone().unwrap())
+    let page = dojo_payments_api::http_client()
+        .unwrap()
+        .get(second.payment_link.clone().unwrap())
+        .send()
         .await
         .unwrap()
         .text()
@@ -158,7 +161,8 @@ async fn setup_intent_checkout_then_charge() {
     let checkout = format!("{}/checkout/{setup_id}", emulator.api_url());
     // What the page's form posts when the customer presses Pay.
     let form = "card_number=5200+0000+0000+1005&expiry=12%2F30&cvv=123";
-    let page = reqwest::Client::new()
+    let page = dojo_payments_api::http_client()
+        .unwrap()
         .post(&checkout)
         .header("content-type", "application/x-www-form-urlencoded")
         .body(form)

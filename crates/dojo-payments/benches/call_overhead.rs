@@ -148,18 +148,29 @@ impl Clients {
         let key = ApiKey::new(KEY).unwrap();
         let plain = std::env::var("PLAIN").is_ok();
         Self {
-            bare: reqwest::Client::new(),
+            bare: dojo_payments_api::http_client_builder()
+                .unwrap()
+                .build()
+                .unwrap(),
             raw: if plain {
                 dojo_payments::raw::api::Client::with_http(
                     &url,
-                    reqwest::Client::new(),
+                    dojo_payments_api::http_client_builder()
+                        .unwrap()
+                        .build()
+                        .unwrap(),
                     dojo_payments::raw::Context::new(Some(&key)),
                 )
             } else {
                 dojo_payments::raw::api::Client::from_key_at(&url, &key).unwrap()
             },
             dojo: if plain {
-                dojo_payments::Dojo::builder(key).http_client(reqwest::Client::new())
+                dojo_payments::Dojo::builder(key).http_client(
+                    dojo_payments_api::http_client_builder()
+                        .unwrap()
+                        .build()
+                        .unwrap(),
+                )
             } else {
                 dojo_payments::Dojo::builder(key)
             }

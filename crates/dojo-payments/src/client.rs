@@ -75,7 +75,7 @@ pub enum ConfigError {
     Invalid(#[from] InvalidValue),
     /// The HTTP client could not be built (TLS set-up).
     #[error("could not build the HTTP client")]
-    Http(#[from] reqwest::Error),
+    Http(#[from] dojo_payments_api::HttpClientError),
 }
 
 impl Dojo {

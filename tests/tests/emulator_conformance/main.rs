@@ -52,7 +52,7 @@ pub fn path(template: &str, params: &[(&str, &str)]) -> String {
 impl Conformance {
     async fn new() -> Self {
         Self {
-            http: reqwest::Client::new(),
+            http: dojo_payments_api::http_client().unwrap(),
             emulator: Emulator::builder().seed(7).start().await.unwrap(),
             api: DocumentCheck::api(),
             pci: DocumentCheck::pci(),
