@@ -30,6 +30,9 @@ pub struct App {
     pub routes: BTreeSet<Route>,
     /// The api host's base URL, once listening.
     pub api_url: OnceLock<String>,
+    /// The one API key accepted, when the operator named one; otherwise any
+    /// `sk_sandbox_` key is.
+    pub required_key: Option<String>,
 }
 
 impl App {
@@ -44,6 +47,7 @@ impl App {
             account_id: "acc_sandbox_emulator".to_owned(),
             routes,
             api_url: OnceLock::new(),
+            required_key: None,
         }
     }
 

@@ -26,6 +26,7 @@ pub struct EmulatorBuilder {
     clock: Option<DateTime<Utc>>,
     retry: RetryPolicy,
     ports: Option<(u16, u16)>,
+    api_key: Option<ApiKey>,
 }
 
 impl EmulatorBuilder {
@@ -54,16 +55,25 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Accept only `key` (a sandbox key), as a shared CI might; by default
+    /// any `sk_sandbox_` key is accepted.
+    pub fn api_key(mut self, key: ApiKey) -> Self {
+        self.api_key = Some(key);
+        self
+    }
+
     /// Starts both hosts on 127.0.0.1.
     pub async fn start(self) -> std::io::Result<Emulator> {
         let (api_routes, pci_routes) = (routes::api(), routes::pci());
         let served = api_routes.routes().chain(pci_routes.routes()).collect();
-        let app = Arc::new(App::new(
+        let mut app = App::new(
             Store::new(self.seed.unwrap_or_else(|| fastrand::u64(..))),
             self.clock.map_or_else(Clock::system, Clock::manual),
             Deliverer::new(self.retry),
             served,
-        ));
+        );
+        app.required_key = self.api_key.map(|key| key.expose().to_owned());
+        let app = Arc::new(app);
         let (api_port, pci_port) = self.ports.unwrap_or((0, 0));
         let api = server::serve(routes::api_host(api_routes, app.clone()), api_port).await?;
         let pci = server::serve(routes::pci_host(pci_routes, app.clone()), pci_port).await?;
@@ -101,9 +111,11 @@ impl Emulator {
         &self.pci.url
     }
 
-    /// A sandbox key the emulator accepts.
+    /// A sandbox key the emulator accepts: the one it was started with, or
+    /// [`API_KEY`].
     pub fn api_key(&self) -> ApiKey {
-        ApiKey::new(API_KEY).expect("a sandbox key")
+        let key = self.app.required_key.as_deref().unwrap_or(API_KEY);
+        ApiKey::new(key).expect("a sandbox key, checked when it was given")
     }
 
     /// The customer pays payment intent `id` with `card` at checkout, saving

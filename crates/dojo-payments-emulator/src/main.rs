@@ -1,17 +1,71 @@
-//! `cargo run -p dojo-payments-emulator`: both hosts on loopback until Ctrl-C.
+//! `dojo-payments-emulator`: both hosts on loopback until Ctrl-C, for any
+//! CI, whatever language the merchant's backend is written in.
+//! `dojo-payments-emulator --help` lists the flags; the README drives the
+//! control API with `curl`.
 
 use std::process::ExitCode;
 
+use chrono::{DateTime, Utc};
+use clap::Parser;
+use dojo_payments_emulator::{API_KEY, Emulator};
+use dojo_payments_types::{ApiKey, Environment};
+
+/// A stateful Dojo on loopback: the api and PCI hosts, the checkout page,
+/// signed webhooks, faults on demand, and a control API under /_emulator.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+struct Options {
+    /// Port of the api host (stands for https://api.dojo.tech); 0 picks a
+    /// free one.
+    #[arg(long, env = "DOJO_EMULATOR_API_PORT", default_value_t = 0)]
+    api_port: u16,
+
+    /// Port of the PCI host (stands for https://pci-api.dojo.tech); 0 picks
+    /// a free one.
+    #[arg(long, env = "DOJO_EMULATOR_PCI_PORT", default_value_t = 0)]
+    pci_port: u16,
+
+    /// Accept only this sandbox key (sk_sandbox_…); by default any
+    /// sk_sandbox_ key is accepted.
+    #[arg(long, env = "DOJO_EMULATOR_API_KEY", hide_env_values = true, value_parser = sandbox_key)]
+    api_key: Option<ApiKey>,
+
+    /// Start the clock at this instant (RFC 3339, e.g.
+    /// 2026-01-01T09:00:00Z) and move it only through
+    /// POST /_emulator/clock/advance; by default the system clock.
+    #[arg(long, value_name = "RFC3339")]
+    clock_start: Option<DateTime<Utc>>,
+
+    /// Seed of the ids it makes: the same seed, the same ids.
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+/// A key the emulator can accept: a sandbox key (production keys are
+/// refused by the emulator, so starting with one would refuse every call).
+fn sandbox_key(text: &str) -> Result<ApiKey, String> {
+    let key = ApiKey::new(text).map_err(|error| error.to_string())?;
+    match key.environment() {
+        Environment::Sandbox => Ok(key),
+        _ => Err("the emulator is a sandbox: give an sk_sandbox_ key".to_owned()),
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let emulator = match dojo_payments_emulator::Emulator::builder()
-        .ports(
-            port("DOJO_EMULATOR_API_PORT"),
-            port("DOJO_EMULATOR_PCI_PORT"),
-        )
-        .start()
-        .await
-    {
+    let options = Options::parse();
+    let mut builder = Emulator::builder().ports(options.api_port, options.pci_port);
+    if let Some(seed) = options.seed {
+        builder = builder.seed(seed);
+    }
+    if let Some(at) = options.clock_start {
+        builder = builder.manual_clock(at);
+    }
+    let named_key = options.api_key.is_some();
+    if let Some(key) = options.api_key {
+        builder = builder.api_key(key);
+    }
+    let emulator = match builder.start().await {
         Ok(emulator) => emulator,
         Err(error) => {
             eprintln!("could not start the emulator: {error}");
@@ -21,20 +75,17 @@ async fn main() -> ExitCode {
     println!("Dojo emulator");
     println!("  api host:  {}", emulator.api_url());
     println!("  PCI host:  {}", emulator.pci_url());
-    println!("  API key:   {}", dojo_payments_emulator::API_KEY);
+    if named_key {
+        println!("  API key:   the one given (--api-key)");
+    } else {
+        println!("  API key:   any sk_sandbox_ key, e.g. {API_KEY}");
+    }
     println!(
         "  checkout:  {}/checkout/<payment intent id>",
         emulator.api_url()
     );
+    println!("  control:   {}/_emulator/…", emulator.api_url());
     println!("Ctrl-C stops it.");
     let _ = tokio::signal::ctrl_c().await;
     ExitCode::SUCCESS
-}
-
-/// A port from the environment, or 0 (any free port).
-fn port(name: &str) -> u16 {
-    std::env::var(name)
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0)
 }

@@ -6,16 +6,19 @@
 //! | `POST /_emulator/payment-intents/{id}/pay` `{"cardNumber", "expiryDate"?, "saveCard"?}` | pays at checkout |
 //! | `POST /_emulator/setup-intents/{id}/authorize` `{"cardNumber", "expiryDate"?}` | adds a card |
 //! | `POST /_emulator/setup-intents/{id}/expire` | expires it |
+//! | `GET /_emulator/clock` | `{"now"}`: the emulator's time |
 //! | `POST /_emulator/clock/advance` `{"seconds"}` | moves the clock |
 //! | `POST /_emulator/faults` `{"route", "status"?, "retryAfter"?, "latencyMs"?, "drop"?: "after-commit" \| "before-commit", "times"?}` | arms a fault |
 //! | `DELETE /_emulator/faults` | disarms all |
+//! | `GET /_emulator/state` | `{"digest"}`: changes exactly when a stored resource does |
+//! | `GET /_emulator/requests` | `{"requests": ["POST /payment-intents", …]}`: every API call, oldest first |
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
@@ -31,8 +34,11 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/_emulator/payment-intents/{id}/pay", post(pay))
         .route("/_emulator/setup-intents/{id}/authorize", post(authorize))
         .route("/_emulator/setup-intents/{id}/expire", post(expire))
+        .route("/_emulator/clock", get(clock))
         .route("/_emulator/clock/advance", post(advance))
         .route("/_emulator/faults", post(arm).delete(clear))
+        .route("/_emulator/state", get(state))
+        .route("/_emulator/requests", get(requests))
 }
 
 #[derive(Deserialize)]
@@ -82,6 +88,40 @@ async fn authorize(
 async fn expire(State(app): AppState, PathParam(id): PathParam<String>) -> Answer<StatusCode> {
     app.commit(|store, now| store.setup_intent(&id)?.expire(now))?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize)]
+struct Now {
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+async fn clock(State(app): AppState) -> Json<Now> {
+    Json(Now {
+        now: app.clock.now(),
+    })
+}
+
+#[derive(Serialize)]
+struct Digest {
+    /// Hex: a JSON number would lose a u64's low bits in many clients.
+    digest: String,
+}
+
+async fn state(State(app): AppState) -> Json<Digest> {
+    Json(Digest {
+        digest: format!("{:016x}", app.digest()),
+    })
+}
+
+#[derive(Serialize)]
+struct Requests {
+    requests: Vec<String>,
+}
+
+async fn requests(State(app): AppState) -> Json<Requests> {
+    Json(Requests {
+        requests: app.requests.routes(),
+    })
 }
 
 #[derive(Deserialize)]

@@ -94,7 +94,7 @@ pub fn api_host(operations: Served, app: Arc<App>) -> Router {
             app.clone(),
             crate::faults::inject,
         ))
-        .layer(middleware::from_fn(authenticate))
+        .layer(middleware::from_fn_with_state(app.clone(), authenticate))
         .layer(middleware::from_fn(terminals::coded))
         .merge(checkout::routes())
         .merge(control::routes())
@@ -112,7 +112,7 @@ pub fn pci_host(operations: Served, app: Arc<App>) -> Router {
             crate::faults::inject,
         ))
         .layer(axum::Extension(crate::faults::PciHost))
-        .layer(middleware::from_fn(authenticate))
+        .layer(middleware::from_fn_with_state(app.clone(), authenticate))
         .fallback(no_route)
         .method_not_allowed_fallback(no_method)
         .with_state(app)
@@ -153,14 +153,19 @@ fn scheme(path: &str) -> Scheme {
 }
 
 /// Middleware: the `version` header, and the credential the route takes.
-async fn authenticate(request: Request, next: Next) -> Response {
-    match check_credentials(request.uri().path(), request.headers()) {
+async fn authenticate(State(app): AppState, request: Request, next: Next) -> Response {
+    let required = app.required_key.as_deref();
+    match check_credentials(request.uri().path(), request.headers(), required) {
         Ok(()) => next.run(request).await,
         Err(problem) => problem.into_response(),
     }
 }
 
-fn check_credentials(path: &str, headers: &HeaderMap) -> Result<(), Problem> {
+fn check_credentials(
+    path: &str,
+    headers: &HeaderMap,
+    required: Option<&str>,
+) -> Result<(), Problem> {
     let version = headers.get("version").and_then(|v| v.to_str().ok());
     match version.map(str::parse::<dojo_payments_types::ApiVersion>) {
         Some(Ok(_)) => {}
@@ -176,6 +181,9 @@ fn check_credentials(path: &str, headers: &HeaderMap) -> Result<(), Problem> {
     let credential = authorization.and_then(|a| a.strip_prefix("Basic "));
     match (scheme(path), credential) {
         (Scheme::None, _) => Ok(()),
+        (Scheme::ApiKey, Some(key)) if required.is_some_and(|required| key != required) => Err(
+            Problem::unauthorized("this emulator accepts only the API key it was started with"),
+        ),
         (Scheme::ApiKey, Some(key)) if key.starts_with("sk_sandbox_") && key.len() > 11 => Ok(()),
         (Scheme::ApiKey, Some(key)) if key.starts_with("sk_prod_") => Err(Problem::unauthorized(
             "production keys (sk_prod_) are refused: the emulator is a sandbox",
