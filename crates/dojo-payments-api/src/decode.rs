@@ -1,5 +1,18 @@
 //! Decoding response bodies: what every generated method does with a
 //! response, for hand-written calls too.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! use dojo_payments_api::api::types::{PaymentIntent, ProblemDetails};
+//! use dojo_payments_api::{Error, decode};
+//!
+//! // A body that is not the promised type is an error that keeps the status
+//! // and never prints the body.
+//! let answer = http::Response::builder().status(200).body("not json").unwrap();
+//! let result = decode::response::<PaymentIntent, ProblemDetails>(answer.into()).await;
+//! assert!(matches!(result, Err(Error::InvalidResponsePayload(..))));
+//! # }
+//! ```
 
 use progenitor_client::ResponseValue;
 use serde::de::DeserializeOwned;

@@ -24,6 +24,7 @@
 //! ```
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 // Lets the PCI client name the api host's types by a path that works from
@@ -63,3 +64,8 @@ pub use progenitor_client::ResponseValue;
 pub use request_url::parse_base_url;
 pub use tls::{HttpClientError, TLS_STACK};
 pub use validate::{Validate, Violation, Violations};
+
+/// The crate's README, compiled as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

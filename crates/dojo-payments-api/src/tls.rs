@@ -73,10 +73,6 @@ pub(crate) fn configure(
 
 /// The crypto provider the rustls features select, named explicitly.
 #[cfg(any(feature = "rustls-ring", feature = "rustls-aws-lc"))]
-#[cfg_attr(
-    feature = "native-tls",
-    expect(dead_code, reason = "native-tls wins when both are enabled")
-)]
 pub(crate) fn crypto_provider() -> rustls::crypto::CryptoProvider {
     #[cfg(feature = "rustls-aws-lc")]
     return rustls::crypto::aws_lc_rs::default_provider();

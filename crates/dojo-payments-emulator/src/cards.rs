@@ -1,4 +1,15 @@
 //! The test cards the emulator knows, and what each does at checkout.
+//!
+//! ```
+//! use chrono::NaiveDate;
+//! use dojo_payments_emulator::{Card, CardOutcome};
+//!
+//! let today = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+//! assert_eq!(Card::test("4456530000001005")?.outcome(today), CardOutcome::Approved);
+//! assert_eq!(Card::test("4000000000000002")?.outcome(today), CardOutcome::Declined);
+//! assert!(Card::test("4000000000000001").is_err()); // fails the Luhn check
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use chrono::NaiveDate;
 use dojo_payments_types::{CardExpiry, CardNumber, InvalidValue};

@@ -72,8 +72,7 @@ impl Currency {
 
     /// Every currency this SDK knows, withdrawn ones included.
     pub fn all_known() -> impl Iterator<Item = Self> {
-        use iso_currency::IntoEnumIterator;
-        iso_currency::Currency::iter().map(|c| Self(Repr::Known(c)))
+        every_iso_currency().map(|c| Self(Repr::Known(c)))
     }
 
     /// Keeps what a server sent, known or not; `None` for an empty or
@@ -127,8 +126,7 @@ impl Currency {
 fn known(code: &str) -> Option<iso_currency::Currency> {
     use std::sync::LazyLock;
     static BY_CODE: LazyLock<Vec<(u32, iso_currency::Currency)>> = LazyLock::new(|| {
-        use iso_currency::IntoEnumIterator;
-        let mut table: Vec<_> = iso_currency::Currency::iter()
+        let mut table: Vec<_> = every_iso_currency()
             .filter_map(|c| Some((packed(c.code())?, c)))
             .collect();
         table.sort_unstable_by_key(|(key, _)| *key);
@@ -137,6 +135,13 @@ fn known(code: &str) -> Option<iso_currency::Currency> {
     let key = packed(code)?;
     let at = BY_CODE.binary_search_by_key(&key, |(key, _)| *key).ok()?;
     Some(BY_CODE[at].1)
+}
+
+/// Every currency `iso_currency` knows, by its ISO numeric code: those are
+/// unique and below 1000. (The crate's own iterator would cost a derive
+/// macro crate, strum, in every user's build.)
+fn every_iso_currency() -> impl Iterator<Item = iso_currency::Currency> {
+    (0..1000).filter_map(iso_currency::Currency::from_numeric)
 }
 
 /// A three-letter code as one integer; `None` for any other length.

@@ -66,3 +66,8 @@ pub use webhook_signature::{SignatureError, WebhookSignature};
 /// This crate's version: what the generated code's `x-rust-type` marks
 /// require of it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The crate's README, compiled as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -6,6 +6,13 @@
 //! `cargo xtask regen` marks the document's properties and parameters with
 //! these types (so the generated client speaks them), and `dojo_payments_api` redacts
 //! the values of the [`SECRETS`] names in every body it prints.
+//!
+//! ```
+//! use dojo_payments_types::wire_names::is_secret_name;
+//!
+//! assert!(is_secret_name("clientSessionSecret"));
+//! assert!(!is_secret_name("reference"));
+//! ```
 
 /// One name on the wire and the domain type it carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

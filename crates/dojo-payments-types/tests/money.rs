@@ -155,3 +155,23 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn every_known_currency_is_listed_once_and_decodes_as_known() {
+    let codes: Vec<String> = known_currencies()
+        .iter()
+        .map(|c| c.code().to_owned())
+        .collect();
+    let unique: std::collections::BTreeSet<&String> = codes.iter().collect();
+    assert_eq!(unique.len(), codes.len(), "a currency listed twice");
+    for code in ["GBP", "EUR", "USD", "JPY", "BHD", "CLF", "XAU"] {
+        assert!(unique.contains(&code.to_owned()), "{code} is missing");
+    }
+    // ISO 4217 lists about 180 codes; a listing cut short would show here.
+    assert!(codes.len() > 170, "only {} currencies", codes.len());
+    for code in &codes {
+        let decoded: Money = serde_json::from_value(json!({"value": 1, "currencyCode": code}))
+            .expect("a known code decodes");
+        assert!(decoded.currency().is_known(), "{code} decoded as unknown");
+    }
+}

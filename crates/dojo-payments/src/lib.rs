@@ -43,10 +43,30 @@
 //! the transitions Dojo allows ([`lifecycle`]): `PaymentIntent<Authorized>`
 //! has `capture`, `PaymentIntent<Created>` does not.
 //!
+//! The three flows of Dojo's guides, each a runnable example in the
+//! repository (`cargo run -p dojo-payments --example <name>`, against the
+//! embedded emulator):
+//! - **save a card at checkout, then pay with it** (`save_card`): a
+//!   customer ([`resources::Customers`]), a payment intent offering
+//!   `SavedCard`, the customer secret for the checkout;
+//! - **a setup intent, charged later** (`setup_intent_charge`): consent
+//!   with terms and an intended amount, then a merchant-initiated charge
+//!   ([`lifecycle::SetupIntent`], whose `charge` exists only once
+//!   `Authorized`);
+//! - **tokenization** (`tokenization`): card details typed by staff go to
+//!   the PCI host once ([`resources::Tokenize`]), and every follow-up
+//!   to `api.dojo.tech`.
+//!
+//! Receiving the results: [`webhook`] verifies Dojo's signatures (with an
+//! axum extractor behind the `axum` feature). The TLS stack is a choice of
+//! features: `rustls-ring` (default), `rustls-aws-lc`, `native-tls`
+//! ([`raw::tls`]).
+//!
 //! The layers below are here too: [`types`] (money, ids, secrets) and
 //! [`raw`] (the generated client of every operation, the escape hatch).
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 mod call;

@@ -4,6 +4,26 @@
 //! charge, a payment intent's creation) is sent again only when the first
 //! attempt certainly never left: otherwise money could move twice. Refunds
 //! carry an idempotency key, so they count as idempotent.
+//!
+//! ```
+//! use std::time::Duration;
+//! use dojo_payments::retry::{Attempt, Decision, GiveUp, Idempotency, Situation, decide};
+//! use dojo_payments::RetryPolicy;
+//!
+//! // A capture whose connection dropped after sending: it may have been applied.
+//! let dropped = Situation {
+//!     idempotency: Idempotency::NotIdempotent,
+//!     attempt: 1,
+//!     outcome: Attempt::MaybeSent,
+//!     retry_after: None,
+//!     time_left: Duration::from_secs(30),
+//!     jitter: 0.5,
+//! };
+//! assert_eq!(decide(&RetryPolicy::default(), &dropped), Decision::GiveUp(GiveUp::MightRepeatEffect));
+//! // The same for a read is retried after a jittered back-off.
+//! let read = Situation { idempotency: Idempotency::Idempotent, ..dropped };
+//! assert!(matches!(decide(&RetryPolicy::default(), &read), Decision::RetryAfter(_)));
+//! ```
 
 use std::time::{Duration, SystemTime};
 

@@ -6,6 +6,24 @@
 //! request); `.send().await` sends one, after checking it against Dojo's
 //! document.
 //!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = dojo_payments_emulator::Emulator::start().await?;
+//! # let dojo = dojo_payments::Dojo::builder(emulator.api_key()).api_url(emulator.api_url()).build()?;
+//! use dojo_payments::types::{Currency, Money};
+//!
+//! let customer = dojo.customers().create().email("ada@example.com").send().await?;
+//! let intent = dojo
+//!     .payment_intents()
+//!     .create(Money::new(1250, Currency::GBP), "Order 42") // the required fields
+//!     .description("Two books")                            // optional ones, chained
+//!     .send()                                              // checked, then sent
+//!     .await?;
+//! println!("{:?} for {:?}", intent.id, intent.amount);
+//! # let _ = customer;
+//! # Ok(()) }
+//! ```
+//!
 //! A builder is not itself a future: `IntoFuture` would have to box the
 //! call's future (its type cannot be named), an allocation on every call
 //! that cost about 5 % of throughput at 64 calls in flight (BENCHMARKS.md).

@@ -40,5 +40,6 @@ mod extractor;
 pub use dedupe::{InMemorySeen, SeenEvents};
 pub use event::{Event, EventKind, PaymentIntentChange};
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use extractor::{Rejection, Verified};
 pub use verifier::{SIGNATURE_HEADER, Verifier, WebhookError};
