@@ -28,4 +28,7 @@ python3 - "${per_pair[a]}" "${per_pair[a2]}" "${per_pair[b]}" "${per_pair[c]}" <
 import sys
 a, a2, b, c = map(int, sys.argv[1:])
 print(f"(b)/(a) {b/a:.3f}   (c)/(a) {c/a:.3f}   (c)/(a2) {c/a2:.3f}   (c)/(b) {c/b:.3f}")
+# The goal is judged against (a2), the bare call that decodes what the SDK
+# hands back; (a), which decodes four fields, is a reference line.
+print(f"verdict: instructions (c)/(a2) {c/a2:.3f} <= 1.05: {'holds' if c/a2 <= 1.05 else 'DOES NOT HOLD'}")
 PY
