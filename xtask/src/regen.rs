@@ -144,6 +144,7 @@ pub fn summary(outcomes: &[Outcome]) -> String {
             ("customer_secret_header", t.customer_secret_headers),
             ("join_request_urls_to_parsed_base", t.request_urls),
             ("parse_base_url_once", t.parsed_base),
+            ("drop_panicking_client_new", t.panicking_constructors),
         ] {
             let _ = writeln!(out, "  tailor {name:<38} {count:>4} places");
         }

@@ -26,9 +26,11 @@ pub struct Tailored {
     /// Places in the generated `Client` that now hold the parsed base (its
     /// field and its constructor).
     pub parsed_base: usize,
+    /// Constructors that could panic removed (`Client::new`).
+    pub panicking_constructors: usize,
 }
 
-/// Applies the five adjustments below to `file`, generated for `operations`
+/// Applies the six adjustments below to `file`, generated for `operations`
 /// operations (and points the re-export of `Error` at `crate::Error`).
 ///
 /// - **No stray `api-version` header.** progenitor sends `api-version:
@@ -56,6 +58,12 @@ pub struct Tailored {
 ///   then parses whole, host included, on every call. The generated
 ///   `Client` gets a `base: crate::request_url::BaseUrl`, parsed when it is
 ///   built, and each call joins its path to it.
+/// - **No constructor that can panic.** progenitor's `Client::new` builds a
+///   reqwest client and unwraps the result; with the SDK's rustls features
+///   (a provider named in a preconfigured config, none installed
+///   process-wide) reqwest's default builder panics there. The hand-written
+///   constructors (`from_key`, `with_http`, …) return errors instead, so
+///   `new` is removed.
 pub fn tailor(file: &mut syn::File, operations: usize) -> Result<Tailored> {
     let reexports = reexport_crate_error(file);
     ensure!(
@@ -69,7 +77,8 @@ pub fn tailor(file: &mut syn::File, operations: usize) -> Result<Tailored> {
             || (visitor.api_version_headers > 0
                 && visitor.decodings > 0
                 && visitor.request_urls == operations
-                && visitor.parsed_base == 2),
+                && visitor.parsed_base == 2
+                && visitor.panicking_constructors == 1),
         "progenitor's output changed shape: {visitor:?}"
     );
     Ok(visitor)
@@ -105,6 +114,18 @@ fn reexport_crate_error(file: &mut syn::File) -> usize {
 }
 
 impl VisitMut for Tailored {
+    fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
+        let inherent_client =
+            item.trait_.is_none() && item.self_ty.to_token_stream().to_string() == "Client";
+        if inherent_client {
+            let before = item.items.len();
+            item.items
+                .retain(|member| !matches!(member, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
+            self.panicking_constructors += before - item.items.len();
+        }
+        visit_mut::visit_item_impl_mut(self, item);
+    }
+
     fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
         if all_fields_optional(item) && add_default_derive(item) {
             self.defaults += 1;
