@@ -42,6 +42,14 @@ pub mod validate;
 
 /// The client of `https://api.dojo.tech`: every operation of Dojo's
 /// document. Generated; do not edit.
+///
+/// ```no_run
+/// # async fn run(key: &dojo_payments_types::ApiKey, id: &dojo_payments_types::PaymentIntentId) -> Result<(), Box<dyn std::error::Error>> {
+/// let client = dojo_payments_api::api::Client::from_key(key)?;
+/// let intent = client.payment_intents_get(id, None).await?; // GET /payment-intents/{id}
+/// println!("{:?}", intent.status);
+/// # Ok(()) }
+/// ```
 #[allow(missing_docs, unused_mut, clippy::all, clippy::pedantic, rustdoc::all)]
 #[rustfmt::skip]
 #[path = "generated/api.rs"]
@@ -49,6 +57,14 @@ pub mod api;
 
 /// The client of `https://pci-api.dojo.tech`: the one call that carries
 /// card data. Generated from `spec/pci-api.json`; do not edit.
+///
+/// ```no_run
+/// # fn run(key: &dojo_payments_types::ApiKey) -> Result<(), Box<dyn std::error::Error>> {
+/// // Tokenization only; every follow-up goes to `api::Client`.
+/// let pci = dojo_payments_api::pci::Client::from_key(key)?;
+/// # let _ = pci;
+/// # Ok(()) }
+/// ```
 #[allow(missing_docs, unused_mut, clippy::all, clippy::pedantic, rustdoc::all)]
 #[rustfmt::skip]
 #[path = "generated/pci.rs"]

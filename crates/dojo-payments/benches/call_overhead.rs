@@ -124,7 +124,7 @@ impl Which {
                 "(a2) bare reqwest, typed intent",
             ),
             Self::Raw => ("b", "b_dojo_api", "(b)  dojo-payments-api"),
-            Self::Sdk => ("c", "c_dojo", "(c)  dojo"),
+            Self::Sdk => ("c", "c_dojo_payments", "(c)  dojo-payments"),
         }
     }
 
