@@ -130,12 +130,7 @@ async fn measure(http: &reqwest::Client, base: &str, seconds: u64) -> Figures {
 /// A payment intent's JSON as the emulator answers it.
 async fn sample_intent(http: &reqwest::Client, base: &str) -> bytes::Bytes {
     let body = json!({"amount": {"value": 1000, "currencyCode": "GBP"}, "reference": "sample"});
-    http.post(format!("{base}/payment-intents"))
-        .header(
-            "authorization",
-            format!("Basic {}", dojo_payments_emulator::API_KEY),
-        )
-        .header("version", "2026-02-27")
+    as_merchant(http.post(format!("{base}/payment-intents")))
         .json(&body)
         .send()
         .await
@@ -185,16 +180,20 @@ mod canned {
     }
 }
 
-/// One loop; false when either call did not answer 2xx.
-async fn create_then_get(http: &reqwest::Client, base: &str, worker: usize) -> bool {
-    let body = json!({"amount": {"value": 1000, "currencyCode": "GBP"}, "reference": format!("bench {worker}")});
-    let created = http
-        .post(format!("{base}/payment-intents"))
+/// The headers every call of the loop carries, as a merchant's would.
+fn as_merchant(request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    request
         .header(
             "authorization",
             format!("Basic {}", dojo_payments_emulator::API_KEY),
         )
         .header("version", "2026-02-27")
+}
+
+/// One loop; false when either call did not answer 2xx.
+async fn create_then_get(http: &reqwest::Client, base: &str, worker: usize) -> bool {
+    let body = json!({"amount": {"value": 1000, "currencyCode": "GBP"}, "reference": format!("bench {worker}")});
+    let created = as_merchant(http.post(format!("{base}/payment-intents")))
         .json(&body)
         .send()
         .await;
@@ -204,13 +203,7 @@ async fn create_then_get(http: &reqwest::Client, base: &str, worker: usize) -> b
         return false;
     };
     let id = intent["id"].as_str().unwrap_or("pi_unknown");
-    let fetched = http
-        .get(format!("{base}/payment-intents/{id}"))
-        .header(
-            "authorization",
-            format!("Basic {}", dojo_payments_emulator::API_KEY),
-        )
-        .header("version", "2026-02-27")
+    let fetched = as_merchant(http.get(format!("{base}/payment-intents/{id}")))
         .send()
         .await;
     ok && fetched.is_ok_and(|r| r.status().is_success())
