@@ -160,7 +160,7 @@ pub enum Error {
     /// A money-moving call without an idempotency key failed after the
     /// request may have been sent; the SDK read the payment intent to find
     /// out what happened instead of guessing.
-    #[error("{operation}: {cause}; {}", outcome.describe())]
+    #[error("{operation}: {}; {}", without_operation(cause), outcome.describe())]
     Interrupted {
         /// The operation.
         operation: &'static str,
@@ -191,6 +191,18 @@ pub enum Error {
         /// The repeated cursor.
         cursor: String,
     },
+}
+
+/// The cause's message without its own `operation: ` prefix, which the
+/// ambiguous call's message already starts with (`captures_create: the
+/// connection failed …; applied`, not `captures_create: captures_create: …`).
+fn without_operation(cause: &Error) -> String {
+    let text = cause.to_string();
+    let prefix = format!("{}: ", cause.operation());
+    match text.strip_prefix(&prefix) {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    }
 }
 
 fn transport_summary(error: &reqwest::Error) -> &'static str {

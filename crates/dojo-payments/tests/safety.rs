@@ -153,6 +153,8 @@ async fn a_capture_dropped_after_commit_is_reported_applied() {
         message.contains("applied") && !message.contains('\n'),
         "{message}"
     );
+    // The operation is named once, not again by the cause.
+    assert_eq!(message.matches("captures_create").count(), 1, "{message}");
 }
 
 #[tokio::test]
