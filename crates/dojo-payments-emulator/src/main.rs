@@ -3,6 +3,7 @@
 //! `dojo-payments-emulator --help` lists the flags; the README drives the
 //! control API with `curl`.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
@@ -72,20 +73,23 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("Dojo emulator");
-    println!("  api host:  {}", emulator.api_url());
-    println!("  PCI host:  {}", emulator.pci_url());
-    if named_key {
-        println!("  API key:   the one given (--api-key)");
+    // Written, not println!ed: a closed pipe (`| head`, a CI step that
+    // stopped reading) must not end the emulator.
+    let key = if named_key {
+        "the one given (--api-key)".to_owned()
     } else {
-        println!("  API key:   any sk_sandbox_ key, e.g. {API_KEY}");
-    }
-    println!(
-        "  checkout:  {}/checkout/<payment intent id>",
-        emulator.api_url()
+        format!("any sk_sandbox_ key, e.g. {API_KEY}")
+    };
+    let api = emulator.api_url();
+    let banner = format!(
+        "Dojo emulator\n  api host:  {api}\n  PCI host:  {}\n  API key:   {key}\n  \
+         checkout:  {api}/checkout/<payment intent id>\n  control:   {api}/_emulator/…\nCtrl-C stops it.\n",
+        emulator.pci_url()
     );
-    println!("  control:   {}/_emulator/…", emulator.api_url());
-    println!("Ctrl-C stops it.");
+    let mut stdout = std::io::stdout();
+    let _ = stdout
+        .write_all(banner.as_bytes())
+        .and_then(|()| stdout.flush());
     let _ = tokio::signal::ctrl_c().await;
     ExitCode::SUCCESS
 }
