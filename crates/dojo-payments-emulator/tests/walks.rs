@@ -316,3 +316,71 @@ async fn concurrent_calls_are_safe() {
     assert_eq!(page.data.as_ref().unwrap().len(), 100);
     drop(emulator);
 }
+
+/// The hosted checkout as a browser meets it: a Cancel link to
+/// `config.cancelUrl`; a declined card shown on the page with the form
+/// again, the intent still `Created`; then an approved card sends the
+/// customer back to `config.redirectUrl` with a 303.
+#[tokio::test]
+async fn checkout_cancels_shows_a_decline_and_redirects_after_paying() {
+    let (emulator, client) = emulator().await;
+    let request = intent_request(json!({
+        "amount": {"value": 2500, "currencyCode": "GBP"}, "reference": "Order 7",
+        "config": {
+            "redirectUrl": "https://shop.example/orders/7/return",
+            "cancelUrl": "https://shop.example/orders/7/cancelled",
+        },
+    }));
+    let id = client
+        .payment_intents_create_payment_intent(&request)
+        .await
+        .unwrap()
+        .id
+        .clone()
+        .unwrap();
+    let checkout = format!("{}/checkout/{id}", emulator.api_url());
+    // A browser that shows redirects instead of following them.
+    let browser = dojo_payments_api::http_client_builder()
+        .unwrap()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let pay = |number: &str| {
+        browser
+            .post(&checkout)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("card_number={number}&expiry=12%2F30&cvv=123"))
+            .send()
+    };
+
+    let page = browser
+        .get(&checkout)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"<a href="https://shop.example/orders/7/cancelled">Cancel</a>"#),
+        "{page}"
+    );
+
+    let declined = pay("4000000000000002").await.unwrap();
+    assert_eq!(declined.status(), 200);
+    let page = declined.text().await.unwrap();
+    assert!(page.contains(r#"role="alert">Card declined"#), "{page}");
+    assert!(
+        page.contains(r#"<button type="submit">Pay</button>"#),
+        "{page}"
+    );
+    assert_eq!(status(&client, &id).await, "Created");
+
+    let approved = pay("4456530000001005").await.unwrap();
+    assert_eq!(approved.status(), 303);
+    assert_eq!(
+        approved.headers()["location"],
+        "https://shop.example/orders/7/return"
+    );
+    assert_eq!(status(&client, &id).await, "Captured");
+}

@@ -1,11 +1,17 @@
 //! The checkout page a `paymentLink` opens: a plain HTML form that pays a
 //! payment intent (or authorizes a setup intent) with a card, optionally
 //! saving it, exactly as the Rust API and `/_emulator` controls do.
+//!
+//! Like Dojo's hosted checkout, it sends the customer back to the intent's
+//! `config.redirectUrl` (303) once the card is approved, and its "Cancel"
+//! goes to `config.cancelUrl`; a declined or expired card is shown on the
+//! page, with the form, so that the customer can try another.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Form, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -68,24 +74,62 @@ fn summary(store: &Store, id: &str) -> Result<String, Refusal> {
     ))
 }
 
+/// Where the customer goes after an approved card, and on "Cancel": the
+/// intent's `config.redirectUrl` and `config.cancelUrl`, when set.
+#[derive(Default)]
+struct ReturnUrls {
+    redirect: Option<String>,
+    cancel: Option<String>,
+}
+
+fn return_urls(store: &Store, id: &str) -> ReturnUrls {
+    let config = match store.find_payment_intent(id) {
+        Ok(intent) => intent.request.config.clone(),
+        Err(_) => store
+            .find_setup_intent(id)
+            .ok()
+            .and_then(|setup| setup.request.config.clone()),
+    };
+    config.map_or_else(ReturnUrls::default, |config| ReturnUrls {
+        redirect: config.redirect_url,
+        cancel: config.cancel_url,
+    })
+}
+
 async fn page(State(app): AppState, PathParam(id): PathParam<String>) -> Response {
+    render(&app, &id, None)
+}
+
+/// The page, with `error` (a declined card) shown above the form.
+fn render(app: &App, id: &str, error: Option<&str>) -> Response {
     let (month, year) = Card::TEST_EXPIRY;
-    match app.read(|store| summary(store, &id)) {
-        Ok(summary) => Html(format!(
-            r#"<!doctype html><html><head><meta charset="utf-8"><title>Dojo emulator checkout</title></head>
-<body><h1>Checkout</h1>{summary}
+    let found = app.read(|store| Ok::<_, Refusal>((summary(store, id)?, return_urls(store, id))));
+    let (summary, urls) = match found {
+        Ok(found) => found,
+        Err(refusal) => return Problem::from(refusal).into_response(),
+    };
+    let error = error.map_or_else(String::new, |error| {
+        format!(
+            r#"<p role="alert">{}: try another card.</p>"#,
+            escape(error)
+        )
+    });
+    let cancel = urls.cancel.map_or_else(String::new, |url| {
+        format!(r#"<p><a href="{}">Cancel</a></p>"#, escape(&url))
+    });
+    Html(format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><title>Dojo emulator checkout</title></head>
+<body><h1>Checkout</h1>{summary}{error}
 <form method="post">
 <label>Card number <input name="card_number" value="5200 0000 0000 1005"></label><br>
 <label>Expiry (MM/YY) <input name="expiry" value="{month:02}/{:02}"></label><br>
 <label>CVV <input name="cvv" value="123"></label><br>
 <label><input type="checkbox" name="save_card" value="on"> Save card for future use</label><br>
 <button type="submit">Pay</button>
-</form></body></html>"#,
-            year % 100
-        ))
-        .into_response(),
-        Err(refusal) => Problem::from(refusal).into_response(),
-    }
+</form>{cancel}</body></html>"#,
+        year % 100
+    ))
+    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -113,14 +157,24 @@ async fn submit(
             store.pay(&id, card, form.save_card.is_some(), now)
         }
     });
-    let message = match outcome {
-        Ok(CardOutcome::Approved) => "Payment successful",
-        Ok(CardOutcome::Declined) => "Card declined",
-        Ok(CardOutcome::Expired) => "Card expired",
-        Err(refusal) => return Problem::from(refusal).into_response(),
-    };
-    Html(format!(
-        "<!doctype html><html><body><h1>{message}</h1></body></html>"
-    ))
-    .into_response()
+    match outcome {
+        Ok(CardOutcome::Approved) => {
+            let redirect = app.read(|store| return_urls(store, &id)).redirect;
+            // Checked as a header value here: axum's `Redirect::to` would
+            // panic on one that is not (the URL was checked as a URI when the
+            // intent was created, so this is a second line of defence).
+            match redirect.and_then(|url| HeaderValue::try_from(url).ok()) {
+                Some(location) => {
+                    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+                }
+                None => {
+                    Html("<!doctype html><html><body><h1>Payment successful</h1></body></html>")
+                        .into_response()
+                }
+            }
+        }
+        Ok(CardOutcome::Declined) => render(&app, &id, Some("Card declined")),
+        Ok(CardOutcome::Expired) => render(&app, &id, Some("Card expired")),
+        Err(refusal) => Problem::from(refusal).into_response(),
+    }
 }
