@@ -78,6 +78,8 @@ async fn save_card_then_pay_with_the_saved_card() {
         page.contains(&format!(r#"value="{saved_id}" checked"#)),
         "not preselected:\n{page}"
     );
+    // A customer's intent allowing `SavedCard` offers to save a new card.
+    assert!(page.contains("Save card for future use"), "{page}");
     let second_id = second.id.clone().unwrap();
     assert_eq!(
         emulator.pay_with_saved_card(&second_id, &saved_id),
@@ -365,6 +367,8 @@ async fn checkout_cancels_shows_a_decline_and_redirects_after_paying() {
         page.contains(r#"<a href="https://shop.example/orders/7/cancelled">Cancel</a>"#),
         "{page}"
     );
+    // No customer, no `SavedCard`: nothing to save the card for.
+    assert!(!page.contains("Save card for future use"), "{page}");
 
     let declined = pay("4000000000000002").await.unwrap();
     assert_eq!(declined.status(), 200);

@@ -5,7 +5,8 @@
 //! Like Dojo's hosted checkout, it sends the customer back to the intent's
 //! `config.redirectUrl` (303) once the card is approved, and its "Cancel"
 //! goes to `config.cancelUrl`; a declined or expired card is shown on the
-//! page, with the form, so that the customer can try another.
+//! page, with the form, so that the customer can try another. "Save card
+//! for future use" is offered only where the intent allows `SavedCard`.
 
 use std::sync::Arc;
 
@@ -96,6 +97,21 @@ fn return_urls(store: &Store, id: &str) -> ReturnUrls {
     })
 }
 
+/// Whether the page offers "Save card for future use": only for a payment
+/// intent of a customer that allows `SavedCard`, as Dojo's checkout does.
+fn offers_saving(store: &Store, id: &str) -> bool {
+    store.find_payment_intent(id).is_ok_and(|intent| {
+        let request = &intent.request;
+        let has_customer = request.customer.as_ref().is_some_and(|c| c.id.is_some());
+        let allows = request
+            .payment_methods
+            .iter()
+            .flatten()
+            .any(|method| method.as_str() == "SavedCard");
+        has_customer && allows
+    })
+}
+
 async fn page(State(app): AppState, PathParam(id): PathParam<String>) -> Response {
     render(&app, &id, None)
 }
@@ -103,8 +119,14 @@ async fn page(State(app): AppState, PathParam(id): PathParam<String>) -> Respons
 /// The page, with `error` (a declined card) shown above the form.
 fn render(app: &App, id: &str, error: Option<&str>) -> Response {
     let (month, year) = Card::TEST_EXPIRY;
-    let found = app.read(|store| Ok::<_, Refusal>((summary(store, id)?, return_urls(store, id))));
-    let (summary, urls) = match found {
+    let found = app.read(|store| {
+        Ok::<_, Refusal>((
+            summary(store, id)?,
+            return_urls(store, id),
+            offers_saving(store, id),
+        ))
+    });
+    let (summary, urls, offer_saving) = match found {
         Ok(found) => found,
         Err(refusal) => return Problem::from(refusal).into_response(),
     };
@@ -114,6 +136,11 @@ fn render(app: &App, id: &str, error: Option<&str>) -> Response {
             escape(error)
         )
     });
+    let save = if offer_saving {
+        r#"<label><input type="checkbox" name="save_card" value="on"> Save card for future use</label><br>"#
+    } else {
+        ""
+    };
     let cancel = urls.cancel.map_or_else(String::new, |url| {
         format!(r#"<p><a href="{}">Cancel</a></p>"#, escape(&url))
     });
@@ -124,7 +151,7 @@ fn render(app: &App, id: &str, error: Option<&str>) -> Response {
 <label>Card number <input name="card_number" value="5200 0000 0000 1005"></label><br>
 <label>Expiry (MM/YY) <input name="expiry" value="{month:02}/{:02}"></label><br>
 <label>CVV <input name="cvv" value="123"></label><br>
-<label><input type="checkbox" name="save_card" value="on"> Save card for future use</label><br>
+{save}
 <button type="submit">Pay</button>
 </form>{cancel}</body></html>"#,
         year % 100
