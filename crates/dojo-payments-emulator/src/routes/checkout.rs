@@ -15,6 +15,7 @@ use axum::extract::{Form, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use dojo_payments_api::api::types;
 use serde::Deserialize;
 
 use super::{AppState, PathParam};
@@ -22,7 +23,9 @@ use crate::app::App;
 use crate::cards::{Card, CardOutcome};
 use crate::problem::Problem;
 use crate::store::Store;
+use crate::store::payment_intent::PaymentIntentRecord;
 use crate::store::refusal::Refusal;
+use crate::store::setup_intent::SetupIntentRecord;
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new().route("/checkout/{id}", get(page).post(submit))
@@ -36,9 +39,62 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// What the page says is being paid for, and the saved cards to offer.
-fn summary(store: &Store, id: &str) -> Result<String, Refusal> {
-    if let Ok(intent) = store.find_payment_intent(id) {
+/// What a checkout link opens: one lookup decides which, for every part of
+/// the page.
+enum Opened<'a> {
+    Payment(&'a PaymentIntentRecord),
+    Setup(&'a SetupIntentRecord),
+}
+
+impl<'a> Opened<'a> {
+    fn find(store: &'a Store, id: &str) -> Result<Self, Refusal> {
+        if let Ok(intent) = store.find_payment_intent(id) {
+            return Ok(Self::Payment(intent));
+        }
+        store
+            .find_setup_intent(id)
+            .map(Self::Setup)
+            .map_err(|_| Refusal::not_found("payment or setup intent", id))
+    }
+
+    /// The intent's `config`: where the customer goes after an approved
+    /// card (`redirectUrl`) and on "Cancel" (`cancelUrl`).
+    fn config(&self) -> Option<&'a types::PaymentIntentConfigRequest> {
+        match self {
+            Self::Payment(intent) => intent.request.config.as_ref(),
+            Self::Setup(setup) => setup.request.config.as_ref(),
+        }
+    }
+
+    /// Whether the page offers "Save card for future use": only for a
+    /// payment intent of a customer that allows `SavedCard`, as Dojo's
+    /// checkout does.
+    fn offers_saving(&self) -> bool {
+        let Self::Payment(intent) = self else {
+            return false;
+        };
+        let request = &intent.request;
+        let has_customer = request.customer.as_ref().is_some_and(|c| c.id.is_some());
+        let allows = request
+            .payment_methods
+            .iter()
+            .flatten()
+            .any(|method| method.as_str() == "SavedCard");
+        has_customer && allows
+    }
+
+    /// What the page says is being paid for, and the saved cards to offer.
+    fn summary(&self, store: &Store) -> String {
+        let intent = match self {
+            Self::Payment(intent) => intent,
+            Self::Setup(setup) => {
+                return format!(
+                    "<p>Save a card: {}</p><p>{}</p>",
+                    escape(&setup.request.reference),
+                    escape(&setup.request.terms)
+                );
+            }
+        };
         let customer = intent.request.customer.as_ref();
         let saved = customer
             .and_then(|c| c.id.as_ref())
@@ -58,58 +114,13 @@ fn summary(store: &Store, id: &str) -> Result<String, Refusal> {
                 )
             })
             .collect();
-        return Ok(format!(
+        format!(
             "<p>Pay <strong>{}</strong> for {} ({})</p>{options}",
             intent.amount,
             escape(&intent.request.reference),
             intent.status()
-        ));
+        )
     }
-    let setup = store
-        .find_setup_intent(id)
-        .map_err(|_| Refusal::not_found("payment or setup intent", id))?;
-    Ok(format!(
-        "<p>Save a card: {}</p><p>{}</p>",
-        escape(&setup.request.reference),
-        escape(&setup.request.terms)
-    ))
-}
-
-/// Where the customer goes after an approved card, and on "Cancel": the
-/// intent's `config.redirectUrl` and `config.cancelUrl`, when set.
-#[derive(Default)]
-struct ReturnUrls {
-    redirect: Option<String>,
-    cancel: Option<String>,
-}
-
-fn return_urls(store: &Store, id: &str) -> ReturnUrls {
-    let config = match store.find_payment_intent(id) {
-        Ok(intent) => intent.request.config.clone(),
-        Err(_) => store
-            .find_setup_intent(id)
-            .ok()
-            .and_then(|setup| setup.request.config.clone()),
-    };
-    config.map_or_else(ReturnUrls::default, |config| ReturnUrls {
-        redirect: config.redirect_url,
-        cancel: config.cancel_url,
-    })
-}
-
-/// Whether the page offers "Save card for future use": only for a payment
-/// intent of a customer that allows `SavedCard`, as Dojo's checkout does.
-fn offers_saving(store: &Store, id: &str) -> bool {
-    store.find_payment_intent(id).is_ok_and(|intent| {
-        let request = &intent.request;
-        let has_customer = request.customer.as_ref().is_some_and(|c| c.id.is_some());
-        let allows = request
-            .payment_methods
-            .iter()
-            .flatten()
-            .any(|method| method.as_str() == "SavedCard");
-        has_customer && allows
-    })
 }
 
 async fn page(State(app): AppState, PathParam(id): PathParam<String>) -> Response {
@@ -120,13 +131,11 @@ async fn page(State(app): AppState, PathParam(id): PathParam<String>) -> Respons
 fn render(app: &App, id: &str, error: Option<&str>) -> Response {
     let (month, year) = Card::TEST_EXPIRY;
     let found = app.read(|store| {
-        Ok::<_, Refusal>((
-            summary(store, id)?,
-            return_urls(store, id),
-            offers_saving(store, id),
-        ))
+        let opened = Opened::find(store, id)?;
+        let cancel = opened.config().and_then(|c| c.cancel_url.clone());
+        Ok::<_, Refusal>((opened.summary(store), cancel, opened.offers_saving()))
     });
-    let (summary, urls, offer_saving) = match found {
+    let (summary, cancel, offer_saving) = match found {
         Ok(found) => found,
         Err(refusal) => return Problem::from(refusal).into_response(),
     };
@@ -141,7 +150,7 @@ fn render(app: &App, id: &str, error: Option<&str>) -> Response {
     } else {
         ""
     };
-    let cancel = urls.cancel.map_or_else(String::new, |url| {
+    let cancel = cancel.map_or_else(String::new, |url| {
         format!(r#"<p><a href="{}">Cancel</a></p>"#, escape(&url))
     });
     Html(format!(
@@ -186,7 +195,11 @@ async fn submit(
     });
     match outcome {
         Ok(CardOutcome::Approved) => {
-            let redirect = app.read(|store| return_urls(store, &id)).redirect;
+            let redirect = app.read(|store| {
+                Opened::find(store, &id)
+                    .ok()
+                    .and_then(|opened| opened.config()?.redirect_url.clone())
+            });
             // Checked as a header value here: axum's `Redirect::to` would
             // panic on one that is not (the URL was checked as a URI when the
             // intent was created, so this is a second line of defence).
