@@ -78,7 +78,7 @@ pub use error::{Error, InvalidPayload};
 pub use hooks::Context;
 pub use progenitor_client::ResponseValue;
 pub use request_url::parse_base_url;
-pub use tls::{HttpClientError, TLS_STACK};
+pub use tls::HttpClientError;
 pub use validate::{Validate, Violation, Violations};
 
 /// The crate's README, compiled as a doctest.

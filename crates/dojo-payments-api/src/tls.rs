@@ -40,18 +40,6 @@ pub enum HttpClientError {
     Http(#[from] reqwest::Error),
 }
 
-/// The stack the enabled features select, as a name for logs and tests:
-/// `"native-tls"`, `"rustls-aws-lc"`, `"rustls-ring"` or `"none"`.
-pub const TLS_STACK: &str = if cfg!(feature = "native-tls") {
-    "native-tls"
-} else if cfg!(feature = "rustls-aws-lc") {
-    "rustls-aws-lc"
-} else if cfg!(feature = "rustls-ring") {
-    "rustls-ring"
-} else {
-    "none"
-};
-
 /// Sets the selected TLS stack on `builder`.
 pub(crate) fn configure(
     builder: reqwest::ClientBuilder,
@@ -81,7 +69,8 @@ pub(crate) fn crypto_provider() -> rustls::crypto::CryptoProvider {
 }
 
 /// rustls with the selected provider, the platform's trust store (as
-/// reqwest's own rustls feature verifies) and both HTTP versions offered.
+/// reqwest's own rustls feature verifies), offering HTTP/2 by ALPN only
+/// with the `http2` feature.
 #[cfg(any(feature = "rustls-ring", feature = "rustls-aws-lc"))]
 #[cfg_attr(
     feature = "native-tls",
