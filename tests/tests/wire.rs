@@ -120,7 +120,8 @@ async fn the_pci_call_sends_card_data_and_its_own_version() {
     let client = pci::Client::from_key_at(&server.base_url, &key()).unwrap();
     let body = pci::types::CreateTokenizedSetupIntentRequest {
         reference: "Booking 4".into(),
-        merchant_initiated_transaction_type: "NoShow".to_owned().into(),
+        merchant_initiated_transaction_type: api::types::MerchantInitiatedTransactionType::NoShow
+            .into(),
         terms: "No-show fee applies.".into(),
         intended_amount: Some(dojo_payments_types::Money::new(
             1000,

@@ -48,6 +48,25 @@ impl<T> Open<T> {
     }
 }
 
+/// Reads a value by its wire name: a known one is typed, any other is kept.
+///
+/// ```
+/// use dojo_payments_types::Open;
+/// let scheme: Open<u8> = "7".parse().unwrap();
+/// assert_eq!(scheme, Open::Known(7));
+/// let other: Open<u8> = "seven".parse().unwrap();
+/// assert_eq!(other, Open::Unknown("seven".into()));
+/// ```
+impl<T: std::str::FromStr> std::str::FromStr for Open<T> {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(text
+            .parse()
+            .map_or_else(|_| Self::Unknown(text.to_owned()), Self::Known))
+    }
+}
+
 impl<T> From<T> for Open<T> {
     fn from(value: T) -> Self {
         Self::Known(value)

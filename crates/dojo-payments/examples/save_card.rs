@@ -30,10 +30,7 @@ pub async fn run(dojo: &Dojo, emulator: &Emulator) -> Result<()> {
         .create(Money::parse_decimal("32.00", Currency::GBP)?, "Groceries")
         .customer(&customer_id)
         .customer_secret(&secret)
-        .payment_methods([
-            PaymentMethod("Card".into()),
-            PaymentMethod("SavedCard".into()),
-        ])
+        .payment_methods([PaymentMethod::Card, PaymentMethod::SavedCard])
         .created()
         .await?;
     emulator.pay(intent.id(), &Card::test("5200000000001005")?, true)?;

@@ -18,7 +18,7 @@ pub async fn run(dojo: &Dojo, emulator: &Emulator) -> Result<()> {
         .create(
             "Table for 4, Friday",
             "A no-show costs £10.",
-            MerchantInitiatedTransactionType("NoShow".into()),
+            MerchantInitiatedTransactionType::NoShow,
         )
         .intended_amount(Money::parse_decimal("10.00", Currency::GBP)?)
         .created()

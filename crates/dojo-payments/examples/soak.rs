@@ -155,11 +155,7 @@ async fn prepare(
         "charge" => {
             let AnySetupIntent::Created(setup) = dojo
                 .setup_intents()
-                .create(
-                    "Soak",
-                    "Terms.",
-                    MerchantInitiatedTransactionType("NoShow".into()),
-                )
+                .create("Soak", "Terms.", MerchantInitiatedTransactionType::NoShow)
                 .intended_amount(gbp(700))
                 .created()
                 .await?

@@ -30,7 +30,7 @@ pub async fn run(dojo: &Dojo, _emulator: &Emulator) -> Result<()> {
         .tokenize(
             "Card on file",
             "Charged when you order.",
-            MerchantInitiatedTransactionType("Unscheduled".into()),
+            MerchantInitiatedTransactionType::Unscheduled,
             card,
         )
         .intended_amount(Money::parse_decimal("25.00", Currency::GBP)?)

@@ -162,7 +162,7 @@ async fn sandbox(dojo: Dojo) -> Result<()> {
         .create(
             "SDK tour",
             "Terms.",
-            MerchantInitiatedTransactionType("Unscheduled".into()),
+            MerchantInitiatedTransactionType::Unscheduled,
         )
         .created()
         .await?;

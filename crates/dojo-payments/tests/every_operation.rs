@@ -62,7 +62,7 @@ async fn all_fifty_operations_are_reachable() {
         .create(
             "Booking",
             "A no-show costs £10.",
-            MerchantInitiatedTransactionType("NoShow".into()),
+            MerchantInitiatedTransactionType::NoShow,
         )
         .intended_amount(gbp(1000))
         .send()
@@ -90,7 +90,7 @@ async fn all_fifty_operations_are_reachable() {
         .tokenize(
             "Card on file",
             "Charged later.",
-            MerchantInitiatedTransactionType("Unscheduled".into()),
+            MerchantInitiatedTransactionType::Unscheduled,
             card,
         )
         .intended_amount(gbp(2500))
@@ -109,7 +109,7 @@ async fn all_fifty_operations_are_reachable() {
         .create(
             "Booking 2",
             "Terms.",
-            MerchantInitiatedTransactionType("NoShow".into()),
+            MerchantInitiatedTransactionType::NoShow,
         )
         .send()
         .await

@@ -245,7 +245,7 @@ async fn setup_intent_then_charge_the_full_amount_once() {
         .create(
             "Table for 4",
             "A no-show costs £10.",
-            MerchantInitiatedTransactionType("NoShow".into()),
+            MerchantInitiatedTransactionType::NoShow,
         )
         .intended_amount(gbp(1000))
         .created()
@@ -272,7 +272,7 @@ async fn setup_intent_then_charge_the_full_amount_once() {
         .create(
             "Unpriced",
             "Terms.",
-            MerchantInitiatedTransactionType("NoShow".into()),
+            MerchantInitiatedTransactionType::NoShow,
         )
         .created()
         .await
@@ -311,7 +311,7 @@ async fn tokenization_sends_the_card_to_the_pci_host_once_then_charges_on_the_ap
         .tokenize(
             "Card on file",
             "Charged when you order.",
-            MerchantInitiatedTransactionType("Unscheduled".into()),
+            MerchantInitiatedTransactionType::Unscheduled,
             card,
         )
         .intended_amount(gbp(2500))
@@ -355,10 +355,7 @@ async fn save_a_card_then_pay_with_it_and_delete_it() {
         .create(gbp(3200), "Groceries")
         .customer(&customer_id)
         .customer_secret(&secret)
-        .payment_methods([
-            PaymentMethod("Card".into()),
-            PaymentMethod("SavedCard".into()),
-        ])
+        .payment_methods([PaymentMethod::Card, PaymentMethod::SavedCard])
         .created()
         .await
         .unwrap();

@@ -61,10 +61,7 @@ async fn a_tour_at_trace_level_prints_no_secret() {
         .payment_intents()
         .create(gbp(3200), "Groceries")
         .customer(&customer_id)
-        .payment_methods([
-            PaymentMethod("Card".into()),
-            PaymentMethod("SavedCard".into()),
-        ])
+        .payment_methods([PaymentMethod::Card, PaymentMethod::SavedCard])
         .send()
         .await
         .unwrap();
@@ -123,7 +120,7 @@ async fn a_tour_at_trace_level_prints_no_secret() {
         .tokenize(
             "Card on file",
             "Charged when you order.",
-            MerchantInitiatedTransactionType("Unscheduled".into()),
+            MerchantInitiatedTransactionType::Unscheduled,
             card,
         )
         .intended_amount(gbp(2500))

@@ -10,6 +10,7 @@ mod body_less_errors_share_schema;
 mod complete_problem_details;
 mod constraints_as_documentation;
 mod domain_types;
+mod enums_listed_in_prose;
 mod ids_and_secrets_by_name;
 mod keep_unknown_fields;
 mod merge_all_of_objects;
@@ -27,6 +28,7 @@ pub use body_less_errors_share_schema::body_less_errors_share_schema;
 pub use complete_problem_details::complete_problem_details;
 pub use constraints_as_documentation::constraints_as_documentation;
 pub use domain_types::domain_types;
+pub use enums_listed_in_prose::enums_listed_in_prose;
 pub use ids_and_secrets_by_name::ids_and_secrets_by_name;
 pub use keep_unknown_fields::keep_unknown_fields;
 pub use merge_all_of_objects::merge_all_of_objects;
@@ -69,6 +71,7 @@ pub const RULES: &[Rule] = rules![
     optional_fields_examples_omit,
     complete_problem_details,
     single_shape_terminal_session_details,
+    enums_listed_in_prose,
     open_enums,
     domain_types,
     ids_and_secrets_by_name,

@@ -14,7 +14,9 @@ use super::walk::{self, pascal};
 /// `dojo_payments_types::Open<E>` (`Known(E)` or `Unknown(String)`): the listed values
 /// stay typed as the enum `E`, a new one is kept verbatim. An enum written
 /// inline is first named (`<Schema><Property>`) so it has a type to be. Enums
-/// used only by requests stay closed, so what is sent is still checked.
+/// used only by requests stay closed, so what is sent is still checked;
+/// except those `enums_listed_in_prose` made, whose list is only Dojo's prose
+/// and so may be short of what Dojo accepts: they are open in requests too.
 pub fn open_enums(doc: &mut Value) -> usize {
     let reachable = walk::schemas_reachable_from_responses(doc);
     let mut hoisted = Map::new();
@@ -30,10 +32,20 @@ pub fn open_enums(doc: &mut Value) -> usize {
         .filter(|(_, s)| is_string_enum(s))
         .map(|(name, _)| name.clone())
         .collect();
+    let from_prose: BTreeSet<String> = schemas
+        .iter()
+        .filter(|(_, s)| s.get(super::enums_listed_in_prose::MARKER).is_some())
+        .map(|(name, _)| name.clone())
+        .collect();
     for (name, schema) in schemas.iter_mut() {
-        if reachable.contains(name) && !enums.contains(name) {
-            changed += open_uses(schema, name, &enums, &mut hoisted);
+        if enums.contains(name) {
+            continue;
         }
+        changed += if reachable.contains(name) {
+            open_uses(schema, name, &enums, &mut hoisted)
+        } else {
+            open_uses(schema, "", &from_prose, &mut Map::new())
+        };
     }
     schemas.extend(hoisted);
     walk::operations(doc, |_, _, op| {

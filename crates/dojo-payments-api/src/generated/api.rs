@@ -466,7 +466,9 @@ Constraints: maxLength: 100.*/
             rename = "entryMode",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub entry_mode: ::std::option::Option<TerminalSessionPaymentEntryMode>,
+        pub entry_mode: ::std::option::Option<
+            ::dojo_payments_types::Open<TerminalSessionPaymentEntryMode>,
+        >,
         ///If available, the expiry date of the card in the format 'MM/YY'.
         #[serde(
             rename = "expiryDate",
@@ -484,7 +486,7 @@ Constraints: maxLength: 100.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub verification_method: ::std::option::Option<
-            TerminalSessionPaymentVerificationMode,
+            ::dojo_payments_types::Open<TerminalSessionPaymentVerificationMode>,
         >,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -503,7 +505,7 @@ Constraints: maxLength: 100.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pan: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub scheme: ::std::option::Option<CardScheme>,
+        pub scheme: ::std::option::Option<::dojo_payments_types::Open<CardScheme>>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -573,6 +575,7 @@ Constraints: maxLength: 100.*/
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
+        Copy,
         Debug,
         Eq,
         Hash,
@@ -580,33 +583,62 @@ Constraints: maxLength: 100.*/
         PartialEq,
         PartialOrd
     )]
-    #[serde(transparent)]
-    pub struct CardScheme(pub ::std::string::String);
-    impl ::std::ops::Deref for CardScheme {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<CardScheme> for ::std::string::String {
-        fn from(value: CardScheme) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for CardScheme {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
+    pub enum CardScheme {
+        #[serde(rename = "VISA")]
+        Visa,
+        #[serde(rename = "MASTERCARD")]
+        Mastercard,
+        #[serde(rename = "MAESTRO")]
+        Maestro,
+        #[serde(rename = "DISCOVER")]
+        Discover,
+        #[serde(rename = "DCI")]
+        Dci,
+        #[serde(rename = "AMEX")]
+        Amex,
     }
     impl ::std::fmt::Display for CardScheme {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
+            match *self {
+                Self::Visa => f.write_str("VISA"),
+                Self::Mastercard => f.write_str("MASTERCARD"),
+                Self::Maestro => f.write_str("MAESTRO"),
+                Self::Discover => f.write_str("DISCOVER"),
+                Self::Dci => f.write_str("DCI"),
+                Self::Amex => f.write_str("AMEX"),
+            }
         }
     }
     impl ::std::str::FromStr for CardScheme {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "VISA" => Ok(Self::Visa),
+                "MASTERCARD" => Ok(Self::Mastercard),
+                "MAESTRO" => Ok(Self::Maestro),
+                "DISCOVER" => Ok(Self::Discover),
+                "DCI" => Ok(Self::Dci),
+                "AMEX" => Ok(Self::Amex),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CardScheme {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CardScheme {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///The charge response object.
@@ -782,7 +814,9 @@ Constraints: maxLength: 4096.*/
             rename = "paymentMethods",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub payment_methods: ::std::option::Option<::std::vec::Vec<PaymentMethod>>,
+        pub payment_methods: ::std::option::Option<
+            ::std::vec::Vec<::dojo_payments_types::Open<PaymentMethod>>,
+        >,
         /**A unique identifier for the payment. For example, `Order 236`.
 
 Constraints: maxLength: 60, minLength: 1.*/
@@ -889,7 +923,9 @@ Constraints: maxLength: 4096.*/
         )]
         pub intended_amount: ::std::option::Option<::dojo_payments_types::Money>,
         #[serde(rename = "merchantInitiatedTransactionType")]
-        pub merchant_initiated_transaction_type: MerchantInitiatedTransactionType,
+        pub merchant_initiated_transaction_type: ::dojo_payments_types::Open<
+            MerchantInitiatedTransactionType,
+        >,
         ///A set of key-value pairs that you can use to store additional information.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<
@@ -907,7 +943,9 @@ Constraints: maxLength: 4096.*/
             rename = "paymentMethods",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub payment_methods: ::std::option::Option<::std::vec::Vec<PaymentMethod>>,
+        pub payment_methods: ::std::option::Option<
+            ::std::vec::Vec<::dojo_payments_types::Open<PaymentMethod>>,
+        >,
         /**A unique identifier for the payment. For example, `Order 236`.
 
 Constraints: maxLength: 60, minLength: 1.*/
@@ -1346,6 +1384,7 @@ Constraints: maxLength: 200.*/
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
+        Copy,
         Debug,
         Eq,
         Hash,
@@ -1353,35 +1392,45 @@ Constraints: maxLength: 200.*/
         PartialEq,
         PartialOrd
     )]
-    #[serde(transparent)]
-    pub struct MerchantInitiatedTransactionType(pub ::std::string::String);
-    impl ::std::ops::Deref for MerchantInitiatedTransactionType {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<MerchantInitiatedTransactionType>
-    for ::std::string::String {
-        fn from(value: MerchantInitiatedTransactionType) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String>
-    for MerchantInitiatedTransactionType {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
+    pub enum MerchantInitiatedTransactionType {
+        NoShow,
+        Unscheduled,
     }
     impl ::std::fmt::Display for MerchantInitiatedTransactionType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
+            match *self {
+                Self::NoShow => f.write_str("NoShow"),
+                Self::Unscheduled => f.write_str("Unscheduled"),
+            }
         }
     }
     impl ::std::str::FromStr for MerchantInitiatedTransactionType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "NoShow" => Ok(Self::NoShow),
+                "Unscheduled" => Ok(Self::Unscheduled),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MerchantInitiatedTransactionType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for MerchantInitiatedTransactionType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     /**Modifiers affect how the bill is calculated and therefore change the bill total. Common examples are Buy One, Get One Free deals, or concessionary discounts for students or senior citizens.
@@ -1810,7 +1859,9 @@ The timestamp value must be more than 30 seconds and less than 7 days.*/
             rename = "paymentMethods",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub payment_methods: ::std::option::Option<::std::vec::Vec<PaymentMethod>>,
+        pub payment_methods: ::std::option::Option<
+            ::std::vec::Vec<::dojo_payments_types::Open<PaymentMethod>>,
+        >,
         ///A unique identifier for the payment. For example, `Order 236`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reference: ::std::option::Option<::std::string::String>,
@@ -2124,6 +2175,7 @@ Constraints: maxLength: 100.*/
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
+        Copy,
         Debug,
         Eq,
         Hash,
@@ -2131,33 +2183,47 @@ Constraints: maxLength: 100.*/
         PartialEq,
         PartialOrd
     )]
-    #[serde(transparent)]
-    pub struct PaymentMethod(pub ::std::string::String);
-    impl ::std::ops::Deref for PaymentMethod {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<PaymentMethod> for ::std::string::String {
-        fn from(value: PaymentMethod) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for PaymentMethod {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
+    pub enum PaymentMethod {
+        Card,
+        Wallet,
+        SavedCard,
     }
     impl ::std::fmt::Display for PaymentMethod {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
+            match *self {
+                Self::Card => f.write_str("Card"),
+                Self::Wallet => f.write_str("Wallet"),
+                Self::SavedCard => f.write_str("SavedCard"),
+            }
         }
     }
     impl ::std::str::FromStr for PaymentMethod {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Card" => Ok(Self::Card),
+                "Wallet" => Ok(Self::Wallet),
+                "SavedCard" => Ok(Self::SavedCard),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for PaymentMethod {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for PaymentMethod {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///The current status of the payment.
@@ -2690,7 +2756,7 @@ Constraints: minimum: 1, maximum: 100.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub merchant_initiated_transaction_type: ::std::option::Option<
-            MerchantInitiatedTransactionType,
+            ::dojo_payments_types::Open<MerchantInitiatedTransactionType>,
         >,
         ///A set of key-value pairs that you can use to store additional information.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2708,7 +2774,9 @@ Constraints: minimum: 1, maximum: 100.*/
             rename = "paymentMethods",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub payment_methods: ::std::option::Option<::std::vec::Vec<PaymentMethod>>,
+        pub payment_methods: ::std::option::Option<
+            ::std::vec::Vec<::dojo_payments_types::Open<PaymentMethod>>,
+        >,
         ///Information about a single payment source type. Invalid if used along with `paymentSources` parameter.
         #[serde(
             rename = "paymentSource",
@@ -2813,7 +2881,7 @@ Constraints: minimum: 1, maximum: 100.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub merchant_initiated_transaction_type: ::std::option::Option<
-            MerchantInitiatedTransactionType,
+            ::dojo_payments_types::Open<MerchantInitiatedTransactionType>,
         >,
         ///A set of key-value pairs that you can use to store additional information.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2831,7 +2899,9 @@ Constraints: minimum: 1, maximum: 100.*/
             rename = "paymentMethods",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub payment_methods: ::std::option::Option<::std::vec::Vec<PaymentMethod>>,
+        pub payment_methods: ::std::option::Option<
+            ::std::vec::Vec<::dojo_payments_types::Open<PaymentMethod>>,
+        >,
         ///Information about a single payment source type. Invalid if used along with `paymentSources` parameter.
         #[serde(
             rename = "paymentSource",
@@ -3067,7 +3137,9 @@ Constraints: maxLength: 100.*/
             rename = "cardSchemes",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub card_schemes: ::std::option::Option<::std::vec::Vec<CardScheme>>,
+        pub card_schemes: ::std::option::Option<
+            ::std::vec::Vec<::dojo_payments_types::Open<CardScheme>>,
+        >,
         ///List of supported payment wallets.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub wallets: ::std::option::Option<::std::vec::Vec<WalletPaymentOption>>,
@@ -3226,7 +3298,9 @@ Constraints: maxLength: 100.*/
             rename = "notificationType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub notification_type: ::std::option::Option<TerminalSessionNotificationType>,
+        pub notification_type: ::std::option::Option<
+            ::dojo_payments_types::Open<TerminalSessionNotificationType>,
+        >,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -3237,7 +3311,9 @@ Constraints: maxLength: 100.*/
         #[serde(rename = "createdAt")]
         pub created_at: ::dojo_payments_types::Timestamp,
         #[serde(rename = "notificationType")]
-        pub notification_type: TerminalSessionNotificationType,
+        pub notification_type: ::dojo_payments_types::Open<
+            TerminalSessionNotificationType,
+        >,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -3247,6 +3323,7 @@ Constraints: maxLength: 100.*/
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
+        Copy,
         Debug,
         Eq,
         Hash,
@@ -3254,35 +3331,72 @@ Constraints: maxLength: 100.*/
         PartialEq,
         PartialOrd
     )]
-    #[serde(transparent)]
-    pub struct TerminalSessionNotificationType(pub ::std::string::String);
-    impl ::std::ops::Deref for TerminalSessionNotificationType {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<TerminalSessionNotificationType>
-    for ::std::string::String {
-        fn from(value: TerminalSessionNotificationType) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String>
-    for TerminalSessionNotificationType {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
+    pub enum TerminalSessionNotificationType {
+        Approved,
+        Declined,
+        InsertCard,
+        EnterPin,
+        PleaseWait,
+        PresentCard,
+        PresentOnlyOneCard,
+        RemoveCard,
+        CardUnsupported,
+        CardError,
+        ReEnterCard,
     }
     impl ::std::fmt::Display for TerminalSessionNotificationType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
+            match *self {
+                Self::Approved => f.write_str("Approved"),
+                Self::Declined => f.write_str("Declined"),
+                Self::InsertCard => f.write_str("InsertCard"),
+                Self::EnterPin => f.write_str("EnterPin"),
+                Self::PleaseWait => f.write_str("PleaseWait"),
+                Self::PresentCard => f.write_str("PresentCard"),
+                Self::PresentOnlyOneCard => f.write_str("PresentOnlyOneCard"),
+                Self::RemoveCard => f.write_str("RemoveCard"),
+                Self::CardUnsupported => f.write_str("CardUnsupported"),
+                Self::CardError => f.write_str("CardError"),
+                Self::ReEnterCard => f.write_str("ReEnterCard"),
+            }
         }
     }
     impl ::std::str::FromStr for TerminalSessionNotificationType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Approved" => Ok(Self::Approved),
+                "Declined" => Ok(Self::Declined),
+                "InsertCard" => Ok(Self::InsertCard),
+                "EnterPin" => Ok(Self::EnterPin),
+                "PleaseWait" => Ok(Self::PleaseWait),
+                "PresentCard" => Ok(Self::PresentCard),
+                "PresentOnlyOneCard" => Ok(Self::PresentOnlyOneCard),
+                "RemoveCard" => Ok(Self::RemoveCard),
+                "CardUnsupported" => Ok(Self::CardUnsupported),
+                "CardError" => Ok(Self::CardError),
+                "ReEnterCard" => Ok(Self::ReEnterCard),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TerminalSessionNotificationType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for TerminalSessionNotificationType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     /**Entry mode of the payment.
@@ -3291,6 +3405,7 @@ Constraints: maxLength: 100.*/
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
+        Copy,
         Debug,
         Eq,
         Hash,
@@ -3298,35 +3413,54 @@ Constraints: maxLength: 100.*/
         PartialEq,
         PartialOrd
     )]
-    #[serde(transparent)]
-    pub struct TerminalSessionPaymentEntryMode(pub ::std::string::String);
-    impl ::std::ops::Deref for TerminalSessionPaymentEntryMode {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<TerminalSessionPaymentEntryMode>
-    for ::std::string::String {
-        fn from(value: TerminalSessionPaymentEntryMode) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String>
-    for TerminalSessionPaymentEntryMode {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
+    pub enum TerminalSessionPaymentEntryMode {
+        Contactless,
+        ContactChip,
+        Magstripe,
+        ManualEntry,
+        Unknown,
     }
     impl ::std::fmt::Display for TerminalSessionPaymentEntryMode {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
+            match *self {
+                Self::Contactless => f.write_str("Contactless"),
+                Self::ContactChip => f.write_str("ContactChip"),
+                Self::Magstripe => f.write_str("Magstripe"),
+                Self::ManualEntry => f.write_str("ManualEntry"),
+                Self::Unknown => f.write_str("Unknown"),
+            }
         }
     }
     impl ::std::str::FromStr for TerminalSessionPaymentEntryMode {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Contactless" => Ok(Self::Contactless),
+                "ContactChip" => Ok(Self::ContactChip),
+                "Magstripe" => Ok(Self::Magstripe),
+                "ManualEntry" => Ok(Self::ManualEntry),
+                "Unknown" => Ok(Self::Unknown),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TerminalSessionPaymentEntryMode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for TerminalSessionPaymentEntryMode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`TerminalSessionPaymentResponse`
@@ -3356,7 +3490,9 @@ Constraints: maxLength: 100.*/
             rename = "entryMode",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub entry_mode: ::std::option::Option<TerminalSessionPaymentEntryMode>,
+        pub entry_mode: ::std::option::Option<
+            ::dojo_payments_types::Open<TerminalSessionPaymentEntryMode>,
+        >,
         #[serde(
             rename = "expiryDate",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -3372,7 +3508,7 @@ Constraints: maxLength: 100.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub verification_mode: ::std::option::Option<
-            TerminalSessionPaymentVerificationMode,
+            ::dojo_payments_types::Open<TerminalSessionPaymentVerificationMode>,
         >,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -3384,6 +3520,7 @@ legitimate cardholder. The most common verification methods are PIN and signatur
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
+        Copy,
         Debug,
         Eq,
         Hash,
@@ -3391,35 +3528,51 @@ legitimate cardholder. The most common verification methods are PIN and signatur
         PartialEq,
         PartialOrd
     )]
-    #[serde(transparent)]
-    pub struct TerminalSessionPaymentVerificationMode(pub ::std::string::String);
-    impl ::std::ops::Deref for TerminalSessionPaymentVerificationMode {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<TerminalSessionPaymentVerificationMode>
-    for ::std::string::String {
-        fn from(value: TerminalSessionPaymentVerificationMode) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String>
-    for TerminalSessionPaymentVerificationMode {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
+    pub enum TerminalSessionPaymentVerificationMode {
+        Pin,
+        Signature,
+        Device,
+        None,
     }
     impl ::std::fmt::Display for TerminalSessionPaymentVerificationMode {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
+            match *self {
+                Self::Pin => f.write_str("Pin"),
+                Self::Signature => f.write_str("Signature"),
+                Self::Device => f.write_str("Device"),
+                Self::None => f.write_str("None"),
+            }
         }
     }
     impl ::std::str::FromStr for TerminalSessionPaymentVerificationMode {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Pin" => Ok(Self::Pin),
+                "Signature" => Ok(Self::Signature),
+                "Device" => Ok(Self::Device),
+                "None" => Ok(Self::None),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TerminalSessionPaymentVerificationMode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for TerminalSessionPaymentVerificationMode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///The receipt object is a record of the transactions associated with a terminal session.
@@ -6723,8 +6876,8 @@ pub mod validate {
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
             crate::validate::nested(&self.card_funding_type, at, "cardFundingType", out);
-            crate::validate::nested(&self.entry_mode, at, "entryMode", out);
-            crate::validate::nested(
+            crate::validate::listed(&self.entry_mode, at, "entryMode", out);
+            crate::validate::listed(
                 &self.verification_method,
                 at,
                 "verificationMethod",
@@ -6739,7 +6892,7 @@ pub mod validate {
             at: &crate::validate::FieldPath<'_>,
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
-            crate::validate::nested(&self.scheme, at, "scheme", out);
+            crate::validate::listed(&self.scheme, at, "scheme", out);
             crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
@@ -6810,7 +6963,7 @@ pub mod validate {
             );
             crate::validate::nested(&self.item_lines, at, "itemLines", out);
             crate::validate::nested(&self.order_details, at, "orderDetails", out);
-            crate::validate::nested(&self.payment_methods, at, "paymentMethods", out);
+            crate::validate::listed(&self.payment_methods, at, "paymentMethods", out);
             crate::validate::length(
                 &self.reference,
                 at,
@@ -6868,14 +7021,14 @@ pub mod validate {
                 (None, Some(4096u64)),
                 out,
             );
-            crate::validate::nested(
+            crate::validate::listed(
                 &self.merchant_initiated_transaction_type,
                 at,
                 "merchantInitiatedTransactionType",
                 out,
             );
             crate::validate::nested(&self.order_details, at, "orderDetails", out);
-            crate::validate::nested(&self.payment_methods, at, "paymentMethods", out);
+            crate::validate::listed(&self.payment_methods, at, "paymentMethods", out);
             crate::validate::length(
                 &self.reference,
                 at,
@@ -7157,7 +7310,7 @@ pub mod validate {
             crate::validate::nested(&self.order_details, at, "orderDetails", out);
             crate::validate::nested(&self.payment_details, at, "paymentDetails", out);
             crate::validate::uri(&self.payment_link, at, "paymentLink", out);
-            crate::validate::nested(&self.payment_methods, at, "paymentMethods", out);
+            crate::validate::listed(&self.payment_methods, at, "paymentMethods", out);
             crate::validate::nested(&self.request_security, at, "requestSecurity", out);
             crate::validate::nested(&self.shipping_details, at, "shippingDetails", out);
             crate::validate::listed(&self.status, at, "status", out);
@@ -7399,14 +7552,14 @@ pub mod validate {
             crate::validate::nested(&self.config, at, "config", out);
             crate::validate::nested(&self.customer, at, "customer", out);
             crate::validate::nested(&self.merchant_config, at, "merchantConfig", out);
-            crate::validate::nested(
+            crate::validate::listed(
                 &self.merchant_initiated_transaction_type,
                 at,
                 "merchantInitiatedTransactionType",
                 out,
             );
             crate::validate::nested(&self.payment_details, at, "paymentDetails", out);
-            crate::validate::nested(&self.payment_methods, at, "paymentMethods", out);
+            crate::validate::listed(&self.payment_methods, at, "paymentMethods", out);
             crate::validate::nested(&self.request_security, at, "requestSecurity", out);
             crate::validate::nested(&self.shipping_details, at, "shippingDetails", out);
             crate::validate::listed(&self.status, at, "status", out);
@@ -7423,14 +7576,14 @@ pub mod validate {
             crate::validate::nested(&self.config, at, "config", out);
             crate::validate::nested(&self.customer, at, "customer", out);
             crate::validate::nested(&self.merchant_config, at, "merchantConfig", out);
-            crate::validate::nested(
+            crate::validate::listed(
                 &self.merchant_initiated_transaction_type,
                 at,
                 "merchantInitiatedTransactionType",
                 out,
             );
             crate::validate::nested(&self.payment_details, at, "paymentDetails", out);
-            crate::validate::nested(&self.payment_methods, at, "paymentMethods", out);
+            crate::validate::listed(&self.payment_methods, at, "paymentMethods", out);
             crate::validate::nested(&self.request_security, at, "requestSecurity", out);
             crate::validate::nested(&self.setup_events, at, "setupEvents", out);
             crate::validate::nested(&self.shipping_details, at, "shippingDetails", out);
@@ -7513,7 +7666,7 @@ pub mod validate {
             at: &crate::validate::FieldPath<'_>,
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
-            crate::validate::nested(&self.card_schemes, at, "cardSchemes", out);
+            crate::validate::listed(&self.card_schemes, at, "cardSchemes", out);
             crate::validate::nested(&self.wallets, at, "wallets", out);
             crate::validate::no_unknown_fields(&self.extra, at, out);
         }
@@ -7607,7 +7760,7 @@ pub mod validate {
             at: &crate::validate::FieldPath<'_>,
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
-            crate::validate::nested(
+            crate::validate::listed(
                 &self.notification_type,
                 at,
                 "notificationType",
@@ -7622,7 +7775,7 @@ pub mod validate {
             at: &crate::validate::FieldPath<'_>,
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
-            crate::validate::nested(
+            crate::validate::listed(
                 &self.notification_type,
                 at,
                 "notificationType",
@@ -7636,8 +7789,8 @@ pub mod validate {
             at: &crate::validate::FieldPath<'_>,
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
-            crate::validate::nested(&self.entry_mode, at, "entryMode", out);
-            crate::validate::nested(
+            crate::validate::listed(&self.entry_mode, at, "entryMode", out);
+            crate::validate::listed(
                 &self.verification_mode,
                 at,
                 "verificationMode",

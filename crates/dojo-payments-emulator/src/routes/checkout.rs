@@ -79,7 +79,7 @@ impl<'a> Opened<'a> {
             .payment_methods
             .iter()
             .flatten()
-            .any(|method| method.as_str() == "SavedCard");
+            .any(|method| method.known() == Some(&types::PaymentMethod::SavedCard));
         has_customer && allows
     }
 

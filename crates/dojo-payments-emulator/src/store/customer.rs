@@ -114,7 +114,7 @@ impl CustomerRecord {
                         card_details: Some(types::CardDetails {
                             pan: Some(saved.card.masked()),
                             expiry_date: Some(last_day(&saved.card)),
-                            scheme: Some(types::CardScheme(saved.card.scheme().into())),
+                            scheme: saved.card.scheme().parse().ok(),
                             extra: Default::default(),
                         }),
                         extra: Default::default(),

@@ -484,7 +484,7 @@ impl PaymentIntentRecord {
             payment_methods: request
                 .payment_methods
                 .clone()
-                .or_else(|| Some(vec![types::PaymentMethod("Card".into())])),
+                .or_else(|| Some(vec![types::PaymentMethod::Card.into()])),
             setup_intent_id: request.setup_intent_id.clone(),
             payment_link: Some(payment_link),
             captures: Some(

@@ -213,7 +213,7 @@ impl SetupIntentRecord {
             payment_methods: Some(
                 r.payment_methods
                     .clone()
-                    .unwrap_or_else(|| vec![types::PaymentMethod("Card".into())]),
+                    .unwrap_or_else(|| vec![types::PaymentMethod::Card.into()]),
             ),
             payment_details: self.card.as_ref().map(payment_details),
             payment_source: Some(self.source.name().into()),

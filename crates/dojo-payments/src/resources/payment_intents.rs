@@ -396,12 +396,14 @@ impl CreatePaymentIntent<'_> {
         self
     }
 
-    /// The payment methods offered (`Card`, `SavedCard`, wallets).
+    /// The payment methods offered (`Card`, `SavedCard`, wallets). A method
+    /// Dojo added after this SDK was built goes as
+    /// `Open::Unknown("NewMethod".into())`.
     pub fn payment_methods(
         mut self,
-        methods: impl IntoIterator<Item = types::PaymentMethod>,
+        methods: impl IntoIterator<Item: Into<Open<types::PaymentMethod>>>,
     ) -> Self {
-        self.body.payment_methods = Some(methods.into_iter().collect());
+        self.body.payment_methods = Some(methods.into_iter().map(Into::into).collect());
         self
     }
 

@@ -3,7 +3,9 @@
 
 use dojo_payments_api::api::types::{self, MerchantInitiatedTransactionType};
 use dojo_payments_api::pci;
-use dojo_payments_types::{CardExpiry, CardNumber, CardholderName, Cvv, Money, SetupIntentId};
+use dojo_payments_types::{
+    CardExpiry, CardNumber, CardholderName, Cvv, Money, Open, SetupIntentId,
+};
 use futures_util::FutureExt;
 
 use crate::call::Operation;
@@ -31,14 +33,14 @@ impl<'a> SetupIntents<'a> {
         self,
         reference: impl Into<String>,
         terms: impl Into<String>,
-        kind: MerchantInitiatedTransactionType,
+        kind: impl Into<Open<MerchantInitiatedTransactionType>>,
     ) -> CreateSetupIntent<'a> {
         CreateSetupIntent {
             dojo: self.dojo,
             body: types::CreateSetupIntentRequest {
                 reference: reference.into(),
                 terms: terms.into(),
-                merchant_initiated_transaction_type: kind,
+                merchant_initiated_transaction_type: kind.into(),
                 billing_address: None,
                 capture_mode: None,
                 config: None,
@@ -62,7 +64,7 @@ impl<'a> SetupIntents<'a> {
         self,
         reference: impl Into<String>,
         terms: impl Into<String>,
-        kind: MerchantInitiatedTransactionType,
+        kind: impl Into<Open<MerchantInitiatedTransactionType>>,
         card: Card,
     ) -> Tokenize<'a> {
         Tokenize {
@@ -70,7 +72,7 @@ impl<'a> SetupIntents<'a> {
             body: pci::types::CreateTokenizedSetupIntentRequest {
                 reference: reference.into(),
                 terms: terms.into(),
-                merchant_initiated_transaction_type: kind,
+                merchant_initiated_transaction_type: kind.into(),
                 card_details: pci::types::TokenizationCardDetails {
                     card_number: card.number,
                     c_v2: card.cvv,
