@@ -296,6 +296,7 @@ impl World {
         let intent = |mode: &str| {
             json!({"amount": {"value": 1000, "currencyCode": "GBP"}, "reference": "Order",
                 "captureMode": mode, "customer": {"id": customer},
+                "paymentMethods": ["Card", "SavedCard"],
                 "config": {"payment": {"customAmountAllowed": true, "tipsAllowed": true}}})
         };
         let mut intents = Vec::new();

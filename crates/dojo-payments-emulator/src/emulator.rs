@@ -106,6 +106,12 @@ impl Emulator {
         &self.api.url
     }
 
+    /// The hosted checkout's base URL (stands for `https://pay.dojo.tech`):
+    /// the api host serves `/checkout/{id}` too.
+    pub fn checkout_url(&self) -> &str {
+        &self.api.url
+    }
+
     /// The PCI host's base URL (stands for `https://pci-api.dojo.tech`).
     pub fn pci_url(&self) -> &str {
         &self.pci.url

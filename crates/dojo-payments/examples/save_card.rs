@@ -19,7 +19,7 @@ pub async fn run(dojo: &Dojo, emulator: &Emulator) -> Result<()> {
         .customers()
         .find_or_create_by_email("ada@example.com", Some("Ada"))
         .await?;
-    let customer_id = customer.id.ok_or("no customer id")?;
+    let customer_id = customer.id;
     println!("  customer {customer_id} (found or created, never one per payment)");
 
     let secret = dojo.customers().create_secret(&customer_id).await?;
@@ -44,12 +44,8 @@ pub async fn run(dojo: &Dojo, emulator: &Emulator) -> Result<()> {
         .payment_methods(&customer_id, &secret)
         .await?;
     let card = cards.first().ok_or("no saved card")?;
-    let card_id = card.id.clone().ok_or("no card id")?;
-    let pan = card
-        .card_details
-        .as_ref()
-        .and_then(|d| d.pan.clone())
-        .unwrap_or_default();
+    let card_id = card.id.clone();
+    let pan = card.masked_pan.as_deref().unwrap_or_default();
     println!("  saved cards (read with the customer secret): {card_id} {pan}");
 
     let next = dojo

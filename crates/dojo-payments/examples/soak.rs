@@ -149,9 +149,9 @@ async fn prepare(
     dojo: &Dojo,
     emulator: &Emulator,
     op: &str,
-) -> Result<dojo_payments::api_types::PaymentIntent> {
+) -> Result<(PaymentIntentId, dojo_payments::api_types::PaymentIntent)> {
     let card = Card::test("5200000000001005")?;
-    let intent = match op {
+    let id = match op {
         "charge" => {
             let AnySetupIntent::Created(setup) = dojo
                 .setup_intents()
@@ -163,11 +163,13 @@ async fn prepare(
                 return Err("setup intent not created".into());
             };
             emulator.authorize_setup_intent(setup.id(), &card)?;
-            dojo.payment_intents()
+            let charge = dojo
+                .payment_intents()
                 .create(gbp(700), "Soak charge")
                 .setup_intent(setup.id())
-                .send()
-                .await?
+                .created()
+                .await?;
+            charge.id().clone()
         }
         _ => {
             let mode = if op == "refund" {
@@ -179,14 +181,14 @@ async fn prepare(
                 .payment_intents()
                 .create(gbp(1000), "Soak")
                 .capture_mode(mode)
-                .send()
+                .created()
                 .await?;
-            let id = created.id.clone().ok_or("no id")?;
-            emulator.pay(&id, &card, false)?;
-            dojo.payment_intents().get(&id).await?
+            emulator.pay(created.id(), &card, false)?;
+            created.id().clone()
         }
     };
-    Ok(intent)
+    let intent = dojo.payment_intents().get(&id).await?;
+    Ok((id, intent))
 }
 
 /// One call of `op` on `intent`; what the SDK reported.
@@ -242,8 +244,7 @@ pub async fn run(calls: usize, seed: u64) -> Result<Audit> {
     let mut audit = Audit::default();
     for i in 0..calls {
         let op = OPS[rng.usize(0..OPS.len())];
-        let intent = prepare(&dojo, &emulator, op).await?;
-        let id = intent.id.clone().ok_or("no id")?;
+        let (id, intent) = prepare(&dojo, &emulator, op).await?;
         let fault = arm(&emulator, op, &mut rng)?;
         let said = call(&dojo, op, &intent).await;
         emulator.clear_faults();

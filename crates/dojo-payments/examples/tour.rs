@@ -151,8 +151,8 @@ async fn sandbox(dojo: Dojo) -> Result<()> {
     println!("  {} canceled", canceled.id());
 
     step("Create a customer and a customer secret");
-    let customer = dojo.customers().create().name("SDK tour").send().await?;
-    let customer_id = customer.id.ok_or("no customer id")?;
+    let customer = dojo.customers().create().name("SDK tour").created().await?;
+    let customer_id = customer.id;
     let secret = dojo.customers().create_secret(&customer_id).await?;
     println!("  customer {customer_id}, secret {secret:?}");
 

@@ -73,19 +73,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .send()
         .await?;
-    for secret in subscription.secrets.iter().filter_map(|s| s.value.clone()) {
-        receiver.verifier.trust(secret);
-    }
+    receiver.verifier.trust_subscription(&subscription);
 
     let intent = dojo
         .payment_intents()
         .create(Money::new(1250, Currency::GBP), "Order 77")
         .capture_mode(CaptureMode::Manual)
-        .send()
+        .created()
         .await?;
-    let id = intent.id.clone().ok_or("no id")?;
-    emulator.pay(&id, &Card::test("5200000000001005")?, false)?;
-    let authorized = dojo.payment_intents().get(&id).await?;
+    emulator.pay(intent.id(), &Card::test("5200000000001005")?, false)?;
+    let authorized = dojo.payment_intents().get(intent.id()).await?;
     dojo.payment_intents()
         .capture(&authorized, Money::new(1250, Currency::GBP))
         .await?;

@@ -36,6 +36,9 @@ pub struct Dojo {
     pub(crate) inner: Arc<Inner>,
 }
 
+/// Dojo's hosted checkout: `{CHECKOUT_BASE_URL}/checkout/{intent id}`.
+pub const CHECKOUT_BASE_URL: &str = "https://pay.dojo.tech";
+
 /// What the SDK takes the time to be, for Dojo's time windows.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
@@ -50,6 +53,33 @@ pub(crate) struct Inner {
     raw_pci: pci::Client,
     pub(crate) retry: RetryPolicy,
     pub(crate) used_keys: UsedKeys,
+    /// The base of Dojo's hosted checkout (`https://pay.dojo.tech`).
+    checkout_url: String,
+}
+
+/// The id of an intent a customer completes at Dojo's hosted checkout: a
+/// payment intent (to pay) or a setup intent (to authorize a card).
+pub trait CheckoutIntentId: sealed::Sealed {
+    /// The id as sent on the wire.
+    fn as_wire(&self) -> &str;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for dojo_payments_types::PaymentIntentId {}
+    impl Sealed for dojo_payments_types::SetupIntentId {}
+}
+
+impl CheckoutIntentId for dojo_payments_types::PaymentIntentId {
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl CheckoutIntentId for dojo_payments_types::SetupIntentId {
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
 }
 
 impl std::fmt::Debug for Dojo {
@@ -58,6 +88,7 @@ impl std::fmt::Debug for Dojo {
         f.debug_struct("Dojo")
             .field("api_url", &self.inner.api.baseurl())
             .field("pci_url", &self.inner.pci.baseurl())
+            .field("checkout_url", &self.inner.checkout_url)
             .field("retry", &self.inner.retry)
             .finish_non_exhaustive()
     }
@@ -84,7 +115,8 @@ impl Dojo {
     pub const API_VERSION: &'static str = dojo_payments_api::api::API_VERSION;
 
     /// A client from the environment: `DOJO_API_KEY`, and optionally
-    /// `DOJO_API_URL` and `DOJO_PCI_URL` (an emulator, a proxy).
+    /// `DOJO_API_URL`, `DOJO_PCI_URL` and `DOJO_CHECKOUT_URL` (an emulator,
+    /// a proxy).
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -98,6 +130,9 @@ impl Dojo {
         if let Some(url) = lookup("DOJO_PCI_URL") {
             builder = builder.pci_url(url);
         }
+        if let Some(url) = lookup("DOJO_CHECKOUT_URL") {
+            builder = builder.checkout_url(url);
+        }
         builder.build()
     }
 
@@ -107,12 +142,21 @@ impl Dojo {
             key,
             api_url: dojo_payments_api::API_BASE_URL.to_owned(),
             pci_url: dojo_payments_api::PCI_BASE_URL.to_owned(),
+            checkout_url: CHECKOUT_BASE_URL.to_owned(),
             connect_timeout: dojo_payments_api::CONNECT_TIMEOUT,
             http: None,
             retry: RetryPolicy::default(),
             user_agent_suffix: None,
             clock: Arc::new(Utc::now),
         }
+    }
+
+    /// Where to send the customer to complete intent `id` at Dojo's hosted
+    /// checkout (`https://pay.dojo.tech/checkout/{id}`): to pay a payment
+    /// intent, or to authorize a card for a setup intent. Dojo sends them
+    /// back to the intent's `config.redirectUrl`, or `config.cancelUrl`.
+    pub fn checkout_link(&self, id: &impl CheckoutIntentId) -> String {
+        format!("{}/checkout/{}", self.inner.checkout_url, id.as_wire())
     }
 
     /// What this client takes the time to be (for Dojo's reversal windows).
@@ -192,6 +236,7 @@ pub struct DojoBuilder {
     key: ApiKey,
     api_url: String,
     pci_url: String,
+    checkout_url: String,
     connect_timeout: Duration,
     http: Option<reqwest::Client>,
     retry: RetryPolicy,
@@ -216,6 +261,13 @@ impl DojoBuilder {
     /// The base URL of Dojo's PCI host (default `https://pci-api.dojo.tech`).
     pub fn pci_url(mut self, url: impl Into<String>) -> Self {
         self.pci_url = url.into();
+        self
+    }
+
+    /// The base URL of Dojo's hosted checkout (default
+    /// `https://pay.dojo.tech`; an emulator serves its own).
+    pub fn checkout_url(mut self, url: impl Into<String>) -> Self {
+        self.checkout_url = url.into();
         self
     }
 
@@ -254,7 +306,12 @@ impl DojoBuilder {
 
     /// The client.
     pub fn build(self) -> Result<Dojo, ConfigError> {
-        for (field, url) in [("api_url", &self.api_url), ("pci_url", &self.pci_url)] {
+        let urls = [
+            ("api_url", &self.api_url),
+            ("pci_url", &self.pci_url),
+            ("checkout_url", &self.checkout_url),
+        ];
+        for (field, url) in urls {
             // The generated clients' own rule, checked here so that a bad
             // URL fails the build, not each call.
             if dojo_payments_api::parse_base_url(url).is_none() {
@@ -296,6 +353,7 @@ impl DojoBuilder {
                 raw_pci: pci::Client::with_http(pci_url, http, raw_context),
                 retry: self.retry,
                 used_keys: UsedKeys::default(),
+                checkout_url: self.checkout_url.trim_end_matches('/').to_owned(),
             }),
         })
     }
@@ -307,6 +365,7 @@ impl std::fmt::Debug for DojoBuilder {
             .field("key", &self.key)
             .field("api_url", &self.api_url)
             .field("pci_url", &self.pci_url)
+            .field("checkout_url", &self.checkout_url)
             .field("retry", &self.retry)
             .finish_non_exhaustive()
     }

@@ -79,7 +79,7 @@ pub mod resources;
 pub mod retry;
 pub mod webhook;
 
-pub use client::{ConfigError, Dojo, DojoBuilder};
+pub use client::{CHECKOUT_BASE_URL, CheckoutIntentId, ConfigError, Dojo, DojoBuilder};
 pub use error::{ApiError, Delivery, Error, Invalid, Outcome, Result};
 pub use idempotency::IdempotencyKey;
 pub use retry::RetryPolicy;

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::*;
-use dojo_payments::api_types::{CaptureMode, MerchantInitiatedTransactionType};
+use dojo_payments::api_types::{CaptureMode, MerchantInitiatedTransactionType, PaymentMethod};
 use dojo_payments::resources::Card;
 use dojo_payments::types::{CardExpiry, CardNumber, CardholderName, Cvv};
 use serde_json::json;
@@ -141,6 +141,7 @@ async fn all_fifty_operations_are_reachable() {
     let saving = intents
         .create(gbp(300), "Save")
         .customer(&customer_id)
+        .payment_methods([PaymentMethod::Card, PaymentMethod::SavedCard])
         .send()
         .await
         .unwrap();
@@ -152,7 +153,7 @@ async fn all_fifty_operations_are_reachable() {
         .await
         .unwrap();
     customers
-        .delete_payment_method(&customer_id, saved[0].id.as_ref().unwrap(), &secret)
+        .delete_payment_method(&customer_id, &saved[0].id, &secret)
         .await
         .unwrap();
     let _ = futures_util::StreamExt::next(&mut customers.search(10)).await;

@@ -346,7 +346,7 @@ async fn save_a_card_then_pay_with_it_and_delete_it() {
         .await
         .unwrap();
     assert_eq!(again.id, customer.id, "never a new customer per payment");
-    let customer_id = customer.id.unwrap();
+    let customer_id = customer.id;
     let secret = dojo.customers().create_secret(&customer_id).await.unwrap();
     assert!(secret.expires_at().is_some());
 
@@ -366,7 +366,7 @@ async fn save_a_card_then_pay_with_it_and_delete_it() {
         .await
         .unwrap();
     assert_eq!(saved.len(), 1);
-    let card_id = saved[0].id.clone().unwrap();
+    let card_id = saved[0].id.clone();
     assert!(
         emulator
             .requests()

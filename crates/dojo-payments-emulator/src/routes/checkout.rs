@@ -70,17 +70,7 @@ impl<'a> Opened<'a> {
     /// payment intent of a customer that allows `SavedCard`, as Dojo's
     /// checkout does.
     fn offers_saving(&self) -> bool {
-        let Self::Payment(intent) = self else {
-            return false;
-        };
-        let request = &intent.request;
-        let has_customer = request.customer.as_ref().is_some_and(|c| c.id.is_some());
-        let allows = request
-            .payment_methods
-            .iter()
-            .flatten()
-            .any(|method| method.known() == Some(&types::PaymentMethod::SavedCard));
-        has_customer && allows
+        matches!(self, Self::Payment(intent) if intent.allows_saving())
     }
 
     /// What the page says is being paid for, and the saved cards to offer.
@@ -102,20 +92,31 @@ impl<'a> Opened<'a> {
             .map(|c| c.saved_cards.clone())
             .unwrap_or_default();
         let preselect = customer.and_then(|c| c.saved_card_id.as_ref());
+        let checked = |yes: bool| if yes { " checked" } else { "" };
         let options: String = saved
             .iter()
             .map(|card| {
-                let checked = if preselect == Some(&card.id) { " checked" } else { "" };
                 format!(
-                    r#"<label><input type="radio" name="saved_card" value="{}"{checked}> {} {}</label><br>"#,
+                    r#"<label><input type="radio" name="saved_card" value="{}"{}> Saved card {} {}</label><br>"#,
                     escape(card.id.as_str()),
+                    checked(preselect == Some(&card.id)),
                     card.card.scheme(),
                     escape(&card.card.masked())
                 )
             })
             .collect();
+        // The saved cards and "a new card" are one choice, so a preselected
+        // saved card never hides the card the customer types instead.
+        let choice = if saved.is_empty() {
+            String::new()
+        } else {
+            let new_card = checked(!saved.iter().any(|c| Some(&c.id) == preselect));
+            format!(
+                r#"<fieldset><legend>Pay with</legend>{options}<label><input type="radio" name="saved_card" value=""{new_card}> A new card</label></fieldset>"#
+            )
+        };
         format!(
-            "<p>Pay <strong>{}</strong> for {} ({})</p>{options}",
+            "<p>Pay <strong>{}</strong> for {} ({})</p>{choice}",
             intent.amount,
             escape(&intent.request.reference),
             intent.status()
@@ -182,7 +183,7 @@ async fn submit(
     Form(form): Form<CheckoutForm>,
 ) -> Response {
     let outcome = app.commit(|store, now| {
-        if let Some(method) = &form.saved_card {
+        if let Some(method) = form.saved_card.as_deref().filter(|m| !m.is_empty()) {
             return store.pay_with_saved(&id, method, now);
         }
         let number = form.card_number.as_deref().unwrap_or_default();

@@ -14,7 +14,8 @@ use crate::cards::{Card, CardOutcome};
 
 impl Store {
     /// The customer pays payment intent `id` with `card`, saving it for the
-    /// intent's customer when `save` (and the card is approved).
+    /// intent's customer when `save`, the intent allows it (a customer and
+    /// `SavedCard`) and the card is approved.
     pub fn pay(
         &mut self,
         id: &str,
@@ -23,8 +24,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Outcome<CardOutcome> {
         let customer = self.customer_of(id)?;
-        let saved_id: Option<PaymentMethodId> =
-            (save && customer.is_some()).then(|| self.ids.issue());
+        let allowed = self.find_payment_intent(id)?.allows_saving();
+        let saved_id: Option<PaymentMethodId> = (save && allowed).then(|| self.ids.issue());
         let payment = Payment::new(&mut self.ids, card.clone(), saved_id.clone(), now);
         let outcome = self.payment_intent(id)?.pay(payment, now)?;
         if outcome == CardOutcome::Approved

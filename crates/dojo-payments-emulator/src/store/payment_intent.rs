@@ -129,6 +129,23 @@ impl PaymentIntentRecord {
         record
     }
 
+    /// Whether the customer may save the card they pay with: the intent
+    /// names a customer and offers `SavedCard`, as Dojo's checkout requires.
+    pub fn allows_saving(&self) -> bool {
+        let has_customer = self
+            .request
+            .customer
+            .as_ref()
+            .is_some_and(|c| c.id.is_some());
+        let offers = self
+            .request
+            .payment_methods
+            .iter()
+            .flatten()
+            .any(|method| method.known() == Some(&types::PaymentMethod::SavedCard));
+        has_customer && offers
+    }
+
     /// Where it is in its lifecycle.
     pub fn status(&self) -> PaymentIntentStatus {
         self.status

@@ -178,6 +178,12 @@ impl AnyPaymentIntent {
         self.data().status.as_ref()
     }
 
+    /// What has moved so far, captured and refunded; `None` when Dojo sent
+    /// no amount.
+    pub fn settled(&self) -> Option<Settled> {
+        settled(self.data())
+    }
+
     /// Reads payment intent `id`.
     pub async fn read(dojo: &Dojo, id: &PaymentIntentId) -> Result<Self> {
         Ok(dojo
@@ -215,6 +221,12 @@ impl<S: State> PaymentIntent<S> {
     /// What the customer pays (amount and tips), when Dojo says.
     pub fn total(&self) -> Option<Money> {
         self.data.total_amount.or(self.data.amount)
+    }
+
+    /// What has moved so far, captured and refunded; `None` when Dojo sent
+    /// no amount.
+    pub fn settled(&self) -> Option<Settled> {
+        settled(&self.data)
     }
 
     /// Reads the payment intent again.
@@ -256,16 +268,46 @@ impl<S: State> PaymentIntent<S> {
     /// Minor units captured so far: the captures of a `Manual` intent, the
     /// whole of a captured `Auto` one.
     fn captured_minor(&self) -> Option<i64> {
-        match self.capture_mode() {
-            CaptureMode::Manual => self
-                .data
-                .captures
-                .iter()
-                .flatten()
-                .try_fold(0i64, |sum, c| sum.checked_add(c.amount.unwrap_or(0))),
-            CaptureMode::Auto => self.total().map(|t| t.minor_units()),
-        }
+        captured_minor(&self.data)
     }
+}
+
+/// Minor units captured so far of `data`: the captures of a `Manual`
+/// intent, the whole of a captured `Auto` one (checked sums: `None` if they
+/// overflow).
+fn captured_minor(data: &types::PaymentIntent) -> Option<i64> {
+    match data.capture_mode {
+        Some(Open::Known(CaptureMode::Manual)) => data
+            .captures
+            .iter()
+            .flatten()
+            .try_fold(0i64, |sum, c| sum.checked_add(c.amount.unwrap_or(0))),
+        _ => match data.status {
+            Some(Open::Known(PaymentIntentStatus::Captured | PaymentIntentStatus::Refunded)) => {
+                data.total_amount.or(data.amount).map(|t| t.minor_units())
+            }
+            _ => Some(0),
+        },
+    }
+}
+
+/// The money of `data` captured and refunded so far, in its currency.
+fn settled(data: &types::PaymentIntent) -> Option<Settled> {
+    let currency = data.total_amount.or(data.amount)?.currency();
+    Some(Settled {
+        captured: Money::new(captured_minor(data)?, currency),
+        refunded: Money::new(data.refunded_amount.unwrap_or(0), currency),
+    })
+}
+
+/// How much of a payment intent has moved: captured, and refunded of that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settled {
+    /// Captured so far (all captures of a `Manual` intent; the total of a
+    /// captured `Auto` one; zero before).
+    pub captured: Money,
+    /// Refunded so far (Dojo's `refundedAmount`).
+    pub refunded: Money,
 }
 
 fn refuse(operation: &'static str, rule: LifecycleRule) -> Error {

@@ -26,6 +26,70 @@ pub struct CustomerRef {
     pub id: CustomerId,
 }
 
+/// A customer Dojo holds: the id it always sends, typed, and the rest as
+/// Dojo sent it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Customer {
+    /// The customer's id.
+    pub id: CustomerId,
+    /// Everything Dojo sent about them.
+    pub details: types::CustomerFull,
+}
+
+impl Customer {
+    fn from_answer(operation: &'static str, details: types::CustomerFull) -> Result<Self> {
+        let id = details.id.clone().ok_or_else(|| {
+            Error::invalid(
+                operation,
+                Invalid::Rule("Dojo sent a customer without an id".into()),
+            )
+        })?;
+        Ok(Self { id, details })
+    }
+
+    /// Their email address, if they gave one.
+    pub fn email(&self) -> Option<&str> {
+        self.details.email_address.as_deref()
+    }
+
+    /// Their name, if they gave one.
+    pub fn name(&self) -> Option<&str> {
+        self.details.name.as_deref()
+    }
+}
+
+/// A card a customer saved: its id (to preselect or delete it) and what
+/// may be shown of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedCard {
+    /// The saved card's id (`savedCardId` when paying with it).
+    pub id: PaymentMethodId,
+    /// The number as Dojo shows it (first digits, stars, last four).
+    pub masked_pan: Option<String>,
+    /// The card scheme (`VISA`, `MASTERCARD`, …).
+    pub scheme: Option<dojo_payments_types::Open<types::CardScheme>>,
+    /// The expiry date as Dojo sent it.
+    pub expiry: Option<String>,
+}
+
+impl SavedCard {
+    fn from_answer(method: types::CustomerPaymentMethod) -> Result<Self> {
+        let id = method.id.ok_or_else(|| {
+            Error::invalid(
+                METHODS.id,
+                Invalid::Rule("Dojo sent a saved card without an id".into()),
+            )
+        })?;
+        let details = method.card_details.unwrap_or_default();
+        Ok(Self {
+            id,
+            masked_pan: details.pan,
+            scheme: details.scheme,
+            expiry: details.expiry_date,
+        })
+    }
+}
+
 /// The customers of the account: `dojo.customers()`.
 #[derive(Debug, Clone, Copy)]
 pub struct Customers<'a> {
@@ -57,19 +121,19 @@ impl<'a> Customers<'a> {
         self,
         email: &str,
         name: Option<&str>,
-    ) -> Result<types::CustomerFull> {
+    ) -> Result<Customer> {
         use futures_util::TryStreamExt;
         let mut all = self.search(100);
         while let Some(customer) = all.try_next().await? {
             if customer.email_address.as_deref() == Some(email) {
-                return Ok(customer);
+                return Customer::from_answer(SEARCH.id, customer);
             }
         }
         let mut create = self.create().email(email);
         if let Some(name) = name {
             create = create.name(name);
         }
-        create.send().await
+        create.created().await
     }
 
     /// The customer `id`.
@@ -127,13 +191,14 @@ impl<'a> Customers<'a> {
         self,
         id: &CustomerId,
         secret: &CustomerSecret,
-    ) -> Result<Vec<types::CustomerPaymentMethod>> {
+    ) -> Result<Vec<SavedCard>> {
         let raw = self.dojo.api();
         let answer = self
             .dojo
             .send(METHODS, || raw.customers_get_payment_methods(id, secret))
             .await?;
-        Ok(answer.saved_payment_methods.unwrap_or_default())
+        let methods = answer.saved_payment_methods.unwrap_or_default();
+        methods.into_iter().map(SavedCard::from_answer).collect()
     }
 
     /// Deletes the saved card `method` of customer `id`, with their secret.
@@ -234,6 +299,14 @@ impl CreateCustomer<'_> {
             let body = &self.body;
             self.dojo.send(CREATE, || raw.customers_create(body)).await
         }
+    }
+
+    /// As [`send`](Self::send), answering a [`Customer`] (whose id is not
+    /// an `Option`).
+    pub fn created(self) -> impl Future<Output = Result<Customer>> {
+        use futures_util::FutureExt;
+        self.send()
+            .map(|answer| answer.and_then(|c| Customer::from_answer(CREATE.id, c)))
     }
 }
 

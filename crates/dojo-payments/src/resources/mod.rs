@@ -41,7 +41,7 @@ mod setup_intents;
 mod terminals;
 mod webhooks;
 
-pub use customers::{CreateCustomer, CustomerRef, Customers, UpdateCustomer};
+pub use customers::{CreateCustomer, Customer, CustomerRef, Customers, SavedCard, UpdateCustomer};
 pub use epos::Epos;
 pub use payment_intents::{
     CreatePaymentIntent, PaymentIntents, Refund, RefundMade, SearchPaymentIntents,

@@ -407,6 +407,26 @@ impl CreatePaymentIntent<'_> {
         self
     }
 
+    /// Where Dojo's checkout sends the customer after paying
+    /// (`config.redirectUrl`).
+    pub fn redirect_url(mut self, url: impl Into<String>) -> Self {
+        self.body
+            .config
+            .get_or_insert_with(Default::default)
+            .redirect_url = Some(url.into());
+        self
+    }
+
+    /// Where Dojo's checkout sends the customer who cancels
+    /// (`config.cancelUrl`).
+    pub fn cancel_url(mut self, url: impl Into<String>) -> Self {
+        self.body
+            .config
+            .get_or_insert_with(Default::default)
+            .cancel_url = Some(url.into());
+        self
+    }
+
     /// Charge an `Authorized` setup intent (merchant-initiated).
     pub fn setup_intent(mut self, id: &dojo_payments_types::SetupIntentId) -> Self {
         self.body.setup_intent_id = Some(id.clone());

@@ -215,6 +215,28 @@ pub struct CreateSetupIntent<'a> {
 common_setters!(CreateSetupIntent, types::CreateSetupIntentRequest);
 
 impl CreateSetupIntent<'_> {
+    /// Where Dojo's checkout sends the customer after authorizing their
+    /// card (`config.redirectUrl`).
+    pub fn redirect_url(mut self, url: impl Into<String>) -> Self {
+        self.body
+            .config
+            .get_or_insert_with(Default::default)
+            .redirect_url = Some(url.into());
+        self
+    }
+
+    /// Where Dojo's checkout sends the customer who cancels
+    /// (`config.cancelUrl`).
+    pub fn cancel_url(mut self, url: impl Into<String>) -> Self {
+        self.body
+            .config
+            .get_or_insert_with(Default::default)
+            .cancel_url = Some(url.into());
+        self
+    }
+}
+
+impl CreateSetupIntent<'_> {
     /// Creates it, as a typed [`crate::lifecycle::SetupIntent`] in
     /// whichever state Dojo reports (`Created`).
     pub fn created(self) -> impl Future<Output = Result<crate::lifecycle::AnySetupIntent>> {

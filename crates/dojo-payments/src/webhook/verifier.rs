@@ -65,6 +65,14 @@ impl Verifier {
         }
     }
 
+    /// Trusts every secret of `subscription`, as `dojo.webhooks().subscribe`
+    /// answers it: what a receiver does right after subscribing.
+    pub fn trust_subscription(&self, subscription: &dojo_payments_api::api::types::Subscription) {
+        for secret in subscription.secrets.iter().filter_map(|s| s.value.clone()) {
+            self.trust(secret);
+        }
+    }
+
     /// Stops trusting `secret` (after Dojo deleted it).
     pub fn distrust(&self, secret: &WebhookSecret) {
         self.write().retain(|s| s != secret);
