@@ -1,0 +1,184 @@
+//! A small merchant web shop on `dojo-payments`: the kind of program the
+//! SDK's users write, walking every flow of Dojo's guides through Dojo's
+//! hosted checkout, with orders in a database moved only by verified
+//! webhook events.
+//!
+//! - *buy, and save the card* ([`pages::shop`]): a customer found by email
+//!   (never one per payment), a payment intent offering `SavedCard`, the
+//!   customer sent to checkout and back to the order page;
+//! - *my cards* ([`pages::cards`]): the saved cards, read with the customer
+//!   secret; pay again with one preselected, or delete one;
+//! - *book a table with a no-show fee* ([`pages::booking`]): a setup intent
+//!   authorized at checkout, charged or closed by the admin;
+//! - *phone order* ([`pages::phone`]): card details typed by staff,
+//!   tokenized at the PCI host and charged, never stored;
+//! - *admin* ([`pages::admin`]): capture in parts, refund with an
+//!   idempotency key stored before the call, every order's webhook events.
+//!
+//! ```no_run
+//! # #[tokio::main] async fn main() -> Result<(), dojo_shop::StartError> {
+//! let shop = dojo_shop::Shop::start(dojo_shop::Options::from_env()).await?;
+//! println!("open {}", shop.url());
+//! shop.wait().await;
+//! # Ok(()) }
+//! ```
+
+pub mod backend;
+pub mod catalog;
+pub mod order;
+pub mod pages;
+pub mod store;
+pub mod webhook;
+
+use std::net::SocketAddr;
+
+use dojo_payments::Dojo;
+use dojo_payments::webhook::Verifier;
+use dojo_payments_emulator::Emulator;
+
+use crate::backend::Backend;
+use crate::store::Db;
+
+/// The events the shop subscribes to.
+pub const EVENTS: [&str; 2] = ["payment_intent.created", "payment_intent.status_updated"];
+
+/// How to start the shop.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where to listen (`127.0.0.1:3000`; port 0 for any free one).
+    pub addr: SocketAddr,
+    /// The database (`sqlite:shop.db?mode=rwc`, `postgres://…`); `None`
+    /// for a new SQLite file in the temporary directory.
+    pub database_url: Option<String>,
+}
+
+impl Options {
+    /// `SHOP_ADDR` (default `127.0.0.1:3000`) and `DATABASE_URL`.
+    pub fn from_env() -> Self {
+        let addr = std::env::var("SHOP_ADDR")
+            .ok()
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
+        Self {
+            addr,
+            database_url: std::env::var("DATABASE_URL").ok(),
+        }
+    }
+}
+
+/// Why the shop could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The address could not be bound, or the emulator not started.
+    #[error("could not listen: {0}")]
+    Io(#[from] std::io::Error),
+    /// The database could not be opened or migrated.
+    #[error("the database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The Dojo client could not be built.
+    #[error("the Dojo client: {0}")]
+    Config(#[from] dojo_payments::ConfigError),
+    /// Dojo refused the webhook subscription.
+    #[error("subscribing to webhooks: {0}")]
+    Dojo(#[from] dojo_payments::Error),
+}
+
+/// A running shop.
+pub struct Shop {
+    url: String,
+    db: Db,
+    dojo: Dojo,
+    backend: Backend,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Shop {
+    /// Starts the shop on the Dojo of the environment ([`Backend::from_env`]).
+    pub async fn start(options: Options) -> Result<Self, StartError> {
+        Self::start_on(Backend::from_env().await?, options).await
+    }
+
+    /// Starts the shop on `backend`.
+    pub async fn start_on(backend: Backend, options: Options) -> Result<Self, StartError> {
+        let listener = tokio::net::TcpListener::bind(options.addr).await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let database_url = options.database_url.unwrap_or_else(default_database);
+        let db = Db::connect(&database_url).await?;
+        let dojo = backend.client()?;
+        let verifier = Verifier::default();
+        if let Some(base) = backend.webhook_base(&url) {
+            subscribe(&dojo, &verifier, &format!("{base}/webhooks/dojo")).await?;
+        }
+        let state = pages::AppState {
+            dojo: dojo.clone(),
+            db: db.clone(),
+            verifier,
+            base_url: url.clone(),
+        };
+        let router = pages::router(state);
+        let server = tokio::spawn(async move {
+            // The listener is bound; serving fails only if the runtime stops.
+            let _ = axum::serve(listener, router).await;
+        });
+        Ok(Self {
+            url,
+            db,
+            dojo,
+            backend,
+            server,
+        })
+    }
+
+    /// Where the shop is served (`http://127.0.0.1:3000`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The shop's database.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The shop's Dojo client.
+    pub fn dojo(&self) -> &Dojo {
+        &self.dojo
+    }
+
+    /// The embedded emulator, when the shop runs on one.
+    pub fn emulator(&self) -> Option<&Emulator> {
+        self.backend.emulator()
+    }
+
+    /// Whether Dojo can deliver webhooks to the shop.
+    pub fn receives_webhooks(&self) -> bool {
+        self.backend.webhook_base(&self.url).is_some()
+    }
+
+    /// Serves until the process is stopped.
+    pub async fn wait(self) {
+        let _ = self.server.await;
+    }
+}
+
+/// Subscribes `url` to [`EVENTS`], or finds the subscription an earlier
+/// run made, and trusts its secrets.
+async fn subscribe(
+    dojo: &Dojo,
+    verifier: &Verifier,
+    url: &str,
+) -> Result<(), dojo_payments::Error> {
+    let existing = dojo.webhooks().list().await?;
+    let subscription = match existing.into_iter().find(|s| s.url.as_deref() == Some(url)) {
+        Some(found) => found,
+        None => dojo.webhooks().subscribe(url, EVENTS).send().await?,
+    };
+    verifier.trust_subscription(&subscription);
+    Ok(())
+}
+
+/// A new SQLite file of this run: the embedded emulator's state lives as
+/// long as the process, so the orders that refer to it should too.
+fn default_database() -> String {
+    let path = std::env::temp_dir().join(format!("dojo-shop-{}.sqlite", std::process::id()));
+    format!("sqlite:{}?mode=rwc", path.display())
+}

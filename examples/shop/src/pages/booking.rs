@@ -1,0 +1,133 @@
+//! Book a table with a no-show fee: Dojo's setup-intent guide. The
+//! customer agrees to the terms and authorizes a card at Dojo's checkout;
+//! the admin later charges the fee ([`super::admin`]) or closes it.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use dojo_payments::api_types::{MerchantInitiatedTransactionType, SetupIntentStatus};
+use dojo_payments::lifecycle::AnySetupIntent;
+use dojo_payments::types::{InvalidValue, Money};
+use serde::Deserialize;
+
+use super::shop::checked_email;
+use super::{AppState, Page, PageError, render, see_other};
+use crate::catalog::{NO_SHOW_FEE, NO_SHOW_TERMS};
+use crate::store::Booking;
+
+#[derive(Template)]
+#[template(path = "book.html")]
+struct BookPage {
+    fee: Money,
+    terms: &'static str,
+}
+
+/// `GET /book`.
+pub async fn form() -> Page {
+    render(&BookPage {
+        fee: NO_SHOW_FEE,
+        terms: NO_SHOW_TERMS,
+    })
+}
+
+/// The booking form.
+#[derive(Debug, Deserialize)]
+pub struct BookForm {
+    email: String,
+    party_size: String,
+}
+
+/// `POST /book`: a booking, its setup intent (terms, the fee as the
+/// intended amount, `NoShow`), and the customer sent to Dojo's checkout.
+pub async fn book(State(state): State<AppState>, axum::Form(form): axum::Form<BookForm>) -> Page {
+    let email = checked_email(&form.email)?;
+    let party_size = form
+        .party_size
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (1..=20).contains(n))
+        .ok_or_else(|| InvalidValue::new("party_size", "must be a whole number from 1 to 20"))?;
+    let booking = state
+        .db
+        .insert_booking(email, party_size, NO_SHOW_FEE)
+        .await?;
+    let back = format!("{}/bookings/{}", state.base_url, booking.id);
+    let created = state
+        .dojo
+        .setup_intents()
+        .create(
+            &booking.id,
+            NO_SHOW_TERMS,
+            MerchantInitiatedTransactionType::NoShow,
+        )
+        .intended_amount(NO_SHOW_FEE)
+        .description(format!("Table for {party_size}"))
+        .redirect_url(&back)
+        .cancel_url(format!("{back}?canceled=true"))
+        .created()
+        .await?;
+    let AnySetupIntent::Created(setup) = created else {
+        return Err(PageError::Unexpected(format!(
+            "Dojo made the setup intent {:?}, not Created",
+            created.status()
+        )));
+    };
+    state
+        .db
+        .attach_setup_intent(&booking.id, setup.id())
+        .await?;
+    see_other(&state.dojo.checkout_link(setup.id()))
+}
+
+#[derive(Template)]
+#[template(path = "booking.html")]
+struct BookingPage {
+    booking: Booking,
+    status: String,
+    held: bool,
+    canceled: bool,
+}
+
+/// The booking page's query: `canceled=true` back from "Cancel".
+#[derive(Debug, Deserialize)]
+pub struct BookingQuery {
+    #[serde(default)]
+    canceled: bool,
+}
+
+/// `GET /bookings/{id}`: where Dojo's checkout sends the customer back;
+/// the setup intent's status is read from Dojo.
+pub async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<BookingQuery>,
+) -> Page {
+    let booking = state
+        .db
+        .booking(&id)
+        .await?
+        .ok_or(PageError::NotFound("booking"))?;
+    let (status, held) = setup_status(&state, &booking).await?;
+    render(&BookingPage {
+        canceled: query.canceled && !held,
+        booking,
+        status,
+        held,
+    })
+}
+
+/// The status of `booking`'s setup intent, and whether it holds a card.
+pub(crate) async fn setup_status(
+    state: &AppState,
+    booking: &Booking,
+) -> Result<(String, bool), PageError> {
+    let Some(id) = &booking.setup_intent_id else {
+        return Ok(("not started".to_owned(), false));
+    };
+    let setup = AnySetupIntent::read(&state.dojo, id).await?;
+    let status = setup
+        .status()
+        .map_or_else(|| "unknown".to_owned(), ToString::to_string);
+    let held = setup.status().and_then(|s| s.known()) == Some(&SetupIntentStatus::Authorized);
+    Ok((status, held))
+}
