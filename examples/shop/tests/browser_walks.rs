@@ -1,0 +1,415 @@
+//! The shop walked by a real browser, as a person would: every flow, by
+//! clicking and typing into fields found by their labels, against the shop
+//! and the embedded emulator on loopback. Assertions read the page and the
+//! shop's database; each step leaves a screenshot in
+//! `target/shop-screenshots/`.
+//!
+//! Without Chromium and chromedriver this says so in one line and passes;
+//! with `DOJO_REQUIRE_TOOLS=1` (as `.ci/run` sets after installing them)
+//! it fails instead.
+
+mod browser;
+
+use std::io::Write;
+use std::time::Duration;
+
+use browser::{Browser, Installed};
+use dojo_payments_emulator::{Emulator, Fault, RetryPolicy};
+use dojo_shop::backend::Backend;
+use dojo_shop::order::{Order, OrderStatus};
+use dojo_shop::{Options, Shop};
+
+const GOOD_CARD: &str = "5200 0000 0000 1005";
+const DECLINED_CARD: &str = "4000 0000 0000 0002";
+const REFUNDS: &str = "POST /payment-intents/{paymentIntentId}/refunds";
+const READ_INTENT: &str = "GET /payment-intents/{paymentIntentId}";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_flow_walked_in_a_real_browser() {
+    let installed = match Installed::find() {
+        Ok(installed) => installed,
+        Err(why) => {
+            assert!(
+                std::env::var_os("DOJO_REQUIRE_TOOLS").is_none(),
+                "DOJO_REQUIRE_TOOLS is set but the browser is missing: {why}"
+            );
+            // Straight to stderr: the test harness would swallow println!.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: the shop's browser walks: {why}"
+            );
+            return;
+        }
+    };
+    let shop = start_shop().await;
+    let browser = Browser::start(&installed).await;
+
+    buy_and_save_a_card(&shop, &browser).await;
+    cancel_at_checkout(&shop, &browser).await;
+    pay_again_with_the_saved_card_then_delete_it(&shop, &browser).await;
+    book_a_table_then_charge_or_close(&shop, &browser).await;
+    take_a_phone_order(&shop, &browser).await;
+    capture_in_parts_and_refund_once(&shop, &browser).await;
+
+    browser.close().await;
+}
+
+/// The shop on a fresh emulator whose webhook retries come quickly, and a
+/// fresh SQLite file.
+async fn start_shop() -> Shop {
+    let emulator = Emulator::builder()
+        .webhook_retries(RetryPolicy {
+            attempts: 6,
+            first_backoff: Duration::from_millis(1500),
+        })
+        .start()
+        .await
+        .expect("the emulator starts");
+    let file =
+        std::env::temp_dir().join(format!("dojo-shop-browser-{}.sqlite", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let options = Options {
+        addr: ([127, 0, 0, 1], 0).into(),
+        database_url: Some(format!("sqlite:{}?mode=rwc", file.display())),
+    };
+    Shop::start_on(Backend::Emulator(emulator), options)
+        .await
+        .expect("the shop starts")
+}
+
+fn emulator(shop: &Shop) -> &Emulator {
+    shop.emulator().expect("the shop runs on the emulator")
+}
+
+/// The order the page at `url` (`…/orders/{id}` or `…/admin/orders/{id}`) shows.
+async fn order_at(shop: &Shop, url: &str) -> Order {
+    let id = url
+        .split("/orders/")
+        .nth(1)
+        .and_then(|rest| rest.split(['?', '#']).next())
+        .unwrap_or_else(|| panic!("not an order page: {url}"));
+    shop.db()
+        .order(id)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no order {id}"))
+}
+
+/// Buy a teapot as ada: a declined card first (the error shown, the form
+/// kept), then a good one, saved; back on the order page, a reload while
+/// the webhook is still on its way shows it pending, then it is paid.
+async fn buy_and_save_a_card(shop: &Shop, browser: &Browser) {
+    browser.open(shop.url()).await;
+    browser.shot("01-shop").await;
+    browser.follow("Buy Cast-iron teapot").await;
+    browser.fill("Your email", "ada@example.com").await;
+    browser.press("Pay with Dojo").await;
+
+    let checkout = browser.wait_for_text("Pay 32.00 GBP").await;
+    assert!(checkout.contains("Save card for future use"), "{checkout}");
+    browser.fill("Card number", DECLINED_CARD).await;
+    browser.press("Pay").await;
+    let declined = browser.wait_for_text("Card declined").await;
+    assert!(declined.contains("try another card"), "{declined}");
+    browser.shot("02-checkout-declined").await;
+
+    // Until the shop has heard of the payment, it cannot hear of it: the
+    // shop's read of the intent fails once, so Dojo (the emulator) delivers
+    // the event again 1.5 s later.
+    emulator(shop)
+        .inject_fault(
+            READ_INTENT,
+            Fault::Fail {
+                status: 500,
+                retry_after: None,
+            },
+            1,
+        )
+        .unwrap();
+    browser.fill("Card number", GOOD_CARD).await;
+    browser.tick("Save card for future use").await;
+    browser.shot("03-checkout").await;
+    browser.press("Pay").await;
+
+    let pending = browser.wait_for_text("waiting for Dojo to confirm").await;
+    assert!(pending.contains("Status: Pending"), "{pending}");
+    let url = browser.url().await;
+    assert!(
+        url.starts_with(shop.url()),
+        "Dojo sent the customer back to the shop: {url}"
+    );
+    assert_eq!(order_at(shop, &url).await.status, OrderStatus::Pending);
+    browser.reload().await;
+    browser.shot("04-order-pending").await;
+    let paid = browser.wait_for_text("Dojo confirmed your payment").await;
+    assert!(paid.contains("Status: Paid"), "{paid}");
+    assert!(
+        paid.contains("payment_intent.status_updated (Captured)"),
+        "{paid}"
+    );
+    browser.shot("05-order-paid").await;
+
+    let order = order_at(shop, &url).await;
+    assert_eq!(
+        (order.status, order.captured.minor_units()),
+        (OrderStatus::Paid, 3200)
+    );
+    let events = shop.db().events(&order.id).await.unwrap();
+    let captured = events.iter().filter(|e| e.status == "Captured").count();
+    assert_eq!(
+        captured, 1,
+        "the redelivered event applied once: {events:?}"
+    );
+}
+
+/// Start buying, then cancel at checkout: back at the shop, told nothing
+/// was charged, the order still pending.
+async fn cancel_at_checkout(shop: &Shop, browser: &Browser) {
+    browser.open(&format!("{}/buy/coffee", shop.url())).await;
+    browser.fill("Your email", "grace@example.com").await;
+    browser.press("Pay with Dojo").await;
+    browser.wait_for_text("Pay 12.50 GBP").await;
+    browser.follow("Cancel").await;
+    let canceled = browser.wait_for_text("You canceled at checkout").await;
+    assert!(canceled.contains("nothing was charged"), "{canceled}");
+    browser.shot("06-canceled").await;
+    let order = order_at(shop, &browser.url().await).await;
+    assert_eq!(order.status, OrderStatus::Pending);
+    assert_eq!(order.captured.minor_units(), 0);
+}
+
+/// My cards: ada's saved card, listed with her customer secret; buying
+/// with it preselects it at checkout; then she deletes it.
+async fn pay_again_with_the_saved_card_then_delete_it(shop: &Shop, browser: &Browser) {
+    browser.open(&format!("{}/cards", shop.url())).await;
+    browser.fill("Your email", "ada@example.com").await;
+    browser.press("Show my cards").await;
+    let cards = browser.wait_for_text("MASTERCARD").await;
+    assert!(cards.contains("52000000****1005"), "{cards}");
+    browser.shot("07-saved-cards").await;
+
+    browser.press("Buy Coffee beans, 1 kg with this card").await;
+    browser.wait_for_text("Pay 12.50 GBP").await;
+    assert!(
+        browser.is_ticked("Saved card MASTERCARD").await,
+        "the saved card is preselected"
+    );
+    assert!(!browser.is_ticked("A new card").await);
+    browser.shot("08-checkout-saved-card").await;
+    browser.press("Pay").await;
+    browser.wait_for_text("Dojo confirmed your payment").await;
+    let order = order_at(shop, &browser.url().await).await;
+    assert_eq!(
+        (order.status, order.email.as_str()),
+        (OrderStatus::Paid, "ada@example.com")
+    );
+
+    browser
+        .open(&format!("{}/cards?email=ada%40example.com", shop.url()))
+        .await;
+    browser.press("Delete this card").await;
+    let after = browser.wait_for_text("No saved cards.").await;
+    assert!(!after.contains("52000000****1005"), "{after}");
+}
+
+/// Book a table: the card authorized at checkout for the no-show fee; the
+/// admin charges it (a merchant-initiated charge), and closes another.
+async fn book_a_table_then_charge_or_close(shop: &Shop, browser: &Browser) {
+    for (who, then) in [
+        ("alan@example.com", "Charge no-show fee"),
+        ("edsger@example.com", "Close booking"),
+    ] {
+        browser.open(&format!("{}/book", shop.url())).await;
+        browser.fill("Your email", who).await;
+        browser.fill("Party size", "4").await;
+        browser.press("Book and hold my card").await;
+        let checkout = browser.wait_for_text("Save a card").await;
+        assert!(
+            checkout.contains("no-show fee"),
+            "the terms are shown: {checkout}"
+        );
+        browser.fill("Card number", GOOD_CARD).await;
+        browser.press("Pay").await;
+        let booked = browser.wait_for_text("Your table is booked").await;
+        assert!(booked.contains("Card hold: Authorized"), "{booked}");
+        browser.shot("09-booked").await;
+
+        let booking = browser
+            .url()
+            .await
+            .split("/bookings/")
+            .nth(1)
+            .unwrap()
+            .to_owned();
+        browser
+            .open(&format!("{}/admin/bookings/{booking}", shop.url()))
+            .await;
+        browser.press(then).await;
+        if then == "Charge no-show fee" {
+            let fee = browser.wait_for_text("Status: Paid").await;
+            assert!(fee.contains("No-show fee"), "{fee}");
+            browser.shot("10-no-show-fee-paid").await;
+            let order = order_at(shop, &browser.url().await).await;
+            assert_eq!(order.captured.minor_units(), 2000);
+            browser
+                .open(&format!("{}/admin/bookings/{booking}", shop.url()))
+                .await;
+            let after = browser.wait_for_text("Card hold: Completed").await;
+            assert!(
+                !after.contains("Charge no-show fee"),
+                "a card is charged once: {after}"
+            );
+        } else {
+            let closed = browser.wait_for_text("the card is released").await;
+            assert!(closed.contains("Card hold: Closed"), "{closed}");
+        }
+    }
+}
+
+/// A phone order: staff type the card (a mistake first, named by field),
+/// it is tokenized at the PCI host and charged; the card number is nowhere
+/// in the shop's database.
+async fn take_a_phone_order(shop: &Shop, browser: &Browser) {
+    browser.open(&format!("{}/staff/phone", shop.url())).await;
+    let fill = async |number: &str| {
+        browser.fill("Customer email", "barbara@example.com").await;
+        browser.fill("What for", "Tea for the office").await;
+        browser.fill("Amount (GBP)", "45.60").await;
+        browser.fill("Card number", number).await;
+        browser.fill("Expiry (MM/YY)", "12/30").await;
+        browser.fill("CVV", "123").await;
+        browser.fill("Name on card", "Barbara Liskov").await;
+        browser.press("Charge card").await;
+    };
+    fill("5200 0000 0000 1006").await; // a typo: the Luhn check fails
+    let refused = browser.wait_for_text("card").await;
+    assert!(
+        refused.to_lowercase().contains("card number") || refused.contains("cardNumber"),
+        "{refused}"
+    );
+    assert!(
+        !refused.contains("1006"),
+        "the typed number is not shown back: {refused}"
+    );
+    browser.shot("11-phone-order-typo").await;
+
+    fill(GOOD_CARD).await;
+    let paid = browser.wait_for_text("Status: Paid").await;
+    assert!(paid.contains("45.60 GBP"), "{paid}");
+    browser.shot("12-phone-order-paid").await;
+    let order = order_at(shop, &browser.url().await).await;
+    assert_eq!(order.captured.minor_units(), 4560);
+    assert!(
+        emulator(shop)
+            .requests()
+            .iter()
+            .any(|r| r == "pci POST /setup-intents"),
+        "the card went to the PCI host"
+    );
+    let dump = database_text(shop).await;
+    assert!(
+        !dump.contains("5200000000001005") && !dump.contains("5200 0000 0000 1005"),
+        "the card number is stored"
+    );
+}
+
+/// The hamper is paid as it is packed: authorized at checkout, captured in
+/// two parts by the admin, then part refunded. The refund's answer is lost
+/// the first time; the admin's retry sends the same idempotency key, and
+/// Dojo refunds once.
+async fn capture_in_parts_and_refund_once(shop: &Shop, browser: &Browser) {
+    browser.open(&format!("{}/buy/hamper", shop.url())).await;
+    browser.fill("Your email", "ada@example.com").await;
+    browser.press("Pay with Dojo").await;
+    browser.wait_for_text("Pay 80.00 GBP").await;
+    browser.press("Pay").await;
+    browser.wait_for_text("Status: Authorized").await;
+    let order = order_at(shop, &browser.url().await).await;
+    let intent = order.payment_intent_id.clone().unwrap();
+
+    let admin = format!("{}/admin/orders/{}", shop.url(), order.id);
+    browser.open(&admin).await;
+    browser.fill("Amount to capture", "30.00").await;
+    browser.press("Capture").await;
+    browser.wait_for_text("Captured 30.00 GBP.").await;
+    browser.fill("Amount to capture", "50.00").await;
+    browser.press("Capture").await;
+    browser.wait_for_text("Captured 50.00 GBP.").await;
+    wait_until(shop, &order.id, |o| o.captured.minor_units() == 8000).await;
+
+    emulator(shop)
+        .inject_fault(REFUNDS, Fault::DropAfterCommit, 20)
+        .unwrap();
+    browser.open(&admin).await;
+    browser.fill("Amount to refund", "10.00").await;
+    browser.press("Refund").await;
+    let lost = browser
+        .wait_for_text("retrying sends the same idempotency key")
+        .await;
+    assert!(lost.contains("not confirmed yet"), "{lost}");
+    emulator(shop).clear_faults();
+    browser.fill("Amount to refund", "10.00").await;
+    browser.press("Refund").await;
+    browser.wait_for_text("Refunded 10.00 GBP.").await;
+    let refunded = wait_until(shop, &order.id, |o| o.refunded.minor_units() == 1000).await;
+    assert_eq!(refunded.status, OrderStatus::Refunded);
+    assert_eq!(
+        emulator(shop).refund_count(&intent),
+        1,
+        "one refund, however often it was sent"
+    );
+    let refunds = shop.db().refunds(&order.id).await.unwrap();
+    assert_eq!(
+        refunds.len(),
+        1,
+        "one key for the refund and its retry: {refunds:?}"
+    );
+    assert!(refunds[0].refund_id.is_some());
+
+    browser.reload().await;
+    let history = browser.wait_for_text("Webhook events").await;
+    assert!(
+        history.matches("payment_intent.status_updated").count() >= 4,
+        "{history}"
+    );
+    browser.shot("13-admin-order").await;
+}
+
+/// Waits until the stored order satisfies `done` (a webhook is applied).
+async fn wait_until(shop: &Shop, id: &str, done: impl Fn(&Order) -> bool) -> Order {
+    for _ in 0..150 {
+        let order = shop.db().order(id).await.unwrap().unwrap();
+        if done(&order) {
+            return order;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "order {id} never got there: {:?}",
+        shop.db().order(id).await
+    );
+}
+
+/// Every text value of every table of the shop's database.
+async fn database_text(shop: &Shop) -> String {
+    use sqlx::Row;
+    let mut text = String::new();
+    let tables = [
+        "SELECT * FROM customers",
+        "SELECT * FROM orders",
+        "SELECT * FROM webhook_events",
+        "SELECT * FROM refunds",
+        "SELECT * FROM bookings",
+    ];
+    for sql in tables {
+        for row in sqlx::query(sql).fetch_all(shop.db().pool()).await.unwrap() {
+            for index in 0..row.len() {
+                if let Ok(Some(value)) = row.try_get::<Option<String>, _>(index) {
+                    text.push_str(&value);
+                    text.push('\n');
+                }
+            }
+        }
+    }
+    text
+}
