@@ -31,6 +31,15 @@ pub fn routes() -> Router<Arc<App>> {
     Router::new().route("/checkout/{id}", get(page).post(submit))
 }
 
+/// The page's look: plain, so that a screenshot reads like a checkout.
+const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f3f5f9;color:#1d2433}\
+main{max-width:26rem;margin:2rem auto;background:#fff;padding:1.5rem 2rem;border-radius:.6rem;box-shadow:0 1px 4px #0002}\
+.banner{font-size:.8rem;color:#7a5d00;background:#fff6d6;padding:.3rem .5rem;border-radius:.3rem}\
+label{display:block;margin:.7rem 0}input:not([type]){display:block;box-sizing:border-box;width:100%;font:inherit;padding:.35rem;margin-top:.2rem}\
+fieldset{border:1px solid #d8dce6;border-radius:.4rem}\
+button{font:inherit;width:100%;padding:.6rem;margin-top:.8rem;background:#0a5cd5;color:#fff;border:0;border-radius:.3rem}\
+[role=alert]{background:#fbeeee;border-left:4px solid #c03030;padding:.5rem .7rem}";
+
 /// Escapes text for HTML.
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -97,7 +106,7 @@ impl<'a> Opened<'a> {
             .iter()
             .map(|card| {
                 format!(
-                    r#"<label><input type="radio" name="saved_card" value="{}"{}> Saved card {} {}</label><br>"#,
+                    r#"<label><input type="radio" name="saved_card" value="{}"{}> Saved card {} {}</label>"#,
                     escape(card.id.as_str()),
                     checked(preselect == Some(&card.id)),
                     card.card.scheme(),
@@ -147,7 +156,7 @@ fn render(app: &App, id: &str, error: Option<&str>) -> Response {
         )
     });
     let save = if offer_saving {
-        r#"<label><input type="checkbox" name="save_card" value="on"> Save card for future use</label><br>"#
+        r#"<label><input type="checkbox" name="save_card" value="on"> Save card for future use</label>"#
     } else {
         ""
     };
@@ -155,15 +164,16 @@ fn render(app: &App, id: &str, error: Option<&str>) -> Response {
         format!(r#"<p><a href="{}">Cancel</a></p>"#, escape(&url))
     });
     Html(format!(
-        r#"<!doctype html><html><head><meta charset="utf-8"><title>Dojo emulator checkout</title></head>
-<body><h1>Checkout</h1>{summary}{error}
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Checkout · Dojo emulator</title>
+<style>{STYLE}</style></head>
+<body><main><p class="banner">Dojo emulator: test cards only</p><h1>Checkout</h1>{summary}{error}
 <form method="post">
-<label>Card number <input name="card_number" value="5200 0000 0000 1005"></label><br>
-<label>Expiry (MM/YY) <input name="expiry" value="{month:02}/{:02}"></label><br>
-<label>CVV <input name="cvv" value="123"></label><br>
+<label>Card number <input name="card_number" value="5200 0000 0000 1005" autocomplete="off"></label>
+<label>Expiry (MM/YY) <input name="expiry" value="{month:02}/{:02}"></label>
+<label>CVV <input name="cvv" value="123"></label>
 {save}
 <button type="submit">Pay</button>
-</form>{cancel}</body></html>"#,
+</form>{cancel}</main></body></html>"#,
         year % 100
     ))
     .into_response()

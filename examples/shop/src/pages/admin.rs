@@ -45,6 +45,13 @@ struct OrderPage {
     said: Said,
 }
 
+impl OrderPage {
+    /// Waiting for Dojo's webhook: the page refreshes itself.
+    fn pending(&self) -> bool {
+        self.order.status == crate::order::OrderStatus::Pending
+    }
+}
+
 /// `GET /admin/orders/{id}`.
 pub async fn order(
     State(state): State<AppState>,
