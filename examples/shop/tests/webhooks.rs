@@ -119,14 +119,11 @@ async fn only_a_delivery_dojo_signed_is_read_and_a_redelivery_is_a_no_op() {
         .created()
         .await
         .unwrap();
-    let body = serde_json::json!({
-        "id": "evt_replayed",
-        "event": "payment_intent.status_updated",
-        "accountId": "acc_1",
-        "createdAt": "2026-12-02T10:00:00Z",
-        "data": {"paymentIntentId": intent.id().as_str(), "paymentStatus": "Created"}
-    })
-    .to_string();
+    // Dojo's envelope, as its webhook guide shows it.
+    let body = format!(
+        r#"{{"id":"evt_replayed","event":"payment_intent.status_updated","accountId":"acc_1","createdAt":"2026-12-02T10:00:00Z","data":{{"paymentIntentId":"{}","paymentStatus":"Created"}}}}"#,
+        intent.id()
+    );
     let http = dojo_payments::raw::http_client().unwrap();
     let endpoint = format!("{}/webhooks/dojo", shop.url());
     let post = |signature: Option<String>| {

@@ -75,11 +75,11 @@ impl Browser {
         if running_as_root() {
             args.push("--no-sandbox"); // Chromium refuses to run as root with its sandbox
         }
+        let mut chrome = serde_json::Map::new();
+        chrome.insert("binary".into(), installed.chromium.to_string_lossy().into());
+        chrome.insert("args".into(), args.into());
         let mut capabilities = serde_json::Map::new();
-        capabilities.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({"binary": installed.chromium, "args": args}),
-        );
+        capabilities.insert("goog:chromeOptions".into(), chrome.into());
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + PATIENCE;
         let client = loop {
