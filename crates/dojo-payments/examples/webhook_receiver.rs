@@ -29,8 +29,10 @@ impl FromRef<Receiver> for Verifier {
 }
 
 async fn handle(State(receiver): State<Receiver>, Verified(event): Verified) -> StatusCode {
-    if receiver.seen.seen(&event.id).await {
-        return StatusCode::OK; // already handled: a redelivery or a replay
+    match receiver.seen.seen(&event.id).await {
+        Ok(true) => return StatusCode::OK, // already handled: a redelivery or a replay
+        Ok(false) => {}
+        Err(_) => return StatusCode::SERVICE_UNAVAILABLE, // Dojo delivers it again
     }
     match &event.kind {
         EventKind::PaymentIntentCreated(change) | EventKind::PaymentIntentStatusUpdated(change) => {

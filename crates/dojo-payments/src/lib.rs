@@ -73,6 +73,7 @@ mod call;
 mod client;
 mod error;
 mod idempotency;
+pub mod journal;
 pub mod lifecycle;
 mod pages;
 pub mod resources;
@@ -82,6 +83,7 @@ pub mod webhook;
 pub use client::{CHECKOUT_BASE_URL, CheckoutIntentId, ConfigError, Dojo, DojoBuilder};
 pub use error::{ApiError, Delivery, Error, Invalid, Outcome, Result};
 pub use idempotency::IdempotencyKey;
+pub use journal::StoreError;
 pub use retry::RetryPolicy;
 
 /// The raw client, generated from Dojo's document.

@@ -121,7 +121,7 @@ impl FromRef<Receiver> for Verifier {
 /// The handler Dojo's guide describes: act once per event id, then answer.
 /// `fail_next` makes it fail after acting, as a crash before the answer.
 async fn handle(State(receiver): State<Receiver>, Verified(event): Verified) -> StatusCode {
-    if receiver.seen.seen(&event.id).await {
+    if receiver.seen.seen(&event.id).await.unwrap_or(false) {
         receiver
             .redeliveries
             .lock()

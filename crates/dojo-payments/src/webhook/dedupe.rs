@@ -7,12 +7,19 @@ use std::sync::Mutex;
 
 use dojo_payments_types::WebhookEventId;
 
-/// Where handled event ids are remembered. Implement it on your database
-/// when several processes receive webhooks.
+use crate::StoreError;
+
+/// Where handled event ids are remembered: [`InMemorySeen`] for one
+/// process; `dojo-payments-sqlx`'s `SqlEvents` on PostgreSQL or SQLite for
+/// several, and to record the id in the same database transaction as the
+/// change the event causes (then a crash before the commit leaves the
+/// event unhandled for Dojo's redelivery, and one after it makes the
+/// redelivery a no-op).
 pub trait SeenEvents: Send + Sync {
-    /// Records `id`; `true` when it had been recorded before (a redelivery
-    /// or a replay: acknowledge it, do not act again).
-    fn seen(&self, id: &WebhookEventId) -> impl Future<Output = bool> + Send;
+    /// Records `id`; `Ok(true)` when it had been recorded before (a
+    /// redelivery or a replay: acknowledge it, do not act again). An error
+    /// means neither: answer Dojo with a failure, so that it delivers again.
+    fn seen(&self, id: &WebhookEventId) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 
 /// The last `capacity` event ids, in memory: enough for one process.
@@ -39,11 +46,11 @@ impl Default for InMemorySeen {
 }
 
 impl SeenEvents for InMemorySeen {
-    async fn seen(&self, id: &WebhookEventId) -> bool {
+    async fn seen(&self, id: &WebhookEventId) -> Result<bool, StoreError> {
         let mut guard = self.ids.lock().unwrap_or_else(|p| p.into_inner());
         let (set, order) = &mut *guard;
         if set.contains(id) {
-            return true;
+            return Ok(true);
         }
         if order.len() >= self.capacity
             && let Some(oldest) = order.pop_front()
@@ -52,6 +59,6 @@ impl SeenEvents for InMemorySeen {
         }
         set.insert(id.clone());
         order.push_back(id.clone());
-        false
+        Ok(false)
     }
 }

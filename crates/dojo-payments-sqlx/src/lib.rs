@@ -1,0 +1,75 @@
+//! Durable storage for `dojo-payments`, on PostgreSQL or SQLite (sqlx's
+//! `Any` driver, so one binary serves either, chosen by URL):
+//!
+//! - [`SqlJournal`]: the [journal](dojo_payments::journal) of money-moving
+//!   calls, so that a refund, capture or charge is made once across
+//!   crashes, restarts and several instances on one database;
+//! - [`SqlEvents`]: the record of processed webhook events, used in the
+//!   same transaction as the change an event causes.
+//!
+//! sqlx rather than a driver per database: one implementation and one
+//! schema serve both (the SQL is the portable subset: `TEXT`, `BIGINT`,
+//! `ON CONFLICT … DO NOTHING`, `$1` parameters), on the async runtime the
+//! SDK already uses. Users of `dojo-payments` alone compile no database
+//! driver: this crate is where they are, behind the `postgres` and
+//! `sqlite` features (both on by default).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = dojo_payments_emulator::Emulator::start().await?;
+//! # let dojo = dojo_payments::Dojo::builder(emulator.api_key()).api_url(emulator.api_url()).build()?;
+//! # let intent = dojo.payment_intents().create(dojo_payments::types::Money::new(1000, dojo_payments::types::Currency::GBP), "Order 42").send().await?;
+//! # emulator.pay(intent.id.as_ref().unwrap(), &dojo_payments_emulator::Card::test("5200000000001005")?, false)?;
+//! # let id = intent.id.as_ref().unwrap();
+//! use dojo_payments::journal::Journal;
+//! use dojo_payments::types::{Currency, Money};
+//! use dojo_payments_sqlx::SqlJournal;
+//!
+//! let store = SqlJournal::connect("sqlite::memory:").await?;   // or postgres://…
+//! let journal = Journal::new(store);
+//! journal.reconcile(&dojo).await?;                              // at start-up
+//! journal.refund(&dojo, "order-42/refund-1", id, Money::new(300, Currency::GBP)).await?;
+//! # Ok(()) }
+//! ```
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+
+mod events;
+mod journal;
+
+pub use events::SqlEvents;
+pub use journal::SqlJournal;
+
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+
+/// The schema: idempotent, applied by the constructors.
+pub const SCHEMA: &str = include_str!("../migrations/journal.sql");
+
+/// A pool on `url`, with the drivers this crate was built with.
+///
+/// An in-memory SQLite database (`sqlite::memory:`) lives in one
+/// connection, so the pool is of one connection then.
+pub async fn pool(url: &str) -> Result<AnyPool, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    let connections = if url.contains(":memory:") || url.contains("mode=memory") {
+        1
+    } else {
+        8
+    };
+    AnyPoolOptions::new()
+        .max_connections(connections)
+        .connect(url)
+        .await
+}
+
+/// Applies [`SCHEMA`] to `pool`.
+pub async fn migrate(pool: &AnyPool) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(SCHEMA).execute(pool).await?;
+    Ok(())
+}
+
+fn store_error(error: sqlx::Error) -> dojo_payments::StoreError {
+    dojo_payments::StoreError(Box::new(error))
+}

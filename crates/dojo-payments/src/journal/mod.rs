@@ -1,0 +1,414 @@
+//! A durable journal of money-moving calls, so that money moves once
+//! across crashes, restarts and several instances.
+//!
+//! Every capture, charge, reversal, cancel and refund made through a
+//! [`Journal`] is written, under a name you choose (`order-42/refund-1`),
+//! *before* it is sent, and its outcome after. What each crash leaves:
+//!
+//! | the process dies… | the journal holds | [`Journal::reconcile`] then… |
+//! | --- | --- | --- |
+//! | before the entry is written | nothing | nothing: nothing was sent |
+//! | after it is written, before or while sending, or before the outcome is written | an open entry | a refund: sends it again with the **same** key (Dojo makes it once); any other: reads the intent and compares it with the entry's snapshot: `Applied`, `NotApplied`, or still open when the read does not tell (never guessed) |
+//! | after the outcome is written | a settled entry | nothing |
+//!
+//! The same name asked for again — a retried job, a second instance, a
+//! double click — never sends a second call: it gets the first one's
+//! outcome, waiting for it while that call may still be in flight.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = dojo_payments_emulator::Emulator::start().await?;
+//! # let dojo = dojo_payments::Dojo::builder(emulator.api_key()).api_url(emulator.api_url()).build()?;
+//! # let intent = dojo.payment_intents().create(dojo_payments::types::Money::new(1000, dojo_payments::types::Currency::GBP), "Order 42").send().await?;
+//! # emulator.pay(intent.id.as_ref().unwrap(), &dojo_payments_emulator::Card::test("5200000000001005")?, false)?;
+//! use dojo_payments::journal::{EntryState, InMemoryJournal, Journal};
+//! use dojo_payments::types::{Currency, Money};
+//!
+//! let journal = Journal::new(InMemoryJournal::default()); // dojo-payments-sqlx: PostgreSQL, SQLite
+//! journal.reconcile(&dojo).await?;                          // at start-up: settle what a crash left
+//! let id = intent.id.as_ref().unwrap();
+//! let refund = Money::new(300, Currency::GBP);
+//! let first = journal.refund(&dojo, "order-42/refund-1", id, refund).await?;
+//! let again = journal.refund(&dojo, "order-42/refund-1", id, refund).await?; // a retried job
+//! assert!(matches!(first, EntryState::Applied { .. }));
+//! assert_eq!(again, first);                                 // one refund, not two
+//! # assert_eq!(emulator.refund_count(id), 1);
+//! # Ok(()) }
+//! ```
+
+mod entry;
+mod store;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use dojo_payments_api::api::types::{self, PaymentIntentStatus};
+use dojo_payments_types::{Money, Open, PaymentIntentId};
+
+pub use entry::{Before, Entry, EntryState, Movement};
+pub use store::{InMemoryJournal, JournalStore, Opened, StoreError};
+
+use crate::{Delivery, Dojo, Error, IdempotencyKey, Outcome};
+
+/// Why a journaled call could not be made or settled.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JournalError {
+    /// The store failed; nothing was sent after a failed write.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The name is taken by another call (another operation, amount or
+    /// payment intent): one name is one call.
+    #[error("the journal name {name:?} is another call's ({existing} on {payment_intent})")]
+    NameReused {
+        /// The name.
+        name: String,
+        /// The operation it was first used for.
+        existing: &'static str,
+        /// The payment intent it was first used for.
+        payment_intent: PaymentIntentId,
+    },
+    /// The payment intent given has no id.
+    #[error("the payment intent has no id")]
+    NoId,
+}
+
+/// An open entry [`Journal::reconcile`] looked at, and where it stands now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reconciled {
+    /// The entry's name.
+    pub name: String,
+    /// Where it stands after reconciling.
+    pub state: EntryState,
+    /// Why it is still open, when it is (the read failed, or did not tell).
+    pub still_open_because: Option<String>,
+}
+
+/// Money-moving calls, journaled in `S` (see the [module](self) docs).
+#[derive(Debug)]
+pub struct Journal<S> {
+    store: S,
+    in_flight_for: Duration,
+}
+
+impl<S: JournalStore> Journal<S> {
+    /// A journal kept in `store`. An open entry is taken for in flight for
+    /// 90 s (more than a call's default deadline) before another caller or
+    /// `reconcile` settles it.
+    pub fn new(store: S) -> Self {
+        Self {
+            store,
+            in_flight_for: Duration::from_secs(90),
+        }
+    }
+
+    /// How long an open entry may still be in flight in the process that
+    /// wrote it; set it above your client's call deadline. `reconcile`
+    /// leaves younger entries alone, and a second caller of the same name
+    /// waits that long for the first one's outcome.
+    pub fn in_flight_for(mut self, window: Duration) -> Self {
+        self.in_flight_for = window;
+        self
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Refunds `amount` of `id` once under `name`, with an idempotency key
+    /// written with the entry before the call.
+    pub async fn refund(
+        &self,
+        dojo: &Dojo,
+        name: &str,
+        id: &PaymentIntentId,
+        amount: Money,
+    ) -> Result<EntryState, JournalError> {
+        let movement = Movement::Refund {
+            amount,
+            key: IdempotencyKey::generate(),
+        };
+        // A refund is settled by sending it again, not by a read: no snapshot.
+        let before = Before {
+            status: None,
+            captured: 0,
+        };
+        self.run(dojo, name, id, movement, before).await
+    }
+
+    /// Captures `amount` of `intent` (as read before) once under `name`.
+    pub async fn capture(
+        &self,
+        dojo: &Dojo,
+        name: &str,
+        intent: &types::PaymentIntent,
+        amount: Money,
+    ) -> Result<EntryState, JournalError> {
+        self.unkeyed(dojo, name, intent, Movement::Capture { amount })
+            .await
+    }
+
+    /// Charges `intent` (made for an authorized setup intent) once under `name`.
+    pub async fn charge(
+        &self,
+        dojo: &Dojo,
+        name: &str,
+        intent: &types::PaymentIntent,
+    ) -> Result<EntryState, JournalError> {
+        self.unkeyed(dojo, name, intent, Movement::Charge).await
+    }
+
+    /// Reverses `intent` once under `name`.
+    pub async fn reverse(
+        &self,
+        dojo: &Dojo,
+        name: &str,
+        intent: &types::PaymentIntent,
+    ) -> Result<EntryState, JournalError> {
+        self.unkeyed(dojo, name, intent, Movement::Reverse).await
+    }
+
+    /// Cancels `intent` once under `name`.
+    pub async fn cancel(
+        &self,
+        dojo: &Dojo,
+        name: &str,
+        intent: &types::PaymentIntent,
+    ) -> Result<EntryState, JournalError> {
+        self.unkeyed(dojo, name, intent, Movement::Cancel).await
+    }
+
+    /// Settles every entry left open longer than the in-flight window (a
+    /// crash's leftovers): refunds are sent again with their key, the rest
+    /// settled by reading the intent. Run it at start-up, and now and then.
+    pub async fn reconcile(&self, dojo: &Dojo) -> Result<Vec<Reconciled>, JournalError> {
+        let mut settled = Vec::new();
+        for entry in self.store.open_entries().await? {
+            if !self.stale(&entry) {
+                continue;
+            }
+            settled.push(self.settle(dojo, &entry).await?);
+        }
+        Ok(settled)
+    }
+
+    async fn unkeyed(
+        &self,
+        dojo: &Dojo,
+        name: &str,
+        intent: &types::PaymentIntent,
+        movement: Movement,
+    ) -> Result<EntryState, JournalError> {
+        let id = intent.id.as_ref().ok_or(JournalError::NoId)?;
+        self.run_with(dojo, name, id, movement, Before::of(intent), Some(intent))
+            .await
+    }
+
+    async fn run(
+        &self,
+        dojo: &Dojo,
+        name: &str,
+        id: &PaymentIntentId,
+        movement: Movement,
+        before: Before,
+    ) -> Result<EntryState, JournalError> {
+        self.run_with(dojo, name, id, movement, before, None).await
+    }
+
+    /// Writes the entry, then sends; or, if the name is taken, answers the
+    /// first call's outcome.
+    async fn run_with(
+        &self,
+        dojo: &Dojo,
+        name: &str,
+        id: &PaymentIntentId,
+        movement: Movement,
+        before: Before,
+        intent: Option<&types::PaymentIntent>,
+    ) -> Result<EntryState, JournalError> {
+        let entry = Entry {
+            name: name.to_owned(),
+            movement,
+            payment_intent: id.clone(),
+            before,
+            state: EntryState::Open,
+            opened_at: Utc::now(),
+        };
+        match self.store.open(&entry).await? {
+            Opened::Claimed => {
+                let state = send(dojo, &entry, intent).await;
+                if !state.is_open() {
+                    self.store.close(name, &state).await?;
+                }
+                Ok(state)
+            }
+            Opened::Existing(existing) => {
+                if !existing.movement.same_call(&entry.movement)
+                    || existing.payment_intent != entry.payment_intent
+                {
+                    return Err(JournalError::NameReused {
+                        name: name.to_owned(),
+                        existing: existing.movement.operation(),
+                        payment_intent: existing.payment_intent,
+                    });
+                }
+                self.outcome_of(dojo, existing).await
+            }
+        }
+    }
+
+    /// The outcome of an entry another caller wrote: waited for while it
+    /// may be in flight, then settled here.
+    async fn outcome_of(&self, dojo: &Dojo, mut entry: Entry) -> Result<EntryState, JournalError> {
+        while entry.state.is_open() && !self.stale(&entry) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            match self.store.entry(&entry.name).await? {
+                Some(now) => entry = now,
+                None => break,
+            }
+        }
+        if !entry.state.is_open() {
+            return Ok(entry.state);
+        }
+        Ok(self.settle(dojo, &entry).await?.state)
+    }
+
+    fn stale(&self, entry: &Entry) -> bool {
+        let age = Utc::now().signed_duration_since(entry.opened_at);
+        age.to_std().is_ok_and(|age| age >= self.in_flight_for)
+    }
+
+    /// Settles one open entry: a refund by sending it again with its key,
+    /// the rest by a read.
+    async fn settle(&self, dojo: &Dojo, entry: &Entry) -> Result<Reconciled, JournalError> {
+        let (state, why) = match &entry.movement {
+            Movement::Refund { amount, key } => {
+                let state = send_refund(dojo, &entry.payment_intent, *amount, key).await;
+                (state, Some("the refund's answer was lost again"))
+            }
+            _ => match dojo
+                .payment_intents()
+                .get_including_canceled(&entry.payment_intent)
+                .await
+            {
+                Ok(after) => (
+                    read_outcome(entry, &after),
+                    Some("the payment intent changed otherwise"),
+                ),
+                Err(_) => (
+                    EntryState::Open,
+                    Some("the payment intent could not be read"),
+                ),
+            },
+        };
+        if !state.is_open() {
+            self.store.close(&entry.name, &state).await?;
+        }
+        Ok(Reconciled {
+            name: entry.name.clone(),
+            still_open_because: state.is_open().then(|| why.unwrap_or_default().to_owned()),
+            state,
+        })
+    }
+}
+
+/// Sends the entry's call once; what is known afterwards.
+async fn send(dojo: &Dojo, entry: &Entry, intent: Option<&types::PaymentIntent>) -> EntryState {
+    let intents = dojo.payment_intents();
+    match (&entry.movement, intent) {
+        (Movement::Refund { amount, key }, _) => {
+            send_refund(dojo, &entry.payment_intent, *amount, key).await
+        }
+        (Movement::Capture { amount }, Some(intent)) => {
+            state_of(intents.capture(intent, *amount).await, |c| {
+                c.capture_id.as_ref().map(ToString::to_string)
+            })
+        }
+        (Movement::Charge, Some(intent)) => state_of(intents.charge(intent).await, |_| None),
+        (Movement::Reverse, Some(intent)) => state_of(intents.reverse(intent).await, |_| None),
+        (Movement::Cancel, Some(intent)) => state_of(intents.cancel(intent).await, |_| None),
+        (_, None) => EntryState::NotApplied {
+            reason: "no payment intent was given to send it with".into(),
+        },
+    }
+}
+
+async fn send_refund(
+    dojo: &Dojo,
+    id: &PaymentIntentId,
+    amount: Money,
+    key: &IdempotencyKey,
+) -> EntryState {
+    let made = dojo
+        .payment_intents()
+        .refund(id, amount)
+        .idempotency_key(key.clone())
+        .send()
+        .await;
+    state_of(made, |made| {
+        made.refund.refund_id.as_ref().map(ToString::to_string)
+    })
+}
+
+/// What a call's result says about the money.
+fn state_of<T>(result: crate::Result<T>, detail: impl FnOnce(&T) -> Option<String>) -> EntryState {
+    match result {
+        Ok(answer) => EntryState::Applied {
+            detail: detail(&answer),
+        },
+        Err(Error::Interrupted {
+            outcome: Outcome::Applied(_),
+            ..
+        }) => EntryState::Applied { detail: None },
+        Err(
+            error @ Error::Interrupted {
+                outcome: Outcome::NotApplied(_),
+                ..
+            },
+        ) => EntryState::NotApplied {
+            reason: error.to_string(),
+        },
+        Err(error) if error.delivery() == Delivery::MaybeSent => EntryState::Open,
+        Err(error) => EntryState::NotApplied {
+            reason: error.to_string(),
+        },
+    }
+}
+
+/// What a read of the intent after the call says about an unkeyed entry.
+fn read_outcome(entry: &Entry, after: &types::PaymentIntent) -> EntryState {
+    let status_now = after.status.as_ref().map(ToString::to_string);
+    let unchanged = status_now == entry.before.status;
+    let is = |wanted: PaymentIntentStatus| after.status == Some(Open::Known(wanted));
+    let applied = match &entry.movement {
+        Movement::Capture { amount } => {
+            let added = entry::captured(after).checked_sub(entry.before.captured);
+            match added {
+                Some(0) => Some(false),
+                Some(n) if n == amount.minor_units() => Some(true),
+                _ => None,
+            }
+        }
+        Movement::Charge
+            if is(PaymentIntentStatus::Captured) || is(PaymentIntentStatus::Authorized) =>
+        {
+            Some(true)
+        }
+        Movement::Reverse if is(PaymentIntentStatus::Reversed) => Some(true),
+        Movement::Cancel if is(PaymentIntentStatus::Canceled) => Some(true),
+        Movement::Refund { .. } => None,
+        _ if unchanged => Some(false),
+        _ => None,
+    };
+    match applied {
+        Some(true) => EntryState::Applied { detail: None },
+        Some(false) => EntryState::NotApplied {
+            reason: format!(
+                "a read shows the payment intent unchanged ({})",
+                status_now.unwrap_or_default()
+            ),
+        },
+        None => EntryState::Open,
+    }
+}
