@@ -45,6 +45,18 @@ impl SqlJournal {
         &self.pool
     }
 
+    /// The entries of payment intent `id`, oldest first.
+    pub async fn entries_for(&self, id: &PaymentIntentId) -> Result<Vec<Entry>, StoreError> {
+        let rows = sqlx::query(select_entries!(
+            "WHERE payment_intent_id = $1 ORDER BY opened_at, name"
+        ))
+        .bind(id.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter().map(entry_of).collect()
+    }
+
     /// Every entry, oldest first: for audits.
     pub async fn entries(&self) -> Result<Vec<Entry>, StoreError> {
         let rows = sqlx::query(select_entries!("ORDER BY opened_at, name"))

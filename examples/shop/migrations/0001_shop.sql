@@ -36,16 +36,9 @@ CREATE TABLE webhook_events (
 );
 CREATE INDEX webhook_events_order ON webhook_events (order_id);
 
--- A refund asked for by the admin: its idempotency key is written before
--- the call, and reused when the admin retries one that did not complete.
-CREATE TABLE refunds (
-    idempotency_key TEXT PRIMARY KEY,
-    order_id TEXT NOT NULL,
-    amount BIGINT NOT NULL,
-    refund_id TEXT,                    -- NULL until Dojo answered
-    requested_at TEXT NOT NULL
-);
-CREATE INDEX refunds_order ON refunds (order_id);
+-- Refunds and captures are in dojo_journal (dojo-payments-sqlx), and the
+-- ids of processed webhook events in dojo_processed_events: both made by
+-- the shop at start-up, in this same database.
 
 -- A table booking with a no-show fee: a setup intent the customer
 -- authorized at checkout.

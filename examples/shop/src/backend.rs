@@ -1,13 +1,16 @@
 //! Which Dojo the shop talks to: the embedded emulator (the default), or
 //! Dojo's sandbox when `DOJO_API_KEY` is set.
 
+use std::sync::Arc;
+
 use dojo_payments::{ConfigError, Dojo};
 use dojo_payments_emulator::Emulator;
 
 /// The Dojo the shop runs against.
 pub enum Backend {
-    /// The emulator on loopback: checkout pages, webhooks and all.
-    Emulator(Emulator),
+    /// The emulator on loopback: checkout pages, webhooks and all; shared
+    /// when several shop instances run on one.
+    Emulator(Arc<Emulator>),
     /// Dojo's sandbox (`DOJO_API_KEY`). Webhooks reach the shop only at
     /// a public URL (`SHOP_PUBLIC_URL`).
     Sandbox {
@@ -23,7 +26,7 @@ impl Backend {
             let public_url = std::env::var("SHOP_PUBLIC_URL").ok();
             return Ok(Self::Sandbox { public_url });
         }
-        Ok(Self::Emulator(Emulator::start().await?))
+        Ok(Self::Emulator(Arc::new(Emulator::start().await?)))
     }
 
     /// A client of this Dojo.

@@ -12,8 +12,9 @@
 //!   authorized at checkout, charged or closed by the admin;
 //! - *phone order* ([`pages::phone`]): card details typed by staff,
 //!   tokenized at the PCI host and charged, never stored;
-//! - *admin* ([`pages::admin`]): capture in parts, refund with an
-//!   idempotency key stored before the call, every order's webhook events.
+//! - *admin* ([`pages::admin`]): capture in parts and refund, each through
+//!   the SDK's journal (written before the call, reconciled at start-up),
+//!   every order's webhook events.
 //!
 //! ```no_run
 //! # #[tokio::main] async fn main() -> Result<(), dojo_shop::StartError> {
@@ -32,9 +33,13 @@ pub mod webhook;
 
 use std::net::SocketAddr;
 
+use std::sync::Arc;
+
 use dojo_payments::Dojo;
+use dojo_payments::journal::Journal;
 use dojo_payments::webhook::Verifier;
 use dojo_payments_emulator::Emulator;
+use dojo_payments_sqlx::SqlJournal;
 
 use crate::backend::Backend;
 use crate::store::Db;
@@ -81,12 +86,16 @@ pub enum StartError {
     /// Dojo refused the webhook subscription.
     #[error("subscribing to webhooks: {0}")]
     Dojo(#[from] dojo_payments::Error),
+    /// The journal could not be reconciled.
+    #[error("reconciling the journal: {0}")]
+    Journal(#[from] dojo_payments::journal::JournalError),
 }
 
 /// A running shop.
 pub struct Shop {
     url: String,
     db: Db,
+    journal: Arc<Journal<SqlJournal>>,
     dojo: Dojo,
     backend: Backend,
     server: tokio::task::JoinHandle<()>,
@@ -105,13 +114,20 @@ impl Shop {
         let database_url = options.database_url.unwrap_or_else(default_database);
         let db = Db::connect(&database_url).await?;
         let dojo = backend.client()?;
+        let journal = Journal::new(SqlJournal::new(db.pool().clone()).await?);
+        // What a crash of an earlier run left open is settled first.
+        for settled in journal.reconcile(&dojo).await? {
+            println!("journal: {} is {}", settled.name, settled.state.name());
+        }
         let verifier = Verifier::default();
         if let Some(base) = backend.webhook_base(&url) {
             subscribe(&dojo, &verifier, &format!("{base}/webhooks/dojo")).await?;
         }
+        let journal = Arc::new(journal);
         let state = pages::AppState {
             dojo: dojo.clone(),
             db: db.clone(),
+            journal: journal.clone(),
             verifier,
             base_url: url.clone(),
         };
@@ -123,6 +139,7 @@ impl Shop {
         Ok(Self {
             url,
             db,
+            journal,
             dojo,
             backend,
             server,
@@ -137,6 +154,11 @@ impl Shop {
     /// The shop's database.
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// The journal of the shop's captures and refunds.
+    pub fn journal(&self) -> &Journal<SqlJournal> {
+        &self.journal
     }
 
     /// The shop's Dojo client.

@@ -14,6 +14,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use browser::{Browser, Installed};
+use dojo_payments::journal::EntryState;
 use dojo_payments_emulator::{Emulator, Fault, RetryPolicy};
 use dojo_shop::backend::Backend;
 use dojo_shop::order::{Order, OrderStatus};
@@ -72,7 +73,7 @@ async fn start_shop() -> Shop {
         addr: ([127, 0, 0, 1], 0).into(),
         database_url: Some(format!("sqlite:{}?mode=rwc", file.display())),
     };
-    Shop::start_on(Backend::Emulator(emulator), options)
+    Shop::start_on(Backend::Emulator(emulator.into()), options)
         .await
         .expect("the shop starts")
 }
@@ -343,13 +344,14 @@ async fn capture_in_parts_and_refund_once(shop: &Shop, browser: &Browser) {
     browser.open(&admin).await;
     browser.fill("Amount to refund", "10.00").await;
     browser.press("Refund").await;
-    let lost = browser
-        .wait_for_text("retrying sends the same idempotency key")
-        .await;
-    assert!(lost.contains("not confirmed yet"), "{lost}");
+    let lost = browser.wait_for_text("not confirmed yet").await;
+    assert!(
+        lost.contains("A refund of 10.00 GBP is not confirmed yet"),
+        "{lost}"
+    );
+    browser.shot("13-admin-refund-unconfirmed").await;
     emulator(shop).clear_faults();
-    browser.fill("Amount to refund", "10.00").await;
-    browser.press("Refund").await;
+    browser.press("Retry the refund").await;
     browser.wait_for_text("Refunded 10.00 GBP.").await;
     let refunded = wait_until(shop, &order.id, |o| o.refunded.minor_units() == 1000).await;
     assert_eq!(refunded.status, OrderStatus::Refunded);
@@ -358,13 +360,27 @@ async fn capture_in_parts_and_refund_once(shop: &Shop, browser: &Browser) {
         1,
         "one refund, however often it was sent"
     );
-    let refunds = shop.db().refunds(&order.id).await.unwrap();
+    let moves = shop.journal().store().entries_for(&intent).await.unwrap();
+    let refunds: Vec<_> = moves
+        .iter()
+        .filter(|e| e.movement.operation() == "refund")
+        .collect();
     assert_eq!(
         refunds.len(),
         1,
-        "one key for the refund and its retry: {refunds:?}"
+        "one journal entry for the refund and its retry: {moves:?}"
     );
-    assert!(refunds[0].refund_id.is_some());
+    assert!(
+        matches!(refunds[0].state, EntryState::Applied { .. }),
+        "{moves:?}"
+    );
+    assert_eq!(
+        moves
+            .iter()
+            .filter(|e| e.movement.operation() == "capture")
+            .count(),
+        2
+    );
 
     browser.reload().await;
     let history = browser.wait_for_text("Webhook events").await;
@@ -372,7 +388,7 @@ async fn capture_in_parts_and_refund_once(shop: &Shop, browser: &Browser) {
         history.matches("payment_intent.status_updated").count() >= 4,
         "{history}"
     );
-    browser.shot("13-admin-order").await;
+    browser.shot("14-admin-order").await;
 }
 
 /// Waits until the stored order satisfies `done` (a webhook is applied).
@@ -398,7 +414,8 @@ async fn database_text(shop: &Shop) -> String {
         "SELECT * FROM customers",
         "SELECT * FROM orders",
         "SELECT * FROM webhook_events",
-        "SELECT * FROM refunds",
+        "SELECT * FROM dojo_journal",
+        "SELECT * FROM dojo_processed_events",
         "SELECT * FROM bookings",
     ];
     for sql in tables {

@@ -104,7 +104,7 @@ async fn start_shop() -> Shop {
         addr: ([127, 0, 0, 1], 0).into(),
         database_url: Some(format!("sqlite:{}?mode=rwc", db.display())),
     };
-    Shop::start_on(Backend::Emulator(emulator), options)
+    Shop::start_on(Backend::Emulator(emulator.into()), options)
         .await
         .unwrap()
 }

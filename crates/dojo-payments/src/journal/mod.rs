@@ -12,8 +12,10 @@
 //! | after the outcome is written | a settled entry | nothing |
 //!
 //! The same name asked for again — a retried job, a second instance, a
-//! double click — never sends a second call: it gets the first one's
-//! outcome, waiting for it while that call may still be in flight.
+//! double click — never makes a second movement: it gets the first one's
+//! outcome. An open refund is sent again with the first key (Dojo makes
+//! one refund per key); any other open call is waited for while it may
+//! still be in flight ([`Journal::in_flight_for`]), then settled by a read.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -258,10 +260,14 @@ impl<S: JournalStore> Journal<S> {
         }
     }
 
-    /// The outcome of an entry another caller wrote: waited for while it
-    /// may be in flight, then settled here.
+    /// The outcome of an entry another caller wrote. A refund still open is
+    /// sent again at once with its key (safe even while the first attempt
+    /// is in flight: Dojo makes one refund per key). Any other is waited
+    /// for while it may be in flight, then settled by a read, which could
+    /// not tell an in-flight call from one never made.
     async fn outcome_of(&self, dojo: &Dojo, mut entry: Entry) -> Result<EntryState, JournalError> {
-        while entry.state.is_open() && !self.stale(&entry) {
+        let keyed = matches!(entry.movement, Movement::Refund { .. });
+        while entry.state.is_open() && !keyed && !self.stale(&entry) {
             tokio::time::sleep(Duration::from_millis(50)).await;
             match self.store.entry(&entry.name).await? {
                 Some(now) => entry = now,

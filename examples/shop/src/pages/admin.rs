@@ -5,14 +5,15 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use dojo_payments::lifecycle::{AnyPaymentIntent, AnySetupIntent};
-use dojo_payments::types::{Money, PaymentIntentId};
+use dojo_payments::journal::{Entry, EntryState, JournalError, Movement};
+use dojo_payments::lifecycle::AnySetupIntent;
+use dojo_payments::types::{InvalidValue, Money, PaymentIntentId};
 use serde::Deserialize;
 
 use super::booking::setup_status;
 use super::{AppState, Page, PageError, render, see_other, with_query};
 use crate::order::{Order, OrderKind};
-use crate::store::{Booking, EventRecord, NewOrder, RefundRecord};
+use crate::store::{Booking, EventRecord, NewOrder, new_id};
 
 #[derive(Template)]
 #[template(path = "admin.html")]
@@ -41,7 +42,11 @@ pub struct Said {
 struct OrderPage {
     order: Order,
     events: Vec<EventRecord>,
-    refunds: Vec<RefundRecord>,
+    moves: Vec<Entry>,
+    /// A refund whose answer was lost: retried under its own name.
+    unconfirmed: Option<Entry>,
+    /// The name a new capture or refund made from this page goes under.
+    attempt: String,
     said: Said,
 }
 
@@ -49,6 +54,11 @@ impl OrderPage {
     /// Waiting for Dojo's webhook: the page refreshes itself.
     fn pending(&self) -> bool {
         self.order.status == crate::order::OrderStatus::Pending
+    }
+
+    /// The attempt part of a journal name (`{order}/refund/{attempt}`).
+    fn attempt_of<'a>(&self, entry: &'a Entry) -> &'a str {
+        entry.name.rsplit('/').next().unwrap_or_default()
     }
 }
 
@@ -59,83 +69,107 @@ pub async fn order(
     Query(said): Query<Said>,
 ) -> Page {
     let order = find_order(&state, &id).await?;
+    let moves = match &order.payment_intent_id {
+        Some(intent) => state
+            .journal
+            .store()
+            .entries_for(intent)
+            .await
+            .map_err(JournalError::from)?,
+        None => Vec::new(),
+    };
+    let unconfirmed = moves
+        .iter()
+        .find(|e| e.state.is_open() && matches!(e.movement, Movement::Refund { .. }))
+        .cloned();
     render(&OrderPage {
         events: state.db.events(&id).await?,
-        refunds: state.db.refunds(&id).await?,
+        attempt: new_id("att"),
         order,
+        moves,
+        unconfirmed,
         said,
     })
 }
 
-/// An amount the admin typed.
+/// A capture or refund form: the amount, and the name it goes under in the
+/// journal (made when the page was shown, so that submitting the same form
+/// twice, or on two instances at once, is one call).
 #[derive(Debug, Deserialize)]
-pub struct AmountForm {
+pub struct MoveForm {
     amount: String,
+    attempt: String,
+}
+
+impl MoveForm {
+    /// The journal name: the order, the operation, the form's attempt.
+    fn name(&self, order: &Order, operation: &str) -> Result<String, PageError> {
+        let attempt = self.attempt.trim();
+        if attempt.is_empty()
+            || attempt.len() > 64
+            || !attempt
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(InvalidValue::new("attempt", "must be the form's own token").into());
+        }
+        Ok(format!("{}/{operation}/{attempt}", order.id))
+    }
+
+    fn amount(&self, order: &Order) -> Result<Money, PageError> {
+        Ok(Money::parse_decimal(self.amount.trim(), order.currency())
+            .map_err(|e| e.in_field("amount"))?)
+    }
 }
 
 /// `POST /admin/orders/{id}/capture`: captures part (or the rest) of a
-/// manual order. The order itself moves when Dojo's webhook arrives.
+/// manual order, through the journal. The order itself moves when Dojo's
+/// webhook arrives.
 pub async fn capture(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    axum::Form(form): axum::Form<AmountForm>,
+    axum::Form(form): axum::Form<MoveForm>,
 ) -> Page {
     let order = find_order(&state, &id).await?;
-    let amount = Money::parse_decimal(form.amount.trim(), order.currency())
-        .map_err(|e| e.in_field("amount"))?;
-    let intent = AnyPaymentIntent::read(&state.dojo, intent_of(&order)?).await?;
-    let captured = match intent {
-        AnyPaymentIntent::Authorized(p) => p.capture(&state.dojo, amount).await,
-        AnyPaymentIntent::Captured(p) => p.capture(&state.dojo, amount).await,
-        other => {
-            return back(
-                &id,
-                Err(format!(
-                    "cannot capture: the payment is {:?}",
-                    other.status()
-                )),
-            );
-        }
-    };
-    back(
-        &id,
-        captured
-            .map(|_| format!("Captured {amount}."))
-            .map_err(|e| e.to_string()),
-    )
+    let (name, amount) = (form.name(&order, "capture")?, form.amount(&order)?);
+    let intent = state.dojo.payment_intents().get(intent_of(&order)?).await?;
+    let done = state
+        .journal
+        .capture(&state.dojo, &name, &intent, amount)
+        .await?;
+    back(&id, said(done, &format!("Captured {amount}.")))
 }
 
-/// `POST /admin/orders/{id}/refund`: refunds part of a captured order.
-/// The idempotency key is stored with the order before the call; if the
-/// call fails without an answer, the admin's retry sends the same key, so
-/// Dojo refunds once however often it is clicked.
+/// `POST /admin/orders/{id}/refund`: refunds part of a captured order,
+/// through the journal: its idempotency key is written (with the order's
+/// other records) before the call, and the same form sent again, here or
+/// on another instance, gets the first refund's outcome: Dojo refunds once
+/// however often it is clicked.
 pub async fn refund(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    axum::Form(form): axum::Form<AmountForm>,
+    axum::Form(form): axum::Form<MoveForm>,
 ) -> Page {
     let order = find_order(&state, &id).await?;
-    let amount = Money::parse_decimal(form.amount.trim(), order.currency())
-        .map_err(|e| e.in_field("amount"))?;
-    let key = state.db.refund_key(&id, amount).await?;
-    let sent = state
-        .dojo
-        .payment_intents()
-        .refund(intent_of(&order)?, amount)
-        .idempotency_key(key.clone())
-        .reason("Refunded by the shop's admin")
-        .send()
-        .await;
-    let said = match sent {
-        Ok(made) => {
-            if let Some(refund) = &made.refund.refund_id {
-                state.db.refund_made(&key, refund).await?;
-            }
-            Ok(format!("Refunded {amount}."))
-        }
-        Err(error) => Err(format!("{error} (retrying sends the same idempotency key)")),
-    };
-    back(&id, said)
+    let (name, amount) = (form.name(&order, "refund")?, form.amount(&order)?);
+    let done = state
+        .journal
+        .refund(&state.dojo, &name, intent_of(&order)?, amount)
+        .await?;
+    back(&id, said(done, &format!("Refunded {amount}.")))
+}
+
+/// What the admin is told about a journaled call.
+fn said(state: EntryState, done: &str) -> Result<String, String> {
+    match state {
+        EntryState::Applied { .. } => Ok(done.to_owned()),
+        EntryState::NotApplied { reason } => Err(reason),
+        EntryState::Open => Err(
+            "Dojo's answer was lost: not confirmed yet. Retrying sends the same \
+             idempotency key, so it is made at most once."
+                .to_owned(),
+        ),
+    }
 }
 
 #[derive(Template)]

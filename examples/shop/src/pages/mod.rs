@@ -14,9 +14,13 @@ use axum::extract::FromRef;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use std::sync::Arc;
+
 use dojo_payments::Dojo;
+use dojo_payments::journal::{Journal, JournalError};
 use dojo_payments::types::InvalidValue;
 use dojo_payments::webhook::Verifier;
+use dojo_payments_sqlx::SqlJournal;
 
 use crate::store::Db;
 
@@ -27,6 +31,8 @@ pub struct AppState {
     pub dojo: Dojo,
     /// The shop's database.
     pub db: Db,
+    /// The journal of captures and refunds, in the same database.
+    pub journal: Arc<Journal<SqlJournal>>,
     /// The webhook subscription's secrets.
     pub verifier: Verifier,
     /// Where the shop is served, for the URLs Dojo sends customers back to.
@@ -71,6 +77,9 @@ pub enum PageError {
     /// The database failed.
     #[error("the database: {0}")]
     Database(#[from] sqlx::Error),
+    /// The journal refused or failed.
+    #[error("the journal: {0}")]
+    Journal(#[from] JournalError),
     /// A form field broke a rule.
     #[error("{}: {}", .0.field(), .0.rule())]
     Invalid(#[from] InvalidValue),

@@ -1,8 +1,11 @@
-//! `webhook_events`: each event applied once, in the same transaction as
-//! the order change it causes.
+//! `webhook_events`: each order's history of webhook events. Each event is
+//! applied once: its id goes into the SDK's `dojo_processed_events`
+//! (`dojo_payments_sqlx::SqlEvents`) in the same transaction as the order
+//! change it causes.
 
 use dojo_payments::lifecycle::Settled;
 use dojo_payments::types::WebhookEventId;
+use dojo_payments_sqlx::SqlEvents;
 use sqlx::Row;
 
 use super::{Db, now};
@@ -46,9 +49,14 @@ impl Db {
         settled: Option<Settled>,
     ) -> Result<Applied, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query(
+        // The SDK's record of processed events, in this transaction: shared
+        // by every instance of the shop on this database.
+        if !SqlEvents::first_time_in(&mut tx, event_id).await? {
+            return Ok(Applied::AlreadyApplied);
+        }
+        sqlx::query(
             "INSERT INTO webhook_events (event_id, order_id, name, status, received_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(event_id.as_str())
         .bind(order_id)
@@ -57,9 +65,6 @@ impl Db {
         .bind(now())
         .execute(&mut *tx)
         .await?;
-        if inserted.rows_affected() == 0 {
-            return Ok(Applied::AlreadyApplied);
-        }
         if let (Some(order), Some(status)) = (order_id, status) {
             sqlx::query(
                 "UPDATE orders SET status = $1, status_rank = $2 WHERE id = $3 AND status_rank <= $2",

@@ -6,7 +6,6 @@ mod bookings;
 mod customers;
 mod events;
 mod orders;
-mod refunds;
 
 use std::path::Path;
 
@@ -17,7 +16,6 @@ use sqlx::any::AnyPoolOptions;
 pub use bookings::Booking;
 pub use events::{Applied, EventRecord};
 pub use orders::NewOrder;
-pub use refunds::RefundRecord;
 
 /// The shop's database.
 #[derive(Debug, Clone)]
@@ -41,6 +39,8 @@ impl Db {
             .await?
             .run(&pool)
             .await?;
+        // The SDK's own tables: the journal and the processed events.
+        dojo_payments_sqlx::migrate(&pool).await?;
         Ok(Self { pool })
     }
 
