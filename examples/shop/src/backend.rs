@@ -13,18 +13,14 @@ pub enum Backend {
     Emulator(Arc<Emulator>),
     /// Dojo's sandbox (`DOJO_API_KEY`). Webhooks reach the shop only at
     /// a public URL (`SHOP_PUBLIC_URL`).
-    Sandbox {
-        /// Where Dojo can reach the shop, if it can.
-        public_url: Option<String>,
-    },
+    Sandbox,
 }
 
 impl Backend {
     /// The sandbox when `DOJO_API_KEY` is set, else a new emulator.
     pub async fn from_env() -> std::io::Result<Self> {
         if std::env::var_os("DOJO_API_KEY").is_some() {
-            let public_url = std::env::var("SHOP_PUBLIC_URL").ok();
-            return Ok(Self::Sandbox { public_url });
+            return Ok(Self::Sandbox);
         }
         Ok(Self::Emulator(Arc::new(Emulator::start().await?)))
     }
@@ -38,16 +34,18 @@ impl Backend {
                 .checkout_url(emulator.checkout_url())
                 .user_agent_suffix("dojo-shop")
                 .build(),
-            Self::Sandbox { .. } => Dojo::from_env(),
+            Self::Sandbox => Dojo::from_env(),
         }
     }
 
-    /// Where Dojo delivers webhooks to a shop listening at `local_url`:
-    /// the local URL for the emulator, the public one for the sandbox.
-    pub fn webhook_base<'a>(&'a self, local_url: &'a str) -> Option<&'a str> {
+    /// Where Dojo delivers webhooks to a shop reachable at `url` (its own
+    /// address, or the public one it was given): the emulator reaches any
+    /// URL; the sandbox only a public one, never loopback.
+    pub fn webhook_base<'a>(&self, url: &'a str) -> Option<&'a str> {
+        let loopback = url.starts_with("http://127.") || url.starts_with("http://localhost");
         match self {
-            Self::Emulator(_) => Some(local_url),
-            Self::Sandbox { public_url } => public_url.as_deref(),
+            Self::Emulator(_) => Some(url),
+            Self::Sandbox => (!loopback).then_some(url),
         }
     }
 
@@ -55,7 +53,7 @@ impl Backend {
     pub fn emulator(&self) -> Option<&Emulator> {
         match self {
             Self::Emulator(emulator) => Some(emulator),
-            Self::Sandbox { .. } => None,
+            Self::Sandbox => None,
         }
     }
 }

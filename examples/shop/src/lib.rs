@@ -55,10 +55,14 @@ pub struct Options {
     /// The database (`sqlite:shop.db?mode=rwc`, `postgres://…`); `None`
     /// for a new SQLite file in the temporary directory.
     pub database_url: Option<String>,
+    /// Where Dojo reaches the shop for webhooks, when not at its own
+    /// address: a tunnel, or a load balancer in front of several instances.
+    pub public_url: Option<String>,
 }
 
 impl Options {
-    /// `SHOP_ADDR` (default `127.0.0.1:3000`) and `DATABASE_URL`.
+    /// `SHOP_ADDR` (default `127.0.0.1:3000`), `DATABASE_URL` and
+    /// `SHOP_PUBLIC_URL`.
     pub fn from_env() -> Self {
         let addr = std::env::var("SHOP_ADDR")
             .ok()
@@ -67,6 +71,7 @@ impl Options {
         Self {
             addr,
             database_url: std::env::var("DATABASE_URL").ok(),
+            public_url: std::env::var("SHOP_PUBLIC_URL").ok(),
         }
     }
 }
@@ -94,6 +99,7 @@ pub enum StartError {
 /// A running shop.
 pub struct Shop {
     url: String,
+    webhook_url: Option<String>,
     db: Db,
     journal: Arc<Journal<SqlJournal>>,
     dojo: Dojo,
@@ -120,8 +126,12 @@ impl Shop {
             println!("journal: {} is {}", settled.name, settled.state.name());
         }
         let verifier = Verifier::default();
-        if let Some(base) = backend.webhook_base(&url) {
-            subscribe(&dojo, &verifier, &format!("{base}/webhooks/dojo")).await?;
+        let public = options.public_url.as_deref().unwrap_or(&url);
+        let webhook_url = backend
+            .webhook_base(public)
+            .map(|base| format!("{base}/webhooks/dojo"));
+        if let Some(webhook_url) = &webhook_url {
+            subscribe(&dojo, &verifier, webhook_url).await?;
         }
         let journal = Arc::new(journal);
         let state = pages::AppState {
@@ -138,6 +148,7 @@ impl Shop {
         });
         Ok(Self {
             url,
+            webhook_url,
             db,
             journal,
             dojo,
@@ -173,7 +184,7 @@ impl Shop {
 
     /// Whether Dojo can deliver webhooks to the shop.
     pub fn receives_webhooks(&self) -> bool {
-        self.backend.webhook_base(&self.url).is_some()
+        self.webhook_url.is_some()
     }
 
     /// Serves until the process is stopped.

@@ -103,6 +103,7 @@ async fn start_shop() -> Shop {
     let options = Options {
         addr: ([127, 0, 0, 1], 0).into(),
         database_url: Some(format!("sqlite:{}?mode=rwc", db.display())),
+        public_url: None,
     };
     Shop::start_on(Backend::Emulator(emulator.into()), options)
         .await

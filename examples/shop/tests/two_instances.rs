@@ -1,0 +1,205 @@
+//! Two instances of the shop on one database (PostgreSQL when
+//! `DOJO_TEST_POSTGRES_URL` names a server, as in CI; SQLite always),
+//! behind one webhook URL: a balancer that hands each delivery to one
+//! instance in turn and then delivers it again to the other (a redelivery
+//! landing on the other instance). Each event is applied once and none is
+//! lost, and the same admin refund clicked on both instances at once is
+//! made once.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use dojo_payments::journal::EntryState;
+use dojo_payments_emulator::{Card, Emulator};
+use dojo_shop::backend::Backend;
+use dojo_shop::order::OrderStatus;
+use dojo_shop::{Options, Shop};
+use sqlx::Row;
+use workspace_tests::databases;
+
+async fn instance(emulator: &Arc<Emulator>, db: &str, balancer: &str) -> Shop {
+    let options = Options {
+        addr: ([127, 0, 0, 1], 0).into(),
+        database_url: Some(db.to_owned()),
+        public_url: Some(balancer.to_owned()),
+    };
+    Shop::start_on(Backend::Emulator(emulator.clone()), options)
+        .await
+        .unwrap()
+}
+
+/// The hidden `attempt` field of the refund form on `page`.
+fn attempt_in(page: &str) -> String {
+    let refund = &page[page.find("/refund\"").expect("a refund form")..];
+    let value = &refund[refund
+        .find("name=\"attempt\" value=\"")
+        .expect("its attempt")
+        + 22..];
+    value[..value.find('"').unwrap()].to_owned()
+}
+
+async fn ids(shop: &Shop, sql: &'static str) -> Vec<String> {
+    let rows = sqlx::query(sql).fetch_all(shop.db().pool()).await.unwrap();
+    rows.iter()
+        .map(|row| row.try_get::<String, _>(0).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_refund_once_and_apply_every_event_once() {
+    for kind in databases::kinds() {
+        let db = databases::fresh(kind, "two_shops").await;
+        let emulator = Arc::new(Emulator::start().await.unwrap());
+        let (balancer, targets) = Balancer::start().await;
+        let a = instance(&emulator, &db, &balancer).await;
+        let b = instance(&emulator, &db, &balancer).await;
+        targets
+            .set([a.url().to_owned(), b.url().to_owned()])
+            .unwrap();
+        let http = dojo_payments::raw::http_client_builder()
+            .unwrap()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+
+        let bought = http
+            .post(format!("{}/buy/teapot", a.url()))
+            .form(&[("email", "ada@example.com")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bought.status(), 303);
+        let order = a.db().orders().await.unwrap().remove(0);
+        let intent = order.payment_intent_id.clone().unwrap();
+        emulator
+            .pay(&intent, &Card::test("5200000000001005").unwrap(), false)
+            .unwrap();
+        let paid = wait(&b, &order.id, |o| o.status == OrderStatus::Paid).await;
+        assert_eq!(paid.captured.minor_units(), 3200, "{kind:?}");
+
+        // One admin page, its refund form submitted to both instances at once.
+        let page = http
+            .get(format!("{}/admin/orders/{}", a.url(), order.id))
+            .send()
+            .await
+            .unwrap();
+        let form = [
+            ("attempt", attempt_in(&page.text().await.unwrap())),
+            ("amount", "5.00".to_owned()),
+        ];
+        let (on_a, on_b) = tokio::join!(
+            http.post(format!("{}/admin/orders/{}/refund", a.url(), order.id))
+                .form(&form)
+                .send(),
+            http.post(format!("{}/admin/orders/{}/refund", b.url(), order.id))
+                .form(&form)
+                .send(),
+        );
+        assert_eq!(
+            (
+                on_a.unwrap().status().as_u16(),
+                on_b.unwrap().status().as_u16()
+            ),
+            (303, 303)
+        );
+        assert_eq!(emulator.refund_count(&intent), 1, "{kind:?}: refunded once");
+        let moves = a.journal().store().entries_for(&intent).await.unwrap();
+        assert_eq!(moves.len(), 1, "{kind:?}: {moves:?}");
+        assert!(
+            matches!(moves[0].state, EntryState::Applied { .. }),
+            "{moves:?}"
+        );
+        let refunded = wait(&a, &order.id, |o| o.refunded.minor_units() == 500).await;
+        assert_eq!(refunded.status, OrderStatus::Refunded);
+
+        // Every event reached both instances (the balancer's redelivery);
+        // each was applied once, none lost.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let sent: BTreeSet<String> = emulator
+            .webhook_attempts()
+            .into_iter()
+            .map(|a| a.event_id)
+            .collect();
+        assert!(sent.len() >= 3, "created, captured, refunded: {sent:?}");
+        let processed: BTreeSet<String> = ids(&a, "SELECT event_id FROM dojo_processed_events")
+            .await
+            .into_iter()
+            .collect();
+        assert_eq!(processed, sent, "{kind:?}: every event applied, none lost");
+        let history = ids(&b, "SELECT event_id FROM webhook_events").await;
+        assert_eq!(
+            history.len(),
+            sent.len(),
+            "{kind:?}: each applied once: {history:?}"
+        );
+    }
+}
+
+async fn wait(
+    shop: &Shop,
+    id: &str,
+    done: impl Fn(&dojo_shop::order::Order) -> bool,
+) -> dojo_shop::order::Order {
+    for _ in 0..200 {
+        let order = shop.db().order(id).await.unwrap().unwrap();
+        if done(&order) {
+            return order;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "order {id} never got there: {:?}",
+        shop.db().order(id).await
+    );
+}
+
+/// One webhook URL in front of both instances: each delivery goes to one
+/// in turn (its answer is Dojo's), then again to the other.
+struct Balancer;
+
+type Targets = Arc<std::sync::OnceLock<[String; 2]>>;
+
+impl Balancer {
+    async fn start() -> (String, Targets) {
+        use axum::body::Bytes;
+        use axum::extract::State;
+        use axum::http::{HeaderMap, StatusCode};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        let targets: Targets = Arc::default();
+        let turn = Arc::new(AtomicUsize::new(0));
+        let http = dojo_payments::raw::http_client().unwrap();
+        let state = (targets.clone(), turn, http);
+        let forward = async |State((targets, turn, http)): State<(
+            Targets,
+            Arc<AtomicUsize>,
+            reqwest::Client,
+        )>,
+                             headers: HeaderMap,
+                             body: Bytes| {
+            let targets = targets.get().expect("both instances started");
+            let first = turn.fetch_add(1, Ordering::Relaxed) % 2;
+            let send = |to: &str| {
+                let mut request = http.post(format!("{to}/webhooks/dojo")).body(body.clone());
+                if let Some(signature) = headers.get("dojo-signature") {
+                    request = request.header("dojo-signature", signature.as_bytes());
+                }
+                request.send()
+            };
+            let answer = send(&targets[first])
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(502);
+            let _ = send(&targets[1 - first]).await; // the redelivery, on the other instance
+            StatusCode::from_u16(answer).unwrap_or(StatusCode::BAD_GATEWAY)
+        };
+        let app = axum::Router::new()
+            .route("/webhooks/dojo", axum::routing::post(forward))
+            .with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (url, targets)
+    }
+}
