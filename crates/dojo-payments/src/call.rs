@@ -72,6 +72,9 @@ impl Dojo {
         async move {
             let started = Instant::now();
             let mut attempt = 1;
+            // Whether an earlier attempt may have reached Dojo: then a later
+            // failure cannot say the call did not.
+            let mut maybe_sent = false;
             loop {
                 let left = time_left(&policy, started);
                 let sent = tokio::time::timeout(left, call())
@@ -89,7 +92,10 @@ impl Dojo {
                 // Failures are rare: their handling is boxed so that the
                 // call's future (held by every call in flight, moved by each
                 // layer that awaits it) stays the size of one attempt.
-                Box::pin(retry_or_give_up(op, &policy, started, attempt, failed)).await?;
+                maybe_sent |= Box::pin(retry_or_give_up(
+                    op, &policy, started, attempt, failed, maybe_sent,
+                ))
+                .await?;
                 attempt += 1;
             }
         }
@@ -111,15 +117,18 @@ enum Failed<E> {
     Deadline,
 }
 
-/// After a failed attempt: waits and returns `Ok` when `retry::decide` says
-/// retry; otherwise the error to report.
+/// After a failed attempt: waits and returns whether the attempt may have
+/// reached Dojo when `retry::decide` says retry; otherwise the error to
+/// report, which says the call may have reached Dojo if an earlier attempt
+/// may have (`earlier_maybe_sent`), whatever the last one met.
 async fn retry_or_give_up<E: ProblemBody>(
     op: Operation,
     policy: &RetryPolicy,
     started: Instant,
     attempt: u32,
     failed: Failed<E>,
-) -> Result<(), Error> {
+    earlier_maybe_sent: bool,
+) -> Result<bool, Error> {
     let failure = match failed {
         Failed::Raw(raw) => failure(op.id, raw, time_left(policy, started)).await,
         Failed::Deadline => Failure {
@@ -144,11 +153,19 @@ async fn retry_or_give_up<E: ProblemBody>(
         Decision::RetryAfter(wait) => {
             tracing::info!(attempt, outcome = ?failure.attempt, wait_ms = wait.as_millis() as u64, "retrying");
             tokio::time::sleep(wait).await;
-            Ok(())
+            Ok(failure.attempt == Attempt::MaybeSent)
         }
         Decision::GiveUp(reason) => {
             tracing::Span::current().record("attempts", attempt);
             tracing::debug!(?reason, outcome = ?failure.attempt, "giving up");
+            let definitive = matches!(&failure.error, Error::Api { error, .. } if error.status < 500 && error.status != 429);
+            if earlier_maybe_sent && !definitive && failure.error.delivery() != Delivery::MaybeSent
+            {
+                return Err(Error::EarlierAttemptMaybeSent {
+                    operation: op.id,
+                    last: Box::new(failure.error),
+                });
+            }
             Err(failure.error)
         }
     }

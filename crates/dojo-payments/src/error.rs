@@ -157,6 +157,21 @@ pub enum Error {
         /// The time allowed.
         after: Duration,
     },
+    /// A call retried after an attempt that may have reached Dojo (its
+    /// answer was lost) failed on a later attempt, with `last` (a 503, a
+    /// refused connection): the earlier attempt may have taken effect. A
+    /// refund retried with the same idempotency key settles it.
+    #[error(
+        "{operation}: {}; an earlier attempt may have reached Dojo",
+        without_operation(last)
+    )]
+    EarlierAttemptMaybeSent {
+        /// The operation.
+        operation: &'static str,
+        /// How the last attempt failed.
+        #[source]
+        last: Box<Error>,
+    },
     /// A money-moving call without an idempotency key failed after the
     /// request may have been sent; the SDK read the payment intent to find
     /// out what happened instead of guessing.
@@ -233,7 +248,7 @@ impl Error {
             | Self::PaginationLoop { .. } => Delivery::NotSent,
             Self::Api { .. } | Self::Decode { .. } => Delivery::Answered,
             Self::Transport { delivery, .. } | Self::Timeout { delivery, .. } => *delivery,
-            Self::Interrupted { .. } => Delivery::MaybeSent,
+            Self::Interrupted { .. } | Self::EarlierAttemptMaybeSent { .. } => Delivery::MaybeSent,
         }
     }
 
@@ -246,6 +261,7 @@ impl Error {
             | Self::Decode { operation, .. }
             | Self::Timeout { operation, .. }
             | Self::Interrupted { operation, .. }
+            | Self::EarlierAttemptMaybeSent { operation, .. }
             | Self::IdempotencyKeyReused { operation, .. }
             | Self::PaginationLoop { operation, .. } => operation,
         }

@@ -41,6 +41,42 @@ async fn a_refund_whose_answer_is_lost_is_retried_with_the_same_key_and_made_onc
     assert!(refunded.refund.refund_id.is_some());
 }
 
+/// Found by the journal's soak: an answer lost after Dojo made the refund,
+/// then a 503 on the retry. The 503 alone says "not made"; the call as a
+/// whole may have been, and must say so.
+#[tokio::test]
+async fn a_failure_after_an_attempt_that_may_have_landed_says_it_may_have() {
+    let (emulator, dojo) = dojo().await;
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Auto).await;
+    let id = intent.id.clone().unwrap();
+    emulator
+        .inject_fault(REFUNDS, Fault::DropAfterCommit, 1)
+        .unwrap();
+    let unavailable = Fault::Fail {
+        status: 503,
+        retry_after: None,
+    };
+    emulator.inject_fault(REFUNDS, unavailable, 10).unwrap();
+    let error = dojo
+        .payment_intents()
+        .refund(&id, gbp(300))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(emulator.refund_count(&id), 1, "the first attempt was made");
+    assert_eq!(error.delivery(), Delivery::MaybeSent, "{error}");
+    assert!(
+        matches!(error, Error::EarlierAttemptMaybeSent { .. }),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("an earlier attempt may have reached Dojo"),
+        "{error}"
+    );
+}
+
 #[tokio::test]
 async fn a_key_reused_for_a_different_refund_is_explained_before_anything_is_sent() {
     let (emulator, dojo) = dojo().await;

@@ -10,10 +10,15 @@
 //! journal_worker capture <name> <payment intent> <pence>
 //! journal_worker charge <name> <payment intent>
 //! journal_worker reconcile
+//! journal_worker jobs <file>   # reconcile, then every job of the file not yet settled
 //! ```
+//!
+//! A job file has one job per line: `<op> <name> <payment intent> [pence]`,
+//! `op` being one of the commands above.
 //!
 //! Each prints one line per entry: `<name> <state>`.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use dojo_payments::Dojo;
@@ -40,29 +45,57 @@ async fn main() -> Result<(), Failure> {
                 println!("{} {}", settled.name, name(&settled.state));
             }
         }
+        ["jobs", file] => {
+            journal.reconcile(&dojo).await?;
+            let settled: HashSet<String> = journal
+                .store()
+                .entries()
+                .await?
+                .into_iter()
+                .filter(|e| !e.state.is_open())
+                .map(|e| e.name)
+                .collect();
+            for line in std::fs::read_to_string(file)?.lines() {
+                let job: Vec<&str> = line.split_whitespace().collect();
+                if job.get(1).is_some_and(|name| !settled.contains(*name)) {
+                    run(&dojo, &journal, &job).await?;
+                }
+            }
+        }
+        job => run(&dojo, &journal, job).await?,
+    }
+    Ok(())
+}
+
+/// One job; prints `<name> <state>`.
+async fn run(dojo: &Dojo, journal: &Journal<SqlJournal>, job: &[&str]) -> Result<(), Failure> {
+    let read = async |intent: &str| {
+        dojo.payment_intents()
+            .get(&PaymentIntentId::from_wire(intent))
+            .await
+    };
+    let (entry, state) = match job {
         ["refund", entry, intent, pence] => {
             let id = PaymentIntentId::from_wire(*intent);
-            let state = journal.refund(&dojo, entry, &id, gbp(pence)?).await?;
-            println!("{entry} {}", name(&state));
+            (entry, journal.refund(dojo, entry, &id, gbp(pence)?).await?)
         }
-        ["capture", entry, intent, pence] => {
-            let read = dojo
-                .payment_intents()
-                .get(&PaymentIntentId::from_wire(*intent))
-                .await?;
-            let state = journal.capture(&dojo, entry, &read, gbp(pence)?).await?;
-            println!("{entry} {}", name(&state));
-        }
-        ["charge", entry, intent] => {
-            let read = dojo
-                .payment_intents()
-                .get(&PaymentIntentId::from_wire(*intent))
-                .await?;
-            let state = journal.charge(&dojo, entry, &read).await?;
-            println!("{entry} {}", name(&state));
-        }
-        _ => return Err(format!("unknown command {args:?}").into()),
-    }
+        ["capture", entry, intent, pence] => (
+            entry,
+            journal
+                .capture(dojo, entry, &read(intent).await?, gbp(pence)?)
+                .await?,
+        ),
+        ["charge", entry, intent] => (
+            entry,
+            journal.charge(dojo, entry, &read(intent).await?).await?,
+        ),
+        ["reverse", entry, intent] => (
+            entry,
+            journal.reverse(dojo, entry, &read(intent).await?).await?,
+        ),
+        _ => return Err(format!("unknown job {job:?}").into()),
+    };
+    println!("{entry} {}", name(&state));
     Ok(())
 }
 
