@@ -18,9 +18,14 @@ const CALLS: usize = 400;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emulator = Emulator::start().await?;
-    let dojo = Dojo::builder(emulator.api_key()).api_url(emulator.api_url()).build()?;
+    let dojo = Dojo::builder(emulator.api_key())
+        .api_url(emulator.api_url())
+        .build()?;
     let file = std::env::temp_dir().join(format!("journal-cost-{}.sqlite", std::process::id()));
-    let mut databases = vec![("SQLite (file)", format!("sqlite:{}?mode=rwc", file.display()))];
+    let mut databases = vec![(
+        "SQLite (file)",
+        format!("sqlite:{}?mode=rwc", file.display()),
+    )];
     if let Ok(url) = std::env::var("DOJO_TEST_POSTGRES_URL") {
         databases.push(("PostgreSQL (loopback)", url));
     }
@@ -50,8 +55,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-async fn paid(dojo: &Dojo, emulator: &Emulator) -> Result<PaymentIntentId, Box<dyn std::error::Error>> {
-    let intent = dojo.payment_intents().create(Money::new(100_000, Currency::GBP), "Cost").created().await?;
+async fn paid(
+    dojo: &Dojo,
+    emulator: &Emulator,
+) -> Result<PaymentIntentId, Box<dyn std::error::Error>> {
+    let intent = dojo
+        .payment_intents()
+        .create(Money::new(100_000, Currency::GBP), "Cost")
+        .created()
+        .await?;
     emulator.pay(intent.id(), &Card::test("5200000000001005")?, false)?;
     Ok(intent.id().clone())
 }
