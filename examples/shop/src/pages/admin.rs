@@ -6,7 +6,8 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use dojo_payments::journal::{Entry, EntryState, JournalError, Movement};
-use dojo_payments::lifecycle::AnySetupIntent;
+use dojo_payments::lifecycle::setup_intent::Authorized;
+use dojo_payments::lifecycle::{AnySetupIntent, SetupIntent};
 use dojo_payments::types::{InvalidValue, Money, PaymentIntentId};
 use serde::Deserialize;
 
@@ -225,12 +226,33 @@ pub async fn charge_fee(State(state): State<AppState>, Path(id): Path<String>) -
         })
         .await?;
     state.db.attach_fee_order(&booking.id, &order.id).await?;
-    let charged = setup.charge(&state.dojo).await?;
-    state
-        .db
-        .attach_intent(&order.id, charged.payment.id())
+    charge_for_order(&state, &setup, &order).await
+}
+
+/// Charges the card `setup` holds for `order`, once: the charge's payment
+/// intent is made and linked to the order first, then charged through the
+/// journal under `{order}/charge`, so that a crash or a second click never
+/// charges twice. Typed: only an `Authorized` setup intent has a card to
+/// charge. Then to the order's admin page, which says how it went.
+pub(crate) async fn charge_for_order(
+    state: &AppState,
+    setup: &SetupIntent<Authorized>,
+    order: &Order,
+) -> Page {
+    let intent = state
+        .dojo
+        .payment_intents()
+        .create(order.amount, &order.reference)
+        .setup_intent(setup.id())
+        .created()
         .await?;
-    see_other(&format!("/admin/orders/{}", order.id))
+    state.db.attach_intent(&order.id, intent.id()).await?;
+    let name = format!("{}/charge", order.id);
+    let done = state
+        .journal
+        .charge(&state.dojo, &name, intent.data())
+        .await?;
+    back(&order.id, said(done, &format!("Charged {}.", order.amount)))
 }
 
 /// `POST /admin/bookings/{id}/close`: releases the held card.

@@ -14,7 +14,7 @@ use dojo_payments::types::{
 use serde::Deserialize;
 
 use super::shop::checked_email;
-use super::{AppState, Page, render, see_other};
+use super::{AppState, Page, render};
 use crate::order::OrderKind;
 use crate::store::NewOrder;
 
@@ -117,12 +117,7 @@ pub async fn charge(
             amount: &form.amount,
         });
     };
-    let charged = setup.charge(&state.dojo).await?;
-    state
-        .db
-        .attach_intent(&order.id, charged.payment.id())
-        .await?;
-    see_other(&format!("/admin/orders/{}", order.id))
+    super::admin::charge_for_order(&state, &setup, &order).await
 }
 
 /// The form's values, typed; the first broken rule otherwise.
