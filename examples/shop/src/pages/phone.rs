@@ -50,6 +50,22 @@ pub struct PhoneForm {
     name: String,
 }
 
+/// The card fields are wiped when the request is done with them (the SDK's
+/// card types, made from them, wipe their own copies).
+impl Drop for PhoneForm {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        for field in [
+            &mut self.card_number,
+            &mut self.expiry,
+            &mut self.cvv,
+            &mut self.name,
+        ] {
+            field.zeroize();
+        }
+    }
+}
+
 impl std::fmt::Debug for PhoneForm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PhoneForm")
