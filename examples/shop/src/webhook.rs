@@ -13,7 +13,6 @@ use dojo_payments::webhook::{EventKind, Verified};
 
 use crate::order::OrderStatus;
 use crate::pages::{AppState, PageError};
-use crate::store::Applied;
 
 /// `POST /webhooks/dojo`. An error answers 500, so Dojo delivers again.
 pub async fn receive(
@@ -46,7 +45,9 @@ pub async fn receive(
         .status()
         .and_then(|s| s.known())
         .and_then(OrderStatus::of);
-    let applied = state
+    // `AlreadyApplied` (a redelivery) is acknowledged like a first delivery:
+    // it changed nothing.
+    state
         .db
         .apply_event(
             &event.id,
@@ -57,8 +58,5 @@ pub async fn receive(
             intent.settled(),
         )
         .await?;
-    if applied == Applied::AlreadyApplied {
-        // A redelivery: acknowledged, not applied again.
-    }
     Ok(StatusCode::OK)
 }

@@ -1,8 +1,8 @@
 //! One journal entry: a money-moving call, written before it is sent.
 
 use chrono::{DateTime, Utc};
-use dojo_payments_api::api::types::{self, PaymentIntentStatus};
-use dojo_payments_types::{Money, Open, PaymentIntentId};
+use dojo_payments_api::api::types;
+use dojo_payments_types::{Money, PaymentIntentId};
 
 use crate::IdempotencyKey;
 
@@ -98,27 +98,8 @@ impl Before {
     pub fn of(intent: &types::PaymentIntent) -> Self {
         Self {
             status: intent.status.as_ref().map(ToString::to_string),
-            captured: captured(intent),
+            captured: crate::lifecycle::payment_intent::captured_minor(intent).unwrap_or(0),
         }
-    }
-}
-
-/// Minor units captured of `intent`: its captures (a `Manual` intent), or
-/// its total once captured (an `Auto` one).
-pub(crate) fn captured(intent: &types::PaymentIntent) -> i64 {
-    let captures = intent.captures.iter().flatten();
-    let manual: i64 = captures
-        .filter_map(|c| c.amount)
-        .fold(0, i64::saturating_add);
-    if manual > 0 {
-        return manual;
-    }
-    match intent.status {
-        Some(Open::Known(PaymentIntentStatus::Captured | PaymentIntentStatus::Refunded)) => intent
-            .total_amount
-            .or(intent.amount)
-            .map_or(0, |m| m.minor_units()),
-        _ => 0,
     }
 }
 

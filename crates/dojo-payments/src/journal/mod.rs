@@ -136,7 +136,7 @@ impl<S: JournalStore> Journal<S> {
             status: None,
             captured: 0,
         };
-        self.run(dojo, name, id, movement, before).await
+        self.run(dojo, name, id, movement, before, None).await
     }
 
     /// Captures `amount` of `intent` (as read before) once under `name`.
@@ -203,24 +203,13 @@ impl<S: JournalStore> Journal<S> {
         movement: Movement,
     ) -> Result<EntryState, JournalError> {
         let id = intent.id.as_ref().ok_or(JournalError::NoId)?;
-        self.run_with(dojo, name, id, movement, Before::of(intent), Some(intent))
+        self.run(dojo, name, id, movement, Before::of(intent), Some(intent))
             .await
-    }
-
-    async fn run(
-        &self,
-        dojo: &Dojo,
-        name: &str,
-        id: &PaymentIntentId,
-        movement: Movement,
-        before: Before,
-    ) -> Result<EntryState, JournalError> {
-        self.run_with(dojo, name, id, movement, before, None).await
     }
 
     /// Writes the entry, then sends; or, if the name is taken, answers the
     /// first call's outcome.
-    async fn run_with(
+    async fn run(
         &self,
         dojo: &Dojo,
         name: &str,
@@ -291,7 +280,7 @@ impl<S: JournalStore> Journal<S> {
         let (state, why) = match &entry.movement {
             Movement::Refund { amount, key } => {
                 let state = send_refund(dojo, &entry.payment_intent, *amount, key).await;
-                (state, Some("the refund's answer was lost again"))
+                (state, "the refund's answer was lost again")
             }
             _ => match dojo
                 .payment_intents()
@@ -300,12 +289,9 @@ impl<S: JournalStore> Journal<S> {
             {
                 Ok(after) => (
                     read_outcome(entry, &after),
-                    Some("the payment intent changed otherwise"),
+                    "the payment intent changed otherwise",
                 ),
-                Err(_) => (
-                    EntryState::Open,
-                    Some("the payment intent could not be read"),
-                ),
+                Err(_) => (EntryState::Open, "the payment intent could not be read"),
             },
         };
         if !state.is_open() {
@@ -313,7 +299,7 @@ impl<S: JournalStore> Journal<S> {
         }
         Ok(Reconciled {
             name: entry.name.clone(),
-            still_open_because: state.is_open().then(|| why.unwrap_or_default().to_owned()),
+            still_open_because: state.is_open().then(|| why.to_owned()),
             state,
         })
     }
@@ -389,7 +375,8 @@ fn read_outcome(entry: &Entry, after: &types::PaymentIntent) -> EntryState {
     let is = |wanted: PaymentIntentStatus| after.status == Some(Open::Known(wanted));
     let applied = match &entry.movement {
         Movement::Capture { amount } => {
-            let added = entry::captured(after).checked_sub(entry.before.captured);
+            let now = crate::lifecycle::payment_intent::captured_minor(after);
+            let added = now.and_then(|now| now.checked_sub(entry.before.captured));
             match added {
                 Some(0) => Some(false),
                 Some(n) if n == amount.minor_units() => Some(true),

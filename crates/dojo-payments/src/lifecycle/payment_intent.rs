@@ -274,8 +274,9 @@ impl<S: State> PaymentIntent<S> {
 
 /// Minor units captured so far of `data`: the captures of a `Manual`
 /// intent, the whole of a captured `Auto` one (checked sums: `None` if they
-/// overflow).
-fn captured_minor(data: &types::PaymentIntent) -> Option<i64> {
+/// overflow). The one definition: the lifecycle's refund rule, `settled`
+/// and the journal's reads all use it.
+pub(crate) fn captured_minor(data: &types::PaymentIntent) -> Option<i64> {
     match data.capture_mode {
         Some(Open::Known(CaptureMode::Manual)) => data
             .captures

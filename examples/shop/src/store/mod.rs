@@ -11,7 +11,6 @@ use std::path::Path;
 
 use chrono::Utc;
 use sqlx::AnyPool;
-use sqlx::any::AnyPoolOptions;
 
 pub use bookings::Booking;
 pub use events::{Applied, EventRecord};
@@ -27,11 +26,7 @@ impl Db {
     /// Connects to `url` (`sqlite:…`, `postgres://…`) and brings its schema
     /// up to date.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
-        sqlx::any::install_default_drivers();
-        let pool = AnyPoolOptions::new()
-            .max_connections(8)
-            .connect(url)
-            .await?;
+        let pool = dojo_payments_sqlx::pool(url).await?;
         // Read at run time (no `sqlx::migrate!`, whose macros would build
         // every driver again): the shop runs from its own source tree.
         let migrations = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"));
