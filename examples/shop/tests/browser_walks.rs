@@ -19,6 +19,7 @@ use dojo_payments_emulator::{Emulator, Fault, RetryPolicy};
 use dojo_shop::backend::Backend;
 use dojo_shop::order::{Order, OrderStatus};
 use dojo_shop::{Options, Shop};
+use workspace_tests::databases;
 
 const GOOD_CARD: &str = "5200 0000 0000 1005";
 const DECLINED_CARD: &str = "4000 0000 0000 0002";
@@ -66,12 +67,9 @@ async fn start_shop() -> Shop {
         .start()
         .await
         .expect("the emulator starts");
-    let file =
-        std::env::temp_dir().join(format!("dojo-shop-browser-{}.sqlite", std::process::id()));
-    let _ = std::fs::remove_file(&file);
     let options = Options {
         addr: ([127, 0, 0, 1], 0).into(),
-        database_url: Some(format!("sqlite:{}?mode=rwc", file.display())),
+        database_url: Some(databases::fresh(databases::Kind::Sqlite, "browser").await),
         public_url: None,
     };
     Shop::start_on(Backend::Emulator(emulator.into()), options)

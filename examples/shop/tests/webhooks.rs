@@ -2,8 +2,6 @@
 //! delivery Dojo signed is read; each event is applied once, whatever the
 //! order and however often it arrives, and an order never moves back.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use dojo_payments::lifecycle::Settled;
 use dojo_payments::types::{Currency, Money, WebhookEventId, WebhookSecret, WebhookSignature};
 use dojo_payments::webhook::SIGNATURE_HEADER;
@@ -12,19 +10,12 @@ use dojo_shop::order::{OrderKind, OrderStatus};
 use dojo_shop::store::{Applied, Db, NewOrder};
 use dojo_shop::{Options, Shop};
 use proptest::prelude::*;
+use workspace_tests::databases;
 
 /// A fresh database file.
 async fn fresh_db(name: &str) -> Db {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let n = COUNT.fetch_add(1, Ordering::Relaxed);
-    let file = std::env::temp_dir().join(format!(
-        "dojo-shop-{name}-{}-{n}.sqlite",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_file(&file);
-    Db::connect(&format!("sqlite:{}?mode=rwc", file.display()))
-        .await
-        .unwrap()
+    let url = databases::fresh(databases::Kind::Sqlite, name).await;
+    Db::connect(&url).await.unwrap()
 }
 
 fn gbp(pence: i64) -> Money {
@@ -98,11 +89,9 @@ proptest! {
 
 async fn start_shop() -> Shop {
     let emulator = dojo_payments_emulator::Emulator::start().await.unwrap();
-    let db = std::env::temp_dir().join(format!("dojo-shop-webhooks-{}.sqlite", std::process::id()));
-    let _ = std::fs::remove_file(&db);
     let options = Options {
         addr: ([127, 0, 0, 1], 0).into(),
-        database_url: Some(format!("sqlite:{}?mode=rwc", db.display())),
+        database_url: Some(databases::fresh(databases::Kind::Sqlite, "webhooks").await),
         public_url: None,
     };
     Shop::start_on(Backend::Emulator(emulator.into()), options)
