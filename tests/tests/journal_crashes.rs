@@ -140,7 +140,7 @@ async fn a_refund_killed_after_dojo_committed_it_is_made_once() {
         // Every attempt is made and its answer lost: the worker retries
         // with the same key until it is killed.
         emulator
-            .inject_fault(REFUNDS, Fault::DropAfterCommit, 1000)
+            .inject_fault(REFUNDS, Fault::drop_after_commit(), 1000)
             .unwrap();
         let job = ["refund", "order-1/refund-1", id.as_str(), "300"];
         kill_after_commit(&emulator, &db, &job, || emulator.refund_count(&id) == 1).await;
@@ -164,7 +164,7 @@ async fn a_capture_killed_after_dojo_committed_it_is_settled_by_a_read() {
         // would settle it is slow, so the kill lands before the outcome is
         // written.
         emulator
-            .inject_fault(CAPTURES, Fault::DropAfterCommit, 1)
+            .inject_fault(CAPTURES, Fault::drop_after_commit(), 1)
             .unwrap();
         emulator
             .inject_fault(READ, Fault::Latency(Duration::from_secs(1)), 2)
@@ -216,7 +216,7 @@ async fn a_charge_killed_after_dojo_committed_it_is_settled_by_a_read() {
             .unwrap();
         let id = intent.id().clone();
         emulator
-            .inject_fault(CHARGE, Fault::DropAfterCommit, 1)
+            .inject_fault(CHARGE, Fault::drop_after_commit(), 1)
             .unwrap();
         emulator
             .inject_fault(READ, Fault::Latency(Duration::from_secs(1)), 2)

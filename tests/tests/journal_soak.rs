@@ -117,12 +117,9 @@ fn worker(emulator: &Emulator, db: &str, args: &[&str]) -> Command {
 
 fn arm_random_fault(emulator: &Emulator, rng: &mut fastrand::Rng) {
     let fault = match rng.u8(0..4) {
-        0 => Fault::DropAfterCommit,
-        1 => Fault::DropBeforeCommit,
-        2 => Fault::Fail {
-            status: 503,
-            retry_after: None,
-        },
+        0 => Fault::drop_after_commit(),
+        1 => Fault::drop_before_commit(),
+        2 => Fault::fail(503),
         _ => Fault::Latency(Duration::from_millis(100)),
     };
     emulator

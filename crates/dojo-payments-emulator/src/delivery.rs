@@ -1,5 +1,6 @@
 //! Webhook deliveries: signed like Dojo's, retried with backoff.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -126,10 +127,13 @@ fn body(event_id: &WebhookEventId, notification: &Notification, account_id: &str
 pub struct Deliverer {
     http: reqwest::Client,
     policy: RetryPolicy,
-    log: Arc<Mutex<Vec<Attempt>>>,
+    log: Arc<Mutex<VecDeque<Attempt>>>,
 }
 
 impl Deliverer {
+    /// How many attempts the log keeps: the oldest are forgotten first.
+    pub const LOG_CAPACITY: usize = 10_000;
+
     /// A deliverer retrying by `policy`.
     pub fn new(policy: RetryPolicy) -> Self {
         // The raw layer's builder: in a binary where a TLS feature is on,
@@ -144,9 +148,19 @@ impl Deliverer {
         }
     }
 
-    /// Every attempt so far.
+    /// The attempts so far, oldest first (the last
+    /// [`Deliverer::LOG_CAPACITY`]).
     pub fn attempts(&self) -> Vec<Attempt> {
-        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        log.iter().cloned().collect()
+    }
+
+    fn record(&self, attempt: Attempt) {
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        if log.len() >= Self::LOG_CAPACITY {
+            log.pop_front();
+        }
+        log.push_back(attempt);
     }
 
     /// Starts delivering `job`.
@@ -168,22 +182,19 @@ impl Deliverer {
                 .await
                 .ok()
                 .map(|r| r.status().as_u16());
-            self.log
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(Attempt {
-                    url: job.url.clone(),
-                    event: job.event.clone(),
-                    event_id: job.event_id.clone(),
-                    attempt,
-                    status,
-                });
+            self.record(Attempt {
+                url: job.url.clone(),
+                event: job.event.clone(),
+                event_id: job.event_id.clone(),
+                attempt,
+                status,
+            });
             if status.is_some_and(|s| (200..300).contains(&s)) {
                 return;
             }
             if attempt < self.policy.attempts {
                 tokio::time::sleep(backoff).await;
-                backoff *= 2;
+                backoff = backoff.saturating_mul(2);
             }
         }
     }

@@ -8,9 +8,9 @@ use dojo_payments_types::{ApiKey, PaymentIntentId, PaymentMethodId, SetupIntentI
 
 use crate::app::App;
 use crate::cards::{Card, CardOutcome};
-use crate::clock::Clock;
+use crate::clock::{Clock, ClockError};
 use crate::delivery::{Attempt, Deliverer, RetryPolicy};
-use crate::faults::{Fault, Route, UnknownRoute};
+use crate::faults::{Fault, FaultError, Route, UnknownRoute};
 use crate::routes;
 use crate::server::{self, Listening};
 use crate::store::Store;
@@ -164,10 +164,13 @@ impl Emulator {
             .commit(|store, now| store.setup_intent(id.as_str())?.expire(now))
     }
 
-    /// Moves the emulator's clock forward (expiry windows, 7-day rules).
-    pub fn advance_clock(&self, by: Duration) {
-        self.app.clock.advance(by);
+    /// Moves the emulator's clock forward (expiry windows, 7-day rules),
+    /// and applies what time alone changes; a move backwards or past
+    /// [`ClockError`]'s limit is refused and changes nothing.
+    pub fn advance_clock(&self, by: Duration) -> Result<(), ClockError> {
+        self.app.clock.advance(by)?;
         self.app.read(|_| ());
+        Ok(())
     }
 
     /// The emulator's now.
@@ -184,16 +187,12 @@ impl Emulator {
 
     /// Applies `fault` to the next `times` calls of the route named `route`
     /// (as [`Emulator::route`] names it); a route the emulator does not
-    /// serve is an error, not a fault that never fires.
-    pub fn inject_fault(
-        &self,
-        route: &str,
-        fault: Fault,
-        times: usize,
-    ) -> Result<(), UnknownRoute> {
+    /// serve is an error, not a fault that never fires, and so is a fault
+    /// it cannot serve (a status outside 200–599, a latency over
+    /// [`Fault::MAX_DELAY`]).
+    pub fn inject_fault(&self, route: &str, fault: Fault, times: usize) -> Result<(), FaultError> {
         let route = self.app.route(route)?;
-        self.app.faults.arm(route, fault, times);
-        Ok(())
+        self.app.faults.arm(route, fault, times)
     }
 
     /// Every API call received so far, as method and route template

@@ -58,9 +58,10 @@ mod server;
 mod store;
 
 pub use cards::{Card, CardOutcome, TestCard};
+pub use clock::ClockError;
 pub use delivery::{Attempt, RetryPolicy};
 pub use emulator::{API_KEY, Emulator, EmulatorBuilder};
-pub use faults::{Fault, Route, UnknownRoute};
+pub use faults::{BadAnswer, Fault, FaultError, Route, UnknownRoute};
 pub use store::event::WebhookEvent;
 pub use store::refusal::{Action, Refusal};
 

@@ -9,11 +9,16 @@
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use std::time::Duration;
+
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+/// How long a request's head may take to arrive.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Closes the current connection without a response.
 #[derive(Clone, Debug)]
@@ -75,7 +80,13 @@ async fn serve_connection(stream: tokio::net::TcpStream, router: Router) {
         },
     );
     let service = TowerToHyperService::new(service);
-    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    // A client that opens a connection and never finishes its request's
+    // head does not hold the connection (and its task) for ever.
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
     let connection = builder.serve_connection(TokioIo::new(stream), service);
     tokio::select! {
         _ = connection => {}

@@ -287,7 +287,7 @@ async fn a_fault_on_a_misspelt_route_is_refused() {
     let (emulator, _client) = emulator().await;
     let typo = emulator.inject_fault(
         "POST /payment-intent/{paymentIntentId}/refunds",
-        Fault::DropAfterCommit,
+        Fault::drop_after_commit(),
         1,
     );
     let error = typo.unwrap_err();
@@ -305,6 +305,6 @@ async fn a_fault_on_a_misspelt_route_is_refused() {
         "POST /payment-intents/{paymentIntentId}/refunds"
     );
     emulator
-        .inject_fault(route.as_str(), Fault::DropAfterCommit, 1)
+        .inject_fault(route.as_str(), Fault::drop_after_commit(), 1)
         .unwrap();
 }

@@ -227,12 +227,12 @@ async fn the_same_idempotency_key_returns_the_same_refund() {
 async fn reversal_windows_are_seven_days_for_manual_and_the_same_day_for_auto() {
     let (emulator, client) = emulator().await;
     let auto = bring_to(&emulator, &client, CapturedAuto).await;
-    emulator.advance_clock(Duration::hours(15)); // 10:00 + 15h: the next calendar day
+    emulator.advance_clock(Duration::hours(15)).unwrap(); // 10:00 + 15h: the next calendar day
     assert_eq!(http_status(&client.reversal_create(&auto).await), 409);
     assert_eq!(status(&client, &auto).await, "Captured");
 
     let manual = bring_to(&emulator, &client, AuthorizedManual).await;
-    emulator.advance_clock(Duration::days(6));
+    emulator.advance_clock(Duration::days(6)).unwrap();
     assert_eq!(http_status(&client.reversal_create(&manual).await), 200);
     assert_eq!(status(&client, &manual).await, "Reversed");
 }
@@ -241,9 +241,11 @@ async fn reversal_windows_are_seven_days_for_manual_and_the_same_day_for_auto() 
 async fn manual_intents_not_captured_in_seven_days_are_reversed() {
     let (emulator, client) = emulator().await;
     let id = bring_to(&emulator, &client, AuthorizedManual).await;
-    emulator.advance_clock(Duration::days(6));
+    emulator.advance_clock(Duration::days(6)).unwrap();
     assert_eq!(status(&client, &id).await, "Authorized");
-    emulator.advance_clock(Duration::days(1) + Duration::seconds(1));
+    emulator
+        .advance_clock(Duration::days(1) + Duration::seconds(1))
+        .unwrap();
     assert_eq!(status(&client, &id).await, "Reversed");
 }
 
@@ -441,7 +443,7 @@ async fn a_setup_intent_expires_at_its_expire_at_and_charges_only_its_full_amoun
         .id
         .clone()
         .unwrap();
-    emulator.advance_clock(Duration::hours(2));
+    emulator.advance_clock(Duration::hours(2)).unwrap();
     assert_eq!(setup_status(&client, &id).await, "Expired");
 
     let id = setup_to(&emulator, &client, SetupStart::Authorized).await;

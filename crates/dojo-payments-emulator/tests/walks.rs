@@ -146,7 +146,7 @@ async fn customer_secrets_are_short_lived_and_bound_to_one_customer() {
         http_status(&client.customers_get_payment_methods(&b, &auth).await),
         401
     );
-    emulator.advance_clock(Duration::minutes(16));
+    emulator.advance_clock(Duration::minutes(16)).unwrap();
     assert_eq!(
         http_status(&client.customers_get_payment_methods(&a, &auth).await),
         401

@@ -18,7 +18,7 @@ use dojo_payments::api_types::{
 use dojo_payments::lifecycle::AnySetupIntent;
 use dojo_payments::types::{Currency, Money, Open, PaymentIntentId};
 use dojo_payments::{Dojo, Error, Outcome, RetryPolicy};
-use dojo_payments_emulator::{Card, Emulator, Fault};
+use dojo_payments_emulator::{BadAnswer, Card, Emulator, Fault};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -69,27 +69,20 @@ fn arm(
     emulator: &Emulator,
     op: &str,
     rng: &mut fastrand::Rng,
-) -> std::result::Result<&'static str, dojo_payments_emulator::UnknownRoute> {
+) -> std::result::Result<&'static str, dojo_payments_emulator::FaultError> {
     let route = route(op);
     Ok(match rng.u8(0..8) {
         0 | 1 => "none",
         2 => {
-            emulator.inject_fault(route, Fault::DropBeforeCommit, 1)?;
+            emulator.inject_fault(route, Fault::drop_before_commit(), 1)?;
             "drop before commit"
         }
         3 => {
-            emulator.inject_fault(route, Fault::DropAfterCommit, 1)?;
+            emulator.inject_fault(route, Fault::drop_after_commit(), 1)?;
             "drop after commit"
         }
         4 => {
-            emulator.inject_fault(
-                route,
-                Fault::Fail {
-                    status: 503,
-                    retry_after: None,
-                },
-                rng.usize(1..4),
-            )?;
+            emulator.inject_fault(route, Fault::fail(503), rng.usize(1..4))?;
             "5xx burst"
         }
         5 => {
@@ -99,22 +92,22 @@ fn arm(
         6 => {
             emulator.inject_fault(
                 route,
-                Fault::Fail {
-                    status: 429,
-                    retry_after: Some(0),
+                Fault::Answer {
+                    acted: false,
+                    answer: BadAnswer::Status {
+                        status: 429,
+                        retry_after: Some(0),
+                    },
                 },
                 1,
             )?;
             "429 with Retry-After"
         }
         _ => {
-            emulator.inject_fault(route, Fault::DropAfterCommit, 1)?;
+            emulator.inject_fault(route, Fault::drop_after_commit(), 1)?;
             emulator.inject_fault(
                 "GET /payment-intents/{paymentIntentId}",
-                Fault::Fail {
-                    status: 500,
-                    retry_after: None,
-                },
+                Fault::fail(500),
                 1,
             )?;
             "drop after commit, then a failed read"

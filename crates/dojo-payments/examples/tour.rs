@@ -67,7 +67,7 @@ async fn emulated() -> Result<()> {
     };
     emulator.inject_fault(
         "POST /payment-intents/{paymentIntentId}/refunds",
-        Fault::DropAfterCommit,
+        Fault::drop_after_commit(),
         1,
     )?;
     let (refund, _) = paid.refund(&dojo, gbp("4.50")?, None).await?;

@@ -148,11 +148,13 @@ async fn a_manual_authorization_is_reversed_within_seven_days_only() {
     let (emulator, dojo) = on_a_manual_clock().await;
     let early = authorized(&emulator, &dojo, 500).await;
     let late = authorized(&emulator, &dojo, 500).await;
-    emulator.advance_clock(Duration::days(6));
+    emulator.advance_clock(Duration::days(6)).unwrap();
     let reversed = early.reverse(&dojo).await.unwrap();
     assert_eq!(reversed.id(), early.id());
 
-    emulator.advance_clock(Duration::days(1) + Duration::seconds(1));
+    emulator
+        .advance_clock(Duration::days(1) + Duration::seconds(1))
+        .unwrap();
     let before = emulator.requests().len();
     refused(
         &emulator,
@@ -167,9 +169,9 @@ async fn an_auto_payment_is_reversed_on_its_calendar_day_only() {
     let (emulator, dojo) = on_a_manual_clock().await;
     let today = captured_auto(&emulator, &dojo, 800).await;
     let tomorrow = captured_auto(&emulator, &dojo, 800).await;
-    emulator.advance_clock(Duration::hours(13)); // 23:00, the same day
+    emulator.advance_clock(Duration::hours(13)).unwrap(); // 23:00, the same day
     today.reverse(&dojo).await.unwrap();
-    emulator.advance_clock(Duration::hours(2)); // 01:00 the next day
+    emulator.advance_clock(Duration::hours(2)).unwrap(); // 01:00 the next day
     let before = emulator.requests().len();
     refused(
         &emulator,

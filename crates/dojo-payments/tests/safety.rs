@@ -9,7 +9,7 @@ use common::*;
 use dojo_payments::api_types::{CaptureMode, PaymentIntentStatus};
 use dojo_payments::types::Open;
 use dojo_payments::{Delivery, Dojo, Error, IdempotencyKey, Invalid, Outcome, RetryPolicy};
-use dojo_payments_emulator::Fault;
+use dojo_payments_emulator::{BadAnswer, Fault};
 
 const REFUNDS: &str = "POST /payment-intents/{paymentIntentId}/refunds";
 const CAPTURES: &str = "POST /payment-intents/{paymentIntentId}/captures";
@@ -22,7 +22,7 @@ async fn a_refund_whose_answer_is_lost_is_retried_with_the_same_key_and_made_onc
     let intent = paid(&emulator, &dojo, 1000, CaptureMode::Auto).await;
     let id = intent.id.clone().unwrap();
     emulator
-        .inject_fault(REFUNDS, Fault::DropAfterCommit, 1)
+        .inject_fault(REFUNDS, Fault::drop_after_commit(), 1)
         .unwrap();
     let refunded = dojo
         .payment_intents()
@@ -50,12 +50,9 @@ async fn a_failure_after_an_attempt_that_may_have_landed_says_it_may_have() {
     let intent = paid(&emulator, &dojo, 1000, CaptureMode::Auto).await;
     let id = intent.id.clone().unwrap();
     emulator
-        .inject_fault(REFUNDS, Fault::DropAfterCommit, 1)
+        .inject_fault(REFUNDS, Fault::drop_after_commit(), 1)
         .unwrap();
-    let unavailable = Fault::Fail {
-        status: 503,
-        retry_after: None,
-    };
+    let unavailable = Fault::fail(503);
     emulator.inject_fault(REFUNDS, unavailable, 10).unwrap();
     let error = dojo
         .payment_intents()
@@ -142,7 +139,7 @@ async fn a_capture_dropped_before_commit_is_reported_not_applied() {
     let (emulator, dojo) = dojo().await;
     let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
     emulator
-        .inject_fault(CAPTURES, Fault::DropBeforeCommit, 1)
+        .inject_fault(CAPTURES, Fault::drop_before_commit(), 1)
         .unwrap();
     let error = dojo
         .payment_intents()
@@ -166,7 +163,7 @@ async fn a_capture_dropped_after_commit_is_reported_applied() {
     let (emulator, dojo) = dojo().await;
     let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
     emulator
-        .inject_fault(CAPTURES, Fault::DropAfterCommit, 1)
+        .inject_fault(CAPTURES, Fault::drop_after_commit(), 1)
         .unwrap();
     let error = dojo
         .payment_intents()
@@ -198,18 +195,9 @@ async fn a_capture_whose_intent_cannot_be_read_afterwards_is_reported_unknown() 
     let (emulator, dojo) = dojo().await;
     let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
     emulator
-        .inject_fault(CAPTURES, Fault::DropAfterCommit, 1)
+        .inject_fault(CAPTURES, Fault::drop_after_commit(), 1)
         .unwrap();
-    emulator
-        .inject_fault(
-            GET,
-            Fault::Fail {
-                status: 500,
-                retry_after: None,
-            },
-            5,
-        )
-        .unwrap();
+    emulator.inject_fault(GET, Fault::fail(500), 5).unwrap();
     let error = dojo
         .payment_intents()
         .capture(&intent, gbp(400))
@@ -231,7 +219,7 @@ async fn cancel_and_reversal_settle_by_the_intent_s_status() {
     emulator
         .inject_fault(
             "DELETE /payment-intents/{paymentIntentId}",
-            Fault::DropAfterCommit,
+            Fault::drop_after_commit(),
             1,
         )
         .unwrap();
@@ -249,7 +237,7 @@ async fn cancel_and_reversal_settle_by_the_intent_s_status() {
     emulator
         .inject_fault(
             "POST /payment-intents/{paymentIntentId}/reversal",
-            Fault::DropBeforeCommit,
+            Fault::drop_before_commit(),
             1,
         )
         .unwrap();
@@ -271,7 +259,7 @@ async fn cancel_and_reversal_settle_by_the_intent_s_status() {
 async fn an_unkeyed_post_is_not_resent_after_a_connection_reset() {
     let (emulator, dojo) = dojo().await;
     emulator
-        .inject_fault(CREATE, Fault::DropBeforeCommit, 1)
+        .inject_fault(CREATE, Fault::drop_before_commit(), 1)
         .unwrap();
     let error = dojo
         .payment_intents()
@@ -302,25 +290,19 @@ async fn reads_are_retried_on_503_and_429_honouring_retry_after() {
         .await
         .unwrap();
     let id = created.id.unwrap();
-    emulator
-        .inject_fault(
-            GET,
-            Fault::Fail {
-                status: 503,
-                retry_after: None,
-            },
-            2,
-        )
-        .unwrap();
+    emulator.inject_fault(GET, Fault::fail(503), 2).unwrap();
     dojo.payment_intents().get(&id).await.unwrap();
     assert_eq!(calls(&emulator, GET), 3);
 
     emulator
         .inject_fault(
             GET,
-            Fault::Fail {
-                status: 429,
-                retry_after: Some(1),
+            Fault::Answer {
+                acted: false,
+                answer: BadAnswer::Status {
+                    status: 429,
+                    retry_after: Some(1),
+                },
             },
             1,
         )
@@ -332,16 +314,7 @@ async fn reads_are_retried_on_503_and_429_honouring_retry_after() {
         "Retry-After: 1 was honoured"
     );
 
-    emulator
-        .inject_fault(
-            GET,
-            Fault::Fail {
-                status: 503,
-                retry_after: None,
-            },
-            10,
-        )
-        .unwrap();
+    emulator.inject_fault(GET, Fault::fail(503), 10).unwrap();
     let error = dojo.payment_intents().get(&id).await.unwrap_err();
     assert_eq!(error.status(), Some(503));
     assert_eq!(

@@ -86,7 +86,7 @@ async fn a_tour_at_trace_level_prints_no_secret() {
     emulator
         .inject_fault(
             "POST /payment-intents/{paymentIntentId}/refunds",
-            Fault::DropAfterCommit,
+            Fault::drop_after_commit(),
             1,
         )
         .unwrap();

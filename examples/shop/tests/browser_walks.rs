@@ -117,14 +117,7 @@ async fn buy_and_save_a_card(shop: &Shop, browser: &Browser) {
     // shop's read of the intent fails once, so Dojo (the emulator) delivers
     // the event again 1.5 s later.
     emulator(shop)
-        .inject_fault(
-            READ_INTENT,
-            Fault::Fail {
-                status: 500,
-                retry_after: None,
-            },
-            1,
-        )
+        .inject_fault(READ_INTENT, Fault::fail(500), 1)
         .unwrap();
     browser.fill("Card number", GOOD_CARD).await;
     browser.tick("Save card for future use").await;
@@ -338,7 +331,7 @@ async fn capture_in_parts_and_refund_once(shop: &Shop, browser: &Browser) {
     wait_until(shop, &order.id, |o| o.captured.minor_units() == 8000).await;
 
     emulator(shop)
-        .inject_fault(REFUNDS, Fault::DropAfterCommit, 20)
+        .inject_fault(REFUNDS, Fault::drop_after_commit(), 20)
         .unwrap();
     browser.open(&admin).await;
     browser.fill("Amount to refund", "10.00").await;

@@ -8,7 +8,7 @@
 //! | `POST /_emulator/setup-intents/{id}/expire` | expires it |
 //! | `GET /_emulator/clock` | `{"now"}`: the emulator's time |
 //! | `POST /_emulator/clock/advance` `{"seconds"}` | moves the clock |
-//! | `POST /_emulator/faults` `{"route", "status"?, "retryAfter"?, "latencyMs"?, "drop"?: "after-commit" \| "before-commit", "times"?}` | arms a fault |
+//! | `POST /_emulator/faults` `{"route", "times"?, "latencyMs"?}` or `{"route", "times"?, "acted"?, "answer"?: "status" \| "undecodable" \| "cut-off" \| "stall" \| "hang-up", "status"?, "retryAfter"?}` | arms a fault |
 //! | `DELETE /_emulator/faults` | disarms all |
 //! | `GET /_emulator/state` | `{"digest"}`: changes exactly when a stored resource does |
 //! | `GET /_emulator/requests` | `{"requests": ["POST /payment-intents", …]}`: every API call, oldest first |
@@ -16,7 +16,7 @@
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::{AppState, PathParam};
 use crate::app::App;
 use crate::cards::{Card, CardOutcome};
-use crate::faults::Fault;
+use crate::faults::{BadAnswer, Fault, FaultError};
 use crate::problem::{Answer, Problem};
 
 pub fn routes() -> Router<Arc<App>> {
@@ -41,8 +41,23 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/_emulator/requests", get(requests))
 }
 
+/// A control call's JSON body, or a 400 naming what is wrong with it
+/// (axum's own rejection is plain text).
+struct Body<T>(T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
+        Json::<T>::from_request(request, state)
+            .await
+            .map(|Json(body)| Body(body))
+            .map_err(|rejection| Problem::field("$", rejection.body_text()))
+    }
+}
+
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct CardRequest {
     card_number: String,
     expiry_date: Option<String>,
@@ -68,7 +83,7 @@ fn outcome(result: CardOutcome) -> Json<Outcome> {
 async fn pay(
     State(app): AppState,
     PathParam(id): PathParam<String>,
-    Json(request): Json<CardRequest>,
+    Body(request): Body<CardRequest>,
 ) -> Answer<Json<Outcome>> {
     let card = Card::parse(&request.card_number, request.expiry_date.as_deref())?;
     let result = app.commit(|store, now| store.pay(&id, card, request.save_card, now))?;
@@ -78,7 +93,7 @@ async fn pay(
 async fn authorize(
     State(app): AppState,
     PathParam(id): PathParam<String>,
-    Json(request): Json<CardRequest>,
+    Body(request): Body<CardRequest>,
 ) -> Answer<Json<Outcome>> {
     let card = Card::parse(&request.card_number, request.expiry_date.as_deref())?;
     let result = app.commit(|store, now| store.authorize(&id, card, now))?;
@@ -125,51 +140,91 @@ async fn requests(State(app): AppState) -> Json<Requests> {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Advance {
     seconds: i64,
 }
 
-async fn advance(State(app): AppState, Json(request): Json<Advance>) -> Answer<StatusCode> {
+async fn advance(State(app): AppState, Body(request): Body<Advance>) -> Answer<StatusCode> {
     let by = Duration::try_seconds(request.seconds)
-        .filter(|d| *d >= Duration::zero())
-        .ok_or_else(|| Problem::field("Seconds", "must be a non-negative number of seconds"))?;
-    app.clock.advance(by);
+        .ok_or_else(|| Problem::field("Seconds", "is out of range"))?;
+    app.clock
+        .advance(by)
+        .map_err(|refused| Problem::field("Seconds", refused.to_string()))?;
     app.read(|_| ());
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct FaultRequest {
     route: String,
+    times: Option<usize>,
+    latency_ms: Option<u64>,
+    #[serde(default)]
+    acted: bool,
+    answer: Option<AnswerKind>,
     status: Option<u16>,
     retry_after: Option<u64>,
-    latency_ms: Option<u64>,
-    drop: Option<String>,
-    times: Option<usize>,
 }
 
-async fn arm(State(app): AppState, Json(request): Json<FaultRequest>) -> Answer<StatusCode> {
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum AnswerKind {
+    Status,
+    Undecodable,
+    CutOff,
+    Stall,
+    HangUp,
+}
+
+impl FaultRequest {
+    fn fault(&self) -> Result<Fault, Problem> {
+        let answer = match (&self.answer, self.status) {
+            (None | Some(AnswerKind::Status), Some(status)) => BadAnswer::Status {
+                status,
+                retry_after: self.retry_after,
+            },
+            (None | Some(AnswerKind::Status), None) => {
+                return match self.latency_ms {
+                    Some(ms) if !self.acted => Ok(Fault::Latency(StdDuration::from_millis(ms))),
+                    _ => Err(Problem::bad_request(
+                        "give latencyMs alone, or an answer (and a status for \"status\")",
+                    )),
+                };
+            }
+            (Some(AnswerKind::Undecodable), None) => BadAnswer::Undecodable,
+            (Some(AnswerKind::CutOff), None) => BadAnswer::CutOff,
+            (Some(AnswerKind::Stall), None) => BadAnswer::Stall,
+            (Some(AnswerKind::HangUp), None) => BadAnswer::HangUp,
+            (Some(_), Some(_)) => {
+                return Err(Problem::field(
+                    "Status",
+                    "only the \"status\" answer has one",
+                ));
+            }
+        };
+        if self.latency_ms.is_some() {
+            return Err(Problem::field("LatencyMs", "a bad answer has no latency"));
+        }
+        Ok(Fault::Answer {
+            acted: self.acted,
+            answer,
+        })
+    }
+}
+
+async fn arm(State(app): AppState, Body(request): Body<FaultRequest>) -> Answer<StatusCode> {
     let route = app
         .route(&request.route)
         .map_err(|unknown| Problem::field("Route", unknown.to_string()))?;
-    let fault = match (request.drop.as_deref(), request.latency_ms, request.status) {
-        (Some("after-commit"), _, _) => Fault::DropAfterCommit,
-        (Some("before-commit"), _, _) => Fault::DropBeforeCommit,
-        (Some(other), _, _) => {
-            return Err(Problem::field(
-                "Drop",
-                format!("unknown drop mode {other:?}"),
-            ));
-        }
-        (None, Some(ms), _) => Fault::Latency(StdDuration::from_millis(ms)),
-        (None, None, Some(status)) => Fault::Fail {
-            status,
-            retry_after: request.retry_after,
-        },
-        (None, None, None) => return Err(Problem::bad_request("give status, latencyMs or drop")),
-    };
-    app.faults.arm(route, fault, request.times.unwrap_or(1));
+    let fault = request.fault()?;
+    app.faults
+        .arm(route, fault, request.times.unwrap_or(1))
+        .map_err(|refused| match refused {
+            FaultError::UnknownRoute(unknown) => Problem::field("Route", unknown.to_string()),
+            FaultError::Invalid(why) => Problem::bad_request(why),
+        })?;
     Ok(StatusCode::NO_CONTENT)
 }
 

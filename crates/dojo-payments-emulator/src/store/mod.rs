@@ -20,9 +20,8 @@ pub mod terminal;
 pub mod terminal_session;
 pub mod webhook;
 
-use std::cmp::Reverse;
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 
 use chrono::{DateTime, Utc};
@@ -42,7 +41,7 @@ use terminal_session::TerminalSessionRecord;
 use webhook::SubscriptionRecord;
 
 /// Something that may change when time passes it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Watched {
     PaymentIntent(PaymentIntentId),
     SetupIntent(SetupIntentId),
@@ -72,7 +71,11 @@ pub struct Store {
     touched: BTreeSet<Watched>,
     /// When time alone may change something, soonest first: `tick` looks
     /// only at what is due instead of scanning every intent on every call.
-    deadlines: BinaryHeap<Reverse<(DateTime<Utc>, Watched)>>,
+    /// One entry per record at the most (its current deadline, kept in
+    /// `scheduled`), however often the record changes.
+    deadlines: BTreeSet<(DateTime<Utc>, Watched)>,
+    /// Each record's entry in `deadlines`.
+    scheduled: HashMap<Watched, DateTime<Utc>>,
 }
 
 impl Store {
@@ -90,7 +93,8 @@ impl Store {
             rest_integrations: Vec::new(),
             ws_integrations: Vec::new(),
             touched: BTreeSet::new(),
-            deadlines: BinaryHeap::new(),
+            deadlines: BTreeSet::new(),
+            scheduled: HashMap::new(),
         }
     }
 
@@ -194,25 +198,41 @@ impl Store {
                 }),
                 Watched::SetupIntent(id) => self.setup_intents.get(id).and_then(|s| s.deadline()),
             };
-            if let Some(at) = deadline {
-                self.deadlines.push(Reverse((at, watched)));
-            }
+            self.schedule(watched, deadline);
         }
         raised.sort_by_key(|n| n.at);
         raised
+    }
+
+    /// Notes `deadline` as `watched`'s one deadline (none: it has none).
+    fn schedule(&mut self, watched: Watched, deadline: Option<DateTime<Utc>>) {
+        if let Some(old) = self.scheduled.remove(&watched) {
+            self.deadlines.remove(&(old, watched.clone()));
+        }
+        if let Some(at) = deadline {
+            self.deadlines.insert((at, watched.clone()));
+            self.scheduled.insert(watched, at);
+        }
+    }
+
+    /// How many deadlines are noted: at most one per record.
+    #[cfg(test)]
+    pub fn deadline_count(&self) -> usize {
+        self.deadlines.len()
     }
 
     /// Applies what time alone changes by `now`: manual payment intents
     /// authorized for 7 days are reversed, intents past `expireAt` are
     /// canceled or expired.
     pub fn tick(&mut self, now: DateTime<Utc>) {
-        while let Some(Reverse((at, _))) = self.deadlines.peek() {
+        while let Some((at, _)) = self.deadlines.first() {
             if *at >= now {
                 break;
             }
-            let Some(Reverse((_, watched))) = self.deadlines.pop() else {
+            let Some((_, watched)) = self.deadlines.pop_first() else {
                 break;
             };
+            self.scheduled.remove(&watched);
             match watched {
                 Watched::PaymentIntent(id) => {
                     if let Ok(intent) = self.payment_intent(id.as_str()) {
@@ -247,5 +267,43 @@ impl Store {
         )
         .hash(&mut hasher);
         hasher.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cards::Card;
+    use session_secret::SessionSecret;
+
+    /// Before, every change pushed the record's deadline again: an intent
+    /// changed a million times held a million entries.
+    #[test]
+    fn a_record_changed_often_keeps_one_deadline() {
+        let mut store = Store::new(1);
+        let now = Utc::now();
+        let request: types::CreatePaymentIntentRequest =
+            serde_json::from_value(serde_json::json!({
+                "amount": {"value": 1000, "currencyCode": "GBP"},
+                "reference": "Order 1",
+                "captureMode": "Manual",
+            }))
+            .unwrap();
+        let secret = SessionSecret::issue(&mut store.ids, now);
+        let id: PaymentIntentId = store.ids.issue();
+        store.insert_payment_intent(PaymentIntentRecord::new(id.clone(), request, secret, now));
+        store.settle();
+        let card = Card::test("5200000000001005").unwrap();
+        store.pay(id.as_str(), card, false, now).unwrap();
+        for _ in 0..100 {
+            store.payment_intent(id.as_str()).unwrap().send_receipt(now);
+            store.settle();
+        }
+        assert_eq!(store.deadline_count(), 1, "the 7-day reversal, once");
+        store.tick(now + chrono::Duration::days(8));
+        store.settle();
+        assert_eq!(store.deadline_count(), 0, "reversed: nothing is due");
+        let intent = store.find_payment_intent(id.as_str()).unwrap();
+        assert_eq!(intent.status(), types::PaymentIntentStatus::Reversed);
     }
 }
