@@ -60,6 +60,7 @@ pub fn generate(document: &Value, target: Target, header: &str) -> Result<Genera
         /// `version` header every call sends.
         pub const API_VERSION: &str = #version;
     });
+    file.items.push(crate::statuses::item(document, &file)?);
     let (impls, validations) = crate::validation::impls(document, &file)?;
     file.items.push(syn::parse2(impls)?);
     let code = format!("{header}\n{}", prettyplease::unparse(&file));

@@ -4,7 +4,7 @@
 //! defects with named rules ([`repair`]), generates the raw client with
 //! progenitor ([`generate`]), adjusts progenitor's output ([`tailor`]),
 //! writes `Validate` impls from the document's constraints
-//! ([`validation`]), formats it, and writes it into `crates/dojo-payments-api/src/generated/` with
+//! ([`validation`]) and the statuses it documents ([`statuses`]), formats it, and writes it into `crates/dojo-payments-api/src/generated/` with
 //! `spec/dojo.lock` ([`lock`]), or checks that the committed code is current
 //! ([`regen`]).
 
@@ -16,5 +16,6 @@ pub mod regen;
 pub mod repair;
 pub mod source;
 pub mod spec_dir;
+pub mod statuses;
 pub mod tailor;
 pub mod validation;

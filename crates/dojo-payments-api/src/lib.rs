@@ -33,6 +33,7 @@ extern crate self as dojo_payments_api;
 
 mod client;
 pub mod decode;
+pub mod documented;
 mod error;
 mod hooks;
 mod redact;
@@ -74,6 +75,7 @@ pub use client::{
     API_BASE_URL, CONNECT_TIMEOUT, PCI_BASE_URL, REQUEST_TIMEOUT, USER_AGENT, http_client,
     http_client_builder, http_client_with,
 };
+pub use documented::{DocumentedOperation, DocumentedStatus};
 pub use error::{Error, InvalidPayload};
 pub use hooks::Context;
 pub use progenitor_client::ResponseValue;

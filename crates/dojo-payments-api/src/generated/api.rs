@@ -6694,6 +6694,985 @@ pub mod prelude {
 /// The version of the document this client was generated from: the
 /// `version` header every call sends.
 pub const API_VERSION: &str = "2026-02-27";
+/// Every status Dojo's document lists for each operation, with the
+/// document's description of it (`"POST /payment-intents/{paymentIntentId}/captures"`,
+/// `409 "Conflict"`): what an answer is documented to mean.
+pub const DOCUMENTED_STATUSES: &[crate::DocumentedOperation] = &[
+    crate::DocumentedOperation {
+        operation: "payment_intents_create_payment_intent",
+        route: "POST /payment-intents",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 403u16,
+                description: "Forbidden",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "payment_intents_get",
+        route: "GET /payment-intents/{paymentIntentId}",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "payment_intents_delete",
+        route: "DELETE /payment-intents/{paymentIntentId}",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "captures_create",
+        route: "POST /payment-intents/{paymentIntentId}/captures",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 409u16,
+                description: "Conflict",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "payment_intents_charge_payment_intent",
+        route: "POST /payment-intents/{paymentIntentId}/charge",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 403u16,
+                description: "Not found",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "payment_intents_refresh_client_session_secret",
+        route: "POST /payment-intents/{paymentIntentId}/refresh-client-session-secret",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "payment_intents_search",
+        route: "POST /payment-intents/search",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "payment_intents_set_tips_amount",
+        route: "POST /payment-intents/{paymentIntentId}/tips-amount",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 405u16,
+                description: "Method not allowed",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "payment_intents_set_custom_amount",
+        route: "POST /payment-intents/{paymentIntentId}/amount",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 405u16,
+                description: "Method not allowed",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "receipt_create",
+        route: "POST /payment-intents/{paymentIntentId}/receipt",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 204u16,
+                description: "Payment receipt requested successfully.",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "refunds_create",
+        route: "POST /payment-intents/{paymentIntentId}/refunds",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "payment_intents_get_refund_by_id",
+        route: "GET /payment-intents/refunds/{refundId}",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "reversal_create",
+        route: "POST /payment-intents/{paymentIntentId}/reversal",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 409u16,
+                description: "Conflict",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "setup_intents_create",
+        route: "POST /setup-intents",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "setup_intents_get_by_id",
+        route: "GET /setup-intents/{setupIntentId}",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "setup_intents_delete",
+        route: "DELETE /setup-intents/{setupIntentId}",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+            crate::DocumentedStatus {
+                status: 500u16,
+                description: "Internal server error",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "setup_intents_get_public_by_id",
+        route: "GET /setup-intents/public/{setupIntentId}",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "setup_intents_refresh_client_session_secret",
+        route: "POST /setup-intents/{setupIntentId}/refresh-client-session-secret",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "setup_intents_refresh_client_session_secret_public",
+        route: "POST /setup-intents/public/{setupIntentId}/refresh-client-session-secret",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "webhooks_get_all_events",
+        route: "GET /webhooks/events",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 403u16,
+                description: "Forbidden",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "webhooks_get_all_subscriptions",
+        route: "GET /webhooks",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 403u16,
+                description: "Forbidden",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "webhooks_subscribe",
+        route: "POST /webhooks",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 403u16,
+                description: "Forbidden",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+            crate::DocumentedStatus {
+                status: 409u16,
+                description: "Conflict",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "webhooks_get_secrets",
+        route: "GET /webhooks/{subscriptionId}/secrets",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 403u16,
+                description: "Forbidden",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "webhooks_generate_secret",
+        route: "POST /webhooks/{subscriptionId}/secrets",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 403u16,
+                description: "Forbidden",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+            crate::DocumentedStatus {
+                status: 409u16,
+                description: "Conflict",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "webhooks_activate_secret",
+        route: "PUT /webhooks/{subscriptionId}/secrets/{secretId}/activate",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 204u16,
+                description: "No Content",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 403u16,
+                description: "Forbidden",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "webhooks_delete_secret",
+        route: "DELETE /webhooks/{subscriptionId}/secrets/{secretId}",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 204u16,
+                description: "No Content",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 403u16,
+                description: "Forbidden",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "webhooks_subscribe_update",
+        route: "PATCH /webhooks/{subscriptionId}",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 403u16,
+                description: "Forbidden",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+            crate::DocumentedStatus {
+                status: 409u16,
+                description: "Conflict",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "webhooks_delete_subscription",
+        route: "DELETE /webhooks/{subscriptionId}",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 204u16,
+                description: "No Content",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 403u16,
+                description: "Forbidden",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "customers_create",
+        route: "POST /customers",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "customers_delete",
+        route: "DELETE /customers/{customerId}",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 204u16,
+                description: "No Content",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "customers_update",
+        route: "PATCH /customers/{customerId}",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "customers_get",
+        route: "GET /customers/{customerId}",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "customers_create_customer_secret",
+        route: "POST /customers/{customerId}/create-secret",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "customers_get_payment_methods",
+        route: "GET /customers/public/{customerId}/payment-methods",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "customers_delete_payment_method",
+        route: "DELETE /customers/public/{customerId}/payment-methods/{paymentMethodId}",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 204u16,
+                description: "No Content",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "customers_search",
+        route: "POST /customers/search",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "terminals_list_terminals",
+        route: "GET /terminals",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "A list of terminals.",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "terminals_get_terminal",
+        route: "GET /terminals/{terminalId}",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 403u16,
+                description: "Forbidden",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "terminal_session_create",
+        route: "POST /terminal-sessions",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "Terminal session created.",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "terminal_session_get",
+        route: "GET /terminal-sessions/{terminalSessionId}",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "OK",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "terminal_session_cancel",
+        route: "PUT /terminal-sessions/{terminalSessionId}/cancel",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "Terminal session requested to be canceled.",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+            crate::DocumentedStatus {
+                status: 422u16,
+                description: "Session cannot be canceled.",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "terminal_session_signature",
+        route: "PUT /terminal-sessions/{terminalSessionId}/signature",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "Terminal session signature verification response recorded.",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "Bad request",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "Unauthorized",
+            },
+            crate::DocumentedStatus {
+                status: 404u16,
+                description: "Not found",
+            },
+            crate::DocumentedStatus {
+                status: 422u16,
+                description: "Session cannot be canceled.",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "epos_post_events",
+        route: "POST /epos/events",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "epos_get_integrations",
+        route: "GET /epos/integrations",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "All the registered integrations for this account",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "epos_get_integrations_rest",
+        route: "GET /epos/integrations/rest",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "A list of registered REST integrations",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "epos_put_integrations_rest",
+        route: "PUT /epos/integrations/rest",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "Successful operation",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "epos_get_integrations_ws",
+        route: "GET /epos/integrations/ws",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "Get all the WebSocket integrations registered to this account.",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "epos_put_integrations_ws",
+        route: "PUT /epos/integrations/ws",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "Successful operation",
+            },
+        ],
+    },
+    crate::DocumentedOperation {
+        operation: "epos_get_integrations_dojo",
+        route: "GET /epos/integrations/dojo",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "All the dojo managed integrations registered for this account",
+            },
+        ],
+    },
+];
 /// What Dojo's document requires of each request (lengths, ranges,
 /// patterns), as [`crate::Validate`] for every type: the types
 /// themselves accept anything, so that no response is refused.

@@ -272,6 +272,33 @@ pub mod prelude {
 /// The version of the document this client was generated from: the
 /// `version` header every call sends.
 pub const API_VERSION: &str = "2023-11-12";
+/// Every status Dojo's document lists for each operation, with the
+/// document's description of it (`"POST /payment-intents/{paymentIntentId}/captures"`,
+/// `409 "Conflict"`): what an answer is documented to mean.
+pub const DOCUMENTED_STATUSES: &[crate::DocumentedOperation] = &[
+    crate::DocumentedOperation {
+        operation: "setup_intents_create_tokenized",
+        route: "POST /setup-intents",
+        statuses: &[
+            crate::DocumentedStatus {
+                status: 200u16,
+                description: "The setup intent, `Authorized` when the card was accepted.",
+            },
+            crate::DocumentedStatus {
+                status: 400u16,
+                description: "The request is not valid.",
+            },
+            crate::DocumentedStatus {
+                status: 401u16,
+                description: "The API key is missing or not valid.",
+            },
+            crate::DocumentedStatus {
+                status: 403u16,
+                description: "The account may not use tokenization.",
+            },
+        ],
+    },
+];
 /// What Dojo's document requires of each request (lengths, ranges,
 /// patterns), as [`crate::Validate`] for every type: the types
 /// themselves accept anything, so that no response is refused.
