@@ -17,7 +17,6 @@ use dojo_payments::api_types::{
     CaptureMode, MerchantInitiatedTransactionType, PaymentIntentStatus,
 };
 use dojo_payments::journal::{EntryState, JournalStore};
-use dojo_payments::lifecycle::AnySetupIntent;
 use dojo_payments::types::{Currency, Money, Open, PaymentIntentId};
 use dojo_payments_emulator::{Card, Emulator, Fault};
 use dojo_payments_sqlx::SqlJournal;
@@ -27,6 +26,11 @@ const REFUNDS: &str = "POST /payment-intents/{paymentIntentId}/refunds";
 const CAPTURES: &str = "POST /payment-intents/{paymentIntentId}/captures";
 const CHARGE: &str = "POST /payment-intents/{paymentIntentId}/charge";
 const READ: &str = "GET /payment-intents/{paymentIntentId}";
+
+/// The workers' call deadline (above the 1 s the tests slow reads by), and
+/// the journal's in-flight window (which must outlast it).
+const DEADLINE_MS: u64 = 2_000;
+const WINDOW_MS: u64 = 2_100;
 
 fn gbp(pence: i64) -> Money {
     Money::new(pence, Currency::GBP)
@@ -46,8 +50,9 @@ fn worker(emulator: &Emulator, db: &str, args: &[&str]) -> Command {
         .env("DOJO_API_KEY", emulator.api_key().expose())
         .env("DOJO_API_URL", emulator.api_url())
         .env("JOURNAL_URL", db)
-        // A killed worker's entry is stale at once for the next one.
-        .env("JOURNAL_IN_FLIGHT_MS", "0")
+        // Short, so that a killed worker's entry is soon stale for the next.
+        .env("DOJO_DEADLINE_MS", DEADLINE_MS.to_string())
+        .env("JOURNAL_IN_FLIGHT_MS", WINDOW_MS.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     command
@@ -101,6 +106,9 @@ async fn restart(emulator: &Emulator, db: &str, job: &[&str], name: &str) {
         "written before sending"
     );
     emulator.clear_faults();
+    // Until the window has passed, the entry may be in flight: reconcile
+    // would leave it alone.
+    tokio::time::sleep(Duration::from_millis(WINDOW_MS)).await;
     let reconciled = finished(worker(emulator, db, &["reconcile"]).output().unwrap());
     assert_eq!(reconciled.trim(), format!("{name} applied"));
     let again = finished(worker(emulator, db, job).output().unwrap());
@@ -201,9 +209,6 @@ async fn a_charge_killed_after_dojo_committed_it_is_settled_by_a_read() {
             .created()
             .await
             .unwrap();
-        let AnySetupIntent::Created(setup) = setup else {
-            panic!("{setup:?}")
-        };
         emulator
             .authorize_setup_intent(setup.id(), &Card::test("5200000000001005").unwrap())
             .unwrap();

@@ -16,7 +16,6 @@ use dojo_payments::api_types::{
     CaptureMode, MerchantInitiatedTransactionType, PaymentIntentStatus,
 };
 use dojo_payments::journal::EntryState;
-use dojo_payments::lifecycle::AnySetupIntent;
 use dojo_payments::types::{Currency, Money, Open, PaymentIntentId};
 use dojo_payments_emulator::{Card, Emulator, Fault};
 use dojo_payments_sqlx::SqlJournal;
@@ -68,9 +67,6 @@ async fn prepare(dojo: &Dojo, emulator: &Emulator, rng: &mut fastrand::Rng) -> V
                 .created()
                 .await
                 .unwrap();
-            let AnySetupIntent::Created(setup) = setup else {
-                panic!("{setup:?}")
-            };
             emulator.authorize_setup_intent(setup.id(), &card).unwrap();
             let made = dojo
                 .payment_intents()
@@ -109,6 +105,7 @@ fn worker(emulator: &Emulator, db: &str, args: &[&str]) -> Command {
         .env("JOURNAL_URL", db)
         // Above the longest a killed worker's request can still be in
         // Dojo (the 100 ms latency fault): only then is a read conclusive.
+        .env("DOJO_DEADLINE_MS", "200")
         .env("JOURNAL_IN_FLIGHT_MS", "250")
         .stdout(Stdio::null())
         .stderr(Stdio::null());

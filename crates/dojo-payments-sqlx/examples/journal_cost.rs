@@ -30,7 +30,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         databases.push(("PostgreSQL (loopback)", url));
     }
     for (name, url) in databases {
-        let journal = Journal::new(SqlJournal::connect(&url).await?);
+        let journal = Journal::new(SqlJournal::connect(&url).await?, &dojo);
         let intent = paid(&dojo, &emulator).await?;
         let (mut plain, mut journaled) = (Vec::new(), Vec::new());
         for n in 0..CALLS {

@@ -1,6 +1,7 @@
--- dojo-payments-sqlx: the journal of money-moving calls and the record of
--- processed webhook events. Idempotent (IF NOT EXISTS), portable between
--- PostgreSQL and SQLite; applied by SqlJournal::new / SqlEvents::new.
+-- dojo-payments-sqlx, schema version 1: the journal of money-moving calls
+-- and the record of processed webhook events, as the first release wrote
+-- them (IF NOT EXISTS: a database that has them already is at version 1).
+-- Portable between PostgreSQL and SQLite; applied by `migrate`.
 
 CREATE TABLE IF NOT EXISTS dojo_journal (
     name TEXT PRIMARY KEY,             -- the caller's unique name for the call

@@ -3,17 +3,20 @@
 use chrono::{DateTime, Utc};
 use dojo_payments::IdempotencyKey;
 use dojo_payments::StoreError;
-use dojo_payments::journal::{Before, Entry, EntryState, JournalStore, Movement, Opened};
-use dojo_payments::types::{Currency, Money, PaymentIntentId};
+use dojo_payments::journal::{Before, Closed, Entry, EntryState, JournalStore, Movement, Opened};
+use dojo_payments::types::{CaptureId, Currency, Money, PaymentIntentId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
+use crate::clock::Backend;
 use crate::store_error;
 
-/// The journal, in a PostgreSQL or SQLite database.
+/// The journal, in a PostgreSQL or SQLite database, on the database's
+/// clock.
 #[derive(Debug, Clone)]
 pub struct SqlJournal {
     pool: AnyPool,
+    backend: Backend,
 }
 
 /// `SELECT`s an entry's columns; literal SQL only (sqlx refuses built strings).
@@ -21,7 +24,7 @@ macro_rules! select_entries {
     ($rest:literal) => {
         concat!(
             "SELECT name, operation, payment_intent_id, amount, currency, idempotency_key, ",
-            "before_status, before_captured, state, detail, opened_at FROM dojo_journal ",
+            "before_status, before_captures, state, detail, opened_at FROM dojo_journal ",
             $rest
         )
     };
@@ -34,10 +37,11 @@ impl SqlJournal {
         Self::new(crate::pool(url).await?).await
     }
 
-    /// The journal in `pool`'s database, its table made if missing.
+    /// The journal in `pool`'s database, its schema brought up to date.
     pub async fn new(pool: AnyPool) -> Result<Self, sqlx::Error> {
         crate::migrate(&pool).await?;
-        Ok(Self { pool })
+        let backend = Backend::of(&pool).await?;
+        Ok(Self { pool, backend })
     }
 
     /// The pool.
@@ -68,11 +72,21 @@ impl SqlJournal {
 }
 
 impl JournalStore for SqlJournal {
+    async fn now(&self) -> Result<DateTime<Utc>, StoreError> {
+        self.backend.now(&self.pool).await.map_err(store_error)
+    }
+
     async fn open(&self, entry: &Entry) -> Result<Opened, StoreError> {
         let movement = &entry.movement;
+        let captures = entry
+            .before
+            .captures
+            .as_ref()
+            .map(|ids| serde_json::to_string(ids).map_err(|e| StoreError(Box::new(e))))
+            .transpose()?;
         let inserted = sqlx::query(
             "INSERT INTO dojo_journal (name, operation, payment_intent_id, amount, currency, \
-             idempotency_key, before_status, before_captured, state, detail, opened_at, closed_at) \
+             idempotency_key, before_status, before_captures, state, detail, opened_at, closed_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, NULL) ON CONFLICT (name) DO NOTHING",
         )
         .bind(&entry.name)
@@ -81,10 +95,10 @@ impl JournalStore for SqlJournal {
         .bind(movement.amount().map(|m| m.minor_units()))
         .bind(movement.amount().map(|m| m.currency().code().to_owned()))
         .bind(movement.key().map(|k| k.as_str().to_owned()))
-        .bind(entry.before.status.clone())
-        .bind(entry.before.captured)
+        .bind(entry.before.status.as_ref().map(ToString::to_string))
+        .bind(captures)
         .bind(entry.state.name())
-        .bind(entry.opened_at.to_rfc3339())
+        .bind(crate::rfc3339(entry.opened_at))
         .execute(&self.pool)
         .await
         .map_err(store_error)?;
@@ -97,19 +111,26 @@ impl JournalStore for SqlJournal {
         }
     }
 
-    async fn close(&self, name: &str, state: &EntryState) -> Result<(), StoreError> {
-        sqlx::query(
+    async fn close(&self, name: &str, state: &EntryState) -> Result<Closed, StoreError> {
+        let now = self.now().await?;
+        let updated = sqlx::query(
             "UPDATE dojo_journal SET state = $1, detail = $2, closed_at = $3 \
              WHERE name = $4 AND state = 'open'",
         )
         .bind(state.name())
         .bind(state.detail().map(str::to_owned))
-        .bind(Utc::now().to_rfc3339())
+        .bind(crate::rfc3339(now))
         .bind(name)
         .execute(&self.pool)
         .await
         .map_err(store_error)?;
-        Ok(())
+        if updated.rows_affected() == 1 {
+            return Ok(Closed::Now);
+        }
+        match self.entry(name).await? {
+            Some(entry) if !entry.state.is_open() => Ok(Closed::Already(entry.state)),
+            _ => Err(unreadable("the settlement", name)),
+        }
     }
 
     async fn entry(&self, name: &str) -> Result<Option<Entry>, StoreError> {
@@ -164,16 +185,21 @@ fn entry_of(row: &AnyRow) -> Result<Entry, StoreError> {
     let opened_at = DateTime::parse_from_rfc3339(&opened_at)
         .map_err(|_| unreadable("the time", &name))?
         .with_timezone(&Utc);
+    let captures = text("before_captures")?
+        .map(|ids| serde_json::from_str::<Vec<CaptureId>>(&ids))
+        .transpose()
+        .map_err(|_| unreadable("the captures before", &name))?;
+    let status = text("before_status")?
+        .map(|status| status.parse())
+        .transpose()
+        .map_err(|_| unreadable("the status before", &name))?;
     Ok(Entry {
         movement,
         payment_intent: PaymentIntentId::from_wire(
             row.try_get::<String, _>("payment_intent_id")
                 .map_err(store_error)?,
         ),
-        before: Before {
-            status: text("before_status")?,
-            captured: row.try_get("before_captured").map_err(store_error)?,
-        },
+        before: Before { status, captures },
         state,
         opened_at,
         name,

@@ -26,7 +26,7 @@
 //! use dojo_payments_sqlx::SqlJournal;
 //!
 //! let store = SqlJournal::connect("sqlite::memory:").await?;   // or postgres://…
-//! let journal = Journal::new(store);
+//! let journal = Journal::new(store, &dojo);
 //! journal.reconcile(&dojo).await?;                              // at start-up
 //! journal.refund(&dojo, "order-42/refund-1", id, Money::new(300, Currency::GBP)).await?;
 //! # Ok(()) }
@@ -35,17 +35,17 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
+mod clock;
 mod events;
 mod journal;
+pub mod migrations;
 
 pub use events::SqlEvents;
 pub use journal::SqlJournal;
+pub use migrations::migrate;
 
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
-
-/// The schema: idempotent, applied by the constructors.
-pub const SCHEMA: &str = include_str!("../migrations/journal.sql");
 
 /// A pool on `url`, with the drivers this crate was built with.
 ///
@@ -64,10 +64,10 @@ pub async fn pool(url: &str) -> Result<AnyPool, sqlx::Error> {
         .await
 }
 
-/// Applies [`SCHEMA`] to `pool`.
-pub async fn migrate(pool: &AnyPool) -> Result<(), sqlx::Error> {
-    sqlx::raw_sql(SCHEMA).execute(pool).await?;
-    Ok(())
+/// `at` as stored: RFC 3339 in UTC to the microsecond, always the same
+/// length, so that text order is time order.
+pub(crate) fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 fn store_error(error: sqlx::Error) -> dojo_payments::StoreError {

@@ -13,7 +13,7 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 /// The flow, on `dojo-payments`; `emulator` plays the customer at checkout.
 pub async fn run(dojo: &Dojo, emulator: &Emulator) -> Result<()> {
-    let AnySetupIntent::Created(setup) = dojo
+    let setup = dojo
         .setup_intents()
         .create(
             "Table for 4, Friday",
@@ -22,10 +22,7 @@ pub async fn run(dojo: &Dojo, emulator: &Emulator) -> Result<()> {
         )
         .intended_amount(Money::parse_decimal("10.00", Currency::GBP)?)
         .created()
-        .await?
-    else {
-        return Err("the setup intent was not created".into());
-    };
+        .await?;
     println!(
         "  setup intent {} created; the customer adds a card at checkout",
         setup.id()

@@ -15,9 +15,8 @@ use std::time::Duration;
 use dojo_payments::api_types::{
     CaptureMode, MerchantInitiatedTransactionType, PaymentIntentStatus,
 };
-use dojo_payments::lifecycle::AnySetupIntent;
 use dojo_payments::types::{Currency, Money, Open, PaymentIntentId};
-use dojo_payments::{Dojo, Error, Outcome, RetryPolicy};
+use dojo_payments::{Delivery, Dojo, RetryPolicy};
 use dojo_payments_emulator::{BadAnswer, Card, Emulator, Fault};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -115,23 +114,15 @@ fn arm(
     })
 }
 
+/// What the SDK said of the call: its one classification.
 fn reported<T>(result: &dojo_payments::Result<T>) -> Reported {
-    match result {
-        Ok(_) => Reported::Applied,
-        Err(Error::Interrupted {
-            outcome: Outcome::Applied(_),
-            ..
-        }) => Reported::Applied,
-        Err(Error::Interrupted {
-            outcome: Outcome::NotApplied(_),
-            ..
-        }) => Reported::NotApplied,
-        Err(Error::Interrupted {
-            outcome: Outcome::Unknown,
-            ..
-        }) => Reported::Unknown,
-        Err(error) if error.delivery() == dojo_payments::Delivery::MaybeSent => Reported::Unknown,
-        Err(_) => Reported::NotApplied,
+    let Err(error) = result else {
+        return Reported::Applied;
+    };
+    match error.delivery() {
+        Delivery::Applied => Reported::Applied,
+        Delivery::MaybeApplied => Reported::Unknown,
+        Delivery::NotSent | Delivery::Refused | Delivery::NotApplied => Reported::NotApplied,
     }
 }
 
@@ -146,15 +137,12 @@ async fn prepare(
     let card = Card::test("5200000000001005")?;
     let id = match op {
         "charge" => {
-            let AnySetupIntent::Created(setup) = dojo
+            let setup = dojo
                 .setup_intents()
                 .create("Soak", "Terms.", MerchantInitiatedTransactionType::NoShow)
                 .intended_amount(gbp(700))
                 .created()
-                .await?
-            else {
-                return Err("setup intent not created".into());
-            };
+                .await?;
             emulator.authorize_setup_intent(setup.id(), &card)?;
             let charge = dojo
                 .payment_intents()

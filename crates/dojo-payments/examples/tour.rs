@@ -14,7 +14,7 @@ mod setup_intent_charge;
 mod tokenization;
 
 use dojo_payments::api_types::{CaptureMode, MerchantInitiatedTransactionType};
-use dojo_payments::lifecycle::{AnyPaymentIntent, AnySetupIntent};
+use dojo_payments::lifecycle::AnyPaymentIntent;
 use dojo_payments::types::{Currency, Money};
 use dojo_payments::{Dojo, Error};
 use dojo_payments_emulator::{Card, Emulator, Fault};
@@ -166,10 +166,8 @@ async fn sandbox(dojo: Dojo) -> Result<()> {
         )
         .created()
         .await?;
-    if let AnySetupIntent::Created(setup) = setup {
-        setup.cancel(&dojo).await?;
-        println!("  {} canceled", setup.id());
-    }
+    setup.cancel(&dojo).await?;
+    println!("  {} canceled", setup.id());
     dojo.customers().delete(&customer_id).await?;
     println!("  deleted {customer_id}");
     Ok(())

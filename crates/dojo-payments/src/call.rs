@@ -12,7 +12,7 @@ use tracing::Instrument;
 
 use crate::Dojo;
 use crate::error::{ApiError, Delivery, Error, Invalid};
-use crate::retry::{self, Attempt, Decision, Idempotency, RetryPolicy, Situation};
+use crate::retry::{self, Decision, Idempotency, RetryPolicy, Situation};
 
 /// One of Dojo's operations, as the engine needs to know it.
 #[derive(Debug, Clone, Copy)]
@@ -21,14 +21,27 @@ pub(crate) struct Operation {
     pub id: &'static str,
     /// Whether sending it twice could repeat its effect.
     pub idempotency: Idempotency,
+    /// Whether it only reads (so no attempt of it takes effect).
+    pub reads: bool,
 }
 
 impl Operation {
-    /// A read, or a call whose repetition changes nothing more.
+    /// A read: it changes nothing, however often it is sent.
+    pub const fn read(id: &'static str) -> Self {
+        Self {
+            id,
+            idempotency: Idempotency::Idempotent,
+            reads: true,
+        }
+    }
+
+    /// A change whose repetition changes nothing more (a `PUT`, a
+    /// `DELETE`, a refund with its key).
     pub const fn idempotent(id: &'static str) -> Self {
         Self {
             id,
             idempotency: Idempotency::Idempotent,
+            reads: false,
         }
     }
 
@@ -37,14 +50,15 @@ impl Operation {
         Self {
             id,
             idempotency: Idempotency::NotIdempotent,
+            reads: false,
         }
     }
 }
 
-/// A failed attempt: the error to report, and what `retry::decide` needs.
+/// A failed attempt: the error to report (which says how the attempt
+/// ended, [`Error::attempt`]), and Dojo's `Retry-After`.
 struct Failure {
     error: Error,
-    attempt: Attempt,
     retry_after: Option<Duration>,
 }
 
@@ -72,9 +86,9 @@ impl Dojo {
         async move {
             let started = Instant::now();
             let mut attempt = 1;
-            // Whether an earlier attempt may have reached Dojo: then a later
-            // failure cannot say the call did not.
-            let mut maybe_sent = false;
+            // Whether an earlier attempt may have taken effect: then a
+            // later failure cannot say the call did not.
+            let mut maybe_applied = false;
             loop {
                 let left = time_left(&policy, started);
                 let sent = tokio::time::timeout(left, call())
@@ -92,8 +106,13 @@ impl Dojo {
                 // Failures are rare: their handling is boxed so that the
                 // call's future (held by every call in flight, moved by each
                 // layer that awaits it) stays the size of one attempt.
-                maybe_sent |= Box::pin(retry_or_give_up(
-                    op, &policy, started, attempt, failed, maybe_sent,
+                maybe_applied |= Box::pin(retry_or_give_up(
+                    op,
+                    &policy,
+                    started,
+                    attempt,
+                    failed,
+                    maybe_applied,
                 ))
                 .await?;
                 attempt += 1;
@@ -118,50 +137,51 @@ enum Failed<E> {
 }
 
 /// After a failed attempt: waits and returns whether the attempt may have
-/// reached Dojo when `retry::decide` says retry; otherwise the error to
-/// report, which says the call may have reached Dojo if an earlier attempt
-/// may have (`earlier_maybe_sent`), whatever the last one met.
+/// taken effect when `retry::decide` says retry; otherwise the error to
+/// report, which says the call may have taken effect if an earlier attempt
+/// may have (`earlier_maybe_applied`), whatever the last one met.
 async fn retry_or_give_up<E: ProblemBody>(
     op: Operation,
     policy: &RetryPolicy,
     started: Instant,
     attempt: u32,
     failed: Failed<E>,
-    earlier_maybe_sent: bool,
+    earlier_maybe_applied: bool,
 ) -> Result<bool, Error> {
     let failure = match failed {
         Failed::Raw(raw) => failure(op.id, raw, time_left(policy, started)).await,
         Failed::Deadline => Failure {
             error: Error::Timeout {
                 operation: op.id,
-                delivery: Delivery::MaybeSent,
                 after: policy.deadline,
             },
-            attempt: Attempt::MaybeSent,
             retry_after: None,
         },
     };
     let situation = Situation {
         idempotency: op.idempotency,
         attempt,
-        outcome: failure.attempt,
+        outcome: failure.error.attempt(),
         retry_after: failure.retry_after,
         time_left: time_left(policy, started),
         jitter: fastrand::f64(),
     };
     match retry::decide(policy, &situation) {
         Decision::RetryAfter(wait) => {
-            tracing::info!(attempt, outcome = ?failure.attempt, wait_ms = wait.as_millis() as u64, "retrying");
+            tracing::info!(attempt, outcome = ?failure.error.attempt(), wait_ms = wait.as_millis() as u64, "retrying");
             tokio::time::sleep(wait).await;
-            Ok(failure.attempt == Attempt::MaybeSent)
+            Ok(failure.error.delivery() == Delivery::MaybeApplied)
         }
         Decision::GiveUp(reason) => {
             tracing::Span::current().record("attempts", attempt);
-            tracing::debug!(?reason, outcome = ?failure.attempt, "giving up");
-            let definitive = matches!(&failure.error, Error::Api { error, .. } if error.status < 500 && error.status != 429);
-            if earlier_maybe_sent && !definitive && failure.error.delivery() != Delivery::MaybeSent
+            tracing::debug!(?reason, outcome = ?failure.error.attempt(), "giving up");
+            // Even a refusal does not undo an earlier attempt that may have
+            // taken effect; a read takes effect in none.
+            if earlier_maybe_applied
+                && !op.reads
+                && failure.error.delivery() != Delivery::MaybeApplied
             {
-                return Err(Error::EarlierAttemptMaybeSent {
+                return Err(Error::EarlierAttemptMaybeApplied {
                     operation: op.id,
                     last: Box::new(failure.error),
                 });
@@ -181,35 +201,29 @@ async fn failure<E: ProblemBody>(
     use dojo_payments_api::Error as Raw;
     let refused = |reason: String| Failure {
         error: Error::invalid(operation, Invalid::Rule(reason)),
-        attempt: Attempt::NotSent,
         retry_after: None,
     };
     match raw {
         Raw::InvalidRequest(reason) | Raw::Custom(reason) => refused(reason),
         Raw::CommunicationError(source) | Raw::InvalidUpgrade(source) => {
+            // Only these two prove the request never left: no connection,
+            // or no request to send.
             let never_left = source.is_connect() || source.is_builder();
-            let (delivery, attempt) = if never_left {
-                (Delivery::NotSent, Attempt::NotSent)
-            } else {
-                (Delivery::MaybeSent, Attempt::MaybeSent)
-            };
             Failure {
                 error: Error::Transport {
                     operation,
-                    delivery,
+                    never_left,
                     source,
                 },
-                attempt,
                 retry_after: None,
             }
         }
         Raw::ResponseBodyError(source) => Failure {
             error: Error::Transport {
                 operation,
-                delivery: Delivery::MaybeSent,
+                never_left: false,
                 source,
             },
-            attempt: Attempt::MaybeSent,
             retry_after: None,
         },
         Raw::ErrorResponse(answer) => {
@@ -218,14 +232,10 @@ async fn failure<E: ProblemBody>(
             let error = answer.into_inner().into_api_error(status);
             Failure {
                 error: Error::Api { operation, error },
-                attempt: Attempt::Answered(status),
                 retry_after,
             }
         }
         Raw::InvalidResponsePayload(payload) => Failure {
-            attempt: payload
-                .status()
-                .map_or(Attempt::MaybeSent, |s| Attempt::Answered(s.as_u16())),
             retry_after: retry_after(payload.headers()),
             error: Error::Decode {
                 operation,
@@ -250,7 +260,6 @@ async fn failure<E: ProblemBody>(
             };
             Failure {
                 error: Error::Api { operation, error },
-                attempt: Attempt::Answered(status),
                 retry_after,
             }
         }

@@ -8,40 +8,119 @@ use std::time::Duration;
 use dojo_payments_api::{InvalidPayload, Violations};
 use dojo_payments_types::InvalidValue;
 
-/// What is known of whether a failed request reached Dojo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
-    /// It certainly did not: it was refused before sending, or no connection
-    /// was made. Nothing can have happened.
-    NotSent,
-    /// It may have: the connection failed or the deadline passed after the
-    /// request was written. Dojo may have acted on it.
-    MaybeSent,
-    /// Dojo answered (with an error status, or a body that did not decode).
-    Answered,
-}
+pub use crate::proof::Delivery;
+use crate::retry::Attempt;
 
-/// For a money-moving call that failed ambiguously (no answer after the
-/// request may have been sent): what a read of the payment intent showed.
+/// For a money-moving call that failed ambiguously (sent, and no answer
+/// that proves what happened): what a read of the payment intent showed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// The change was made: the payment intent, as read afterwards, shows it.
     Applied(Box<dojo_payments_api::api::types::PaymentIntent>),
-    /// The change was not made: the payment intent is as it was.
+    /// The change was not made: Dojo was done with the request (its
+    /// service answered), and the payment intent, as read afterwards, does
+    /// not show it.
     NotApplied(Box<dojo_payments_api::api::types::PaymentIntent>),
-    /// The payment intent could not be read, or its state does not tell:
-    /// check it before acting again.
-    Unknown,
+    /// Not known: settle it later (the journal does, once the call can no
+    /// longer be in flight), never by sending it again now.
+    Unknown(Undetermined),
+}
+
+/// Why a read did not settle an ambiguous call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undetermined {
+    /// The payment intent could not be read.
+    ReadFailed,
+    /// The read shows a change that is not (only) this call's: another
+    /// capture, another status.
+    ReadDoesNotTell,
+    /// The read does not show the change, but the request may still be in
+    /// flight at Dojo (no answer came, or a gateway's): it may yet land.
+    MayBeInFlight,
+}
+
+impl Undetermined {
+    /// Why, in words.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::ReadFailed => "the payment intent could not be read",
+            Self::ReadDoesNotTell => {
+                "the payment intent changed otherwise, so a read does not tell"
+            }
+            Self::MayBeInFlight => {
+                "not applied yet, but the request may still be in flight at Dojo"
+            }
+        }
+    }
 }
 
 impl Outcome {
-    fn describe(&self) -> &'static str {
+    fn describe(&self) -> String {
         match self {
-            Self::Applied(_) => "a read of the payment intent shows it was applied",
-            Self::NotApplied(_) => "a read of the payment intent shows it was not applied",
-            Self::Unknown => "whether it was applied is unknown: read the payment intent",
+            Self::Applied(_) => "a read of the payment intent shows it was applied".to_owned(),
+            Self::NotApplied(_) => {
+                "a read of the payment intent shows it was not applied".to_owned()
+            }
+            Self::Unknown(why) => format!("whether it was applied is unknown: {}", why.reason()),
         }
     }
+
+    /// What the outcome proves.
+    pub fn delivery(&self) -> Delivery {
+        match self {
+            Self::Applied(_) => Delivery::Applied,
+            Self::NotApplied(_) => Delivery::NotApplied,
+            Self::Unknown(_) => Delivery::MaybeApplied,
+        }
+    }
+}
+
+/// What Dojo answered, or a read right after showed, where a call's type
+/// promised something else ([`Error::UnexpectedAnswer`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Found {
+    /// The payment intent, in another state than the one expected.
+    PaymentIntent {
+        /// As Dojo answered it, or as read.
+        intent: Box<crate::lifecycle::AnyPaymentIntent>,
+        /// The state the call's type promises.
+        expected: dojo_payments_api::api::types::PaymentIntentStatus,
+    },
+    /// The setup intent, in another state than the one expected.
+    SetupIntent {
+        /// As Dojo answered it, or as read.
+        intent: Box<crate::lifecycle::AnySetupIntent>,
+        /// The state the call's type promises.
+        expected: dojo_payments_api::api::types::SetupIntentStatus,
+    },
+    /// An answer without a part Dojo always sends (`a customer id`).
+    Missing(&'static str),
+    /// The read that was to show the new state failed.
+    Unread(Box<Error>),
+}
+
+impl fmt::Display for Found {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::PaymentIntent { intent, expected } => write!(
+                f,
+                "Dojo reports the payment intent as {}, not {expected}",
+                status_text(intent.status())
+            ),
+            Self::SetupIntent { intent, expected } => write!(
+                f,
+                "Dojo reports the setup intent as {}, not {expected}",
+                status_text(intent.status())
+            ),
+            Self::Missing(what) => write!(f, "its answer has no {what}"),
+            Self::Unread(error) => write!(f, "the new state could not be read ({error})"),
+        }
+    }
+}
+
+fn status_text(status: Option<&impl fmt::Display>) -> String {
+    status.map_or_else(|| "without a status".to_owned(), ToString::to_string)
 }
 
 /// Dojo's answer to a call it refused: the status and its problem document.
@@ -107,7 +186,9 @@ impl fmt::Display for Invalid {
 ///
 /// `Display` is one line naming the operation; no variant ever holds or
 /// prints a key, a secret or card data. [`Error::delivery`] says what is
-/// known of whether the request reached Dojo.
+/// known of whether the call took effect, and never less than the truth:
+/// `NotSent` only when the request never left, `Refused` only for a
+/// refusal Dojo's document lists ([`crate::proof`]).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -127,13 +208,20 @@ pub enum Error {
         /// Dojo's answer.
         error: ApiError,
     },
-    /// No answer: the connection failed, or broke.
-    #[error("{operation}: {} ({delivery:?})", transport_summary(source))]
+    /// No answer: the connection could not be made (the request never
+    /// left: [`Delivery::NotSent`]), or it broke after the request was
+    /// written ([`Delivery::MaybeApplied`]).
+    #[error(
+        "{operation}: {} ({})",
+        transport_summary(source),
+        if *never_left { "NotSent" } else { "MaybeApplied" }
+    )]
     Transport {
         /// The operation.
         operation: &'static str,
-        /// Whether the request may have reached Dojo.
-        delivery: Delivery,
+        /// Whether the request certainly never left (no connection was
+        /// made, or it could not be built).
+        never_left: bool,
         /// What the HTTP client said.
         #[source]
         source: reqwest::Error,
@@ -147,25 +235,25 @@ pub enum Error {
         /// the headers and body, and errors should be small to return).
         payload: Box<InvalidPayload>,
     },
-    /// The caller's deadline passed before an answer came.
-    #[error("{operation}: no answer within {after:?} ({delivery:?})")]
+    /// The caller's deadline passed before an answer came: the request may
+    /// have reached Dojo ([`Delivery::MaybeApplied`]).
+    #[error("{operation}: no answer within {after:?} (MaybeApplied)")]
     Timeout {
         /// The operation.
         operation: &'static str,
-        /// Whether the request may have reached Dojo.
-        delivery: Delivery,
         /// The time allowed.
         after: Duration,
     },
-    /// A call retried after an attempt that may have reached Dojo (its
-    /// answer was lost) failed on a later attempt, with `last` (a 503, a
-    /// refused connection): the earlier attempt may have taken effect. A
-    /// refund retried with the same idempotency key settles it.
+    /// A call retried after an attempt that may have taken effect (its
+    /// answer was lost, or was no proof) failed on a later attempt, with
+    /// `last` (a 503, a refused connection, a refusal): the earlier attempt
+    /// may have taken effect all the same. A refund retried with the same
+    /// idempotency key settles it.
     #[error(
-        "{operation}: {}; an earlier attempt may have reached Dojo",
+        "{operation}: {}; an earlier attempt may have taken effect",
         without_operation(last)
     )]
-    EarlierAttemptMaybeSent {
+    EarlierAttemptMaybeApplied {
         /// The operation.
         operation: &'static str,
         /// How the last attempt failed.
@@ -173,8 +261,8 @@ pub enum Error {
         last: Box<Error>,
     },
     /// A money-moving call without an idempotency key failed after the
-    /// request may have been sent; the SDK read the payment intent to find
-    /// out what happened instead of guessing.
+    /// request was sent, with no answer that proves what happened; the SDK
+    /// read the payment intent to find out instead of guessing.
     #[error("{operation}: {}; {}", without_operation(cause), outcome.describe())]
     Interrupted {
         /// The operation.
@@ -184,6 +272,17 @@ pub enum Error {
         /// The failure that made the call ambiguous.
         #[source]
         cause: Box<Error>,
+    },
+    /// Dojo did what was asked (it answered success), but its answer, or a
+    /// read right after it, is not what the call's type promises: the
+    /// payment intent in another state, a part missing, or the read failed.
+    /// The call took effect: do not send it again.
+    #[error("{operation}: Dojo did it, but {found}")]
+    UnexpectedAnswer {
+        /// The operation that took effect.
+        operation: &'static str,
+        /// What was found instead.
+        found: Found,
     },
     /// An idempotency key was reused, in this client, for a different
     /// request: Dojo would answer with the first request's result.
@@ -240,15 +339,33 @@ fn describe_payload(payload: &InvalidPayload) -> String {
 }
 
 impl Error {
-    /// What is known of whether the request reached Dojo.
+    /// What is known of whether the call took effect at Dojo: the one
+    /// classification of [`crate::proof`].
     pub fn delivery(&self) -> Delivery {
+        match self {
+            Self::Interrupted { outcome, .. } => outcome.delivery(),
+            Self::UnexpectedAnswer { .. } => Delivery::Applied,
+            Self::EarlierAttemptMaybeApplied { .. } => Delivery::MaybeApplied,
+            other => crate::proof::classify(other.operation(), other.attempt()),
+        }
+    }
+
+    /// How the attempt that failed ended, as far as the transport tells.
+    pub(crate) fn attempt(&self) -> Attempt {
         match self {
             Self::InvalidRequest { .. }
             | Self::IdempotencyKeyReused { .. }
-            | Self::PaginationLoop { .. } => Delivery::NotSent,
-            Self::Api { .. } | Self::Decode { .. } => Delivery::Answered,
-            Self::Transport { delivery, .. } | Self::Timeout { delivery, .. } => *delivery,
-            Self::Interrupted { .. } | Self::EarlierAttemptMaybeSent { .. } => Delivery::MaybeSent,
+            | Self::PaginationLoop { .. } => Attempt::NotSent,
+            Self::Api { error, .. } => Attempt::Answered(error.status),
+            Self::Decode { payload, .. } => payload
+                .status()
+                .map_or(Attempt::Unanswered, |s| Attempt::Answered(s.as_u16())),
+            Self::Transport { never_left, .. } if *never_left => Attempt::NotSent,
+            Self::Interrupted { cause, .. } => cause.attempt(),
+            Self::UnexpectedAnswer { .. } => Attempt::Answered(200),
+            Self::Transport { .. }
+            | Self::Timeout { .. }
+            | Self::EarlierAttemptMaybeApplied { .. } => Attempt::Unanswered,
         }
     }
 
@@ -261,7 +378,8 @@ impl Error {
             | Self::Decode { operation, .. }
             | Self::Timeout { operation, .. }
             | Self::Interrupted { operation, .. }
-            | Self::EarlierAttemptMaybeSent { operation, .. }
+            | Self::UnexpectedAnswer { operation, .. }
+            | Self::EarlierAttemptMaybeApplied { operation, .. }
             | Self::IdempotencyKeyReused { operation, .. }
             | Self::PaginationLoop { operation, .. } => operation,
         }
@@ -273,6 +391,7 @@ impl Error {
             Self::Api { error, .. } => Some(error.status),
             Self::Decode { payload, .. } => payload.status().map(|s| s.as_u16()),
             Self::Interrupted { cause, .. } => cause.status(),
+            Self::EarlierAttemptMaybeApplied { last, .. } => last.status(),
             _ => None,
         }
     }
@@ -287,6 +406,15 @@ impl Error {
 
     pub(crate) fn invalid(operation: &'static str, reason: Invalid) -> Self {
         Self::InvalidRequest { operation, reason }
+    }
+
+    /// `operation` took effect, and the read of what followed failed with
+    /// `read`: whatever `read` says, the call is done.
+    pub(crate) fn unread(operation: &'static str, read: Error) -> Self {
+        Self::UnexpectedAnswer {
+            operation,
+            found: Found::Unread(Box::new(read)),
+        }
     }
 }
 

@@ -76,14 +76,17 @@ mod idempotency;
 pub mod journal;
 pub mod lifecycle;
 mod pages;
+pub mod proof;
 pub mod resources;
 pub mod retry;
+pub mod settlement;
 pub mod webhook;
 
 pub use client::{CHECKOUT_BASE_URL, CheckoutIntentId, ConfigError, Dojo, DojoBuilder};
-pub use error::{ApiError, Delivery, Error, Invalid, Outcome, Result};
+pub use error::{ApiError, Error, Found, Invalid, Outcome, Result, Undetermined};
 pub use idempotency::IdempotencyKey;
 pub use journal::StoreError;
+pub use proof::Delivery;
 pub use retry::RetryPolicy;
 
 /// The raw client, generated from Dojo's document.

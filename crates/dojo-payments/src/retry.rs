@@ -14,7 +14,7 @@
 //! let dropped = Situation {
 //!     idempotency: Idempotency::NotIdempotent,
 //!     attempt: 1,
-//!     outcome: Attempt::MaybeSent,
+//!     outcome: Attempt::Unanswered,
 //!     retry_after: None,
 //!     time_left: Duration::from_secs(30),
 //!     jitter: 0.5,
@@ -84,9 +84,10 @@ pub enum Attempt {
     Answered(u16),
     /// The request certainly never left (no connection was made).
     NotSent,
-    /// The request may have reached Dojo (the connection broke after
-    /// writing, or the attempt timed out).
-    MaybeSent,
+    /// The request may have reached Dojo, and no whole answer came (the
+    /// connection broke after writing, the body broke off, or the attempt
+    /// timed out).
+    Unanswered,
 }
 
 /// What to do after a failed attempt.
@@ -101,7 +102,8 @@ pub enum Decision {
 /// Why the SDK gave up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GiveUp {
-    /// The outcome is not one that a retry could change (a 4xx, a 500).
+    /// The outcome is not one that a retry could change (a 4xx), or one
+    /// after which sending a call without a key could repeat its effect.
     NotRetryable,
     /// The call is not idempotent and may have reached Dojo.
     MightRepeatEffect,
@@ -130,15 +132,18 @@ pub struct Situation {
     pub jitter: f64,
 }
 
-/// Statuses worth another attempt: rate limited, and the gateway's "try
-/// later" answers. A 500 is not among them: Dojo may have acted.
-const RETRYABLE_STATUSES: [u16; 4] = [429, 502, 503, 504];
+/// Statuses worth another attempt of an idempotent call (a read, or a
+/// refund with its key): rate limited, an internal error, and the
+/// gateway's "try later" answers. None of them proves that nothing was
+/// done (`crate::proof`), so a call without a key is never sent again
+/// after any of them.
+const RETRYABLE_STATUSES: [u16; 5] = [429, 500, 502, 503, 504];
 
 /// The decision after a failed attempt.
 ///
 /// - A non-idempotent call is retried only when it certainly was not sent.
 /// - An idempotent one also on a connection that broke, a timeout, and 429,
-///   502, 503, 504.
+///   500, 502, 503, 504.
 /// - The wait is Dojo's `Retry-After` when it sent one (up to
 ///   `max_retry_after`), otherwise exponential backoff with full jitter:
 ///   `jitter × min(max_delay, base_delay × 2^(attempt−1))`.
@@ -146,8 +151,8 @@ const RETRYABLE_STATUSES: [u16; 4] = [429, 502, 503, 504];
 pub fn decide(policy: &RetryPolicy, s: &Situation) -> Decision {
     let retryable = match (s.outcome, s.idempotency) {
         (Attempt::NotSent, _) => true,
-        (Attempt::MaybeSent, Idempotency::Idempotent) => true,
-        (Attempt::MaybeSent, Idempotency::NotIdempotent) => {
+        (Attempt::Unanswered, Idempotency::Idempotent) => true,
+        (Attempt::Unanswered, Idempotency::NotIdempotent) => {
             return Decision::GiveUp(GiveUp::MightRepeatEffect);
         }
         (Attempt::Answered(status), Idempotency::Idempotent) => {

@@ -12,7 +12,8 @@ use chrono::Utc;
 use common::*;
 use dojo_payments::api_types::CaptureMode;
 use dojo_payments::journal::{
-    Before, Entry, EntryState, InMemoryJournal, Journal, JournalError, JournalStore, Movement,
+    Before, Closed, Entry, EntryState, InMemoryJournal, Journal, JournalError, JournalStore,
+    Movement,
 };
 
 const CAPTURES: &str = "POST /payment-intents/{paymentIntentId}/captures";
@@ -21,7 +22,9 @@ const CAPTURES: &str = "POST /payment-intents/{paymentIntentId}/captures";
 async fn one_name_asked_for_at_once_by_many_callers_is_one_capture() {
     let (emulator, dojo) = dojo().await;
     let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
-    let journal = Journal::new(InMemoryJournal::default()).in_flight_for(Duration::from_secs(5));
+    let journal = Journal::new(InMemoryJournal::default(), &dojo)
+        .in_flight_for(Duration::from_secs(15), &dojo)
+        .unwrap();
     let asks = (0..8).map(|_| journal.capture(&dojo, "order-7/capture-1", &intent, gbp(400)));
     let outcomes = futures_util::future::join_all(asks).await;
     for outcome in outcomes {
@@ -34,7 +37,7 @@ async fn one_name_asked_for_at_once_by_many_callers_is_one_capture() {
 async fn a_name_is_not_reused_for_another_call() {
     let (emulator, dojo) = dojo().await;
     let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
-    let journal = Journal::new(InMemoryJournal::default());
+    let journal = Journal::new(InMemoryJournal::default(), &dojo);
     journal
         .capture(&dojo, "order-8/capture", &intent, gbp(400))
         .await
@@ -83,12 +86,14 @@ async fn reconcile_settles_by_a_read_only_what_cannot_be_in_flight_and_never_gue
     let made = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
     let never_sent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
     let unclear = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    let others = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
     let young = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
     let old = Duration::from_secs(120);
     for (name, intent, amount, age) in [
         ("made", &made, 400, old),
         ("never-sent", &never_sent, 400, old),
         ("unclear", &unclear, 400, old),
+        ("others", &others, 400, old),
         ("young", &young, 400, Duration::ZERO),
     ] {
         store
@@ -97,7 +102,10 @@ async fn reconcile_settles_by_a_read_only_what_cannot_be_in_flight_and_never_gue
             .unwrap();
     }
     // What the crashed process managed: the capture of "made" reached Dojo;
-    // "unclear" was captured, but by another amount than its entry says.
+    // "unclear" was captured, but by another amount than its entry says;
+    // "others" was captured twice by someone else, 200 and 200: as much as
+    // the entry's 400 together, yet neither is its capture (a rule by the
+    // sum captured would call it applied).
     dojo.payment_intents()
         .capture(&made, gbp(400))
         .await
@@ -106,8 +114,21 @@ async fn reconcile_settles_by_a_read_only_what_cannot_be_in_flight_and_never_gue
         .capture(&unclear, gbp(300))
         .await
         .unwrap();
+    for _ in 0..2 {
+        let now = dojo
+            .payment_intents()
+            .get(others.id.as_ref().unwrap())
+            .await
+            .unwrap();
+        dojo.payment_intents()
+            .capture(&now, gbp(200))
+            .await
+            .unwrap();
+    }
 
-    let journal = Journal::new(store).in_flight_for(journal_window);
+    let journal = Journal::new(store, &dojo)
+        .in_flight_for(journal_window, &dojo)
+        .unwrap();
     let settled = journal.reconcile(&dojo).await.unwrap();
     let state = |name: &str| {
         settled
@@ -127,6 +148,11 @@ async fn reconcile_settles_by_a_read_only_what_cannot_be_in_flight_and_never_gue
         state("unclear"),
         Some(EntryState::Open),
         "a read that does not tell is not a guess"
+    );
+    assert_eq!(
+        state("others"),
+        Some(EntryState::Open),
+        "captures that are not this entry's are not credited to it"
     );
     let why = settled
         .iter()
@@ -148,6 +174,166 @@ async fn reconcile_settles_by_a_read_only_what_cannot_be_in_flight_and_never_gue
         .into_iter()
         .map(|e| e.name)
         .collect();
-    assert_eq!(open, ["unclear", "young"]);
-    assert_eq!(calls(&emulator, CAPTURES), 2, "reconciling sent no capture");
+    assert_eq!(open, ["unclear", "others", "young"], "oldest first");
+    assert_eq!(calls(&emulator, CAPTURES), 4, "reconciling sent no capture");
+}
+
+#[tokio::test]
+async fn a_window_that_does_not_outlast_the_client_s_deadline_is_refused() {
+    let (emulator, dojo) = dojo().await;
+    let deadline = dojo.retry_policy().deadline;
+    let refused = Journal::new(InMemoryJournal::default(), &dojo)
+        .in_flight_for(deadline, &dojo)
+        .unwrap_err();
+    assert!(
+        matches!(refused, JournalError::WindowTooShort { .. }),
+        "{refused}"
+    );
+    // A journal made for a quicker client, used with a slower one: refused
+    // per call, before anything is written or sent.
+    let quick = client_of(
+        &emulator,
+        dojo_payments::RetryPolicy {
+            deadline: Duration::from_secs(1),
+            ..quick_retries()
+        },
+    );
+    let journal = Journal::new(InMemoryJournal::default(), &quick)
+        .in_flight_for(Duration::from_secs(2), &quick)
+        .unwrap();
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    let error = journal
+        .capture(&dojo, "order-9/capture", &intent, gbp(400))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, JournalError::WindowTooShort { .. }),
+        "{error}"
+    );
+    assert!(
+        journal
+            .store()
+            .entry("order-9/capture")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(calls(&emulator, CAPTURES), 0);
+}
+
+/// A claim whose caller vanished (killed, or its handler's future
+/// dropped) is settled by the next caller of its name, once it can no
+/// longer be in flight, never sent again.
+#[tokio::test]
+async fn an_abandoned_claim_is_settled_by_the_next_caller_of_its_name() {
+    let (emulator, dojo) = dojo().await;
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    let store = InMemoryJournal::default();
+    store
+        .open(&left_open(
+            "order-10/capture",
+            &intent,
+            400,
+            Duration::from_secs(30),
+        ))
+        .await
+        .unwrap();
+    let journal = Journal::new(store, &dojo)
+        .in_flight_for(Duration::from_secs(20), &dojo)
+        .unwrap();
+    let state = journal
+        .capture(&dojo, "order-10/capture", &intent, gbp(400))
+        .await
+        .unwrap();
+    assert!(matches!(state, EntryState::NotApplied { .. }), "{state:?}");
+    assert_eq!(calls(&emulator, CAPTURES), 0, "settled by a read, not sent");
+}
+
+/// A store on which another instance always settles an entry first, as
+/// `Applied`, just before this one does: the race a wrong settlement
+/// elsewhere would make.
+struct OvertakenStore(InMemoryJournal);
+
+impl JournalStore for OvertakenStore {
+    async fn now(&self) -> Result<chrono::DateTime<Utc>, dojo_payments::StoreError> {
+        self.0.now().await
+    }
+    async fn open(
+        &self,
+        entry: &Entry,
+    ) -> Result<dojo_payments::journal::Opened, dojo_payments::StoreError> {
+        self.0.open(entry).await
+    }
+    async fn close(
+        &self,
+        name: &str,
+        state: &EntryState,
+    ) -> Result<Closed, dojo_payments::StoreError> {
+        self.0
+            .close(name, &EntryState::Applied { detail: None })
+            .await?;
+        self.0.close(name, state).await
+    }
+    async fn entry(&self, name: &str) -> Result<Option<Entry>, dojo_payments::StoreError> {
+        self.0.entry(name).await
+    }
+    async fn open_entries(&self) -> Result<Vec<Entry>, dojo_payments::StoreError> {
+        self.0.open_entries().await
+    }
+}
+
+/// Two callers that settle one entry differently: the second is told, not
+/// silently overruled; one that agrees is not.
+#[tokio::test]
+async fn a_conflicting_settlement_is_an_error() {
+    let (emulator, dojo) = dojo().await;
+    let never_sent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    let store = OvertakenStore(InMemoryJournal::default());
+    store
+        .open(&left_open(
+            "order-11/capture",
+            &never_sent,
+            400,
+            Duration::from_secs(30),
+        ))
+        .await
+        .unwrap();
+    let journal = Journal::new(store, &dojo)
+        .in_flight_for(Duration::from_secs(20), &dojo)
+        .unwrap();
+    let error = journal.reconcile(&dojo).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            JournalError::ConflictingClose {
+                recorded: "applied",
+                found: "not_applied",
+                ..
+            }
+        ),
+        "{error}"
+    );
+
+    let made = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    journal
+        .store()
+        .open(&left_open(
+            "order-12/capture",
+            &made,
+            400,
+            Duration::from_secs(30),
+        ))
+        .await
+        .unwrap();
+    dojo.payment_intents()
+        .capture(&made, gbp(400))
+        .await
+        .unwrap();
+    let agreed = journal.reconcile(&dojo).await.unwrap();
+    assert!(
+        agreed
+            .iter()
+            .any(|r| r.name == "order-12/capture" && matches!(r.state, EntryState::Applied { .. })),
+        "{agreed:?}"
+    );
 }

@@ -242,7 +242,7 @@ async fn amounts_and_tips_change_only_where_the_config_allows() {
 #[tokio::test]
 async fn setup_intent_then_charge_the_full_amount_once() {
     let (emulator, dojo) = on_a_manual_clock().await;
-    let AnySetupIntent::Created(setup) = dojo
+    let setup = dojo
         .setup_intents()
         .create(
             "Table for 4",
@@ -252,10 +252,7 @@ async fn setup_intent_then_charge_the_full_amount_once() {
         .intended_amount(gbp(1000))
         .created()
         .await
-        .unwrap()
-    else {
-        panic!("not created")
-    };
+        .unwrap();
     emulator
         .authorize_setup_intent(setup.id(), &good_card())
         .unwrap();
@@ -269,7 +266,7 @@ async fn setup_intent_then_charge_the_full_amount_once() {
         Some(charged.setup.id())
     );
 
-    let AnySetupIntent::Created(no_amount) = dojo
+    let no_amount = dojo
         .setup_intents()
         .create(
             "Unpriced",
@@ -278,10 +275,7 @@ async fn setup_intent_then_charge_the_full_amount_once() {
         )
         .created()
         .await
-        .unwrap()
-    else {
-        panic!("not created")
-    };
+        .unwrap();
     emulator
         .authorize_setup_intent(no_amount.id(), &good_card())
         .unwrap();

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use common::*;
 use dojo_payments::api_types::{CaptureMode, PaymentIntentStatus};
 use dojo_payments::types::Open;
-use dojo_payments::{Delivery, Dojo, Error, IdempotencyKey, Invalid, Outcome, RetryPolicy};
+use dojo_payments::{
+    Delivery, Dojo, Error, IdempotencyKey, Invalid, Outcome, RetryPolicy, Undetermined,
+};
 use dojo_payments_emulator::{BadAnswer, Fault};
 
 const REFUNDS: &str = "POST /payment-intents/{paymentIntentId}/refunds";
@@ -42,36 +44,46 @@ async fn a_refund_whose_answer_is_lost_is_retried_with_the_same_key_and_made_onc
 }
 
 /// Found by the journal's soak: an answer lost after Dojo made the refund,
-/// then a 503 on the retry. The 503 alone says "not made"; the call as a
-/// whole may have been, and must say so.
+/// then a 503 on the retry. The 503 alone proves nothing; a refusal on the
+/// retry proves only that the retry did nothing: the call as a whole may
+/// have taken effect, and must say so.
 #[tokio::test]
 async fn a_failure_after_an_attempt_that_may_have_landed_says_it_may_have() {
     let (emulator, dojo) = dojo().await;
-    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Auto).await;
-    let id = intent.id.clone().unwrap();
-    emulator
-        .inject_fault(REFUNDS, Fault::drop_after_commit(), 1)
-        .unwrap();
-    let unavailable = Fault::fail(503);
-    emulator.inject_fault(REFUNDS, unavailable, 10).unwrap();
-    let error = dojo
-        .payment_intents()
-        .refund(&id, gbp(300))
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(emulator.refund_count(&id), 1, "the first attempt was made");
-    assert_eq!(error.delivery(), Delivery::MaybeSent, "{error}");
-    assert!(
-        matches!(error, Error::EarlierAttemptMaybeSent { .. }),
-        "{error:?}"
-    );
-    assert!(
-        error
-            .to_string()
-            .contains("an earlier attempt may have reached Dojo"),
-        "{error}"
-    );
+    for (then, retries) in [(503, 3), (400, 2)] {
+        let intent = paid(&emulator, &dojo, 1000, CaptureMode::Auto).await;
+        let id = intent.id.clone().unwrap();
+        emulator
+            .inject_fault(REFUNDS, Fault::drop_after_commit(), 1)
+            .unwrap();
+        emulator
+            .inject_fault(REFUNDS, Fault::fail(then), 10)
+            .unwrap();
+        let before = calls(&emulator, REFUNDS);
+        let error = dojo
+            .payment_intents()
+            .refund(&id, gbp(300))
+            .send()
+            .await
+            .unwrap_err();
+        emulator.clear_faults();
+        assert_eq!(calls(&emulator, REFUNDS) - before, retries, "{then}");
+        assert_eq!(emulator.refund_count(&id), 1, "the first attempt was made");
+        assert_eq!(error.delivery(), Delivery::MaybeApplied, "{error}");
+        assert_eq!(error.status(), Some(then));
+        if then == 400 {
+            assert!(
+                matches!(error, Error::EarlierAttemptMaybeApplied { .. }),
+                "{error:?}"
+            );
+            assert!(
+                error
+                    .to_string()
+                    .contains("an earlier attempt may have taken effect"),
+                "{error}"
+            );
+        }
+    }
 }
 
 #[tokio::test]
@@ -134,8 +146,11 @@ fn outcome(error: Error) -> Outcome {
     }
 }
 
+/// A connection closed without an answer proves nothing: Dojo may still be
+/// working on the capture, so a read that does not show it yet is no
+/// "not applied".
 #[tokio::test]
-async fn a_capture_dropped_before_commit_is_reported_not_applied() {
+async fn a_capture_dropped_before_commit_is_unknown_for_it_may_still_land() {
     let (emulator, dojo) = dojo().await;
     let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
     emulator
@@ -146,16 +161,46 @@ async fn a_capture_dropped_before_commit_is_reported_not_applied() {
         .capture(&intent, gbp(400))
         .await
         .unwrap_err();
-    assert_eq!(error.delivery(), Delivery::MaybeSent);
-    let Outcome::NotApplied(after) = outcome(error) else {
-        panic!("expected NotApplied")
-    };
-    assert_eq!(after.captures.unwrap_or_default().len(), 0);
+    assert_eq!(error.delivery(), Delivery::MaybeApplied);
+    assert_eq!(
+        outcome(error),
+        Outcome::Unknown(Undetermined::MayBeInFlight)
+    );
     assert_eq!(
         calls(&emulator, CAPTURES),
         1,
         "a capture is never sent twice"
     );
+}
+
+/// A 500 is Dojo's service answering: it was done with the request, so a
+/// read that does not show the capture proves it was not made, and one
+/// that shows it proves it was (the 500 notwithstanding).
+#[tokio::test]
+async fn a_capture_answered_500_is_settled_by_a_read_either_way() {
+    let (emulator, dojo) = dojo().await;
+    for (acted, expected) in [(false, Delivery::NotApplied), (true, Delivery::Applied)] {
+        let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+        let fault = if acted {
+            Fault::fail_after_commit(500)
+        } else {
+            Fault::fail(500)
+        };
+        emulator.inject_fault(CAPTURES, fault, 1).unwrap();
+        let error = dojo
+            .payment_intents()
+            .capture(&intent, gbp(400))
+            .await
+            .unwrap_err();
+        assert_eq!(error.status(), Some(500));
+        assert_eq!(error.delivery(), expected, "acted: {acted}: {error}");
+        let read = dojo
+            .payment_intents()
+            .get(intent.id.as_ref().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(read.captures.unwrap_or_default().len(), usize::from(acted));
+    }
 }
 
 #[tokio::test]
@@ -204,7 +249,7 @@ async fn a_capture_whose_intent_cannot_be_read_afterwards_is_reported_unknown() 
         .await
         .unwrap_err();
     assert!(error.to_string().contains("unknown"), "{error}");
-    assert_eq!(outcome(error), Outcome::Unknown);
+    assert_eq!(outcome(error), Outcome::Unknown(Undetermined::ReadFailed));
 }
 
 #[tokio::test]
@@ -237,7 +282,7 @@ async fn cancel_and_reversal_settle_by_the_intent_s_status() {
     emulator
         .inject_fault(
             "POST /payment-intents/{paymentIntentId}/reversal",
-            Fault::drop_before_commit(),
+            Fault::fail(500),
             1,
         )
         .unwrap();
@@ -271,7 +316,7 @@ async fn an_unkeyed_post_is_not_resent_after_a_connection_reset() {
         matches!(
             error,
             Error::Transport {
-                delivery: Delivery::MaybeSent,
+                never_left: false,
                 ..
             }
         ),
@@ -370,7 +415,11 @@ async fn dojo_s_refusal_is_typed_with_its_status_errors_and_trace_id() {
     let api = error.api().expect("Dojo's answer");
     assert!((400..500).contains(&api.status), "{api:?}");
     assert!(api.trace_id.is_some());
-    assert_eq!(error.delivery(), Delivery::Answered);
+    assert_eq!(
+        error.delivery(),
+        Delivery::Refused,
+        "a refusal the document lists"
+    );
     let line = error.to_string();
     assert!(
         line.starts_with("captures_create: Dojo answered 4"),
@@ -396,7 +445,7 @@ async fn no_connection_is_not_sent_and_a_slow_answer_times_out() {
         matches!(
             error,
             Error::Transport {
-                delivery: Delivery::NotSent,
+                never_left: true,
                 ..
             }
         ),
@@ -409,16 +458,7 @@ async fn no_connection_is_not_sent_and_a_slow_answer_times_out() {
 
     let (_emulator, impatient, id) = slow_read(Duration::from_secs(2)).await;
     let error = impatient.payment_intents().get(&id).await.unwrap_err();
-    assert!(
-        matches!(
-            error,
-            Error::Timeout {
-                delivery: Delivery::MaybeSent,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
 }
 
 /// The escape hatch has no retry engine, but it does not hang either: its
@@ -510,8 +550,8 @@ async fn a_body_that_stops_arriving_ends_at_the_deadline() {
             "{status}: waited {waited:?}"
         );
         match (expected, &error) {
-            ("Timeout", Error::Timeout { delivery, .. }) => {
-                assert_eq!(*delivery, Delivery::MaybeSent);
+            ("Timeout", Error::Timeout { .. }) => {
+                assert_eq!(error.delivery(), Delivery::MaybeApplied);
             }
             ("Api", Error::Api { error: api, .. }) => assert_eq!(api.status, 418),
             _ => panic!("{status}: expected {expected}, got {error:?}"),

@@ -120,7 +120,7 @@ impl Shop {
         let database_url = options.database_url.unwrap_or_else(default_database);
         let db = Db::connect(&database_url).await?;
         let dojo = backend.client()?;
-        let journal = Journal::new(SqlJournal::new(db.pool().clone()).await?);
+        let journal = Journal::new(SqlJournal::new(db.pool().clone()).await?, &dojo);
         // What a crash of an earlier run left open is settled first.
         for settled in journal.reconcile(&dojo).await? {
             println!("journal: {} is {}", settled.name, settled.state.name());

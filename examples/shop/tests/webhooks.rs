@@ -2,7 +2,7 @@
 //! delivery Dojo signed is read; each event is applied once, whatever the
 //! order and however often it arrives, and an order never moves back.
 
-use dojo_payments::lifecycle::Settled;
+use dojo_payments::settlement::Settled;
 use dojo_payments::types::{Currency, Money, WebhookEventId, WebhookSecret, WebhookSignature};
 use dojo_payments::webhook::SIGNATURE_HEADER;
 use dojo_shop::backend::Backend;

@@ -2,8 +2,9 @@
 //! runner would: the process `tests/tests/journal_crashes.rs` kills with
 //! SIGKILL mid-call and starts again.
 //!
-//! `DOJO_API_KEY`, `DOJO_API_URL`: the Dojo (an emulator); `JOURNAL_URL`:
-//! the database; `JOURNAL_IN_FLIGHT_MS`: the journal's in-flight window.
+//! `DOJO_API_KEY`, `DOJO_API_URL`: the Dojo (an emulator); `DOJO_DEADLINE_MS`:
+//! the client's call deadline (default 60 s); `JOURNAL_URL`: the database;
+//! `JOURNAL_IN_FLIGHT_MS`: the journal's in-flight window (default 90 s).
 //!
 //! ```text
 //! journal_worker refund <name> <payment intent> <pence>
@@ -23,20 +24,25 @@ use std::time::Duration;
 
 use dojo_payments::Dojo;
 use dojo_payments::journal::{EntryState, Journal};
-use dojo_payments::types::{Currency, Money, PaymentIntentId};
+use dojo_payments::types::{ApiKey, Currency, Money, PaymentIntentId};
 use dojo_payments_sqlx::SqlJournal;
 
 type Failure = Box<dyn std::error::Error>;
 
+fn millis(name: &str, default: u64) -> Duration {
+    let ms = std::env::var(name).ok().and_then(|ms| ms.parse().ok());
+    Duration::from_millis(ms.unwrap_or(default))
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Failure> {
-    let dojo = Dojo::from_env()?;
+    let dojo = Dojo::builder(ApiKey::new(std::env::var("DOJO_API_KEY")?)?)
+        .api_url(std::env::var("DOJO_API_URL")?)
+        .timeout(millis("DOJO_DEADLINE_MS", 60_000))
+        .build()?;
     let store = SqlJournal::connect(&std::env::var("JOURNAL_URL")?).await?;
-    let window = std::env::var("JOURNAL_IN_FLIGHT_MS")
-        .ok()
-        .and_then(|ms| ms.parse().ok())
-        .unwrap_or(90_000);
-    let journal = Journal::new(store).in_flight_for(Duration::from_millis(window));
+    let journal =
+        Journal::new(store, &dojo).in_flight_for(millis("JOURNAL_IN_FLIGHT_MS", 90_000), &dojo)?;
     let args: Vec<String> = std::env::args().skip(1).collect();
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     match words.as_slice() {

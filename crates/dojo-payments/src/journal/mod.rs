@@ -8,7 +8,7 @@
 //! | the process dies… | the journal holds | [`Journal::reconcile`] then… |
 //! | --- | --- | --- |
 //! | before the entry is written | nothing | nothing: nothing was sent |
-//! | after it is written, before or while sending, or before the outcome is written | an open entry | a refund: sends it again with the **same** key (Dojo makes it once); any other: reads the intent and compares it with the entry's snapshot: `Applied`, `NotApplied`, or still open when the read does not tell (never guessed) |
+//! | after it is written, before or while sending, or before the outcome is written | an open entry | a refund: sends it again with the **same** key (Dojo makes it once); any other, once it can no longer be in flight: reads the intent and compares it with the entry's snapshot ([`crate::settlement::applied`]): `Applied`, `NotApplied`, or still open when the read does not tell (never guessed) |
 //! | after the outcome is written | a settled entry | nothing |
 //!
 //! The same name asked for again — a retried job, a second instance, a
@@ -16,6 +16,17 @@
 //! outcome. An open refund is sent again with the first key (Dojo makes
 //! one refund per key); any other open call is waited for while it may
 //! still be in flight ([`Journal::in_flight_for`]), then settled by a read.
+//!
+//! What a call's failure means for its entry is [`crate::proof`]'s one
+//! classification ([`crate::Error::delivery`]): nothing moved (`NotSent`,
+//! `Refused`, `NotApplied`) closes it `NotApplied`, `Applied` closes it
+//! `Applied`, and anything else leaves it open to be settled.
+//!
+//! Time is the store's ([`JournalStore::now`], a database's clock): an
+//! entry's age is measured by one clock whichever instance wrote it or
+//! reads it, so a host whose clock is minutes off neither settles a call
+//! still in flight nor waits for ever. The window is checked against the
+//! client's deadline: it must outlast a call.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -26,7 +37,7 @@
 //! use dojo_payments::journal::{EntryState, InMemoryJournal, Journal};
 //! use dojo_payments::types::{Currency, Money};
 //!
-//! let journal = Journal::new(InMemoryJournal::default()); // dojo-payments-sqlx: PostgreSQL, SQLite
+//! let journal = Journal::new(InMemoryJournal::default(), &dojo); // dojo-payments-sqlx: PostgreSQL, SQLite
 //! journal.reconcile(&dojo).await?;                          // at start-up: settle what a crash left
 //! let id = intent.id.as_ref().unwrap();
 //! let refund = Money::new(300, Currency::GBP);
@@ -43,14 +54,16 @@ mod store;
 
 use std::time::Duration;
 
-use chrono::Utc;
-use dojo_payments_api::api::types::{self, PaymentIntentStatus};
-use dojo_payments_types::{Money, Open, PaymentIntentId};
+use chrono::{DateTime, Utc};
+use dojo_payments_api::api::types;
+use dojo_payments_types::{Money, PaymentIntentId};
 
-pub use entry::{Before, Entry, EntryState, Movement};
-pub use store::{InMemoryJournal, JournalStore, Opened, StoreError};
+pub use crate::settlement::{Before, Movement};
+pub use entry::{Entry, EntryState};
+pub use store::{Closed, InMemoryJournal, JournalStore, Opened, StoreClock, StoreError};
 
-use crate::{Delivery, Dojo, Error, IdempotencyKey, Outcome};
+use crate::error::Undetermined;
+use crate::{Delivery, Dojo, IdempotencyKey};
 
 /// Why a journaled call could not be made or settled.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +86,30 @@ pub enum JournalError {
     /// The payment intent given has no id.
     #[error("the payment intent has no id")]
     NoId,
+    /// The in-flight window does not outlast the client's deadline: an
+    /// entry could be settled by a read while its call is still running.
+    #[error(
+        "the journal's in-flight window ({window:?}) must be longer than the client's call deadline ({deadline:?})"
+    )]
+    WindowTooShort {
+        /// The window.
+        window: Duration,
+        /// The client's deadline.
+        deadline: Duration,
+    },
+    /// Another caller settled the entry otherwise than this one found: one
+    /// of the two is wrong about the money; look at the payment intent.
+    #[error(
+        "journal entry {name:?} was settled {recorded} by another caller, and is {found} by this one"
+    )]
+    ConflictingClose {
+        /// The entry.
+        name: String,
+        /// As the other caller settled it.
+        recorded: &'static str,
+        /// As this caller found it.
+        found: &'static str,
+    },
 }
 
 /// An open entry [`Journal::reconcile`] looked at, and where it stands now.
@@ -93,24 +130,39 @@ pub struct Journal<S> {
     in_flight_for: Duration,
 }
 
+/// How much longer than the client's deadline an entry is taken for in
+/// flight by default: Dojo may still be working on a call its client gave
+/// up on.
+pub const IN_FLIGHT_MARGIN: Duration = Duration::from_secs(30);
+
+/// How often a caller waiting for another's entry looks at it again.
+const POLL: Duration = Duration::from_millis(100);
+
 impl<S: JournalStore> Journal<S> {
-    /// A journal kept in `store`. An open entry is taken for in flight for
-    /// 90 s (more than a call's default deadline) before another caller or
-    /// `reconcile` settles it.
-    pub fn new(store: S) -> Self {
+    /// A journal kept in `store`, for calls made by `dojo`'s clients: an
+    /// open entry is taken for in flight for the client's call deadline
+    /// and [`IN_FLIGHT_MARGIN`] (90 s for the default 60 s) before another
+    /// caller or `reconcile` settles it by a read.
+    pub fn new(store: S, dojo: &Dojo) -> Self {
         Self {
             store,
-            in_flight_for: Duration::from_secs(90),
+            in_flight_for: dojo
+                .retry_policy()
+                .deadline
+                .saturating_add(IN_FLIGHT_MARGIN),
         }
     }
 
     /// How long an open entry may still be in flight in the process that
-    /// wrote it; set it above your client's call deadline. `reconcile`
-    /// leaves younger entries alone, and a second caller of the same name
-    /// waits that long for the first one's outcome.
-    pub fn in_flight_for(mut self, window: Duration) -> Self {
+    /// wrote it: longer than the client's call deadline (checked here with
+    /// `dojo`, and again with the client of each call), and as long as Dojo
+    /// may still work on a call its client gave up on. `reconcile` leaves
+    /// younger entries alone, and a second caller of the same name waits
+    /// that long for the first one's outcome.
+    pub fn in_flight_for(mut self, window: Duration, dojo: &Dojo) -> Result<Self, JournalError> {
+        check_window(window, dojo)?;
         self.in_flight_for = window;
-        self
+        Ok(self)
     }
 
     /// The store.
@@ -134,7 +186,7 @@ impl<S: JournalStore> Journal<S> {
         // A refund is settled by sending it again, not by a read: no snapshot.
         let before = Before {
             status: None,
-            captured: 0,
+            captures: None,
         };
         self.run(dojo, name, id, movement, before, None).await
     }
@@ -182,12 +234,13 @@ impl<S: JournalStore> Journal<S> {
     }
 
     /// Settles every entry left open longer than the in-flight window (a
-    /// crash's leftovers): refunds are sent again with their key, the rest
-    /// settled by reading the intent. Run it at start-up, and now and then.
+    /// crash's leftovers, a call whose handler was dropped): refunds are
+    /// sent again with their key, the rest settled by reading the intent.
+    /// Run it at start-up, and now and then (every minute or so).
     pub async fn reconcile(&self, dojo: &Dojo) -> Result<Vec<Reconciled>, JournalError> {
         let mut settled = Vec::new();
         for entry in self.store.open_entries().await? {
-            if !self.stale(&entry) {
+            if !self.stale(&entry).await? {
                 continue;
             }
             settled.push(self.settle(dojo, &entry).await?);
@@ -218,21 +271,19 @@ impl<S: JournalStore> Journal<S> {
         before: Before,
         intent: Option<&types::PaymentIntent>,
     ) -> Result<EntryState, JournalError> {
+        check_window(self.in_flight_for, dojo)?;
         let entry = Entry {
             name: name.to_owned(),
             movement,
             payment_intent: id.clone(),
             before,
             state: EntryState::Open,
-            opened_at: Utc::now(),
+            opened_at: self.store.now().await?,
         };
         match self.store.open(&entry).await? {
             Opened::Claimed => {
                 let state = send(dojo, &entry, intent).await;
-                if !state.is_open() {
-                    self.store.close(name, &state).await?;
-                }
-                Ok(state)
+                self.close(name, state).await
             }
             Opened::Existing(existing) => {
                 if !existing.movement.same_call(&entry.movement)
@@ -249,15 +300,35 @@ impl<S: JournalStore> Journal<S> {
         }
     }
 
+    /// Records `state` for the entry `name` unless it is still open, and
+    /// answers where the entry stands; a settlement by another caller that
+    /// disagrees is an error, not silently kept.
+    async fn close(&self, name: &str, state: EntryState) -> Result<EntryState, JournalError> {
+        if state.is_open() {
+            return Ok(state);
+        }
+        match self.store.close(name, &state).await? {
+            Closed::Now => Ok(state),
+            Closed::Already(recorded) if recorded.name() == state.name() => Ok(recorded),
+            Closed::Already(recorded) => Err(JournalError::ConflictingClose {
+                name: name.to_owned(),
+                recorded: recorded.name(),
+                found: state.name(),
+            }),
+        }
+    }
+
     /// The outcome of an entry another caller wrote. A refund still open is
     /// sent again at once with its key (safe even while the first attempt
     /// is in flight: Dojo makes one refund per key). Any other is waited
     /// for while it may be in flight, then settled by a read, which could
-    /// not tell an in-flight call from one never made.
+    /// not tell an in-flight call from one never made: so a claim whose
+    /// caller vanished (killed, or its handler dropped) is settled by the
+    /// next caller of its name.
     async fn outcome_of(&self, dojo: &Dojo, mut entry: Entry) -> Result<EntryState, JournalError> {
         let keyed = matches!(entry.movement, Movement::Refund { .. });
-        while entry.state.is_open() && !keyed && !self.stale(&entry) {
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        while entry.state.is_open() && !keyed && !self.stale(&entry).await? {
+            tokio::time::sleep(POLL).await;
             match self.store.entry(&entry.name).await? {
                 Some(now) => entry = now,
                 None => break,
@@ -269,40 +340,72 @@ impl<S: JournalStore> Journal<S> {
         Ok(self.settle(dojo, &entry).await?.state)
     }
 
-    fn stale(&self, entry: &Entry) -> bool {
-        let age = Utc::now().signed_duration_since(entry.opened_at);
-        age.to_std().is_ok_and(|age| age >= self.in_flight_for)
+    /// Whether `entry` can no longer be in flight, by the store's clock.
+    async fn stale(&self, entry: &Entry) -> Result<bool, JournalError> {
+        Ok(aged(
+            entry.opened_at,
+            self.store.now().await?,
+            self.in_flight_for,
+        ))
     }
 
     /// Settles one open entry: a refund by sending it again with its key,
-    /// the rest by a read.
+    /// the rest by a read (made once the entry can no longer be in flight,
+    /// so a read that does not show the call proves it was not made).
     async fn settle(&self, dojo: &Dojo, entry: &Entry) -> Result<Reconciled, JournalError> {
         let (state, why) = match &entry.movement {
             Movement::Refund { amount, key } => {
                 let state = send_refund(dojo, &entry.payment_intent, *amount, key).await;
-                (state, "the refund's answer was lost again")
+                (state, "the refund was not confirmed again")
             }
-            _ => match dojo
+            movement => match dojo
                 .payment_intents()
                 .get_including_canceled(&entry.payment_intent)
                 .await
             {
-                Ok(after) => (
-                    read_outcome(entry, &after),
-                    "the payment intent changed otherwise",
-                ),
-                Err(_) => (EntryState::Open, "the payment intent could not be read"),
+                Ok(after) => match crate::settlement::applied(movement, &entry.before, &after) {
+                    Some(true) => (EntryState::Applied { detail: None }, ""),
+                    Some(false) => (
+                        EntryState::NotApplied {
+                            reason: format!(
+                                "a read after the in-flight window shows the payment intent without it ({})",
+                                after
+                                    .status
+                                    .as_ref()
+                                    .map(ToString::to_string)
+                                    .unwrap_or_default()
+                            ),
+                        },
+                        "",
+                    ),
+                    None => (EntryState::Open, Undetermined::ReadDoesNotTell.reason()),
+                },
+                Err(_) => (EntryState::Open, Undetermined::ReadFailed.reason()),
             },
         };
-        if !state.is_open() {
-            self.store.close(&entry.name, &state).await?;
-        }
+        let state = self.close(&entry.name, state).await?;
         Ok(Reconciled {
             name: entry.name.clone(),
             still_open_because: state.is_open().then(|| why.to_owned()),
             state,
         })
     }
+}
+
+/// Whether an entry opened at `opened_at` is older than `window` at `now`.
+fn aged(opened_at: DateTime<Utc>, now: DateTime<Utc>, window: Duration) -> bool {
+    now.signed_duration_since(opened_at)
+        .to_std()
+        .is_ok_and(|age| age >= window)
+}
+
+/// The window must outlast a call of `dojo`'s.
+fn check_window(window: Duration, dojo: &Dojo) -> Result<(), JournalError> {
+    let deadline = dojo.retry_policy().deadline;
+    if window <= deadline {
+        return Err(JournalError::WindowTooShort { window, deadline });
+    }
+    Ok(())
 }
 
 /// Sends the entry's call once; what is known afterwards.
@@ -343,65 +446,22 @@ async fn send_refund(
     })
 }
 
-/// What a call's result says about the money.
+/// What a call's result says about the money: the error's one
+/// classification ([`crate::Error::delivery`]).
 fn state_of<T>(result: crate::Result<T>, detail: impl FnOnce(&T) -> Option<String>) -> EntryState {
-    match result {
-        Ok(answer) => EntryState::Applied {
-            detail: detail(&answer),
-        },
-        Err(Error::Interrupted {
-            outcome: Outcome::Applied(_),
-            ..
-        }) => EntryState::Applied { detail: None },
-        Err(
-            error @ Error::Interrupted {
-                outcome: Outcome::NotApplied(_),
-                ..
-            },
-        ) => EntryState::NotApplied {
-            reason: error.to_string(),
-        },
-        Err(error) if error.delivery() == Delivery::MaybeSent => EntryState::Open,
-        Err(error) => EntryState::NotApplied {
-            reason: error.to_string(),
-        },
-    }
-}
-
-/// What a read of the intent after the call says about an unkeyed entry.
-fn read_outcome(entry: &Entry, after: &types::PaymentIntent) -> EntryState {
-    let status_now = after.status.as_ref().map(ToString::to_string);
-    let unchanged = status_now == entry.before.status;
-    let is = |wanted: PaymentIntentStatus| after.status == Some(Open::Known(wanted));
-    let applied = match &entry.movement {
-        Movement::Capture { amount } => {
-            let now = crate::lifecycle::payment_intent::captured_minor(after);
-            let added = now.and_then(|now| now.checked_sub(entry.before.captured));
-            match added {
-                Some(0) => Some(false),
-                Some(n) if n == amount.minor_units() => Some(true),
-                _ => None,
-            }
+    let error = match result {
+        Ok(answer) => {
+            return EntryState::Applied {
+                detail: detail(&answer),
+            };
         }
-        Movement::Charge
-            if is(PaymentIntentStatus::Captured) || is(PaymentIntentStatus::Authorized) =>
-        {
-            Some(true)
-        }
-        Movement::Reverse if is(PaymentIntentStatus::Reversed) => Some(true),
-        Movement::Cancel if is(PaymentIntentStatus::Canceled) => Some(true),
-        Movement::Refund { .. } => None,
-        _ if unchanged => Some(false),
-        _ => None,
+        Err(error) => error,
     };
-    match applied {
-        Some(true) => EntryState::Applied { detail: None },
-        Some(false) => EntryState::NotApplied {
-            reason: format!(
-                "a read shows the payment intent unchanged ({})",
-                status_now.unwrap_or_default()
-            ),
+    match error.delivery() {
+        Delivery::Applied => EntryState::Applied { detail: None },
+        Delivery::MaybeApplied => EntryState::Open,
+        Delivery::NotSent | Delivery::Refused | Delivery::NotApplied => EntryState::NotApplied {
+            reason: error.to_string(),
         },
-        None => EntryState::Open,
     }
 }

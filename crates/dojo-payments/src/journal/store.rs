@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
 
 use super::{Entry, EntryState};
 
@@ -22,22 +24,37 @@ pub enum Opened {
     Existing(Entry),
 }
 
+/// What settling an entry found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Closed {
+    /// The entry was open, and is now settled as asked.
+    Now,
+    /// The entry had been settled already (by another caller), as this.
+    Already(EntryState),
+}
+
 /// A durable journal of money-moving calls. Implementations must make
 /// `open` atomic across every process sharing the store (a unique name:
-/// a primary key), and `close` move an entry only out of `Open`.
+/// a primary key), move an entry only out of `Open` in `close`, and give
+/// every process the same `now` (the database's clock, not the host's).
 ///
 /// `dojo-payments-sqlx` implements it on PostgreSQL and SQLite.
 pub trait JournalStore: Send + Sync {
+    /// Now, by the store's clock: the one clock every instance sharing the
+    /// store measures entries' ages by, so that no host's clock, skewed or
+    /// not, decides whether a call may still be in flight.
+    fn now(&self) -> impl Future<Output = Result<DateTime<Utc>, StoreError>> + Send;
+
     /// Writes `entry` (open) unless an entry of its name exists.
     fn open(&self, entry: &Entry) -> impl Future<Output = Result<Opened, StoreError>> + Send;
 
-    /// Settles the open entry `name` as `state`; an entry already settled
-    /// is left as it is.
+    /// Settles the open entry `name` as `state`; an entry settled already is
+    /// left as it is, and its state returned.
     fn close(
         &self,
         name: &str,
         state: &EntryState,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl Future<Output = Result<Closed, StoreError>> + Send;
 
     /// The entry `name`.
     fn entry(&self, name: &str) -> impl Future<Output = Result<Option<Entry>, StoreError>> + Send;
@@ -46,14 +63,39 @@ pub trait JournalStore: Send + Sync {
     fn open_entries(&self) -> impl Future<Output = Result<Vec<Entry>, StoreError>> + Send;
 }
 
+/// What [`InMemoryJournal`] takes the time to be.
+pub type StoreClock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
 /// A journal in memory: lost with the process, so crash-safe only within
 /// it. For tests, and for a single process that accepts that.
-#[derive(Debug, Default)]
 pub struct InMemoryJournal {
     entries: Mutex<BTreeMap<String, Entry>>,
+    clock: StoreClock,
+}
+
+impl Default for InMemoryJournal {
+    fn default() -> Self {
+        Self::with_clock(Utc::now)
+    }
+}
+
+impl std::fmt::Debug for InMemoryJournal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InMemoryJournal")
+            .field("entries", &self.lock().len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl InMemoryJournal {
+    /// A journal whose clock is `clock` (the system's by default).
+    pub fn with_clock(clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
+        Self {
+            entries: Mutex::default(),
+            clock: Arc::new(clock),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Entry>> {
         self.entries
             .lock()
@@ -62,6 +104,10 @@ impl InMemoryJournal {
 }
 
 impl JournalStore for InMemoryJournal {
+    async fn now(&self) -> Result<DateTime<Utc>, StoreError> {
+        Ok((self.clock)())
+    }
+
     async fn open(&self, entry: &Entry) -> Result<Opened, StoreError> {
         let mut entries = self.lock();
         if let Some(existing) = entries.get(&entry.name) {
@@ -71,11 +117,16 @@ impl JournalStore for InMemoryJournal {
         Ok(Opened::Claimed)
     }
 
-    async fn close(&self, name: &str, state: &EntryState) -> Result<(), StoreError> {
-        if let Some(entry) = self.lock().get_mut(name).filter(|e| e.state.is_open()) {
-            entry.state = state.clone();
+    async fn close(&self, name: &str, state: &EntryState) -> Result<Closed, StoreError> {
+        let mut entries = self.lock();
+        let Some(entry) = entries.get_mut(name) else {
+            return Err(StoreError(format!("no journal entry {name:?}").into()));
+        };
+        if !entry.state.is_open() {
+            return Ok(Closed::Already(entry.state.clone()));
         }
-        Ok(())
+        entry.state = state.clone();
+        Ok(Closed::Now)
     }
 
     async fn entry(&self, name: &str) -> Result<Option<Entry>, StoreError> {

@@ -24,7 +24,6 @@ pub mod setup_intent;
 
 pub use payment_intent::{
     AnyPaymentIntent, Authorized, Canceled, Captured, Created, PaymentIntent, Refunded, Reversed,
-    Settled,
 };
 pub use rules::LifecycleRule;
 pub use setup_intent::{AnySetupIntent, Charged, SetupIntent};

@@ -37,9 +37,10 @@ use dojo_payments_types::{Money, Open, PaymentIntentId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::LifecycleRule;
-use crate::error::{Error, Invalid};
+use crate::error::{Error, Found, Invalid};
 use crate::idempotency::IdempotencyKey;
 use crate::resources::RefundMade;
+use crate::settlement::{self, Settled};
 use crate::{Dojo, Result};
 
 mod sealed {
@@ -181,7 +182,7 @@ impl AnyPaymentIntent {
     /// What has moved so far, captured and refunded; `None` when Dojo sent
     /// no amount.
     pub fn settled(&self) -> Option<Settled> {
-        settled(self.data())
+        settlement::settled(self.data())
     }
 
     /// Reads payment intent `id`.
@@ -226,7 +227,7 @@ impl<S: State> PaymentIntent<S> {
     /// What has moved so far, captured and refunded; `None` when Dojo sent
     /// no amount.
     pub fn settled(&self) -> Option<Settled> {
-        settled(&self.data)
+        settlement::settled(&self.data)
     }
 
     /// Reads the payment intent again.
@@ -265,80 +266,48 @@ impl<S: State> PaymentIntent<S> {
         }
     }
 
-    /// Minor units captured so far: the captures of a `Manual` intent, the
-    /// whole of a captured `Auto` one.
+    /// Minor units captured so far (`crate::settlement`).
     fn captured_minor(&self) -> Option<i64> {
-        captured_minor(&self.data)
+        settlement::captured_minor(&self.data)
     }
-}
-
-/// Minor units captured so far of `data`: the captures of a `Manual`
-/// intent, the whole of a captured `Auto` one (checked sums: `None` if they
-/// overflow). The one definition: the lifecycle's refund rule, `settled`
-/// and the journal's reads all use it.
-pub(crate) fn captured_minor(data: &types::PaymentIntent) -> Option<i64> {
-    match data.capture_mode {
-        Some(Open::Known(CaptureMode::Manual)) => data
-            .captures
-            .iter()
-            .flatten()
-            .try_fold(0i64, |sum, c| sum.checked_add(c.amount.unwrap_or(0))),
-        _ => match data.status {
-            Some(Open::Known(PaymentIntentStatus::Captured | PaymentIntentStatus::Refunded)) => {
-                data.total_amount.or(data.amount).map(|t| t.minor_units())
-            }
-            _ => Some(0),
-        },
-    }
-}
-
-/// The money of `data` captured and refunded so far, in its currency.
-fn settled(data: &types::PaymentIntent) -> Option<Settled> {
-    let currency = data.total_amount.or(data.amount)?.currency();
-    Some(Settled {
-        captured: Money::new(captured_minor(data)?, currency),
-        refunded: Money::new(data.refunded_amount.unwrap_or(0), currency),
-    })
-}
-
-/// How much of a payment intent has moved: captured, and refunded of that.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Settled {
-    /// Captured so far (all captures of a `Manual` intent; the total of a
-    /// captured `Auto` one; zero before).
-    pub captured: Money,
-    /// Refunded so far (Dojo's `refundedAmount`).
-    pub refunded: Money,
 }
 
 fn refuse(operation: &'static str, rule: LifecycleRule) -> Error {
     Error::invalid(operation, Invalid::Lifecycle(rule))
 }
 
-/// Reads `id` after a transition and expects state `T`.
+/// Reads `id` after transition `op` took effect, and expects state `T`; a
+/// failed read, or another state, is [`Error::UnexpectedAnswer`]: the
+/// transition is done either way.
 async fn expect<T: State>(
     dojo: &Dojo,
     op: &'static str,
     id: &PaymentIntentId,
 ) -> Result<PaymentIntent<T>> {
-    let data = dojo.payment_intents().get_including_canceled(id).await?;
-    typed(op, data)
+    match dojo.payment_intents().get_including_canceled(id).await {
+        Ok(data) => typed(op, data),
+        Err(read) => Err(Error::unread(op, read)),
+    }
 }
 
-fn typed<T: State>(op: &'static str, data: types::PaymentIntent) -> Result<PaymentIntent<T>> {
+/// `data`, answered by `op` (which took effect), as a `PaymentIntent<T>`.
+pub(crate) fn typed<T: State>(
+    op: &'static str,
+    data: types::PaymentIntent,
+) -> Result<PaymentIntent<T>> {
     match (&data.id, &data.status) {
         (Some(id), Some(Open::Known(status))) if *status == T::STATUS => Ok(PaymentIntent {
             id: id.clone(),
             data,
             state: PhantomData,
         }),
-        (_, status) => Err(Error::invalid(
-            op,
-            Invalid::Rule(format!(
-                "Dojo reports the payment intent as {status:?}, expected {:?}",
-                T::STATUS
-            )),
-        )),
+        _ => Err(Error::UnexpectedAnswer {
+            operation: op,
+            found: Found::PaymentIntent {
+                intent: Box::new(data.into()),
+                expected: T::STATUS,
+            },
+        }),
     }
 }
 
@@ -476,7 +445,7 @@ impl<S: Refundable> PaymentIntent<S> {
         const OP: &str = "refunds_create";
         self.check_amount(OP, amount)?;
         if let Some(captured) = self.captured_minor() {
-            let refunded = self.data.refunded_amount.unwrap_or(0);
+            let refunded = settlement::refunded_minor(&self.data);
             let refundable = Money::new(captured.saturating_sub(refunded), amount.currency());
             if amount.minor_units() > refundable.minor_units() {
                 return Err(refuse(

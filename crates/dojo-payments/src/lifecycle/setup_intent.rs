@@ -33,7 +33,7 @@ use dojo_payments_types::{Open, SetupIntentId};
 
 use super::LifecycleRule;
 use super::payment_intent::{self, PaymentIntent};
-use crate::error::{Error, Invalid};
+use crate::error::{Error, Found, Invalid};
 use crate::{Dojo, Result};
 
 mod sealed {
@@ -168,20 +168,25 @@ impl<S: State> SetupIntent<S> {
     }
 }
 
-fn typed<T: State>(op: &'static str, data: types::SetupIntentResponse) -> Result<SetupIntent<T>> {
+/// `data`, answered by `op` (which took effect), as a `SetupIntent<T>`;
+/// another state is [`Error::UnexpectedAnswer`].
+pub(crate) fn typed<T: State>(
+    op: &'static str,
+    data: types::SetupIntentResponse,
+) -> Result<SetupIntent<T>> {
     match (&data.id, &data.status) {
         (Some(id), Some(Open::Known(status))) if *status == T::STATUS => Ok(SetupIntent {
             id: id.clone(),
             data,
             state: PhantomData,
         }),
-        (_, status) => Err(Error::invalid(
-            op,
-            Invalid::Rule(format!(
-                "Dojo reports the setup intent as {status:?}, expected {:?}",
-                T::STATUS
-            )),
-        )),
+        _ => Err(Error::UnexpectedAnswer {
+            operation: op,
+            found: Found::SetupIntent {
+                intent: Box::new(data.into()),
+                expected: T::STATUS,
+            },
+        }),
     }
 }
 
@@ -243,7 +248,11 @@ impl SetupIntent<Authorized> {
                 .created()
                 .await?;
             let payment = created.charge(dojo).await?;
-            let setup = typed(OP, dojo.setup_intents().get(&self.id).await?)?;
+            // The card is charged: a failed read says so, whatever it met.
+            let setup = match dojo.setup_intents().get(&self.id).await {
+                Ok(data) => typed(OP, data)?,
+                Err(read) => return Err(Error::unread(OP, read)),
+            };
             Ok(Charged { payment, setup })
         }
     }

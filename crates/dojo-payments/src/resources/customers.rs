@@ -5,7 +5,7 @@ use dojo_payments_types::{CustomerId, CustomerSecret, PaymentMethodId};
 use futures_util::stream::BoxStream;
 
 use crate::call::Operation;
-use crate::error::{Error, Invalid};
+use crate::error::{Error, Found};
 use crate::pages::{self, Page};
 use crate::{Dojo, Result};
 
@@ -38,11 +38,9 @@ pub struct Customer {
 
 impl Customer {
     fn from_answer(operation: &'static str, details: types::CustomerFull) -> Result<Self> {
-        let id = details.id.clone().ok_or_else(|| {
-            Error::invalid(
-                operation,
-                Invalid::Rule("Dojo sent a customer without an id".into()),
-            )
+        let id = details.id.clone().ok_or(Error::UnexpectedAnswer {
+            operation,
+            found: Found::Missing("customer id"),
         })?;
         Ok(Self { id, details })
     }
@@ -74,11 +72,9 @@ pub struct SavedCard {
 
 impl SavedCard {
     fn from_answer(method: types::CustomerPaymentMethod) -> Result<Self> {
-        let id = method.id.ok_or_else(|| {
-            Error::invalid(
-                METHODS.id,
-                Invalid::Rule("Dojo sent a saved card without an id".into()),
-            )
+        let id = method.id.ok_or(Error::UnexpectedAnswer {
+            operation: METHODS.id,
+            found: Found::Missing("saved card id"),
         })?;
         let details = method.card_details.unwrap_or_default();
         Ok(Self {
@@ -97,13 +93,13 @@ pub struct Customers<'a> {
 }
 
 const CREATE: Operation = Operation::not_idempotent("customers_create");
-const GET: Operation = Operation::idempotent("customers_get");
+const GET: Operation = Operation::read("customers_get");
 const UPDATE: Operation = Operation::idempotent("customers_update");
 const DELETE: Operation = Operation::idempotent("customers_delete");
 const SECRET: Operation = Operation::idempotent("customers_create_customer_secret");
-const METHODS: Operation = Operation::idempotent("customers_get_payment_methods");
+const METHODS: Operation = Operation::read("customers_get_payment_methods");
 const DELETE_METHOD: Operation = Operation::idempotent("customers_delete_payment_method");
-const SEARCH: Operation = Operation::idempotent("customers_search");
+const SEARCH: Operation = Operation::read("customers_search");
 
 impl<'a> Customers<'a> {
     /// A new customer; chain their details, then `.send().await`.
@@ -176,8 +172,9 @@ impl<'a> Customers<'a> {
             .dojo
             .send(SECRET, || raw.customers_create_customer_secret(id))
             .await?;
-        let secret = answer.secret.ok_or_else(|| {
-            Error::invalid(SECRET.id, Invalid::Rule("Dojo sent no secret".into()))
+        let secret = answer.secret.ok_or(Error::UnexpectedAnswer {
+            operation: SECRET.id,
+            found: Found::Missing("secret"),
         })?;
         Ok(match answer.expire_at {
             Some(at) => secret.with_expiry(at),

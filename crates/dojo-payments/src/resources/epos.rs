@@ -12,12 +12,12 @@ pub struct Epos<'a> {
 }
 
 const EVENT: Operation = Operation::not_idempotent("epos_post_events");
-const ALL: Operation = Operation::idempotent("epos_get_integrations");
-const REST: Operation = Operation::idempotent("epos_get_integrations_rest");
+const ALL: Operation = Operation::read("epos_get_integrations");
+const REST: Operation = Operation::read("epos_get_integrations_rest");
 const SET_REST: Operation = Operation::idempotent("epos_put_integrations_rest");
-const WS: Operation = Operation::idempotent("epos_get_integrations_ws");
+const WS: Operation = Operation::read("epos_get_integrations_ws");
 const SET_WS: Operation = Operation::idempotent("epos_put_integrations_ws");
-const DOJO: Operation = Operation::idempotent("epos_get_integrations_dojo");
+const DOJO: Operation = Operation::read("epos_get_integrations_dojo");
 
 impl Epos<'_> {
     /// Tells Dojo of a change in the EPOS (an order, a party, a reservation).

@@ -7,9 +7,12 @@ use futures_util::FutureExt;
 use futures_util::stream::BoxStream;
 
 use crate::call::Operation;
-use crate::error::{Error, Invalid, Outcome};
+use crate::error::{Error, Invalid, Outcome, Undetermined};
 use crate::idempotency::IdempotencyKey;
 use crate::pages::{self, Page};
+use crate::proof::{self, Delivery};
+use crate::retry::Attempt;
+use crate::settlement::{self, Before, Movement};
 use crate::{Dojo, Result};
 
 /// The payment intents of the account: `dojo.payment_intents()`.
@@ -19,19 +22,19 @@ pub struct PaymentIntents<'a> {
 }
 
 const CREATE: Operation = Operation::not_idempotent("payment_intents_create_payment_intent");
-const GET: Operation = Operation::idempotent("payment_intents_get");
+const GET: Operation = Operation::read("payment_intents_get");
 const CANCEL: Operation = Operation::not_idempotent("payment_intents_delete");
 const CAPTURE: Operation = Operation::not_idempotent("captures_create");
 const CHARGE: Operation = Operation::not_idempotent("payment_intents_charge_payment_intent");
 const REVERSE: Operation = Operation::not_idempotent("reversal_create");
 const REFUND: Operation = Operation::idempotent("refunds_create");
-const GET_REFUND: Operation = Operation::idempotent("payment_intents_get_refund_by_id");
+const GET_REFUND: Operation = Operation::read("payment_intents_get_refund_by_id");
 const SET_AMOUNT: Operation = Operation::idempotent("payment_intents_set_custom_amount");
 const SET_TIPS: Operation = Operation::idempotent("payment_intents_set_tips_amount");
 const REFRESH_SECRET: Operation =
     Operation::idempotent("payment_intents_refresh_client_session_secret");
 const RECEIPT: Operation = Operation::not_idempotent("receipt_create");
-const SEARCH: Operation = Operation::idempotent("payment_intents_search");
+const SEARCH: Operation = Operation::read("payment_intents_search");
 
 impl<'a> PaymentIntents<'a> {
     /// A payment intent for `amount`, named `reference` (1–60 characters,
@@ -102,10 +105,7 @@ impl<'a> PaymentIntents<'a> {
             .dojo
             .send(CANCEL, || raw.payment_intents_delete(id))
             .await;
-        self.settle(CANCEL, intent, result, |_, after| {
-            status_moved(after, PaymentIntentStatus::Canceled)
-        })
-        .await
+        self.settle(CANCEL, &Movement::Cancel, intent, result).await
     }
 
     /// Captures `amount` of a `Manual` intent that is `Authorized` (in parts
@@ -137,15 +137,8 @@ impl<'a> PaymentIntents<'a> {
             .dojo
             .send(CAPTURE, || raw.captures_create(id, &body))
             .await;
-        self.settle(CAPTURE, intent, result, |before, after| {
-            let added = captured(after)?.checked_sub(captured(before)?)?;
-            match added {
-                0 => Some(false),
-                n if n == amount.minor_units() => Some(true),
-                _ => None,
-            }
-        })
-        .await
+        self.settle(CAPTURE, &Movement::Capture { amount }, intent, result)
+            .await
     }
 
     /// Charges a payment intent created for an `Authorized` setup intent
@@ -158,16 +151,7 @@ impl<'a> PaymentIntents<'a> {
             .dojo
             .send(CHARGE, || raw.payment_intents_charge_payment_intent(id))
             .await;
-        self.settle(CHARGE, intent, result, |before, after| {
-            let charged = matches!(
-                after.status,
-                Some(Open::Known(
-                    PaymentIntentStatus::Captured | PaymentIntentStatus::Authorized
-                ))
-            );
-            (charged || after.status == before.status).then_some(charged)
-        })
-        .await
+        self.settle(CHARGE, &Movement::Charge, intent, result).await
     }
 
     /// Reverses `intent` (Manual and Authorized within 7 days; Auto and
@@ -177,10 +161,8 @@ impl<'a> PaymentIntents<'a> {
         let id = id_of(REVERSE, intent)?;
         let raw = self.dojo.api();
         let result = self.dojo.send(REVERSE, || raw.reversal_create(id)).await;
-        self.settle(REVERSE, intent, result, |_, after| {
-            status_moved(after, PaymentIntentStatus::Reversed)
-        })
-        .await
+        self.settle(REVERSE, &Movement::Reverse, intent, result)
+            .await
     }
 
     /// A refund of `amount` of payment intent `id`. It carries an
@@ -275,47 +257,54 @@ impl<'a> PaymentIntents<'a> {
         }
     }
 
-    /// After a money-moving call without an idempotency key: if it may have
-    /// reached Dojo without an answer, read the intent and compare it with
-    /// `before` (`applied` says whether the change shows, or `None` when the
-    /// state does not tell).
+    /// After a money-moving call without an idempotency key: if nothing
+    /// proves what happened (`Delivery::MaybeApplied`), read the intent and
+    /// compare it with `before` (`crate::settlement::applied`). "Not
+    /// applied" is said only when Dojo was done with the request
+    /// (`crate::proof::finished_at_dojo`); otherwise the call may still
+    /// land, and it is unknown.
     async fn settle<T>(
         self,
         op: Operation,
+        movement: &Movement,
         before: &types::PaymentIntent,
         result: Result<T>,
-        applied: impl Fn(&types::PaymentIntent, &types::PaymentIntent) -> Option<bool>,
     ) -> Result<T> {
         let error = match result {
             Ok(value) => return Ok(value),
-            Err(error) if error.delivery() == crate::Delivery::MaybeSent => error,
+            Err(error) if error.delivery() == Delivery::MaybeApplied => error,
             Err(error) => return Err(error),
         };
-        let outcome = match before.id.as_ref() {
-            Some(id) => match self.get_including_canceled(id).await {
-                Ok(after) => match applied(before, &after) {
-                    Some(true) => Outcome::Applied(Box::new(after)),
-                    Some(false) => Outcome::NotApplied(Box::new(after)),
-                    None => Outcome::Unknown,
-                },
-                Err(_) => Outcome::Unknown,
-            },
-            None => Outcome::Unknown,
-        };
-        tracing::warn!(operation = op.id, ?error, outcome = ?outcome_name(&outcome), "ambiguous failure settled by a read");
+        let outcome = self.read_outcome(movement, before, error.attempt()).await;
+        tracing::warn!(operation = op.id, ?error, outcome = ?outcome.delivery(), "ambiguous failure settled by a read");
         Err(Error::Interrupted {
             operation: op.id,
             outcome,
             cause: Box::new(error),
         })
     }
-}
 
-fn outcome_name(outcome: &Outcome) -> &'static str {
-    match outcome {
-        Outcome::Applied(_) => "applied",
-        Outcome::NotApplied(_) => "not applied",
-        Outcome::Unknown => "unknown",
+    /// What a read of the intent now says of `movement`, after an attempt
+    /// that ended as `attempt`.
+    async fn read_outcome(
+        self,
+        movement: &Movement,
+        before: &types::PaymentIntent,
+        attempt: Attempt,
+    ) -> Outcome {
+        let read = match &before.id {
+            Some(id) => self.get_including_canceled(id).await,
+            None => return Outcome::Unknown(Undetermined::ReadFailed),
+        };
+        let Ok(after) = read else {
+            return Outcome::Unknown(Undetermined::ReadFailed);
+        };
+        match settlement::applied(movement, &Before::of(before), &after) {
+            Some(true) => Outcome::Applied(Box::new(after)),
+            Some(false) if proof::finished_at_dojo(attempt) => Outcome::NotApplied(Box::new(after)),
+            Some(false) => Outcome::Unknown(Undetermined::MayBeInFlight),
+            None => Outcome::Unknown(Undetermined::ReadDoesNotTell),
+        }
     }
 }
 
@@ -324,24 +313,6 @@ fn id_of(op: Operation, intent: &types::PaymentIntent) -> Result<&PaymentIntentI
         .id
         .as_ref()
         .ok_or_else(|| Error::invalid(op.id, Invalid::Rule("the payment intent has no id".into())))
-}
-
-/// Whether `after` moved to `target` (`Some(true)`), or shows it did not.
-fn status_moved(after: &types::PaymentIntent, target: PaymentIntentStatus) -> Option<bool> {
-    match &after.status {
-        Some(Open::Known(status)) => Some(*status == target),
-        _ => None,
-    }
-}
-
-/// The minor units captured so far, by the intent's captures; `None` when a
-/// capture's amount is missing or the sum overflows.
-fn captured(intent: &types::PaymentIntent) -> Option<i64> {
-    intent
-        .captures
-        .iter()
-        .flatten()
-        .try_fold(0i64, |sum, capture| sum.checked_add(capture.amount?))
 }
 
 /// `dojo.payment_intents().create(amount, reference)`: chain, then `.send().await`.
@@ -453,18 +424,8 @@ impl CreatePaymentIntent<'_> {
     {
         // Neither an `async fn` nor an `async` block, which would keep
         // `self`, or `send`'s future, twice in the one they make.
-        self.send().map(
-            |sent| match crate::lifecycle::AnyPaymentIntent::from(sent?) {
-                crate::lifecycle::AnyPaymentIntent::Created(created) => Ok(created),
-                other => Err(Error::invalid(
-                    CREATE.id,
-                    Invalid::Rule(format!(
-                        "Dojo created the payment intent as {:?}",
-                        other.status()
-                    )),
-                )),
-            },
-        )
+        self.send()
+            .map(|sent| crate::lifecycle::payment_intent::typed(CREATE.id, sent?))
     }
 
     /// Checks the request against Dojo's document, then creates the intent.

@@ -19,9 +19,9 @@ pub struct SetupIntents<'a> {
 
 const CREATE: Operation = Operation::not_idempotent("setup_intents_create");
 const TOKENIZE: Operation = Operation::not_idempotent("setup_intents_create_tokenized");
-const GET: Operation = Operation::idempotent("setup_intents_get_by_id");
+const GET: Operation = Operation::read("setup_intents_get_by_id");
 const DELETE: Operation = Operation::idempotent("setup_intents_delete");
-const GET_PUBLIC: Operation = Operation::idempotent("setup_intents_get_public_by_id");
+const GET_PUBLIC: Operation = Operation::read("setup_intents_get_public_by_id");
 const REFRESH: Operation = Operation::idempotent("setup_intents_refresh_client_session_secret");
 const REFRESH_PUBLIC: Operation =
     Operation::idempotent("setup_intents_refresh_client_session_secret_public");
@@ -238,11 +238,17 @@ impl CreateSetupIntent<'_> {
 
 impl CreateSetupIntent<'_> {
     /// Creates it, as a typed [`crate::lifecycle::SetupIntent`] in
-    /// whichever state Dojo reports (`Created`).
-    pub fn created(self) -> impl Future<Output = Result<crate::lifecycle::AnySetupIntent>> {
+    /// `Created`, waiting for the customer (another state is
+    /// [`crate::Error::UnexpectedAnswer`]).
+    pub fn created(
+        self,
+    ) -> impl Future<
+        Output = Result<crate::lifecycle::SetupIntent<crate::lifecycle::setup_intent::Created>>,
+    > {
         // Neither an `async fn` nor an `async` block, which would keep
         // `self`, or `send`'s future, twice in the one they make.
-        self.send().map(|sent| Ok(sent?.into()))
+        self.send()
+            .map(|sent| crate::lifecycle::setup_intent::typed(CREATE.id, sent?))
     }
 
     /// Checks the request, then creates the setup intent.

@@ -22,10 +22,10 @@ pub struct TerminalsAs<'a> {
     reseller_id: Option<&'a str>,
 }
 
-const LIST: Operation = Operation::idempotent("terminals_list_terminals");
-const GET: Operation = Operation::idempotent("terminals_get_terminal");
+const LIST: Operation = Operation::read("terminals_list_terminals");
+const GET: Operation = Operation::read("terminals_get_terminal");
 const CREATE_SESSION: Operation = Operation::not_idempotent("terminal_session_create");
-const GET_SESSION: Operation = Operation::idempotent("terminal_session_get");
+const GET_SESSION: Operation = Operation::read("terminal_session_get");
 const CANCEL_SESSION: Operation = Operation::idempotent("terminal_session_cancel");
 const SIGNATURE: Operation = Operation::idempotent("terminal_session_signature");
 

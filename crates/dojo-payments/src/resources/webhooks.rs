@@ -8,7 +8,7 @@ use dojo_payments_api::validate::{Rule, Violations, is_loopback_http};
 use dojo_payments_types::{WebhookSecret, WebhookSecretId, WebhookSubscriptionId};
 
 use crate::call::Operation;
-use crate::error::{Error, Invalid};
+use crate::error::{Error, Found, Invalid};
 use crate::{Dojo, Result};
 
 /// The webhook subscriptions of the account: `dojo.webhooks()`.
@@ -17,12 +17,12 @@ pub struct Webhooks<'a> {
     pub(crate) dojo: &'a Dojo,
 }
 
-const EVENTS: Operation = Operation::idempotent("webhooks_get_all_events");
-const LIST: Operation = Operation::idempotent("webhooks_get_all_subscriptions");
+const EVENTS: Operation = Operation::read("webhooks_get_all_events");
+const LIST: Operation = Operation::read("webhooks_get_all_subscriptions");
 const SUBSCRIBE: Operation = Operation::not_idempotent("webhooks_subscribe");
 const UPDATE: Operation = Operation::idempotent("webhooks_subscribe_update");
 const DELETE: Operation = Operation::idempotent("webhooks_delete_subscription");
-const SECRETS: Operation = Operation::idempotent("webhooks_get_secrets");
+const SECRETS: Operation = Operation::read("webhooks_get_secrets");
 const GENERATE: Operation = Operation::not_idempotent("webhooks_generate_secret");
 const ACTIVATE: Operation = Operation::idempotent("webhooks_activate_secret");
 const DELETE_SECRET: Operation = Operation::idempotent("webhooks_delete_secret");
@@ -162,10 +162,10 @@ impl<'a> Webhooks<'a> {
             fresh.as_ref().and_then(|s| s.id.clone()),
             fresh.and_then(|s| s.value),
         ) else {
-            return Err(Error::invalid(
-                GENERATE.id,
-                Invalid::Rule("Dojo's answer held no new secret".into()),
-            ));
+            return Err(Error::UnexpectedAnswer {
+                operation: GENERATE.id,
+                found: Found::Missing("new secret"),
+            });
         };
         trust(&value);
         self.activate_secret(id, &new_id).await?;

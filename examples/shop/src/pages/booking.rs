@@ -52,7 +52,7 @@ pub async fn book(State(state): State<AppState>, axum::Form(form): axum::Form<Bo
         .insert_booking(email, party_size, NO_SHOW_FEE)
         .await?;
     let back = format!("{}/bookings/{}", state.base_url, booking.id);
-    let created = state
+    let setup = state
         .dojo
         .setup_intents()
         .create(
@@ -66,12 +66,6 @@ pub async fn book(State(state): State<AppState>, axum::Form(form): axum::Form<Bo
         .cancel_url(format!("{back}?canceled=true"))
         .created()
         .await?;
-    let AnySetupIntent::Created(setup) = created else {
-        return Err(PageError::Unexpected(format!(
-            "Dojo made the setup intent {:?}, not Created",
-            created.status()
-        )));
-    };
     state
         .db
         .attach_setup_intent(&booking.id, setup.id())

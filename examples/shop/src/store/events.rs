@@ -3,7 +3,7 @@
 //! (`dojo_payments_sqlx::SqlEvents`) in the same transaction as the order
 //! change it causes.
 
-use dojo_payments::lifecycle::Settled;
+use dojo_payments::settlement::Settled;
 use dojo_payments::types::WebhookEventId;
 use dojo_payments_sqlx::SqlEvents;
 use sqlx::Row;
