@@ -1,10 +1,14 @@
 //! A soak of the journal: over 500 money-moving calls (refunds, captures,
-//! setup-intent charges, reversals) by a worker process that is killed at
-//! random and restarted, while random faults are armed on Dojo's routes
-//! (answers lost after commit, connections dropped before it, 503s, slow
-//! answers). Then an audit from the emulator's state: no money moved
-//! twice, no journal entry contradicting it, every entry left open listed
-//! with its reason. On SQLite, and PostgreSQL when its server is there.
+//! setup-intent charges, reversals) by two worker processes at once, each
+//! killed at random and restarted, while random faults are armed on Dojo's
+//! routes: every bad answer the emulator can give (a 5xx, a 200 that does
+//! not decode, a status the document does not list, a body cut off, no
+//! answer until the deadline, a connection closed), each with the change
+//! made or not, and slow answers. The two workers take the jobs in
+//! opposite orders, so they meet on the same names. Then an audit from the
+//! emulator's state: no money moved twice, no journal entry contradicting
+//! it, every entry left open listed with its reason. On SQLite, and
+//! PostgreSQL when its server is there.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -17,7 +21,7 @@ use dojo_payments::api_types::{
 };
 use dojo_payments::journal::EntryState;
 use dojo_payments::types::{Currency, Money, Open, PaymentIntentId};
-use dojo_payments_emulator::{Card, Emulator, Fault};
+use dojo_payments_emulator::{BadAnswer, Card, Emulator, Fault};
 use dojo_payments_sqlx::SqlJournal;
 use workspace_tests::databases;
 
@@ -113,49 +117,84 @@ fn worker(emulator: &Emulator, db: &str, args: &[&str]) -> Command {
 }
 
 fn arm_random_fault(emulator: &Emulator, rng: &mut fastrand::Rng) {
-    let fault = match rng.u8(0..4) {
-        0 => Fault::drop_after_commit(),
-        1 => Fault::drop_before_commit(),
-        2 => Fault::fail(503),
-        _ => Fault::Latency(Duration::from_millis(100)),
+    let answers = [
+        BadAnswer::Status {
+            status: 500,
+            retry_after: None,
+        },
+        BadAnswer::Status {
+            status: 503,
+            retry_after: None,
+        },
+        BadAnswer::Status {
+            status: 418,
+            retry_after: None,
+        },
+        BadAnswer::Undecodable,
+        BadAnswer::CutOff,
+        BadAnswer::Stall,
+        BadAnswer::HangUp,
+    ];
+    let fault = match rng.usize(0..=answers.len()) {
+        n if n == answers.len() => Fault::Latency(Duration::from_millis(100)),
+        n => Fault::Answer {
+            acted: rng.bool(),
+            answer: answers[n].clone(),
+        },
     };
     emulator
         .inject_fault(ROUTES[rng.usize(0..ROUTES.len())], fault, 1)
         .unwrap();
 }
 
-/// Runs the jobs to the end through kills and faults; how many kills.
+/// Runs the jobs to the end by two workers at once (the second taking them
+/// in reverse order), through kills and faults; how many kills.
 async fn run_with_kills(
     emulator: &Emulator,
     db: &str,
     file: &str,
     rng: &mut fastrand::Rng,
 ) -> usize {
-    let mut kills = 0;
-    for _restart in 0..400 {
-        let mut child: Child = worker(emulator, db, &["jobs", file]).spawn().unwrap();
-        let kill_at =
-            (kills < 30).then(|| Instant::now() + Duration::from_millis(rng.u64(40..400)));
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                if status.success() {
-                    return kills;
-                }
-                break; // the worker gave up on an error: start it again
+    let orders: [&[&str]; 2] = [&["jobs", file], &["jobs", file, "reverse"]];
+    let mut running: [Option<Child>; 2] = [None, None];
+    let mut done = [false, false];
+    let (mut kills, mut starts) = (0, 0);
+    let mut kill_at = Instant::now() + Duration::from_millis(rng.u64(40..400));
+    while !(done[0] && done[1]) {
+        for (slot, args) in orders.iter().enumerate() {
+            if done[slot] {
+                continue;
             }
-            if kill_at.is_some_and(|at| Instant::now() >= at) {
+            match &mut running[slot] {
+                None => {
+                    starts += 1;
+                    assert!(starts < 800, "the workers never finished the jobs");
+                    running[slot] = Some(worker(emulator, db, args).spawn().unwrap());
+                }
+                Some(child) => {
+                    if let Some(status) = child.try_wait().unwrap() {
+                        // A worker that gave up on an error is started again.
+                        done[slot] = status.success();
+                        running[slot] = None;
+                    }
+                }
+            }
+        }
+        if kills < 30 && Instant::now() >= kill_at {
+            let slot = rng.usize(0..2);
+            if let Some(mut child) = running[slot].take() {
                 child.kill().unwrap();
                 child.wait().unwrap();
                 kills += 1;
-                break;
             }
-            if rng.u8(0..4) == 0 {
-                arm_random_fault(emulator, rng);
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
+            kill_at = Instant::now() + Duration::from_millis(rng.u64(40..400));
         }
+        if rng.u8(0..4) == 0 {
+            arm_random_fault(emulator, rng);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    panic!("the worker never finished the jobs");
+    kills
 }
 
 /// Whether the emulator shows `job`'s money moved, and how many times.

@@ -1,7 +1,7 @@
 //! Webhook deliveries: signed like Dojo's, retried with backoff.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use dojo_payments_types::{WebhookEventId, WebhookSecret, WebhookSignature};
@@ -125,7 +125,11 @@ fn body(event_id: &WebhookEventId, notification: &Notification, account_id: &str
 /// Sends jobs in the background and records every attempt.
 #[derive(Debug, Clone)]
 pub struct Deliverer {
-    http: reqwest::Client,
+    /// Built at the first delivery: a TLS-capable client takes tens of
+    /// milliseconds to build (its root certificates), which an emulator
+    /// that never delivers should not pay at start. `None`: it could not
+    /// be built, and every attempt finds the receiver unreachable.
+    http: Arc<OnceLock<Option<reqwest::Client>>>,
     policy: RetryPolicy,
     log: Arc<Mutex<VecDeque<Attempt>>>,
 }
@@ -136,16 +140,25 @@ impl Deliverer {
 
     /// A deliverer retrying by `policy`.
     pub fn new(policy: RetryPolicy) -> Self {
-        // The raw layer's builder: in a binary where a TLS feature is on,
-        // reqwest's rustls needs the provider that builder names.
-        let http = dojo_payments_api::http_client_builder()
-            .and_then(|builder| Ok(builder.timeout(Duration::from_secs(10)).build()?))
-            .expect("an HTTP client builds");
         Self {
-            http,
+            http: Arc::default(),
             policy,
             log: Arc::default(),
         }
+    }
+
+    fn http(&self) -> Option<&reqwest::Client> {
+        self.http
+            .get_or_init(|| {
+                // The raw layer's builder: in a binary where a TLS feature
+                // is on, reqwest's rustls needs the provider it names.
+                dojo_payments_api::http_client_builder()
+                    .ok()?
+                    .timeout(Duration::from_secs(10))
+                    .build()
+                    .ok()
+            })
+            .as_ref()
     }
 
     /// The attempts so far, oldest first (the last
@@ -172,16 +185,18 @@ impl Deliverer {
     async fn deliver(self, job: Job) {
         let mut backoff = self.policy.first_backoff;
         for attempt in 1..=self.policy.attempts {
-            let status = self
-                .http
-                .post(&job.url)
-                .header("content-type", "application/json")
-                .header("dojo-signature", &job.signature)
-                .body(job.body.clone())
-                .send()
-                .await
-                .ok()
-                .map(|r| r.status().as_u16());
+            let status = match self.http() {
+                Some(http) => http
+                    .post(&job.url)
+                    .header("content-type", "application/json")
+                    .header("dojo-signature", &job.signature)
+                    .body(job.body.clone())
+                    .send()
+                    .await
+                    .ok()
+                    .map(|r| r.status().as_u16()),
+                None => None,
+            };
             self.record(Attempt {
                 url: job.url.clone(),
                 event: job.event.clone(),

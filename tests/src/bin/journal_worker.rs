@@ -11,7 +11,7 @@
 //! journal_worker capture <name> <payment intent> <pence>
 //! journal_worker charge <name> <payment intent>
 //! journal_worker reconcile
-//! journal_worker jobs <file>   # reconcile, then every job of the file not yet settled
+//! journal_worker jobs <file> [reverse]   # reconcile, then every job of the file not yet settled (last first)
 //! ```
 //!
 //! A job file has one job per line: `<op> <name> <payment intent> [pence]`,
@@ -51,7 +51,7 @@ async fn main() -> Result<(), Failure> {
                 println!("{} {}", settled.name, name(&settled.state));
             }
         }
-        ["jobs", file] => {
+        ["jobs", file, order @ ..] => {
             journal.reconcile(&dojo).await?;
             let settled: HashSet<String> = journal
                 .store()
@@ -61,7 +61,12 @@ async fn main() -> Result<(), Failure> {
                 .filter(|e| !e.state.is_open())
                 .map(|e| e.name)
                 .collect();
-            for line in std::fs::read_to_string(file)?.lines() {
+            let text = std::fs::read_to_string(file)?;
+            let mut lines: Vec<&str> = text.lines().collect();
+            if order == ["reverse"] {
+                lines.reverse();
+            }
+            for line in lines {
                 let job: Vec<&str> = line.split_whitespace().collect();
                 if job.get(1).is_some_and(|name| !settled.contains(*name)) {
                     run(&dojo, &journal, &job).await?;

@@ -29,12 +29,16 @@ pub async fn dojo() -> (Emulator, Dojo) {
 
 /// A client of `emulator` with `retry`.
 pub fn client_of(emulator: &Emulator, retry: RetryPolicy) -> Dojo {
+    builder_of(emulator, retry).build().unwrap()
+}
+
+/// A builder of a client of `emulator` with `retry`: for a shared reqwest
+/// client, say (each new one costs tens of milliseconds of TLS set-up).
+pub fn builder_of(emulator: &Emulator, retry: RetryPolicy) -> dojo_payments::DojoBuilder {
     Dojo::builder(emulator.api_key())
         .api_url(emulator.api_url())
         .pci_url(emulator.pci_url())
         .retry_policy(retry)
-        .build()
-        .unwrap()
 }
 
 pub fn gbp(minor: i64) -> Money {
