@@ -6,7 +6,9 @@
 //! migrations live there), and two migrators in one table would each take
 //! the other's versions for missing or unknown ones.
 
-use sqlx::AnyPool;
+use sqlx::{AnyPool, Row};
+
+use crate::clock::Backend;
 
 /// A numbered change of the schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,40 +35,58 @@ pub const MIGRATIONS: &[Migration] = &[
     },
 ];
 
-/// Brings `pool`'s database up to the last of [`MIGRATIONS`]: each one not
-/// yet recorded is applied and recorded in one transaction, so that two
-/// instances starting at once apply it once (the second waits on the
-/// first's record, then finds it). A database made by the first release,
-/// without the record, is at version 1 (whose SQL changes nothing there).
+/// Brings `pool`'s database up to the last of [`MIGRATIONS`], in one
+/// transaction that only one migrator holds at a time (PostgreSQL: an
+/// advisory lock; SQLite: a write lock taken at `BEGIN IMMEDIATE`): two
+/// instances starting at once apply each migration once, the second
+/// finding the first's record (and PostgreSQL's `CREATE TABLE IF NOT
+/// EXISTS` is not safe to race). A database made by the first release,
+/// without the record, is at version 1, whose SQL changes nothing there.
 pub async fn migrate(pool: &AnyPool) -> Result<(), sqlx::Error> {
+    let backend = Backend::of(pool).await?;
+    let mut tx = match backend {
+        Backend::Postgres => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *tx)
+                .await?;
+            tx
+        }
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+    };
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS dojo_payments_schema (\
              version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)",
     )
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    for migration in MIGRATIONS {
-        let mut tx = pool.begin().await?;
-        let recorded = sqlx::query(
-            "INSERT INTO dojo_payments_schema (version, description, applied_at) \
-             VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING",
+    let done: Vec<i64> = sqlx::query("SELECT version FROM dojo_payments_schema")
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|row| row.try_get("version"))
+        .collect::<Result<_, _>>()?;
+    for migration in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
+        sqlx::raw_sql(migration.sql).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO dojo_payments_schema (version, description, applied_at) VALUES ($1, $2, $3)",
         )
         .bind(migration.version)
         .bind(migration.description)
         .bind(crate::rfc3339(chrono::Utc::now()))
         .execute(&mut *tx)
         .await?;
-        if recorded.rows_affected() == 1 {
-            sqlx::raw_sql(migration.sql).execute(&mut *tx).await?;
-            tx.commit().await?;
-        }
     }
-    Ok(())
+    tx.commit().await
 }
+
+/// The key of the advisory lock migrators take on PostgreSQL (any number
+/// the merchant's own code is unlikely to use: "dojo" in ASCII, twice).
+const MIGRATION_LOCK: i64 = 0x646f_6a6f_646f_6a6f;
 
 /// The versions recorded as applied, in order.
 pub async fn applied(pool: &AnyPool) -> Result<Vec<i64>, sqlx::Error> {
-    use sqlx::Row;
     let rows = sqlx::query("SELECT version FROM dojo_payments_schema ORDER BY version")
         .fetch_all(pool)
         .await?;

@@ -1,0 +1,92 @@
+//! The journal's schema upgrades in place: a database the first release
+//! wrote (schema version 1, no record of versions, entries in it) is
+//! brought to the last version by `migrate`, its entries kept and
+//! readable; migrating again changes nothing; two instances migrating a
+//! fresh database at once apply each version once. On SQLite, and on
+//! PostgreSQL when its server is there.
+
+use dojo_payments::journal::{EntryState, JournalStore, Movement};
+use dojo_payments_sqlx::SqlJournal;
+use dojo_payments_sqlx::migrations::{self, MIGRATIONS};
+use workspace_tests::databases;
+
+/// The first release's schema and two of its entries: an open capture and
+/// a refund it settled.
+async fn first_release(url: &str) -> sqlx::AnyPool {
+    let pool = dojo_payments_sqlx::pool(url).await.unwrap();
+    sqlx::raw_sql(MIGRATIONS[0].sql).execute(&pool).await.unwrap();
+    sqlx::raw_sql(
+        "INSERT INTO dojo_journal (name, operation, payment_intent_id, amount, currency, \
+         idempotency_key, before_status, before_captured, state, detail, opened_at, closed_at) VALUES \
+         ('order-1/capture', 'capture', 'pi_sandbox_1', 400, 'GBP', NULL, 'Authorized', 0, 'open', NULL, \
+          '2026-12-01T10:00:00+00:00', NULL), \
+         ('order-1/refund', 'refund', 'pi_sandbox_1', 300, 'GBP', 'key-1', NULL, 0, 'applied', 'rf_1', \
+          '2026-12-01T10:01:00+00:00', '2026-12-01T10:01:01+00:00')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool
+}
+
+#[tokio::test]
+async fn a_first_release_journal_is_upgraded_in_place_with_its_entries() {
+    for kind in databases::kinds() {
+        let url = databases::fresh(kind, "schema_upgrade").await;
+        let pool = first_release(&url).await;
+        dojo_payments_sqlx::migrate(&pool).await.unwrap();
+        let last = MIGRATIONS.last().unwrap().version;
+        let versions = migrations::applied(&pool).await.unwrap();
+        assert_eq!(versions, (1..=last).collect::<Vec<_>>(), "{kind:?}");
+
+        let journal = SqlJournal::new(pool.clone()).await.unwrap();
+        let capture = journal.entry("order-1/capture").await.unwrap().unwrap();
+        assert_eq!(capture.state, EntryState::Open, "{kind:?}");
+        assert!(matches!(capture.movement, Movement::Capture { .. }));
+        assert_eq!(
+            capture.before.status.map(|s| s.to_string()).as_deref(),
+            Some("Authorized")
+        );
+        assert_eq!(
+            capture.before.captures, None,
+            "{kind:?}: written before capture ids were kept: unknown, never guessed"
+        );
+        let refund = journal.entry("order-1/refund").await.unwrap().unwrap();
+        assert_eq!(
+            refund.state,
+            EntryState::Applied {
+                detail: Some("rf_1".into())
+            }
+        );
+        assert_eq!(refund.movement.key().map(|k| k.as_str()), Some("key-1"));
+        assert_eq!(journal.open_entries().await.unwrap().len(), 1);
+
+        // Again: nothing is applied twice.
+        dojo_payments_sqlx::migrate(&pool).await.unwrap();
+        assert_eq!(migrations::applied(&pool).await.unwrap(), versions);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_migrating_at_once_apply_each_version_once() {
+    for kind in databases::kinds() {
+        let url = databases::fresh(kind, "schema_race").await;
+        let (a, b) = (
+            dojo_payments_sqlx::pool(&url).await.unwrap(),
+            dojo_payments_sqlx::pool(&url).await.unwrap(),
+        );
+        let (first, second) = tokio::join!(
+            dojo_payments_sqlx::migrate(&a),
+            dojo_payments_sqlx::migrate(&b)
+        );
+        first.unwrap();
+        second.unwrap();
+        let last = MIGRATIONS.last().unwrap().version;
+        assert_eq!(
+            migrations::applied(&a).await.unwrap(),
+            (1..=last).collect::<Vec<_>>(),
+            "{kind:?}"
+        );
+        SqlJournal::new(a).await.unwrap();
+    }
+}
