@@ -14,7 +14,10 @@ use workspace_tests::databases;
 /// a refund it settled.
 async fn first_release(url: &str) -> sqlx::AnyPool {
     let pool = dojo_payments_sqlx::pool(url).await.unwrap();
-    sqlx::raw_sql(MIGRATIONS[0].sql).execute(&pool).await.unwrap();
+    sqlx::raw_sql(MIGRATIONS[0].sql)
+        .execute(&pool)
+        .await
+        .unwrap();
     sqlx::raw_sql(
         "INSERT INTO dojo_journal (name, operation, payment_intent_id, amount, currency, \
          idempotency_key, before_status, before_captured, state, detail, opened_at, closed_at) VALUES \

@@ -32,8 +32,8 @@ pub mod store;
 pub mod webhook;
 
 use std::net::SocketAddr;
-
 use std::sync::Arc;
+use std::time::Duration;
 
 use dojo_payments::Dojo;
 use dojo_payments::journal::Journal;
@@ -58,20 +58,32 @@ pub struct Options {
     /// Where Dojo reaches the shop for webhooks, when not at its own
     /// address: a tunnel, or a load balancer in front of several instances.
     pub public_url: Option<String>,
+    /// How often the journal is reconciled while the shop runs (as well as
+    /// at start-up): a call whose handler was dropped, or whose answer
+    /// proved nothing, is settled within this and the journal's window.
+    pub reconcile_every: Duration,
 }
 
+/// How often the shop reconciles its journal by default.
+pub const RECONCILE_EVERY: Duration = Duration::from_secs(60);
+
 impl Options {
-    /// `SHOP_ADDR` (default `127.0.0.1:3000`), `DATABASE_URL` and
-    /// `SHOP_PUBLIC_URL`.
+    /// `SHOP_ADDR` (default `127.0.0.1:3000`), `DATABASE_URL`,
+    /// `SHOP_PUBLIC_URL` and `SHOP_RECONCILE_SECONDS` (default 60).
     pub fn from_env() -> Self {
         let addr = std::env::var("SHOP_ADDR")
             .ok()
             .and_then(|a| a.parse().ok())
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
+        let reconcile_every = std::env::var("SHOP_RECONCILE_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .map_or(RECONCILE_EVERY, Duration::from_secs);
         Self {
             addr,
             database_url: std::env::var("DATABASE_URL").ok(),
             public_url: std::env::var("SHOP_PUBLIC_URL").ok(),
+            reconcile_every,
         }
     }
 }
@@ -105,6 +117,13 @@ pub struct Shop {
     dojo: Dojo,
     backend: Backend,
     server: tokio::task::JoinHandle<()>,
+    reconciler: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Shop {
+    fn drop(&mut self) {
+        self.reconciler.abort();
+    }
 }
 
 impl Shop {
@@ -134,6 +153,11 @@ impl Shop {
             subscribe(&dojo, &verifier, webhook_url).await?;
         }
         let journal = Arc::new(journal);
+        let reconciler = tokio::spawn(reconcile_now_and_then(
+            journal.clone(),
+            dojo.clone(),
+            options.reconcile_every,
+        ));
         let state = pages::AppState {
             dojo: dojo.clone(),
             db: db.clone(),
@@ -154,6 +178,7 @@ impl Shop {
             dojo,
             backend,
             server,
+            reconciler,
         })
     }
 
@@ -188,8 +213,28 @@ impl Shop {
     }
 
     /// Serves until the process is stopped.
-    pub async fn wait(self) {
-        let _ = self.server.await;
+    pub async fn wait(mut self) {
+        let _ = (&mut self.server).await;
+    }
+}
+
+/// Reconciles the journal every `every`, for as long as the shop runs: what
+/// a dropped handler, a crash of another instance or an answer that proved
+/// nothing left open is settled (once it can no longer be in flight), not
+/// only at the next start-up.
+async fn reconcile_now_and_then(journal: Arc<Journal<SqlJournal>>, dojo: Dojo, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.tick().await; // the first is now: start-up reconciled already
+    loop {
+        ticks.tick().await;
+        match journal.reconcile(&dojo).await {
+            Ok(settled) => {
+                for entry in settled {
+                    println!("journal: {} is {}", entry.name, entry.state.name());
+                }
+            }
+            Err(error) => eprintln!("reconciling the journal: {error}"),
+        }
     }
 }
 

@@ -23,6 +23,7 @@ async fn instance(emulator: &Arc<Emulator>, db: &str, balancer: &str) -> Shop {
         addr: ([127, 0, 0, 1], 0).into(),
         database_url: Some(db.to_owned()),
         public_url: Some(balancer.to_owned()),
+        reconcile_every: dojo_shop::RECONCILE_EVERY,
     };
     Shop::start_on(Backend::Emulator(emulator.clone()), options)
         .await
@@ -202,4 +203,67 @@ impl Balancer {
         tokio::spawn(async move { axum::serve(listener, app).await });
         (url, targets)
     }
+}
+
+/// A refund another instance claimed and then vanished with (killed before
+/// it wrote the outcome) is settled by a running shop within its reconcile
+/// period, with the entry's own key: not only at the next start-up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_shop_settles_what_a_vanished_instance_left_open() {
+    use dojo_payments::IdempotencyKey;
+    use dojo_payments::journal::{Before, Entry, JournalStore, Movement};
+    use dojo_payments::types::{Currency, Money};
+
+    let emulator = Arc::new(Emulator::start().await.unwrap());
+    let options = Options {
+        addr: ([127, 0, 0, 1], 0).into(),
+        database_url: Some(databases::fresh(databases::Kind::Sqlite, "reconciler").await),
+        public_url: None,
+        reconcile_every: Duration::from_millis(200),
+    };
+    let shop = Shop::start_on(Backend::Emulator(emulator.clone()), options)
+        .await
+        .unwrap();
+    let intent = shop
+        .dojo()
+        .payment_intents()
+        .create(Money::new(1000, Currency::GBP), "Vanished")
+        .created()
+        .await
+        .unwrap();
+    emulator
+        .pay(intent.id(), &Card::test("5200000000001005").unwrap(), false)
+        .unwrap();
+    // What the vanished instance wrote before sending, two minutes ago by
+    // the database's clock: older than any call can be in flight.
+    let store = shop.journal().store();
+    let entry = Entry {
+        name: "vanished/refund".into(),
+        movement: Movement::Refund {
+            amount: Money::new(300, Currency::GBP),
+            key: IdempotencyKey::new("vanished-key").unwrap(),
+        },
+        payment_intent: intent.id().clone(),
+        before: Before {
+            status: None,
+            captures: None,
+        },
+        state: EntryState::Open,
+        opened_at: store.now().await.unwrap() - chrono::Duration::minutes(2),
+    };
+    store.open(&entry).await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = store.entry("vanished/refund").await.unwrap().unwrap();
+        if !now.state.is_open() {
+            assert!(matches!(now.state, EntryState::Applied { .. }), "{now:?}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the running shop never settled it"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(emulator.refund_count(intent.id()), 1);
 }

@@ -93,6 +93,7 @@ async fn start_shop() -> Shop {
         addr: ([127, 0, 0, 1], 0).into(),
         database_url: Some(databases::fresh(databases::Kind::Sqlite, "webhooks").await),
         public_url: None,
+        reconcile_every: dojo_shop::RECONCILE_EVERY,
     };
     Shop::start_on(Backend::Emulator(emulator.into()), options)
         .await

@@ -44,7 +44,9 @@ struct OrderPage {
     order: Order,
     events: Vec<EventRecord>,
     moves: Vec<Entry>,
-    /// A refund whose answer was lost: retried under its own name.
+    /// A call of this order's whose outcome is not known yet: while there
+    /// is one, no new capture or refund is offered (it could be a second
+    /// one), only the same call again, under its own name.
     unconfirmed: Option<Entry>,
     /// The name a new capture or refund made from this page goes under.
     attempt: String,
@@ -60,6 +62,15 @@ impl OrderPage {
     /// The attempt part of a journal name (`{order}/refund/{attempt}`).
     fn attempt_of<'a>(&self, entry: &'a Entry) -> &'a str {
         entry.name.rsplit('/').next().unwrap_or_default()
+    }
+
+    /// Whether `entry` is made again from this page (a capture or a refund,
+    /// by its form); a charge is settled by the shop's reconciling.
+    fn retried_here(&self, entry: &Entry) -> bool {
+        matches!(
+            entry.movement,
+            Movement::Capture { .. } | Movement::Refund { .. }
+        )
     }
 }
 
@@ -79,10 +90,7 @@ pub async fn order(
             .map_err(JournalError::from)?,
         None => Vec::new(),
     };
-    let unconfirmed = moves
-        .iter()
-        .find(|e| e.state.is_open() && matches!(e.movement, Movement::Refund { .. }))
-        .cloned();
+    let unconfirmed = moves.iter().find(|e| e.state.is_open()).cloned();
     render(&OrderPage {
         events: state.db.events(&id).await?,
         attempt: new_id("att"),
@@ -134,10 +142,9 @@ pub async fn capture(
     let order = find_order(&state, &id).await?;
     let (name, amount) = (form.name(&order, "capture")?, form.amount(&order)?);
     let intent = state.dojo.payment_intents().get(intent_of(&order)?).await?;
-    let done = state
-        .journal
-        .capture(&state.dojo, &name, &intent, amount)
-        .await?;
+    let (journal, dojo) = (state.journal.clone(), state.dojo.clone());
+    let done =
+        to_the_end(async move { journal.capture(&dojo, &name, &intent, amount).await }).await?;
     back(&id, said(done, &format!("Captured {amount}.")))
 }
 
@@ -153,11 +160,25 @@ pub async fn refund(
 ) -> Page {
     let order = find_order(&state, &id).await?;
     let (name, amount) = (form.name(&order, "refund")?, form.amount(&order)?);
-    let done = state
-        .journal
-        .refund(&state.dojo, &name, intent_of(&order)?, amount)
-        .await?;
+    let intent = intent_of(&order)?.clone();
+    let (journal, dojo) = (state.journal.clone(), state.dojo.clone());
+    let done =
+        to_the_end(async move { journal.refund(&dojo, &name, &intent, amount).await }).await?;
     back(&id, said(done, &format!("Refunded {amount}.")))
+}
+
+/// Runs a journaled call on a task of its own, to its end: a browser that
+/// goes away mid-call drops its handler's future, and would drop the call
+/// half made with it (written, maybe sent, its outcome never recorded).
+async fn to_the_end(
+    call: impl Future<Output = Result<EntryState, JournalError>> + Send + 'static,
+) -> Result<EntryState, PageError> {
+    match tokio::spawn(call).await {
+        Ok(done) => Ok(done?),
+        Err(stopped) => Err(PageError::Unexpected(format!(
+            "the call stopped before its end ({stopped}): the journal settles it"
+        ))),
+    }
 }
 
 /// What the admin is told about a journaled call.
@@ -166,8 +187,8 @@ fn said(state: EntryState, done: &str) -> Result<String, String> {
         EntryState::Applied { .. } => Ok(done.to_owned()),
         EntryState::NotApplied { reason } => Err(reason),
         EntryState::Open => Err(
-            "Dojo's answer was lost: not confirmed yet. Retrying sends the same \
-             idempotency key, so it is made at most once."
+            "Dojo's answer proves nothing: not confirmed yet. Retrying makes the same call \
+             again (a refund with the same idempotency key), so it is made at most once."
                 .to_owned(),
         ),
     }
@@ -248,10 +269,9 @@ pub(crate) async fn charge_for_order(
         .await?;
     state.db.attach_intent(&order.id, intent.id()).await?;
     let name = format!("{}/charge", order.id);
-    let done = state
-        .journal
-        .charge(&state.dojo, &name, intent.data())
-        .await?;
+    let (journal, dojo) = (state.journal.clone(), state.dojo.clone());
+    let data = intent.into_data();
+    let done = to_the_end(async move { journal.charge(&dojo, &name, &data).await }).await?;
     back(&order.id, said(done, &format!("Charged {}.", order.amount)))
 }
 
