@@ -30,12 +30,15 @@
 //! - **checks the request** against Dojo's document before sending
 //!   ([`Error::InvalidRequest`] names every field and rule);
 //! - **retries** what is safe to retry ([`RetryPolicy`]): idempotent calls
-//!   on 429/502/503/504, timeouts and dropped connections, honouring
+//!   on 429/500/502/503/504, timeouts and dropped connections, honouring
 //!   `Retry-After`; a call that could move money twice is sent again only
 //!   when it certainly never left;
-//! - **says what is known** when it fails: [`Error::delivery`], and for a
-//!   capture, charge, reversal or cancel whose answer was lost, a read of
-//!   the payment intent ([`Error::Interrupted`] with [`Outcome`]);
+//! - **says what is known** of the money when it fails, never less than
+//!   the truth ([`Error::delivery`], one classification: [`proof`]): only a
+//!   request that never left, or a refusal Dojo's document lists, says
+//!   nothing moved; for a capture, charge, reversal or cancel whose answer
+//!   proved nothing, a read of the payment intent ([`Error::Interrupted`]
+//!   with [`Outcome`]), which says "not applied" only once Dojo was done;
 //! - **traces** each call (`dojo.call`, `dojo.attempt`, `dojo.http` spans:
 //!   operation, attempt, status, latency, trace id; never a secret).
 //!

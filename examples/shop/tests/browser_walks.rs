@@ -115,10 +115,11 @@ async fn buy_and_save_a_card(shop: &Shop, browser: &Browser) {
     browser.shot("02-checkout-declined").await;
 
     // Until the shop has heard of the payment, it cannot hear of it: the
-    // shop's read of the intent fails once, so Dojo (the emulator) delivers
-    // the event again 1.5 s later.
+    // shop's read of the intent fails (a 500 on each of its three
+    // attempts), so Dojo (the emulator) delivers the event again 1.5 s later.
+    let attempts = shop.dojo().retry_policy().max_attempts as usize;
     emulator(shop)
-        .inject_fault(READ_INTENT, Fault::fail(500), 1)
+        .inject_fault(READ_INTENT, Fault::fail(500), attempts)
         .unwrap();
     browser.fill("Card number", GOOD_CARD).await;
     browser.tick("Save card for future use").await;
