@@ -3,18 +3,23 @@
 //! hosted checkout, with orders in a database moved only by verified
 //! webhook events.
 //!
-//! - *buy, and save the card* ([`pages::shop`]): a customer found by email
-//!   (never one per payment), a payment intent offering `SavedCard`, the
-//!   customer sent to checkout and back to the order page;
-//! - *my cards* ([`pages::cards`]): the saved cards, read with the customer
-//!   secret; pay again with one preselected, or delete one;
+//! - *accounts* ([`auth`], [`pages::account`]): customers sign up; staff
+//!   and admins are made by [`cli`]; sessions, CSRF and the doors in front
+//!   of every page; the limits against card testing ([`defences`]);
+//! - *buy, and save the card* ([`pages::shop`]): a signed-in customer's
+//!   Dojo customer (made once), a payment intent offering `SavedCard`, the
+//!   customer sent to checkout and back to the order page; a guest pays
+//!   by card and saves nothing;
+//! - *my cards* ([`pages::cards`]): the customer's saved cards, read with
+//!   their customer secret; pay again with one preselected, or delete one;
 //! - *book a table with a no-show fee* ([`pages::booking`]): a setup intent
 //!   authorized at checkout, charged or closed by the admin;
 //! - *phone order* ([`pages::phone`]): card details typed by staff,
-//!   tokenized at the PCI host and charged, never stored;
+//!   tokenized at the PCI host and charged once per form, never stored,
+//!   audited;
 //! - *admin* ([`pages::admin`]): capture in parts and refund, each through
-//!   the SDK's journal (written before the call, reconciled at start-up),
-//!   every order's webhook events.
+//!   the SDK's journal (written before the call, reconciled at start-up
+//!   and every minute), every order's webhook events.
 //!
 //! ```no_run
 //! # #[tokio::main] async fn main() -> Result<(), dojo_shop::StartError> {
@@ -24,8 +29,12 @@
 //! # Ok(()) }
 //! ```
 
+pub mod auth;
 pub mod backend;
 pub mod catalog;
+pub mod cli;
+pub mod defences;
+pub mod headers;
 pub mod order;
 pub mod pages;
 pub mod store;
@@ -48,7 +57,7 @@ use crate::store::Db;
 pub const EVENTS: [&str; 2] = ["payment_intent.created", "payment_intent.status_updated"];
 
 /// How to start the shop.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Options {
     /// Where to listen (`127.0.0.1:3000`; port 0 for any free one).
     pub addr: SocketAddr,
@@ -62,6 +71,38 @@ pub struct Options {
     /// at start-up): a call whose handler was dropped, or whose answer
     /// proved nothing, is settled within this and the journal's window.
     pub reconcile_every: Duration,
+    /// Whether the shop is behind a proxy whose `X-Forwarded-For` names
+    /// the client (only then is it believed: the limits count by address).
+    pub trust_proxy: bool,
+    /// Where a CAPTCHA decides ([`defences::BotCheck`]); none by default.
+    pub bot_check: Arc<dyn defences::BotCheck>,
+}
+
+impl Default for Options {
+    /// Any free port on loopback, a new SQLite file, no public URL, the
+    /// journal reconciled every minute, no proxy, no bot check.
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: None,
+            public_url: None,
+            reconcile_every: RECONCILE_EVERY,
+            trust_proxy: false,
+            bot_check: Arc::new(defences::NoBotCheck),
+        }
+    }
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The database URL may carry a password.
+        f.debug_struct("Options")
+            .field("addr", &self.addr)
+            .field("public_url", &self.public_url)
+            .field("reconcile_every", &self.reconcile_every)
+            .field("trust_proxy", &self.trust_proxy)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How often the shop reconciles its journal by default.
@@ -69,7 +110,8 @@ pub const RECONCILE_EVERY: Duration = Duration::from_secs(60);
 
 impl Options {
     /// `SHOP_ADDR` (default `127.0.0.1:3000`), `DATABASE_URL`,
-    /// `SHOP_PUBLIC_URL` and `SHOP_RECONCILE_SECONDS` (default 60).
+    /// `SHOP_PUBLIC_URL`, `SHOP_RECONCILE_SECONDS` (default 60) and
+    /// `SHOP_TRUST_PROXY` (`1`: believe `X-Forwarded-For`).
     pub fn from_env() -> Self {
         let addr = std::env::var("SHOP_ADDR")
             .ok()
@@ -84,6 +126,8 @@ impl Options {
             database_url: std::env::var("DATABASE_URL").ok(),
             public_url: std::env::var("SHOP_PUBLIC_URL").ok(),
             reconcile_every,
+            trust_proxy: std::env::var("SHOP_TRUST_PROXY").is_ok_and(|v| v == "1"),
+            ..Self::default()
         }
     }
 }
@@ -111,6 +155,7 @@ pub enum StartError {
 /// A running shop.
 pub struct Shop {
     url: String,
+    database_url: String,
     webhook_url: Option<String>,
     db: Db,
     journal: Arc<Journal<SqlJournal>>,
@@ -136,7 +181,10 @@ impl Shop {
     pub async fn start_on(backend: Backend, options: Options) -> Result<Self, StartError> {
         let listener = tokio::net::TcpListener::bind(options.addr).await?;
         let url = format!("http://{}", listener.local_addr()?);
-        let database_url = options.database_url.unwrap_or_else(default_database);
+        let database_url = options
+            .database_url
+            .clone()
+            .unwrap_or_else(default_database);
         let db = Db::connect(&database_url).await?;
         let dojo = backend.client()?;
         let journal = Journal::new(SqlJournal::new(db.pool().clone()).await?, &dojo);
@@ -153,8 +201,9 @@ impl Shop {
             subscribe(&dojo, &verifier, webhook_url).await?;
         }
         let journal = Arc::new(journal);
-        let reconciler = tokio::spawn(reconcile_now_and_then(
+        let reconciler = tokio::spawn(now_and_then(
             journal.clone(),
+            db.clone(),
             dojo.clone(),
             options.reconcile_every,
         ));
@@ -164,14 +213,19 @@ impl Shop {
             journal: journal.clone(),
             verifier,
             base_url: url.clone(),
+            secure_cookies: public.starts_with("https://"),
+            trust_proxy: options.trust_proxy,
+            bot_check: options.bot_check.clone(),
         };
         let router = pages::router(state);
         let server = tokio::spawn(async move {
             // The listener is bound; serving fails only if the runtime stops.
-            let _ = axum::serve(listener, router).await;
+            let service = router.into_make_service_with_connect_info::<SocketAddr>();
+            let _ = axum::serve(listener, service).await;
         });
         Ok(Self {
             url,
+            database_url,
             webhook_url,
             db,
             journal,
@@ -185,6 +239,11 @@ impl Shop {
     /// Where the shop is served (`http://127.0.0.1:3000`).
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The database's URL (for `dojo-shop create-admin`).
+    pub fn database_url(&self) -> &str {
+        &self.database_url
     }
 
     /// The shop's database.
@@ -221,8 +280,9 @@ impl Shop {
 /// Reconciles the journal every `every`, for as long as the shop runs: what
 /// a dropped handler, a crash of another instance or an answer that proved
 /// nothing left open is settled (once it can no longer be in flight), not
-/// only at the next start-up.
-async fn reconcile_now_and_then(journal: Arc<Journal<SqlJournal>>, dojo: Dojo, every: Duration) {
+/// only at the next start-up. Ended sessions, and form tokens and counted
+/// attempts a day old, are forgotten at the same pace.
+async fn now_and_then(journal: Arc<Journal<SqlJournal>>, db: Db, dojo: Dojo, every: Duration) {
     let mut ticks = tokio::time::interval(every);
     ticks.tick().await; // the first is now: start-up reconciled already
     loop {
@@ -234,6 +294,12 @@ async fn reconcile_now_and_then(journal: Arc<Journal<SqlJournal>>, dojo: Dojo, e
                 }
             }
             Err(error) => eprintln!("reconciling the journal: {error}"),
+        }
+        if let Err(error) = db
+            .prune(chrono::Utc::now() - chrono::Duration::days(1))
+            .await
+        {
+            eprintln!("forgetting old sessions: {error}");
         }
     }
 }

@@ -1,10 +1,36 @@
 //! `cargo run -p dojo-shop`: the shop on the embedded emulator (or on
-//! Dojo's sandbox with `DOJO_API_KEY`), until Ctrl-C.
+//! Dojo's sandbox with `DOJO_API_KEY`), until Ctrl-C; `cargo run -p
+//! dojo-shop -- create-admin EMAIL`: an admin account (see `cli`).
+
+use std::process::ExitCode;
 
 use dojo_shop::{Options, Shop};
 
 #[tokio::main]
-async fn main() -> Result<(), dojo_shop::StartError> {
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(done) = dojo_shop::cli::run(&args).await {
+        return match done {
+            Ok(said) => {
+                println!("{said}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("{error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    match serve().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve() -> Result<(), dojo_shop::StartError> {
     let shop = Shop::start(Options::from_env()).await?;
     match shop.emulator() {
         Some(emulator) => println!("Dojo: the embedded emulator at {}", emulator.api_url()),
@@ -17,7 +43,15 @@ async fn main() -> Result<(), dojo_shop::StartError> {
         );
     }
     println!("The shop is open: {}", shop.url());
-    println!("(staff: {0}/staff/phone, admin: {0}/admin)", shop.url());
+    if !shop.db().has_admin().await? {
+        println!(
+            "No admin yet. To make one, in another terminal (it asks for a password):\n  \
+             DATABASE_URL='{}' cargo run -p dojo-shop -- create-admin you@example.com\n\
+             then sign in at {}/signin (staff: create-staff EMAIL, the same way)",
+            shop.database_url(),
+            shop.url()
+        );
+    }
     tokio::select! {
         () = shop.wait() => {}
         _ = tokio::signal::ctrl_c() => println!("closing the shop"),

@@ -128,6 +128,8 @@ pub struct Order {
     pub captured: Money,
     /// Refunded so far.
     pub refunded: Money,
+    /// Whose it is (`account:…`, `guest:…`).
+    pub owner: String,
 }
 
 impl Order {

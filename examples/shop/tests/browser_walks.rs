@@ -1,13 +1,16 @@
 //! The shop walked by a real browser, as a person would: every flow, by
 //! clicking and typing into fields found by their labels, against the shop
-//! and the embedded emulator on loopback. Assertions read the page and the
-//! shop's database; each step leaves a screenshot in
+//! and the embedded emulator on loopback, through its doors: a customer
+//! signs up, a guest buys without saving a card, staff sign in for a phone
+//! order, an admin for captures, refunds and no-show fees. Assertions read
+//! the page and the shop's database; each step leaves a screenshot in
 //! `target/shop-screenshots/`.
 //!
 //! Without Chromium and chromedriver this says so in one line and passes;
 //! with `DOJO_REQUIRE_TOOLS=1` (as `.ci/run` sets after installing them)
 //! it fails instead.
 
+mod agent;
 mod browser;
 
 use std::io::Write;
@@ -16,6 +19,7 @@ use std::time::Duration;
 use browser::{Browser, Installed};
 use dojo_payments::journal::EntryState;
 use dojo_payments_emulator::{Emulator, Fault, RetryPolicy};
+use dojo_shop::auth::Role;
 use dojo_shop::backend::Backend;
 use dojo_shop::order::{Order, OrderStatus};
 use dojo_shop::{Options, Shop};
@@ -44,16 +48,75 @@ async fn every_flow_walked_in_a_real_browser() {
         }
     };
     let shop = start_shop().await;
+    // As `dojo-shop create-admin` and `create-staff` make them.
+    agent::account(shop.db(), "sam@example.com", Role::Staff).await;
+    agent::account(shop.db(), "admin@example.com", Role::Admin).await;
     let browser = Browser::start(&installed).await;
 
+    sign_up_a_customer(&shop, &browser).await;
     buy_and_save_a_card(&shop, &browser).await;
-    cancel_at_checkout(&shop, &browser).await;
     pay_again_with_the_saved_card_then_delete_it(&shop, &browser).await;
-    book_a_table_then_charge_or_close(&shop, &browser).await;
+    let bookings = book_two_tables(&shop, &browser).await;
+    let hamper = buy_a_hamper(&shop, &browser).await;
+    sign_out(&browser).await;
+    cancel_at_checkout_as_a_guest(&shop, &browser).await;
+
+    sign_in(&shop, &browser, "sam@example.com", "staff").await;
     take_a_phone_order(&shop, &browser).await;
-    capture_in_parts_and_refund_once(&shop, &browser).await;
+    sign_out(&browser).await;
+
+    sign_in(&shop, &browser, "admin@example.com", "admin").await;
+    charge_one_no_show_fee_and_close_the_other(&shop, &browser, &bookings).await;
+    capture_in_parts_and_refund_once(&shop, &browser, &hamper).await;
 
     browser.close().await;
+}
+
+/// Ada signs up: the doors she meets first are the sign-in page (sent
+/// there by *My cards*) and its link to sign up.
+async fn sign_up_a_customer(shop: &Shop, browser: &Browser) {
+    browser.open(&format!("{}/cards", shop.url())).await;
+    let door = browser.wait_for_text("Sign in").await;
+    assert!(browser.url().await.contains("/signin?next="), "{door}");
+    browser.shot("00-sign-in").await;
+    browser.follow("Sign up").await;
+    browser.fill("Email", "ada@example.com").await;
+    browser
+        .fill("Password (at least 10 characters)", "short")
+        .await;
+    browser.press("Sign up").await;
+    let refused = browser.wait_for_text("password: must be").await;
+    assert!(refused.contains("10 to 256 characters"), "{refused}");
+    browser.fill("Email", "ada@example.com").await;
+    browser
+        .fill("Password (at least 10 characters)", agent::PASSWORD)
+        .await;
+    browser.shot("00-sign-up").await;
+    browser.press("Sign up").await;
+    let home = browser.wait_for_text("ada@example.com").await;
+    assert!(
+        home.contains("Sign out") && home.contains("My cards"),
+        "{home}"
+    );
+    assert!(
+        !home.contains("Admin") && !home.contains("Phone order"),
+        "{home}"
+    );
+}
+
+/// `email` signs in (as `role`, for the screenshot's name).
+async fn sign_in(shop: &Shop, browser: &Browser, email: &str, role: &str) {
+    browser.open(&format!("{}/signin", shop.url())).await;
+    browser.fill("Email", email).await;
+    browser.fill("Password", agent::PASSWORD).await;
+    browser.shot(&format!("00-sign-in-{role}")).await;
+    browser.press("Sign in").await;
+    browser.wait_for_text("Sign out").await;
+}
+
+async fn sign_out(browser: &Browser) {
+    browser.press("Sign out").await;
+    browser.wait_for_text("Sign in").await;
 }
 
 /// The shop on a fresh emulator whose webhook retries come quickly, and a
@@ -68,10 +131,8 @@ async fn start_shop() -> Shop {
         .await
         .expect("the emulator starts");
     let options = Options {
-        addr: ([127, 0, 0, 1], 0).into(),
         database_url: Some(databases::fresh(databases::Kind::Sqlite, "browser").await),
-        public_url: None,
-        reconcile_every: dojo_shop::RECONCILE_EVERY,
+        ..Options::default()
     };
     Shop::start_on(Backend::Emulator(emulator.into()), options)
         .await
@@ -103,7 +164,7 @@ async fn buy_and_save_a_card(shop: &Shop, browser: &Browser) {
     browser.open(shop.url()).await;
     browser.shot("01-shop").await;
     browser.follow("Buy Cast-iron teapot").await;
-    browser.fill("Your email", "ada@example.com").await;
+    browser.wait_for_text("Buying as ada@example.com").await;
     browser.press("Pay with Dojo").await;
 
     let checkout = browser.wait_for_text("Pay 32.00 GBP").await;
@@ -157,13 +218,18 @@ async fn buy_and_save_a_card(shop: &Shop, browser: &Browser) {
     );
 }
 
-/// Start buying, then cancel at checkout: back at the shop, told nothing
-/// was charged, the order still pending.
-async fn cancel_at_checkout(shop: &Shop, browser: &Browser) {
+/// A guest starts buying (no account: Dojo's checkout offers no saving),
+/// then cancels at checkout: back at the shop, told nothing was charged,
+/// the order still pending.
+async fn cancel_at_checkout_as_a_guest(shop: &Shop, browser: &Browser) {
     browser.open(&format!("{}/buy/coffee", shop.url())).await;
     browser.fill("Your email", "grace@example.com").await;
     browser.press("Pay with Dojo").await;
-    browser.wait_for_text("Pay 12.50 GBP").await;
+    let checkout = browser.wait_for_text("Pay 12.50 GBP").await;
+    assert!(
+        !checkout.contains("Save card"),
+        "a guest saves nothing: {checkout}"
+    );
     browser.follow("Cancel").await;
     let canceled = browser.wait_for_text("You canceled at checkout").await;
     assert!(canceled.contains("nothing was charged"), "{canceled}");
@@ -177,8 +243,6 @@ async fn cancel_at_checkout(shop: &Shop, browser: &Browser) {
 /// with it preselects it at checkout; then she deletes it.
 async fn pay_again_with_the_saved_card_then_delete_it(shop: &Shop, browser: &Browser) {
     browser.open(&format!("{}/cards", shop.url())).await;
-    browser.fill("Your email", "ada@example.com").await;
-    browser.press("Show my cards").await;
     let cards = browser.wait_for_text("MASTERCARD").await;
     assert!(cards.contains("52000000****1005"), "{cards}");
     browser.shot("07-saved-cards").await;
@@ -199,23 +263,18 @@ async fn pay_again_with_the_saved_card_then_delete_it(shop: &Shop, browser: &Bro
         (OrderStatus::Paid, "ada@example.com")
     );
 
-    browser
-        .open(&format!("{}/cards?email=ada%40example.com", shop.url()))
-        .await;
+    browser.open(&format!("{}/cards", shop.url())).await;
     browser.press("Delete this card").await;
     let after = browser.wait_for_text("No saved cards.").await;
     assert!(!after.contains("52000000****1005"), "{after}");
 }
 
-/// Book a table: the card authorized at checkout for the no-show fee; the
-/// admin charges it (a merchant-initiated charge), and closes another.
-async fn book_a_table_then_charge_or_close(shop: &Shop, browser: &Browser) {
-    for (who, then) in [
-        ("alan@example.com", "Charge no-show fee"),
-        ("edsger@example.com", "Close booking"),
-    ] {
+/// Ada books two tables, her card authorized at checkout for each one's
+/// no-show fee; the bookings' ids.
+async fn book_two_tables(shop: &Shop, browser: &Browser) -> Vec<String> {
+    let mut bookings = Vec::new();
+    for _ in 0..2 {
         browser.open(&format!("{}/book", shop.url())).await;
-        browser.fill("Your email", who).await;
         browser.fill("Party size", "4").await;
         browser.press("Book and hold my card").await;
         let checkout = browser.wait_for_text("Save a card").await;
@@ -228,14 +287,20 @@ async fn book_a_table_then_charge_or_close(shop: &Shop, browser: &Browser) {
         let booked = browser.wait_for_text("Your table is booked").await;
         assert!(booked.contains("Card hold: Authorized"), "{booked}");
         browser.shot("09-booked").await;
+        let url = browser.url().await;
+        bookings.push(url.split("/bookings/").nth(1).unwrap().to_owned());
+    }
+    bookings
+}
 
-        let booking = browser
-            .url()
-            .await
-            .split("/bookings/")
-            .nth(1)
-            .unwrap()
-            .to_owned();
+/// The admin charges the first booking's no-show fee (a merchant-initiated
+/// charge) and closes the second.
+async fn charge_one_no_show_fee_and_close_the_other(
+    shop: &Shop,
+    browser: &Browser,
+    bookings: &[String],
+) {
+    for (booking, then) in bookings.iter().zip(["Charge no-show fee", "Close booking"]) {
         browser
             .open(&format!("{}/admin/bookings/{booking}", shop.url()))
             .await;
@@ -291,6 +356,10 @@ async fn take_a_phone_order(shop: &Shop, browser: &Browser) {
     fill(GOOD_CARD).await;
     let paid = browser.wait_for_text("Status: Paid").await;
     assert!(paid.contains("45.60 GBP"), "{paid}");
+    assert!(
+        paid.contains("Card ending 1005, taken by sam@example.com"),
+        "audited: {paid}"
+    );
     browser.shot("12-phone-order-paid").await;
     let order = order_at(shop, &browser.url().await).await;
     assert_eq!(order.captured.minor_units(), 4560);
@@ -308,20 +377,23 @@ async fn take_a_phone_order(shop: &Shop, browser: &Browser) {
     );
 }
 
+/// Ada buys the hamper, paid as it is packed: authorized at checkout.
+async fn buy_a_hamper(shop: &Shop, browser: &Browser) -> Order {
+    browser.open(&format!("{}/buy/hamper", shop.url())).await;
+    browser.press("Pay with Dojo").await;
+    browser.wait_for_text("Pay 80.00 GBP").await;
+    browser.press("Pay").await;
+    browser.wait_for_text("Status: Authorized").await;
+    order_at(shop, &browser.url().await).await
+}
+
 /// The hamper is paid as it is packed: authorized at checkout, captured in
 /// two parts by the admin, then part refunded. Dojo makes the refund and
 /// answers 500, every time it is asked: a 500 proves nothing, so the
 /// admin is shown the refund as not confirmed, with a retry of the same
 /// refund (its key), and no form for a fresh one; the retry, once Dojo
 /// answers again, finds the one refund Dojo made.
-async fn capture_in_parts_and_refund_once(shop: &Shop, browser: &Browser) {
-    browser.open(&format!("{}/buy/hamper", shop.url())).await;
-    browser.fill("Your email", "ada@example.com").await;
-    browser.press("Pay with Dojo").await;
-    browser.wait_for_text("Pay 80.00 GBP").await;
-    browser.press("Pay").await;
-    browser.wait_for_text("Status: Authorized").await;
-    let order = order_at(shop, &browser.url().await).await;
+async fn capture_in_parts_and_refund_once(shop: &Shop, browser: &Browser, order: &Order) {
     let intent = order.payment_intent_id.clone().unwrap();
 
     let admin = format!("{}/admin/orders/{}", shop.url(), order.id);
@@ -416,7 +488,8 @@ async fn database_text(shop: &Shop) -> String {
     use sqlx::Row;
     let mut text = String::new();
     let tables = [
-        "SELECT * FROM customers",
+        "SELECT * FROM accounts",
+        "SELECT * FROM phone_audit",
         "SELECT * FROM orders",
         "SELECT * FROM webhook_events",
         "SELECT * FROM dojo_journal",

@@ -18,26 +18,19 @@ use dojo_shop::{Options, Shop};
 use sqlx::Row;
 use workspace_tests::databases;
 
+mod agent;
+use agent::Agent;
+
 async fn instance(emulator: &Arc<Emulator>, db: &str, balancer: &str) -> Shop {
     let options = Options {
         addr: ([127, 0, 0, 1], 0).into(),
         database_url: Some(db.to_owned()),
         public_url: Some(balancer.to_owned()),
-        reconcile_every: dojo_shop::RECONCILE_EVERY,
+        ..Options::default()
     };
     Shop::start_on(Backend::Emulator(emulator.clone()), options)
         .await
         .unwrap()
-}
-
-/// The hidden `attempt` field of the refund form on `page`.
-fn attempt_in(page: &str) -> String {
-    let refund = &page[page.find("/refund\"").expect("a refund form")..];
-    let value = &refund[refund
-        .find("name=\"attempt\" value=\"")
-        .expect("its attempt")
-        + 22..];
-    value[..value.find('"').unwrap()].to_owned()
 }
 
 async fn ids(shop: &Shop, sql: &'static str) -> Vec<String> {
@@ -58,19 +51,15 @@ async fn two_instances_refund_once_and_apply_every_event_once() {
         targets
             .set([a.url().to_owned(), b.url().to_owned()])
             .unwrap();
-        let http = dojo_payments::raw::http_client_builder()
-            .unwrap()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-
-        let bought = http
-            .post(format!("{}/buy/teapot", a.url()))
-            .form(&[("email", "ada@example.com")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(bought.status(), 303);
+        let guest = Agent::new(a.url());
+        let bought = guest
+            .submit(
+                "/buy/teapot",
+                "/buy/teapot",
+                &[("email", "ada@example.com")],
+            )
+            .await;
+        assert_eq!(bought.status, 303, "{}", bought.body);
         let order = a.db().orders().await.unwrap().remove(0);
         let intent = order.payment_intent_id.clone().unwrap();
         emulator
@@ -79,30 +68,25 @@ async fn two_instances_refund_once_and_apply_every_event_once() {
         let paid = wait(&b, &order.id, |o| o.status == OrderStatus::Paid).await;
         assert_eq!(paid.captured.minor_units(), 3200, "{kind:?}");
 
-        // One admin page, its refund form submitted to both instances at once.
-        let page = http
-            .get(format!("{}/admin/orders/{}", a.url(), order.id))
-            .send()
-            .await
-            .unwrap();
-        let form = [
-            ("attempt", attempt_in(&page.text().await.unwrap())),
-            ("amount", "5.00".to_owned()),
-        ];
+        // One admin page (the admin signed in on instance A: the session is
+        // in the shared database), its refund form submitted to both
+        // instances at once.
+        agent::account(a.db(), "admin@example.com", dojo_shop::auth::Role::Admin).await;
+        let admin = Agent::new(a.url());
+        admin.sign_in("admin@example.com", agent::PASSWORD).await;
+        let page = admin.get(&format!("/admin/orders/{}", order.id)).await;
+        let action = format!("/admin/orders/{}/refund", order.id);
+        let admin_on_b = admin.at(b.url());
         let (on_a, on_b) = tokio::join!(
-            http.post(format!("{}/admin/orders/{}/refund", a.url(), order.id))
-                .form(&form)
-                .send(),
-            http.post(format!("{}/admin/orders/{}/refund", b.url(), order.id))
-                .form(&form)
-                .send(),
+            admin.submit_on(&page.body, &action, &[("amount", "5.00")]),
+            admin_on_b.submit_on(&page.body, &action, &[("amount", "5.00")]),
         );
         assert_eq!(
-            (
-                on_a.unwrap().status().as_u16(),
-                on_b.unwrap().status().as_u16()
-            ),
-            (303, 303)
+            (on_a.status, on_b.status),
+            (303, 303),
+            "{}{}",
+            on_a.body,
+            on_b.body
         );
         assert_eq!(emulator.refund_count(&intent), 1, "{kind:?}: refunded once");
         let moves = a.journal().store().entries_for(&intent).await.unwrap();
@@ -218,8 +202,8 @@ async fn a_running_shop_settles_what_a_vanished_instance_left_open() {
     let options = Options {
         addr: ([127, 0, 0, 1], 0).into(),
         database_url: Some(databases::fresh(databases::Kind::Sqlite, "reconciler").await),
-        public_url: None,
         reconcile_every: Duration::from_millis(200),
+        ..Options::default()
     };
     let shop = Shop::start_on(Backend::Emulator(emulator.clone()), options)
         .await

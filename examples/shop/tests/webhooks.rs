@@ -54,6 +54,7 @@ proptest! {
                     description: "Hamper",
                     amount: gbp(8000),
                     manual_capture: true,
+                    owner: "account:acct_1",
                 })
                 .await
                 .unwrap();
@@ -90,10 +91,8 @@ proptest! {
 async fn start_shop() -> Shop {
     let emulator = dojo_payments_emulator::Emulator::start().await.unwrap();
     let options = Options {
-        addr: ([127, 0, 0, 1], 0).into(),
         database_url: Some(databases::fresh(databases::Kind::Sqlite, "webhooks").await),
-        public_url: None,
-        reconcile_every: dojo_shop::RECONCILE_EVERY,
+        ..Options::default()
     };
     Shop::start_on(Backend::Emulator(emulator.into()), options)
         .await

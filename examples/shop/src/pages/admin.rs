@@ -1,31 +1,38 @@
 //! Admin: every order and booking; capture a manual order in parts, refund
 //! part of a captured one, charge or close a booking's card, and each
-//! order's history of webhook events. (A real shop puts this behind a
-//! sign-in; the sample does not.)
+//! order's history of webhook events. Admins only ([`Admin`]); every form
+//! carries a token shown to the admin's session, which names the call in
+//! the journal, so the client does not choose it.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use dojo_payments::journal::{Entry, EntryState, JournalError, Movement};
+use dojo_payments::journal::{Entry, EntryState, JournalError, JournalStore, Movement};
 use dojo_payments::lifecycle::setup_intent::Authorized;
 use dojo_payments::lifecycle::{AnySetupIntent, SetupIntent};
 use dojo_payments::types::{InvalidValue, Money, PaymentIntentId};
 use serde::Deserialize;
 
 use super::booking::setup_status;
-use super::{AppState, Page, PageError, render, see_other, with_query};
+use super::{AppState, Chrome, Page, PageError, render, see_other, with_query};
+use crate::auth::{Admin, Visitor};
 use crate::order::{Order, OrderKind};
-use crate::store::{Booking, EventRecord, NewOrder, new_id};
+use crate::store::{Booking, EventRecord, NewOrder};
+
+/// The purpose an admin form's token is issued for.
+const PURPOSE: &str = "admin";
 
 #[derive(Template)]
 #[template(path = "admin.html")]
 struct AdminPage {
+    chrome: Chrome,
     orders: Vec<Order>,
     bookings: Vec<Booking>,
 }
 
 /// `GET /admin`.
-pub async fn index(State(state): State<AppState>) -> Page {
+pub async fn index(State(state): State<AppState>, Admin(_): Admin, visitor: Visitor) -> Page {
     render(&AdminPage {
+        chrome: Chrome::plain(&visitor).await,
         orders: state.db.orders().await?,
         bookings: state.db.bookings().await?,
     })
@@ -41,6 +48,7 @@ pub struct Said {
 #[derive(Template)]
 #[template(path = "admin_order.html")]
 struct OrderPage {
+    chrome: Chrome,
     order: Order,
     events: Vec<EventRecord>,
     moves: Vec<Entry>,
@@ -77,6 +85,8 @@ impl OrderPage {
 /// `GET /admin/orders/{id}`.
 pub async fn order(
     State(state): State<AppState>,
+    Admin(_): Admin,
+    visitor: Visitor,
     Path(id): Path<String>,
     Query(said): Query<Said>,
 ) -> Page {
@@ -92,8 +102,9 @@ pub async fn order(
     };
     let unconfirmed = moves.iter().find(|e| e.state.is_open()).cloned();
     render(&OrderPage {
+        chrome: Chrome::with_forms(&visitor).await?,
         events: state.db.events(&id).await?,
-        attempt: new_id("att"),
+        attempt: visitor.issue_form_token(PURPOSE).await?,
         order,
         moves,
         unconfirmed,
@@ -111,18 +122,28 @@ pub struct MoveForm {
 }
 
 impl MoveForm {
-    /// The journal name: the order, the operation, the form's attempt.
-    fn name(&self, order: &Order, operation: &str) -> Result<String, PageError> {
+    /// The journal name: the order, the operation, the form's attempt,
+    /// which must be a token shown to this admin's session, or name a call
+    /// the journal has already (the *Retry* of a call not confirmed, which
+    /// another admin may have started).
+    async fn name(
+        &self,
+        state: &AppState,
+        visitor: &Visitor,
+        order: &Order,
+        operation: &str,
+    ) -> Result<String, PageError> {
         let attempt = self.attempt.trim();
-        if attempt.is_empty()
-            || attempt.len() > 64
-            || !attempt
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        {
+        let name = format!("{}/{operation}/{attempt}", order.id);
+        let shown = visitor.form_token_issued(attempt, PURPOSE).await?;
+        let known = || async {
+            let entry = state.journal.store().entry(&name).await;
+            entry.map(|e| e.is_some()).map_err(JournalError::from)
+        };
+        if !shown && !known().await? {
             return Err(InvalidValue::new("attempt", "must be the form's own token").into());
         }
-        Ok(format!("{}/{operation}/{attempt}", order.id))
+        Ok(name)
     }
 
     fn amount(&self, order: &Order) -> Result<Money, PageError> {
@@ -136,11 +157,14 @@ impl MoveForm {
 /// webhook arrives.
 pub async fn capture(
     State(state): State<AppState>,
+    Admin(_): Admin,
+    visitor: Visitor,
     Path(id): Path<String>,
     axum::Form(form): axum::Form<MoveForm>,
 ) -> Page {
     let order = find_order(&state, &id).await?;
-    let (name, amount) = (form.name(&order, "capture")?, form.amount(&order)?);
+    let name = form.name(&state, &visitor, &order, "capture").await?;
+    let amount = form.amount(&order)?;
     let intent = state.dojo.payment_intents().get(intent_of(&order)?).await?;
     let (journal, dojo) = (state.journal.clone(), state.dojo.clone());
     let done =
@@ -155,11 +179,14 @@ pub async fn capture(
 /// however often it is clicked.
 pub async fn refund(
     State(state): State<AppState>,
+    Admin(_): Admin,
+    visitor: Visitor,
     Path(id): Path<String>,
     axum::Form(form): axum::Form<MoveForm>,
 ) -> Page {
     let order = find_order(&state, &id).await?;
-    let (name, amount) = (form.name(&order, "refund")?, form.amount(&order)?);
+    let name = form.name(&state, &visitor, &order, "refund").await?;
+    let amount = form.amount(&order)?;
     let intent = intent_of(&order)?.clone();
     let (journal, dojo) = (state.journal.clone(), state.dojo.clone());
     let done =
@@ -197,6 +224,7 @@ fn said(state: EntryState, done: &str) -> Result<String, String> {
 #[derive(Template)]
 #[template(path = "admin_booking.html")]
 struct BookingPage {
+    chrome: Chrome,
     booking: Booking,
     status: String,
     held: bool,
@@ -206,12 +234,15 @@ struct BookingPage {
 /// `GET /admin/bookings/{id}`.
 pub async fn booking(
     State(state): State<AppState>,
+    Admin(_): Admin,
+    visitor: Visitor,
     Path(id): Path<String>,
     Query(said): Query<Said>,
 ) -> Page {
     let booking = find_booking(&state, &id).await?;
     let (status, held) = setup_status(&state, &booking).await?;
     render(&BookingPage {
+        chrome: Chrome::with_forms(&visitor).await?,
         booking,
         status,
         held,
@@ -220,9 +251,18 @@ pub async fn booking(
 }
 
 /// `POST /admin/bookings/{id}/charge`: charges the no-show fee to the held
-/// card, once (the typed setup intent's `charge` consumes it).
-pub async fn charge_fee(State(state): State<AppState>, Path(id): Path<String>) -> Page {
+/// card, once: the fee's order is named by the booking, so the form sent
+/// twice is one order, one charge.
+pub async fn charge_fee(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    Path(id): Path<String>,
+) -> Page {
     let booking = find_booking(&state, &id).await?;
+    let fee_order = format!("ord_fee_{}", booking.id);
+    if state.db.order(&fee_order).await?.is_some() {
+        return see_other(&format!("/admin/orders/{fee_order}"));
+    }
     let setup = read_setup(&state, &booking).await?;
     let AnySetupIntent::Authorized(setup) = setup else {
         return booking_back(
@@ -235,31 +275,34 @@ pub async fn charge_fee(State(state): State<AppState>, Path(id): Path<String>) -
     };
     // Dojo's charge reuses the setup intent's reference (the booking id),
     // by which the webhook finds this order.
-    let order = state
-        .db
-        .insert_order(&NewOrder {
-            kind: OrderKind::NoShowFee,
-            reference: Some(&booking.id),
-            email: &booking.email,
-            description: "No-show fee",
-            amount: booking.fee,
-            manual_capture: false,
-        })
-        .await?;
+    let new = NewOrder {
+        kind: OrderKind::NoShowFee,
+        reference: Some(&booking.id),
+        email: &booking.email,
+        description: "No-show fee",
+        amount: booking.fee,
+        manual_capture: false,
+        owner: &booking.owner,
+    };
+    let (order, made) = state.db.claim_order(&fee_order, &new).await?;
+    if !made {
+        return see_other(&format!("/admin/orders/{fee_order}"));
+    }
     state.db.attach_fee_order(&booking.id, &order.id).await?;
-    charge_for_order(&state, &setup, &order).await
+    let done = charge_for_order(&state, &setup, &order).await?;
+    back(&order.id, said(done, &format!("Charged {}.", order.amount)))
 }
 
 /// Charges the card `setup` holds for `order`, once: the charge's payment
 /// intent is made and linked to the order first, then charged through the
 /// journal under `{order}/charge`, so that a crash or a second click never
 /// charges twice. Typed: only an `Authorized` setup intent has a card to
-/// charge. Then to the order's admin page, which says how it went.
+/// charge. What the journal says of it.
 pub(crate) async fn charge_for_order(
     state: &AppState,
     setup: &SetupIntent<Authorized>,
     order: &Order,
-) -> Page {
+) -> Result<EntryState, PageError> {
     let intent = state
         .dojo
         .payment_intents()
@@ -271,12 +314,15 @@ pub(crate) async fn charge_for_order(
     let name = format!("{}/charge", order.id);
     let (journal, dojo) = (state.journal.clone(), state.dojo.clone());
     let data = intent.into_data();
-    let done = to_the_end(async move { journal.charge(&dojo, &name, &data).await }).await?;
-    back(&order.id, said(done, &format!("Charged {}.", order.amount)))
+    to_the_end(async move { journal.charge(&dojo, &name, &data).await }).await
 }
 
 /// `POST /admin/bookings/{id}/close`: releases the held card.
-pub async fn close_booking(State(state): State<AppState>, Path(id): Path<String>) -> Page {
+pub async fn close_booking(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    Path(id): Path<String>,
+) -> Page {
     let booking = find_booking(&state, &id).await?;
     let said = match read_setup(&state, &booking).await? {
         AnySetupIntent::Authorized(setup) => setup

@@ -9,21 +9,25 @@ use dojo_payments::lifecycle::AnySetupIntent;
 use dojo_payments::types::{InvalidValue, Money};
 use serde::Deserialize;
 
-use super::shop::checked_email;
-use super::{AppState, Page, PageError, render, see_other};
+use super::shop::{checked_email, checkout_subjects};
+use super::{AppState, Chrome, Page, PageError, render, see_other};
+use crate::auth::Visitor;
 use crate::catalog::{NO_SHOW_FEE, NO_SHOW_TERMS};
+use crate::defences::{CHECKOUTS, ClientIp, bot_check};
 use crate::store::Booking;
 
 #[derive(Template)]
 #[template(path = "book.html")]
 struct BookPage {
+    chrome: Chrome,
     fee: Money,
     terms: &'static str,
 }
 
 /// `GET /book`.
-pub async fn form() -> Page {
+pub async fn form(visitor: Visitor) -> Page {
     render(&BookPage {
+        chrome: Chrome::with_forms(&visitor).await?,
         fee: NO_SHOW_FEE,
         terms: NO_SHOW_TERMS,
     })
@@ -32,14 +36,29 @@ pub async fn form() -> Page {
 /// The booking form.
 #[derive(Debug, Deserialize)]
 pub struct BookForm {
-    email: String,
+    /// A guest's email (a signed-in customer's is their account's).
+    email: Option<String>,
     party_size: String,
+    bot_answer: Option<String>,
 }
 
 /// `POST /book`: a booking, its setup intent (terms, the fee as the
 /// intended amount, `NoShow`), and the customer sent to Dojo's checkout.
-pub async fn book(State(state): State<AppState>, axum::Form(form): axum::Form<BookForm>) -> Page {
-    let email = checked_email(&form.email)?;
+/// A checkout, counted as [`CHECKOUTS`].
+pub async fn book(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    ip: ClientIp,
+    axum::Form(form): axum::Form<BookForm>,
+) -> Page {
+    bot_check(&state, form.bot_answer.as_deref(), ip).await?;
+    let account = visitor.account().await;
+    let subjects = checkout_subjects(ip, account.as_ref());
+    CHECKOUTS.check(&state.db, &subjects).await?;
+    let email = match &account {
+        Some(account) => account.email.clone(),
+        None => checked_email(form.email.as_deref().unwrap_or_default())?.to_owned(),
+    };
     let party_size = form
         .party_size
         .trim()
@@ -49,8 +68,9 @@ pub async fn book(State(state): State<AppState>, axum::Form(form): axum::Form<Bo
         .ok_or_else(|| InvalidValue::new("party_size", "must be a whole number from 1 to 20"))?;
     let booking = state
         .db
-        .insert_booking(email, party_size, NO_SHOW_FEE)
+        .insert_booking(&email, party_size, NO_SHOW_FEE, &visitor.owner().await?)
         .await?;
+    CHECKOUTS.count(&state.db, &subjects).await?;
     let back = format!("{}/bookings/{}", state.base_url, booking.id);
     let setup = state
         .dojo
@@ -76,6 +96,7 @@ pub async fn book(State(state): State<AppState>, axum::Form(form): axum::Form<Bo
 #[derive(Template)]
 #[template(path = "booking.html")]
 struct BookingPage {
+    chrome: Chrome,
     booking: Booking,
     status: String,
     held: bool,
@@ -90,19 +111,23 @@ pub struct BookingQuery {
 }
 
 /// `GET /bookings/{id}`: where Dojo's checkout sends the customer back;
-/// the setup intent's status is read from Dojo.
+/// the setup intent's status is read from Dojo. Only its owner sees it.
 pub async fn show(
     State(state): State<AppState>,
+    visitor: Visitor,
     Path(id): Path<String>,
     Query(query): Query<BookingQuery>,
 ) -> Page {
+    let owner = visitor.owner().await?;
     let booking = state
         .db
         .booking(&id)
         .await?
+        .filter(|booking| booking.owner == owner)
         .ok_or(PageError::NotFound("booking"))?;
     let (status, held) = setup_status(&state, &booking).await?;
     render(&BookingPage {
+        chrome: Chrome::plain(&visitor).await,
         canceled: query.canceled && !held,
         booking,
         status,

@@ -1,56 +1,46 @@
-//! My cards: the cards a customer saved, read with their customer secret
-//! (the customer-owned endpoints take it instead of the API key); pay
-//! again with one preselected at checkout, or delete one.
+//! My cards: the cards the signed-in customer saved, read with their
+//! customer secret (the customer-owned endpoints take it instead of the
+//! API key); pay again with one preselected at checkout, or delete one.
+//! Only their own: a card of another's is a 404.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use dojo_payments::resources::SavedCard;
-use dojo_payments::types::PaymentMethodId;
 use serde::Deserialize;
 
-use super::shop::checked_email;
-use super::{AppState, Page, render, see_other, with_query};
+use super::{AppState, Chrome, Page, PageError, render, see_other};
+use crate::auth::{Account, SignedIn, Visitor};
 use crate::catalog::{PRODUCTS, Product};
 
 #[derive(Template)]
 #[template(path = "cards.html")]
 struct CardsPage {
-    email: Option<String>,
+    chrome: Chrome,
+    email: String,
     cards: Vec<SavedCard>,
     products: &'static [Product],
 }
 
-/// `GET /cards?email=`: the form, or the cards of `email`.
-#[derive(Debug, Deserialize)]
-pub struct CardsQuery {
-    email: Option<String>,
+/// The cards `account` saved (none before its first purchase).
+async fn cards_of(state: &AppState, account: &Account) -> Result<Vec<SavedCard>, PageError> {
+    let Some(customer) = &account.customer_id else {
+        return Ok(Vec::new());
+    };
+    let customers = state.dojo.customers();
+    let secret = customers.create_secret(customer).await?;
+    Ok(customers.payment_methods(customer, &secret).await?)
 }
 
 /// `GET /cards`.
-pub async fn list(State(state): State<AppState>, Query(query): Query<CardsQuery>) -> Page {
-    let Some(email) = query.email.as_deref().filter(|e| !e.is_empty()) else {
-        return render(&CardsPage {
-            email: None,
-            cards: Vec::new(),
-            products: &PRODUCTS,
-        });
-    };
-    let email = checked_email(email)?;
-    // A real shop would know who is signed in; the sample trusts the email.
-    let cards = match state.db.customer_id(email).await? {
-        Some(customer) => {
-            let secret = state.dojo.customers().create_secret(&customer).await?;
-            state
-                .dojo
-                .customers()
-                .payment_methods(&customer, &secret)
-                .await?
-        }
-        None => Vec::new(),
-    };
+pub async fn list(
+    State(state): State<AppState>,
+    SignedIn(account): SignedIn,
+    visitor: Visitor,
+) -> Page {
     render(&CardsPage {
-        email: Some(email.to_owned()),
-        cards,
+        chrome: Chrome::with_forms(&visitor).await?,
+        cards: cards_of(&state, &account).await?,
+        email: account.email,
         products: &PRODUCTS,
     })
 }
@@ -58,24 +48,29 @@ pub async fn list(State(state): State<AppState>, Query(query): Query<CardsQuery>
 /// The delete form.
 #[derive(Debug, Deserialize)]
 pub struct DeleteForm {
-    email: String,
     card: String,
 }
 
-/// `POST /cards/delete`: deletes one saved card, with the customer secret.
+/// `POST /cards/delete`: deletes one of the customer's saved cards, with
+/// their secret.
 pub async fn delete(
     State(state): State<AppState>,
+    SignedIn(account): SignedIn,
     axum::Form(form): axum::Form<DeleteForm>,
 ) -> Page {
-    let email = checked_email(&form.email)?;
-    if let Some(customer) = state.db.customer_id(email).await? {
-        let secret = state.dojo.customers().create_secret(&customer).await?;
-        let card = PaymentMethodId::from_wire(form.card);
-        state
-            .dojo
-            .customers()
-            .delete_payment_method(&customer, &card, &secret)
-            .await?;
-    }
-    see_other(&with_query("/cards", &[("email", email)]))
+    let theirs = cards_of(&state, &account).await?;
+    let card = theirs
+        .into_iter()
+        .find(|card| card.id.as_str() == form.card)
+        .ok_or(PageError::NotFound("card"))?;
+    let customer = account
+        .customer_id
+        .as_ref()
+        .ok_or(PageError::NotFound("card"))?;
+    let customers = state.dojo.customers();
+    let secret = customers.create_secret(customer).await?;
+    customers
+        .delete_payment_method(customer, &card.id, &secret)
+        .await?;
+    see_other("/cards")
 }

@@ -2,6 +2,7 @@
 //! client (`dojo_payments::Dojo`) only. HTML comes from the templates in
 //! `templates/` (askama: checked when the shop is compiled).
 
+pub mod account;
 pub mod admin;
 pub mod booking;
 pub mod cards;
@@ -12,6 +13,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::FromRef;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use std::sync::Arc;
@@ -22,10 +24,12 @@ use dojo_payments::types::InvalidValue;
 use dojo_payments::webhook::Verifier;
 use dojo_payments_sqlx::SqlJournal;
 
+use crate::auth::{Account, Visitor};
+use crate::defences::BotCheck;
 use crate::store::Db;
 
 /// What every page handler is given.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppState {
     /// The Dojo client.
     pub dojo: Dojo,
@@ -37,6 +41,20 @@ pub struct AppState {
     pub verifier: Verifier,
     /// Where the shop is served, for the URLs Dojo sends customers back to.
     pub base_url: String,
+    /// Whether the session cookie is `Secure` (the public URL is https).
+    pub secure_cookies: bool,
+    /// Whether a proxy's `X-Forwarded-For` names the client.
+    pub trust_proxy: bool,
+    /// Where a CAPTCHA decides ([`crate::defences::BotCheck`]).
+    pub bot_check: Arc<dyn BotCheck>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
 }
 
 impl FromRef<AppState> for Verifier {
@@ -45,10 +63,15 @@ impl FromRef<AppState> for Verifier {
     }
 }
 
-/// Every route of the shop.
+/// Every route of the shop: the pages behind sessions and CSRF checks,
+/// the webhook (verified by its signature) beside them, the security
+/// headers on everything.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let pages = Router::new()
         .route("/", get(shop::home))
+        .route("/signup", get(account::signup_form).post(account::signup))
+        .route("/signin", get(account::signin_form).post(account::signin))
+        .route("/signout", post(account::signout))
         .route("/buy/{product}", get(shop::product).post(shop::buy))
         .route("/orders/{id}", get(shop::order))
         .route("/cards", get(cards::list))
@@ -56,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .route("/book", get(booking::form).post(booking::book))
         .route("/bookings/{id}", get(booking::show))
         .route("/staff/phone", get(phone::form).post(phone::charge))
+        .route("/staff/orders/{id}", get(phone::order))
         .route("/admin", get(admin::index))
         .route("/admin/orders/{id}", get(admin::order))
         .route("/admin/orders/{id}/capture", post(admin::capture))
@@ -63,8 +87,69 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/bookings/{id}", get(admin::booking))
         .route("/admin/bookings/{id}/charge", post(admin::charge_fee))
         .route("/admin/bookings/{id}/close", post(admin::close_booking))
+        .layer(middleware::from_fn(crate::auth::csrf::layer))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::session::layer,
+        ));
+    let router = pages
+        .route("/shop.css", get(stylesheet))
         .route("/webhooks/dojo", post(crate::webhook::receive))
-        .with_state(state)
+        .with_state(state);
+    crate::headers::secured(router)
+}
+
+/// The one stylesheet: a file, since the policy allows no inline style.
+async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../templates/shop.css"),
+    )
+        .into_response()
+}
+
+/// What every page's frame shows: who is signed in, and the session's CSRF
+/// token for its forms (the sign-out form included).
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    /// The account signed in.
+    pub account: Option<Account>,
+    /// The session's CSRF token (empty on a page with no form, for a
+    /// visitor who has no session yet).
+    pub csrf: String,
+}
+
+impl Chrome {
+    /// The frame of a page with a form: a session is made if need be.
+    pub async fn with_forms(visitor: &Visitor) -> Result<Self, PageError> {
+        Ok(Self {
+            account: visitor.account().await,
+            csrf: visitor.csrf().await?,
+        })
+    }
+
+    /// The frame of a page without forms (the sign-out form needs the
+    /// session a signed-in visitor has).
+    pub async fn plain(visitor: &Visitor) -> Self {
+        Self {
+            account: visitor.account().await,
+            csrf: visitor.existing_csrf().await.unwrap_or_default(),
+        }
+    }
+
+    /// Whether the account signed in is an admin's (the nav shows Admin).
+    pub fn admin(&self) -> bool {
+        self.account
+            .as_ref()
+            .is_some_and(|a| a.role.may(crate::auth::Role::Admin))
+    }
+
+    /// Whether it is staff's (the nav shows Phone order).
+    pub fn staff(&self) -> bool {
+        self.account
+            .as_ref()
+            .is_some_and(|a| a.role.may(crate::auth::Role::Staff))
+    }
 }
 
 /// Why a page could not be shown.
@@ -83,9 +168,18 @@ pub enum PageError {
     /// A form field broke a rule.
     #[error("{}: {}", .0.field(), .0.rule())]
     Invalid(#[from] InvalidValue),
-    /// Nothing has this id.
+    /// Nothing has this id (or nothing the visitor may see).
     #[error("no {0} with this id")]
     NotFound(&'static str),
+    /// The visitor may not do this (a role, a form's token, a bot check).
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// Too many attempts (card testing, password guessing).
+    #[error("{0}")]
+    TooMany(String),
+    /// A password could not be hashed.
+    #[error(transparent)]
+    Password(#[from] crate::auth::passwords::HashError),
     /// Dojo's answer was not what the flow expects.
     #[error("{0}")]
     Unexpected(String),
@@ -97,6 +191,7 @@ pub enum PageError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
+    chrome: Chrome,
     message: &'a str,
 }
 
@@ -105,12 +200,29 @@ impl IntoResponse for PageError {
         let status = match &self {
             Self::Invalid(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        let message = self.to_string();
-        let body = ErrorPage { message: &message }
-            .render()
-            .unwrap_or_else(|_| message.clone());
+        // What went wrong inside (the database, a template) is logged, not
+        // shown; what Dojo said is shown, since it says whether money moved.
+        let message = match &self {
+            Self::Database(_) | Self::Render(_) | Self::Password(_) => {
+                eprintln!("page error: {self}");
+                "the shop could not do this just now: try again".to_owned()
+            }
+            _ => self.to_string(),
+        };
+        let chrome = Chrome {
+            account: None,
+            csrf: String::new(),
+        };
+        let body = ErrorPage {
+            chrome,
+            message: &message,
+        }
+        .render()
+        .unwrap_or_else(|_| message.clone());
         (status, Html(body)).into_response()
     }
 }

@@ -2,10 +2,19 @@
 //! type are checked into the SDK's card types, sent once to the PCI host
 //! as a setup intent, and charged; the shop never stores, logs or shows
 //! them again (they are not even put back into the form after an error).
+//!
+//! Staff only. Each form carries a token fixed when it was shown to the
+//! staff member's session: the order is named by it (`ord_ph_<token>`),
+//! so the same form sent twice, or clicked twice at once, is one order
+//! and one charge. Five declined cards in 15 minutes from one address or
+//! staff account, and the next is refused (429) before the card is sent
+//! anywhere. Every order is audited: who, when, the card's last four
+//! digits, the outcome; never the number or the CVV.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use dojo_payments::api_types::MerchantInitiatedTransactionType;
+use dojo_payments::journal::EntryState;
 use dojo_payments::lifecycle::AnySetupIntent;
 use dojo_payments::resources::Card;
 use dojo_payments::types::{
@@ -14,33 +23,48 @@ use dojo_payments::types::{
 use serde::Deserialize;
 
 use super::shop::checked_email;
-use super::{AppState, Page, render};
-use crate::order::OrderKind;
-use crate::store::NewOrder;
+use super::{AppState, Chrome, Page, PageError, render, see_other};
+use crate::auth::{Account, Staff, Visitor};
+use crate::defences::{ClientIp, PHONE_FAILURES, bot_check};
+use crate::order::{Order, OrderKind};
+use crate::store::{NewOrder, PhoneAudit};
+
+/// The purpose a phone form's token is issued for.
+const PURPOSE: &str = "phone";
 
 #[derive(Template)]
 #[template(path = "phone.html")]
 struct PhonePage<'a> {
+    chrome: Chrome,
+    token: String,
     error: Option<String>,
     email: &'a str,
     description: &'a str,
     amount: &'a str,
 }
 
-/// `GET /staff/phone`.
-pub async fn form() -> Page {
+/// The form, with a fresh token, and what to show in it again.
+async fn phone_page(visitor: &Visitor, error: Option<String>, form: Option<&PhoneForm>) -> Page {
     render(&PhonePage {
-        error: None,
-        email: "",
-        description: "",
-        amount: "",
+        chrome: Chrome::with_forms(visitor).await?,
+        token: visitor.issue_form_token(PURPOSE).await?,
+        error,
+        email: form.map_or("", |f| f.email.as_str()),
+        description: form.map_or("", |f| f.description.as_str()),
+        amount: form.map_or("", |f| f.amount.as_str()),
     })
+}
+
+/// `GET /staff/phone`.
+pub async fn form(Staff(_): Staff, visitor: Visitor) -> Page {
+    phone_page(&visitor, None, None).await
 }
 
 /// What staff type. `Debug` is written by hand: the card fields never
 /// print.
 #[derive(Deserialize)]
 pub struct PhoneForm {
+    token: String,
     email: String,
     description: String,
     amount: String,
@@ -48,6 +72,7 @@ pub struct PhoneForm {
     expiry: String,
     cvv: String,
     name: String,
+    bot_answer: Option<String>,
 }
 
 /// The card fields are wiped when the request is done with them (the SDK's
@@ -76,39 +101,55 @@ impl std::fmt::Debug for PhoneForm {
     }
 }
 
-/// `POST /staff/phone`: tokenize the card, charge it, and show the order.
+/// `POST /staff/phone`: tokenize the card, charge it, and show the order;
+/// the same form again shows the first order.
 pub async fn charge(
     State(state): State<AppState>,
+    Staff(staff): Staff,
+    visitor: Visitor,
+    ip: ClientIp,
     axum::Form(form): axum::Form<PhoneForm>,
 ) -> Page {
-    let checked = check(&form);
-    let (email, amount, card) = match checked {
+    if !visitor.form_token_issued(&form.token, PURPOSE).await? {
+        return Err(PageError::Forbidden(
+            "this form was not shown to you: reload it",
+        ));
+    }
+    let id = format!("ord_ph_{}", form.token);
+    if state.db.order(&id).await?.is_some() {
+        // Sent again (a double click, a reload): the first one's order.
+        return see_other(&format!("/staff/orders/{id}"));
+    }
+    let subjects = [ip.subject(), staff.owner()];
+    PHONE_FAILURES.check(&state.db, &subjects).await?;
+    bot_check(&state, form.bot_answer.as_deref(), ip).await?;
+    let (email, amount, card) = match check(&form) {
         Ok(checked) => checked,
         Err(invalid) => {
-            return render(&PhonePage {
-                error: Some(format!("{}: {}", invalid.field(), invalid.rule())),
-                email: &form.email,
-                description: &form.description,
-                amount: &form.amount,
-            });
+            let error = format!("{}: {}", invalid.field(), invalid.rule());
+            return phone_page(&visitor, Some(error), Some(&form)).await;
         }
     };
-    let description = form.description.trim();
-    let order = state
-        .db
-        .insert_order(&NewOrder {
-            kind: OrderKind::Phone,
-            reference: None,
-            email,
-            description: if description.is_empty() {
-                "Phone order"
-            } else {
-                description
-            },
-            amount,
-            manual_capture: false,
-        })
-        .await?;
+    let description = match form.description.trim() {
+        "" => "Phone order",
+        description => description,
+    };
+    let new = NewOrder {
+        kind: OrderKind::Phone,
+        reference: None,
+        email,
+        description,
+        amount,
+        manual_capture: false,
+        owner: &staff.owner(),
+    };
+    let (order, made) = state.db.claim_order(&id, &new).await?;
+    if !made {
+        // The same form, sent at the same moment, got here first.
+        return see_other(&format!("/staff/orders/{id}"));
+    }
+    let last4 = last_four(&form.card_number);
+    audit(&state, &staff, &order, &last4, "pending").await?;
     let terms = format!("Charged once, {amount}, for phone order {}.", order.id);
     let tokenized = state
         .dojo
@@ -121,19 +162,102 @@ pub async fn charge(
         )
         .intended_amount(amount)
         .authorized()
-        .await?;
-    let AnySetupIntent::Authorized(setup) = tokenized else {
-        return render(&PhonePage {
-            error: Some(format!(
-                "The card was not authorized ({:?}): try another.",
-                tokenized.status()
-            )),
-            email,
-            description,
-            amount: &form.amount,
-        });
+        .await;
+    let setup = match tokenized {
+        Ok(AnySetupIntent::Authorized(setup)) => setup,
+        declined => {
+            PHONE_FAILURES.count(&state.db, &subjects).await?;
+            state.db.cancel_pending_order(&order.id).await?;
+            let why = match declined {
+                Ok(other) => {
+                    state.db.phone_outcome(&order.id, "declined").await?;
+                    format!(
+                        "The card was not authorized ({:?}): try another.",
+                        other.status()
+                    )
+                }
+                Err(error) => {
+                    state.db.phone_outcome(&order.id, "refused").await?;
+                    format!("Dojo refused the card: {error}")
+                }
+            };
+            return phone_page(&visitor, Some(why), Some(&form)).await;
+        }
     };
-    super::admin::charge_for_order(&state, &setup, &order).await
+    let charged = super::admin::charge_for_order(&state, &setup, &order).await?;
+    let outcome = match charged {
+        EntryState::Applied { .. } => "charged",
+        EntryState::NotApplied { .. } => "not charged",
+        EntryState::Open => "not confirmed",
+    };
+    state.db.phone_outcome(&order.id, outcome).await?;
+    see_other(&format!("/staff/orders/{}", order.id))
+}
+
+/// The card as it may be shown: its last four digits.
+fn last_four(number: &str) -> String {
+    let digits: Vec<char> = number.chars().filter(char::is_ascii_digit).collect();
+    digits[digits.len().saturating_sub(4)..].iter().collect()
+}
+
+async fn audit(
+    state: &AppState,
+    staff: &Account,
+    order: &Order,
+    last4: &str,
+    outcome: &str,
+) -> Result<(), sqlx::Error> {
+    state
+        .db
+        .audit_phone_order(&PhoneAudit {
+            order_id: order.id.clone(),
+            staff_account: staff.email.clone(),
+            at: String::new(),
+            email: order.email.clone(),
+            card_last4: last4.to_owned(),
+            amount: order.amount,
+            outcome: outcome.to_owned(),
+        })
+        .await
+}
+
+#[derive(Template)]
+#[template(path = "phone_order.html")]
+struct PhoneOrderPage {
+    chrome: Chrome,
+    order: Order,
+    audit: Option<PhoneAudit>,
+}
+
+impl PhoneOrderPage {
+    /// Waiting for Dojo's webhook: the page refreshes itself.
+    fn pending(&self) -> bool {
+        self.order.status == crate::order::OrderStatus::Pending
+            && self
+                .audit
+                .as_ref()
+                .is_some_and(|a| a.outcome != "declined" && a.outcome != "refused")
+    }
+}
+
+/// `GET /staff/orders/{id}`: a phone order and how it went (staff).
+pub async fn order(
+    State(state): State<AppState>,
+    Staff(_): Staff,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Page {
+    let order = state
+        .db
+        .order(&id)
+        .await?
+        .filter(|order| order.kind == OrderKind::Phone)
+        .ok_or(PageError::NotFound("phone order"))?;
+    render(&PhoneOrderPage {
+        chrome: Chrome::plain(&visitor).await,
+        audit: state.db.phone_audit(&id).await?,
+        order,
+    })
 }
 
 /// The form's values, typed; the first broken rule otherwise.

@@ -8,20 +8,24 @@ use dojo_payments::api_types::{CaptureMode, PaymentMethod};
 use dojo_payments::types::{CustomerId, InvalidValue, PaymentMethodId};
 use serde::Deserialize;
 
-use super::{AppState, Page, PageError, render, see_other};
+use super::{AppState, Chrome, Page, PageError, render, see_other};
+use crate::auth::{Account, Visitor};
 use crate::catalog::{self, PRODUCTS, Product};
+use crate::defences::{CHECKOUTS, ClientIp, bot_check};
 use crate::order::{Order, OrderKind, OrderStatus};
 use crate::store::{EventRecord, NewOrder};
 
 #[derive(Template)]
 #[template(path = "home.html")]
 struct Home {
+    chrome: Chrome,
     products: &'static [Product],
 }
 
 /// `GET /`: what is on sale.
-pub async fn home() -> Page {
+pub async fn home(visitor: Visitor) -> Page {
     render(&Home {
+        chrome: Chrome::plain(&visitor).await,
         products: &PRODUCTS,
     })
 }
@@ -29,54 +33,71 @@ pub async fn home() -> Page {
 #[derive(Template)]
 #[template(path = "product.html")]
 struct ProductPage {
+    chrome: Chrome,
     product: Product,
 }
 
-/// `GET /buy/{product}`: the product, and the email to buy it with.
-pub async fn product(Path(slug): Path<String>) -> Page {
+/// `GET /buy/{product}`: the product; a guest gives the email to buy it
+/// with.
+pub async fn product(visitor: Visitor, Path(slug): Path<String>) -> Page {
     let product = catalog::product(&slug).ok_or(PageError::NotFound("product"))?;
-    render(&ProductPage { product })
+    render(&ProductPage {
+        chrome: Chrome::with_forms(&visitor).await?,
+        product,
+    })
 }
 
 /// The buy form.
 #[derive(Debug, Deserialize)]
 pub struct BuyForm {
-    email: String,
+    /// A guest's email (a signed-in customer's is their account's).
+    email: Option<String>,
     /// A saved card to preselect at checkout ("buy again" on *my cards*).
     saved_card: Option<String>,
+    /// A bot check's answer ([`crate::defences::BotCheck`]).
+    bot_answer: Option<String>,
 }
 
-/// `POST /buy/{product}`: an order, a payment intent for it offering saved
-/// cards, and the customer sent to Dojo's checkout.
+/// `POST /buy/{product}`: an order, a payment intent for it, and the
+/// customer sent to Dojo's checkout. A signed-in customer's intent names
+/// their Dojo customer and offers their saved cards (and to save this
+/// one); a guest pays by card, saving nothing. Ten checkouts in ten
+/// minutes from one address or account, then 429.
 pub async fn buy(
     State(state): State<AppState>,
+    visitor: Visitor,
+    ip: ClientIp,
     Path(slug): Path<String>,
     axum::Form(form): axum::Form<BuyForm>,
 ) -> Page {
     let product = catalog::product(&slug).ok_or(PageError::NotFound("product"))?;
-    let email = checked_email(&form.email)?;
-    let customer = customer_for(&state, email).await?;
-    let secret = state.dojo.customers().create_secret(&customer).await?;
+    bot_check(&state, form.bot_answer.as_deref(), ip).await?;
+    let account = visitor.account().await;
+    let subjects = checkout_subjects(ip, account.as_ref());
+    CHECKOUTS.check(&state.db, &subjects).await?;
+    let email = match &account {
+        Some(account) => account.email.clone(),
+        None => checked_email(form.email.as_deref().unwrap_or_default())?.to_owned(),
+    };
     let order = state
         .db
         .insert_order(&NewOrder {
             kind: OrderKind::Purchase,
             reference: None,
-            email,
+            email: &email,
             description: product.name,
             amount: product.price(),
             manual_capture: product.manual_capture,
+            owner: &visitor.owner().await?,
         })
         .await?;
+    CHECKOUTS.count(&state.db, &subjects).await?;
     let back = format!("{}/orders/{}", state.base_url, order.id);
     let mut create = state
         .dojo
         .payment_intents()
         .create(product.price(), &order.id)
         .description(product.name)
-        .customer(&customer)
-        .customer_secret(&secret)
-        .payment_methods([PaymentMethod::Card, PaymentMethod::SavedCard])
         .capture_mode(if product.manual_capture {
             CaptureMode::Manual
         } else {
@@ -84,16 +105,32 @@ pub async fn buy(
         })
         .redirect_url(&back)
         .cancel_url(format!("{back}?canceled=true"));
-    let saved_card = form
-        .saved_card
-        .filter(|c| !c.is_empty())
-        .map(PaymentMethodId::from_wire);
-    if let Some(card) = &saved_card {
-        create = create.saved_card(card);
+    match &account {
+        Some(account) => {
+            let customer = customer_for(&state, account).await?;
+            let secret = state.dojo.customers().create_secret(&customer).await?;
+            create = create
+                .customer(&customer)
+                .customer_secret(&secret)
+                .payment_methods([PaymentMethod::Card, PaymentMethod::SavedCard]);
+            let saved_card = form.saved_card.as_deref().filter(|c| !c.is_empty());
+            if let Some(card) = saved_card.map(PaymentMethodId::from_wire) {
+                // Dojo's checkout offers only the intent's customer's cards.
+                create = create.saved_card(&card);
+            }
+        }
+        None => create = create.payment_methods([PaymentMethod::Card]),
     }
     let intent = create.created().await?;
     state.db.attach_intent(&order.id, intent.id()).await?;
     see_other(&state.dojo.checkout_link(intent.id()))
+}
+
+/// What a checkout counts against: the address, and the account if any.
+pub(crate) fn checkout_subjects(ip: ClientIp, account: Option<&Account>) -> Vec<String> {
+    let mut subjects = vec![ip.subject()];
+    subjects.extend(account.map(Account::owner));
+    subjects
 }
 
 /// `email`, if it looks like one.
@@ -109,25 +146,29 @@ pub(crate) fn checked_email(email: &str) -> Result<&str, InvalidValue> {
     Ok(email)
 }
 
-/// The Dojo customer of `email`: remembered, or found or created at Dojo
+/// The Dojo customer of `account`: its own, or found or created at Dojo
 /// once (never one per payment: their saved cards would be scattered).
-pub(crate) async fn customer_for(state: &AppState, email: &str) -> Result<CustomerId, PageError> {
-    if let Some(id) = state.db.customer_id(email).await? {
-        return Ok(id);
+pub(crate) async fn customer_for(
+    state: &AppState,
+    account: &Account,
+) -> Result<CustomerId, PageError> {
+    if let Some(id) = &account.customer_id {
+        return Ok(id.clone());
     }
     let customer = state
         .dojo
         .customers()
-        .find_or_create_by_email(email, None)
+        .find_or_create_by_email(&account.email, None)
         .await?;
-    state.db.remember_customer(email, &customer.id).await?;
-    // Another request may have remembered one first: use the one stored.
-    Ok(state.db.customer_id(email).await?.unwrap_or(customer.id))
+    // Another request may have attached one first: the one kept wins.
+    let kept = state.db.attach_customer(&account.id, &customer.id).await?;
+    Ok(kept.unwrap_or(customer.id))
 }
 
 #[derive(Template)]
 #[template(path = "order.html")]
 struct OrderPage {
+    chrome: Chrome,
     order: Order,
     canceled: bool,
     checkout: Option<String>,
@@ -148,28 +189,36 @@ pub struct OrderQuery {
     canceled: bool,
 }
 
-/// `GET /orders/{id}`: where Dojo's checkout sends the customer back.
+/// `GET /orders/{id}`: where Dojo's checkout sends the customer back;
+/// only its owner sees it (another's order is a 404, as a missing one).
 pub async fn order(
     State(state): State<AppState>,
+    visitor: Visitor,
     Path(id): Path<String>,
     Query(query): Query<OrderQuery>,
 ) -> Page {
-    let order = state
-        .db
-        .order(&id)
-        .await?
-        .ok_or(PageError::NotFound("order"))?;
+    let order = owned_order(&state, &visitor, &id).await?;
     let events = state.db.events(&id).await?;
     let checkout = order
         .payment_intent_id
         .as_ref()
         .map(|pi| state.dojo.checkout_link(pi));
     render(&OrderPage {
+        chrome: Chrome::plain(&visitor).await,
         canceled: query.canceled && order.status == OrderStatus::Pending,
         order,
         checkout,
         events,
     })
+}
+
+/// Order `id`, if `visitor` owns it.
+async fn owned_order(state: &AppState, visitor: &Visitor, id: &str) -> Result<Order, PageError> {
+    let order = state.db.order(id).await?;
+    let owner = visitor.owner().await?;
+    order
+        .filter(|order| order.owner == owner)
+        .ok_or(PageError::NotFound("order"))
 }
 
 #[cfg(test)]

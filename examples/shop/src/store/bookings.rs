@@ -21,13 +21,15 @@ pub struct Booking {
     pub setup_intent_id: Option<SetupIntentId>,
     /// The order of the no-show fee, once charged.
     pub fee_order_id: Option<String>,
+    /// Whose it is (`account:…`, `guest:…`).
+    pub owner: String,
 }
 
 /// `SELECT`s a booking's columns; literal SQL only (sqlx refuses built strings).
 macro_rules! select_bookings {
     ($rest:literal) => {
         concat!(
-            "SELECT id, email, party_size, fee, currency, setup_intent_id, fee_order_id ",
+            "SELECT id, email, party_size, fee, currency, setup_intent_id, fee_order_id, owner ",
             "FROM bookings ",
             $rest
         )
@@ -41,11 +43,12 @@ impl Db {
         email: &str,
         party_size: i64,
         fee: Money,
+        owner: &str,
     ) -> Result<Booking, sqlx::Error> {
         let id = new_id("bkg");
         sqlx::query(
-            "INSERT INTO bookings (id, email, party_size, fee, currency, setup_intent_id, fee_order_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6)",
+            "INSERT INTO bookings (id, email, party_size, fee, currency, setup_intent_id, fee_order_id, created_at, owner) \
+             VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6, $7)",
         )
         .bind(&id)
         .bind(email)
@@ -53,6 +56,7 @@ impl Db {
         .bind(fee.minor_units())
         .bind(fee.currency().code())
         .bind(now())
+        .bind(owner)
         .execute(&self.pool)
         .await?;
         self.booking(&id).await?.ok_or(sqlx::Error::RowNotFound)
@@ -111,5 +115,6 @@ fn booking_of(row: &AnyRow) -> Result<Booking, sqlx::Error> {
             .try_get::<Option<String>, _>("setup_intent_id")?
             .map(SetupIntentId::from_wire),
         fee_order_id: row.try_get("fee_order_id")?,
+        owner: row.try_get("owner")?,
     })
 }

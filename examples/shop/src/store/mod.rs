@@ -2,10 +2,13 @@
 //! driver understands by `DATABASE_URL` (PostgreSQL is built in). One
 //! module per table; the schema is `migrations/`.
 
+mod accounts;
+mod attempts;
 mod bookings;
-mod customers;
 mod events;
 mod orders;
+mod phone_audit;
+mod sessions;
 
 use std::path::Path;
 
@@ -15,6 +18,8 @@ use sqlx::AnyPool;
 pub use bookings::Booking;
 pub use events::{Applied, EventRecord};
 pub use orders::NewOrder;
+pub use phone_audit::PhoneAudit;
+pub use sessions::SessionRow;
 
 /// The shop's database.
 #[derive(Debug, Clone)]
@@ -47,7 +52,13 @@ impl Db {
 
 /// Now, as stored (RFC 3339).
 fn now() -> String {
-    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    stamp(Utc::now())
+}
+
+/// `at` as stored: RFC 3339 to the millisecond, always the same length, so
+/// that text order is time order.
+fn stamp(at: chrono::DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// A fresh id with `prefix` (`ord_3f9a…`): random, so that several shop

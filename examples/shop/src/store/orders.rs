@@ -12,7 +12,7 @@ macro_rules! select_orders {
     ($rest:literal) => {
         concat!(
             "SELECT id, kind, reference, email, description, amount, currency, ",
-            "capture_mode, payment_intent_id, status, captured, refunded FROM orders ",
+            "capture_mode, payment_intent_id, status, captured, refunded, owner FROM orders ",
             $rest
         )
     };
@@ -33,19 +33,32 @@ pub struct NewOrder<'a> {
     pub amount: Money,
     /// Captured later, by the admin.
     pub manual_capture: bool,
+    /// Whose it is (`account:…`, `guest:…`; see [`crate::auth::Owner`]).
+    pub owner: &'a str,
 }
 
 impl Db {
     /// Records a new, pending order and answers it.
     pub async fn insert_order(&self, new: &NewOrder<'_>) -> Result<Order, sqlx::Error> {
-        let id = new_id("ord");
-        let reference = new.reference.unwrap_or(&id);
-        sqlx::query(
+        let (order, _) = self.claim_order(&new_id("ord"), new).await?;
+        Ok(order)
+    }
+
+    /// Records a new, pending order `id` unless there is one: the order,
+    /// and whether this call made it (a form sent twice names one order).
+    pub async fn claim_order(
+        &self,
+        id: &str,
+        new: &NewOrder<'_>,
+    ) -> Result<(Order, bool), sqlx::Error> {
+        let reference = new.reference.unwrap_or(id);
+        let made = sqlx::query(
             "INSERT INTO orders (id, kind, reference, email, description, amount, currency, \
-             capture_mode, payment_intent_id, status, status_rank, captured, refunded, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, 0, 0, $11)",
+             capture_mode, payment_intent_id, status, status_rank, captured, refunded, created_at, owner) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, 0, 0, $11, $12) \
+             ON CONFLICT (id) DO NOTHING",
         )
-        .bind(&id)
+        .bind(id)
         .bind(new.kind.as_str())
         .bind(reference)
         .bind(new.email)
@@ -56,9 +69,27 @@ impl Db {
         .bind(OrderStatus::Pending.as_str())
         .bind(OrderStatus::Pending.rank())
         .bind(now())
+        .bind(new.owner)
         .execute(&self.pool)
         .await?;
-        self.order(&id).await?.ok_or(sqlx::Error::RowNotFound)
+        let order = self.order(id).await?.ok_or(sqlx::Error::RowNotFound)?;
+        Ok((order, made.rows_affected() == 1))
+    }
+
+    /// Marks a pending order `id` canceled: its card was declined before
+    /// any payment intent was made for it.
+    pub async fn cancel_pending_order(&self, id: &str) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE orders SET status = $1, status_rank = $2 \
+             WHERE id = $3 AND status = $4 AND payment_intent_id IS NULL",
+        )
+        .bind(OrderStatus::Canceled.as_str())
+        .bind(OrderStatus::Canceled.rank())
+        .bind(id)
+        .bind(OrderStatus::Pending.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Links order `id` to the payment intent made for it.
@@ -144,5 +175,6 @@ fn order_of(row: &AnyRow) -> Result<Order, sqlx::Error> {
             .map(PaymentIntentId::from_wire),
         captured: money("captured")?,
         refunded: money("refunded")?,
+        owner: text("owner")?,
     })
 }

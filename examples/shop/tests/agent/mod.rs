@@ -1,0 +1,158 @@
+//! A visitor of the shop without a browser, for tests that check statuses:
+//! a cookie jar (the session), no redirects followed, and forms submitted
+//! as a browser submits them (their hidden fields, the CSRF token among
+//! them, sent back).
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+/// A page as the shop answered it.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+/// One visitor (one cookie jar), of the shop at `base`.
+#[derive(Clone)]
+pub struct Agent {
+    http: reqwest::Client,
+    jar: Arc<reqwest::cookie::Jar>,
+    pub base: String,
+}
+
+impl Agent {
+    pub fn new(base: &str) -> Self {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        Self::with_jar(base, jar)
+    }
+
+    fn with_jar(base: &str, jar: Arc<reqwest::cookie::Jar>) -> Self {
+        let http = dojo_payments::raw::http_client_builder()
+            .unwrap()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_provider(jar.clone())
+            .build()
+            .unwrap();
+        Self {
+            http,
+            jar,
+            base: base.to_owned(),
+        }
+    }
+
+    /// The same visitor (its cookies) at another instance of the shop.
+    pub fn at(&self, base: &str) -> Self {
+        Self::with_jar(base, self.jar.clone())
+    }
+
+    async fn answer(response: reqwest::Response) -> Answer {
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned());
+        Answer {
+            status,
+            location,
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        Self::answer(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Posts exactly `fields` (no CSRF token unless given).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let request = self.http.post(format!("{}{path}", self.base)).form(fields);
+        Self::answer(request.send().await.unwrap()).await
+    }
+
+    /// The hidden fields of the form posting to `action` on `page`.
+    pub fn hidden_fields(page: &str, action: &str) -> Vec<(String, String)> {
+        let start = page
+            .find(&format!("action=\"{action}\""))
+            .unwrap_or_else(|| panic!("no form to {action} on the page:\n{page}"));
+        let form = &page[start..];
+        let form = &form[..form.find("</form>").unwrap_or(form.len())];
+        form.split("<input type=\"hidden\" ")
+            .skip(1)
+            .filter_map(|input| {
+                let name = between(input, "name=\"", "\"")?;
+                let value = between(input, "value=\"", "\"")?;
+                Some((name.to_owned(), value.replace("&amp;", "&")))
+            })
+            .collect()
+    }
+
+    /// Opens `page`, and submits its form to `action` with `fields` (and
+    /// the form's hidden fields).
+    pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> Answer {
+        let shown = self.get(page).await;
+        assert_eq!(shown.status, 200, "{page}: {}", shown.body);
+        self.submit_on(&shown.body, action, fields).await
+    }
+
+    /// Submits the form to `action` of the page `body`, with `fields`.
+    pub async fn submit_on(&self, body: &str, action: &str, fields: &[(&str, &str)]) -> Answer {
+        let mut all = Self::hidden_fields(body, action);
+        for (name, value) in fields {
+            all.retain(|(n, _)| n != name);
+            all.push(((*name).to_owned(), (*value).to_owned()));
+        }
+        let pairs: Vec<(&str, &str)> = all.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        self.post_raw(action, &pairs).await
+    }
+
+    pub async fn sign_up(&self, email: &str, password: &str) {
+        let done = self
+            .submit(
+                "/signup",
+                "/signup",
+                &[("email", email), ("password", password)],
+            )
+            .await;
+        assert_eq!(done.status, 303, "signing up {email}: {}", done.body);
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) {
+        let done = self
+            .submit(
+                "/signin",
+                "/signin",
+                &[("email", email), ("password", password)],
+            )
+            .await;
+        assert_eq!(done.status, 303, "signing in {email}: {}", done.body);
+    }
+}
+
+fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let from = text.find(open)? + open.len();
+    let to = text[from..].find(close)? + from;
+    Some(&text[from..to])
+}
+
+/// The password every test account has.
+pub const PASSWORD: &str = "a long test password";
+
+/// An account of `role` in `db`, as `dojo-shop create-admin` makes one.
+pub async fn account(db: &dojo_shop::store::Db, email: &str, role: dojo_shop::auth::Role) {
+    let hash = dojo_shop::auth::passwords::hash(PASSWORD.to_owned())
+        .await
+        .unwrap();
+    db.insert_account(email, &hash, role)
+        .await
+        .unwrap()
+        .expect("a new account");
+}
