@@ -112,18 +112,27 @@ impl JournalStore for SqlJournal {
     }
 
     async fn close(&self, name: &str, state: &EntryState) -> Result<Closed, StoreError> {
-        let now = self.now().await?;
-        let updated = sqlx::query(
-            "UPDATE dojo_journal SET state = $1, detail = $2, closed_at = $3 \
-             WHERE name = $4 AND state = 'open'",
-        )
-        .bind(state.name())
-        .bind(state.detail().map(str::to_owned))
-        .bind(crate::rfc3339(now))
-        .bind(name)
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
+        // `closed_at` by the database's clock, in the statement itself: no
+        // round trip of its own.
+        let sql = match self.backend {
+            Backend::Postgres => {
+                "UPDATE dojo_journal SET state = $1, detail = $2, closed_at = \
+                 to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') \
+                 WHERE name = $3 AND state = 'open'"
+            }
+            Backend::Sqlite => {
+                "UPDATE dojo_journal SET state = $1, detail = $2, \
+                 closed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+                 WHERE name = $3 AND state = 'open'"
+            }
+        };
+        let updated = sqlx::query(sql)
+            .bind(state.name())
+            .bind(state.detail().map(str::to_owned))
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
         if updated.rows_affected() == 1 {
             return Ok(Closed::Now);
         }
