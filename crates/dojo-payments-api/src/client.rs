@@ -15,6 +15,38 @@ pub const API_BASE_URL: &str = "https://api.dojo.tech";
 /// Dojo's PCI host: only the creation of a setup intent with card data.
 pub const PCI_BASE_URL: &str = "https://pci-api.dojo.tech";
 
+/// Dojo's hosted checkout: `{CHECKOUT_BASE_URL}/checkout/{intent id}`.
+pub const CHECKOUT_BASE_URL: &str = "https://pay.dojo.tech";
+
+/// Where Dojo's three hosts are, as one value: the API, the PCI host and
+/// the hosted checkout. Dojo's own by default; an emulator hands out its
+/// own (`dojo_payments_emulator::Emulator::endpoints`), as a proxy would.
+///
+/// ```
+/// let dojo = dojo_payments_api::Endpoints::default();
+/// assert_eq!(dojo.api, "https://api.dojo.tech");
+/// assert_eq!(dojo.checkout, "https://pay.dojo.tech");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    /// The API host (`https://api.dojo.tech`).
+    pub api: String,
+    /// The PCI host (`https://pci-api.dojo.tech`).
+    pub pci: String,
+    /// The hosted checkout (`https://pay.dojo.tech`).
+    pub checkout: String,
+}
+
+impl Default for Endpoints {
+    fn default() -> Self {
+        Self {
+            api: API_BASE_URL.to_owned(),
+            pci: PCI_BASE_URL.to_owned(),
+            checkout: CHECKOUT_BASE_URL.to_owned(),
+        }
+    }
+}
+
 /// The `User-Agent` every call sends: this SDK and its version.
 pub const USER_AGENT: &str = concat!("dojo-rust-sdk/", env!("CARGO_PKG_VERSION"));
 

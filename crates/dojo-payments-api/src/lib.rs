@@ -72,8 +72,8 @@ pub mod api;
 pub mod pci;
 
 pub use client::{
-    API_BASE_URL, CONNECT_TIMEOUT, PCI_BASE_URL, REQUEST_TIMEOUT, USER_AGENT, http_client,
-    http_client_builder, http_client_with,
+    API_BASE_URL, CHECKOUT_BASE_URL, CONNECT_TIMEOUT, Endpoints, PCI_BASE_URL, REQUEST_TIMEOUT,
+    USER_AGENT, http_client, http_client_builder, http_client_with,
 };
 pub use documented::{DocumentedOperation, DocumentedStatus};
 pub use error::{Error, InvalidPayload};

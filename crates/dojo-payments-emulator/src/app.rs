@@ -7,6 +7,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use chrono::{DateTime, Utc};
 
+use crate::accounts::{Accounts, Caller};
 use crate::clock::Clock;
 use crate::delivery::{self, Deliverer};
 use crate::faults::{Faults, RequestLog, Route, UnknownRoute};
@@ -24,15 +25,12 @@ pub struct App {
     pub requests: RequestLog,
     /// Sends webhooks.
     pub deliverer: Deliverer,
-    /// The merchant account the emulator plays.
-    pub account_id: String,
+    /// The location accounts, by their keys.
+    pub accounts: Accounts,
     /// Every route the two hosts serve, as their routers list them.
     pub routes: BTreeSet<Route>,
     /// The api host's base URL, once listening.
     pub api_url: OnceLock<String>,
-    /// The one API key accepted, when the operator named one; otherwise any
-    /// `sk_sandbox_` key is.
-    pub required_key: Option<String>,
 }
 
 impl App {
@@ -44,10 +42,9 @@ impl App {
             faults: Faults::default(),
             requests: RequestLog::default(),
             deliverer,
-            account_id: "acc_sandbox_emulator".to_owned(),
+            accounts: Accounts::default(),
             routes,
             api_url: OnceLock::new(),
-            required_key: None,
         }
     }
 
@@ -57,23 +54,52 @@ impl App {
 
     /// Runs `change` on the store at the emulator's now (after what time
     /// alone changes), as one transaction under the lock, then sends the
-    /// webhooks the records it touched raised.
+    /// webhooks the records it touched raised. The emulator's own changes
+    /// (checkout, the control API) see every account.
     pub fn commit<T, E>(
         &self,
+        change: impl FnOnce(&mut Store, DateTime<Utc>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.commit_in(None, change)
+    }
+
+    /// [`App::commit`] for `caller`: the change sees only its account's
+    /// records, and what it makes is its account's.
+    pub fn commit_as<T, E>(
+        &self,
+        caller: &Caller,
+        change: impl FnOnce(&mut Store, DateTime<Utc>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.commit_in(Some(&caller.account), change)
+    }
+
+    /// [`App::read`] for `caller`.
+    pub fn read_as<T>(&self, caller: &Caller, look: impl FnOnce(&Store) -> T) -> T {
+        self.commit_as(caller, |store, _| Ok::<_, Infallible>(look(store)))
+            .unwrap_or_else(|never| match never {})
+    }
+
+    fn commit_in<T, E>(
+        &self,
+        scope: Option<&str>,
         change: impl FnOnce(&mut Store, DateTime<Utc>) -> Result<T, E>,
     ) -> Result<T, E> {
         let now = self.clock.now();
         let (result, jobs) = {
             let mut store = self.lock();
             store.tick(now);
+            // Only the change is scoped: time's consequences and the
+            // webhooks they raise are every account's.
+            store.scope = scope.map(str::to_owned);
             let result = change(&mut store, now);
+            store.scope = None;
             let mut raised = store.settle();
             // What the change made already due (an intent created with an
             // `expireAt` in the past) happens now, in the same transaction,
             // not at whichever call comes next.
             store.tick(now);
             raised.extend(store.settle());
-            let jobs = delivery::jobs(&mut store, &raised, &self.account_id);
+            let jobs = delivery::jobs(&mut store, &raised);
             (result, jobs)
         };
         for job in jobs {

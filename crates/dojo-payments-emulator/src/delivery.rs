@@ -74,18 +74,18 @@ struct EventData<'a> {
 /// The deliveries `notifications` cause, signed with each subscription's
 /// active secrets (several active secrets: their signatures, comma-separated,
 /// in the one header; a subscription with none gets no delivery).
-pub fn jobs(store: &mut Store, notifications: &[Notification], account_id: &str) -> Vec<Job> {
+/// Only the subscriptions of the account the event happened in hear of it.
+pub fn jobs(store: &mut Store, notifications: &[Notification]) -> Vec<Job> {
     let mut jobs = Vec::new();
     for notification in notifications {
         let subscribers: Vec<(String, Vec<WebhookSecret>)> = store
-            .subscriptions
-            .values()
+            .subscriptions_of(&notification.account)
             .filter(|s| s.events.contains(&notification.event))
             .map(|s| (s.url.clone(), s.active_secrets().cloned().collect()))
             .collect();
         for (url, secrets) in subscribers.into_iter().filter(|(_, s)| !s.is_empty()) {
             let event_id: WebhookEventId = store.ids.issue();
-            let body = body(&event_id, notification, account_id);
+            let body = body(&event_id, notification);
             let signature = secrets
                 .iter()
                 .map(|secret| WebhookSignature::sign(secret, &body).to_string())
@@ -104,13 +104,13 @@ pub fn jobs(store: &mut Store, notifications: &[Notification], account_id: &str)
 }
 
 /// The event as Dojo posts it.
-fn body(event_id: &WebhookEventId, notification: &Notification, account_id: &str) -> Vec<u8> {
+fn body(event_id: &WebhookEventId, notification: &Notification) -> Vec<u8> {
     let status = notification.status.to_string();
     let capture_mode = notification.capture_mode.to_string();
     let event = EventBody {
         id: event_id.as_str(),
         event: notification.event.name(),
-        account_id,
+        account_id: &notification.account,
         created_at: dojo_payments_types::Timestamp::new(notification.at).to_string(),
         data: EventData {
             payment_intent_id: notification.payment_intent_id.as_str(),

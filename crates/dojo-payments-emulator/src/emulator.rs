@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use dojo_payments_types::{ApiKey, PaymentIntentId, PaymentMethodId, SetupIntentId};
+use dojo_payments_types::{ApiKey, LocationId, PaymentIntentId, PaymentMethodId, SetupIntentId};
 
 use crate::app::App;
 use crate::cards::{Card, CardOutcome};
@@ -27,6 +27,7 @@ pub struct EmulatorBuilder {
     retry: RetryPolicy,
     ports: Option<(u16, u16)>,
     api_key: Option<ApiKey>,
+    locations: Vec<(LocationId, ApiKey)>,
 }
 
 impl EmulatorBuilder {
@@ -55,10 +56,19 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Accept only `key` (a sandbox key), as a shared CI might; by default
-    /// any `sk_sandbox_` key is accepted.
+    /// Accept only `key` (a sandbox key), as a shared CI might (and the
+    /// locations' keys); by default any `sk_sandbox_` key is accepted.
     pub fn api_key(mut self, key: ApiKey) -> Self {
         self.api_key = Some(key);
+        self
+    }
+
+    /// A location account `name` (`acc_<name>`), whose key is `key`: it
+    /// sees only its own intents, customers and subscriptions. Once a
+    /// location is named, only named keys are accepted (the default one
+    /// too).
+    pub fn location(mut self, name: LocationId, key: ApiKey) -> Self {
+        self.locations.push((name, key));
         self
     }
 
@@ -66,13 +76,17 @@ impl EmulatorBuilder {
     pub async fn start(self) -> std::io::Result<Emulator> {
         let (api_routes, pci_routes) = (routes::api(), routes::pci());
         let served = api_routes.routes().chain(pci_routes.routes()).collect();
-        let mut app = App::new(
+        let app = App::new(
             Store::new(self.seed.unwrap_or_else(|| fastrand::u64(..))),
             self.clock.map_or_else(Clock::system, Clock::manual),
             Deliverer::new(self.retry),
             served,
         );
-        app.required_key = self.api_key.map(|key| key.expose().to_owned());
+        let default = self.api_key.as_ref().map_or(API_KEY, |key| key.expose());
+        app.accounts.set_default(default, self.api_key.is_some());
+        for (name, key) in &self.locations {
+            app.accounts.add_location(name.as_str(), key.expose());
+        }
         let app = Arc::new(app);
         let (api_port, pci_port) = self.ports.unwrap_or((0, 0));
         let api = server::serve(routes::api_host(api_routes, app.clone()), api_port).await?;
@@ -112,6 +126,27 @@ impl Emulator {
         &self.api.url
     }
 
+    /// All three hosts as one value, for a client's builder
+    /// (`Dojo::builder(emulator.api_key()).endpoints(emulator.endpoints())`).
+    pub fn endpoints(&self) -> dojo_payments_api::Endpoints {
+        dojo_payments_api::Endpoints {
+            api: self.api_url().to_owned(),
+            pci: self.pci_url().to_owned(),
+            checkout: self.checkout_url().to_owned(),
+        }
+    }
+
+    /// Adds location account `name` (`acc_<name>`) with `key`, while the
+    /// emulator runs; from now on only named keys are accepted. Its account.
+    pub fn add_location(&self, name: &LocationId, key: &ApiKey) -> String {
+        self.app.accounts.add_location(name.as_str(), key.expose())
+    }
+
+    /// The account (`accountId`) of location `name`, if it is one.
+    pub fn location_account(&self, name: &LocationId) -> Option<String> {
+        self.app.accounts.location_account(name.as_str())
+    }
+
     /// The PCI host's base URL (stands for `https://pci-api.dojo.tech`).
     pub fn pci_url(&self) -> &str {
         &self.pci.url
@@ -120,7 +155,8 @@ impl Emulator {
     /// A sandbox key the emulator accepts: the one it was started with, or
     /// [`API_KEY`].
     pub fn api_key(&self) -> ApiKey {
-        let key = self.app.required_key.as_deref().unwrap_or(API_KEY);
+        let key = self.app.accounts.default_key();
+        let key = key.as_deref().unwrap_or(API_KEY);
         ApiKey::new(key).expect("a sandbox key, checked when it was given")
     }
 
@@ -201,6 +237,19 @@ impl Emulator {
     /// what a test checks to know that a refusal sent nothing.
     pub fn requests(&self) -> Vec<String> {
         self.app.requests.routes()
+    }
+
+    /// The same, each with the account whose key made the call (`None`
+    /// for calls made without an API key): which location's key a call
+    /// carried.
+    pub fn requests_by_account(&self) -> Vec<(String, Option<String>)> {
+        self.app.requests.entries()
+    }
+
+    /// How many connections the api host has accepted: what a client's
+    /// pooling costs it.
+    pub fn connections_accepted(&self) -> u64 {
+        self.api.connections_accepted()
     }
 
     /// Disarms every fault.

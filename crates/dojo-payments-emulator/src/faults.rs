@@ -229,28 +229,30 @@ pub struct PciHost;
 /// can see what reached the emulator, and what did not. Bounded: the oldest
 /// are forgotten past [`RequestLog::CAPACITY`].
 #[derive(Debug, Default)]
-pub struct RequestLog(Mutex<std::collections::VecDeque<String>>);
+pub struct RequestLog(Mutex<std::collections::VecDeque<(String, Option<String>)>>);
 
 impl RequestLog {
     /// How many routes are remembered.
     pub const CAPACITY: usize = 10_000;
 
-    fn record(&self, entry: String) {
+    fn record(&self, route: String, account: Option<String>) {
         let mut log = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if log.len() >= Self::CAPACITY {
             log.pop_front();
         }
-        log.push_back(entry);
+        log.push_back((route, account));
     }
 
     /// The routes called so far.
     pub fn routes(&self) -> Vec<String> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .cloned()
-            .collect()
+        let log = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        log.iter().map(|(route, _)| route.clone()).collect()
+    }
+
+    /// The routes called so far, each with its caller's account.
+    pub fn entries(&self) -> Vec<(String, Option<String>)> {
+        let log = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        log.iter().cloned().collect()
     }
 }
 
@@ -309,9 +311,13 @@ pub async fn inject(State(app): State<Arc<App>>, request: Request, next: Next) -
         .get::<MatchedPath>()
         .map(|p| Route::new(request.method(), p.as_str()));
     if let Some(route) = &route {
+        let account = request
+            .extensions()
+            .get::<crate::accounts::Caller>()
+            .map(|caller| caller.account.clone());
         match request.extensions().get::<PciHost>() {
-            Some(_) => app.requests.record(format!("pci {route}")),
-            None => app.requests.record(route.to_string()),
+            Some(_) => app.requests.record(format!("pci {route}"), account),
+            None => app.requests.record(route.to_string(), account),
         }
     }
     let hangup = request.extensions().get::<Hangup>().cloned();

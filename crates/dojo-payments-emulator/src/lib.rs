@@ -45,6 +45,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod accounts;
 mod app;
 pub mod cards;
 mod clock;

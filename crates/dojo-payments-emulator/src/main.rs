@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use clap::Parser;
 use dojo_payments_emulator::{API_KEY, Emulator};
-use dojo_payments_types::{ApiKey, Environment};
+use dojo_payments_types::{ApiKey, Environment, LocationId};
 
 /// A stateful Dojo on loopback: the api and PCI hosts, the checkout page,
 /// signed webhooks, faults on demand, and a control API under /_emulator.
@@ -40,6 +40,21 @@ struct Options {
     /// Seed of the ids it makes: the same seed, the same ids.
     #[arg(long)]
     seed: Option<u64>,
+
+    /// A location account NAME (accountId acc_NAME) with its sandbox KEY,
+    /// seeing only its own data; repeat for several. Once one is named,
+    /// only named keys are accepted.
+    #[arg(long, value_name = "NAME=KEY", value_parser = location)]
+    location: Vec<(LocationId, ApiKey)>,
+}
+
+/// `NAME=KEY`: a location's name and sandbox key (the key never printed).
+fn location(text: &str) -> Result<(LocationId, ApiKey), String> {
+    let (name, key) = text
+        .split_once('=')
+        .ok_or_else(|| "give NAME=KEY".to_owned())?;
+    let name = name.parse::<LocationId>().map_err(|e| e.to_string())?;
+    Ok((name, sandbox_key(key)?))
 }
 
 /// A key the emulator can accept: a sandbox key (production keys are
@@ -66,6 +81,14 @@ async fn main() -> ExitCode {
     if let Some(key) = options.api_key {
         builder = builder.api_key(key);
     }
+    let locations: Vec<String> = options
+        .location
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .collect();
+    for (name, key) in options.location {
+        builder = builder.location(name, key);
+    }
     let emulator = match builder.start().await {
         Ok(emulator) => emulator,
         Err(error) => {
@@ -75,11 +98,19 @@ async fn main() -> ExitCode {
     };
     // Written, not println!ed: a closed pipe (`| head`, a CI step that
     // stopped reading) must not end the emulator.
-    let key = if named_key {
+    let mut key = if named_key {
         "the one given (--api-key)".to_owned()
-    } else {
+    } else if locations.is_empty() {
         format!("any sk_sandbox_ key, e.g. {API_KEY}")
+    } else {
+        API_KEY.to_owned()
     };
+    if !locations.is_empty() {
+        key.push_str(&format!(
+            ", and the keys of locations {}",
+            locations.join(", ")
+        ));
+    }
     let api = emulator.api_url();
     let banner = format!(
         "Dojo emulator\n  api host:  {api}\n  PCI host:  {}\n  API key:   {key}\n  \

@@ -6,6 +6,7 @@
 //! made, the client never hears of it). So each connection is driven here,
 //! next to a one-shot "hang up" signal the handler can fire.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -39,6 +40,14 @@ pub struct Listening {
     /// `http://127.0.0.1:<port>`.
     pub url: String,
     task: JoinHandle<()>,
+    accepted: Arc<AtomicU64>,
+}
+
+impl Listening {
+    /// How many connections it has accepted.
+    pub fn connections_accepted(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
+    }
 }
 
 impl Drop for Listening {
@@ -51,6 +60,8 @@ impl Drop for Listening {
 pub async fn serve(router: Router, port: u16) -> std::io::Result<Listening> {
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let url = format!("http://{}", listener.local_addr()?);
+    let accepted = Arc::new(AtomicU64::new(0));
+    let counted = accepted.clone();
     let task = tokio::spawn(async move {
         // Owned by this task, so stopping the server also closes the
         // connections it has open.
@@ -59,6 +70,7 @@ pub async fn serve(router: Router, port: u16) -> std::io::Result<Listening> {
             tokio::select! {
                 accepted = listener.accept() => {
                     let Ok((stream, _)) = accepted else { continue };
+                    counted.fetch_add(1, Ordering::Relaxed);
                     let _ = stream.set_nodelay(true);
                     connections.spawn(serve_connection(stream, router.clone()));
                 }
@@ -66,7 +78,11 @@ pub async fn serve(router: Router, port: u16) -> std::io::Result<Listening> {
             }
         }
     });
-    Ok(Listening { url, task })
+    Ok(Listening {
+        url,
+        task,
+        accepted,
+    })
 }
 
 async fn serve_connection(stream: tokio::net::TcpStream, router: Router) {

@@ -147,3 +147,8 @@ id_type!(
     /// A terminal session's id (no documented prefix).
     TerminalSessionId, "", "terminal session"
 );
+id_type!(
+    /// A Dojo account's id (`acc_…`): the location account a webhook event
+    /// happened in (`accountId`).
+    AccountId, "acc_", "account"
+);

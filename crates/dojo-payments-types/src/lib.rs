@@ -39,6 +39,7 @@ mod country;
 mod currency;
 mod error;
 mod ids;
+mod location;
 mod money;
 mod open;
 mod secrets;
@@ -54,9 +55,11 @@ pub use country::CountryCode;
 pub use currency::Currency;
 pub use error::InvalidValue;
 pub use ids::{
-    CaptureId, CustomerId, PaymentIntentId, PaymentMethodId, RefundId, ReversalId, SetupIntentId,
-    TerminalId, TerminalSessionId, WebhookEventId, WebhookSecretId, WebhookSubscriptionId,
+    AccountId, CaptureId, CustomerId, PaymentIntentId, PaymentMethodId, RefundId, ReversalId,
+    SetupIntentId, TerminalId, TerminalSessionId, WebhookEventId, WebhookSecretId,
+    WebhookSubscriptionId,
 };
+pub use location::LocationId;
 pub use money::{Money, MoneyArithmeticError};
 pub use open::Open;
 pub use secrets::{ApiKey, ClientSessionSecret, CustomerSecret, Environment, WebhookSecret};

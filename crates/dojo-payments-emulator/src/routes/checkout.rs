@@ -97,7 +97,7 @@ impl<'a> Opened<'a> {
         let customer = intent.request.customer.as_ref();
         let saved = customer
             .and_then(|c| c.id.as_ref())
-            .and_then(|cid| store.customers.get(cid))
+            .and_then(|cid| store.find_customer(cid.as_str()).ok())
             .map(|c| c.saved_cards.clone())
             .unwrap_or_default();
         let preselect = customer.and_then(|c| c.saved_card_id.as_ref());

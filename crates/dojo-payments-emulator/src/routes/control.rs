@@ -11,7 +11,8 @@
 //! | `POST /_emulator/faults` `{"route", "times"?, "latencyMs"?}` or `{"route", "times"?, "acted"?, "answer"?: "status" \| "undecodable" \| "cut-off" \| "stall" \| "hang-up", "status"?, "retryAfter"?}` | arms a fault |
 //! | `DELETE /_emulator/faults` | disarms all |
 //! | `GET /_emulator/state` | `{"digest"}`: changes exactly when a stored resource does |
-//! | `GET /_emulator/requests` | `{"requests": ["POST /payment-intents", …]}`: every API call, oldest first |
+//! | `GET /_emulator/requests` | `{"requests": ["POST /payment-intents", …], "accounts": ["acc_…", …]}`: every API call, oldest first, with the account of its key |
+//! | `POST /_emulator/locations` `{"name", "key"}` | `{"accountId"}`: a location account from now on |
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/_emulator/faults", post(arm).delete(clear))
         .route("/_emulator/state", get(state))
         .route("/_emulator/requests", get(requests))
+        .route("/_emulator/locations", post(add_location))
 }
 
 /// A control call's JSON body, or a 400 naming what is wrong with it
@@ -131,12 +133,41 @@ async fn state(State(app): AppState) -> Json<Digest> {
 #[derive(Serialize)]
 struct Requests {
     requests: Vec<String>,
+    /// The account of each request's key (`null`: no key).
+    accounts: Vec<Option<String>>,
 }
 
 async fn requests(State(app): AppState) -> Json<Requests> {
-    Json(Requests {
-        requests: app.requests.routes(),
-    })
+    let (requests, accounts) = app.requests.entries().into_iter().unzip();
+    Json(Requests { requests, accounts })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewLocation {
+    name: String,
+    key: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LocationAdded {
+    account_id: String,
+}
+
+/// A location account, with its key, from now on.
+async fn add_location(
+    State(app): AppState,
+    Body(request): Body<NewLocation>,
+) -> Answer<Json<LocationAdded>> {
+    let name = dojo_payments_types::LocationId::new(request.name)
+        .map_err(|e| Problem::field("Name", e.rule().to_owned()))?;
+    let key = dojo_payments_types::ApiKey::new(request.key)
+        .ok()
+        .filter(|k| k.environment() == dojo_payments_types::Environment::Sandbox)
+        .ok_or_else(|| Problem::field("Key", "must be a sandbox key, sk_sandbox_…"))?;
+    let account_id = app.accounts.add_location(name.as_str(), key.expose());
+    Ok(Json(LocationAdded { account_id }))
 }
 
 #[derive(Deserialize)]

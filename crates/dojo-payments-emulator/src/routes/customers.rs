@@ -6,6 +6,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use dojo_payments_api::api::types;
 
 use super::{AppState, PathParam, Served, Valid, customer_secret};
+use crate::accounts::Caller;
 use crate::app::App;
 use crate::problem::{Answer, Problem};
 use crate::store::customer::CustomerRecord;
@@ -37,12 +38,14 @@ pub fn routes() -> Served {
 
 async fn create(
     State(app): AppState,
+    caller: Caller,
     Valid(details): Valid<types::CreateCustomerRequest>,
 ) -> Answer<Json<types::CustomerFull>> {
-    let record = app.commit(|store, now| {
+    let record = app.commit_as(&caller, |store, now| {
         let record = CustomerRecord::new(store.ids.issue(), details, now);
-        store.customers.insert(record.id.clone(), record.clone());
-        Ok::<_, Refusal>(record)
+        let id = record.id.clone();
+        store.insert_customer(record);
+        store.find_customer(id.as_str()).cloned()
     })?;
     Ok(Json(record.render()))
 }
@@ -50,18 +53,20 @@ async fn create(
 /// `GET /customers/{id}` answers with an array of one, as documented.
 async fn read(
     State(app): AppState,
+    caller: Caller,
     PathParam(id): PathParam<String>,
 ) -> Answer<Json<Vec<types::CustomerFull>>> {
-    let record = app.commit(|store, _| store.customer(&id).cloned())?;
+    let record = app.commit_as(&caller, |store, _| store.customer(&id).cloned())?;
     Ok(Json(vec![record.render()]))
 }
 
 async fn update(
     State(app): AppState,
+    caller: Caller,
     PathParam(id): PathParam<String>,
     Valid(update): Valid<types::UpdateCustomerRequest>,
 ) -> Answer<Json<types::CustomerFull>> {
-    let record = app.commit(|store, now| {
+    let record = app.commit_as(&caller, |store, now| {
         let customer = store.customer(&id)?;
         customer.update(update, now);
         Ok::<_, Refusal>(customer.clone())
@@ -69,21 +74,21 @@ async fn update(
     Ok(Json(record.render()))
 }
 
-async fn remove(State(app): AppState, PathParam(id): PathParam<String>) -> Answer<StatusCode> {
-    app.commit(|store, _| {
-        store
-            .customers
-            .remove(id.as_str())
-            .ok_or_else(|| Refusal::not_found("customer", &id))
-    })?;
+async fn remove(
+    State(app): AppState,
+    caller: Caller,
+    PathParam(id): PathParam<String>,
+) -> Answer<StatusCode> {
+    app.commit_as(&caller, |store, _| store.remove_customer(&id))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn create_secret(
     State(app): AppState,
+    caller: Caller,
     PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::CustomerSecret>> {
-    let secret = app.commit(|store, now| {
+    let secret = app.commit_as(&caller, |store, now| {
         let value = format!("cs_sandbox_{}", store.ids.token(24));
         Ok::<_, Refusal>(store.customer(&id)?.issue_secret(value, now))
     })?;
@@ -134,12 +139,13 @@ async fn delete_payment_method(
 
 async fn search(
     State(app): AppState,
+    caller: Caller,
     Valid(request): Valid<types::SearchCustomerRequest>,
 ) -> Answer<Json<types::PagedResultOfCustomer>> {
     // `validate()` has held the limit to the document's range.
     let limit = request.limit.max(1) as usize;
-    let (page, more) = app.read(|store| {
-        let mut matching = store.customers.values().filter(|c| {
+    let (page, more) = app.read_as(&caller, |store| {
+        let mut matching = store.customers().filter(|c| {
             request
                 .after
                 .as_ref()

@@ -26,6 +26,7 @@ use dojo_payments_api::validate::Rule;
 use dojo_payments_api::{Validate, Violation};
 use serde::de::DeserializeOwned;
 
+use crate::accounts::{Accounts, Caller};
 use crate::app::App;
 use crate::faults::Route;
 use crate::problem::Problem;
@@ -152,11 +153,15 @@ fn scheme(path: &str) -> Scheme {
     }
 }
 
-/// Middleware: the `version` header, and the credential the route takes.
-async fn authenticate(State(app): AppState, request: Request, next: Next) -> Response {
-    let required = app.required_key.as_deref();
-    match check_credentials(request.uri().path(), request.headers(), required) {
-        Ok(()) => next.run(request).await,
+/// Middleware: the `version` header, and the credential the route takes;
+/// an API key's account goes on the request as its [`Caller`].
+async fn authenticate(State(app): AppState, mut request: Request, next: Next) -> Response {
+    match check_credentials(request.uri().path(), request.headers(), &app.accounts) {
+        Ok(Some(caller)) => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
+        Ok(None) => next.run(request).await,
         Err(problem) => problem.into_response(),
     }
 }
@@ -164,8 +169,8 @@ async fn authenticate(State(app): AppState, request: Request, next: Next) -> Res
 fn check_credentials(
     path: &str,
     headers: &HeaderMap,
-    required: Option<&str>,
-) -> Result<(), Problem> {
+    accounts: &Accounts,
+) -> Result<Option<Caller>, Problem> {
     let version = headers.get("version").and_then(|v| v.to_str().ok());
     match version.map(str::parse::<dojo_payments_types::ApiVersion>) {
         Some(Ok(_)) => {}
@@ -180,18 +185,22 @@ fn check_credentials(
     let authorization = headers.get("authorization").and_then(|v| v.to_str().ok());
     let credential = authorization.and_then(|a| a.strip_prefix("Basic "));
     match (scheme(path), credential) {
-        (Scheme::None, _) => Ok(()),
-        (Scheme::ApiKey, Some(key)) if required.is_some_and(|required| key != required) => Err(
-            Problem::unauthorized("this emulator accepts only the API key it was started with"),
-        ),
-        (Scheme::ApiKey, Some(key)) if key.starts_with("sk_sandbox_") && key.len() > 11 => Ok(()),
+        (Scheme::None, _) => Ok(None),
         (Scheme::ApiKey, Some(key)) if key.starts_with("sk_prod_") => Err(Problem::unauthorized(
             "production keys (sk_prod_) are refused: the emulator is a sandbox",
         )),
+        (Scheme::ApiKey, Some(key)) if key.starts_with("sk_sandbox_") && key.len() > 11 => {
+            match accounts.account_of(key) {
+                Some(account) => Ok(Some(Caller { account })),
+                None => Err(Problem::unauthorized(
+                    "this emulator accepts only the API keys it was started with",
+                )),
+            }
+        }
         (Scheme::ApiKey, _) => Err(Problem::unauthorized(
             "send Authorization: Basic sk_sandbox_… (the key itself, not base64)",
         )),
-        (Scheme::CustomerSecret, Some(secret)) if secret.starts_with("cs_") => Ok(()),
+        (Scheme::CustomerSecret, Some(secret)) if secret.starts_with("cs_") => Ok(None),
         (Scheme::CustomerSecret, _) => Err(Problem::unauthorized(
             "customer endpoints take Authorization: Basic cs_… (a customer secret)",
         )),

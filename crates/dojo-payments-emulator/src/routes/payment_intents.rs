@@ -9,6 +9,7 @@ use dojo_payments_types::{CaptureId, Money, Open, ReversalId, SetupIntentId};
 use serde::Deserialize;
 
 use super::{AppState, PathParam, Served, Valid, ValidQuery, required_header};
+use crate::accounts::Caller;
 use crate::app::App;
 use crate::problem::{Answer, Problem};
 use crate::store::Store;
@@ -75,6 +76,7 @@ fn render(app: &App, record: &PaymentIntentRecord) -> Json<types::PaymentIntent>
 
 async fn create(
     State(app): AppState,
+    caller: Caller,
     Valid(request): Valid<types::CreatePaymentIntentRequest>,
 ) -> Answer<Json<types::PaymentIntent>> {
     let amount = known_currency("Amount", request.amount)?;
@@ -82,7 +84,7 @@ async fn create(
         known_currency("TipsAmount", tips)?;
     }
     checked_total(amount, request.tips_amount, "TipsAmount")?;
-    let record = app.commit(|store, now| {
+    let record = app.commit_as(&caller, |store, now| {
         if let Some(setup_id) = &request.setup_intent_id {
             check_setup_intent(store, setup_id, amount)?;
         }
@@ -131,10 +133,11 @@ struct ReadQuery {
 
 async fn read(
     State(app): AppState,
+    caller: Caller,
     PathParam(id): PathParam<String>,
     ValidQuery(query): ValidQuery<ReadQuery>,
 ) -> Answer<Json<types::PaymentIntent>> {
-    let record = app.read(|store| store.find_payment_intent(&id).cloned())?;
+    let record = app.read_as(&caller, |store| store.find_payment_intent(&id).cloned())?;
     if record.status() == PaymentIntentStatus::Canceled && query.return_canceled != Some(true) {
         return Err(Problem::not_found("payment intent", &id));
     }
@@ -144,10 +147,11 @@ async fn read(
 /// Applies `change` to payment intent `id` and answers with the intent.
 fn changed(
     app: &App,
+    caller: &Caller,
     id: &str,
     change: impl FnOnce(&mut Store, &str, chrono::DateTime<chrono::Utc>) -> Outcome<()>,
 ) -> Answer<Json<types::PaymentIntent>> {
-    let record = app.commit(|store, now| {
+    let record = app.commit_as(caller, |store, now| {
         change(store, id, now)?;
         store.find_payment_intent(id).cloned()
     })?;
@@ -156,15 +160,17 @@ fn changed(
 
 async fn cancel(
     State(app): AppState,
+    caller: Caller,
     PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::PaymentIntent>> {
-    changed(&app, &id, |store, id, now| {
+    changed(&app, &caller, &id, |store, id, now| {
         store.payment_intent(id)?.cancel(now)
     })
 }
 
 async fn capture(
     State(app): AppState,
+    caller: Caller,
     PathParam(id): PathParam<String>,
     Valid(request): Valid<types::CreateCaptureRequest>,
 ) -> Answer<Json<types::Capture>> {
@@ -181,7 +187,7 @@ async fn capture(
             ));
         }
     };
-    let capture_id = app.commit(|store, now| {
+    let capture_id = app.commit_as(&caller, |store, now| {
         let capture_id: CaptureId = store.ids.issue();
         store
             .payment_intent(&id)?
@@ -197,9 +203,10 @@ async fn capture(
 
 async fn charge(
     State(app): AppState,
+    caller: Caller,
     PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::ChargeResponse>> {
-    let intent_id = app.commit(|store, now| {
+    let intent_id = app.commit_as(&caller, |store, now| {
         store.charge(&id, now)?;
         Ok::<_, Refusal>(store.find_payment_intent(&id)?.id.clone())
     })?;
@@ -213,9 +220,10 @@ async fn charge(
 
 async fn refresh(
     State(app): AppState,
+    caller: Caller,
     PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::PaymentIntent>> {
-    changed(&app, &id, |store, id, now| {
+    changed(&app, &caller, &id, |store, id, now| {
         let secret = SessionSecret::issue(&mut store.ids, now);
         store.payment_intent(id)?.new_secret(secret, now);
         Ok(())
@@ -224,11 +232,12 @@ async fn refresh(
 
 async fn set_tips(
     State(app): AppState,
+    caller: Caller,
     PathParam(id): PathParam<String>,
     Valid(request): Valid<types::SetTipsAmountRequest>,
 ) -> Answer<Json<types::PaymentIntent>> {
     let tips = known_currency("TipsAmount", request.tips_amount)?;
-    changed(&app, &id, |store, id, now| {
+    changed(&app, &caller, &id, |store, id, now| {
         let secret = SessionSecret::issue(&mut store.ids, now);
         store.payment_intent(id)?.set_tips(tips, secret, now)
     })
@@ -236,11 +245,12 @@ async fn set_tips(
 
 async fn set_amount(
     State(app): AppState,
+    caller: Caller,
     PathParam(id): PathParam<String>,
     Valid(request): Valid<types::SetAmountRequest>,
 ) -> Answer<Json<types::PaymentIntent>> {
     let amount = known_currency("Amount", request.amount)?;
-    changed(&app, &id, |store, id, now| {
+    changed(&app, &caller, &id, |store, id, now| {
         let secret = SessionSecret::issue(&mut store.ids, now);
         store.payment_intent(id)?.set_amount(amount, secret, now)
     })
@@ -250,6 +260,7 @@ async fn set_amount(
 /// the document allows).
 async fn receipt(
     State(app): AppState,
+    caller: Caller,
     PathParam(id): PathParam<String>,
     Valid(request): Valid<types::SendEmailReceiptRequest>,
 ) -> Answer<StatusCode> {
@@ -259,7 +270,7 @@ async fn receipt(
             format!("{bad:?} is not an email address."),
         ));
     }
-    app.commit(|store, now| {
+    app.commit_as(&caller, |store, now| {
         store.payment_intent(&id)?.send_receipt(now);
         Ok::<_, Refusal>(())
     })?;
@@ -268,28 +279,31 @@ async fn receipt(
 
 async fn refund(
     State(app): AppState,
+    caller: Caller,
     PathParam(id): PathParam<String>,
     headers: HeaderMap,
     Valid(request): Valid<types::CreateRefundRequest>,
 ) -> Answer<Json<types::Refund>> {
     let key = required_header(&headers, "idempotencyKey")?;
-    let refund = app.commit(|store, now| store.refund(&id, key, request, now))?;
+    let refund = app.commit_as(&caller, |store, now| store.refund(&id, key, request, now))?;
     Ok(Json(refund.render()))
 }
 
 async fn read_refund(
     State(app): AppState,
+    caller: Caller,
     PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::Refund>> {
-    let refund = app.read(|store| store.find_refund(&id).cloned())?;
+    let refund = app.read_as(&caller, |store| store.find_refund(&id).cloned())?;
     Ok(Json(refund.render()))
 }
 
 async fn reverse(
     State(app): AppState,
+    caller: Caller,
     PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::Reversal>> {
-    let reversal_id: ReversalId = app.commit(|store, now| {
+    let reversal_id: ReversalId = app.commit_as(&caller, |store, now| {
         store.payment_intent(&id)?.reverse(now)?;
         Ok::<_, Refusal>(store.ids.issue())
     })?;
@@ -302,6 +316,7 @@ async fn reverse(
 
 async fn search(
     State(app): AppState,
+    caller: Caller,
     Valid(request): Valid<types::SearchPaymentIntentRequest>,
 ) -> Answer<Json<types::PagedPaymentIntent>> {
     // `validate()` has held the limit to the document's 1–100.
@@ -312,7 +327,7 @@ async fn search(
         request.start_date.and_then(|t| t.instant()),
         request.end_date.and_then(|t| t.instant()),
     );
-    let (page, more) = app.read(|store| {
+    let (page, more) = app.read_as(&caller, |store| {
         let mut matching = store
             .payment_intents()
             .filter(|p| statuses.as_ref().is_none_or(|s| s.contains(&p.status())))

@@ -7,6 +7,7 @@ use dojo_payments_api::api::types;
 use dojo_payments_api::pci::types::CreateTokenizedSetupIntentRequest;
 
 use super::{AppState, Served, Valid};
+use crate::accounts::Caller;
 use crate::cards::Card;
 use crate::problem::Answer;
 use crate::store::refusal::Refusal;
@@ -18,6 +19,7 @@ pub fn routes() -> Served {
 
 async fn create(
     State(app): AppState,
+    caller: Caller,
     Valid(request): Valid<CreateTokenizedSetupIntentRequest>,
 ) -> Answer<Json<types::SetupIntentResponse>> {
     let card = Card {
@@ -40,7 +42,7 @@ async fn create(
         order_details: request.order_details,
         expire_at: request.expire_at,
     };
-    let record = app.commit(|store, now| {
+    let record = app.commit_as(&caller, |store, now| {
         let id = store.create_setup_intent(api_request, Source::Pci, now)?.id;
         store.authorize(id.as_str(), card, now)?;
         Ok::<_, Refusal>(store.find_setup_intent(id.as_str())?.clone())

@@ -7,6 +7,7 @@ use dojo_payments_api::api::types;
 use serde::Deserialize;
 
 use super::{AppState, PathParam, Served, Valid, ValidQuery};
+use crate::accounts::Caller;
 use crate::app::App;
 use crate::problem::Answer;
 use crate::store::refusal::{Outcome, Refusal};
@@ -37,17 +38,21 @@ pub fn routes() -> Served {
 
 async fn create(
     State(app): AppState,
+    caller: Caller,
     Valid(request): Valid<types::CreateSetupIntentRequest>,
 ) -> Answer<Json<types::SetupIntentResponse>> {
-    let record = app.commit(|store, now| store.create_setup_intent(request, Source::Api, now))?;
+    let record = app.commit_as(&caller, |store, now| {
+        store.create_setup_intent(request, Source::Api, now)
+    })?;
     Ok(Json(record.render()))
 }
 
 async fn read(
     State(app): AppState,
+    caller: Caller,
     PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::SetupIntentResponse>> {
-    let record = app.read(|store| store.find_setup_intent(&id).cloned())?;
+    let record = app.read_as(&caller, |store| store.find_setup_intent(&id).cloned())?;
     Ok(Json(record.render()))
 }
 
@@ -67,10 +72,11 @@ struct DeleteQuery {
 
 async fn delete(
     State(app): AppState,
+    caller: Caller,
     PathParam(id): PathParam<String>,
     ValidQuery(query): ValidQuery<DeleteQuery>,
 ) -> Answer<Json<types::SetupIntentResponse>> {
-    let record = app.commit(|store, now| {
+    let record = app.commit_as(&caller, |store, now| {
         let setup = store.setup_intent(&id)?;
         setup.delete(query.include_authorized.unwrap_or(false), now)?;
         Ok::<_, Refusal>(setup.clone())
@@ -78,25 +84,32 @@ async fn delete(
     Ok(Json(record.render()))
 }
 
-fn refreshed(app: &App, id: &str) -> Outcome<SetupIntentRecord> {
-    app.commit(|store, now| {
+/// A new secret for setup intent `id`: `caller`'s, or (the public
+/// endpoint, no key) whoever's it is.
+fn refreshed(app: &App, caller: Option<&Caller>, id: &str) -> Outcome<SetupIntentRecord> {
+    let change = |store: &mut crate::store::Store, now| {
         let secret = SessionSecret::issue(&mut store.ids, now);
         let setup = store.setup_intent(id)?;
         setup.new_secret(secret, now);
         Ok(setup.clone())
-    })
+    };
+    match caller {
+        Some(caller) => app.commit_as(caller, change),
+        None => app.commit(change),
+    }
 }
 
 async fn refresh(
     State(app): AppState,
+    caller: Caller,
     PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::SetupIntentResponse>> {
-    Ok(Json(refreshed(&app, &id)?.render()))
+    Ok(Json(refreshed(&app, Some(&caller), &id)?.render()))
 }
 
 async fn refresh_public(
     State(app): AppState,
     PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::SetupIntentPublicResponse>> {
-    Ok(Json(refreshed(&app, &id)?.render_public()))
+    Ok(Json(refreshed(&app, None, &id)?.render_public()))
 }

@@ -7,6 +7,7 @@ use dojo_payments_api::api::types;
 use dojo_payments_types::WebhookSecret;
 
 use super::{AppState, PathParam, Served, Valid};
+use crate::accounts::Caller;
 use crate::problem::Answer;
 use crate::store::Store;
 use crate::store::event::WebhookEvent;
@@ -61,12 +62,11 @@ fn new_secret(store: &mut Store, active: bool, now: chrono::DateTime<chrono::Utc
     }
 }
 
-async fn list(State(app): AppState) -> Json<Vec<types::Subscription>> {
-    let all = app.read(|store| {
+async fn list(State(app): AppState, caller: Caller) -> Json<Vec<types::Subscription>> {
+    let all = app.read_as(&caller, |store| {
         store
-            .subscriptions
-            .values()
-            .map(|s| s.render(&app.account_id))
+            .subscriptions()
+            .map(SubscriptionRecord::render)
             .collect()
     });
     Json(all)
@@ -75,19 +75,22 @@ async fn list(State(app): AppState) -> Json<Vec<types::Subscription>> {
 /// A new subscription comes with one active secret.
 async fn subscribe(
     State(app): AppState,
+    caller: Caller,
     Valid(request): Valid<types::SubscriptionRequest>,
 ) -> Answer<Json<types::Subscription>> {
     let events = events_named(&request.events)?;
-    let record = app.commit(|store, now| {
-        if store.subscriptions.values().any(|s| s.url == request.url) {
+    let record = app.commit_as(&caller, |store, now| {
+        if store.subscriptions().any(|s| s.url == request.url) {
             return Err(Refusal::state(
                 Action::Subscribe,
                 format!("{} is already subscribed", request.url),
             ));
         }
         let secret = new_secret(store, true, now);
+        let id: dojo_payments_types::WebhookSubscriptionId = store.ids.issue();
         let record = SubscriptionRecord {
-            id: store.ids.issue(),
+            id: id.clone(),
+            account: String::new(),
             events,
             url: request.url,
             description: request.description,
@@ -95,21 +98,20 @@ async fn subscribe(
             created_at: now,
             updated_at: now,
         };
-        store
-            .subscriptions
-            .insert(record.id.clone(), record.clone());
-        Ok(record)
+        store.insert_subscription(record);
+        store.subscription(id.as_str()).cloned()
     })?;
-    Ok(Json(record.render(&app.account_id)))
+    Ok(Json(record.render()))
 }
 
 async fn update(
     State(app): AppState,
+    caller: Caller,
     PathParam(id): PathParam<String>,
     Valid(request): Valid<types::SubscriptionUpdateRequest>,
 ) -> Answer<Json<types::Subscription>> {
     let events = request.events.as_deref().map(events_named).transpose()?;
-    let record = app.commit(|store, now| {
+    let record = app.commit_as(&caller, |store, now| {
         let subscription = store.subscription(&id)?;
         if let Some(events) = events {
             subscription.events = events;
@@ -123,16 +125,15 @@ async fn update(
         subscription.updated_at = now;
         Ok::<_, Refusal>(subscription.clone())
     })?;
-    Ok(Json(record.render(&app.account_id)))
+    Ok(Json(record.render()))
 }
 
-async fn unsubscribe(State(app): AppState, PathParam(id): PathParam<String>) -> Answer<StatusCode> {
-    app.commit(|store, _| {
-        store
-            .subscriptions
-            .remove(id.as_str())
-            .ok_or_else(|| Refusal::not_found("webhook subscription", &id))
-    })?;
+async fn unsubscribe(
+    State(app): AppState,
+    caller: Caller,
+    PathParam(id): PathParam<String>,
+) -> Answer<StatusCode> {
+    app.commit_as(&caller, |store, _| store.remove_subscription(&id))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -146,18 +147,20 @@ fn secrets_of(record: &SubscriptionRecord) -> Json<types::SecretsResponse> {
 
 async fn secrets(
     State(app): AppState,
+    caller: Caller,
     PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::SecretsResponse>> {
-    let record = app.commit(|store, _| store.subscription(&id).cloned())?;
+    let record = app.commit_as(&caller, |store, _| store.subscription(&id).cloned())?;
     Ok(secrets_of(&record))
 }
 
 /// A generated secret starts inactive; activate it to sign with it too.
 async fn generate_secret(
     State(app): AppState,
+    caller: Caller,
     PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::SecretsResponse>> {
-    let record = app.commit(|store, now| {
+    let record = app.commit_as(&caller, |store, now| {
         let secret = new_secret(store, false, now);
         let subscription = store.subscription(&id)?;
         subscription.add_secret(secret)?;
@@ -168,9 +171,10 @@ async fn generate_secret(
 
 async fn activate(
     State(app): AppState,
+    caller: Caller,
     PathParam((id, secret_id)): PathParam<(String, String)>,
 ) -> Answer<StatusCode> {
-    app.commit(|store, _| {
+    app.commit_as(&caller, |store, _| {
         store.subscription(&id)?.secret(&secret_id)?.active = true;
         Ok::<_, Refusal>(())
     })?;
@@ -179,8 +183,11 @@ async fn activate(
 
 async fn delete_secret(
     State(app): AppState,
+    caller: Caller,
     PathParam((id, secret_id)): PathParam<(String, String)>,
 ) -> Answer<StatusCode> {
-    app.commit(|store, _| store.subscription(&id)?.remove_secret(&secret_id))?;
+    app.commit_as(&caller, |store, _| {
+        store.subscription(&id)?.remove_secret(&secret_id)
+    })?;
     Ok(StatusCode::NO_CONTENT)
 }

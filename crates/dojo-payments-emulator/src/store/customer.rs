@@ -23,6 +23,10 @@ pub struct SavedCard {
 pub struct CustomerRecord {
     /// `cust_sandbox_…`.
     pub id: CustomerId,
+    /// The location account it belongs to (`acc_…`): set by the store
+    /// when it is kept, from the caller's key.
+    pub account: String,
+
     /// What was created or last updated.
     pub details: types::CreateCustomerRequest,
     /// Created.
@@ -42,6 +46,7 @@ impl CustomerRecord {
     pub fn new(id: CustomerId, details: types::CreateCustomerRequest, now: DateTime<Utc>) -> Self {
         Self {
             id,
+            account: String::new(),
             details,
             created_at: now,
             updated_at: now,

@@ -53,4 +53,6 @@ pub struct Notification {
     pub capture_mode: CaptureMode,
     /// When.
     pub at: DateTime<Utc>,
+    /// The location account it happened in (`accountId`).
+    pub account: String,
 }

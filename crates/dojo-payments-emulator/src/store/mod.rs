@@ -54,13 +54,11 @@ pub struct Store {
     pub ids: IdGenerator,
     payment_intents: BTreeMap<PaymentIntentId, PaymentIntentRecord>,
     setup_intents: BTreeMap<SetupIntentId, SetupIntentRecord>,
-    /// Customers by id.
-    pub customers: BTreeMap<CustomerId, CustomerRecord>,
+    customers: BTreeMap<CustomerId, CustomerRecord>,
     refunds: BTreeMap<RefundId, RefundRecord>,
     /// (payment intent, idempotency key) → the refund that key made.
     refund_keys: HashMap<(PaymentIntentId, String), RefundId>,
-    /// Webhook subscriptions by id.
-    pub subscriptions: BTreeMap<WebhookSubscriptionId, SubscriptionRecord>,
+    subscriptions: BTreeMap<WebhookSubscriptionId, SubscriptionRecord>,
     /// Terminal sessions by id.
     pub terminal_sessions: BTreeMap<TerminalSessionId, TerminalSessionRecord>,
     /// Registered EPOS REST integrations.
@@ -76,6 +74,11 @@ pub struct Store {
     deadlines: BTreeSet<(DateTime<Utc>, Watched)>,
     /// Each record's entry in `deadlines`.
     scheduled: HashMap<Watched, DateTime<Utc>>,
+    /// The location account a change or read is made for (the caller's
+    /// key's): it sees only its own payment and setup intents, customers
+    /// and subscriptions, and what it makes is its own. `None`: the
+    /// emulator itself (checkout, the control API), which sees all.
+    pub(crate) scope: Option<String>,
 }
 
 impl Store {
@@ -95,14 +98,27 @@ impl Store {
             touched: BTreeSet::new(),
             deadlines: BTreeSet::new(),
             scheduled: HashMap::new(),
+            scope: None,
         }
+    }
+
+    /// Whether a record of `account` is seen in the current scope.
+    fn visible(&self, account: &str) -> bool {
+        self.scope.as_deref().is_none_or(|scope| scope == account)
+    }
+
+    /// The account what is made now belongs to.
+    fn owner(&self) -> String {
+        self.scope.clone().unwrap_or_default()
     }
 
     /// The payment intent `id`, to change it.
     pub fn payment_intent(&mut self, id: &str) -> Outcome<&mut PaymentIntentRecord> {
+        let scope = self.scope.clone();
         let record = self
             .payment_intents
             .get_mut(id)
+            .filter(|r| scope.as_deref().is_none_or(|s| s == r.account))
             .ok_or_else(|| Refusal::not_found("payment intent", id))?;
         self.touched
             .insert(Watched::PaymentIntent(record.id.clone()));
@@ -113,16 +129,20 @@ impl Store {
     pub fn find_payment_intent(&self, id: &str) -> Outcome<&PaymentIntentRecord> {
         self.payment_intents
             .get(id)
+            .filter(|r| self.visible(&r.account))
             .ok_or_else(|| Refusal::not_found("payment intent", id))
     }
 
-    /// Every payment intent, by id.
+    /// Every payment intent in scope, by id.
     pub fn payment_intents(&self) -> impl Iterator<Item = &PaymentIntentRecord> {
-        self.payment_intents.values()
+        self.payment_intents
+            .values()
+            .filter(|r| self.visible(&r.account))
     }
 
-    /// Keeps a new payment intent.
-    pub fn insert_payment_intent(&mut self, record: PaymentIntentRecord) {
+    /// Keeps a new payment intent, as the scope's.
+    pub fn insert_payment_intent(&mut self, mut record: PaymentIntentRecord) {
+        record.account = self.owner();
         self.touched
             .insert(Watched::PaymentIntent(record.id.clone()));
         self.payment_intents.insert(record.id.clone(), record);
@@ -130,9 +150,11 @@ impl Store {
 
     /// The setup intent `id`, to change it.
     pub fn setup_intent(&mut self, id: &str) -> Outcome<&mut SetupIntentRecord> {
+        let scope = self.scope.clone();
         let record = self
             .setup_intents
             .get_mut(id)
+            .filter(|r| scope.as_deref().is_none_or(|s| s == r.account))
             .ok_or_else(|| Refusal::not_found("setup intent", id))?;
         self.touched.insert(Watched::SetupIntent(record.id.clone()));
         Ok(record)
@@ -142,26 +164,91 @@ impl Store {
     pub fn find_setup_intent(&self, id: &str) -> Outcome<&SetupIntentRecord> {
         self.setup_intents
             .get(id)
+            .filter(|r| self.visible(&r.account))
             .ok_or_else(|| Refusal::not_found("setup intent", id))
     }
 
-    /// Keeps a new setup intent.
-    pub fn insert_setup_intent(&mut self, record: SetupIntentRecord) {
+    /// Keeps a new setup intent, as the scope's.
+    pub fn insert_setup_intent(&mut self, mut record: SetupIntentRecord) {
+        record.account = self.owner();
         self.touched.insert(Watched::SetupIntent(record.id.clone()));
         self.setup_intents.insert(record.id.clone(), record);
     }
 
-    /// The customer `id`.
+    /// The customer `id`, to change it.
     pub fn customer(&mut self, id: &str) -> Outcome<&mut CustomerRecord> {
+        let scope = self.scope.clone();
         self.customers
             .get_mut(id)
+            .filter(|r| scope.as_deref().is_none_or(|s| s == r.account))
             .ok_or_else(|| Refusal::not_found("customer", id))
     }
 
-    /// The subscription `id`.
+    /// The customer `id`, to read it.
+    pub fn find_customer(&self, id: &str) -> Outcome<&CustomerRecord> {
+        self.customers
+            .get(id)
+            .filter(|r| self.visible(&r.account))
+            .ok_or_else(|| Refusal::not_found("customer", id))
+    }
+
+    /// Every customer in scope, by id.
+    pub fn customers(&self) -> impl Iterator<Item = &CustomerRecord> {
+        self.customers.values().filter(|r| self.visible(&r.account))
+    }
+
+    /// Keeps a new customer, as the scope's.
+    pub fn insert_customer(&mut self, mut record: CustomerRecord) {
+        record.account = self.owner();
+        self.customers.insert(record.id.clone(), record);
+    }
+
+    /// Forgets customer `id` (in scope).
+    pub fn remove_customer(&mut self, id: &str) -> Outcome<CustomerRecord> {
+        self.find_customer(id)?;
+        self.customers
+            .remove(id)
+            .ok_or_else(|| Refusal::not_found("customer", id))
+    }
+
+    /// The subscription `id`, to change it.
     pub fn subscription(&mut self, id: &str) -> Outcome<&mut SubscriptionRecord> {
+        let scope = self.scope.clone();
         self.subscriptions
             .get_mut(id)
+            .filter(|r| scope.as_deref().is_none_or(|s| s == r.account))
+            .ok_or_else(|| Refusal::not_found("webhook subscription", id))
+    }
+
+    /// Every subscription in scope, by id.
+    pub fn subscriptions(&self) -> impl Iterator<Item = &SubscriptionRecord> {
+        self.subscriptions
+            .values()
+            .filter(|r| self.visible(&r.account))
+    }
+
+    /// The subscriptions of location account `account`, whatever the scope:
+    /// where its events go.
+    pub fn subscriptions_of<'a>(
+        &'a self,
+        account: &'a str,
+    ) -> impl Iterator<Item = &'a SubscriptionRecord> {
+        self.subscriptions
+            .values()
+            .filter(move |r| r.account == account)
+    }
+
+    /// Keeps a new subscription, as the scope's.
+    pub fn insert_subscription(&mut self, mut record: SubscriptionRecord) {
+        record.account = self.owner();
+        self.subscriptions.insert(record.id.clone(), record);
+    }
+
+    /// Forgets subscription `id` (in scope).
+    pub fn remove_subscription(&mut self, id: &str) -> Outcome<SubscriptionRecord> {
+        self.subscription(id)?;
+        self.subscriptions
+            .remove(id)
             .ok_or_else(|| Refusal::not_found("webhook subscription", id))
     }
 
@@ -172,10 +259,14 @@ impl Store {
             .ok_or_else(|| Refusal::not_found("terminal session", id))
     }
 
-    /// The refund `id`.
+    /// The refund `id` (of a payment intent in scope).
     pub fn find_refund(&self, id: &str) -> Outcome<&RefundRecord> {
         self.refunds
             .get(id)
+            .filter(|r| {
+                self.find_payment_intent(r.payment_intent_id.as_str())
+                    .is_ok()
+            })
             .ok_or_else(|| Refusal::not_found("refund", id))
     }
 
@@ -193,7 +284,12 @@ impl Store {
         for watched in std::mem::take(&mut self.touched) {
             let deadline = match &watched {
                 Watched::PaymentIntent(id) => self.payment_intents.get_mut(id).and_then(|p| {
-                    raised.extend(p.take_raised());
+                    // An event raised before the intent was kept (its
+                    // creation) learns its account here.
+                    raised.extend(p.take_raised().into_iter().map(|mut n| {
+                        n.account.clone_from(&p.account);
+                        n
+                    }));
                     p.deadline()
                 }),
                 Watched::SetupIntent(id) => self.setup_intents.get(id).and_then(|s| s.deadline()),

@@ -73,6 +73,10 @@ impl Payment {
 pub struct PaymentIntentRecord {
     /// `pi_sandbox_…`.
     pub id: PaymentIntentId,
+    /// The location account it belongs to (`acc_…`): set by the store
+    /// when it is kept, from the caller's key.
+    pub account: String,
+
     /// Auto or manual capture.
     pub capture_mode: CaptureMode,
     status: PaymentIntentStatus,
@@ -111,6 +115,7 @@ impl PaymentIntentRecord {
     ) -> Self {
         let mut record = Self {
             id,
+            account: String::new(),
             capture_mode: request.capture_mode.unwrap_or(CaptureMode::Auto),
             status: PaymentIntentStatus::Created,
             amount: request.amount,
@@ -163,6 +168,7 @@ impl PaymentIntentRecord {
             status: self.status,
             capture_mode: self.capture_mode,
             at,
+            account: self.account.clone(),
         });
     }
 

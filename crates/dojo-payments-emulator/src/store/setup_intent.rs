@@ -40,6 +40,10 @@ impl Source {
 pub struct SetupIntentRecord {
     /// `si_sandbox_…`.
     pub id: SetupIntentId,
+    /// The location account it belongs to (`acc_…`): set by the store
+    /// when it is kept, from the caller's key.
+    pub account: String,
+
     status: SetupIntentStatus,
     /// The request as created.
     pub request: types::CreateSetupIntentRequest,
@@ -68,6 +72,7 @@ impl SetupIntentRecord {
     ) -> Self {
         Self {
             id,
+            account: String::new(),
             status: SetupIntentStatus::Created,
             request,
             secret,

@@ -28,6 +28,10 @@ pub struct SecretRecord {
 pub struct SubscriptionRecord {
     /// `ws_…`.
     pub id: WebhookSubscriptionId,
+    /// The location account it belongs to (`acc_…`): set by the store
+    /// when it is kept, from the caller's key.
+    pub account: String,
+
     /// Events delivered.
     pub events: Vec<WebhookEvent>,
     /// Where deliveries go.
@@ -107,10 +111,10 @@ impl SubscriptionRecord {
     }
 
     /// The subscription as Dojo answers with it.
-    pub fn render(&self, account_id: &str) -> types::Subscription {
+    pub fn render(&self) -> types::Subscription {
         types::Subscription {
             id: Some(self.id.clone()),
-            account_id: Some(account_id.to_owned()),
+            account_id: Some(self.account.clone()),
             events: self.events.iter().map(|e| e.name().to_owned()).collect(),
             url: Some(self.url.clone()),
             description: self.description.clone(),

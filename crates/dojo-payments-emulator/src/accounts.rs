@@ -1,0 +1,114 @@
+//! Location accounts: each API key is one location account's (Dojo's "An
+//! API key is location bound"), which sees only its own payment and setup
+//! intents, customers and webhook subscriptions (another's id is a 404, as
+//! Dojo answers), and whose events carry its `accountId`.
+//!
+//! The default key ([`crate::API_KEY`], or the one the emulator was started
+//! with) is `acc_sandbox_emulator`'s; a named location `soho` is
+//! `acc_soho`'s. While no key was named, any other `sk_sandbox_` key is
+//! accepted too, each its own account (`acc_sandbox_<hash of the key>`).
+
+use std::collections::BTreeMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::RwLock;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::problem::Problem;
+
+/// The account of the default key.
+pub const DEFAULT_ACCOUNT: &str = "acc_sandbox_emulator";
+
+/// The keys accepted and their accounts.
+#[derive(Debug, Default)]
+pub struct Accounts(RwLock<Registry>);
+
+#[derive(Debug, Default)]
+struct Registry {
+    /// Key → (account, the location's name).
+    keys: BTreeMap<String, (String, String)>,
+    /// Whether only the keys above are accepted.
+    locked: bool,
+}
+
+impl Accounts {
+    /// Accepts `key` as the default account's; `locked`: only named keys
+    /// are accepted from now on.
+    pub fn set_default(&self, key: &str, locked: bool) {
+        let mut registry = self.0.write().unwrap_or_else(|e| e.into_inner());
+        registry.keys.insert(
+            key.to_owned(),
+            (DEFAULT_ACCOUNT.to_owned(), "default".to_owned()),
+        );
+        registry.locked |= locked;
+    }
+
+    /// Accepts `key` as location `name`'s (`acc_<name>`), and from now on
+    /// only named keys; the account.
+    pub fn add_location(&self, name: &str, key: &str) -> String {
+        let account = format!("acc_{name}");
+        let mut registry = self.0.write().unwrap_or_else(|e| e.into_inner());
+        registry
+            .keys
+            .insert(key.to_owned(), (account.clone(), name.to_owned()));
+        registry.locked = true;
+        account
+    }
+
+    /// The account of `key`, if it is accepted.
+    pub fn account_of(&self, key: &str) -> Option<String> {
+        let registry = self.0.read().unwrap_or_else(|e| e.into_inner());
+        if let Some((account, _)) = registry.keys.get(key) {
+            return Some(account.clone());
+        }
+        if registry.locked {
+            return None;
+        }
+        // A stable hash (SipHash with fixed keys): the same key, the same
+        // account, on every run.
+        let mut hasher = DefaultHasher::new();
+        key.hash(&mut hasher);
+        Some(format!("acc_sandbox_{:016x}", hasher.finish()))
+    }
+
+    /// The account of location `name`, if it is one.
+    pub fn location_account(&self, name: &str) -> Option<String> {
+        let registry = self.0.read().unwrap_or_else(|e| e.into_inner());
+        registry
+            .keys
+            .values()
+            .find(|(_, n)| n == name)
+            .map(|(account, _)| account.clone())
+    }
+
+    /// The default key, if one was set.
+    pub fn default_key(&self) -> Option<String> {
+        let registry = self.0.read().unwrap_or_else(|e| e.into_inner());
+        registry
+            .keys
+            .iter()
+            .find(|(_, (account, _))| account == DEFAULT_ACCOUNT)
+            .map(|(key, _)| key.clone())
+    }
+}
+
+/// The location account an API call was made with (its key's): what the
+/// call sees and makes. Put on the request by the authentication layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// `acc_…`.
+    pub account: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or_else(|| Problem::unauthorized("this operation takes an API key"))
+    }
+}
