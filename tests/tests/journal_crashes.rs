@@ -240,3 +240,107 @@ async fn a_charge_killed_after_dojo_committed_it_is_settled_by_a_read() {
         assert_eq!(charges, 1, "{kind:?}: charged once");
     }
 }
+
+/// A platform's worker moves money at three locations, each with its own
+/// key, and is killed; the restarted worker's `reconcile` settles each
+/// open entry with its own location's key (the emulator's log names the
+/// account of every call), and each location holds one refund.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_of_three_locations_are_each_settled_with_their_own_key() {
+    use dojo_payments::types::{ApiKey, LocationId};
+    use dojo_payments::{Location, Locations};
+
+    let names = ["soho", "camden", "leeds"];
+    let keys: Vec<ApiKey> = names
+        .iter()
+        .map(|n| ApiKey::new(format!("sk_sandbox_{n}_0123456789abcdef")).unwrap())
+        .collect();
+    for kind in databases::kinds() {
+        let db = databases::fresh(kind, "locations_kill").await;
+        let mut builder = Emulator::builder();
+        let mut locations = Locations::default();
+        for (name, key) in names.iter().zip(&keys) {
+            let id: LocationId = name.parse().unwrap();
+            builder = builder.location(id.clone(), key.clone());
+            locations.insert(Location::new(id, key.clone()));
+        }
+        let emulator = builder.start().await.unwrap();
+        let platform = Dojo::builder(emulator.api_key())
+            .endpoints(emulator.endpoints())
+            .locations(locations)
+            .build()
+            .unwrap();
+        let mut intents = Vec::new();
+        for name in names {
+            let cafe = platform.location(&name.parse().unwrap()).unwrap();
+            intents.push(paid(&cafe, &emulator, CaptureMode::Auto).await);
+        }
+        let file = std::env::temp_dir().join(format!(
+            "dojo-locations-{}-{kind:?}.jobs",
+            std::process::id()
+        ));
+        let jobs: Vec<String> = names
+            .iter()
+            .zip(&intents)
+            .map(|(name, id)| format!("refund {name}/refund-1 {id} 300 @{name}"))
+            .collect();
+        std::fs::write(&file, jobs.join("\n")).unwrap();
+        // Every attempt is made and its answer lost: each refund ends
+        // unconfirmed, its entry open; the worker is killed on the third.
+        emulator
+            .inject_fault(REFUNDS, Fault::drop_after_commit(), 1000)
+            .unwrap();
+        let mut jobs_worker = worker(&emulator, &db, &["jobs", file.to_str().unwrap()]);
+        for (name, key) in names.iter().zip(&keys) {
+            jobs_worker.env(
+                format!("DOJO_LOCATION_{}", name.to_uppercase()),
+                key.expose(),
+            );
+        }
+        let last = intents[2].clone();
+        let mut child = jobs_worker.spawn().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while emulator.refund_count(&last) == 0 {
+            assert!(Instant::now() < deadline, "the third refund was never made");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        child.kill().unwrap();
+        assert_eq!(child.wait().unwrap().signal(), Some(9));
+        let journal = SqlJournal::connect(&db).await.unwrap();
+        let open = journal.open_entries().await.unwrap();
+        assert_eq!(open.len(), 3, "{kind:?}: {open:?}");
+        let locations: Vec<&str> = open.iter().map(|e| e.location.as_str()).collect();
+        assert_eq!(locations, names, "{kind:?}: each entry knows its location");
+
+        emulator.clear_faults();
+        let logged = emulator.requests_by_account().len();
+        tokio::time::sleep(Duration::from_millis(WINDOW_MS)).await;
+        let mut reconcile = worker(&emulator, &db, &["reconcile"]);
+        for (name, key) in names.iter().zip(&keys) {
+            reconcile.env(
+                format!("DOJO_LOCATION_{}", name.to_uppercase()),
+                key.expose(),
+            );
+        }
+        let settled = finished(reconcile.output().unwrap());
+        for name in names {
+            assert!(
+                settled.contains(&format!("{name}/refund-1 applied")),
+                "{kind:?}: {settled}"
+            );
+        }
+        // The resent refunds, each with its own location's key.
+        let resent: Vec<Option<String>> = emulator.requests_by_account()[logged..]
+            .iter()
+            .filter(|(route, _)| route == REFUNDS)
+            .map(|(_, account)| account.clone())
+            .collect();
+        let expected: Vec<Option<String>> =
+            names.iter().map(|n| Some(format!("acc_{n}"))).collect();
+        assert_eq!(resent, expected, "{kind:?}");
+        for id in &intents {
+            assert_eq!(emulator.refund_count(id), 1, "{kind:?}: one refund each");
+        }
+        let _ = std::fs::remove_file(&file);
+    }
+}

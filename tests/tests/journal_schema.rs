@@ -93,3 +93,57 @@ async fn two_instances_migrating_at_once_apply_each_version_once() {
         SqlJournal::new(a).await.unwrap();
     }
 }
+
+/// From the schema before locations (version 2, as the last release's
+/// `migrate` left it, with an open entry in it) to the last: the entry is
+/// the default location's, and settles as before.
+#[tokio::test]
+async fn a_version_two_journal_gains_locations_in_place() {
+    for kind in databases::kinds() {
+        let url = databases::fresh(kind, "schema_v2").await;
+        let pool = dojo_payments_sqlx::pool(&url).await.unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE dojo_payments_schema (version BIGINT PRIMARY KEY, \
+             description TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        for migration in &MIGRATIONS[..2] {
+            sqlx::raw_sql(migration.sql).execute(&pool).await.unwrap();
+            sqlx::query(
+                "INSERT INTO dojo_payments_schema (version, description, applied_at) VALUES ($1, $2, $3)",
+            )
+            .bind(migration.version)
+            .bind(migration.description)
+            .bind("2026-12-02T09:00:00.000000Z")
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        sqlx::raw_sql(
+            "INSERT INTO dojo_journal (name, operation, payment_intent_id, amount, currency, \
+             idempotency_key, before_status, before_captures, state, detail, opened_at, closed_at) VALUES \
+             ('order-2/capture', 'capture', 'pi_sandbox_2', 400, 'GBP', NULL, 'Authorized', '[\"cp_1\"]', \
+              'open', NULL, '2026-12-02T10:00:00.000000Z', NULL)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        dojo_payments_sqlx::migrate(&pool).await.unwrap();
+        assert_eq!(
+            migrations::applied(&pool).await.unwrap(),
+            vec![1, 2, 3],
+            "{kind:?}"
+        );
+        let journal = SqlJournal::new(pool).await.unwrap();
+        let entry = journal.entry("order-2/capture").await.unwrap().unwrap();
+        assert_eq!(entry.location.as_str(), "default", "{kind:?}");
+        assert_eq!(
+            entry.before.captures.map(|c| c.len()),
+            Some(1),
+            "{kind:?}: the capture ids kept"
+        );
+        assert_eq!(entry.state, EntryState::Open);
+    }
+}

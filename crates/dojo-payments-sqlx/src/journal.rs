@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use dojo_payments::IdempotencyKey;
 use dojo_payments::StoreError;
 use dojo_payments::journal::{Before, Closed, Entry, EntryState, JournalStore, Movement, Opened};
-use dojo_payments::types::{CaptureId, Currency, Money, PaymentIntentId};
+use dojo_payments::types::{CaptureId, Currency, LocationId, Money, PaymentIntentId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
@@ -24,7 +24,7 @@ macro_rules! select_entries {
     ($rest:literal) => {
         concat!(
             "SELECT name, operation, payment_intent_id, amount, currency, idempotency_key, ",
-            "before_status, before_captures, state, detail, opened_at FROM dojo_journal ",
+            "before_status, before_captures, state, detail, opened_at, location FROM dojo_journal ",
             $rest
         )
     };
@@ -86,8 +86,8 @@ impl JournalStore for SqlJournal {
             .transpose()?;
         let inserted = sqlx::query(
             "INSERT INTO dojo_journal (name, operation, payment_intent_id, amount, currency, \
-             idempotency_key, before_status, before_captures, state, detail, opened_at, closed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, NULL) ON CONFLICT (name) DO NOTHING",
+             idempotency_key, before_status, before_captures, state, detail, opened_at, closed_at, location) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, NULL, $11) ON CONFLICT (name) DO NOTHING",
         )
         .bind(&entry.name)
         .bind(movement.operation())
@@ -99,6 +99,7 @@ impl JournalStore for SqlJournal {
         .bind(captures)
         .bind(entry.state.name())
         .bind(crate::rfc3339(entry.opened_at))
+        .bind(entry.location.as_str())
         .execute(&self.pool)
         .await
         .map_err(store_error)?;
@@ -106,7 +107,7 @@ impl JournalStore for SqlJournal {
             return Ok(Opened::Claimed);
         }
         match self.entry(&entry.name).await? {
-            Some(existing) => Ok(Opened::Existing(existing)),
+            Some(existing) => Ok(Opened::Existing(Box::new(existing))),
             None => Err(unreadable("an entry vanished", &entry.name)),
         }
     }
@@ -202,7 +203,10 @@ fn entry_of(row: &AnyRow) -> Result<Entry, StoreError> {
         .map(|status| status.parse())
         .transpose()
         .map_err(|_| unreadable("the status before", &name))?;
+    let location: String = row.try_get("location").map_err(store_error)?;
+    let location = LocationId::new(location).map_err(|_| unreadable("the location", &name))?;
     Ok(Entry {
+        location,
         movement,
         payment_intent: PaymentIntentId::from_wire(
             row.try_get::<String, _>("payment_intent_id")

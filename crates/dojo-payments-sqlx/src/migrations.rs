@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "captures recognised by id",
         sql: include_str!("../migrations/0002_captures_by_id.sql"),
     },
+    Migration {
+        version: 3,
+        description: "each entry's location",
+        sql: include_str!("../migrations/0003_locations.sql"),
+    },
 ];
 
 /// Brings `pool`'s database up to the last of [`MIGRATIONS`], in one

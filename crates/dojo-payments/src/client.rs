@@ -4,16 +4,24 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
 use dojo_payments_api::api::ClientInfo;
-use dojo_payments_api::{Context, api, pci};
-use dojo_payments_types::{ApiKey, InvalidValue};
+use dojo_payments_api::{Context, Endpoints, api, pci};
+use dojo_payments_types::{ApiKey, InvalidValue, LocationId};
 
 use crate::idempotency::UsedKeys;
+use crate::location::{Location, Locations};
 use crate::resources::{Customers, Epos, PaymentIntents, SetupIntents, Terminals, Webhooks};
 use crate::retry::RetryPolicy;
 
-/// The client of Dojo's API: cheap to clone (one `Arc`), `Send + Sync`, one
-/// connection pool for both of Dojo's hosts.
+/// The client of Dojo's API: cheap to clone (two `Arc`s), `Send + Sync`,
+/// one connection pool for both of Dojo's hosts and every location.
+///
+/// A `Dojo` is bound to one location account's key: the one it was built
+/// with, or another configured one, by [`Dojo::location`], which hands out
+/// a handle on the same pool, retry policy and configuration. Every
+/// resource, lifecycle and flow works on a handle as on the client.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -34,16 +42,29 @@ use crate::retry::RetryPolicy;
 #[derive(Clone)]
 pub struct Dojo {
     pub(crate) inner: Arc<Inner>,
+    /// The location this handle calls as: its key's clients.
+    at: Arc<Located>,
 }
 
-/// Dojo's hosted checkout: `{CHECKOUT_BASE_URL}/checkout/{intent id}`.
-pub const CHECKOUT_BASE_URL: &str = "https://pay.dojo.tech";
+pub use dojo_payments_api::CHECKOUT_BASE_URL;
 
 /// What the SDK takes the time to be, for Dojo's time windows.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
+/// What every handle shares.
 pub(crate) struct Inner {
     pub(crate) clock: Clock,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) used_keys: UsedKeys,
+    /// The base of Dojo's hosted checkout (`https://pay.dojo.tech`).
+    checkout_url: String,
+    /// Every configured location's clients, by name.
+    locations: BTreeMap<LocationId, Arc<Located>>,
+}
+
+/// One location's clients: the same pool, its key.
+struct Located {
+    location: LocationId,
     /// The clients the retry engine sends with: its deadline bounds them.
     api: api::Client,
     pci: pci::Client,
@@ -51,11 +72,12 @@ pub(crate) struct Inner {
     /// bounded by itself (see [`DojoBuilder::build`]).
     raw_api: api::Client,
     raw_pci: pci::Client,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) used_keys: UsedKeys,
-    /// The base of Dojo's hosted checkout (`https://pay.dojo.tech`).
-    checkout_url: String,
 }
+
+/// No location of that name is configured on this client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no location {0} is configured on this client")]
+pub struct UnknownLocation(pub LocationId);
 
 /// The id of an intent a customer completes at Dojo's hosted checkout: a
 /// payment intent (to pay) or a setup intent (to authorize a card).
@@ -86,8 +108,9 @@ impl std::fmt::Debug for Dojo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The key is deliberately absent.
         f.debug_struct("Dojo")
-            .field("api_url", &self.inner.api.baseurl())
-            .field("pci_url", &self.inner.pci.baseurl())
+            .field("location", &self.at.location)
+            .field("api_url", &self.at.api.baseurl())
+            .field("pci_url", &self.at.pci.baseurl())
             .field("checkout_url", &self.inner.checkout_url)
             .field("retry", &self.inner.retry)
             .finish_non_exhaustive()
@@ -107,6 +130,9 @@ pub enum ConfigError {
     /// The HTTP client could not be built (TLS set-up).
     #[error("could not build the HTTP client")]
     Http(#[from] dojo_payments_api::HttpClientError),
+    /// A location was refused.
+    #[error(transparent)]
+    Locations(#[from] crate::location::LocationsError),
 }
 
 impl Dojo {
@@ -116,14 +142,21 @@ impl Dojo {
 
     /// A client from the environment: `DOJO_API_KEY`, and optionally
     /// `DOJO_API_URL`, `DOJO_PCI_URL` and `DOJO_CHECKOUT_URL` (an emulator,
-    /// a proxy).
+    /// a proxy), and other locations as `DOJO_LOCATION_<NAME>=<key>`
+    /// ([`Locations::from_env`]).
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::from_vars(std::env::vars().collect())
     }
 
-    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    fn from_vars(vars: Vec<(String, String)>) -> Result<Self, ConfigError> {
+        let lookup = |wanted: &str| {
+            vars.iter()
+                .find(|(name, _)| name == wanted)
+                .map(|(_, value)| value.clone())
+        };
         let key = lookup("DOJO_API_KEY").ok_or(ConfigError::MissingKey)?;
-        let mut builder = Self::builder(ApiKey::new(key)?);
+        let mut builder =
+            Self::builder(ApiKey::new(key)?).locations(Locations::from_vars(vars.clone())?);
         if let Some(url) = lookup("DOJO_API_URL") {
             builder = builder.api_url(url);
         }
@@ -136,13 +169,16 @@ impl Dojo {
         builder.build()
     }
 
-    /// A builder, for the key `key` and Dojo's own hosts.
+    /// A builder, for the key `key` (the [default](LocationId::DEFAULT)
+    /// location's) and Dojo's own hosts.
     pub fn builder(key: ApiKey) -> DojoBuilder {
+        let endpoints = Endpoints::default();
         DojoBuilder {
             key,
-            api_url: dojo_payments_api::API_BASE_URL.to_owned(),
-            pci_url: dojo_payments_api::PCI_BASE_URL.to_owned(),
-            checkout_url: CHECKOUT_BASE_URL.to_owned(),
+            locations: Locations::default(),
+            api_url: endpoints.api,
+            pci_url: endpoints.pci,
+            checkout_url: endpoints.checkout,
             connect_timeout: dojo_payments_api::CONNECT_TIMEOUT,
             http: None,
             retry: RetryPolicy::default(),
@@ -157,6 +193,31 @@ impl Dojo {
     /// back to the intent's `config.redirectUrl`, or `config.cancelUrl`.
     pub fn checkout_link(&self, id: &impl CheckoutIntentId) -> String {
         format!("{}/checkout/{}", self.inner.checkout_url, id.as_wire())
+    }
+
+    /// A handle of this client that calls as location `id` (its key), on
+    /// the same pool, retry policy and configuration: cheap (two `Arc`s),
+    /// made as often as you like.
+    pub fn location(&self, id: &LocationId) -> Result<Dojo, UnknownLocation> {
+        let at = self
+            .inner
+            .locations
+            .get(id)
+            .ok_or_else(|| UnknownLocation(id.clone()))?;
+        Ok(Dojo {
+            inner: self.inner.clone(),
+            at: at.clone(),
+        })
+    }
+
+    /// The location this handle calls as.
+    pub fn location_id(&self) -> &LocationId {
+        &self.at.location
+    }
+
+    /// Every location configured on this client, by name.
+    pub fn locations(&self) -> impl Iterator<Item = &LocationId> {
+        self.inner.locations.keys()
     }
 
     /// What this client takes the time to be (for Dojo's reversal windows).
@@ -200,23 +261,23 @@ impl Dojo {
     /// own reqwest client, each of its requests is abandoned a second after
     /// the policy's deadline.
     pub fn raw(&self) -> &api::Client {
-        &self.inner.raw_api
+        &self.at.raw_api
     }
 
     /// The raw client of `pci-api.dojo.tech`.
     pub fn raw_pci(&self) -> &pci::Client {
-        &self.inner.raw_pci
+        &self.at.raw_pci
     }
 
     /// The client of `api.dojo.tech` for calls sent by [`Dojo::send`], which
     /// bounds them by the policy's deadline.
     pub(crate) fn api(&self) -> &api::Client {
-        &self.inner.api
+        &self.at.api
     }
 
     /// The client of `pci-api.dojo.tech` for calls sent by [`Dojo::send`].
     pub(crate) fn pci(&self) -> &pci::Client {
-        &self.inner.pci
+        &self.at.pci
     }
 
     /// The retry policy in force.
@@ -234,6 +295,7 @@ const RAW_CALL_GRACE: Duration = Duration::from_secs(1);
 #[must_use]
 pub struct DojoBuilder {
     key: ApiKey,
+    locations: Locations,
     api_url: String,
     pci_url: String,
     checkout_url: String,
@@ -249,6 +311,30 @@ impl DojoBuilder {
     /// system's): an emulator's manual clock in tests.
     pub fn clock(mut self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
         self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Where Dojo's three hosts are, as one value: an emulator's
+    /// (`emulator.endpoints()`), a proxy's.
+    pub fn endpoints(mut self, endpoints: Endpoints) -> Self {
+        self.api_url = endpoints.api;
+        self.pci_url = endpoints.pci;
+        self.checkout_url = endpoints.checkout;
+        self
+    }
+
+    /// Location `location` too, with its key: a handle of it is
+    /// `dojo.location(&id)`. (The builder's own key is the
+    /// [default](LocationId::DEFAULT) location's.)
+    pub fn location(mut self, location: Location) -> Self {
+        self.locations.insert(location);
+        self
+    }
+
+    /// Every location of `locations` too ([`Locations::from_env`],
+    /// [`Locations::from_file`]).
+    pub fn locations(mut self, locations: Locations) -> Self {
+        self.locations.extend(locations);
         self
     }
 
@@ -322,10 +408,10 @@ impl DojoBuilder {
                 .into());
             }
         }
-        let mut context = Context::new(Some(&self.key));
-        if let Some(suffix) = &self.user_agent_suffix {
-            context = context.with_user_agent_suffix(suffix);
-        }
+        let default = Location {
+            id: LocationId::default(),
+            key: self.key.clone(),
+        };
         // The retry engine bounds its calls by the deadline, so their
         // requests get no timer of reqwest's as well (one timer and its
         // wake-ups per request fewer; the throughput gain was inside the
@@ -333,29 +419,69 @@ impl DojoBuilder {
         // through `raw()`, which no engine watches, are each abandoned a
         // grace after the deadline. A reqwest client of the user's keeps
         // its own timeouts for both.
-        let (http, raw_context) = match self.http {
-            Some(http) => (http, context.clone()),
-            None => (
-                dojo_payments_api::http_client_with(self.connect_timeout, None)?,
-                context
-                    .clone()
-                    .with_request_timeout(self.retry.deadline.saturating_add(RAW_CALL_GRACE)),
-            ),
+        let raw_timeout = match self.http {
+            Some(_) => None,
+            None => Some(self.retry.deadline.saturating_add(RAW_CALL_GRACE)),
         };
-        let api_url = self.api_url.trim_end_matches('/');
-        let pci_url = self.pci_url.trim_end_matches('/');
+        let http = match self.http {
+            Some(http) => http,
+            None => dojo_payments_api::http_client_with(self.connect_timeout, None)?,
+        };
+        let hosts = Hosts {
+            api: self.api_url.trim_end_matches('/'),
+            pci: self.pci_url.trim_end_matches('/'),
+            http: &http,
+            user_agent_suffix: self.user_agent_suffix.as_deref(),
+            raw_timeout,
+        };
+        let mut locations = BTreeMap::new();
+        for location in std::iter::once(default).chain(self.locations) {
+            locations.insert(location.id.clone(), Arc::new(hosts.located(location)));
+        }
+        let at = locations[&LocationId::default()].clone();
         Ok(Dojo {
             inner: Arc::new(Inner {
                 clock: self.clock,
-                api: api::Client::with_http(api_url, http.clone(), context.clone()),
-                pci: pci::Client::with_http(pci_url, http.clone(), context),
-                raw_api: api::Client::with_http(api_url, http.clone(), raw_context.clone()),
-                raw_pci: pci::Client::with_http(pci_url, http, raw_context),
                 retry: self.retry,
                 used_keys: UsedKeys::default(),
                 checkout_url: self.checkout_url.trim_end_matches('/').to_owned(),
+                locations,
             }),
+            at,
         })
+    }
+}
+
+/// What every location's clients are built on.
+struct Hosts<'a> {
+    api: &'a str,
+    pci: &'a str,
+    http: &'a reqwest::Client,
+    user_agent_suffix: Option<&'a str>,
+    /// The escape hatch's bound on each request, unless the user's own
+    /// reqwest client brings its timeouts.
+    raw_timeout: Option<Duration>,
+}
+
+impl Hosts<'_> {
+    /// `location`'s four clients: the engine's and the escape hatch's, on
+    /// each host, all on the one pool.
+    fn located(&self, location: Location) -> Located {
+        let mut context = Context::new(Some(&location.key));
+        if let Some(suffix) = self.user_agent_suffix {
+            context = context.with_user_agent_suffix(suffix);
+        }
+        let raw_context = match self.raw_timeout {
+            Some(timeout) => context.clone().with_request_timeout(timeout),
+            None => context.clone(),
+        };
+        Located {
+            location: location.id,
+            api: api::Client::with_http(self.api, self.http.clone(), context.clone()),
+            pci: pci::Client::with_http(self.pci, self.http.clone(), context),
+            raw_api: api::Client::with_http(self.api, self.http.clone(), raw_context.clone()),
+            raw_pci: pci::Client::with_http(self.pci, self.http.clone(), raw_context),
+        }
     }
 }
 
@@ -363,6 +489,7 @@ impl std::fmt::Debug for DojoBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DojoBuilder")
             .field("key", &self.key)
+            .field("locations", &self.locations)
             .field("api_url", &self.api_url)
             .field("pci_url", &self.pci_url)
             .field("checkout_url", &self.checkout_url)
@@ -376,11 +503,11 @@ mod tests {
     use super::*;
 
     fn from(vars: &[(&str, &str)]) -> Result<Dojo, ConfigError> {
-        Dojo::from_lookup(|name| {
+        Dojo::from_vars(
             vars.iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| (*v).to_owned())
-        })
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
     }
 
     #[test]

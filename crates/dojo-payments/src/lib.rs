@@ -78,6 +78,7 @@ mod error;
 mod idempotency;
 pub mod journal;
 pub mod lifecycle;
+pub mod location;
 mod pages;
 pub mod proof;
 pub mod resources;
@@ -85,10 +86,14 @@ pub mod retry;
 pub mod settlement;
 pub mod webhook;
 
-pub use client::{CHECKOUT_BASE_URL, CheckoutIntentId, ConfigError, Dojo, DojoBuilder};
+pub use client::{
+    CHECKOUT_BASE_URL, CheckoutIntentId, ConfigError, Dojo, DojoBuilder, UnknownLocation,
+};
+pub use dojo_payments_api::Endpoints;
 pub use error::{ApiError, Error, Found, Invalid, Outcome, Result, Undetermined};
 pub use idempotency::IdempotencyKey;
 pub use journal::StoreError;
+pub use location::{Location, Locations};
 pub use proof::Delivery;
 pub use retry::RetryPolicy;
 

@@ -72,6 +72,7 @@ fn left_open(
             amount: gbp(amount),
         },
         payment_intent: intent.id.clone().unwrap(),
+        location: dojo_payments::types::LocationId::default(),
         before: Before::of(intent),
         state: EntryState::Open,
         opened_at: Utc::now() - chrono::Duration::from_std(age).unwrap(),

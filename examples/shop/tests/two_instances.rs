@@ -228,6 +228,7 @@ async fn a_running_shop_settles_what_a_vanished_instance_left_open() {
             key: IdempotencyKey::new("vanished-key").unwrap(),
         },
         payment_intent: intent.id().clone(),
+        location: dojo_payments::types::LocationId::default(),
         before: Before {
             status: None,
             captures: None,

@@ -15,16 +15,17 @@
 //! ```
 //!
 //! A job file has one job per line: `<op> <name> <payment intent> [pence]`,
-//! `op` being one of the commands above.
+//! `op` being one of the commands above. A job may end in `@<location>`: it
+//! is made with that location's key (`DOJO_LOCATION_<NAME>=<key>`).
 //!
 //! Each prints one line per entry: `<name> <state>`.
 
 use std::collections::HashSet;
 use std::time::Duration;
 
-use dojo_payments::Dojo;
 use dojo_payments::journal::{EntryState, Journal};
 use dojo_payments::types::{ApiKey, Currency, Money, PaymentIntentId};
+use dojo_payments::{Dojo, Locations};
 use dojo_payments_sqlx::SqlJournal;
 
 type Failure = Box<dyn std::error::Error>;
@@ -38,6 +39,7 @@ fn millis(name: &str, default: u64) -> Duration {
 async fn main() -> Result<(), Failure> {
     let dojo = Dojo::builder(ApiKey::new(std::env::var("DOJO_API_KEY")?)?)
         .api_url(std::env::var("DOJO_API_URL")?)
+        .locations(Locations::from_env()?)
         .timeout(millis("DOJO_DEADLINE_MS", 60_000))
         .build()?;
     let store = SqlJournal::connect(&std::env::var("JOURNAL_URL")?).await?;
@@ -78,8 +80,12 @@ async fn main() -> Result<(), Failure> {
     Ok(())
 }
 
-/// One job; prints `<name> <state>`.
+/// One job (at its location, if it names one); prints `<name> <state>`.
 async fn run(dojo: &Dojo, journal: &Journal<SqlJournal>, job: &[&str]) -> Result<(), Failure> {
+    let (dojo, job) = match job.split_last() {
+        Some((last, rest)) if last.starts_with('@') => (&dojo.location(&last[1..].parse()?)?, rest),
+        _ => (dojo, job),
+    };
     let read = async |intent: &str| {
         dojo.payment_intents()
             .get(&PaymentIntentId::from_wire(intent))

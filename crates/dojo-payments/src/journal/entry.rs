@@ -1,7 +1,7 @@
 //! One journal entry: a money-moving call, written before it is sent.
 
 use chrono::{DateTime, Utc};
-use dojo_payments_types::PaymentIntentId;
+use dojo_payments_types::{LocationId, PaymentIntentId};
 
 use crate::settlement::{Before, Movement};
 
@@ -71,6 +71,8 @@ pub struct Entry {
     pub movement: Movement,
     /// The payment intent it moves money on.
     pub payment_intent: PaymentIntentId,
+    /// The location whose key it is sent, and settled, with.
+    pub location: LocationId,
     /// The intent before the call.
     pub before: Before,
     /// Where it stands.

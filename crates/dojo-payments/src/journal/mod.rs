@@ -22,6 +22,11 @@
 //! `Refused`, `NotApplied`) closes it `NotApplied`, `Applied` closes it
 //! `Applied`, and anything else leaves it open to be settled.
 //!
+//! Each entry records its location (`dojo.location_id()` of the client it
+//! was made with), and is settled with that location's key: `reconcile`
+//! finds it on the client it is given (`dojo.location(&id)`), and leaves an
+//! entry whose location that client does not know open, with the reason.
+//!
 //! Time is the store's ([`JournalStore::now`], a database's clock): an
 //! entry's age is measured by one clock whichever instance wrote it or
 //! reads it, so a host whose clock is minutes off neither settles a call
@@ -276,6 +281,7 @@ impl<S: JournalStore> Journal<S> {
             name: name.to_owned(),
             movement,
             payment_intent: id.clone(),
+            location: dojo.location_id().clone(),
             before,
             state: EntryState::Open,
             opened_at: self.store.now().await?,
@@ -288,6 +294,7 @@ impl<S: JournalStore> Journal<S> {
             Opened::Existing(existing) => {
                 if !existing.movement.same_call(&entry.movement)
                     || existing.payment_intent != entry.payment_intent
+                    || existing.location != entry.location
                 {
                     return Err(JournalError::NameReused {
                         name: name.to_owned(),
@@ -295,7 +302,7 @@ impl<S: JournalStore> Journal<S> {
                         payment_intent: existing.payment_intent,
                     });
                 }
-                self.outcome_of(dojo, existing).await
+                self.outcome_of(dojo, *existing).await
             }
         }
     }
@@ -349,10 +356,22 @@ impl<S: JournalStore> Journal<S> {
         ))
     }
 
-    /// Settles one open entry: a refund by sending it again with its key,
-    /// the rest by a read (made once the entry can no longer be in flight,
-    /// so a read that does not show the call proves it was not made).
+    /// Settles one open entry with its own location's key: a refund by
+    /// sending it again with its key, the rest by a read (made once the
+    /// entry can no longer be in flight, so a read that does not show the
+    /// call proves it was not made).
     async fn settle(&self, dojo: &Dojo, entry: &Entry) -> Result<Reconciled, JournalError> {
+        let Ok(dojo) = dojo.location(&entry.location) else {
+            return Ok(Reconciled {
+                name: entry.name.clone(),
+                state: EntryState::Open,
+                still_open_because: Some(format!(
+                    "its location {} is not configured on this client",
+                    entry.location
+                )),
+            });
+        };
+        let dojo = &dojo;
         let (state, why) = match &entry.movement {
             Movement::Refund { amount, key } => {
                 let state = send_refund(dojo, &entry.payment_intent, *amount, key).await;

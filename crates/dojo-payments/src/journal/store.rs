@@ -21,7 +21,7 @@ pub enum Opened {
     Claimed,
     /// An entry of that name was there already (made by this process or
     /// another): this caller must not send; it gets that entry's outcome.
-    Existing(Entry),
+    Existing(Box<Entry>),
 }
 
 /// What settling an entry found.
@@ -111,7 +111,7 @@ impl JournalStore for InMemoryJournal {
     async fn open(&self, entry: &Entry) -> Result<Opened, StoreError> {
         let mut entries = self.lock();
         if let Some(existing) = entries.get(&entry.name) {
-            return Ok(Opened::Existing(existing.clone()));
+            return Ok(Opened::Existing(Box::new(existing.clone())));
         }
         entries.insert(entry.name.clone(), entry.clone());
         Ok(Opened::Claimed)

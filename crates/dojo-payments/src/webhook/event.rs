@@ -2,7 +2,9 @@
 //! kept by name.
 
 use dojo_payments_api::api::types::{CaptureMode, PaymentIntentStatus};
-use dojo_payments_types::{Open, PaymentIntentId, Timestamp, WebhookEventId};
+use dojo_payments_types::{
+    AccountId, LocationId, Open, PaymentIntentId, Timestamp, WebhookEventId,
+};
 use serde::Deserialize;
 
 use super::WebhookError;
@@ -12,8 +14,11 @@ use super::WebhookError;
 pub struct Event {
     /// The event's id: the same on every redelivery of it.
     pub id: WebhookEventId,
-    /// The account it happened in.
-    pub account_id: Option<String>,
+    /// The location account it happened in (`accountId`).
+    pub account_id: Option<AccountId>,
+    /// The location it belongs to, as the [`super::Verifier`] told it: the
+    /// location whose secret verified it, or whose account it names.
+    pub location: Option<LocationId>,
     /// When it happened.
     pub created_at: Option<Timestamp>,
     /// What happened.
@@ -73,7 +78,7 @@ pub struct PaymentIntentChange {
 struct Envelope {
     id: WebhookEventId,
     event: String,
-    account_id: Option<String>,
+    account_id: Option<AccountId>,
     created_at: Option<Timestamp>,
     #[serde(default)]
     data: serde_json::Value,
@@ -101,6 +106,7 @@ impl Event {
         Ok(Self {
             id: envelope.id,
             account_id: envelope.account_id,
+            location: None,
             created_at: envelope.created_at,
             kind,
         })

@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Response};
 use super::{Event, SIGNATURE_HEADER, Verifier, WebhookError};
 
 /// A delivery whose signature verified, decoded: take it as a handler's
-/// argument, with a [`Verifier`] in the router's state (`FromRef`).
+/// argument, with a [`Verifier`] in the router's state (`FromRef`). The
+/// event says which location it belongs to ([`Event::location`]).
 ///
 /// ```no_run
 /// use axum::{Router, routing::post};
@@ -37,7 +38,8 @@ impl IntoResponse for Rejection {
         let status = match self.0 {
             WebhookError::MissingSignature
             | WebhookError::MalformedSignature
-            | WebhookError::SignatureMismatch => StatusCode::UNAUTHORIZED,
+            | WebhookError::SignatureMismatch
+            | WebhookError::WrongAccount => StatusCode::UNAUTHORIZED,
             WebhookError::MalformedBody { .. } => StatusCode::BAD_REQUEST,
         };
         (status, self.0.to_string()).into_response()

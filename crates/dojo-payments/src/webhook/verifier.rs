@@ -1,9 +1,10 @@
 //! Checking `dojo-signature` against the raw body, in constant time, under
 //! any of the secrets trusted now.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
-use dojo_payments_types::{SignatureError, WebhookSecret, WebhookSignature};
+use dojo_payments_types::{AccountId, LocationId, SignatureError, WebhookSecret, WebhookSignature};
 
 use super::Event;
 
@@ -25,6 +26,10 @@ pub enum WebhookError {
     /// changed, or it was signed with a secret not trusted here.
     #[error("no signature matches the body under any trusted webhook secret")]
     SignatureMismatch,
+    /// The event names another location's account than the one whose
+    /// secret signed it.
+    #[error("the event names another location's account than the secret that signed it")]
+    WrongAccount,
     /// The body is signed but is not an event (not JSON, or no `id`,
     /// `event` and `data`).
     #[error("the signed body is not a webhook event: {reason}")]
@@ -35,33 +40,63 @@ pub enum WebhookError {
 }
 
 /// Verifies deliveries under the secrets trusted now: cheap to clone and
-/// share (one `Arc`), changed in place while secrets rotate.
+/// share (one `Arc`), changed in place while secrets rotate. With several
+/// locations, each location's secrets are trusted for it
+/// ([`Verifier::trust_at`], [`Verifier::trust_subscription_at`]), and a
+/// verified event says which location it belongs to ([`Event::location`]):
+/// the one whose secret verified it, or whose account it names.
 #[derive(Clone, Default)]
 pub struct Verifier {
-    secrets: Arc<RwLock<Vec<WebhookSecret>>>,
+    trusted: Arc<RwLock<Trusted>>,
+}
+
+#[derive(Default)]
+struct Trusted {
+    /// Each secret, with the location it is trusted for (`None`: any).
+    secrets: Vec<(Option<LocationId>, WebhookSecret)>,
+    /// Each location's account, as its subscription said.
+    accounts: BTreeMap<LocationId, AccountId>,
 }
 
 impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let trusted = self.read();
         f.debug_struct("Verifier")
-            .field("secrets", &self.read().len())
+            .field("secrets", &trusted.secrets.len())
+            .field("accounts", &trusted.accounts)
             .finish()
     }
 }
 
 impl Verifier {
-    /// A verifier trusting `secrets`.
+    /// A verifier trusting `secrets` (for any location).
     pub fn new(secrets: impl IntoIterator<Item = WebhookSecret>) -> Self {
-        Self {
-            secrets: Arc::new(RwLock::new(secrets.into_iter().collect())),
+        let verifier = Self::default();
+        for secret in secrets {
+            verifier.trust(secret);
         }
+        verifier
     }
 
-    /// Trusts `secret` too (before Dojo activates it).
+    /// Trusts `secret` too (before Dojo activates it), for any location.
     pub fn trust(&self, secret: WebhookSecret) {
-        let mut secrets = self.write();
-        if !secrets.contains(&secret) {
-            secrets.push(secret);
+        self.add(None, secret);
+    }
+
+    /// Trusts `secret` for location `location` only: an event it verifies
+    /// is that location's.
+    pub fn trust_at(&self, location: &LocationId, secret: WebhookSecret) {
+        self.add(Some(location.clone()), secret);
+    }
+
+    fn add(&self, location: Option<LocationId>, secret: WebhookSecret) {
+        let mut trusted = self.write();
+        if !trusted
+            .secrets
+            .iter()
+            .any(|(at, s)| *s == secret && *at == location)
+        {
+            trusted.secrets.push((location, secret));
         }
     }
 
@@ -73,39 +108,126 @@ impl Verifier {
         }
     }
 
-    /// Stops trusting `secret` (after Dojo deleted it).
+    /// Trusts every secret of `subscription` for location `location` (a
+    /// subscription made with `dojo.location(&location)`), and learns its
+    /// account: an event naming another location's account is refused.
+    pub fn trust_subscription_at(
+        &self,
+        location: &LocationId,
+        subscription: &dojo_payments_api::api::types::Subscription,
+    ) {
+        for secret in subscription.secrets.iter().filter_map(|s| s.value.clone()) {
+            self.trust_at(location, secret);
+        }
+        if let Some(account) = &subscription.account_id {
+            self.write()
+                .accounts
+                .insert(location.clone(), AccountId::from_wire(account.clone()));
+        }
+    }
+
+    /// Stops trusting `secret` (after Dojo deleted it), for every location.
     pub fn distrust(&self, secret: &WebhookSecret) {
-        self.write().retain(|s| s != secret);
+        self.write().secrets.retain(|(_, s)| s != secret);
     }
 
     /// Checks `signature` (the `dojo-signature` header, if any) against the
-    /// raw `body`, then decodes the event.
+    /// raw `body`, then decodes the event, and says which location it
+    /// belongs to.
     pub fn verify(&self, signature: Option<&str>, body: &[u8]) -> Result<Event, WebhookError> {
-        self.verify_signature(signature, body)?;
-        Event::from_json(body)
+        let header = signature.ok_or(WebhookError::MissingSignature)?;
+        let verified_by = self.signer(header, body, None)?;
+        self.located(verified_by, body)
     }
 
-    /// Only the signature check.
+    /// [`Verifier::verify`] under location `location`'s secrets only (and
+    /// those trusted for any): another location's secret is refused.
+    pub fn verify_at(
+        &self,
+        location: &LocationId,
+        signature: Option<&str>,
+        body: &[u8],
+    ) -> Result<Event, WebhookError> {
+        let header = signature.ok_or(WebhookError::MissingSignature)?;
+        let verified_by = self.signer(header, body, Some(location))?;
+        self.located(verified_by.or(Some(location.clone())), body)
+    }
+
+    /// Only the signature check, under every trusted secret.
     pub fn verify_signature(
         &self,
         signature: Option<&str>,
         body: &[u8],
     ) -> Result<(), WebhookError> {
         let header = signature.ok_or(WebhookError::MissingSignature)?;
-        WebhookSignature::verify(header, body, &self.read()).map_err(|error| match error {
-            SignatureError::Malformed => WebhookError::MalformedSignature,
-            SignatureError::NoMatch => WebhookError::SignatureMismatch,
-        })
+        self.signer(header, body, None).map(|_| ())
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<WebhookSecret>> {
-        self.secrets
+    /// The location of the secret that signed `body` (`None`: one trusted
+    /// for any), among those trusted for `only` (all when `None`).
+    fn signer(
+        &self,
+        header: &str,
+        body: &[u8],
+        only: Option<&LocationId>,
+    ) -> Result<Option<LocationId>, WebhookError> {
+        let trusted = self.read();
+        let mut groups: Vec<(Option<&LocationId>, Vec<WebhookSecret>)> = Vec::new();
+        for (location, secret) in &trusted.secrets {
+            if only.is_some_and(|only| location.as_ref().is_some_and(|l| l != only)) {
+                continue;
+            }
+            match groups.iter_mut().find(|(l, _)| *l == location.as_ref()) {
+                Some((_, secrets)) => secrets.push(secret.clone()),
+                None => groups.push((location.as_ref(), vec![secret.clone()])),
+            }
+        }
+        // Located secrets first: an event is its location's when one of
+        // that location's secrets signed it.
+        groups.sort_by_key(|(l, _)| l.is_none());
+        if groups.is_empty() {
+            groups.push((None, Vec::new())); // still tells a malformed header
+        }
+        for (location, secrets) in &groups {
+            match WebhookSignature::verify(header, body, secrets) {
+                Ok(()) => return Ok(location.cloned()),
+                Err(SignatureError::Malformed) => return Err(WebhookError::MalformedSignature),
+                Err(SignatureError::NoMatch) => {}
+            }
+        }
+        Err(WebhookError::SignatureMismatch)
+    }
+
+    /// The event of `body`, with its location: the signer's, or the one
+    /// whose account it names; refused when the two disagree.
+    fn located(&self, signer: Option<LocationId>, body: &[u8]) -> Result<Event, WebhookError> {
+        let mut event = Event::from_json(body)?;
+        let trusted = self.read();
+        let named = event.account_id.as_ref().and_then(|account| {
+            trusted
+                .accounts
+                .iter()
+                .find(|(_, a)| *a == account)
+                .map(|(location, _)| location.clone())
+        });
+        let signer_account = signer.as_ref().and_then(|l| trusted.accounts.get(l));
+        if let (Some(expected), Some(said)) = (signer_account, &event.account_id)
+            && expected != said
+        {
+            return Err(WebhookError::WrongAccount);
+        }
+        event.location = signer.or(named);
+        Ok(event)
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Trusted> {
+        self.trusted
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Vec<WebhookSecret>> {
-        self.secrets
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Trusted> {
+        self.trusted
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }

@@ -33,7 +33,7 @@ pub struct NewOrder<'a> {
     pub amount: Money,
     /// Captured later, by the admin.
     pub manual_capture: bool,
-    /// Whose it is (`account:…`, `guest:…`; see [`crate::auth::Owner`]).
+    /// Whose it is (`account:…`, `guest:…`; see [`crate::auth::Visitor::owner`]).
     pub owner: &'a str,
 }
 
