@@ -38,7 +38,7 @@ fn gbp(pence: i64) -> Money {
 
 fn client(emulator: &Emulator) -> Dojo {
     Dojo::builder(emulator.api_key())
-        .api_url(emulator.api_url())
+        .endpoints(emulator.endpoints())
         .build()
         .unwrap()
 }

@@ -38,7 +38,7 @@ async fn instance(
     skew: chrono::Duration,
 ) -> (Dojo, Journal<SqlJournal>) {
     let dojo = Dojo::builder(emulator.api_key())
-        .api_url(emulator.api_url())
+        .endpoints(emulator.endpoints())
         .timeout(DEADLINE)
         .clock(move || Utc::now() + skew)
         .build()

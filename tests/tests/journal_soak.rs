@@ -226,7 +226,7 @@ async fn soak(kind: databases::Kind) {
         let db = databases::fresh(kind, "soak").await;
         let emulator = Emulator::start().await.unwrap();
         let dojo = Dojo::builder(emulator.api_key())
-            .api_url(emulator.api_url())
+            .endpoints(emulator.endpoints())
             .build()
             .unwrap();
         let mut rng = fastrand::Rng::with_seed(20_261_202);

@@ -19,7 +19,7 @@ const CALLS: usize = 400;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emulator = Emulator::start().await?;
     let dojo = Dojo::builder(emulator.api_key())
-        .api_url(emulator.api_url())
+        .endpoints(emulator.endpoints())
         .build()?;
     let file = std::env::temp_dir().join(format!("journal-cost-{}.sqlite", std::process::id()));
     let mut databases = vec![(

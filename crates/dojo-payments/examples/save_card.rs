@@ -7,7 +7,7 @@
 
 use dojo_payments::Dojo;
 use dojo_payments::api_types::PaymentMethod;
-use dojo_payments::lifecycle::AnyPaymentIntent;
+use dojo_payments::lifecycle::Captured;
 use dojo_payments::types::{Currency, Money};
 use dojo_payments_emulator::{Card, Emulator};
 
@@ -59,13 +59,11 @@ pub async fn run(dojo: &Dojo, emulator: &Emulator) -> Result<()> {
         .created()
         .await?;
     emulator.pay_with_saved_card(next.id(), &card_id)?;
-    let AnyPaymentIntent::Captured(paid) = next.refresh(dojo).await? else {
-        return Err("the saved card did not pay".into());
-    };
+    let paid = next.refresh_as::<Captured>(dojo).await?;
     println!(
         "  {} paid with the preselected saved card: {}",
         paid.id(),
-        paid.total().map(|m| m.to_string()).unwrap_or_default()
+        paid.total()
     );
 
     dojo.customers()
@@ -80,7 +78,7 @@ pub async fn run(dojo: &Dojo, emulator: &Emulator) -> Result<()> {
 async fn main() -> Result<()> {
     let emulator = Emulator::start().await?;
     let dojo = Dojo::builder(emulator.api_key())
-        .api_url(emulator.api_url())
+        .endpoints(emulator.endpoints())
         .build()?;
     run(&dojo, &emulator).await
 }

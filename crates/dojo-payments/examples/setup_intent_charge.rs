@@ -5,7 +5,7 @@
 
 use dojo_payments::Dojo;
 use dojo_payments::api_types::MerchantInitiatedTransactionType;
-use dojo_payments::lifecycle::AnySetupIntent;
+use dojo_payments::lifecycle::setup_intent::Authorized;
 use dojo_payments::types::{Currency, Money};
 use dojo_payments_emulator::{Card, Emulator};
 
@@ -29,19 +29,13 @@ pub async fn run(dojo: &Dojo, emulator: &Emulator) -> Result<()> {
     );
     emulator.authorize_setup_intent(setup.id(), &Card::test("5200000000001005")?)?;
 
-    let AnySetupIntent::Authorized(authorized) = setup.refresh(dojo).await? else {
-        return Err("the card was not authorized".into());
-    };
+    let authorized = setup.refresh_as::<Authorized>(dojo).await?;
     println!("  authorized: the card may be charged once, for the intended amount");
     // `charge` consumes the setup intent: charging it twice does not compile.
     let charged = authorized.charge(dojo).await?;
     println!(
         "  no-show: charged {} through {}; setup intent {} is Completed",
-        charged
-            .payment
-            .total()
-            .map(|m| m.to_string())
-            .unwrap_or_default(),
+        charged.payment.total(),
         charged.payment.id(),
         charged.setup.id()
     );
@@ -53,7 +47,7 @@ pub async fn run(dojo: &Dojo, emulator: &Emulator) -> Result<()> {
 async fn main() -> Result<()> {
     let emulator = Emulator::start().await?;
     let dojo = Dojo::builder(emulator.api_key())
-        .api_url(emulator.api_url())
+        .endpoints(emulator.endpoints())
         .build()?;
     run(&dojo, &emulator).await
 }

@@ -211,8 +211,7 @@ async fn applied(
 pub async fn run(calls: usize, seed: u64) -> Result<Audit> {
     let emulator = Emulator::builder().seed(seed).start().await?;
     let dojo = Dojo::builder(emulator.api_key())
-        .api_url(emulator.api_url())
-        .pci_url(emulator.pci_url())
+        .endpoints(emulator.endpoints())
         .retry_policy(RetryPolicy {
             max_attempts: 3,
             base_delay: Duration::from_millis(2),

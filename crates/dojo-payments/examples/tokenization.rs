@@ -36,8 +36,12 @@ pub async fn run(dojo: &Dojo, _emulator: &Emulator) -> Result<()> {
         .intended_amount(Money::parse_decimal("25.00", Currency::GBP)?)
         .authorized()
         .await?;
-    let AnySetupIntent::Authorized(setup) = setup else {
-        return Err(format!("the card was not authorized: {:?}", setup.status()).into());
+    // A card may be declined: that is an answer, not an error.
+    let setup = match setup {
+        AnySetupIntent::Authorized(setup) => setup,
+        declined => {
+            return Err(format!("the card was not authorized: {:?}", declined.status()).into());
+        }
     };
     println!(
         "  {} authorized on the PCI host; the card data is gone from memory",
@@ -46,11 +50,7 @@ pub async fn run(dojo: &Dojo, _emulator: &Emulator) -> Result<()> {
     let charged = setup.charge(dojo).await?;
     println!(
         "  charged {} on the api host through {}",
-        charged
-            .payment
-            .total()
-            .map(|m| m.to_string())
-            .unwrap_or_default(),
+        charged.payment.total(),
         charged.payment.id()
     );
     Ok(())
@@ -61,8 +61,7 @@ pub async fn run(dojo: &Dojo, _emulator: &Emulator) -> Result<()> {
 async fn main() -> Result<()> {
     let emulator = Emulator::start().await?;
     let dojo = Dojo::builder(emulator.api_key())
-        .api_url(emulator.api_url())
-        .pci_url(emulator.pci_url())
+        .endpoints(emulator.endpoints())
         .build()?;
     run(&dojo, &emulator).await
 }

@@ -14,7 +14,7 @@ mod setup_intent_charge;
 mod tokenization;
 
 use dojo_payments::api_types::{CaptureMode, MerchantInitiatedTransactionType};
-use dojo_payments::lifecycle::AnyPaymentIntent;
+use dojo_payments::lifecycle::{Authorized, Captured};
 use dojo_payments::types::{Currency, Money};
 use dojo_payments::{Dojo, Error};
 use dojo_payments_emulator::{Card, Emulator, Fault};
@@ -45,8 +45,7 @@ async fn emulated() -> Result<()> {
         emulator.pci_url()
     );
     let dojo = Dojo::builder(emulator.api_key())
-        .api_url(emulator.api_url())
-        .pci_url(emulator.pci_url())
+        .endpoints(emulator.endpoints())
         .build()?;
     let card = Card::test("5200000000001005")?;
 
@@ -62,9 +61,7 @@ async fn emulated() -> Result<()> {
         intent.data().payment_link.as_deref().unwrap_or("?")
     );
     emulator.pay(intent.id(), &card, false)?;
-    let AnyPaymentIntent::Captured(paid) = intent.refresh(&dojo).await? else {
-        return Err("not captured".into());
-    };
+    let paid = intent.refresh_as::<Captured>(&dojo).await?;
     emulator.inject_fault(
         "POST /payment-intents/{paymentIntentId}/refunds",
         Fault::drop_after_commit(),
@@ -85,24 +82,19 @@ async fn emulated() -> Result<()> {
         .created()
         .await?;
     emulator.pay(intent.id(), &card, false)?;
-    let AnyPaymentIntent::Authorized(authorized) = intent.refresh(&dojo).await? else {
-        return Err("not authorized".into());
-    };
+    let authorized = intent.refresh_as::<Authorized>(&dojo).await?;
     let part = authorized.capture(&dojo, gbp("50.00")?).await?;
     println!(
         "  captured 50.00 of 80.00; {} is {:?}",
         part.id(),
-        part.data().status
+        part.status()
     );
     match part.capture(&dojo, gbp("40.00")?).await {
         Err(error @ Error::InvalidRequest { .. }) => println!("  refused before sending: {error}"),
         other => return Err(format!("expected a refusal, got {other:?}").into()),
     }
     let all = part.capture(&dojo, gbp("30.00")?).await?;
-    println!(
-        "  captured the remaining 30.00: {} in all",
-        all.total().map(|m| m.to_string()).unwrap_or_default()
-    );
+    println!("  captured the remaining 30.00: {} in all", all.total());
 
     step("3. Reverse an authorization the guest no longer needs");
     let intent = dojo
@@ -112,9 +104,7 @@ async fn emulated() -> Result<()> {
         .created()
         .await?;
     emulator.pay(intent.id(), &card, false)?;
-    let AnyPaymentIntent::Authorized(hold) = intent.refresh(&dojo).await? else {
-        return Err("not authorized".into());
-    };
+    let hold = intent.refresh_as::<Authorized>(&dojo).await?;
     let reversed = hold.reverse(&dojo).await?;
     println!("  {} reversed (Manual, within 7 days)", reversed.id());
 

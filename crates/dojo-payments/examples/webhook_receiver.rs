@@ -52,7 +52,7 @@ async fn handle(State(receiver): State<Receiver>, Verified(event): Verified) -> 
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emulator = Emulator::start().await?;
     let dojo = dojo_payments::Dojo::builder(emulator.api_key())
-        .api_url(emulator.api_url())
+        .endpoints(emulator.endpoints())
         .build()?;
 
     let receiver = Receiver {

@@ -29,7 +29,7 @@ use crate::retry::RetryPolicy;
 /// use dojo_payments::{Dojo, types::{Currency, Money}};
 ///
 /// let dojo = Dojo::builder(emulator.api_key())
-///     .api_url(emulator.api_url())
+///     .endpoints(emulator.endpoints())
 ///     .build()?;
 /// let intent = dojo
 ///     .payment_intents()

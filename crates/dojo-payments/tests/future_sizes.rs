@@ -105,7 +105,8 @@ fn charging_a_saved_card_holds_the_setup_intent_once() {
     };
     let AnyPaymentIntent::Created(payment) = AnyPaymentIntent::from(
         serde_json::from_str::<dojo_payments::api_types::PaymentIntent>(
-            r#"{"id": "pi_sandbox_1", "status": "Created", "setupIntentId": "si_sandbox_1"}"#,
+            r#"{"id": "pi_sandbox_1", "status": "Created", "setupIntentId": "si_sandbox_1",
+                "amount": {"value": 1000, "currencyCode": "GBP"}}"#,
         )
         .unwrap(),
     ) else {

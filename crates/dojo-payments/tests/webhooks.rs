@@ -292,3 +292,76 @@ mod properties {
         }
     }
 }
+
+/// Two locations, each with its subscription: an event is verified by its
+/// own location's secret and says so; one location's secret is refused
+/// for the other; an event whose accountId is another location's than
+/// its signer's is refused.
+#[tokio::test]
+async fn events_of_two_locations_are_told_apart() {
+    use dojo_payments::types::{ApiKey, LocationId, WebhookSignature};
+    use dojo_payments::{Location, Locations};
+
+    let (soho, camden): (LocationId, LocationId) =
+        ("soho".parse().unwrap(), "camden".parse().unwrap());
+    let soho_key = ApiKey::new("sk_sandbox_soho_0123456789abcdef").unwrap();
+    let camden_key = ApiKey::new("sk_sandbox_camden_0123456789abcdef").unwrap();
+    let emulator = Emulator::builder()
+        .location(soho.clone(), soho_key.clone())
+        .location(camden.clone(), camden_key.clone())
+        .start()
+        .await
+        .unwrap();
+    let mut locations = Locations::default();
+    locations.insert(Location::new(soho.clone(), soho_key));
+    locations.insert(Location::new(camden.clone(), camden_key));
+    let dojo = builder_of(&emulator, quick_retries())
+        .locations(locations)
+        .build()
+        .unwrap();
+    let verifier = Verifier::default();
+    let mut secrets = Vec::new();
+    for location in [&soho, &camden] {
+        let at = dojo.location(location).unwrap();
+        let subscription = at
+            .webhooks()
+            .subscribe("http://127.0.0.1:9/hooks", ["payment_intent.created"])
+            .send()
+            .await
+            .unwrap();
+        verifier.trust_subscription_at(location, &subscription);
+        secrets.push(subscription.secrets[0].value.clone().unwrap());
+    }
+    let event = |account: &str| {
+        format!(
+            r#"{{"id":"evt_1","event":"payment_intent.created","accountId":"{account}","data":{{"paymentIntentId":"pi_1","paymentStatus":"Created"}}}}"#
+        )
+    };
+    let soho_event = event("acc_soho");
+    let signed_by_soho = WebhookSignature::sign(&secrets[0], soho_event.as_bytes()).to_string();
+    let verified = verifier
+        .verify(Some(&signed_by_soho), soho_event.as_bytes())
+        .unwrap();
+    assert_eq!(verified.location.as_ref(), Some(&soho));
+    assert_eq!(
+        verified.account_id.as_ref().map(|a| a.as_str()),
+        Some("acc_soho")
+    );
+    assert_eq!(
+        verifier.verify_at(&camden, Some(&signed_by_soho), soho_event.as_bytes()),
+        Err(WebhookError::SignatureMismatch),
+        "Soho's secret is refused for Camden"
+    );
+    let claims_camden = event("acc_camden");
+    let header = WebhookSignature::sign(&secrets[0], claims_camden.as_bytes()).to_string();
+    assert_eq!(
+        verifier.verify(Some(&header), claims_camden.as_bytes()),
+        Err(WebhookError::WrongAccount)
+    );
+    let camden_event = event("acc_camden");
+    let signed_by_camden = WebhookSignature::sign(&secrets[1], camden_event.as_bytes()).to_string();
+    let verified = verifier
+        .verify_at(&camden, Some(&signed_by_camden), camden_event.as_bytes())
+        .unwrap();
+    assert_eq!(verified.location.as_ref(), Some(&camden));
+}

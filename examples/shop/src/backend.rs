@@ -29,9 +29,7 @@ impl Backend {
     pub fn client(&self) -> Result<Dojo, ConfigError> {
         match self {
             Self::Emulator(emulator) => Dojo::builder(emulator.api_key())
-                .api_url(emulator.api_url())
-                .pci_url(emulator.pci_url())
-                .checkout_url(emulator.checkout_url())
+                .endpoints(emulator.endpoints())
                 .user_agent_suffix("dojo-shop")
                 .build(),
             Self::Sandbox => Dojo::from_env(),

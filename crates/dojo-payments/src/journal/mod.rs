@@ -36,7 +36,7 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let emulator = dojo_payments_emulator::Emulator::start().await?;
-//! # let dojo = dojo_payments::Dojo::builder(emulator.api_key()).api_url(emulator.api_url()).build()?;
+//! # let dojo = dojo_payments::Dojo::builder(emulator.api_key()).endpoints(emulator.endpoints()).build()?;
 //! # let intent = dojo.payment_intents().create(dojo_payments::types::Money::new(1000, dojo_payments::types::Currency::GBP), "Order 42").send().await?;
 //! # emulator.pay(intent.id.as_ref().unwrap(), &dojo_payments_emulator::Card::test("5200000000001005")?, false)?;
 //! use dojo_payments::journal::{EntryState, InMemoryJournal, Journal};

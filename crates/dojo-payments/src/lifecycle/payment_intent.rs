@@ -80,10 +80,12 @@ states!(
     Canceled
 );
 
-/// A payment intent known to be in state `S` (as of when it was read).
+/// A payment intent known to be in state `S` (as of when it was read),
+/// with the id and amount Dojo always sends.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentIntent<S: State> {
     id: PaymentIntentId,
+    total: Money,
     data: types::PaymentIntent,
     state: PhantomData<S>,
 }
@@ -106,20 +108,25 @@ pub enum AnyPaymentIntent {
     Refunded(PaymentIntent<Refunded>),
     /// `Canceled`.
     Canceled(PaymentIntent<Canceled>),
-    /// A status this SDK does not know (Dojo added one), or no id: kept as
-    /// read, with no transitions.
+    /// A status this SDK does not know (Dojo added one), or no id or
+    /// amount: kept as read, with no transitions.
     Other(Box<types::PaymentIntent>),
 }
 
 impl From<types::PaymentIntent> for AnyPaymentIntent {
     fn from(data: types::PaymentIntent) -> Self {
-        let (Some(id), Some(Open::Known(status))) = (data.id.clone(), data.status.clone()) else {
+        let (Some(id), Some(Open::Known(status)), Some(total)) = (
+            data.id.clone(),
+            data.status.clone(),
+            data.total_amount.or(data.amount),
+        ) else {
             return Self::Other(Box::new(data));
         };
         macro_rules! typed {
             ($variant:ident) => {
                 Self::$variant(PaymentIntent {
                     id,
+                    total,
                     data,
                     state: PhantomData,
                 })
@@ -219,9 +226,26 @@ impl<S: State> PaymentIntent<S> {
         }
     }
 
-    /// What the customer pays (amount and tips), when Dojo says.
-    pub fn total(&self) -> Option<Money> {
-        self.data.total_amount.or(self.data.amount)
+    /// Its status: `S`'s.
+    pub fn status(&self) -> PaymentIntentStatus {
+        S::STATUS
+    }
+
+    /// What the customer pays (amount and tips).
+    pub fn total(&self) -> Money {
+        self.total
+    }
+
+    /// Reads it again, expecting state `T` (after the customer paid, say):
+    /// another state is [`Error::UnexpectedAnswer`], with the intent as
+    /// read.
+    pub async fn refresh_as<T: State>(&self, dojo: &Dojo) -> Result<PaymentIntent<T>> {
+        const OP: &str = "payment_intents_get";
+        let data = dojo
+            .payment_intents()
+            .get_including_canceled(&self.id)
+            .await?;
+        typed(OP, data)
     }
 
     /// What has moved so far, captured and refunded; `None` when Dojo sent
@@ -254,16 +278,17 @@ impl<S: State> PaymentIntent<S> {
         if amount.minor_units() <= 0 {
             return Err(refuse(op, LifecycleRule::AmountNotPositive));
         }
-        match self.total() {
-            Some(total) if total.currency() != amount.currency() => Err(refuse(
+        let expected = self.total.currency();
+        if expected != amount.currency() {
+            return Err(refuse(
                 op,
                 LifecycleRule::CurrencyMismatch {
-                    expected: total.currency(),
+                    expected,
                     given: amount.currency(),
                 },
-            )),
-            _ => Ok(()),
+            ));
         }
+        Ok(())
     }
 
     /// Minor units captured so far (`crate::settlement`).
@@ -295,12 +320,15 @@ pub(crate) fn typed<T: State>(
     op: &'static str,
     data: types::PaymentIntent,
 ) -> Result<PaymentIntent<T>> {
-    match (&data.id, &data.status) {
-        (Some(id), Some(Open::Known(status))) if *status == T::STATUS => Ok(PaymentIntent {
-            id: id.clone(),
-            data,
-            state: PhantomData,
-        }),
+    match (&data.id, &data.status, data.total_amount.or(data.amount)) {
+        (Some(id), Some(Open::Known(status)), Some(total)) if *status == T::STATUS => {
+            Ok(PaymentIntent {
+                id: id.clone(),
+                total,
+                data,
+                state: PhantomData,
+            })
+        }
         _ => Err(Error::UnexpectedAnswer {
             operation: op,
             found: Found::PaymentIntent {
@@ -373,10 +401,10 @@ impl<S: Capturable> PaymentIntent<S> {
         if self.capture_mode() != CaptureMode::Manual {
             return Err(refuse(OP, LifecycleRule::CaptureNeedsManualMode));
         }
-        if let (Some(total), Some(captured)) = (self.total(), self.captured_minor()) {
+        if let Some(captured) = self.captured_minor() {
             let remaining = Money::new(
-                total.minor_units().saturating_sub(captured),
-                total.currency(),
+                self.total.minor_units().saturating_sub(captured),
+                self.total.currency(),
             );
             if amount.minor_units() > remaining.minor_units() {
                 return Err(refuse(

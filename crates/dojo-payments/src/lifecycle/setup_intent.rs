@@ -162,9 +162,24 @@ impl<S: State> SetupIntent<S> {
         &self.data
     }
 
+    /// Its status: `S`'s.
+    pub fn status(&self) -> SetupIntentStatus {
+        S::STATUS
+    }
+
     /// Reads it again.
     pub async fn refresh(&self, dojo: &Dojo) -> Result<AnySetupIntent> {
         AnySetupIntent::read(dojo, &self.id).await
+    }
+
+    /// Reads it again, expecting state `T` (after the customer authorized
+    /// the card, say): another state is [`Error::UnexpectedAnswer`], with
+    /// the intent as read.
+    pub async fn refresh_as<T: State>(&self, dojo: &Dojo) -> Result<SetupIntent<T>> {
+        typed(
+            "setup_intents_get",
+            dojo.setup_intents().get(&self.id).await?,
+        )
     }
 }
 

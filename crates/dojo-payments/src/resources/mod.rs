@@ -9,7 +9,7 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let emulator = dojo_payments_emulator::Emulator::start().await?;
-//! # let dojo = dojo_payments::Dojo::builder(emulator.api_key()).api_url(emulator.api_url()).build()?;
+//! # let dojo = dojo_payments::Dojo::builder(emulator.api_key()).endpoints(emulator.endpoints()).build()?;
 //! use dojo_payments::types::{Currency, Money};
 //!
 //! let customer = dojo.customers().create().email("ada@example.com").send().await?;

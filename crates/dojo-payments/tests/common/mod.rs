@@ -36,8 +36,7 @@ pub fn client_of(emulator: &Emulator, retry: RetryPolicy) -> Dojo {
 /// client, say (each new one costs tens of milliseconds of TLS set-up).
 pub fn builder_of(emulator: &Emulator, retry: RetryPolicy) -> dojo_payments::DojoBuilder {
     Dojo::builder(emulator.api_key())
-        .api_url(emulator.api_url())
-        .pci_url(emulator.pci_url())
+        .endpoints(emulator.endpoints())
         .retry_policy(retry)
 }
 
