@@ -6,6 +6,8 @@
 //! real sandbox; a person would have to pay at the printed checkout links,
 //! so there it creates, reads and cancels.
 
+#[path = "locations.rs"]
+mod locations;
 #[path = "save_card.rs"]
 mod save_card;
 #[path = "setup_intent_charge.rs"]
@@ -116,6 +118,12 @@ async fn emulated() -> Result<()> {
 
     step("6. Tokenization: card data to the PCI host, then charge on the api host");
     tokenization::run(&dojo, &emulator).await?;
+
+    step("7. Two cafés on one client: a key per location, one pool, a crash recovered");
+    // (Its errors are `Send`, for its test; the tour's need not be.)
+    locations::run()
+        .await
+        .map_err(|error| error as Box<dyn std::error::Error>)?;
 
     println!("\nTour done. Run it against Dojo's sandbox with DOJO_API_KEY=sk_sandbox_….");
     Ok(())

@@ -182,6 +182,14 @@ impl Extend<Location> for Locations {
     }
 }
 
+impl FromIterator<Location> for Locations {
+    fn from_iter<I: IntoIterator<Item = Location>>(locations: I) -> Self {
+        let mut all = Self::default();
+        all.extend(locations);
+        all
+    }
+}
+
 impl fmt::Debug for Locations {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // ApiKey's Debug: the environment and the last four characters.

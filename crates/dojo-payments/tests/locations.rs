@@ -185,3 +185,39 @@ async fn an_entry_whose_location_is_gone_stays_open_saying_so_until_it_is_back()
         emulator.location_account(&id("leeds"))
     );
 }
+
+#[path = "../examples/locations.rs"]
+mod example;
+
+/// The example's walk, checked: a payment at each café; the refund whose
+/// process died settled after the restart with Camden's key, made once;
+/// each webhook told to belong to the café of its payment.
+#[tokio::test]
+async fn the_two_cafes_example_walks_as_it_says() {
+    let walk = example::run().await.unwrap();
+    assert_eq!(walk.payments.len(), 2);
+    assert!(
+        matches!(walk.refund, EntryState::Applied { .. }),
+        "{:?}",
+        walk.refund
+    );
+    assert_eq!(walk.refunds_made, 1, "sent again with its key: one refund");
+    assert!(walk.camden_account.is_some());
+    assert_eq!(walk.settled_by, walk.camden_account);
+    assert!(walk.events.len() >= 2, "{:?}", walk.events);
+    for (location, payment) in &walk.events {
+        let (cafe, _) = walk
+            .payments
+            .iter()
+            .find(|(_, id)| id == payment)
+            .expect("an event of a payment the walk made");
+        assert_eq!(location.as_ref(), Some(cafe), "{payment}");
+    }
+    for (cafe, _) in &walk.payments {
+        assert!(
+            walk.events.iter().any(|(l, _)| l.as_ref() == Some(cafe)),
+            "no event for {cafe}: {:?}",
+            walk.events
+        );
+    }
+}

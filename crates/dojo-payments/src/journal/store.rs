@@ -144,3 +144,31 @@ impl JournalStore for InMemoryJournal {
         Ok(open)
     }
 }
+
+/// A store shared: by a journal and a second one made after a restart in
+/// the same process, say, or by a journal and an admin page.
+impl<S: JournalStore + ?Sized> JournalStore for Arc<S> {
+    fn now(&self) -> impl Future<Output = Result<DateTime<Utc>, StoreError>> + Send {
+        S::now(self)
+    }
+
+    fn open(&self, entry: &Entry) -> impl Future<Output = Result<Opened, StoreError>> + Send {
+        S::open(self, entry)
+    }
+
+    fn close(
+        &self,
+        name: &str,
+        state: &EntryState,
+    ) -> impl Future<Output = Result<Closed, StoreError>> + Send {
+        S::close(self, name, state)
+    }
+
+    fn entry(&self, name: &str) -> impl Future<Output = Result<Option<Entry>, StoreError>> + Send {
+        S::entry(self, name)
+    }
+
+    fn open_entries(&self) -> impl Future<Output = Result<Vec<Entry>, StoreError>> + Send {
+        S::open_entries(self)
+    }
+}

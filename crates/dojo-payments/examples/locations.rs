@@ -1,0 +1,242 @@
+//! Two cafés on one client: `cargo run -p dojo-payments --example locations`.
+//!
+//! Dojo binds each API key to one location account. A platform serving
+//! several (a café chain, an EPOS software house) holds every location's key
+//! on one `Dojo` — one connection pool, one retry policy — and takes a cheap
+//! handle per call: `dojo.location(&soho)`. Here: a payment at each café;
+//! a refund at Camden whose process dies while Dojo's answer is on its way,
+//! settled after the restart with Camden's key (never Soho's); and the
+//! webhooks of both cafés, received at one URL and told apart.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{FromRef, State};
+use axum::http::StatusCode;
+use dojo_payments::api_types::CaptureMode;
+use dojo_payments::journal::{EntryState, InMemoryJournal, Journal};
+use dojo_payments::lifecycle::Captured;
+use dojo_payments::types::{ApiKey, Currency, LocationId, Money, PaymentIntentId};
+use dojo_payments::webhook::{EventKind, Verified, Verifier};
+use dojo_payments::{Dojo, Location, Locations, RetryPolicy};
+use dojo_payments_emulator::{BadAnswer, Card, Emulator, Fault};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+const REFUNDS: &str = "POST /payment-intents/{paymentIntentId}/refunds";
+
+/// What the walk saw, for its test to check.
+#[derive(Debug)]
+pub struct Walk {
+    /// The payment made at each café.
+    pub payments: Vec<(LocationId, PaymentIntentId)>,
+    /// The refund's entry, as reconciled after the restart.
+    pub refund: EntryState,
+    /// Refunds Dojo made of Camden's payment (the restart sent it again).
+    pub refunds_made: usize,
+    /// Whose key the settling call carried (the emulator's account).
+    pub settled_by: Option<String>,
+    /// Camden's account at the emulator.
+    pub camden_account: Option<String>,
+    /// Each webhook received: the location it was told to belong to, and
+    /// its payment intent.
+    pub events: Vec<(Option<LocationId>, PaymentIntentId)>,
+}
+
+/// The webhook receiver's state: the verifier holding each café's secret,
+/// and what arrived.
+#[derive(Clone, Default)]
+struct Receiver {
+    verifier: Verifier,
+    received: Arc<Mutex<Vec<(Option<LocationId>, PaymentIntentId)>>>,
+}
+
+impl FromRef<Receiver> for Verifier {
+    fn from_ref(receiver: &Receiver) -> Verifier {
+        receiver.verifier.clone()
+    }
+}
+
+async fn webhook(State(receiver): State<Receiver>, Verified(event): Verified) -> StatusCode {
+    if let EventKind::PaymentIntentStatusUpdated(change) = &event.kind {
+        let at = event.location.as_ref().map_or("?", LocationId::as_str);
+        println!(
+            "  webhook for {at}: {} is {}",
+            change.payment_intent_id, change.status
+        );
+        receiver
+            .received
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push((event.location.clone(), change.payment_intent_id.clone()));
+    }
+    StatusCode::OK
+}
+
+fn cafe(name: &str) -> Result<(LocationId, ApiKey)> {
+    // In production: Locations::from_env() (DOJO_LOCATION_SOHO=sk_prod_…)
+    // or Locations::from_file(path), with keys from your secret store.
+    let key = ApiKey::new(format!("sk_sandbox_{name}_0123456789abcdef"))?;
+    Ok((name.parse()?, key))
+}
+
+/// A client holding both cafés' keys, on `emulator`.
+fn platform(emulator: &Emulator, cafes: &[(LocationId, ApiKey)]) -> Result<Dojo> {
+    let mut locations = Locations::default();
+    for (id, key) in cafes {
+        locations.insert(Location::new(id.clone(), key.clone()));
+    }
+    Ok(Dojo::builder(emulator.api_key())
+        .endpoints(emulator.endpoints())
+        .locations(locations)
+        .retry_policy(RetryPolicy {
+            deadline: Duration::from_secs(2),
+            ..RetryPolicy::default()
+        })
+        .build()?)
+}
+
+/// The walk, on an emulator of its own with the two cafés' accounts.
+pub async fn run() -> Result<Walk> {
+    let cafes = [cafe("soho")?, cafe("camden")?];
+    let mut builder = Emulator::builder();
+    for (id, key) in &cafes {
+        builder = builder.location(id.clone(), key.clone());
+    }
+    let emulator = builder.start().await?;
+    let dojo = platform(&emulator, &cafes)?;
+    let receiver = Receiver::default();
+    let url = serve(receiver.clone()).await?;
+
+    let mut payments = Vec::new();
+    for (id, _) in &cafes {
+        let here = dojo.location(id)?;
+        // Each café subscribes with its own key; its secret is trusted as its.
+        let subscription = here
+            .webhooks()
+            .subscribe(&url, ["payment_intent.status_updated"])
+            .send()
+            .await?;
+        receiver.verifier.trust_subscription_at(id, &subscription);
+        let intent = here
+            .payment_intents()
+            .create(Money::new(640, Currency::GBP), "Two flat whites")
+            .capture_mode(CaptureMode::Auto)
+            .created()
+            .await?;
+        emulator.pay(intent.id(), &Card::test("5200000000001005")?, false)?;
+        let paid = intent.refresh_as::<Captured>(&here).await?;
+        println!("  {id}: {} paid {}", paid.id(), paid.total());
+        payments.push((id.clone(), paid.id().clone()));
+    }
+
+    let (camden, camden_payment) = &payments[1];
+    let store = Arc::new(InMemoryJournal::default());
+    crash_while_refunding(&emulator, &dojo, &store, camden, camden_payment).await?;
+
+    // The restart: a new client and journal over the same store. Once the
+    // entry can no longer be in flight, reconcile sends the refund again
+    // with its key, as the location it was made at.
+    let restarted = platform(&emulator, &cafes)?;
+    let window = Duration::from_secs(3);
+    let journal = Journal::new(store, &restarted).in_flight_for(window, &restarted)?;
+    tokio::time::sleep(window).await;
+    let settled = journal.reconcile(&restarted).await?;
+    let refund = settled
+        .first()
+        .ok_or("no entry to reconcile")?
+        .state
+        .clone();
+    let settled_by = emulator
+        .requests_by_account()
+        .into_iter()
+        .rev()
+        .find(|(route, _)| route == REFUNDS)
+        .and_then(|(_, account)| account);
+    println!(
+        "  after the restart: {refund:?}, sent again as {} (its own key)",
+        settled_by.as_deref().unwrap_or("?")
+    );
+
+    let events = wait_for_events(&receiver, 2).await;
+    Ok(Walk {
+        payments: payments.clone(),
+        refund,
+        refunds_made: emulator.refund_count(camden_payment),
+        settled_by,
+        camden_account: emulator.location_account(camden),
+        events,
+    })
+}
+
+/// Refunds part of `payment` at `camden` through a journal, and "dies"
+/// (the task is aborted) once Dojo has made the refund but before its
+/// answer arrives: the entry is left open, as a crash leaves it.
+async fn crash_while_refunding(
+    emulator: &Emulator,
+    dojo: &Dojo,
+    store: &Arc<InMemoryJournal>,
+    camden: &LocationId,
+    payment: &PaymentIntentId,
+) -> Result<()> {
+    // Dojo makes the refund, then says nothing.
+    let stalled = Fault::Answer {
+        acted: true,
+        answer: BadAnswer::Stall,
+    };
+    emulator.inject_fault(REFUNDS, stalled, 1)?;
+    let here = dojo.location(camden)?;
+    let journal = Journal::new(store.clone(), &here);
+    let payment_id = payment.clone();
+    let process = tokio::spawn(async move {
+        let amount = Money::new(320, Currency::GBP);
+        journal
+            .refund(&here, "camden/order-12/refund-1", &payment_id, amount)
+            .await
+    });
+    while emulator.refund_count(payment) == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    process.abort();
+    println!("  camden: refund made at Dojo; the process died before the answer came");
+    Ok(())
+}
+
+/// Serves `receiver` on loopback; its URL.
+async fn serve(receiver: Receiver) -> Result<String> {
+    let app = axum::Router::new()
+        .route("/dojo/webhooks", axum::routing::post(webhook))
+        .with_state(receiver);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/dojo/webhooks", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(url)
+}
+
+/// What `receiver` got, once `count` events are in (or after 5 s).
+async fn wait_for_events(
+    receiver: &Receiver,
+    count: usize,
+) -> Vec<(Option<LocationId>, PaymentIntentId)> {
+    let received = || {
+        receiver
+            .received
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    };
+    for _ in 0..500 {
+        if received().len() >= count {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    received()
+}
+
+#[allow(dead_code)] // used when run on its own; its test calls `run`
+#[tokio::main]
+async fn main() -> Result<()> {
+    run().await?;
+    Ok(())
+}
