@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use support::request_values::any_json;
 
 /// Every control route, with `{id}` where an intent's id goes.
-const ROUTES: [(&str, &str); 9] = [
+const ROUTES: [(&str, &str); 10] = [
     ("POST", "/_emulator/payment-intents/{id}/pay"),
     ("POST", "/_emulator/setup-intents/{id}/authorize"),
     ("POST", "/_emulator/setup-intents/{id}/expire"),
@@ -33,6 +33,7 @@ const ROUTES: [(&str, &str); 9] = [
     ("DELETE", "/_emulator/faults"),
     ("GET", "/_emulator/state"),
     ("GET", "/_emulator/requests"),
+    ("POST", "/_emulator/locations"),
 ];
 
 #[derive(Debug, Clone)]
@@ -125,6 +126,29 @@ fn shaped_body(route: usize) -> BoxedStrategy<Value> {
                 ("acted", any::<bool>().prop_map(Value::Bool).boxed()),
             ])
         }
+        "/_emulator/locations" => {
+            // Names and keys that collide with each other and with the
+            // default key: the next normal request must still be served.
+            let name = prop_oneof![
+                Just(json!("soho")),
+                Just(json!("default")),
+                "[a-z]{1,3}".prop_map(Value::from),
+                text(),
+            ];
+            let key = prop_oneof![
+                4 => Just(json!(dojo_payments_emulator::API_KEY)),
+                1 => Just(json!("sk_sandbox_soho_0123456789")),
+                1 => "sk_sandbox_[a-z0-9]{1,4}".prop_map(Value::from),
+                1 => Just(json!("sk_prod_0123456789")),
+                1 => text(),
+            ];
+            let (name, key) = (name.boxed(), key.boxed());
+            prop_oneof![
+                3 => (name.clone(), key.clone()).prop_map(|(name, key)| json!({"name": name, "key": key})),
+                1 => some_of(vec![("name", name), ("key", key)]),
+            ]
+            .boxed()
+        }
         _ => any_json(),
     }
 }
@@ -163,8 +187,14 @@ async fn send(
     Ok(status)
 }
 
-/// What a merchant's backend does next: it must work.
-async fn normal_request(http: &reqwest::Client, emulator: &Emulator) -> Result<(), TestCaseError> {
+/// What a merchant's backend does next: it must work, and still see what
+/// it made before (`known`: no control call moves its key to another
+/// account).
+async fn normal_request(
+    http: &reqwest::Client,
+    emulator: &Emulator,
+    known: &str,
+) -> Result<(), TestCaseError> {
     let disarmed = http
         .delete(format!("{}/_emulator/faults", emulator.api_url()))
         .send()
@@ -196,6 +226,21 @@ async fn normal_request(http: &reqwest::Client, emulator: &Emulator) -> Result<(
         .await
         .map_err(|e| TestCaseError::fail(format!("the next read had no answer: {e}")))?;
     prop_assert_eq!(read.status().as_u16(), 200);
+    let earlier = http
+        .get(format!("{}/payment-intents/{known}", emulator.api_url()))
+        .header("authorization", &key)
+        .header("version", "2026-02-27")
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .map_err(|e| {
+            TestCaseError::fail(format!("the earlier intent's read had no answer: {e}"))
+        })?;
+    prop_assert_eq!(
+        earlier.status().as_u16(),
+        200,
+        "the earlier intent is still seen"
+    );
     Ok(())
 }
 
@@ -233,10 +278,10 @@ fn every_control_route_answers_arbitrary_json_and_the_emulator_serves_on() {
     };
     let statuses = std::cell::RefCell::new(std::collections::BTreeMap::<u16, usize>::new());
     let mut runner = TestRunner::new(config);
-    let result = runner.run(&calls(known), |call| {
+    let result = runner.run(&calls(known.clone()), |call| {
         let status = runtime.block_on(send(&http, &emulator, &call))?;
         *statuses.borrow_mut().entry(status).or_default() += 1;
-        runtime.block_on(normal_request(&http, &emulator))
+        runtime.block_on(normal_request(&http, &emulator, &known))
     });
     if let Err(failure) = result {
         panic!("{failure}");

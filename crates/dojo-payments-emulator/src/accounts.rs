@@ -20,6 +20,25 @@ use crate::problem::Problem;
 /// The account of the default key.
 pub const DEFAULT_ACCOUNT: &str = "acc_sandbox_emulator";
 
+/// The most location accounts one emulator holds: its registry stays
+/// bounded under any control call.
+pub const MAX_LOCATIONS: usize = 100_000;
+
+/// Why a location was not added.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LocationRefused {
+    /// The key is another location's already (named here; the key never is).
+    #[error("the key is location {0}'s already")]
+    KeyTaken(String),
+    /// The name is another key's already.
+    #[error("location {0} has another key already")]
+    NameTaken(String),
+    /// [`MAX_LOCATIONS`] are held already.
+    #[error("the emulator holds {MAX_LOCATIONS} locations already")]
+    Full,
+}
+
 /// The keys accepted and their accounts.
 #[derive(Debug, Default)]
 pub struct Accounts(RwLock<Registry>);
@@ -28,6 +47,8 @@ pub struct Accounts(RwLock<Registry>);
 struct Registry {
     /// Key → (account, the location's name).
     keys: BTreeMap<String, (String, String)>,
+    /// The location's name → its account: each name is one key's.
+    names: BTreeMap<String, String>,
     /// Whether only the keys above are accepted.
     locked: bool,
 }
@@ -41,19 +62,39 @@ impl Accounts {
             key.to_owned(),
             (DEFAULT_ACCOUNT.to_owned(), "default".to_owned()),
         );
+        registry
+            .names
+            .insert("default".to_owned(), DEFAULT_ACCOUNT.to_owned());
         registry.locked |= locked;
     }
 
     /// Accepts `key` as location `name`'s (`acc_<name>`), and from now on
-    /// only named keys; the account.
-    pub fn add_location(&self, name: &str, key: &str) -> String {
+    /// only named keys; the account. Naming the same location with the same
+    /// key again is no change; a key or a name already taken otherwise is
+    /// refused (a key is one account's, as at Dojo), as is a location past
+    /// [`MAX_LOCATIONS`].
+    pub fn add_location(&self, name: &str, key: &str) -> Result<String, LocationRefused> {
         let account = format!("acc_{name}");
         let mut registry = self.0.write().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, holder)) = registry.keys.get(key) {
+            return if holder == name {
+                Ok(account)
+            } else {
+                Err(LocationRefused::KeyTaken(holder.clone()))
+            };
+        }
+        if registry.names.contains_key(name) {
+            return Err(LocationRefused::NameTaken(name.to_owned()));
+        }
+        if registry.keys.len() >= MAX_LOCATIONS {
+            return Err(LocationRefused::Full);
+        }
         registry
             .keys
             .insert(key.to_owned(), (account.clone(), name.to_owned()));
+        registry.names.insert(name.to_owned(), account.clone());
         registry.locked = true;
-        account
+        Ok(account)
     }
 
     /// The account of `key`, if it is accepted.
@@ -75,11 +116,7 @@ impl Accounts {
     /// The account of location `name`, if it is one.
     pub fn location_account(&self, name: &str) -> Option<String> {
         let registry = self.0.read().unwrap_or_else(|e| e.into_inner());
-        registry
-            .keys
-            .values()
-            .find(|(_, n)| n == name)
-            .map(|(account, _)| account.clone())
+        registry.names.get(name).cloned()
     }
 
     /// The default key, if one was set.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use dojo_payments_types::{ApiKey, LocationId, PaymentIntentId, PaymentMethodId, SetupIntentId};
 
+use crate::accounts::LocationRefused;
 use crate::app::App;
 use crate::cards::{Card, CardOutcome};
 use crate::clock::{Clock, ClockError};
@@ -85,7 +86,11 @@ impl EmulatorBuilder {
         let default = self.api_key.as_ref().map_or(API_KEY, |key| key.expose());
         app.accounts.set_default(default, self.api_key.is_some());
         for (name, key) in &self.locations {
-            app.accounts.add_location(name.as_str(), key.expose());
+            app.accounts
+                .add_location(name.as_str(), key.expose())
+                .map_err(|refused| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidInput, refused)
+                })?;
         }
         let app = Arc::new(app);
         let (api_port, pci_port) = self.ports.unwrap_or((0, 0));
@@ -137,8 +142,9 @@ impl Emulator {
     }
 
     /// Adds location account `name` (`acc_<name>`) with `key`, while the
-    /// emulator runs; from now on only named keys are accepted. Its account.
-    pub fn add_location(&self, name: &LocationId, key: &ApiKey) -> String {
+    /// emulator runs; from now on only named keys are accepted. Its account;
+    /// a key or name already another's is refused.
+    pub fn add_location(&self, name: &LocationId, key: &ApiKey) -> Result<String, LocationRefused> {
         self.app.accounts.add_location(name.as_str(), key.expose())
     }
 

@@ -58,6 +58,7 @@ mod routes;
 mod server;
 mod store;
 
+pub use accounts::{LocationRefused, MAX_LOCATIONS};
 pub use cards::{Card, CardOutcome, TestCard};
 pub use clock::ClockError;
 pub use delivery::{Attempt, RetryPolicy};

@@ -12,7 +12,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use common::*;
 use dojo_payments_api::api::Client;
-use dojo_payments_emulator::Emulator;
+use dojo_payments_emulator::{Emulator, LocationRefused};
 use dojo_payments_types::{ApiKey, LocationId};
 use serde_json::{Value, json};
 
@@ -193,6 +193,32 @@ async fn without_named_keys_each_key_is_an_account_of_its_own() {
     );
     assert!(default.payment_intents_get(&intent, None).await.is_err());
     // And one added while it runs.
-    let added = emulator.add_location(&name("kiosk"), &key("sk_sandbox_kiosk_0123456789ab"));
-    assert_eq!(added, "acc_kiosk");
+    let kiosk = key("sk_sandbox_kiosk_0123456789ab");
+    let added = emulator.add_location(&name("kiosk"), &kiosk);
+    assert_eq!(added, Ok("acc_kiosk".to_owned()));
+    assert_eq!(
+        emulator.add_location(&name("kiosk"), &kiosk),
+        Ok("acc_kiosk".to_owned()),
+        "the same again is no change"
+    );
+    // A key is one account's; a name is one key's.
+    assert_eq!(
+        emulator.add_location(&name("stall"), &kiosk),
+        Err(LocationRefused::KeyTaken("kiosk".to_owned()))
+    );
+    assert_eq!(
+        emulator.add_location(&name("kiosk"), &key("sk_sandbox_other_0123456789ab")),
+        Err(LocationRefused::NameTaken("kiosk".to_owned()))
+    );
+    assert_eq!(
+        emulator.add_location(&name("stall"), &emulator.api_key()),
+        Err(LocationRefused::KeyTaken("default".to_owned())),
+        "the default key stays the default account's"
+    );
+    assert!(
+        default
+            .payment_intents_search(&serde_json::from_value(json!({})).unwrap())
+            .await
+            .is_ok()
+    );
 }

@@ -166,7 +166,10 @@ async fn add_location(
         .ok()
         .filter(|k| k.environment() == dojo_payments_types::Environment::Sandbox)
         .ok_or_else(|| Problem::field("Key", "must be a sandbox key, sk_sandbox_…"))?;
-    let account_id = app.accounts.add_location(name.as_str(), key.expose());
+    let account_id = app
+        .accounts
+        .add_location(name.as_str(), key.expose())
+        .map_err(|refused| Problem::bad_request(refused.to_string()))?;
     Ok(Json(LocationAdded { account_id }))
 }
 
