@@ -25,6 +25,10 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>
 
 const REFUNDS: &str = "POST /payment-intents/{paymentIntentId}/refunds";
 
+/// Each webhook received: the location it was told to belong to, and its
+/// payment intent.
+type Received = Vec<(Option<LocationId>, PaymentIntentId)>;
+
 /// What the walk saw, for its test to check.
 #[derive(Debug)]
 pub struct Walk {
@@ -38,9 +42,38 @@ pub struct Walk {
     pub settled_by: Option<String>,
     /// Camden's account at the emulator.
     pub camden_account: Option<String>,
-    /// Each webhook received: the location it was told to belong to, and
-    /// its payment intent.
-    pub events: Vec<(Option<LocationId>, PaymentIntentId)>,
+    /// Each webhook received.
+    pub events: Received,
+}
+
+impl std::fmt::Display for Walk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let told_apart = self.events.iter().all(|(location, payment)| {
+            self.payments
+                .iter()
+                .any(|(cafe, id)| id == payment && location.as_ref() == Some(cafe))
+        });
+        write!(
+            f,
+            "{} payments; the refund {}, made {} time(s), sent again as {} (Camden is {}); \
+             {} webhooks, {}",
+            self.payments.len(),
+            if self.refund.is_open() {
+                "open"
+            } else {
+                "settled"
+            },
+            self.refunds_made,
+            self.settled_by.as_deref().unwrap_or("?"),
+            self.camden_account.as_deref().unwrap_or("?"),
+            self.events.len(),
+            if told_apart {
+                "each told to its café"
+            } else {
+                "NOT told apart"
+            },
+        )
+    }
 }
 
 /// The webhook receiver's state: the verifier holding each café's secret,
@@ -48,7 +81,7 @@ pub struct Walk {
 #[derive(Clone, Default)]
 struct Receiver {
     verifier: Verifier,
-    received: Arc<Mutex<Vec<(Option<LocationId>, PaymentIntentId)>>>,
+    received: Arc<Mutex<Received>>,
 }
 
 impl FromRef<Receiver> for Verifier {
@@ -214,10 +247,7 @@ async fn serve(receiver: Receiver) -> Result<String> {
 }
 
 /// What `receiver` got, once `count` events are in (or after 5 s).
-async fn wait_for_events(
-    receiver: &Receiver,
-    count: usize,
-) -> Vec<(Option<LocationId>, PaymentIntentId)> {
+async fn wait_for_events(receiver: &Receiver, count: usize) -> Received {
     let received = || {
         receiver
             .received
@@ -237,6 +267,6 @@ async fn wait_for_events(
 #[allow(dead_code)] // used when run on its own; its test calls `run`
 #[tokio::main]
 async fn main() -> Result<()> {
-    run().await?;
+    println!("  {}", run().await?);
     Ok(())
 }
