@@ -8,11 +8,13 @@ use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 use common::*;
+use dojo_payments::api_types::SetupIntentStatus;
 use dojo_payments::api_types::{CaptureMode, MerchantInitiatedTransactionType, PaymentMethod};
+use dojo_payments::lifecycle::setup_intent::Authorized as SetupAuthorized;
 use dojo_payments::lifecycle::{AnyPaymentIntent, AnySetupIntent, LifecycleRule, PaymentIntent};
 use dojo_payments::resources::{Card, CustomerRef};
 use dojo_payments::types::{CardExpiry, CardNumber, CardholderName, Currency, Cvv, Money};
-use dojo_payments::{Dojo, Error, Invalid};
+use dojo_payments::{Dojo, Error, Found, Invalid};
 use dojo_payments_emulator::Emulator;
 use futures_util::TryStreamExt;
 
@@ -252,12 +254,27 @@ async fn setup_intent_then_charge_the_full_amount_once() {
         .created()
         .await
         .unwrap();
+    // Read before the card was added, it is not what `refresh_as` expects:
+    // an error carrying the intent as read, not a panic or a guess.
+    let early = setup
+        .refresh_as::<SetupAuthorized>(&dojo)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &early,
+            Error::UnexpectedAnswer {
+                found: Found::SetupIntent { .. },
+                ..
+            }
+        ),
+        "{early}"
+    );
     emulator
         .authorize_setup_intent(setup.id(), &good_card())
         .unwrap();
-    let AnySetupIntent::Authorized(authorized) = setup.refresh(&dojo).await.unwrap() else {
-        panic!("not authorized")
-    };
+    let authorized = setup.refresh_as::<SetupAuthorized>(&dojo).await.unwrap();
+    assert_eq!(authorized.status(), SetupIntentStatus::Authorized);
     let charged = authorized.charge(&dojo).await.unwrap();
     assert_eq!(charged.payment.total(), gbp(1000));
     assert_eq!(
@@ -278,9 +295,10 @@ async fn setup_intent_then_charge_the_full_amount_once() {
     emulator
         .authorize_setup_intent(no_amount.id(), &good_card())
         .unwrap();
-    let AnySetupIntent::Authorized(no_amount) = no_amount.refresh(&dojo).await.unwrap() else {
-        panic!("not authorized")
-    };
+    let no_amount = no_amount
+        .refresh_as::<SetupAuthorized>(&dojo)
+        .await
+        .unwrap();
     let before = emulator.requests().len();
     refused(
         &emulator,
