@@ -8,8 +8,10 @@
 //! On SQLite always, and on PostgreSQL when `DOJO_TEST_POSTGRES_URL` names
 //! a server (`.ci/run` starts one).
 
+mod journal_support;
+
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use dojo_payments::Dojo;
@@ -17,9 +19,10 @@ use dojo_payments::api_types::{
     CaptureMode, MerchantInitiatedTransactionType, PaymentIntentStatus,
 };
 use dojo_payments::journal::{EntryState, JournalStore};
-use dojo_payments::types::{Currency, Money, Open, PaymentIntentId};
+use dojo_payments::types::Open;
 use dojo_payments_emulator::{Card, Emulator, Fault};
 use dojo_payments_sqlx::SqlJournal;
+use journal_support::*;
 use workspace_tests::databases;
 
 const REFUNDS: &str = "POST /payment-intents/{paymentIntentId}/refunds";
@@ -32,10 +35,6 @@ const READ: &str = "GET /payment-intents/{paymentIntentId}";
 const DEADLINE_MS: u64 = 2_000;
 const WINDOW_MS: u64 = 2_100;
 
-fn gbp(pence: i64) -> Money {
-    Money::new(pence, Currency::GBP)
-}
-
 fn client(emulator: &Emulator) -> Dojo {
     Dojo::builder(emulator.api_key())
         .endpoints(emulator.endpoints())
@@ -44,18 +43,13 @@ fn client(emulator: &Emulator) -> Dojo {
 }
 
 fn worker(emulator: &Emulator, db: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_journal_worker"));
-    command
-        .args(args)
-        .env("DOJO_API_KEY", emulator.api_key().expose())
-        .env("DOJO_API_URL", emulator.api_url())
-        .env("JOURNAL_URL", db)
-        // Short, so that a killed worker's entry is soon stale for the next.
-        .env("DOJO_DEADLINE_MS", DEADLINE_MS.to_string())
-        .env("JOURNAL_IN_FLIGHT_MS", WINDOW_MS.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
+    journal_support::worker(
+        emulator,
+        db,
+        args,
+        Duration::from_millis(DEADLINE_MS),
+        Duration::from_millis(WINDOW_MS),
+    )
 }
 
 fn finished(output: Output) -> String {
@@ -123,20 +117,6 @@ async fn restart(emulator: &Emulator, db: &str, job: &[&str], name: &str) {
         matches!(entry.state, EntryState::Applied { .. }),
         "{entry:?}"
     );
-}
-
-async fn paid(dojo: &Dojo, emulator: &Emulator, mode: CaptureMode) -> PaymentIntentId {
-    let intent = dojo
-        .payment_intents()
-        .create(gbp(1000), "Order")
-        .capture_mode(mode)
-        .created()
-        .await
-        .unwrap();
-    emulator
-        .pay(intent.id(), &Card::test("5200000000001005").unwrap(), false)
-        .unwrap();
-    intent.id().clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

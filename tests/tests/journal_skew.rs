@@ -8,15 +8,18 @@
 //! nor waits for ever on an entry the other left; and money moves once.
 //! On SQLite, and on PostgreSQL when its server is there.
 
+mod journal_support;
+
 use std::time::Duration;
 
 use chrono::Utc;
 use dojo_payments::Dojo;
 use dojo_payments::api_types::{CaptureMode, PaymentIntentStatus};
 use dojo_payments::journal::{EntryState, Journal};
-use dojo_payments::types::{Currency, Money, Open, PaymentIntentId};
-use dojo_payments_emulator::{BadAnswer, Card, Emulator, Fault};
+use dojo_payments::types::{Open, PaymentIntentId};
+use dojo_payments_emulator::{BadAnswer, Emulator, Fault};
 use dojo_payments_sqlx::SqlJournal;
+use journal_support::*;
 use workspace_tests::databases;
 
 /// The instances' call deadline, and the journal's in-flight window.
@@ -25,10 +28,6 @@ const WINDOW: Duration = Duration::from_millis(700);
 /// Longer than any wait the journal can ask for: a caller still waiting
 /// then waits for ever.
 const PATIENCE: Duration = Duration::from_secs(10);
-
-fn gbp(pence: i64) -> Money {
-    Money::new(pence, Currency::GBP)
-}
 
 /// An instance: a client whose clock is `skew` off, and its own
 /// connection to the shared journal.
@@ -54,20 +53,6 @@ enum Op {
     Capture,
     Refund,
     Reverse,
-}
-
-async fn paid(dojo: &Dojo, emulator: &Emulator, mode: CaptureMode) -> PaymentIntentId {
-    let intent = dojo
-        .payment_intents()
-        .create(gbp(1000), "Skew")
-        .capture_mode(mode)
-        .created()
-        .await
-        .unwrap();
-    emulator
-        .pay(intent.id(), &Card::test("5200000000001005").unwrap(), false)
-        .unwrap();
-    intent.id().clone()
 }
 
 /// One instance's call of `name`.

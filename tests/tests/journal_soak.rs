@@ -10,6 +10,8 @@
 //! it, every entry left open listed with its reason. On SQLite, and
 //! PostgreSQL when its server is there.
 
+mod journal_support;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Child, Command, Stdio};
@@ -20,9 +22,10 @@ use dojo_payments::api_types::{
     CaptureMode, MerchantInitiatedTransactionType, PaymentIntentStatus,
 };
 use dojo_payments::journal::EntryState;
-use dojo_payments::types::{Currency, Money, Open, PaymentIntentId};
+use dojo_payments::types::{Open, PaymentIntentId};
 use dojo_payments_emulator::{BadAnswer, Card, Emulator, Fault};
 use dojo_payments_sqlx::SqlJournal;
+use journal_support::*;
 use workspace_tests::databases;
 
 const JOBS: usize = 520;
@@ -32,10 +35,6 @@ const ROUTES: [&str; 4] = [
     "POST /payment-intents/{paymentIntentId}/charge",
     "POST /payment-intents/{paymentIntentId}/reversal",
 ];
-
-fn gbp(pence: i64) -> Money {
-    Money::new(pence, Currency::GBP)
-}
 
 /// One job of the soak: what it does, and on which intent.
 struct Job {
@@ -101,18 +100,17 @@ async fn prepare(dojo: &Dojo, emulator: &Emulator, rng: &mut fastrand::Rng) -> V
 }
 
 fn worker(emulator: &Emulator, db: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_journal_worker"));
-    command
-        .args(args)
-        .env("DOJO_API_KEY", emulator.api_key().expose())
-        .env("DOJO_API_URL", emulator.api_url())
-        .env("JOURNAL_URL", db)
-        // Above the longest a killed worker's request can still be in
-        // Dojo (the 100 ms latency fault): only then is a read conclusive.
-        .env("DOJO_DEADLINE_MS", "200")
-        .env("JOURNAL_IN_FLIGHT_MS", "250")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    // The deadline is above the longest a killed worker's request can
+    // still be in Dojo (the 100 ms latency fault): only then is a read
+    // conclusive.
+    let mut command = journal_support::worker(
+        emulator,
+        db,
+        args,
+        Duration::from_millis(200),
+        Duration::from_millis(250),
+    );
+    command.stdout(Stdio::null()).stderr(Stdio::null());
     command
 }
 

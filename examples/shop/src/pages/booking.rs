@@ -9,11 +9,11 @@ use dojo_payments::lifecycle::AnySetupIntent;
 use dojo_payments::types::{InvalidValue, Money};
 use serde::Deserialize;
 
-use super::shop::{checked_email, checkout_subjects};
+use super::shop::Checkout;
 use super::{AppState, Chrome, Page, PageError, render, see_other};
 use crate::auth::Visitor;
 use crate::catalog::{NO_SHOW_FEE, NO_SHOW_TERMS};
-use crate::defences::{CHECKOUTS, ClientIp, bot_check};
+use crate::defences::ClientIp;
 use crate::store::Booking;
 
 #[derive(Template)]
@@ -44,21 +44,21 @@ pub struct BookForm {
 
 /// `POST /book`: a booking, its setup intent (terms, the fee as the
 /// intended amount, `NoShow`), and the customer sent to Dojo's checkout.
-/// A checkout, counted as [`CHECKOUTS`].
+/// A checkout, counted as [`crate::defences::CHECKOUTS`].
 pub async fn book(
     State(state): State<AppState>,
     visitor: Visitor,
     ip: ClientIp,
     axum::Form(form): axum::Form<BookForm>,
 ) -> Page {
-    bot_check(&state, form.bot_answer.as_deref(), ip).await?;
-    let account = visitor.account().await;
-    let subjects = checkout_subjects(ip, account.as_ref());
-    CHECKOUTS.check(&state.db, &subjects).await?;
-    let email = match &account {
-        Some(account) => account.email.clone(),
-        None => checked_email(form.email.as_deref().unwrap_or_default())?.to_owned(),
-    };
+    let checkout = Checkout::admit(
+        &state,
+        &visitor,
+        ip,
+        form.bot_answer.as_deref(),
+        form.email.as_deref(),
+    )
+    .await?;
     let party_size = form
         .party_size
         .trim()
@@ -68,9 +68,14 @@ pub async fn book(
         .ok_or_else(|| InvalidValue::new("party_size", "must be a whole number from 1 to 20"))?;
     let booking = state
         .db
-        .insert_booking(&email, party_size, NO_SHOW_FEE, &visitor.owner().await?)
+        .insert_booking(
+            &checkout.email,
+            party_size,
+            NO_SHOW_FEE,
+            &visitor.owner().await?,
+        )
         .await?;
-    CHECKOUTS.count(&state.db, &subjects).await?;
+    checkout.count(&state).await?;
     let back = format!("{}/bookings/{}", state.base_url, booking.id);
     let setup = state
         .dojo

@@ -71,27 +71,28 @@ pub async fn buy(
     axum::Form(form): axum::Form<BuyForm>,
 ) -> Page {
     let product = catalog::product(&slug).ok_or(PageError::NotFound("product"))?;
-    bot_check(&state, form.bot_answer.as_deref(), ip).await?;
-    let account = visitor.account().await;
-    let subjects = checkout_subjects(ip, account.as_ref());
-    CHECKOUTS.check(&state.db, &subjects).await?;
-    let email = match &account {
-        Some(account) => account.email.clone(),
-        None => checked_email(form.email.as_deref().unwrap_or_default())?.to_owned(),
-    };
+    let checkout = Checkout::admit(
+        &state,
+        &visitor,
+        ip,
+        form.bot_answer.as_deref(),
+        form.email.as_deref(),
+    )
+    .await?;
+    let (account, email) = (&checkout.account, &checkout.email);
     let order = state
         .db
         .insert_order(&NewOrder {
             kind: OrderKind::Purchase,
             reference: None,
-            email: &email,
+            email,
             description: product.name,
             amount: product.price(),
             manual_capture: product.manual_capture,
             owner: &visitor.owner().await?,
         })
         .await?;
-    CHECKOUTS.count(&state.db, &subjects).await?;
+    checkout.count(&state).await?;
     let back = format!("{}/orders/{}", state.base_url, order.id);
     let mut create = state
         .dojo
@@ -105,7 +106,7 @@ pub async fn buy(
         })
         .redirect_url(&back)
         .cancel_url(format!("{back}?canceled=true"));
-    match &account {
+    match account {
         Some(account) => {
             let customer = customer_for(&state, account).await?;
             let secret = state.dojo.customers().create_secret(&customer).await?;
@@ -126,11 +127,47 @@ pub async fn buy(
     see_other(&state.dojo.checkout_link(intent.id()))
 }
 
-/// What a checkout counts against: the address, and the account if any.
-pub(crate) fn checkout_subjects(ip: ClientIp, account: Option<&Account>) -> Vec<String> {
-    let mut subjects = vec![ip.subject()];
-    subjects.extend(account.map(Account::owner));
-    subjects
+/// A checkout let through: past the bot check and [`CHECKOUTS`] (counted
+/// by address and account), with the buyer's email (their account's, or the
+/// guest's, checked). Buying and booking both start with it.
+pub(crate) struct Checkout {
+    /// The buyer's account, when signed in.
+    pub account: Option<Account>,
+    /// Where the receipt and order links go.
+    pub email: String,
+    /// What the checkout counts against: the address, and the account.
+    subjects: Vec<String>,
+}
+
+impl Checkout {
+    /// Lets `visitor` at `ip` check out, or refuses with the reason.
+    pub(crate) async fn admit(
+        state: &AppState,
+        visitor: &Visitor,
+        ip: ClientIp,
+        bot_answer: Option<&str>,
+        guest_email: Option<&str>,
+    ) -> Result<Self, PageError> {
+        bot_check(state, bot_answer, ip).await?;
+        let account = visitor.account().await;
+        let mut subjects = vec![ip.subject()];
+        subjects.extend(account.as_ref().map(Account::owner));
+        CHECKOUTS.check(&state.db, &subjects).await?;
+        let email = match &account {
+            Some(account) => account.email.clone(),
+            None => checked_email(guest_email.unwrap_or_default())?.to_owned(),
+        };
+        Ok(Self {
+            account,
+            email,
+            subjects,
+        })
+    }
+
+    /// Counts it against the limit, once its order is made.
+    pub(crate) async fn count(&self, state: &AppState) -> Result<(), PageError> {
+        Ok(CHECKOUTS.count(&state.db, &self.subjects).await?)
+    }
 }
 
 /// `email`, if it looks like one.
