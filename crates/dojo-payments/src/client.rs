@@ -1,10 +1,10 @@
 //! `Dojo`, the client, and how to build one.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
 
 use dojo_payments_api::api::ClientInfo;
 use dojo_payments_api::{Context, Endpoints, api, pci};
@@ -419,13 +419,12 @@ impl DojoBuilder {
         // through `raw()`, which no engine watches, are each abandoned a
         // grace after the deadline. A reqwest client of the user's keeps
         // its own timeouts for both.
-        let raw_timeout = match self.http {
-            Some(_) => None,
-            None => Some(self.retry.deadline.saturating_add(RAW_CALL_GRACE)),
-        };
-        let http = match self.http {
-            Some(http) => http,
-            None => dojo_payments_api::http_client_with(self.connect_timeout, None)?,
+        let (http, raw_timeout) = match self.http {
+            Some(http) => (http, None),
+            None => (
+                dojo_payments_api::http_client_with(self.connect_timeout, None)?,
+                Some(self.retry.deadline.saturating_add(RAW_CALL_GRACE)),
+            ),
         };
         let hosts = Hosts {
             api: self.api_url.trim_end_matches('/'),

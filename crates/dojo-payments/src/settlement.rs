@@ -145,22 +145,19 @@ impl Before {
 /// change, a capture of another amount, or a refund, which is settled by
 /// sending it again with its key instead).
 pub fn applied(movement: &Movement, before: &Before, after: &types::PaymentIntent) -> Option<bool> {
-    let moved_to = |target: PaymentIntentStatus| match &after.status {
-        Some(Open::Known(status)) if *status == target => Some(true),
+    let moved_to = |targets: &[PaymentIntentStatus]| match &after.status {
+        Some(Open::Known(status)) if targets.contains(status) => Some(true),
         status if *status == before.status => Some(false),
         _ => None,
     };
     match movement {
         Movement::Capture { amount } => new_capture(before, after, *amount),
-        Movement::Charge => match &after.status {
-            Some(Open::Known(PaymentIntentStatus::Captured | PaymentIntentStatus::Authorized)) => {
-                Some(true)
-            }
-            status if *status == before.status => Some(false),
-            _ => None,
-        },
-        Movement::Reverse => moved_to(PaymentIntentStatus::Reversed),
-        Movement::Cancel => moved_to(PaymentIntentStatus::Canceled),
+        Movement::Charge => moved_to(&[
+            PaymentIntentStatus::Captured,
+            PaymentIntentStatus::Authorized,
+        ]),
+        Movement::Reverse => moved_to(&[PaymentIntentStatus::Reversed]),
+        Movement::Cancel => moved_to(&[PaymentIntentStatus::Canceled]),
         Movement::Refund { .. } => None,
     }
 }
@@ -195,11 +192,17 @@ pub(crate) fn captured_minor(data: &types::PaymentIntent) -> Option<i64> {
             .try_fold(0i64, |sum, c| sum.checked_add(c.amount?)),
         _ => match data.status {
             Some(Open::Known(PaymentIntentStatus::Captured | PaymentIntentStatus::Refunded)) => {
-                data.total_amount.or(data.amount).map(|t| t.minor_units())
+                total(data).map(|t| t.minor_units())
             }
             _ => Some(0),
         },
     }
+}
+
+/// What the customer pays for `data` (amount and tips: `totalAmount`, or
+/// `amount` where Dojo sent no total), when Dojo says.
+pub(crate) fn total(data: &types::PaymentIntent) -> Option<Money> {
+    data.total_amount.or(data.amount)
 }
 
 /// Minor units refunded so far of `data` (Dojo's `refundedAmount`).
@@ -220,7 +223,7 @@ pub struct Settled {
 /// The money of `data` captured and refunded so far, in its currency;
 /// `None` when Dojo sent no amount, or a capture without one.
 pub(crate) fn settled(data: &types::PaymentIntent) -> Option<Settled> {
-    let currency = data.total_amount.or(data.amount)?.currency();
+    let currency = total(data)?.currency();
     Some(Settled {
         captured: Money::new(captured_minor(data)?, currency),
         refunded: Money::new(refunded_minor(data), currency),

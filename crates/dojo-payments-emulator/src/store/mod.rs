@@ -104,7 +104,7 @@ impl Store {
 
     /// Whether a record of `account` is seen in the current scope.
     fn visible(&self, account: &str) -> bool {
-        self.scope.as_deref().is_none_or(|scope| scope == account)
+        in_scope(self.scope.as_deref(), account)
     }
 
     /// The account what is made now belongs to.
@@ -114,11 +114,11 @@ impl Store {
 
     /// The payment intent `id`, to change it.
     pub fn payment_intent(&mut self, id: &str) -> Outcome<&mut PaymentIntentRecord> {
-        let scope = self.scope.clone();
+        let scope = self.scope.as_deref();
         let record = self
             .payment_intents
             .get_mut(id)
-            .filter(|r| scope.as_deref().is_none_or(|s| s == r.account))
+            .filter(|r| in_scope(scope, &r.account))
             .ok_or_else(|| Refusal::not_found("payment intent", id))?;
         self.touched
             .insert(Watched::PaymentIntent(record.id.clone()));
@@ -150,11 +150,11 @@ impl Store {
 
     /// The setup intent `id`, to change it.
     pub fn setup_intent(&mut self, id: &str) -> Outcome<&mut SetupIntentRecord> {
-        let scope = self.scope.clone();
+        let scope = self.scope.as_deref();
         let record = self
             .setup_intents
             .get_mut(id)
-            .filter(|r| scope.as_deref().is_none_or(|s| s == r.account))
+            .filter(|r| in_scope(scope, &r.account))
             .ok_or_else(|| Refusal::not_found("setup intent", id))?;
         self.touched.insert(Watched::SetupIntent(record.id.clone()));
         Ok(record)
@@ -177,10 +177,10 @@ impl Store {
 
     /// The customer `id`, to change it.
     pub fn customer(&mut self, id: &str) -> Outcome<&mut CustomerRecord> {
-        let scope = self.scope.clone();
+        let scope = self.scope.as_deref();
         self.customers
             .get_mut(id)
-            .filter(|r| scope.as_deref().is_none_or(|s| s == r.account))
+            .filter(|r| in_scope(scope, &r.account))
             .ok_or_else(|| Refusal::not_found("customer", id))
     }
 
@@ -213,10 +213,10 @@ impl Store {
 
     /// The subscription `id`, to change it.
     pub fn subscription(&mut self, id: &str) -> Outcome<&mut SubscriptionRecord> {
-        let scope = self.scope.clone();
+        let scope = self.scope.as_deref();
         self.subscriptions
             .get_mut(id)
-            .filter(|r| scope.as_deref().is_none_or(|s| s == r.account))
+            .filter(|r| in_scope(scope, &r.account))
             .ok_or_else(|| Refusal::not_found("webhook subscription", id))
     }
 
@@ -364,6 +364,13 @@ impl Store {
         .hash(&mut hasher);
         hasher.finish()
     }
+}
+
+/// Whether a record of `account` is seen in `scope` (none: every record,
+/// as the control API and the emulator's own work see them). The getters
+/// that hand out `&mut` borrow `scope` beside the map they search.
+fn in_scope(scope: Option<&str>, account: &str) -> bool {
+    scope.is_none_or(|scope| scope == account)
 }
 
 #[cfg(test)]

@@ -118,7 +118,7 @@ impl From<types::PaymentIntent> for AnyPaymentIntent {
         let (Some(id), Some(Open::Known(status)), Some(total)) = (
             data.id.clone(),
             data.status.clone(),
-            data.total_amount.or(data.amount),
+            settlement::total(&data),
         ) else {
             return Self::Other(Box::new(data));
         };
@@ -320,7 +320,7 @@ pub(crate) fn typed<T: State>(
     op: &'static str,
     data: types::PaymentIntent,
 ) -> Result<PaymentIntent<T>> {
-    match (&data.id, &data.status, data.total_amount.or(data.amount)) {
+    match (&data.id, &data.status, settlement::total(&data)) {
         (Some(id), Some(Open::Known(status)), Some(total)) if *status == T::STATUS => {
             Ok(PaymentIntent {
                 id: id.clone(),
