@@ -52,8 +52,9 @@ pub struct Verifier {
 
 #[derive(Default)]
 struct Trusted {
-    /// Each secret, with the location it is trusted for (`None`: any).
-    secrets: Vec<(Option<LocationId>, WebhookSecret)>,
+    /// The secrets trusted for each location (`None`: for any), kept
+    /// grouped so that a delivery is checked against each group in place.
+    secrets: BTreeMap<Option<LocationId>, Vec<WebhookSecret>>,
     /// Each location's account, as its subscription said.
     accounts: BTreeMap<LocationId, AccountId>,
 }
@@ -62,7 +63,10 @@ impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let trusted = self.read();
         f.debug_struct("Verifier")
-            .field("secrets", &trusted.secrets.len())
+            .field(
+                "secrets",
+                &trusted.secrets.values().map(Vec::len).sum::<usize>(),
+            )
             .field("accounts", &trusted.accounts)
             .finish()
     }
@@ -91,12 +95,9 @@ impl Verifier {
 
     fn add(&self, location: Option<LocationId>, secret: WebhookSecret) {
         let mut trusted = self.write();
-        if !trusted
-            .secrets
-            .iter()
-            .any(|(at, s)| *s == secret && *at == location)
-        {
-            trusted.secrets.push((location, secret));
+        let secrets = trusted.secrets.entry(location).or_default();
+        if !secrets.contains(&secret) {
+            secrets.push(secret);
         }
     }
 
@@ -128,7 +129,11 @@ impl Verifier {
 
     /// Stops trusting `secret` (after Dojo deleted it), for every location.
     pub fn distrust(&self, secret: &WebhookSecret) {
-        self.write().secrets.retain(|(_, s)| s != secret);
+        let mut trusted = self.write();
+        for secrets in trusted.secrets.values_mut() {
+            secrets.retain(|s| s != secret);
+        }
+        trusted.secrets.retain(|_, secrets| !secrets.is_empty());
     }
 
     /// Checks `signature` (the `dojo-signature` header, if any) against the
@@ -172,25 +177,24 @@ impl Verifier {
         only: Option<&LocationId>,
     ) -> Result<Option<LocationId>, WebhookError> {
         let trusted = self.read();
-        let mut groups: Vec<(Option<&LocationId>, Vec<WebhookSecret>)> = Vec::new();
-        for (location, secret) in &trusted.secrets {
-            if only.is_some_and(|only| location.as_ref().is_some_and(|l| l != only)) {
-                continue;
-            }
-            match groups.iter_mut().find(|(l, _)| *l == location.as_ref()) {
-                Some((_, secrets)) => secrets.push(secret.clone()),
-                None => groups.push((location.as_ref(), vec![secret.clone()])),
-            }
-        }
+        let wanted = |location: &Option<LocationId>| {
+            only.is_none_or(|only| location.as_ref().is_none_or(|l| l == only))
+        };
         // Located secrets first: an event is its location's when one of
         // that location's secrets signed it.
-        groups.sort_by_key(|(l, _)| l.is_none());
-        if groups.is_empty() {
-            groups.push((None, Vec::new())); // still tells a malformed header
+        let located = trusted.secrets.iter().filter(|(l, _)| l.is_some());
+        let for_any = trusted.secrets.get_key_value(&None);
+        let mut groups = located.chain(for_any).filter(|(l, _)| wanted(l)).peekable();
+        if groups.peek().is_none() {
+            // Nothing to check against: still tell a malformed header.
+            return match WebhookSignature::verify(header, body, &[]) {
+                Err(SignatureError::Malformed) => Err(WebhookError::MalformedSignature),
+                _ => Err(WebhookError::SignatureMismatch),
+            };
         }
-        for (location, secrets) in &groups {
+        for (location, secrets) in groups {
             match WebhookSignature::verify(header, body, secrets) {
-                Ok(()) => return Ok(location.cloned()),
+                Ok(()) => return Ok(location.clone()),
                 Err(SignatureError::Malformed) => return Err(WebhookError::MalformedSignature),
                 Err(SignatureError::NoMatch) => {}
             }
