@@ -101,12 +101,19 @@ impl EmulatorBuilder {
     }
 }
 
-/// A running emulator. Both hosts stop when it is dropped.
+/// A running emulator. Both hosts stop when it is dropped, and the
+/// commits its faults promised for later are dropped with it.
 #[derive(Debug)]
 pub struct Emulator {
     app: Arc<App>,
     api: Listening,
     pci: Listening,
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.app.faults.abandon_later();
+    }
 }
 
 impl Emulator {
@@ -231,10 +238,39 @@ impl Emulator {
     /// (as [`Emulator::route`] names it); a route the emulator does not
     /// serve is an error, not a fault that never fires, and so is a fault
     /// it cannot serve (a status outside 200–599, a latency over
-    /// [`Fault::MAX_DELAY`]).
+    /// [`Fault::MAX_DELAY`], a [`Fault::Stale`] on a route not in
+    /// [`Fault::STALE_ROUTES`]). Faults armed on one route fire in the
+    /// order armed, each for its `times` calls before the next.
     pub fn inject_fault(&self, route: &str, fault: Fault, times: usize) -> Result<(), FaultError> {
         let route = self.app.route(route)?;
         self.app.faults.arm(route, fault, times)
+    }
+
+    /// Applies `faults` to the next calls of the route named `route`, each
+    /// to one call, in order (after any faults armed on it before): "the
+    /// first attempt one way, the retry another". All are armed, or none
+    /// if one cannot be served (the error names which).
+    ///
+    /// ```no_run
+    /// # async fn run(emulator: dojo_payments_emulator::Emulator) -> Result<(), Box<dyn std::error::Error>> {
+    /// use dojo_payments_emulator::Fault;
+    /// // The refund is made and answered 500; the retry is refused 400
+    /// // without acting.
+    /// emulator.inject_faults(
+    ///     "POST /payment-intents/{paymentIntentId}/refunds",
+    ///     [Fault::fail_after_commit(500), Fault::fail(400)],
+    /// )?;
+    /// # Ok(()) }
+    /// ```
+    pub fn inject_faults(
+        &self,
+        route: &str,
+        faults: impl IntoIterator<Item = Fault>,
+    ) -> Result<(), FaultError> {
+        let route = self.app.route(route)?;
+        self.app
+            .faults
+            .arm_all(route, faults.into_iter().map(|fault| (fault, 1)))
     }
 
     /// Every API call received so far, as method and route template
@@ -266,6 +302,20 @@ impl Emulator {
     /// Every webhook delivery attempt so far.
     pub fn webhook_attempts(&self) -> Vec<Attempt> {
         self.app.deliverer.attempts()
+    }
+
+    /// Payment intent `id` as the emulator keeps it now (whichever
+    /// account's), as Dojo's JSON would render it: the oracle an answer,
+    /// lagging or cut down by a fault, is checked against. `None` if there
+    /// is none.
+    pub fn payment_intent(
+        &self,
+        id: &PaymentIntentId,
+    ) -> Option<dojo_payments_api::api::types::PaymentIntent> {
+        let record = self
+            .app
+            .read(|store| store.find_payment_intent(id.as_str()).ok().cloned())?;
+        Some(record.render(self.app.checkout_link(record.id.as_str())))
     }
 
     /// How many refunds payment intent `id` has.

@@ -63,7 +63,7 @@ pub use cards::{Card, CardOutcome, TestCard};
 pub use clock::ClockError;
 pub use delivery::{Attempt, RetryPolicy};
 pub use emulator::{API_KEY, Emulator, EmulatorBuilder};
-pub use faults::{BadAnswer, Fault, FaultError, Route, UnknownRoute};
+pub use faults::{BadAnswer, Fault, FaultError, Omitted, Route, UnknownRoute};
 pub use store::event::WebhookEvent;
 pub use store::refusal::{Action, Refusal};
 

@@ -1,9 +1,9 @@
 //! `/payment-intents…`: create, read, cancel, capture, charge, refund,
 //! reverse, change amount and tips, receipts, search.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
+use axum::{Extension, Json};
 use dojo_payments_api::api::types::{self, PaymentIntentStatus};
 use dojo_payments_types::{CaptureId, Money, Open, ReversalId, SetupIntentId};
 use serde::Deserialize;
@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::{AppState, PathParam, Served, Valid, ValidQuery, required_header};
 use crate::accounts::Caller;
 use crate::app::App;
+use crate::faults::Lag;
 use crate::problem::{Answer, Problem};
 use crate::store::Store;
 use crate::store::payment_intent::{PaymentIntentRecord, checked_total, known_currency};
@@ -134,10 +135,14 @@ struct ReadQuery {
 async fn read(
     State(app): AppState,
     caller: Caller,
+    lag: Option<Extension<Lag>>,
     PathParam(id): PathParam<String>,
     ValidQuery(query): ValidQuery<ReadQuery>,
 ) -> Answer<Json<types::PaymentIntent>> {
-    let record = app.read_as(&caller, |store| store.find_payment_intent(&id).cloned())?;
+    let record = app.read_as(&caller, |store| match lag {
+        Some(Extension(Lag(lag))) => store.payment_intent_as_of(&id, lag).cloned(),
+        None => store.find_payment_intent(&id).cloned(),
+    })?;
     if record.status() == PaymentIntentStatus::Canceled && query.return_canceled != Some(true) {
         return Err(Problem::not_found("payment intent", &id));
     }

@@ -1,14 +1,15 @@
 //! `/setup-intents…` on the api host.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::Method;
+use axum::{Extension, Json};
 use dojo_payments_api::api::types;
 use serde::Deserialize;
 
 use super::{AppState, PathParam, Served, Valid, ValidQuery};
 use crate::accounts::Caller;
 use crate::app::App;
+use crate::faults::Lag;
 use crate::problem::Answer;
 use crate::store::refusal::{Outcome, Refusal};
 use crate::store::session_secret::SessionSecret;
@@ -50,9 +51,13 @@ async fn create(
 async fn read(
     State(app): AppState,
     caller: Caller,
+    lag: Option<Extension<Lag>>,
     PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::SetupIntentResponse>> {
-    let record = app.read_as(&caller, |store| store.find_setup_intent(&id).cloned())?;
+    let record = app.read_as(&caller, |store| match lag {
+        Some(Extension(Lag(lag))) => store.setup_intent_as_of(&id, lag).cloned(),
+        None => store.find_setup_intent(&id).cloned(),
+    })?;
     Ok(Json(record.render()))
 }
 

@@ -11,6 +11,7 @@ pub mod charge;
 pub mod checkout;
 pub mod customer;
 pub mod event;
+pub mod history;
 pub mod payment_intent;
 pub mod refund;
 pub mod refusal;
@@ -23,6 +24,7 @@ pub mod webhook;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use dojo_payments_api::api::types;
@@ -33,6 +35,7 @@ use dojo_payments_types::{
 use crate::ids::IdGenerator;
 use customer::CustomerRecord;
 use event::Notification;
+use history::{AsOf, History};
 use payment_intent::PaymentIntentRecord;
 use refund::RefundRecord;
 use refusal::{Outcome, Refusal};
@@ -74,6 +77,10 @@ pub struct Store {
     deadlines: BTreeSet<(DateTime<Utc>, Watched)>,
     /// Each record's entry in `deadlines`.
     scheduled: HashMap<Watched, DateTime<Utc>>,
+    /// The recent versions of each payment intent, for lagging reads.
+    intent_history: History<PaymentIntentId, PaymentIntentRecord>,
+    /// The recent versions of each setup intent, for lagging reads.
+    setup_history: History<SetupIntentId, SetupIntentRecord>,
     /// The location account a change or read is made for (the caller's
     /// key's): it sees only its own payment and setup intents, customers
     /// and subscriptions, and what it makes is its own. `None`: the
@@ -98,6 +105,8 @@ impl Store {
             touched: BTreeSet::new(),
             deadlines: BTreeSet::new(),
             scheduled: HashMap::new(),
+            intent_history: History::default(),
+            setup_history: History::default(),
             scope: None,
         }
     }
@@ -120,6 +129,7 @@ impl Store {
             .get_mut(id)
             .filter(|r| in_scope(scope, &r.account))
             .ok_or_else(|| Refusal::not_found("payment intent", id))?;
+        self.intent_history.before_change(&record.id, record);
         self.touched
             .insert(Watched::PaymentIntent(record.id.clone()));
         Ok(record)
@@ -133,6 +143,16 @@ impl Store {
             .ok_or_else(|| Refusal::not_found("payment intent", id))
     }
 
+    /// The payment intent `id` as it was `lag` ago (real time), to read
+    /// it: a lagging read. One that did not exist then is not found.
+    pub fn payment_intent_as_of(&self, id: &str, lag: Duration) -> Outcome<&PaymentIntentRecord> {
+        match self.intent_history.as_of(id, lag, Instant::now()) {
+            AsOf::AsNow => self.find_payment_intent(id),
+            AsOf::Was(version) if self.visible(&version.account) => Ok(version),
+            AsOf::Was(_) | AsOf::NotYet => Err(Refusal::not_found("payment intent", id)),
+        }
+    }
+
     /// Every payment intent in scope, by id.
     pub fn payment_intents(&self) -> impl Iterator<Item = &PaymentIntentRecord> {
         self.payment_intents
@@ -143,6 +163,7 @@ impl Store {
     /// Keeps a new payment intent, as the scope's.
     pub fn insert_payment_intent(&mut self, mut record: PaymentIntentRecord) {
         record.account = self.owner();
+        self.intent_history.made(&record.id, Instant::now());
         self.touched
             .insert(Watched::PaymentIntent(record.id.clone()));
         self.payment_intents.insert(record.id.clone(), record);
@@ -156,6 +177,7 @@ impl Store {
             .get_mut(id)
             .filter(|r| in_scope(scope, &r.account))
             .ok_or_else(|| Refusal::not_found("setup intent", id))?;
+        self.setup_history.before_change(&record.id, record);
         self.touched.insert(Watched::SetupIntent(record.id.clone()));
         Ok(record)
     }
@@ -168,9 +190,20 @@ impl Store {
             .ok_or_else(|| Refusal::not_found("setup intent", id))
     }
 
+    /// The setup intent `id` as it was `lag` ago (real time), to read it:
+    /// a lagging read. One that did not exist then is not found.
+    pub fn setup_intent_as_of(&self, id: &str, lag: Duration) -> Outcome<&SetupIntentRecord> {
+        match self.setup_history.as_of(id, lag, Instant::now()) {
+            AsOf::AsNow => self.find_setup_intent(id),
+            AsOf::Was(version) if self.visible(&version.account) => Ok(version),
+            AsOf::Was(_) | AsOf::NotYet => Err(Refusal::not_found("setup intent", id)),
+        }
+    }
+
     /// Keeps a new setup intent, as the scope's.
     pub fn insert_setup_intent(&mut self, mut record: SetupIntentRecord) {
         record.account = self.owner();
+        self.setup_history.made(&record.id, Instant::now());
         self.touched.insert(Watched::SetupIntent(record.id.clone()));
         self.setup_intents.insert(record.id.clone(), record);
     }
@@ -278,21 +311,39 @@ impl Store {
     }
 
     /// After a change: the events the touched records raised, oldest first,
-    /// and their deadlines noted for [`Store::tick`].
+    /// and their deadlines noted for [`Store::tick`]; each touched record's
+    /// new version is kept for lagging reads.
     pub fn settle(&mut self) -> Vec<Notification> {
         let mut raised = Vec::new();
+        let now = Instant::now();
         for watched in std::mem::take(&mut self.touched) {
             let deadline = match &watched {
-                Watched::PaymentIntent(id) => self.payment_intents.get_mut(id).and_then(|p| {
-                    // An event raised before the intent was kept (its
-                    // creation) learns its account here.
-                    raised.extend(p.take_raised().into_iter().map(|mut n| {
-                        n.account.clone_from(&p.account);
-                        n
-                    }));
-                    p.deadline()
-                }),
-                Watched::SetupIntent(id) => self.setup_intents.get(id).and_then(|s| s.deadline()),
+                Watched::PaymentIntent(id) => match self.payment_intents.get_mut(id) {
+                    Some(p) => {
+                        // An event raised before the intent was kept (its
+                        // creation) learns its account here.
+                        raised.extend(p.take_raised().into_iter().map(|mut n| {
+                            n.account.clone_from(&p.account);
+                            n
+                        }));
+                        self.intent_history.record(id, p, now);
+                        p.deadline()
+                    }
+                    None => {
+                        self.intent_history.remove(id);
+                        None
+                    }
+                },
+                Watched::SetupIntent(id) => match self.setup_intents.get(id) {
+                    Some(s) => {
+                        self.setup_history.record(id, s, now);
+                        s.deadline()
+                    }
+                    None => {
+                        self.setup_history.remove(id);
+                        None
+                    }
+                },
             };
             self.schedule(watched, deadline);
         }
