@@ -217,14 +217,15 @@ async fn crash_while_refunding(
         acted: true,
         answer: BadAnswer::Stall,
     };
-    emulator.inject_fault(REFUNDS, stalled, 1)?;
     let here = dojo.location(camden)?;
+    // The journal compares what reads show with the intent as it was.
+    let intent = here.payment_intents().get(payment).await?;
+    emulator.inject_fault(REFUNDS, stalled, 1)?;
     let journal = Journal::new(store.clone(), &here);
-    let payment_id = payment.clone();
     let process = tokio::spawn(async move {
         let amount = Money::new(320, Currency::GBP);
         journal
-            .refund(&here, "camden/order-12/refund-1", &payment_id, amount)
+            .refund(&here, "camden/order-12/refund-1", &intent, amount)
             .await
     });
     while emulator.refund_count(payment) == 0 {

@@ -154,6 +154,7 @@ async fn retry_or_give_up<E: ProblemBody>(
             error: Error::Timeout {
                 operation: op.id,
                 after: policy.deadline,
+                idempotency_key: None,
             },
             retry_after: None,
         },
@@ -184,6 +185,7 @@ async fn retry_or_give_up<E: ProblemBody>(
                 return Err(Error::EarlierAttemptMaybeApplied {
                     operation: op.id,
                     last: Box::new(failure.error),
+                    idempotency_key: None,
                 });
             }
             Err(failure.error)
@@ -214,6 +216,7 @@ async fn failure<E: ProblemBody>(
                     operation,
                     never_left,
                     source,
+                    idempotency_key: None,
                 },
                 retry_after: None,
             }
@@ -223,6 +226,7 @@ async fn failure<E: ProblemBody>(
                 operation,
                 never_left: false,
                 source,
+                idempotency_key: None,
             },
             retry_after: None,
         },
@@ -231,7 +235,11 @@ async fn failure<E: ProblemBody>(
             let retry_after = retry_after(answer.headers());
             let error = answer.into_inner().into_api_error(status);
             Failure {
-                error: Error::Api { operation, error },
+                error: Error::Api {
+                    operation,
+                    error,
+                    idempotency_key: None,
+                },
                 retry_after,
             }
         }
@@ -240,6 +248,7 @@ async fn failure<E: ProblemBody>(
             error: Error::Decode {
                 operation,
                 payload: Box::new(payload),
+                idempotency_key: None,
             },
         },
         Raw::UnexpectedResponse(response) => {
@@ -259,7 +268,11 @@ async fn failure<E: ProblemBody>(
                 None => ().into_api_error(status),
             };
             Failure {
-                error: Error::Api { operation, error },
+                error: Error::Api {
+                    operation,
+                    error,
+                    idempotency_key: None,
+                },
                 retry_after,
             }
         }

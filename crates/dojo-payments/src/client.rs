@@ -14,6 +14,7 @@ use crate::idempotency::UsedKeys;
 use crate::location::{Location, Locations};
 use crate::resources::{Customers, Epos, PaymentIntents, SetupIntents, Terminals, Webhooks};
 use crate::retry::RetryPolicy;
+use crate::settlement::SettlementPolicy;
 
 /// The client of Dojo's API: cheap to clone (two `Arc`s), `Send + Sync`,
 /// one connection pool for both of Dojo's hosts and every location.
@@ -55,6 +56,7 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 pub(crate) struct Inner {
     pub(crate) clock: Clock,
     pub(crate) retry: RetryPolicy,
+    settlement: SettlementPolicy,
     pub(crate) used_keys: UsedKeys,
     /// The base of Dojo's hosted checkout (`https://pay.dojo.tech`).
     checkout_url: String,
@@ -113,6 +115,7 @@ impl std::fmt::Debug for Dojo {
             .field("pci_url", &self.at.pci.baseurl())
             .field("checkout_url", &self.inner.checkout_url)
             .field("retry", &self.inner.retry)
+            .field("settlement", &self.inner.settlement)
             .finish_non_exhaustive()
     }
 }
@@ -182,6 +185,7 @@ impl Dojo {
             connect_timeout: dojo_payments_api::CONNECT_TIMEOUT,
             http: None,
             retry: RetryPolicy::default(),
+            settlement: SettlementPolicy::default(),
             user_agent_suffix: None,
             clock: Arc::new(Utc::now),
         }
@@ -284,6 +288,12 @@ impl Dojo {
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
     }
+
+    /// How ambiguous movements are settled by reads (the in-flight margin,
+    /// the read lag).
+    pub fn settlement_policy(&self) -> &SettlementPolicy {
+        &self.inner.settlement
+    }
 }
 
 /// How long after the deadline a request the retry engine does not watch
@@ -302,6 +312,7 @@ pub struct DojoBuilder {
     connect_timeout: Duration,
     http: Option<reqwest::Client>,
     retry: RetryPolicy,
+    settlement: SettlementPolicy,
     user_agent_suffix: Option<String>,
     clock: Clock,
 }
@@ -367,6 +378,14 @@ impl DojoBuilder {
     /// A whole call's time, every retry included (default 60 s).
     pub fn timeout(mut self, deadline: Duration) -> Self {
         self.retry.deadline = deadline;
+        self
+    }
+
+    /// How ambiguous movements are settled by reads (default
+    /// [`SettlementPolicy::default`]: a call may land up to 30 s after the
+    /// deadline; reads lag by less than 3 s).
+    pub fn settlement_policy(mut self, policy: SettlementPolicy) -> Self {
+        self.settlement = policy;
         self
     }
 
@@ -442,6 +461,7 @@ impl DojoBuilder {
             inner: Arc::new(Inner {
                 clock: self.clock,
                 retry: self.retry,
+                settlement: self.settlement,
                 used_keys: UsedKeys::default(),
                 checkout_url: self.checkout_url.trim_end_matches('/').to_owned(),
                 locations,
@@ -493,6 +513,7 @@ impl std::fmt::Debug for DojoBuilder {
             .field("pci_url", &self.pci_url)
             .field("checkout_url", &self.checkout_url)
             .field("retry", &self.retry)
+            .field("settlement", &self.settlement)
             .finish_non_exhaustive()
     }
 }

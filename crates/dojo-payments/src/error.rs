@@ -8,49 +8,77 @@ use std::time::Duration;
 use dojo_payments_api::{InvalidPayload, Violations};
 use dojo_payments_types::InvalidValue;
 
+use crate::IdempotencyKey;
 pub use crate::proof::Delivery;
 use crate::retry::Attempt;
+use crate::settlement::Unsettled;
 
 /// For a money-moving call that failed ambiguously (sent, and no answer
-/// that proves what happened): what a read of the payment intent showed.
+/// that proves what happened): what reads of the payment intent showed
+/// ([`crate::settlement`] decides what proves what).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// The change was made: the payment intent, as read afterwards, shows it.
     Applied(Box<dojo_payments_api::api::types::PaymentIntent>),
-    /// The change was not made: Dojo was done with the request (its
-    /// service answered), and the payment intent, as read afterwards, does
-    /// not show it.
+    /// The change was not made: two reads, made once the call could no
+    /// longer be in flight and the read lag apart, lack it (the last read
+    /// is kept). A call's own immediate read never says this: only
+    /// [`crate::settlement::Unsettled::settle`] and the journal do.
     NotApplied(Box<dojo_payments_api::api::types::PaymentIntent>),
-    /// Not known: settle it later (the journal does, once the call can no
-    /// longer be in flight), never by sending it again now.
+    /// Not known: settle it later ([`Error::unsettled`], or the journal),
+    /// never by sending it again now.
     Unknown(Undetermined),
 }
 
-/// Why a read did not settle an ambiguous call.
+/// Why reads did not settle an ambiguous call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Undetermined {
     /// The payment intent could not be read.
     ReadFailed,
     /// The read shows a change that is not (only) this call's: another
-    /// capture, another status.
+    /// capture, another status, the refunded amount grown by another sum.
     ReadDoesNotTell,
     /// The read does not show the change, but the request may still be in
-    /// flight at Dojo (no answer came, or a gateway's): it may yet land.
+    /// flight at Dojo: it may yet land.
     MayBeInFlight,
+    /// The read lacks a field the judgement depends on (`captures`).
+    FieldMissing(&'static str),
+    /// Nothing was recorded of the payment intent before the call to
+    /// compare a read with.
+    NoSnapshot,
+    /// One read lacks the change, but reads may lag: a second, later one
+    /// did not confirm it.
+    NotConfirmed,
+}
+
+impl fmt::Display for Undetermined {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ReadFailed => f.write_str("the payment intent could not be read"),
+            Self::ReadDoesNotTell => {
+                f.write_str("the payment intent changed otherwise, so a read does not tell")
+            }
+            Self::MayBeInFlight => {
+                f.write_str("not applied yet, but the request may still be in flight at Dojo")
+            }
+            Self::FieldMissing(field) => {
+                write!(f, "the payment intent was read without its {field}")
+            }
+            Self::NoSnapshot => {
+                f.write_str("nothing was recorded of the payment intent before the call")
+            }
+            Self::NotConfirmed => f.write_str(
+                "a read lacks it, but reads may lag and a later one did not confirm it",
+            ),
+        }
+    }
 }
 
 impl Undetermined {
     /// Why, in words.
-    pub fn reason(self) -> &'static str {
-        match self {
-            Self::ReadFailed => "the payment intent could not be read",
-            Self::ReadDoesNotTell => {
-                "the payment intent changed otherwise, so a read does not tell"
-            }
-            Self::MayBeInFlight => {
-                "not applied yet, but the request may still be in flight at Dojo"
-            }
-        }
+    pub fn reason(self) -> String {
+        self.to_string()
     }
 }
 
@@ -59,9 +87,12 @@ impl Outcome {
         match self {
             Self::Applied(_) => "a read of the payment intent shows it was applied".to_owned(),
             Self::NotApplied(_) => {
-                "a read of the payment intent shows it was not applied".to_owned()
+                "reads of the payment intent show it was not applied".to_owned()
             }
-            Self::Unknown(why) => format!("whether it was applied is unknown: {}", why.reason()),
+            Self::Unknown(why) => format!(
+                "whether it was applied is unknown ({why}): settle it later \
+                 (Error::unsettled, or a journal), do not send it again now"
+            ),
         }
     }
 
@@ -207,6 +238,8 @@ pub enum Error {
         operation: &'static str,
         /// Dojo's answer.
         error: ApiError,
+        /// The idempotency key the call carried ([`Error::idempotency_key`]).
+        idempotency_key: Option<IdempotencyKey>,
     },
     /// No answer: the connection could not be made (the request never
     /// left: [`Delivery::NotSent`]), or it broke after the request was
@@ -225,6 +258,8 @@ pub enum Error {
         /// What the HTTP client said.
         #[source]
         source: reqwest::Error,
+        /// The idempotency key the call carried ([`Error::idempotency_key`]).
+        idempotency_key: Option<IdempotencyKey>,
     },
     /// An answer whose body did not decode as Dojo's document says.
     #[error("{operation}: {}", describe_payload(payload))]
@@ -234,6 +269,21 @@ pub enum Error {
         /// The answer, with its body redacted when printed (boxed: it holds
         /// the headers and body, and errors should be small to return).
         payload: Box<InvalidPayload>,
+        /// The idempotency key the call carried ([`Error::idempotency_key`]).
+        idempotency_key: Option<IdempotencyKey>,
+    },
+    /// Dojo answered success, but without what proves the change was made
+    /// (`missing`: the created object's id, the state it leads to): it may
+    /// or may not have been ([`Delivery::MaybeApplied`]). A keyed call is
+    /// settled by sending it again with its key; any other by reads.
+    #[error("{operation}: Dojo answered success without its {missing} (MaybeApplied)")]
+    Unproven {
+        /// The operation.
+        operation: &'static str,
+        /// What the answer lacks.
+        missing: &'static str,
+        /// The idempotency key the call carried ([`Error::idempotency_key`]).
+        idempotency_key: Option<IdempotencyKey>,
     },
     /// The caller's deadline passed before an answer came: the request may
     /// have reached Dojo ([`Delivery::MaybeApplied`]).
@@ -243,6 +293,8 @@ pub enum Error {
         operation: &'static str,
         /// The time allowed.
         after: Duration,
+        /// The idempotency key the call carried ([`Error::idempotency_key`]).
+        idempotency_key: Option<IdempotencyKey>,
     },
     /// A call retried after an attempt that may have taken effect (its
     /// answer was lost, or was no proof) failed on a later attempt, with
@@ -259,6 +311,8 @@ pub enum Error {
         /// How the last attempt failed.
         #[source]
         last: Box<Error>,
+        /// The idempotency key every attempt carried ([`Error::idempotency_key`]).
+        idempotency_key: Option<IdempotencyKey>,
     },
     /// A money-moving call without an idempotency key failed after the
     /// request was sent, with no answer that proves what happened; the SDK
@@ -272,6 +326,8 @@ pub enum Error {
         /// The failure that made the call ambiguous.
         #[source]
         cause: Box<Error>,
+        /// What it takes to settle it later ([`Error::unsettled`]).
+        unsettled: Box<Unsettled>,
     },
     /// Dojo did what was asked (it answered success), but its answer, or a
     /// read right after it, is not what the call's type promises: the
@@ -287,14 +343,14 @@ pub enum Error {
     /// An idempotency key was reused, in this client, for a different
     /// request: Dojo would answer with the first request's result.
     #[error(
-        "{operation}: idempotency key {key:?} was already used for a different request on this \
+        "{operation}: idempotency key {key} was already used for a different request on this \
          payment intent; Dojo would return the first result instead of doing this one: use a new key"
     )]
     IdempotencyKeyReused {
         /// The operation.
         operation: &'static str,
         /// The key.
-        key: String,
+        key: IdempotencyKey,
     },
     /// A paginated search returned a cursor it had returned before: following
     /// it would loop forever.
@@ -345,7 +401,9 @@ impl Error {
         match self {
             Self::Interrupted { outcome, .. } => outcome.delivery(),
             Self::UnexpectedAnswer { .. } => Delivery::Applied,
-            Self::EarlierAttemptMaybeApplied { .. } => Delivery::MaybeApplied,
+            Self::EarlierAttemptMaybeApplied { .. } | Self::Unproven { .. } => {
+                Delivery::MaybeApplied
+            }
             other => crate::proof::classify(other.operation(), other.attempt()),
         }
     }
@@ -362,7 +420,7 @@ impl Error {
                 .map_or(Attempt::Unanswered, |s| Attempt::Answered(s.as_u16())),
             Self::Transport { never_left, .. } if *never_left => Attempt::NotSent,
             Self::Interrupted { cause, .. } => cause.attempt(),
-            Self::UnexpectedAnswer { .. } => Attempt::Answered(200),
+            Self::UnexpectedAnswer { .. } | Self::Unproven { .. } => Attempt::Answered(200),
             Self::Transport { .. }
             | Self::Timeout { .. }
             | Self::EarlierAttemptMaybeApplied { .. } => Attempt::Unanswered,
@@ -380,6 +438,7 @@ impl Error {
             | Self::Interrupted { operation, .. }
             | Self::UnexpectedAnswer { operation, .. }
             | Self::EarlierAttemptMaybeApplied { operation, .. }
+            | Self::Unproven { operation, .. }
             | Self::IdempotencyKeyReused { operation, .. }
             | Self::PaginationLoop { operation, .. } => operation,
         }
@@ -402,6 +461,81 @@ impl Error {
             Self::Api { error, .. } => Some(error),
             _ => None,
         }
+    }
+
+    /// The idempotency key the call was sent with, when it had one (a
+    /// refund's: yours, or the one the SDK made). After a
+    /// [`Delivery::MaybeApplied`] refund, send the same refund again with
+    /// it: Dojo makes one refund per key, so the money moves once.
+    pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
+        match self {
+            Self::Api {
+                idempotency_key, ..
+            }
+            | Self::Transport {
+                idempotency_key, ..
+            }
+            | Self::Decode {
+                idempotency_key, ..
+            }
+            | Self::Timeout {
+                idempotency_key, ..
+            }
+            | Self::Unproven {
+                idempotency_key, ..
+            } => idempotency_key.as_ref(),
+            Self::EarlierAttemptMaybeApplied {
+                idempotency_key,
+                last,
+                ..
+            } => idempotency_key.as_ref().or_else(|| last.idempotency_key()),
+            Self::Interrupted { cause, .. } => cause.idempotency_key(),
+            Self::IdempotencyKeyReused { key, .. } => Some(key),
+            Self::InvalidRequest { .. }
+            | Self::UnexpectedAnswer { .. }
+            | Self::PaginationLoop { .. } => None,
+        }
+    }
+
+    /// For a movement without a key whose outcome is unknown (a capture, a
+    /// charge, a reversal, a cancel): what it takes to settle it later,
+    /// [`Unsettled::settle`], which waits until the call can no longer be
+    /// in flight and reads the payment intent twice.
+    pub fn unsettled(&self) -> Option<&Unsettled> {
+        match self {
+            Self::Interrupted {
+                outcome: Outcome::Unknown(_),
+                unsettled,
+                ..
+            } => Some(unsettled),
+            _ => None,
+        }
+    }
+
+    /// This error, naming `key` as the idempotency key its call carried.
+    pub(crate) fn keyed(mut self, key: &IdempotencyKey) -> Self {
+        match &mut self {
+            Self::Api {
+                idempotency_key, ..
+            }
+            | Self::Transport {
+                idempotency_key, ..
+            }
+            | Self::Decode {
+                idempotency_key, ..
+            }
+            | Self::Timeout {
+                idempotency_key, ..
+            }
+            | Self::Unproven {
+                idempotency_key, ..
+            }
+            | Self::EarlierAttemptMaybeApplied {
+                idempotency_key, ..
+            } => *idempotency_key = Some(key.clone()),
+            _ => {}
+        }
+        self
     }
 
     pub(crate) fn invalid(operation: &'static str, reason: Invalid) -> Self {

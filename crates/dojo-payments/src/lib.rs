@@ -96,6 +96,7 @@ pub use journal::StoreError;
 pub use location::{Location, Locations};
 pub use proof::Delivery;
 pub use retry::RetryPolicy;
+pub use settlement::SettlementPolicy;
 
 /// The raw client, generated from Dojo's document.
 pub use dojo_payments_api as raw;

@@ -89,5 +89,13 @@ pub fn refusal(operation: &str, status: u16) -> Option<&'static DocumentedStatus
 /// or a deadline, the request may still be in flight: a read now can show
 /// that it took effect, never that it did not.
 pub fn finished_at_dojo(attempt: Attempt) -> bool {
-    matches!(attempt, Attempt::Answered(status) if !matches!(status, 502..=504))
+    matches!(attempt, Attempt::Answered(status) if !is_gateway(status))
+}
+
+/// Whether `status` is a gateway's answer (502, 503, 504): behind it,
+/// Dojo's service may still be working on the request, and a later attempt
+/// may meet it up. The one list of them: [`crate::retry`] retries them,
+/// this module trusts no read made right after them.
+pub fn is_gateway(status: u16) -> bool {
+    matches!(status, 502..=504)
 }

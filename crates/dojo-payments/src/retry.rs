@@ -132,12 +132,14 @@ pub struct Situation {
     pub jitter: f64,
 }
 
-/// Statuses worth another attempt of an idempotent call (a read, or a
-/// refund with its key): rate limited, an internal error, and the
-/// gateway's "try later" answers. None of them proves that nothing was
-/// done (`crate::proof`), so a call without a key is never sent again
-/// after any of them.
-const RETRYABLE_STATUSES: [u16; 5] = [429, 500, 502, 503, 504];
+/// Whether `status` is worth another attempt of an idempotent call (a
+/// read, or a refund with its key): rate limited, an internal error, and
+/// the gateway's "try later" answers ([`crate::proof::is_gateway`]). None
+/// of them proves that nothing was done (`crate::proof`), so a call without
+/// a key is never sent again after any of them.
+fn worth_retrying(status: u16) -> bool {
+    matches!(status, 429 | 500) || crate::proof::is_gateway(status)
+}
 
 /// The decision after a failed attempt.
 ///
@@ -156,7 +158,7 @@ pub fn decide(policy: &RetryPolicy, s: &Situation) -> Decision {
             return Decision::GiveUp(GiveUp::MightRepeatEffect);
         }
         (Attempt::Answered(status), Idempotency::Idempotent) => {
-            RETRYABLE_STATUSES.contains(&status)
+            worth_retrying(status)
         }
         // Dojo does not document that a 429 or a 503 means nothing was done,
         // so an answered non-idempotent call is never sent again.

@@ -1,8 +1,24 @@
-//! What has moved on a payment intent, and whether one movement took
-//! effect: the one place both are decided. The lifecycle's rules
-//! (captures ≤ authorized, refunds ≤ captured), `settled()`, the
-//! settlement of a resource call that failed ambiguously, and the
-//! journal's reconciliation all ask here.
+//! What has moved on a payment intent, and what proves that one movement
+//! took effect or did not: the one place both are decided. The
+//! lifecycle's rules (captures ≤ authorized, refunds ≤ captured),
+//! `settled()`, the settlement of a resource call that failed ambiguously,
+//! [`Unsettled::settle`] and the journal's reconciliation all ask here.
+//!
+//! What proves what:
+//!
+//! - **Applied** needs evidence of the movement itself: the created
+//!   object's id in Dojo's answer ([`Evidence`]: `captureId`, `refundId`,
+//!   `reversalId`, a charge's `Successful`, a cancel's `Canceled`), or a
+//!   read that shows it ([`reading`]: a capture id that was not there
+//!   before, the refunded amount grown by this refund, the status the
+//!   movement leads to). A `2xx` without it is unknown.
+//! - **Not applied** from reads needs all of: the reads made once the call
+//!   can no longer be in flight (the client's deadline plus
+//!   [`SettlementPolicy::in_flight_margin`]), every field the judgement
+//!   depends on present, and two reads that lack it, taken at least
+//!   [`SettlementPolicy::read_lag`] apart ([`judge`]), because reads may
+//!   lag.
+//! - Anything less is unknown, with the reason ([`Undetermined`]).
 //!
 //! A capture is recognised by the captures that were not there before (by
 //! id), never by an equal amount: another capture of the same amount,
@@ -10,8 +26,9 @@
 //!
 //! ```
 //! use dojo_payments::api_types::{CaptureDetails, PaymentIntent};
-//! use dojo_payments::settlement::{Before, Movement, applied};
+//! use dojo_payments::settlement::{Before, Movement, Reading, Verdict, judge, reading};
 //! use dojo_payments::types::{Currency, Money};
+//! use dojo_payments::Undetermined;
 //!
 //! let capture = |id: &str, amount| CaptureDetails {
 //!     id: Some(id.parse().unwrap()),
@@ -24,14 +41,28 @@
 //!     ..Default::default()
 //! };
 //! let ours = Movement::Capture { amount: Money::new(400, Currency::GBP) };
-//! assert_eq!(applied(&ours, &Before::of(&before), &after), Some(true));  // cp_2 is new
-//! assert_eq!(applied(&ours, &Before::of(&after), &after), Some(false)); // nothing new
+//! assert_eq!(reading(&ours, &Before::of(&before), &after), Reading::Shows);  // cp_2 is new
+//! assert_eq!(reading(&ours, &Before::of(&after), &after), Reading::Lacks);  // nothing new
+//! // A read without its captures tells nothing.
+//! let bare = PaymentIntent::default();
+//! assert_eq!(
+//!     reading(&ours, &Before::of(&before), &bare),
+//!     Reading::Unclear(Undetermined::FieldMissing("captures"))
+//! );
+//! // One read that lacks it proves nothing: reads may lag.
+//! assert_eq!(judge(&[Reading::Lacks], true), Verdict::Unknown(Undetermined::NotConfirmed));
+//! assert_eq!(judge(&[Reading::Lacks, Reading::Lacks], true), Verdict::NotApplied);
+//! // Nor do two, while the call may still be in flight.
+//! assert_eq!(judge(&[Reading::Lacks, Reading::Lacks], false), Verdict::Unknown(Undetermined::MayBeInFlight));
 //! ```
 
-use dojo_payments_api::api::types::{self, CaptureMode, PaymentIntentStatus};
-use dojo_payments_types::{CaptureId, Money, Open};
+use std::time::{Duration, Instant};
 
-use crate::IdempotencyKey;
+use dojo_payments_api::api::types::{self, CaptureMode, PaymentIntentStatus};
+use dojo_payments_types::{CaptureId, Money, Open, PaymentIntentId};
+
+use crate::error::{Outcome, Undetermined};
+use crate::{Dojo, IdempotencyKey};
 
 /// A money-moving call, with what it needs to be sent again (a refund's
 /// key) or recognised afterwards (the amount).
@@ -120,63 +151,302 @@ pub struct Before {
     /// journal entry written before they were), and a capture then cannot
     /// be recognised.
     pub captures: Option<Vec<CaptureId>>,
+    /// Minor units refunded (`refundedAmount`); `None` when not recorded,
+    /// and a refund then cannot be recognised by a read.
+    pub refunded: Option<i64>,
 }
 
 impl Before {
     /// The snapshot of `intent`; a capture Dojo sent without an id leaves
-    /// the captures unrecorded (none can then be told apart).
+    /// the captures unrecorded (none can then be told apart), and so does
+    /// an answer without `captures`.
     pub fn of(intent: &types::PaymentIntent) -> Self {
         let captures = intent
             .captures
-            .iter()
-            .flatten()
-            .map(|c| c.id.clone())
-            .collect();
+            .as_ref()
+            .and_then(|captures| captures.iter().map(|c| c.id.clone()).collect());
         Self {
             status: intent.status.clone(),
             captures,
+            refunded: intent.refunded_amount,
+        }
+    }
+
+    /// Nothing recorded: a read can then recognise no movement.
+    pub fn unrecorded() -> Self {
+        Self {
+            status: None,
+            captures: None,
+            refunded: None,
         }
     }
 }
 
+/// What one read of the payment intent, made after a movement was sent,
+/// shows of it. The one mapping from a read to its meaning: resource calls,
+/// lifecycles, [`Unsettled::settle`] and the journal all judge reads here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// The read shows the movement: a capture id that was not there
+    /// before with this amount, the refunded amount grown by exactly this
+    /// refund, the status the movement leads to.
+    Shows,
+    /// The read shows the intent without it, every field the judgement
+    /// needs present. This proves "not applied" only of a read made once
+    /// the call can no longer be in flight *and* no more behind than reads
+    /// lag: see [`judge`].
+    Lacks,
+    /// The read does not tell, for this reason.
+    Unclear(Undetermined),
+}
+
 /// Whether `movement` shows in `after`, the payment intent as read after
-/// it, compared with `before`: `Some(true)` it took effect, `Some(false)`
-/// it has not (as of this read), `None` the read does not tell (another
-/// change, a capture of another amount, or a refund, which is settled by
-/// sending it again with its key instead).
-pub fn applied(movement: &Movement, before: &Before, after: &types::PaymentIntent) -> Option<bool> {
-    let moved_to = |targets: &[PaymentIntentStatus]| match &after.status {
-        Some(Open::Known(status)) if targets.contains(status) => Some(true),
-        status if *status == before.status => Some(false),
-        _ => None,
+/// it was sent, compared with `before`.
+pub fn reading(movement: &Movement, before: &Before, after: &types::PaymentIntent) -> Reading {
+    let moved_to = |target: PaymentIntentStatus| match (&after.status, &before.status) {
+        (None, _) => Reading::Unclear(Undetermined::FieldMissing("status")),
+        (Some(Open::Known(status)), _) if *status == target => Reading::Shows,
+        (_, None) => Reading::Unclear(Undetermined::NoSnapshot),
+        (Some(now), Some(was)) if now == was => Reading::Lacks,
+        _ => Reading::Unclear(Undetermined::ReadDoesNotTell),
     };
     match movement {
         Movement::Capture { amount } => new_capture(before, after, *amount),
-        Movement::Charge => moved_to(&[
-            PaymentIntentStatus::Captured,
-            PaymentIntentStatus::Authorized,
-        ]),
-        Movement::Reverse => moved_to(&[PaymentIntentStatus::Reversed]),
-        Movement::Cancel => moved_to(&[PaymentIntentStatus::Canceled]),
-        Movement::Refund { .. } => None,
+        Movement::Charge => moved_to(CHARGED),
+        Movement::Reverse => moved_to(PaymentIntentStatus::Reversed),
+        Movement::Cancel => moved_to(PaymentIntentStatus::Canceled),
+        Movement::Refund { amount, .. } => new_refund(before, after, *amount),
     }
 }
 
+/// Where a charge leaves its payment intent: `Captured` (Dojo's
+/// tokenization guide: "Created → Captured: POST …/charge"). The one place
+/// this is decided: the lifecycle's `charge` promises it, and a read is
+/// judged by it.
+pub const CHARGED: PaymentIntentStatus = PaymentIntentStatus::Captured;
+
 /// Whether a capture of `amount` is among the captures `after` has and
 /// `before` had not.
-fn new_capture(before: &Before, after: &types::PaymentIntent, amount: Money) -> Option<bool> {
-    let known = before.captures.as_ref()?;
+fn new_capture(before: &Before, after: &types::PaymentIntent, amount: Money) -> Reading {
+    let Some(known) = before.captures.as_ref() else {
+        return Reading::Unclear(Undetermined::NoSnapshot);
+    };
+    let Some(captures) = after.captures.as_ref() else {
+        return Reading::Unclear(Undetermined::FieldMissing("captures"));
+    };
     let mut new = Vec::new();
-    for capture in after.captures.iter().flatten() {
-        let id = capture.id.as_ref()?;
+    for capture in captures {
+        let Some(id) = capture.id.as_ref() else {
+            return Reading::Unclear(Undetermined::FieldMissing("captures[].id"));
+        };
         if !known.contains(id) {
             new.push(capture);
         }
     }
     match new.as_slice() {
-        [] => Some(false),
-        [one] if one.amount == Some(amount.minor_units()) => Some(true),
+        [] => Reading::Lacks,
+        [one] => match one.amount {
+            Some(minor) if minor == amount.minor_units() => Reading::Shows,
+            Some(_) => Reading::Unclear(Undetermined::ReadDoesNotTell),
+            None => Reading::Unclear(Undetermined::FieldMissing("captures[].amount")),
+        },
+        _ => Reading::Unclear(Undetermined::ReadDoesNotTell),
+    }
+}
+
+/// Whether `after`'s refunded amount grew by exactly `amount` since
+/// `before` (unchanged: lacks; grown otherwise: another refund too, so it
+/// does not tell).
+fn new_refund(before: &Before, after: &types::PaymentIntent, amount: Money) -> Reading {
+    let Some(was) = before.refunded else {
+        return Reading::Unclear(Undetermined::NoSnapshot);
+    };
+    let Some(now) = after.refunded_amount else {
+        return Reading::Unclear(Undetermined::FieldMissing("refundedAmount"));
+    };
+    match now.checked_sub(was) {
+        Some(0) => Reading::Lacks,
+        Some(grown) if grown == amount.minor_units() => Reading::Shows,
+        _ => Reading::Unclear(Undetermined::ReadDoesNotTell),
+    }
+}
+
+/// The verdict of the reads made to settle a movement, in order: the
+/// movement is applied if any read shows it (a read proves what it shows,
+/// whenever it was made); it is not applied only if the call could no
+/// longer be in flight when the first read was made (`finished`), and
+/// every read lacks it, and there were two of them (taken at least the
+/// read lag apart, so that the second is no further behind than the
+/// movement: reads may lag). Anything less is unknown, with the first
+/// reason found.
+pub fn judge(readings: &[Reading], finished: bool) -> Verdict {
+    if readings.contains(&Reading::Shows) {
+        return Verdict::Applied;
+    }
+    if let Some(why) = readings.iter().find_map(|r| match r {
+        Reading::Unclear(why) => Some(*why),
         _ => None,
+    }) {
+        return Verdict::Unknown(why);
+    }
+    match (finished, readings.len()) {
+        (false, _) => Verdict::Unknown(Undetermined::MayBeInFlight),
+        (true, 0) => Verdict::Unknown(Undetermined::ReadFailed),
+        (true, 1) => Verdict::Unknown(Undetermined::NotConfirmed),
+        (true, _) => Verdict::NotApplied,
+    }
+}
+
+/// What reads proved of a movement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// A read shows it.
+    Applied,
+    /// Two reads, made once it could no longer be in flight and a read lag
+    /// apart, lack it.
+    NotApplied,
+    /// Not known, and why.
+    Unknown(Undetermined),
+}
+
+/// How the SDK settles a movement by reading the payment intent: how long
+/// a call may still land at Dojo after the client gave up on it, and how
+/// far behind a read may be. Defaults: 30 s and 3 s.
+///
+/// The read-lag assumption: a read of Dojo's shows every change committed
+/// more than `read_lag` before it was made. Under it, a read made at least
+/// `read_lag` after the end of the in-flight window shows the movement if
+/// it was ever made, which is what the second read of [`judge`] is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SettlementPolicy {
+    /// How much longer than the client's deadline a call may still be
+    /// worked on by Dojo (default 30 s): the in-flight window is the
+    /// deadline plus this.
+    pub in_flight_margin: Duration,
+    /// How far behind a read may be (default 3 s): the two reads that
+    /// prove "not applied" are taken at least this far apart.
+    pub read_lag: Duration,
+}
+
+impl Default for SettlementPolicy {
+    fn default() -> Self {
+        Self {
+            in_flight_margin: Duration::from_secs(30),
+            read_lag: Duration::from_secs(3),
+        }
+    }
+}
+
+/// Reads payment intent `id` to settle `movement`: once if the call may
+/// still be in flight (`finished` false: only "applied" can come of it),
+/// otherwise twice, `read_lag` apart, unless the first read shows it;
+/// judged by [`judge`].
+pub(crate) async fn by_reads(
+    dojo: &Dojo,
+    id: &PaymentIntentId,
+    movement: &Movement,
+    before: &Before,
+    finished: bool,
+) -> Outcome {
+    let mut readings = Vec::with_capacity(2);
+    let mut last = None;
+    let reads = if finished { 2 } else { 1 };
+    for n in 0..reads {
+        if n > 0 {
+            tokio::time::sleep(dojo.settlement_policy().read_lag).await;
+        }
+        match dojo.payment_intents().get_including_canceled(id).await {
+            Ok(after) => {
+                let read = reading(movement, before, &after);
+                last = Some(after);
+                readings.push(read);
+                if read == Reading::Shows {
+                    break;
+                }
+            }
+            Err(_) => readings.push(Reading::Unclear(Undetermined::ReadFailed)),
+        }
+    }
+    match (judge(&readings, finished), last) {
+        (Verdict::Applied, Some(read)) => Outcome::Applied(Box::new(read)),
+        (Verdict::NotApplied, Some(read)) => Outcome::NotApplied(Box::new(read)),
+        (Verdict::Unknown(why), _) => Outcome::Unknown(why),
+        // A verdict of applied or not is made only from a read.
+        (_, None) => Outcome::Unknown(Undetermined::ReadFailed),
+    }
+}
+
+/// A movement without an idempotency key whose outcome is unknown, with
+/// what it takes to settle it later ([`crate::Error::unsettled`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsettled {
+    /// The payment intent it moves money on.
+    pub payment_intent: PaymentIntentId,
+    /// The movement.
+    pub movement: Movement,
+    /// The payment intent before it.
+    pub before: Before,
+    /// When it was sent, by the client's monotonic clock.
+    pub sent_at: Instant,
+}
+
+impl Unsettled {
+    /// Waits until the call can no longer be in flight (the client's
+    /// deadline and the policy's margin after it was sent), then settles
+    /// it by two reads, the read lag apart: `Applied`, `NotApplied`, or
+    /// still `Unknown` with the reason. Use the same client (location) the
+    /// call was made with. A journal does this for you, across restarts.
+    pub async fn settle(&self, dojo: &Dojo) -> Outcome {
+        let window = dojo
+            .retry_policy()
+            .deadline
+            .saturating_add(dojo.settlement_policy().in_flight_margin);
+        let waited = self.sent_at.elapsed();
+        if waited < window {
+            tokio::time::sleep(window - waited).await;
+        }
+        by_reads(dojo, &self.payment_intent, &self.movement, &self.before, true).await
+    }
+}
+
+/// What a successful answer to a money-moving call must carry to prove the
+/// movement was made: the created object's id, or the state it leads to.
+/// A `2xx` without it proves nothing ([`crate::Error::Unproven`]).
+pub(crate) trait Evidence {
+    /// What this answer lacks of its proof, if anything.
+    fn missing_proof(&self) -> Option<&'static str>;
+}
+
+impl Evidence for types::Capture {
+    fn missing_proof(&self) -> Option<&'static str> {
+        self.capture_id.is_none().then_some("captureId")
+    }
+}
+
+impl Evidence for types::Refund {
+    fn missing_proof(&self) -> Option<&'static str> {
+        self.refund_id.is_none().then_some("refundId")
+    }
+}
+
+impl Evidence for types::Reversal {
+    fn missing_proof(&self) -> Option<&'static str> {
+        self.reversal_id.is_none().then_some("reversalId")
+    }
+}
+
+impl Evidence for types::ChargeResponse {
+    fn missing_proof(&self) -> Option<&'static str> {
+        let charged = matches!(self.status, Some(Open::Known(types::CaptureStatus::Successful)));
+        (!charged).then_some("status Successful")
+    }
+}
+
+/// A cancel's answer: the payment intent, `Canceled`.
+impl Evidence for types::PaymentIntent {
+    fn missing_proof(&self) -> Option<&'static str> {
+        let canceled = self.status == Some(Open::Known(PaymentIntentStatus::Canceled));
+        (!canceled).then_some("status Canceled")
     }
 }
 

@@ -9,7 +9,8 @@ use common::*;
 use dojo_payments::api_types::{CaptureMode, PaymentIntentStatus};
 use dojo_payments::types::Open;
 use dojo_payments::{
-    Delivery, Dojo, Error, IdempotencyKey, Invalid, Outcome, RetryPolicy, Undetermined,
+    Delivery, Dojo, Error, IdempotencyKey, Invalid, Outcome, RetryPolicy, SettlementPolicy,
+    Undetermined,
 };
 use dojo_payments_emulator::{BadAnswer, Fault};
 
@@ -173,13 +174,34 @@ async fn a_capture_dropped_before_commit_is_unknown_for_it_may_still_land() {
     );
 }
 
-/// A 500 is Dojo's service answering: it was done with the request, so a
-/// read that does not show the capture proves it was not made, and one
-/// that shows it proves it was (the 500 notwithstanding).
+/// A client whose ambiguous calls can be settled within a test: a 1 s
+/// deadline, a call landing at most 100 ms after it, reads lagging by less
+/// than 100 ms.
+fn quick_settling(emulator: &dojo_payments_emulator::Emulator) -> Dojo {
+    builder_of(
+        emulator,
+        RetryPolicy {
+            deadline: Duration::from_secs(1),
+            ..quick_retries()
+        },
+    )
+    .settlement_policy(SettlementPolicy {
+        in_flight_margin: Duration::from_millis(100),
+        read_lag: Duration::from_millis(100),
+    })
+    .build()
+    .unwrap()
+}
+
+/// A 500 proves nothing, and a read made at once can prove only that the
+/// capture was made: the call may still be in flight (Dojo may commit
+/// after answering). Not made is said only by `Unsettled::settle`, once
+/// the window has passed, by two reads.
 #[tokio::test]
-async fn a_capture_answered_500_is_settled_by_a_read_either_way() {
-    let (emulator, dojo) = dojo().await;
-    for (acted, expected) in [(false, Delivery::NotApplied), (true, Delivery::Applied)] {
+async fn a_capture_answered_500_is_applied_by_a_read_and_not_applied_only_after_the_window() {
+    let emulator = dojo_payments_emulator::Emulator::start().await.unwrap();
+    let dojo = quick_settling(&emulator);
+    for acted in [false, true] {
         let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
         let fault = if acted {
             Fault::fail_after_commit(500)
@@ -187,19 +209,28 @@ async fn a_capture_answered_500_is_settled_by_a_read_either_way() {
             Fault::fail(500)
         };
         emulator.inject_fault(CAPTURES, fault, 1).unwrap();
+        let sent = Instant::now();
         let error = dojo
             .payment_intents()
             .capture(&intent, gbp(400))
             .await
             .unwrap_err();
         assert_eq!(error.status(), Some(500));
-        assert_eq!(error.delivery(), expected, "acted: {acted}: {error}");
-        let read = dojo
-            .payment_intents()
-            .get(intent.id.as_ref().unwrap())
-            .await
-            .unwrap();
-        assert_eq!(read.captures.unwrap_or_default().len(), usize::from(acted));
+        if acted {
+            assert_eq!(error.delivery(), Delivery::Applied, "{error}");
+            assert!(error.unsettled().is_none());
+        } else {
+            assert_eq!(error.delivery(), Delivery::MaybeApplied, "{error}");
+            assert!(error.to_string().contains("settle it later"), "{error}");
+            let unsettled = error.unsettled().expect("how to settle it");
+            let Outcome::NotApplied(after) = unsettled.settle(&dojo).await else {
+                panic!("expected NotApplied")
+            };
+            assert!(sent.elapsed() >= Duration::from_millis(1_200), "waited out the window");
+            assert_eq!(after.captures.unwrap_or_default().len(), 0);
+        }
+        let held = emulator.payment_intent(intent.id.as_ref().unwrap()).unwrap();
+        assert_eq!(held.captures.unwrap_or_default().len(), usize::from(acted));
     }
 }
 
@@ -286,18 +317,16 @@ async fn cancel_and_reversal_settle_by_the_intent_s_status() {
             1,
         )
         .unwrap();
-    let Outcome::NotApplied(after) = outcome(
-        dojo.payment_intents()
-            .reverse(&authorized)
-            .await
-            .unwrap_err(),
-    ) else {
-        panic!("expected NotApplied")
-    };
+    let error = dojo
+        .payment_intents()
+        .reverse(&authorized)
+        .await
+        .unwrap_err();
     assert_eq!(
-        after.status,
-        Some(Open::Known(PaymentIntentStatus::Authorized))
+        error.unsettled().map(|u| &u.movement),
+        Some(&dojo_payments::settlement::Movement::Reverse)
     );
+    assert_eq!(outcome(error), Outcome::Unknown(Undetermined::MayBeInFlight));
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use dojo_payments_types::{LocationId, PaymentIntentId};
 
 use crate::settlement::{Before, Movement};
+use crate::{Delivery, Outcome};
 
 /// Where an entry stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +46,47 @@ impl EntryState {
             Self::Open => None,
             Self::Applied { detail } => detail.as_deref(),
             Self::NotApplied { reason } => Some(reason),
+        }
+    }
+
+    /// Where an entry stands after its call failed with `error`, the first
+    /// time it was sent: the error's one classification
+    /// ([`crate::Error::delivery`]). Nothing moved closes it `NotApplied`;
+    /// `Applied` closes it `Applied`; anything else leaves it open. (A
+    /// resend's failure is not judged here: it says nothing of the
+    /// attempts before it.)
+    pub(crate) fn of_error(error: &crate::Error) -> Self {
+        match error.delivery() {
+            Delivery::Applied => Self::Applied { detail: None },
+            Delivery::MaybeApplied => Self::Open,
+            nothing => {
+                debug_assert!(nothing.moved_nothing());
+                Self::NotApplied {
+                    reason: error.to_string(),
+                }
+            }
+        }
+    }
+
+    /// Where reads leave an entry ([`crate::settlement`]'s one judgement),
+    /// and, while it is open, why.
+    pub(crate) fn of(outcome: &Outcome) -> (Self, String) {
+        match outcome {
+            Outcome::Applied(_) => (Self::Applied { detail: None }, String::new()),
+            Outcome::NotApplied(after) => (
+                Self::NotApplied {
+                    reason: format!(
+                        "reads after the in-flight window, the read lag apart, show the payment intent without it ({})",
+                        after
+                            .status
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default()
+                    ),
+                },
+                String::new(),
+            ),
+            Outcome::Unknown(why) => (Self::Open, why.to_string()),
         }
     }
 

@@ -67,7 +67,7 @@ pub use crate::settlement::{Before, Movement};
 pub use entry::{Entry, EntryState};
 pub use store::{Closed, InMemoryJournal, JournalStore, Opened, StoreClock, StoreError};
 
-use crate::error::Undetermined;
+use crate::settlement;
 use crate::{Delivery, Dojo, IdempotencyKey};
 
 /// Why a journaled call could not be made or settled.
@@ -135,26 +135,22 @@ pub struct Journal<S> {
     in_flight_for: Duration,
 }
 
-/// How much longer than the client's deadline an entry is taken for in
-/// flight by default: Dojo may still be working on a call its client gave
-/// up on.
-pub const IN_FLIGHT_MARGIN: Duration = Duration::from_secs(30);
-
 /// How often a caller waiting for another's entry looks at it again.
 const POLL: Duration = Duration::from_millis(100);
 
 impl<S: JournalStore> Journal<S> {
     /// A journal kept in `store`, for calls made by `dojo`'s clients: an
     /// open entry is taken for in flight for the client's call deadline
-    /// and [`IN_FLIGHT_MARGIN`] (90 s for the default 60 s) before another
-    /// caller or `reconcile` settles it by a read.
+    /// and its settlement policy's margin (90 s for the defaults, 60 s and
+    /// 30 s: [`crate::SettlementPolicy`]) before another caller or
+    /// `reconcile` settles it by reads.
     pub fn new(store: S, dojo: &Dojo) -> Self {
         Self {
             store,
             in_flight_for: dojo
                 .retry_policy()
                 .deadline
-                .saturating_add(IN_FLIGHT_MARGIN),
+                .saturating_add(dojo.settlement_policy().in_flight_margin),
         }
     }
 
@@ -175,25 +171,23 @@ impl<S: JournalStore> Journal<S> {
         &self.store
     }
 
-    /// Refunds `amount` of `id` once under `name`, with an idempotency key
-    /// written with the entry before the call.
+    /// Refunds `amount` of `intent` (as read before: its refunded amount is
+    /// the snapshot a read is compared with) once under `name`, with an
+    /// idempotency key written with the entry before the call. An open
+    /// refund is settled by sending it again with that key; when a resend
+    /// is refused, by reads of the refunded amount.
     pub async fn refund(
         &self,
         dojo: &Dojo,
         name: &str,
-        id: &PaymentIntentId,
+        intent: &types::PaymentIntent,
         amount: Money,
     ) -> Result<EntryState, JournalError> {
         let movement = Movement::Refund {
             amount,
             key: IdempotencyKey::generate(),
         };
-        // A refund is settled by sending it again, not by a read: no snapshot.
-        let before = Before {
-            status: None,
-            captures: None,
-        };
-        self.run(dojo, name, id, movement, before, None).await
+        self.journaled(dojo, name, intent, movement).await
     }
 
     /// Captures `amount` of `intent` (as read before) once under `name`.
@@ -204,7 +198,7 @@ impl<S: JournalStore> Journal<S> {
         intent: &types::PaymentIntent,
         amount: Money,
     ) -> Result<EntryState, JournalError> {
-        self.unkeyed(dojo, name, intent, Movement::Capture { amount })
+        self.journaled(dojo, name, intent, Movement::Capture { amount })
             .await
     }
 
@@ -215,7 +209,7 @@ impl<S: JournalStore> Journal<S> {
         name: &str,
         intent: &types::PaymentIntent,
     ) -> Result<EntryState, JournalError> {
-        self.unkeyed(dojo, name, intent, Movement::Charge).await
+        self.journaled(dojo, name, intent, Movement::Charge).await
     }
 
     /// Reverses `intent` once under `name`.
@@ -225,7 +219,7 @@ impl<S: JournalStore> Journal<S> {
         name: &str,
         intent: &types::PaymentIntent,
     ) -> Result<EntryState, JournalError> {
-        self.unkeyed(dojo, name, intent, Movement::Reverse).await
+        self.journaled(dojo, name, intent, Movement::Reverse).await
     }
 
     /// Cancels `intent` once under `name`.
@@ -235,7 +229,7 @@ impl<S: JournalStore> Journal<S> {
         name: &str,
         intent: &types::PaymentIntent,
     ) -> Result<EntryState, JournalError> {
-        self.unkeyed(dojo, name, intent, Movement::Cancel).await
+        self.journaled(dojo, name, intent, Movement::Cancel).await
     }
 
     /// Settles every entry left open longer than the in-flight window (a
@@ -253,7 +247,9 @@ impl<S: JournalStore> Journal<S> {
         Ok(settled)
     }
 
-    async fn unkeyed(
+    /// Writes the entry for `movement` on `intent`, then sends; or, if the
+    /// name is taken, answers the first call's outcome.
+    async fn journaled(
         &self,
         dojo: &Dojo,
         name: &str,
@@ -261,28 +257,13 @@ impl<S: JournalStore> Journal<S> {
         movement: Movement,
     ) -> Result<EntryState, JournalError> {
         let id = intent.id.as_ref().ok_or(JournalError::NoId)?;
-        self.run(dojo, name, id, movement, Before::of(intent), Some(intent))
-            .await
-    }
-
-    /// Writes the entry, then sends; or, if the name is taken, answers the
-    /// first call's outcome.
-    async fn run(
-        &self,
-        dojo: &Dojo,
-        name: &str,
-        id: &PaymentIntentId,
-        movement: Movement,
-        before: Before,
-        intent: Option<&types::PaymentIntent>,
-    ) -> Result<EntryState, JournalError> {
         check_window(self.in_flight_for, dojo)?;
         let entry = Entry {
             name: name.to_owned(),
             movement,
             payment_intent: id.clone(),
             location: dojo.location_id().clone(),
-            before,
+            before: Before::of(intent),
             state: EntryState::Open,
             opened_at: self.store.now().await?,
         };
@@ -328,7 +309,7 @@ impl<S: JournalStore> Journal<S> {
     /// The outcome of an entry another caller wrote. A refund still open is
     /// sent again at once with its key (safe even while the first attempt
     /// is in flight: Dojo makes one refund per key). Any other is waited
-    /// for while it may be in flight, then settled by a read, which could
+    /// for while it may be in flight, then settled by reads, which could
     /// not tell an in-flight call from one never made: so a claim whose
     /// caller vanished (killed, or its handler dropped) is settled by the
     /// next caller of its name.
@@ -356,10 +337,12 @@ impl<S: JournalStore> Journal<S> {
         ))
     }
 
-    /// Settles one open entry with its own location's key: a refund by
-    /// sending it again with its key, the rest by a read (made once the
-    /// entry can no longer be in flight, so a read that does not show the
-    /// call proves it was not made).
+    /// Settles one open entry with its own location's key. A refund is sent
+    /// again with its key; what that resend proves stands, except that a
+    /// resend that moved nothing (refused, not sent) says nothing of the
+    /// earlier attempts: then, as for every other movement, reads decide
+    /// ([`crate::settlement`]), and they may say "not applied" only once
+    /// the entry is older than the in-flight window.
     async fn settle(&self, dojo: &Dojo, entry: &Entry) -> Result<Reconciled, JournalError> {
         let Ok(dojo) = dojo.location(&entry.location) else {
             return Ok(Reconciled {
@@ -372,42 +355,47 @@ impl<S: JournalStore> Journal<S> {
             });
         };
         let dojo = &dojo;
+        let stale = self.stale(entry).await?;
         let (state, why) = match &entry.movement {
             Movement::Refund { amount, key } => {
-                let state = send_refund(dojo, &entry.payment_intent, *amount, key).await;
-                (state, "the refund was not confirmed again")
+                let resent = send_refund(dojo, &entry.payment_intent, *amount, key).await;
+                match resent {
+                    Ok(detail) => (EntryState::Applied { detail }, String::new()),
+                    Err(error) if error.delivery() == Delivery::Applied => {
+                        (EntryState::Applied { detail: None }, String::new())
+                    }
+                    // The resend may still land: reads can only show it did.
+                    Err(error) if error.delivery() == Delivery::MaybeApplied => {
+                        self.by_reads(dojo, entry, false).await
+                    }
+                    // Refused or not sent: this attempt did nothing, and
+                    // every earlier one is judged by reads.
+                    Err(_) => self.by_reads(dojo, entry, stale).await,
+                }
             }
-            movement => match dojo
-                .payment_intents()
-                .get_including_canceled(&entry.payment_intent)
-                .await
-            {
-                Ok(after) => match crate::settlement::applied(movement, &entry.before, &after) {
-                    Some(true) => (EntryState::Applied { detail: None }, ""),
-                    Some(false) => (
-                        EntryState::NotApplied {
-                            reason: format!(
-                                "a read after the in-flight window shows the payment intent without it ({})",
-                                after
-                                    .status
-                                    .as_ref()
-                                    .map(ToString::to_string)
-                                    .unwrap_or_default()
-                            ),
-                        },
-                        "",
-                    ),
-                    None => (EntryState::Open, Undetermined::ReadDoesNotTell.reason()),
-                },
-                Err(_) => (EntryState::Open, Undetermined::ReadFailed.reason()),
-            },
+            _ => self.by_reads(dojo, entry, stale).await,
         };
         let state = self.close(&entry.name, state).await?;
         Ok(Reconciled {
             name: entry.name.clone(),
-            still_open_because: state.is_open().then(|| why.to_owned()),
+            still_open_because: state.is_open().then_some(why),
             state,
         })
+    }
+
+    /// Where reads of the intent leave `entry` (`finished`: the last call
+    /// that could land is out of its in-flight window), and why it is still
+    /// open if it is.
+    async fn by_reads(&self, dojo: &Dojo, entry: &Entry, finished: bool) -> (EntryState, String) {
+        let outcome = settlement::by_reads(
+            dojo,
+            &entry.payment_intent,
+            &entry.movement,
+            &entry.before,
+            finished,
+        )
+        .await;
+        EntryState::of(&outcome)
     }
 }
 
@@ -427,60 +415,42 @@ fn check_window(window: Duration, dojo: &Dojo) -> Result<(), JournalError> {
     Ok(())
 }
 
-/// Sends the entry's call once; what is known afterwards.
-async fn send(dojo: &Dojo, entry: &Entry, intent: Option<&types::PaymentIntent>) -> EntryState {
+/// Sends the entry's call the first time; what is known afterwards.
+async fn send(dojo: &Dojo, entry: &Entry, intent: &types::PaymentIntent) -> EntryState {
     let intents = dojo.payment_intents();
-    match (&entry.movement, intent) {
-        (Movement::Refund { amount, key }, _) => {
+    let result = match &entry.movement {
+        Movement::Refund { amount, key } => {
             send_refund(dojo, &entry.payment_intent, *amount, key).await
         }
-        (Movement::Capture { amount }, Some(intent)) => {
-            state_of(intents.capture(intent, *amount).await, |c| {
-                c.capture_id.as_ref().map(ToString::to_string)
-            })
-        }
-        (Movement::Charge, Some(intent)) => state_of(intents.charge(intent).await, |_| None),
-        (Movement::Reverse, Some(intent)) => state_of(intents.reverse(intent).await, |_| None),
-        (Movement::Cancel, Some(intent)) => state_of(intents.cancel(intent).await, |_| None),
-        (_, None) => EntryState::NotApplied {
-            reason: "no payment intent was given to send it with".into(),
-        },
+        Movement::Capture { amount } => intents
+            .capture(intent, *amount)
+            .await
+            .map(|c| c.capture_id.as_ref().map(ToString::to_string)),
+        Movement::Charge => intents.charge(intent).await.map(|_| None),
+        Movement::Reverse => intents
+            .reverse(intent)
+            .await
+            .map(|r| r.reversal_id.as_ref().map(ToString::to_string)),
+        Movement::Cancel => intents.cancel(intent).await.map(|_| None),
+    };
+    match result {
+        Ok(detail) => EntryState::Applied { detail },
+        Err(error) => EntryState::of_error(&error),
     }
 }
 
+/// Sends a refund with its key; Dojo's name for it when it was made.
 async fn send_refund(
     dojo: &Dojo,
     id: &PaymentIntentId,
     amount: Money,
     key: &IdempotencyKey,
-) -> EntryState {
+) -> crate::Result<Option<String>> {
     let made = dojo
         .payment_intents()
         .refund(id, amount)
         .idempotency_key(key.clone())
         .send()
-        .await;
-    state_of(made, |made| {
-        made.refund.refund_id.as_ref().map(ToString::to_string)
-    })
-}
-
-/// What a call's result says about the money: the error's one
-/// classification ([`crate::Error::delivery`]).
-fn state_of<T>(result: crate::Result<T>, detail: impl FnOnce(&T) -> Option<String>) -> EntryState {
-    let error = match result {
-        Ok(answer) => {
-            return EntryState::Applied {
-                detail: detail(&answer),
-            };
-        }
-        Err(error) => error,
-    };
-    match error.delivery() {
-        Delivery::Applied => EntryState::Applied { detail: None },
-        Delivery::MaybeApplied => EntryState::Open,
-        Delivery::NotSent | Delivery::Refused | Delivery::NotApplied => EntryState::NotApplied {
-            reason: error.to_string(),
-        },
-    }
+        .await?;
+    Ok(made.refund.refund_id.as_ref().map(ToString::to_string))
 }

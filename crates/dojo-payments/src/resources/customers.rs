@@ -146,6 +146,7 @@ impl<'a> Customers<'a> {
                 errors: Default::default(),
                 trace_id: None,
             },
+            idempotency_key: None,
         })
     }
 

@@ -1,18 +1,19 @@
 //! Payment intents: create, read, capture, charge, reverse, cancel, refund,
 //! change amounts, send receipts, search.
 
+use std::time::Instant;
+
 use dojo_payments_api::api::types::{self, PaymentIntentStatus};
 use dojo_payments_types::{Money, Open, PaymentIntentId, RefundId};
 use futures_util::FutureExt;
 use futures_util::stream::BoxStream;
 
 use crate::call::Operation;
-use crate::error::{Error, Invalid, Outcome, Undetermined};
+use crate::error::{Error, Invalid};
 use crate::idempotency::IdempotencyKey;
 use crate::pages::{self, Page};
-use crate::proof::{self, Delivery};
-use crate::retry::Attempt;
-use crate::settlement::{self, Before, Movement};
+use crate::proof::Delivery;
+use crate::settlement::{self, Before, Evidence, Movement, Unsettled};
 use crate::{Dojo, Result};
 
 /// The payment intents of the account: `dojo.payment_intents()`.
@@ -101,11 +102,13 @@ impl<'a> PaymentIntents<'a> {
     pub async fn cancel(self, intent: &types::PaymentIntent) -> Result<types::PaymentIntent> {
         let id = id_of(CANCEL, intent)?;
         let raw = self.dojo.api();
+        let sent_at = Instant::now();
         let result = self
             .dojo
             .send(CANCEL, || raw.payment_intents_delete(id))
             .await;
-        self.settle(CANCEL, &Movement::Cancel, intent, result).await
+        self.settle(CANCEL, Movement::Cancel, intent, sent_at, result)
+            .await
     }
 
     /// Captures `amount` of a `Manual` intent that is `Authorized` (in parts
@@ -133,11 +136,13 @@ impl<'a> PaymentIntents<'a> {
         };
         self.dojo.validate(CAPTURE, &body)?;
         let raw = self.dojo.api();
+        let sent_at = Instant::now();
         let result = self
             .dojo
             .send(CAPTURE, || raw.captures_create(id, &body))
             .await;
-        self.settle(CAPTURE, &Movement::Capture { amount }, intent, result)
+        let movement = Movement::Capture { amount };
+        self.settle(CAPTURE, movement, intent, sent_at, result)
             .await
     }
 
@@ -147,11 +152,13 @@ impl<'a> PaymentIntents<'a> {
     pub async fn charge(self, intent: &types::PaymentIntent) -> Result<types::ChargeResponse> {
         let id = id_of(CHARGE, intent)?;
         let raw = self.dojo.api();
+        let sent_at = Instant::now();
         let result = self
             .dojo
             .send(CHARGE, || raw.payment_intents_charge_payment_intent(id))
             .await;
-        self.settle(CHARGE, &Movement::Charge, intent, result).await
+        self.settle(CHARGE, Movement::Charge, intent, sent_at, result)
+            .await
     }
 
     /// Reverses `intent` (Manual and Authorized within 7 days; Auto and
@@ -160,8 +167,9 @@ impl<'a> PaymentIntents<'a> {
     pub async fn reverse(self, intent: &types::PaymentIntent) -> Result<types::Reversal> {
         let id = id_of(REVERSE, intent)?;
         let raw = self.dojo.api();
+        let sent_at = Instant::now();
         let result = self.dojo.send(REVERSE, || raw.reversal_create(id)).await;
-        self.settle(REVERSE, &Movement::Reverse, intent, result)
+        self.settle(REVERSE, Movement::Reverse, intent, sent_at, result)
             .await
     }
 
@@ -257,54 +265,60 @@ impl<'a> PaymentIntents<'a> {
         }
     }
 
-    /// After a money-moving call without an idempotency key: if nothing
-    /// proves what happened (`Delivery::MaybeApplied`), read the intent and
-    /// compare it with `before` (`crate::settlement::applied`). "Not
-    /// applied" is said only when Dojo was done with the request
-    /// (`crate::proof::finished_at_dojo`); otherwise the call may still
-    /// land, and it is unknown.
-    async fn settle<T>(
+    /// After a money-moving call without an idempotency key: an answer
+    /// without its proof is no answer ([`settlement::Evidence`]); if nothing
+    /// proves what happened (`Delivery::MaybeApplied`), the intent is read
+    /// once and judged by [`settlement::reading`]. The call may still be in
+    /// flight, so the read can prove it applied, never that it was not:
+    /// anything else is `Unknown`, with what it takes to settle it later.
+    async fn settle<T: Evidence>(
         self,
         op: Operation,
-        movement: &Movement,
+        movement: Movement,
         before: &types::PaymentIntent,
+        sent_at: Instant,
         result: Result<T>,
     ) -> Result<T> {
-        let error = match result {
+        let error = match proven(op, result) {
             Ok(value) => return Ok(value),
             Err(error) if error.delivery() == Delivery::MaybeApplied => error,
             Err(error) => return Err(error),
         };
-        let outcome = self.read_outcome(movement, before, error.attempt()).await;
-        tracing::warn!(operation = op.id, ?error, outcome = ?outcome.delivery(), "ambiguous failure settled by a read");
+        let unsettled = Unsettled {
+            payment_intent: id_of(op, before)?.clone(),
+            movement,
+            before: Before::of(before),
+            sent_at,
+        };
+        let outcome = settlement::by_reads(
+            self.dojo,
+            &unsettled.payment_intent,
+            &unsettled.movement,
+            &unsettled.before,
+            false,
+        )
+        .await;
+        tracing::warn!(operation = op.id, ?error, outcome = ?outcome.delivery(), "ambiguous failure, read once");
         Err(Error::Interrupted {
             operation: op.id,
             outcome,
             cause: Box::new(error),
+            unsettled: Box::new(unsettled),
         })
     }
+}
 
-    /// What a read of the intent now says of `movement`, after an attempt
-    /// that ended as `attempt`.
-    async fn read_outcome(
-        self,
-        movement: &Movement,
-        before: &types::PaymentIntent,
-        attempt: Attempt,
-    ) -> Outcome {
-        let read = match &before.id {
-            Some(id) => self.get_including_canceled(id).await,
-            None => return Outcome::Unknown(Undetermined::ReadFailed),
-        };
-        let Ok(after) = read else {
-            return Outcome::Unknown(Undetermined::ReadFailed);
-        };
-        match settlement::applied(movement, &Before::of(before), &after) {
-            Some(true) => Outcome::Applied(Box::new(after)),
-            Some(false) if proof::finished_at_dojo(attempt) => Outcome::NotApplied(Box::new(after)),
-            Some(false) => Outcome::Unknown(Undetermined::MayBeInFlight),
-            None => Outcome::Unknown(Undetermined::ReadDoesNotTell),
-        }
+/// `result`, unless it is a success without the evidence of the movement:
+/// then [`Error::Unproven`].
+fn proven<T: Evidence>(op: Operation, result: Result<T>) -> Result<T> {
+    let answer = result?;
+    match answer.missing_proof() {
+        None => Ok(answer),
+        Some(missing) => Err(Error::Unproven {
+            operation: op.id,
+            missing,
+            idempotency_key: None,
+        }),
     }
 }
 
@@ -497,19 +511,24 @@ impl Refund<'_> {
             if !self.dojo.inner.used_keys.claim(self.id, &key, &self.body) {
                 return Err(Error::IdempotencyKeyReused {
                     operation: REFUND.id,
-                    key: key.as_str().to_owned(),
+                    key,
                 });
             }
             let raw = self.dojo.api();
             let (id, body) = (self.id, &self.body);
-            let refund = self
+            let sent = self
                 .dojo
                 .send(REFUND, || raw.refunds_create(id, key.as_str(), body))
-                .await?;
-            Ok(RefundMade {
-                refund,
-                idempotency_key: key,
-            })
+                .await;
+            // The key travels with every error: the one thing a caller
+            // needs to resend the refund safely.
+            match proven(REFUND, sent) {
+                Ok(refund) => Ok(RefundMade {
+                    refund,
+                    idempotency_key: key,
+                }),
+                Err(error) => Err(error.keyed(&key)),
+            }
         }
     }
 }
