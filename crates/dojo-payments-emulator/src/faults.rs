@@ -71,9 +71,10 @@ impl std::error::Error for UnknownRoute {}
 /// ```
 ///
 /// Several faults armed on one route fire in the order they were armed,
-/// each for its `times` calls before the next ([`Faults::arm`]): "the
-/// first attempt one way, the retry another" is two faults armed in turn,
-/// or one [`crate::Emulator::inject_faults`].
+/// each for its `times` calls before the next
+/// ([`crate::Emulator::inject_fault`]): "the first attempt one way, the
+/// retry another" is two faults armed in turn, or one
+/// [`crate::Emulator::inject_faults`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
     /// Wait this long (at most [`Fault::MAX_DELAY`]), then act and answer
