@@ -573,7 +573,10 @@ impl World {
     /// which waits out the in-flight window and reads twice; what did not
     /// happen is made again.
     async fn settle_unknown(&mut self, way: Way, said: Said) -> Result<(), String> {
-        for _ in 0..PATIENCE {
+        for attempt in 0..PATIENCE {
+            if attempt > 0 {
+                tokio::time::sleep(READ_LAG).await;
+            }
             match self.settle_once(way, &said).await? {
                 Claim::Applied => return self.check_claim(Claim::Applied, "settled").await,
                 Claim::Nothing => {
@@ -676,6 +679,11 @@ async fn run_cell(
     http: &reqwest::Client,
 ) -> Cell {
     let mut world = World::new(op, seed, http).await;
+    if trouble == Trouble::Read(ReadTrouble::Stale) {
+        // A lagging read then shows the intent as it was before the call,
+        // not a 404 from before it existed.
+        tokio::time::sleep(LAG).await;
+    }
     // The SDK's resends a refused resend meets: its own retry within the
     // call, and (for the journal) the reconcile's.
     let resends = if way == Way::Journal { 2 } else { 1 };
