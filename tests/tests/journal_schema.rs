@@ -133,7 +133,7 @@ async fn a_version_two_journal_gains_locations_in_place() {
         dojo_payments_sqlx::migrate(&pool).await.unwrap();
         assert_eq!(
             migrations::applied(&pool).await.unwrap(),
-            vec![1, 2, 3],
+            MIGRATIONS.iter().map(|m| m.version).collect::<Vec<_>>(),
             "{kind:?}"
         );
         let journal = SqlJournal::new(pool).await.unwrap();
@@ -143,6 +143,10 @@ async fn a_version_two_journal_gains_locations_in_place() {
             entry.before.captures.map(|c| c.len()),
             Some(1),
             "{kind:?}: the capture ids kept"
+        );
+        assert_eq!(
+            entry.before.refunded, None,
+            "{kind:?}: an old entry has no refunded amount recorded"
         );
         assert_eq!(entry.state, EntryState::Open);
     }

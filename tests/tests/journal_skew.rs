@@ -64,23 +64,19 @@ async fn call(
     id: &PaymentIntentId,
 ) -> Result<EntryState, String> {
     let made = async {
+        let intent = dojo
+            .payment_intents()
+            .get(id)
+            .await
+            .map_err(|e| e.to_string());
+        let intent = match intent {
+            Ok(intent) => intent,
+            Err(e) => return Ok(Err(e)),
+        };
         match op {
-            Op::Refund => journal.refund(dojo, name, id, gbp(300)).await,
-            _ => {
-                let intent = dojo
-                    .payment_intents()
-                    .get(id)
-                    .await
-                    .map_err(|e| e.to_string());
-                let intent = match intent {
-                    Ok(intent) => intent,
-                    Err(e) => return Ok(Err(e)),
-                };
-                match op {
-                    Op::Capture => journal.capture(dojo, name, &intent, gbp(400)).await,
-                    _ => journal.reverse(dojo, name, &intent).await,
-                }
-            }
+            Op::Refund => journal.refund(dojo, name, &intent, gbp(300)).await,
+            Op::Capture => journal.capture(dojo, name, &intent, gbp(400)).await,
+            Op::Reverse => journal.reverse(dojo, name, &intent).await,
         }
         .map(Ok)
     };

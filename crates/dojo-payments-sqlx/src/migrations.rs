@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "each entry's location",
         sql: include_str!("../migrations/0003_locations.sql"),
     },
+    Migration {
+        version: 4,
+        description: "the refunded amount before a refund",
+        sql: include_str!("../migrations/0004_refunded_before.sql"),
+    },
 ];
 
 /// Brings `pool`'s database up to the last of [`MIGRATIONS`], in one

@@ -229,10 +229,7 @@ async fn a_running_shop_settles_what_a_vanished_instance_left_open() {
         },
         payment_intent: intent.id().clone(),
         location: dojo_payments::types::LocationId::default(),
-        before: Before {
-            status: None,
-            captures: None,
-        },
+        before: Before::unrecorded(),
         state: EntryState::Open,
         opened_at: store.now().await.unwrap() - chrono::Duration::minutes(2),
     };

@@ -92,10 +92,12 @@ async fn run(dojo: &Dojo, journal: &Journal<SqlJournal>, job: &[&str]) -> Result
             .await
     };
     let (entry, state) = match job {
-        ["refund", entry, intent, pence] => {
-            let id = PaymentIntentId::from_wire(*intent);
-            (entry, journal.refund(dojo, entry, &id, gbp(pence)?).await?)
-        }
+        ["refund", entry, intent, pence] => (
+            entry,
+            journal
+                .refund(dojo, entry, &read(intent).await?, gbp(pence)?)
+                .await?,
+        ),
         ["capture", entry, intent, pence] => (
             entry,
             journal

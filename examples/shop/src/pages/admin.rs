@@ -187,7 +187,9 @@ pub async fn refund(
     let order = find_order(&state, &id).await?;
     let name = form.name(&state, &visitor, &order, "refund").await?;
     let amount = form.amount(&order)?;
-    let intent = intent_of(&order)?.clone();
+    // Read just before: the journal settles a refund whose resend is
+    // refused by comparing the refunded amount with this.
+    let intent = state.dojo.payment_intents().get(intent_of(&order)?).await?;
     let (journal, dojo) = (state.journal.clone(), state.dojo.clone());
     let done =
         to_the_end(async move { journal.refund(&dojo, &name, &intent, amount).await }).await?;
