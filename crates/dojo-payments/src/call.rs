@@ -237,7 +237,7 @@ async fn failure<E: ProblemBody>(
             Failure {
                 error: Error::Api {
                     operation,
-                    error,
+                    error: Box::new(error),
                     idempotency_key: None,
                 },
                 retry_after,
@@ -270,7 +270,7 @@ async fn failure<E: ProblemBody>(
             Failure {
                 error: Error::Api {
                     operation,
-                    error,
+                    error: Box::new(error),
                     idempotency_key: None,
                 },
                 retry_after,

@@ -236,8 +236,8 @@ pub enum Error {
     Api {
         /// The operation.
         operation: &'static str,
-        /// Dojo's answer.
-        error: ApiError,
+        /// Dojo's answer (boxed: errors should be small to return).
+        error: Box<ApiError>,
         /// The idempotency key the call carried ([`Error::idempotency_key`]).
         idempotency_key: Option<IdempotencyKey>,
     },
@@ -458,7 +458,7 @@ impl Error {
     /// Dojo's answer, for an [`Error::Api`].
     pub fn api(&self) -> Option<&ApiError> {
         match self {
-            Self::Api { error, .. } => Some(error),
+            Self::Api { error, .. } => Some(error.as_ref()),
             _ => None,
         }
     }

@@ -58,13 +58,10 @@ impl EntryState {
     pub(crate) fn of_error(error: &crate::Error) -> Self {
         match error.delivery() {
             Delivery::Applied => Self::Applied { detail: None },
-            Delivery::MaybeApplied => Self::Open,
-            nothing => {
-                debug_assert!(nothing.moved_nothing());
-                Self::NotApplied {
-                    reason: error.to_string(),
-                }
-            }
+            delivery if delivery.moved_nothing() => Self::NotApplied {
+                reason: error.to_string(),
+            },
+            _ => Self::Open,
         }
     }
 

@@ -8,19 +8,21 @@
 //! | the process dies… | the journal holds | [`Journal::reconcile`] then… |
 //! | --- | --- | --- |
 //! | before the entry is written | nothing | nothing: nothing was sent |
-//! | after it is written, before or while sending, or before the outcome is written | an open entry | a refund: sends it again with the **same** key (Dojo makes it once); any other, once it can no longer be in flight: reads the intent and compares it with the entry's snapshot ([`crate::settlement::applied`]): `Applied`, `NotApplied`, or still open when the read does not tell (never guessed) |
+//! | after it is written, before or while sending, or before the outcome is written | an open entry | a refund: sends it again with the **same** key (Dojo makes it once; a resend refused says nothing of the earlier attempts, which reads then judge); any other, once it can no longer be in flight: reads the intent and compares it with the entry's snapshot ([`crate::settlement::reading`]): `Applied` when a read shows it, `NotApplied` when two reads the read lag apart lack it, otherwise still open with the reason (never guessed) |
 //! | after the outcome is written | a settled entry | nothing |
 //!
 //! The same name asked for again — a retried job, a second instance, a
 //! double click — never makes a second movement: it gets the first one's
 //! outcome. An open refund is sent again with the first key (Dojo makes
 //! one refund per key); any other open call is waited for while it may
-//! still be in flight ([`Journal::in_flight_for`]), then settled by a read.
+//! still be in flight ([`Journal::in_flight_for`]), then settled by reads.
 //!
 //! What a call's failure means for its entry is [`crate::proof`]'s one
 //! classification ([`crate::Error::delivery`]): nothing moved (`NotSent`,
 //! `Refused`, `NotApplied`) closes it `NotApplied`, `Applied` closes it
-//! `Applied`, and anything else leaves it open to be settled.
+//! `Applied`, and anything else leaves it open to be settled. That holds
+//! for the first attempt only: a later refusal (of a resend) does not
+//! erase an earlier "maybe"; the entry keeps it until reads settle it.
 //!
 //! Each entry records its location (`dojo.location_id()` of the client it
 //! was made with), and is settled with that location's key: `reconcile`
@@ -45,9 +47,10 @@
 //! let journal = Journal::new(InMemoryJournal::default(), &dojo); // dojo-payments-sqlx: PostgreSQL, SQLite
 //! journal.reconcile(&dojo).await?;                          // at start-up: settle what a crash left
 //! let id = intent.id.as_ref().unwrap();
+//! let intent = dojo.payment_intents().get(id).await?;      // as it is before the refund
 //! let refund = Money::new(300, Currency::GBP);
-//! let first = journal.refund(&dojo, "order-42/refund-1", id, refund).await?;
-//! let again = journal.refund(&dojo, "order-42/refund-1", id, refund).await?; // a retried job
+//! let first = journal.refund(&dojo, "order-42/refund-1", &intent, refund).await?;
+//! let again = journal.refund(&dojo, "order-42/refund-1", &intent, refund).await?; // a retried job
 //! assert!(matches!(first, EntryState::Applied { .. }));
 //! assert_eq!(again, first);                                 // one refund, not two
 //! # assert_eq!(emulator.refund_count(id), 1);

@@ -139,13 +139,13 @@ impl<'a> Customers<'a> {
         // Dojo's document answers with a list; one id names one customer.
         found.into_iter().next().ok_or_else(|| Error::Api {
             operation: GET.id,
-            error: crate::ApiError {
+            error: Box::new(crate::ApiError {
                 status: 404,
                 title: Some("Not Found".into()),
                 detail: Some(format!("no customer {id}")),
                 errors: Default::default(),
                 trace_id: None,
-            },
+            }),
             idempotency_key: None,
         })
     }
