@@ -77,7 +77,10 @@ async fn emulated() -> Result<()> {
         // The error carries the key the SDK made: the same refund again
         // with it is made once, however often it is sent.
         Err(error) if error.delivery() == Delivery::MaybeApplied => {
-            let key = error.idempotency_key().cloned().ok_or("a refund's error has its key")?;
+            let key = error
+                .idempotency_key()
+                .cloned()
+                .ok_or("a refund's error has its key")?;
             println!("  no answer ({error}); sending the refund again with its key {key}");
             dojo.payment_intents()
                 .refund(paid.id(), gbp("4.50")?)

@@ -68,9 +68,9 @@ impl fmt::Display for Undetermined {
             Self::NoSnapshot => {
                 f.write_str("nothing was recorded of the payment intent before the call")
             }
-            Self::NotConfirmed => f.write_str(
-                "a read lacks it, but reads may lag and a later one did not confirm it",
-            ),
+            Self::NotConfirmed => {
+                f.write_str("a read lacks it, but reads may lag and a later one did not confirm it")
+            }
         }
     }
 }
@@ -86,9 +86,7 @@ impl Outcome {
     fn describe(&self) -> String {
         match self {
             Self::Applied(_) => "a read of the payment intent shows it was applied".to_owned(),
-            Self::NotApplied(_) => {
-                "reads of the payment intent show it was not applied".to_owned()
-            }
+            Self::NotApplied(_) => "reads of the payment intent show it was not applied".to_owned(),
             Self::Unknown(why) => format!(
                 "whether it was applied is unknown ({why}): settle it later \
                  (Error::unsettled, or a journal), do not send it again now"

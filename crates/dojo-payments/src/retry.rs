@@ -157,9 +157,7 @@ pub fn decide(policy: &RetryPolicy, s: &Situation) -> Decision {
         (Attempt::Unanswered, Idempotency::NotIdempotent) => {
             return Decision::GiveUp(GiveUp::MightRepeatEffect);
         }
-        (Attempt::Answered(status), Idempotency::Idempotent) => {
-            worth_retrying(status)
-        }
+        (Attempt::Answered(status), Idempotency::Idempotent) => worth_retrying(status),
         // Dojo does not document that a 429 or a 503 means nothing was done,
         // so an answered non-idempotent call is never sent again.
         (Attempt::Answered(_), Idempotency::NotIdempotent) => false,

@@ -405,7 +405,14 @@ impl Unsettled {
         if waited < window {
             tokio::time::sleep(window - waited).await;
         }
-        by_reads(dojo, &self.payment_intent, &self.movement, &self.before, true).await
+        by_reads(
+            dojo,
+            &self.payment_intent,
+            &self.movement,
+            &self.before,
+            true,
+        )
+        .await
     }
 }
 
@@ -437,7 +444,10 @@ impl Evidence for types::Reversal {
 
 impl Evidence for types::ChargeResponse {
     fn missing_proof(&self) -> Option<&'static str> {
-        let charged = matches!(self.status, Some(Open::Known(types::CaptureStatus::Successful)));
+        let charged = matches!(
+            self.status,
+            Some(Open::Known(types::CaptureStatus::Successful))
+        );
         (!charged).then_some("status Successful")
     }
 }

@@ -38,9 +38,7 @@ use dojo_payments::journal::{EntryState, InMemoryJournal, Journal};
 use dojo_payments::lifecycle::{AnyPaymentIntent, AnySetupIntent};
 use dojo_payments::settlement::Unsettled;
 use dojo_payments::types::{Open, PaymentIntentId, SetupIntentId};
-use dojo_payments::{
-    Delivery, Dojo, IdempotencyKey, Outcome, RetryPolicy, SettlementPolicy,
-};
+use dojo_payments::{Delivery, Dojo, IdempotencyKey, Outcome, RetryPolicy, SettlementPolicy};
 use dojo_payments_emulator::{BadAnswer, Emulator, Fault, Omitted};
 use futures_util::{StreamExt, TryStreamExt};
 
@@ -117,7 +115,12 @@ enum Way {
 }
 
 impl Way {
-    const ALL: [Way; 4] = [Way::Resource, Way::ResourceSdkKey, Way::Lifecycle, Way::Journal];
+    const ALL: [Way; 4] = [
+        Way::Resource,
+        Way::ResourceSdkKey,
+        Way::Lifecycle,
+        Way::Journal,
+    ];
 
     fn applies_to(self, op: Op) -> bool {
         self != Way::ResourceSdkKey || op == Op::Refund
@@ -173,7 +176,11 @@ impl Trouble {
             ]
             .map(Trouble::Answer),
         );
-        every.extend([Trouble::Unproven, Trouble::CommitLater, Trouble::ResendRefused]);
+        every.extend([
+            Trouble::Unproven,
+            Trouble::CommitLater,
+            Trouble::ResendRefused,
+        ]);
         every.extend(
             [
                 ReadTrouble::Fails,
@@ -248,7 +255,9 @@ impl Trouble {
             }
             Trouble::ResendRefused => {
                 emulator.inject_fault(route, status(500), 1).unwrap();
-                emulator.inject_fault(route, Fault::fail(400), resends).unwrap();
+                emulator
+                    .inject_fault(route, Fault::fail(400), resends)
+                    .unwrap();
             }
             Trouble::Read(_) => {
                 emulator.inject_fault(route, status(500), 1).unwrap();
@@ -601,7 +610,10 @@ impl World {
             return Ok(claim_of_entry(&state));
         }
         if self.op == Op::Refund {
-            let key = said.key.clone().ok_or("the refund's error carries no key")?;
+            let key = said
+                .key
+                .clone()
+                .ok_or("the refund's error carries no key")?;
             tokio::time::sleep(Duration::from_millis(100)).await;
             let resent = self
                 .dojo
@@ -775,9 +787,7 @@ async fn every_operation_under_every_answer_and_read_tells_the_truth_and_moves_m
     let http = dojo_payments::raw::http_client_with(Duration::from_secs(5), None).unwrap();
     let started = std::time::Instant::now();
     let cells: Vec<Cell> = futures_util::stream::iter(plan.into_iter().enumerate())
-        .map(|(n, (op, way, acted, trouble))| {
-            run_cell(op, way, acted, trouble, n as u64, &http)
-        })
+        .map(|(n, (op, way, acted, trouble))| run_cell(op, way, acted, trouble, n as u64, &http))
         .buffer_unordered(48)
         .collect()
         .await;

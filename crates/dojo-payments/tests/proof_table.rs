@@ -119,3 +119,19 @@ fn the_refusals_of_every_money_moving_operation() {
         println!("{:<50} {}", documented.route, refusals.join(", "));
     }
 }
+
+/// "Moved nothing" is the three deliveries that prove it, and only them:
+/// the journal closes an entry `NotApplied` on exactly these.
+#[test]
+fn moved_nothing_is_not_sent_refused_or_not_applied_only() {
+    use dojo_payments::Delivery::*;
+    for (delivery, nothing) in [
+        (NotSent, true),
+        (Refused, true),
+        (NotApplied, true),
+        (MaybeApplied, false),
+        (Applied, false),
+    ] {
+        assert_eq!(delivery.moved_nothing(), nothing, "{delivery:?}");
+    }
+}

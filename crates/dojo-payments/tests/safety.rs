@@ -226,10 +226,15 @@ async fn a_capture_answered_500_is_applied_by_a_read_and_not_applied_only_after_
             let Outcome::NotApplied(after) = unsettled.settle(&dojo).await else {
                 panic!("expected NotApplied")
             };
-            assert!(sent.elapsed() >= Duration::from_millis(1_200), "waited out the window");
+            assert!(
+                sent.elapsed() >= Duration::from_millis(1_200),
+                "waited out the window"
+            );
             assert_eq!(after.captures.unwrap_or_default().len(), 0);
         }
-        let held = emulator.payment_intent(intent.id.as_ref().unwrap()).unwrap();
+        let held = emulator
+            .payment_intent(intent.id.as_ref().unwrap())
+            .unwrap();
         assert_eq!(held.captures.unwrap_or_default().len(), usize::from(acted));
     }
 }
@@ -326,7 +331,10 @@ async fn cancel_and_reversal_settle_by_the_intent_s_status() {
         error.unsettled().map(|u| &u.movement),
         Some(&dojo_payments::settlement::Movement::Reverse)
     );
-    assert_eq!(outcome(error), Outcome::Unknown(Undetermined::MayBeInFlight));
+    assert_eq!(
+        outcome(error),
+        Outcome::Unknown(Undetermined::MayBeInFlight)
+    );
 }
 
 #[tokio::test]

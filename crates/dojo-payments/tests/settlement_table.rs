@@ -1,0 +1,212 @@
+//! What a read proves, and what reads together prove: `settlement::reading`
+//! and `settlement::judge`, table-tested (the failure matrix runs them
+//! against the emulator; these pin each rule down by itself).
+
+use dojo_payments::api_types::{CaptureDetails, PaymentIntent, PaymentIntentStatus};
+use dojo_payments::settlement::{Before, Movement, Reading, Verdict, judge, reading};
+use dojo_payments::types::{Currency, Money, Open};
+use dojo_payments::{IdempotencyKey, Undetermined};
+
+fn gbp(minor: i64) -> Money {
+    Money::new(minor, Currency::GBP)
+}
+
+fn capture(id: &str, amount: Option<i64>) -> CaptureDetails {
+    CaptureDetails {
+        id: Some(id.parse().unwrap()),
+        amount,
+        ..Default::default()
+    }
+}
+
+fn intent(status: Option<PaymentIntentStatus>) -> PaymentIntent {
+    PaymentIntent {
+        status: status.map(Open::Known),
+        captures: Some(vec![capture("cp_1", Some(100))]),
+        refunded_amount: Some(0),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_capture_is_shown_by_one_new_id_of_its_amount_and_nothing_else() {
+    let before = Before::of(&intent(Some(PaymentIntentStatus::Authorized)));
+    let ours = Movement::Capture { amount: gbp(400) };
+    let with = |captures: Option<Vec<CaptureDetails>>| PaymentIntent {
+        captures,
+        ..intent(Some(PaymentIntentStatus::Captured))
+    };
+    let cases = [
+        (
+            with(Some(vec![
+                capture("cp_1", Some(100)),
+                capture("cp_2", Some(400)),
+            ])),
+            Reading::Shows,
+        ),
+        (with(Some(vec![capture("cp_1", Some(100))])), Reading::Lacks),
+        (
+            with(None),
+            Reading::Unclear(Undetermined::FieldMissing("captures")),
+        ),
+        (
+            with(Some(vec![
+                capture("cp_1", Some(100)),
+                capture("cp_2", None),
+            ])),
+            Reading::Unclear(Undetermined::FieldMissing("captures[].amount")),
+        ),
+        (
+            with(Some(vec![
+                capture("cp_1", Some(100)),
+                capture("cp_2", Some(300)),
+            ])),
+            Reading::Unclear(Undetermined::ReadDoesNotTell),
+        ),
+        (
+            with(Some(vec![
+                capture("cp_1", Some(100)),
+                capture("cp_2", Some(400)),
+                capture("cp_3", Some(400)),
+            ])),
+            Reading::Unclear(Undetermined::ReadDoesNotTell),
+        ),
+    ];
+    for (after, expected) in cases {
+        assert_eq!(
+            reading(&ours, &before, &after),
+            expected,
+            "{:?}",
+            after.captures
+        );
+    }
+    let unrecorded = Before::unrecorded();
+    assert_eq!(
+        reading(&ours, &unrecorded, &intent(None)),
+        Reading::Unclear(Undetermined::NoSnapshot)
+    );
+}
+
+#[test]
+fn a_status_movement_is_shown_by_its_status_lacked_by_the_same_and_unclear_otherwise() {
+    use PaymentIntentStatus::*;
+    let cases = [
+        (Movement::Charge, Created, Some(Captured), Reading::Shows),
+        // A charge ends Captured; an Authorized intent is another change.
+        (
+            Movement::Charge,
+            Created,
+            Some(Authorized),
+            Reading::Unclear(Undetermined::ReadDoesNotTell),
+        ),
+        (Movement::Charge, Created, Some(Created), Reading::Lacks),
+        (
+            Movement::Reverse,
+            Authorized,
+            Some(Reversed),
+            Reading::Shows,
+        ),
+        (
+            Movement::Reverse,
+            Authorized,
+            Some(Authorized),
+            Reading::Lacks,
+        ),
+        (
+            Movement::Reverse,
+            Authorized,
+            Some(Captured),
+            Reading::Unclear(Undetermined::ReadDoesNotTell),
+        ),
+        (Movement::Cancel, Created, Some(Canceled), Reading::Shows),
+        (Movement::Cancel, Created, Some(Created), Reading::Lacks),
+        (
+            Movement::Cancel,
+            Created,
+            None,
+            Reading::Unclear(Undetermined::FieldMissing("status")),
+        ),
+    ];
+    for (movement, was, now, expected) in cases {
+        let before = Before::of(&intent(Some(was)));
+        assert_eq!(
+            reading(&movement, &before, &intent(now)),
+            expected,
+            "{movement:?} {was:?} → {now:?}"
+        );
+    }
+    let nothing_before = Before::of(&intent(None));
+    assert_eq!(
+        reading(&Movement::Cancel, &nothing_before, &intent(Some(Created))),
+        Reading::Unclear(Undetermined::NoSnapshot)
+    );
+}
+
+#[test]
+fn a_refund_is_shown_by_the_refunded_amount_grown_by_exactly_it() {
+    let ours = Movement::Refund {
+        amount: gbp(300),
+        key: IdempotencyKey::generate(),
+    };
+    let refunded = |amount: Option<i64>| PaymentIntent {
+        refunded_amount: amount,
+        ..intent(Some(PaymentIntentStatus::Captured))
+    };
+    let before = Before::of(&refunded(Some(100)));
+    for (now, expected) in [
+        (Some(400), Reading::Shows),
+        (Some(100), Reading::Lacks),
+        (Some(600), Reading::Unclear(Undetermined::ReadDoesNotTell)),
+        (Some(50), Reading::Unclear(Undetermined::ReadDoesNotTell)),
+        (
+            None,
+            Reading::Unclear(Undetermined::FieldMissing("refundedAmount")),
+        ),
+    ] {
+        assert_eq!(reading(&ours, &before, &refunded(now)), expected, "{now:?}");
+    }
+    assert_eq!(
+        reading(&ours, &Before::unrecorded(), &refunded(Some(400))),
+        Reading::Unclear(Undetermined::NoSnapshot)
+    );
+}
+
+#[test]
+fn not_applied_takes_two_lacking_reads_after_the_window_and_one_showing_read_is_enough() {
+    use Reading::*;
+    let missing = Unclear(Undetermined::FieldMissing("captures"));
+    let cases = [
+        (vec![Shows], false, Verdict::Applied),
+        (vec![Lacks, Shows], true, Verdict::Applied),
+        (vec![missing, Shows], true, Verdict::Applied),
+        (vec![Lacks, Lacks], true, Verdict::NotApplied),
+        (
+            vec![Lacks, Lacks],
+            false,
+            Verdict::Unknown(Undetermined::MayBeInFlight),
+        ),
+        (
+            vec![Lacks],
+            true,
+            Verdict::Unknown(Undetermined::NotConfirmed),
+        ),
+        (
+            vec![Lacks],
+            false,
+            Verdict::Unknown(Undetermined::MayBeInFlight),
+        ),
+        (
+            vec![Lacks, missing],
+            true,
+            Verdict::Unknown(Undetermined::FieldMissing("captures")),
+        ),
+        (vec![], true, Verdict::Unknown(Undetermined::ReadFailed)),
+    ];
+    for (readings, finished, expected) in cases {
+        assert_eq!(
+            judge(&readings, finished),
+            expected,
+            "{readings:?} finished: {finished}"
+        );
+    }
+}
