@@ -81,6 +81,43 @@ fn text() -> BoxedStrategy<Value> {
     any::<String>().prop_map(Value::from).boxed()
 }
 
+/// The fields of one fault (a fault request's, or an element of its
+/// `sequence`), with arbitrary values.
+fn fault_fields() -> Vec<(&'static str, BoxedStrategy<Value>)> {
+    let answer = prop_oneof![
+        Just(json!("status")),
+        Just(json!("undecodable")),
+        Just(json!("cut-off")),
+        Just(json!("stall")),
+        Just(json!("hang-up")),
+        text(),
+    ];
+    let field_name = prop_oneof![
+        Just(json!("captures")),
+        Just(json!("captures.id")),
+        Just(json!("refundedAmount")),
+        Just(json!("")),
+        Just(json!("a..b")),
+        text(),
+    ];
+    let omit = prop_oneof![
+        Just(json!("*")),
+        proptest::collection::vec(field_name, 0..4).prop_map(Value::from),
+        text(),
+        any_json(),
+    ];
+    vec![
+        ("answer", answer.boxed()),
+        ("latencyMs", any_number()),
+        ("status", any_number()),
+        ("retryAfter", any_number()),
+        ("acted", any::<bool>().prop_map(Value::Bool).boxed()),
+        ("staleMs", any_number()),
+        ("omit", omit.boxed()),
+        ("commitAfterMs", any_number()),
+    ]
+}
+
 /// A body shaped like route `route`'s own, with arbitrary values.
 fn shaped_body(route: usize) -> BoxedStrategy<Value> {
     let card = prop_oneof![
@@ -105,26 +142,24 @@ fn shaped_body(route: usize) -> BoxedStrategy<Value> {
             let route = prop_oneof![
                 Just(json!("POST /payment-intents")),
                 Just(json!("GET /payment-intents/{paymentIntentId}")),
+                Just(json!("GET /setup-intents/{setupIntentId}")),
+                Just(json!("POST /payment-intents/{paymentIntentId}/captures")),
                 Just(json!("POST /payment-intents/{paymentIntentId}/refunds")),
                 text(),
             ];
-            let answer = prop_oneof![
-                Just(json!("status")),
-                Just(json!("undecodable")),
-                Just(json!("cut-off")),
-                Just(json!("stall")),
-                Just(json!("hang-up")),
-                text(),
+            // A sequence's elements: a single fault's fields, or anything.
+            let element = prop_oneof![3 => some_of(fault_fields()), 1 => any_json()];
+            let sequence = prop_oneof![
+                3 => proptest::collection::vec(element, 0..4).prop_map(Value::from),
+                1 => any_json(),
             ];
-            some_of(vec![
+            let mut fields = fault_fields();
+            fields.extend([
                 ("route", route.boxed()),
-                ("answer", answer.boxed()),
                 ("times", any_number()),
-                ("latencyMs", any_number()),
-                ("status", any_number()),
-                ("retryAfter", any_number()),
-                ("acted", any::<bool>().prop_map(Value::Bool).boxed()),
-            ])
+                ("sequence", sequence.boxed()),
+            ]);
+            some_of(fields)
         }
         "/_emulator/locations" => {
             // Names and keys that collide with each other and with the
