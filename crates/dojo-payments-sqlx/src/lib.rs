@@ -28,7 +28,8 @@
 //! let store = SqlJournal::connect("sqlite::memory:").await?;   // or postgres://…
 //! let journal = Journal::new(store, &dojo);
 //! journal.reconcile(&dojo).await?;                              // at start-up
-//! journal.refund(&dojo, "order-42/refund-1", id, Money::new(300, Currency::GBP)).await?;
+//! let intent = dojo.payment_intents().get(id).await?;          // as it is before the refund
+//! journal.refund(&dojo, "order-42/refund-1", &intent, Money::new(300, Currency::GBP)).await?;
 //! # Ok(()) }
 //! ```
 
