@@ -1,14 +1,23 @@
-//! What the journal costs per call: `cargo run --release -p dojo-payments-sqlx
-//! --example journal_cost` (PostgreSQL too when `DOJO_TEST_POSTGRES_URL` is set).
+//! What the journal costs per call, beside what one durable commit costs:
+//! `cargo run --release -p dojo-payments-sqlx --example journal_cost`
+//! (PostgreSQL too when `DOJO_TEST_POSTGRES_URL` is set).
 //!
-//! The same refund, against the embedded emulator, sent plainly and through
-//! the journal (one write before, one after), alternating in one run; the
-//! median of each and their difference, per database.
+//! Per database, alternating in one run, `CALLS` of each:
+//!
+//! - the same refund against the embedded emulator, sent plainly and
+//!   through the journal: the difference of their medians is the journal's
+//!   cost per call;
+//! - a bare durable commit on the journal's own pool: one `INSERT` in a
+//!   transaction of its own (autocommit), at the database's default
+//!   durability, the yardstick (the goal: a journaled call costs no more
+//!   than one of these);
+//! - the journal's store calls alone, no HTTP: the clock read (`now`), the
+//!   entry written before sending (`open`) and the outcome after (`close`).
 
 use std::time::{Duration, Instant};
 
 use dojo_payments::Dojo;
-use dojo_payments::journal::Journal;
+use dojo_payments::journal::{EntryState, Journal, JournalStore};
 use dojo_payments::types::{Currency, Money, PaymentIntentId};
 use dojo_payments_emulator::{Card, Emulator};
 use dojo_payments_sqlx::SqlJournal;
@@ -29,29 +38,92 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Ok(url) = std::env::var("DOJO_TEST_POSTGRES_URL") {
         databases.push(("PostgreSQL (loopback)", url));
     }
+    let run = std::process::id();
     for (name, url) in databases {
         let journal = Journal::new(SqlJournal::connect(&url).await?, &dojo);
+        let (store, pool) = (journal.store(), journal.store().pool());
+        sqlx::query("CREATE TABLE IF NOT EXISTS journal_cost_bare (name TEXT PRIMARY KEY, at TEXT NOT NULL)")
+            .execute(pool)
+            .await?;
         let intent = paid(&dojo, &emulator).await?;
-        let (mut plain, mut journaled) = (Vec::new(), Vec::new());
+        let pence = Money::new(1, Currency::GBP);
+        // An entry to time the store calls with: the first journaled
+        // refund's, renamed and reopened each time.
+        let first = format!("cost-{run}-first");
+        let read = dojo.payment_intents().get(&intent).await?;
+        journal.refund(&dojo, &first, &read, pence).await?;
+        let mut template = store.entry(&first).await?.ok_or("the entry just written")?;
+        template.state = EntryState::Open;
+        let applied = EntryState::Applied {
+            detail: Some("rf_cost".into()),
+        };
+
+        let mut samples: [Vec<Duration>; 6] = Default::default();
+        let [plain, journaled, bare, now, open, close] = &mut samples;
         for n in 0..CALLS {
-            let pence = Money::new(1, Currency::GBP);
             let started = Instant::now();
             dojo.payment_intents().refund(&intent, pence).send().await?;
             plain.push(started.elapsed());
+
+            // The journal takes the intent as read before (its refunded
+            // amount, the snapshot): read untimed, as a caller reads it.
+            let read = dojo.payment_intents().get(&intent).await?;
             let started = Instant::now();
-            let entry = format!("cost-{}-{n}", std::process::id());
-            journal.refund(&dojo, &entry, &intent, pence).await?;
+            journal
+                .refund(&dojo, &format!("cost-{run}-{n}"), &read, pence)
+                .await?;
             journaled.push(started.elapsed());
+
+            let row = format!("bare-{run}-{n}");
+            let started = Instant::now();
+            sqlx::query("INSERT INTO journal_cost_bare (name, at) VALUES ($1, $2)")
+                .bind(&row)
+                .bind("2026-12-03T00:00:00.000000Z")
+                .execute(pool)
+                .await?;
+            bare.push(started.elapsed());
+
+            template.name = format!("store-{run}-{n}");
+            let started = Instant::now();
+            store.now().await?;
+            now.push(started.elapsed());
+            let started = Instant::now();
+            store.open(&template).await?;
+            open.push(started.elapsed());
+            let started = Instant::now();
+            store.close(&template.name, &applied).await?;
+            close.push(started.elapsed());
         }
-        let (p, j) = (median(&mut plain), median(&mut journaled));
+        let [plain, journaled, bare, now, open, close] = samples.map(|mut s| median(&mut s));
+        let cost = journaled.saturating_sub(plain);
         println!(
             "{name}: refund median {:.0} µs plain, {:.0} µs journaled: +{:.0} µs per call ({CALLS} each, alternating)",
-            micros(p),
-            micros(j),
-            micros(j.saturating_sub(p))
+            micros(plain),
+            micros(journaled),
+            micros(cost)
         );
+        println!(
+            "  bare durable commit (one INSERT, autocommit): median {:.0} µs; the store's calls alone: now {:.0} µs, open {:.0} µs, close {:.0} µs",
+            micros(bare),
+            micros(now),
+            micros(open),
+            micros(close)
+        );
+        println!(
+            "  goal, journal's cost per call ≤ one bare commit: {} ({:.2} commits)",
+            if cost <= bare { "met" } else { "NOT met" },
+            cost.as_secs_f64() / bare.as_secs_f64()
+        );
+        sqlx::query("DROP TABLE journal_cost_bare")
+            .execute(pool)
+            .await?;
+        pool.close().await;
     }
-    let _ = std::fs::remove_file(file);
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = file.clone().into_os_string();
+        path.push(suffix);
+        let _ = std::fs::remove_file(path);
+    }
     Ok(())
 }
 
