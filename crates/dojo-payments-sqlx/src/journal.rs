@@ -5,18 +5,31 @@ use dojo_payments::IdempotencyKey;
 use dojo_payments::StoreError;
 use dojo_payments::journal::{Before, Closed, Entry, EntryState, JournalStore, Movement, Opened};
 use dojo_payments::types::{CaptureId, Currency, LocationId, Money, PaymentIntentId};
-use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row};
+use sqlx::any::{AnyArguments, AnyPoolOptions, AnyQueryResult, AnyRow};
+use sqlx::{Any, AnyPool, Row};
 
 use crate::clock::Backend;
 use crate::store_error;
 
 /// The journal, in a PostgreSQL or SQLite database, on the database's
 /// clock.
+///
+/// One commit per call waits for the disk: the entry, written before the
+/// call is sent (the promise). Its outcome, when the money moved, is
+/// committed without waiting for the log to reach the disk (PostgreSQL:
+/// `synchronous_commit = off` for that transaction; SQLite in WAL mode,
+/// which [`crate::pool`] sets: `synchronous = NORMAL` on a connection that
+/// writes only outcomes). It is seen at once by every connection; a power
+/// loss, or a PostgreSQL crash, just after it can take it back, never the
+/// entry before it, leaving the entry open for `reconcile`, which finds it
+/// applied again. An outcome that nothing moved waits for the disk.
 #[derive(Debug, Clone)]
 pub struct SqlJournal {
     pool: AnyPool,
     backend: Backend,
+    /// On a SQLite file: one connection of its own for the outcomes written
+    /// without waiting for the disk ([`SqlJournal::close_without_waiting`]).
+    outcomes: Option<AnyPool>,
 }
 
 /// `SELECT`s an entry's columns; literal SQL only (sqlx refuses built strings).
@@ -41,7 +54,15 @@ impl SqlJournal {
     pub async fn new(pool: AnyPool) -> Result<Self, sqlx::Error> {
         crate::migrate(&pool).await?;
         let backend = Backend::of(&pool).await?;
-        Ok(Self { pool, backend })
+        let outcomes = match backend {
+            Backend::Sqlite if on_file(&pool).await? => Some(outcome_connection(&pool)),
+            _ => None,
+        };
+        Ok(Self {
+            pool,
+            backend,
+            outcomes,
+        })
     }
 
     /// The pool.
@@ -69,6 +90,143 @@ impl SqlJournal {
             .map_err(store_error)?;
         rows.iter().map(entry_of).collect()
     }
+}
+
+impl SqlJournal {
+    /// Writes the outcome `state` of the open entry `name` without waiting
+    /// for it to reach the disk: committed, and at once visible to every
+    /// connection and process, but lost if the database's host loses power
+    /// (or, on PostgreSQL, the server crashes) before the log is flushed.
+    /// Either database then stays consistent and keeps every commit made
+    /// before it, the entry's durable `open` among them: the log is written
+    /// and replayed in order, so a commit is lost only with every later
+    /// one, and the next durable commit makes it durable too.
+    async fn close_without_waiting(
+        &self,
+        name: &str,
+        state: &EntryState,
+    ) -> Result<AnyQueryResult, sqlx::Error> {
+        match (self.backend, &self.outcomes) {
+            // `synchronous_commit = off` for this statement's transaction
+            // only (`set_config(…, true)` is `SET LOCAL`), in the statement
+            // itself: no round trip of its own, and nothing left on the
+            // connection. PostgreSQL reads the setting when the transaction
+            // commits.
+            (Backend::Postgres, _) => {
+                close_query(CLOSE_POSTGRES_WITHOUT_WAITING, name, state)
+                    .execute(&self.pool)
+                    .await
+            }
+            (Backend::Sqlite, Some(outcomes)) => {
+                close_query(CLOSE_SQLITE, name, state)
+                    .execute(outcomes)
+                    .await
+            }
+            // In memory: there is no disk to wait for.
+            (Backend::Sqlite, None) => {
+                close_query(CLOSE_SQLITE, name, state)
+                    .execute(&self.pool)
+                    .await
+            }
+        }
+    }
+}
+
+/// Whether `pool`'s SQLite database is a file (not in memory: a second
+/// connection to `:memory:` would be another database).
+async fn on_file(pool: &AnyPool) -> Result<bool, sqlx::Error> {
+    let file: Option<String> =
+        sqlx::query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+            .fetch_optional(pool)
+            .await?
+            .map(|row| row.try_get("file"))
+            .transpose()?;
+    Ok(file.is_some_and(|file| !file.is_empty()))
+}
+
+/// The SQLite connection outcomes are written on, to the same file as
+/// `pool`, made when first needed: at `synchronous = NORMAL` when the file
+/// is in WAL mode, its commits then not waiting for an fsync of the log.
+///
+/// Why this is safe, and why a connection of its own:
+///
+/// - In WAL mode, NORMAL skips only the commit's fsync of the log: the
+///   database stays consistent through a power loss, and a commit may roll
+///   back (SQLite's `PRAGMA synchronous`). A process that dies (killed,
+///   crashed) loses nothing: the commit is in the log, in the OS's cache.
+///   In a rollback-journal mode NORMAL could cost more on a power loss:
+///   there, this connection stays at the default (FULL), and the outcome
+///   waits for its commit like the entry.
+/// - The mode is read when the connection is made, and cannot change while
+///   it lives: SQLite leaves WAL mode only for a connection that is the
+///   file's only one ("database is locked" otherwise).
+/// - The setting belongs to a connection, and cannot be changed inside a
+///   transaction: on a pooled connection it would have to be lowered and
+///   set back around each outcome (three statements more), and a
+///   connection returned to the pool without being set back would make
+///   the next entry written on it lose its durability. This connection
+///   writes only outcomes, never an entry, and is never the pool's.
+fn outcome_connection(pool: &AnyPool) -> AnyPool {
+    AnyPoolOptions::new()
+        .max_connections(1)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                let mode: String = sqlx::query("PRAGMA journal_mode")
+                    .fetch_one(&mut *conn)
+                    .await?
+                    .try_get(0)?;
+                if mode.eq_ignore_ascii_case("wal") {
+                    sqlx::query("PRAGMA synchronous = NORMAL")
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_lazy_with((*pool.connect_options()).clone())
+}
+
+/// Settles an open entry, `closed_at` by the database's clock in the
+/// statement itself (no round trip of its own).
+macro_rules! close_sql {
+    (postgres) => {
+        close_sql!(postgres "")
+    };
+    // Its transaction committed with `synchronous_commit = off`: the
+    // one-row subquery is joined, so it runs when the entry is updated.
+    (postgres without_waiting) => {
+        close_sql!(postgres "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS without_waiting ")
+    };
+    (postgres $from:literal) => {
+        concat!(
+            "UPDATE dojo_journal SET state = $1, detail = $2, closed_at = ",
+            "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') ",
+            $from,
+            "WHERE name = $3 AND state = 'open'"
+        )
+    };
+    (sqlite) => {
+        concat!(
+            "UPDATE dojo_journal SET state = $1, detail = $2, ",
+            "closed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ",
+            "WHERE name = $3 AND state = 'open'"
+        )
+    };
+}
+
+const CLOSE_POSTGRES: &str = close_sql!(postgres);
+const CLOSE_POSTGRES_WITHOUT_WAITING: &str = close_sql!(postgres without_waiting);
+const CLOSE_SQLITE: &str = close_sql!(sqlite);
+
+fn close_query<'q>(
+    sql: &'static str,
+    name: &'q str,
+    state: &'q EntryState,
+) -> sqlx::query::Query<'q, Any, AnyArguments> {
+    sqlx::query(sql)
+        .bind(state.name())
+        .bind(state.detail().map(str::to_owned))
+        .bind(name)
 }
 
 impl JournalStore for SqlJournal {
@@ -113,27 +271,25 @@ impl JournalStore for SqlJournal {
     }
 
     async fn close(&self, name: &str, state: &EntryState) -> Result<Closed, StoreError> {
-        // `closed_at` by the database's clock, in the statement itself: no
-        // round trip of its own.
-        let sql = match self.backend {
-            Backend::Postgres => {
-                "UPDATE dojo_journal SET state = $1, detail = $2, closed_at = \
-                 to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') \
-                 WHERE name = $3 AND state = 'open'"
+        // Only an `Applied` outcome is written without waiting for
+        // durability. Lost (a power loss, or a PostgreSQL crash, before it
+        // reaches the disk), it is an open entry again, and `reconcile`
+        // finds it applied again: a refund sent again with its key is
+        // deduplicated by Dojo, any other call is read back as made. A lost
+        // `NotApplied` could come back otherwise: a refund sent again after
+        // its caller was told nothing moved (and perhaps made another)
+        // could then be made. That outcome is rare, and waits for its commit.
+        let updated = match state {
+            EntryState::Applied { .. } => self.close_without_waiting(name, state).await,
+            _ => {
+                let sql = match self.backend {
+                    Backend::Postgres => CLOSE_POSTGRES,
+                    Backend::Sqlite => CLOSE_SQLITE,
+                };
+                close_query(sql, name, state).execute(&self.pool).await
             }
-            Backend::Sqlite => {
-                "UPDATE dojo_journal SET state = $1, detail = $2, \
-                 closed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
-                 WHERE name = $3 AND state = 'open'"
-            }
-        };
-        let updated = sqlx::query(sql)
-            .bind(state.name())
-            .bind(state.detail().map(str::to_owned))
-            .bind(name)
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
+        }
+        .map_err(store_error)?;
         if updated.rows_affected() == 1 {
             return Ok(Closed::Now);
         }

@@ -51,16 +51,31 @@ use sqlx::any::AnyPoolOptions;
 /// A pool on `url`, with the drivers this crate was built with.
 ///
 /// An in-memory SQLite database (`sqlite::memory:`) lives in one
-/// connection, so the pool is of one connection then.
+/// connection, so the pool is of one connection then. A SQLite file is put
+/// in WAL mode (`PRAGMA journal_mode = WAL`, kept by the file): readers do
+/// not block the writer, a durable commit is one fsync of the log, and
+/// [`SqlJournal`] can write a call's outcome without waiting for one. A
+/// file that cannot be switched (read-only, or locked past the busy
+/// timeout) stays in its mode, and the journal's outcomes then wait for
+/// their commit too.
 pub async fn pool(url: &str) -> Result<AnyPool, sqlx::Error> {
     sqlx::any::install_default_drivers();
-    let connections = if url.contains(":memory:") || url.contains("mode=memory") {
-        1
-    } else {
-        8
-    };
+    let memory = url.contains(":memory:") || url.contains("mode=memory");
+    let connections = if memory { 1 } else { 8 };
     AnyPoolOptions::new()
         .max_connections(connections)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if !memory && conn.backend_name() == "SQLite" {
+                    // Best effort, as said above: the journal reads the
+                    // mode itself where it matters.
+                    let _ = sqlx::query("PRAGMA journal_mode = WAL")
+                        .execute(&mut *conn)
+                        .await;
+                }
+                Ok(())
+            })
+        })
         .connect(url)
         .await
 }
