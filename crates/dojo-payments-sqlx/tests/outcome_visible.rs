@@ -1,0 +1,225 @@
+//! A call's outcome is written without waiting for the disk (only the
+//! entry, written before the call, waits): that must not make it any less
+//! written. Every outcome is seen at once by another journal on the same
+//! database (its own pool, its own connections) and by a bare connection;
+//! and the journal's pool keeps every connection at full durability (the
+//! entries are written there), however many outcomes were written, even
+//! by closes dropped half-way. On a SQLite file, and on PostgreSQL when
+//! `DOJO_TEST_POSTGRES_URL` names a server (`.ci/start-postgres`).
+
+use std::time::Duration;
+
+use dojo_payments::Dojo;
+use dojo_payments::journal::{Entry, EntryState, Journal, JournalStore};
+use dojo_payments::types::{Currency, Money};
+use dojo_payments_emulator::{Card, Emulator};
+use dojo_payments_sqlx::SqlJournal;
+use sqlx::{Connection, Row};
+
+/// Fresh databases: a SQLite file, and one on the PostgreSQL server when
+/// there is one.
+async fn databases(test: &str) -> Vec<String> {
+    let name = format!("dojo_{test}_{}", std::process::id());
+    let file = std::env::temp_dir().join(format!("{name}.sqlite"));
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = file.clone().into_os_string();
+        path.push(suffix);
+        let _ = std::fs::remove_file(path);
+    }
+    let mut urls = vec![format!("sqlite:{}?mode=rwc", file.display())];
+    match std::env::var("DOJO_TEST_POSTGRES_URL") {
+        Ok(admin) => {
+            let pool = dojo_payments_sqlx::pool(&admin).await.unwrap();
+            // A name of letters, digits and `_` only.
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+            urls.push(format!("{base}/{name}"));
+        }
+        Err(_) => eprintln!("SKIPPED on PostgreSQL (SQLite only): set DOJO_TEST_POSTGRES_URL"),
+    }
+    urls
+}
+
+/// A journaled refund on `url`'s journal, settled `Applied`; and its entry,
+/// reopened, to write more entries with (renamed).
+async fn refunded(url: &str) -> (SqlJournal, Entry) {
+    let emulator = Emulator::start().await.unwrap();
+    let dojo = Dojo::builder(emulator.api_key())
+        .endpoints(emulator.endpoints())
+        .build()
+        .unwrap();
+    let intent = dojo
+        .payment_intents()
+        .create(Money::new(1000, Currency::GBP), "Visible")
+        .created()
+        .await
+        .unwrap();
+    emulator
+        .pay(intent.id(), &Card::test("5200000000001005").unwrap(), false)
+        .unwrap();
+    let journal = Journal::new(SqlJournal::connect(url).await.unwrap(), &dojo);
+    let state = journal
+        .refund(
+            &dojo,
+            "order-1/refund",
+            &dojo.payment_intents().get(intent.id()).await.unwrap(),
+            Money::new(300, Currency::GBP),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(state, EntryState::Applied { detail: Some(_) }),
+        "{url}: {state:?}"
+    );
+    let store = journal.store().clone();
+    let mut entry = store.entry("order-1/refund").await.unwrap().unwrap();
+    entry.state = EntryState::Open;
+    (store, entry)
+}
+
+/// The state and detail of `name`, and whether it has `closed_at`, read on
+/// a connection of its own (no pool, no journal).
+async fn read_bare(url: &str, name: &str) -> (String, Option<String>, bool) {
+    let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
+    let row = sqlx::query("SELECT state, detail, closed_at FROM dojo_journal WHERE name = $1")
+        .bind(name)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    let read = (
+        row.get("state"),
+        row.get("detail"),
+        row.get::<Option<String>, _>("closed_at").is_some(),
+    );
+    conn.close().await.unwrap();
+    read
+}
+
+#[tokio::test]
+async fn every_outcome_is_seen_at_once_by_another_journal_and_connection() {
+    sqlx::any::install_default_drivers();
+    for url in databases("outcome_visible").await {
+        let (first, mut entry) = refunded(&url).await;
+        // Another instance: its own pool on the same database, opened while
+        // the first still holds its connections (no checkpoint, no close).
+        let second = SqlJournal::connect(&url).await.unwrap();
+        let seen = second.entry("order-1/refund").await.unwrap().unwrap();
+        assert!(
+            matches!(seen.state, EntryState::Applied { detail: Some(_) }),
+            "{url}"
+        );
+        assert_eq!(seen, first.entry("order-1/refund").await.unwrap().unwrap());
+
+        let outcomes = [
+            EntryState::Applied {
+                detail: Some("rf_2".into()),
+            },
+            EntryState::NotApplied {
+                reason: "refused".into(),
+            },
+            EntryState::Applied { detail: None },
+        ];
+        for (n, outcome) in outcomes.into_iter().enumerate() {
+            entry.name = format!("order-1/refund-{n}");
+            first.open(&entry).await.unwrap();
+            assert_eq!(
+                second.entry(&entry.name).await.unwrap().unwrap().state,
+                EntryState::Open,
+                "{url}"
+            );
+            first.close(&entry.name, &outcome).await.unwrap();
+            assert_eq!(
+                second.entry(&entry.name).await.unwrap().unwrap().state,
+                outcome,
+                "{url}: the other journal sees the outcome"
+            );
+            assert_eq!(
+                read_bare(&url, &entry.name).await,
+                (
+                    outcome.name().to_owned(),
+                    outcome.detail().map(str::to_owned),
+                    true
+                ),
+                "{url}: a bare connection sees it"
+            );
+            // And the other journal's close finds it settled, as before.
+            assert_eq!(
+                second
+                    .close(&entry.name, &EntryState::Applied { detail: None })
+                    .await
+                    .unwrap(),
+                dojo_payments::journal::Closed::Already(outcome),
+                "{url}"
+            );
+        }
+        assert!(second.open_entries().await.unwrap().is_empty(), "{url}");
+    }
+}
+
+/// Every connection of `store`'s pool at once: each must be at full
+/// durability. SQLite: WAL mode, `synchronous = FULL` (2); PostgreSQL:
+/// `synchronous_commit = on`.
+async fn assert_every_connection_durable(store: &SqlJournal, url: &str) {
+    let pool = store.pool();
+    let mut held = Vec::new();
+    for _ in 0..pool.options().get_max_connections() {
+        held.push(pool.acquire().await.unwrap());
+    }
+    for conn in &mut held {
+        if url.starts_with("sqlite") {
+            let row = sqlx::query(
+                "SELECT s.synchronous AS synchronous, j.journal_mode AS journal_mode \
+                 FROM pragma_synchronous AS s, pragma_journal_mode AS j",
+            )
+            .fetch_one(&mut **conn)
+            .await
+            .unwrap();
+            assert_eq!(row.get::<String, _>("journal_mode"), "wal", "{url}");
+            assert_eq!(row.get::<i64, _>("synchronous"), 2, "{url}: FULL");
+        } else {
+            let row = sqlx::query("SELECT current_setting('synchronous_commit') AS s")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            assert_eq!(row.get::<String, _>("s"), "on", "{url}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_pool_the_entries_are_written_on_stays_at_full_durability() {
+    sqlx::any::install_default_drivers();
+    for url in databases("durable_again").await {
+        let (store, mut entry) = refunded(&url).await;
+        let applied = EntryState::Applied { detail: None };
+        for n in 0..40 {
+            entry.name = format!("order-2/refund-{n}");
+            store.open(&entry).await.unwrap();
+            store.close(&entry.name, &applied).await.unwrap();
+        }
+        assert_every_connection_durable(&store, &url).await;
+
+        // Closes dropped half-way, at every point of the way.
+        for n in 0..120u64 {
+            entry.name = format!("order-3/refund-{n}");
+            store.open(&entry).await.unwrap();
+            let close = store.close(&entry.name, &applied);
+            let _ = tokio::time::timeout(Duration::from_micros(n * 5), close).await;
+        }
+        assert_every_connection_durable(&store, &url).await;
+        // Each of them is closed, or still open for `reconcile`: never lost.
+        for n in 0..120u64 {
+            let state = store
+                .entry(&format!("order-3/refund-{n}"))
+                .await
+                .unwrap()
+                .unwrap()
+                .state;
+            assert!(state == applied || state.is_open(), "{url}: {state:?}");
+        }
+    }
+}
