@@ -221,6 +221,50 @@ async fn a_charge_killed_after_dojo_committed_it_is_settled_by_a_read() {
     }
 }
 
+/// A reversal and a cancel, each killed after Dojo made it and before its
+/// outcome was written: the restarted worker settles each by reads, and
+/// the intent is reversed, or canceled, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reversal_and_a_cancel_killed_after_dojo_committed_them_are_settled_by_reads() {
+    const REVERSAL: &str = "POST /payment-intents/{paymentIntentId}/reversal";
+    const CANCEL: &str = "DELETE /payment-intents/{paymentIntentId}";
+    for kind in databases::kinds() {
+        for (operation, route, status) in [
+            ("reverse", REVERSAL, PaymentIntentStatus::Reversed),
+            ("cancel", CANCEL, PaymentIntentStatus::Canceled),
+        ] {
+            let db = databases::fresh(kind, &format!("{operation}_kill")).await;
+            let emulator = Emulator::start().await.unwrap();
+            let dojo = client(&emulator);
+            let id = if operation == "reverse" {
+                paid(&dojo, &emulator, CaptureMode::Manual).await
+            } else {
+                let created = dojo.payment_intents().create(gbp(500), "Order 5");
+                created.created().await.unwrap().id().clone()
+            };
+            emulator
+                .inject_fault(route, Fault::drop_after_commit(), 1)
+                .unwrap();
+            emulator
+                .inject_fault(READ, Fault::Latency(Duration::from_secs(1)), 2)
+                .unwrap();
+            let name = format!("order-5/{operation}");
+            let job = [operation, name.as_str(), id.as_str()];
+            let sent = || emulator.requests().iter().any(|r| r == route);
+            kill_after_commit(&emulator, &db, &job, sent).await;
+            restart(&emulator, &db, &job, &name).await;
+            let held = emulator.payment_intent(&id).unwrap();
+            assert_eq!(
+                held.status,
+                Some(Open::Known(status)),
+                "{kind:?} {operation}"
+            );
+            let calls = emulator.requests().iter().filter(|r| *r == route).count();
+            assert_eq!(calls, 1, "{kind:?}: {operation} sent once");
+        }
+    }
+}
+
 /// A platform's worker moves money at three locations, each with its own
 /// key, and is killed; the restarted worker's `reconcile` settles each
 /// open entry with its own location's key (the emulator's log names the

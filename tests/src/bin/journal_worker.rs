@@ -87,8 +87,9 @@ async fn run(dojo: &Dojo, journal: &Journal<SqlJournal>, job: &[&str]) -> Result
         _ => (dojo, job),
     };
     let read = async |intent: &str| {
+        // Canceled too: a restarted cancel job reads the intent it canceled.
         dojo.payment_intents()
-            .get(&PaymentIntentId::from_wire(intent))
+            .get_including_canceled(&PaymentIntentId::from_wire(intent))
             .await
     };
     let (entry, state) = match job {
@@ -111,6 +112,10 @@ async fn run(dojo: &Dojo, journal: &Journal<SqlJournal>, job: &[&str]) -> Result
         ["reverse", entry, intent] => (
             entry,
             journal.reverse(dojo, entry, &read(intent).await?).await?,
+        ),
+        ["cancel", entry, intent] => (
+            entry,
+            journal.cancel(dojo, entry, &read(intent).await?).await?,
         ),
         _ => return Err(format!("unknown job {job:?}").into()),
     };
