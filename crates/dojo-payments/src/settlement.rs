@@ -159,12 +159,15 @@ pub struct Before {
 impl Before {
     /// The snapshot of `intent`; a capture Dojo sent without an id leaves
     /// the captures unrecorded (none can then be told apart), and so does
-    /// an answer without `captures`.
+    /// an answer without `captures`, unless the intent is `Authorized`:
+    /// Dojo's document makes `captures` nullable, and an authorized intent
+    /// has none (its first capture makes it `Captured`).
     pub fn of(intent: &types::PaymentIntent) -> Self {
-        let captures = intent
-            .captures
-            .as_ref()
-            .and_then(|captures| captures.iter().map(|c| c.id.clone()).collect());
+        let captures = match &intent.captures {
+            Some(captures) => captures.iter().map(|c| c.id.clone()).collect(),
+            None if uncaptured(intent) => Some(Vec::new()),
+            None => None,
+        };
         Self {
             status: intent.status.clone(),
             captures,
@@ -231,8 +234,12 @@ fn new_capture(before: &Before, after: &types::PaymentIntent, amount: Money) -> 
     let Some(known) = before.captures.as_ref() else {
         return Reading::Unclear(Undetermined::NoSnapshot);
     };
-    let Some(captures) = after.captures.as_ref() else {
-        return Reading::Unclear(Undetermined::FieldMissing("captures"));
+    let captures = match after.captures.as_ref() {
+        Some(captures) => captures.as_slice(),
+        // Still authorized, with no captures before: none now either (a
+        // capture would have made it `Captured`); the status says so.
+        None if known.is_empty() && uncaptured(after) => &[],
+        None => return Reading::Unclear(Undetermined::FieldMissing("captures")),
     };
     let mut new = Vec::new();
     for capture in captures {
@@ -252,6 +259,11 @@ fn new_capture(before: &Before, after: &types::PaymentIntent, amount: Money) -> 
         },
         _ => Reading::Unclear(Undetermined::ReadDoesNotTell),
     }
+}
+
+/// Whether `intent` is an authorized one, which has no captures yet.
+fn uncaptured(intent: &types::PaymentIntent) -> bool {
+    intent.status == Some(Open::Known(PaymentIntentStatus::Authorized))
 }
 
 /// Whether `after`'s refunded amount grew by exactly `amount` since

@@ -87,6 +87,33 @@ fn a_capture_is_shown_by_one_new_id_of_its_amount_and_nothing_else() {
     );
 }
 
+/// Dojo's document makes `captures` nullable: an authorized intent
+/// without it has none, and still authorized without it has none yet;
+/// once captured, a read without it tells nothing.
+#[test]
+fn an_authorized_intent_without_captures_has_none() {
+    use PaymentIntentStatus::*;
+    let bare = |status| PaymentIntent {
+        status: Some(Open::Known(status)),
+        captures: None,
+        ..Default::default()
+    };
+    let ours = Movement::Capture { amount: gbp(400) };
+    let before = Before::of(&bare(Authorized));
+    assert_eq!(before.captures, Some(vec![]));
+    assert_eq!(reading(&ours, &before, &bare(Authorized)), Reading::Lacks);
+    assert_eq!(
+        reading(&ours, &before, &bare(Captured)),
+        Reading::Unclear(Undetermined::FieldMissing("captures"))
+    );
+    assert_eq!(Before::of(&bare(Captured)).captures, None);
+    let partly = Before::of(&intent(Some(Captured)));
+    assert_eq!(
+        reading(&ours, &partly, &bare(Authorized)),
+        Reading::Unclear(Undetermined::FieldMissing("captures"))
+    );
+}
+
 #[test]
 fn a_status_movement_is_shown_by_its_status_lacked_by_the_same_and_unclear_otherwise() {
     use PaymentIntentStatus::*;
