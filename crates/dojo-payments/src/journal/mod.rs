@@ -13,7 +13,8 @@
 //!
 //! The same name asked for again — a retried job, a second instance, a
 //! double click — never makes a second movement: it gets the first one's
-//! outcome. An open refund is sent again with the first key (Dojo makes
+//! outcome, `NotApplied` included (a name settled `NotApplied` stays so:
+//! make the movement again under a new name). An open refund is sent again with the first key (Dojo makes
 //! one refund per key); any other open call is waited for while it may
 //! still be in flight ([`Journal::in_flight_for`]), then settled by reads.
 //!
@@ -77,7 +78,10 @@ use crate::{Delivery, Dojo, IdempotencyKey};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum JournalError {
-    /// The store failed; nothing was sent after a failed write.
+    /// The store failed. A failed claim sends nothing; but a failure to
+    /// record the outcome comes after the call was sent, and the money may
+    /// have moved: the entry stays open, and `reconcile` (or the same name
+    /// asked for again) settles it.
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The name is taken by another call (another operation, amount or
