@@ -37,7 +37,7 @@ macro_rules! select_entries {
     ($rest:literal) => {
         concat!(
             "SELECT name, operation, payment_intent_id, amount, currency, idempotency_key, ",
-            "before_status, before_captures, state, detail, opened_at, location FROM dojo_journal ",
+            "before_status, before_captures, before_refunded, state, detail, opened_at, location FROM dojo_journal ",
             $rest
         )
     };
@@ -244,8 +244,9 @@ impl JournalStore for SqlJournal {
             .transpose()?;
         let inserted = sqlx::query(
             "INSERT INTO dojo_journal (name, operation, payment_intent_id, amount, currency, \
-             idempotency_key, before_status, before_captures, state, detail, opened_at, closed_at, location) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, NULL, $11) ON CONFLICT (name) DO NOTHING",
+             idempotency_key, before_status, before_captures, state, detail, opened_at, closed_at, location, \
+             before_refunded) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, NULL, $11, $12) ON CONFLICT (name) DO NOTHING",
         )
         .bind(&entry.name)
         .bind(movement.operation())
@@ -258,6 +259,7 @@ impl JournalStore for SqlJournal {
         .bind(entry.state.name())
         .bind(crate::rfc3339(entry.opened_at))
         .bind(entry.location.as_str())
+        .bind(entry.before.refunded)
         .execute(&self.pool)
         .await
         .map_err(store_error)?;
@@ -368,7 +370,13 @@ fn entry_of(row: &AnyRow) -> Result<Entry, StoreError> {
             row.try_get::<String, _>("payment_intent_id")
                 .map_err(store_error)?,
         ),
-        before: Before { status, captures },
+        before: Before {
+            status,
+            captures,
+            refunded: row
+                .try_get::<Option<i64>, _>("before_refunded")
+                .map_err(store_error)?,
+        },
         state,
         opened_at,
         name,
