@@ -38,6 +38,15 @@ pub enum Closed {
 /// a primary key), move an entry only out of `Open` in `close`, and give
 /// every process the same `now` (the database's clock, not the host's).
 ///
+/// Durability: `open` must be durable when it returns (the entry is the
+/// promise that the call may be made). `close` may return before an
+/// `Applied` outcome is durable, provided the store stays consistent and
+/// can lose it only together with every later write: a lost one is an open
+/// entry again, which [`super::Journal::reconcile`] finds applied again. A
+/// `NotApplied` outcome must be durable: lost, `reconcile` would resend a
+/// refund its caller was told did not move. So a journaled call waits for
+/// one durable commit, the entry's.
+///
 /// `dojo-payments-sqlx` implements it on PostgreSQL and SQLite.
 pub trait JournalStore: Send + Sync {
     /// Now, by the store's clock: the one clock every instance sharing the
