@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use dojo_payments::api_types::{CaptureMode, PaymentIntentStatus};
+use dojo_payments::lifecycle::AnyPaymentIntent;
 use dojo_payments::types::Open;
 use dojo_payments::{
     Delivery, Dojo, Error, IdempotencyKey, Invalid, Outcome, RetryPolicy, SettlementPolicy,
@@ -658,4 +659,51 @@ async fn slow_read(
         .unwrap();
     let id = created.id.unwrap();
     (emulator, impatient, id)
+}
+
+/// The documented advice after a refund that may have been made: send it
+/// again with the key its error carries (here one the SDK made, through
+/// the resource and through the lifecycle). Dojo makes one refund per key.
+#[tokio::test]
+async fn a_maybe_applied_refund_resent_with_the_key_its_error_carries_is_made_once() {
+    let (emulator, dojo) = dojo().await;
+    let attempts = dojo.retry_policy().max_attempts as usize;
+    for through_lifecycle in [false, true] {
+        let intent = paid(&emulator, &dojo, 1000, CaptureMode::Auto).await;
+        let id = intent.id.clone().unwrap();
+        // Dojo makes the refund; the answer of every attempt is lost.
+        emulator
+            .inject_fault(REFUNDS, Fault::drop_after_commit(), attempts)
+            .unwrap();
+        let error = if through_lifecycle {
+            let AnyPaymentIntent::Captured(paid) =
+                AnyPaymentIntent::read(&dojo, &id).await.unwrap()
+            else {
+                panic!("expected a captured intent")
+            };
+            paid.refund(&dojo, gbp(300), None).await.unwrap_err()
+        } else {
+            dojo.payment_intents()
+                .refund(&id, gbp(300))
+                .send()
+                .await
+                .unwrap_err()
+        };
+        assert_eq!(error.delivery(), Delivery::MaybeApplied, "{error}");
+        assert_eq!(emulator.refund_count(&id), 1, "Dojo made it");
+        let key = error
+            .idempotency_key()
+            .cloned()
+            .expect("the key the SDK made");
+        let made = dojo
+            .payment_intents()
+            .refund(&id, gbp(300))
+            .idempotency_key(key.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(made.idempotency_key, key);
+        assert!(made.refund.refund_id.is_some());
+        assert_eq!(emulator.refund_count(&id), 1, "one refund, not two");
+    }
 }
