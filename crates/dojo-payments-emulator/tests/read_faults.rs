@@ -25,13 +25,9 @@ const LAG: Duration = Duration::from_millis(1500);
 /// A plain HTTP client, for answers as they come (status and raw JSON),
 /// with no time-out of its own unless one is given.
 fn http(timeout: Option<Duration>) -> reqwest::Client {
-    let builder = reqwest::Client::builder();
-    match timeout {
-        Some(timeout) => builder.timeout(timeout),
-        None => builder,
-    }
-    .build()
-    .unwrap()
+    // The raw layer's client: it names its TLS provider (a plain
+    // `reqwest::Client` has none when the workspace is built together).
+    dojo_payments_api::http_client_with(dojo_payments_api::CONNECT_TIMEOUT, timeout).unwrap()
 }
 
 /// `method path` on the api host with `key`: the status and the JSON body
