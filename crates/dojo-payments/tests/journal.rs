@@ -59,6 +59,29 @@ async fn a_name_is_not_reused_for_another_call() {
     assert_eq!(calls(&emulator, CAPTURES), 1);
 }
 
+/// One name is one call on one payment intent: the same capture of the
+/// same amount on another intent under a taken name is refused too.
+#[tokio::test]
+async fn a_name_is_not_reused_for_another_payment_intent() {
+    let (emulator, dojo) = dojo().await;
+    let first = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    let second = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    let journal = Journal::new(InMemoryJournal::default(), &dojo);
+    journal
+        .capture(&dojo, "order-9/capture", &first, gbp(400))
+        .await
+        .unwrap();
+    let other = journal
+        .capture(&dojo, "order-9/capture", &second, gbp(400))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&other, JournalError::NameReused { payment_intent, .. } if Some(payment_intent) == first.id.as_ref()),
+        "{other}"
+    );
+    assert_eq!(calls(&emulator, CAPTURES), 1);
+}
+
 /// An entry as a crash leaves it: written, never settled.
 fn left_open(
     name: &str,
