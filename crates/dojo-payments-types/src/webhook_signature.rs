@@ -5,6 +5,13 @@
 //! The one implementation in the workspace: the emulator signs with it and
 //! `dojo_payments::webhook` verifies with it. Dojo signs no timestamp, so replay
 //! protection has to come from the event id (see `dojo_payments::webhook`).
+//!
+//! Reading is as lenient as Dojo's own PHP helper
+//! (`Dojo_PHP\WebHooksUtil::validatePayloadSignature`, which drops `sha256=`
+//! and every `-`, lower-cases, and compares with the hex HMAC): upper- or
+//! lower-case hex, with or without the dashes, with or without `sha256=`.
+//! It also reads several signatures joined by commas (what the emulator sends
+//! under its `EveryActiveSecret` option, which Dojo does not document).
 
 use std::fmt;
 
@@ -37,8 +44,9 @@ pub struct WebhookSignature([u8; 32]);
 /// header's bytes, the body or a secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
-    /// No part of the header is `sha256=` followed by 32 hex bytes joined
-    /// by `-`.
+    /// No comma-separated part of the header is a signature: 64 hex digits
+    /// (either case, any of them separated by `-`), after an optional
+    /// `sha256=`.
     #[error("the dojo-signature header holds no well-formed sha256= signature")]
     Malformed,
     /// The header is well-formed, but no signature in it is the body's under
@@ -54,8 +62,8 @@ impl WebhookSignature {
         Self(mac(secret, body))
     }
 
-    /// Every well-formed signature of a header value; Dojo sends one per
-    /// active secret, comma-separated, while a secret is being rotated.
+    /// Every well-formed signature of a header value: Dojo sends one; the
+    /// emulator may send one per active secret, comma-separated.
     /// Parts in another scheme or malformed are skipped; none at all is
     /// [`SignatureError::Malformed`].
     pub fn parse_header(header: &str) -> Result<Vec<Self>, SignatureError> {
@@ -66,22 +74,23 @@ impl WebhookSignature {
         Ok(signatures)
     }
 
-    /// `sha256=` and 32 hex bytes joined by `-`: exactly 95 characters,
-    /// read byte by byte (the format is Dojo's own; no crate reads it).
+    /// One signature, in any form Dojo's PHP helper accepts: an optional
+    /// `sha256=` (in lower case, as Dojo writes it), then 64 hex digits in
+    /// either case, with any number of `-` anywhere among them (Dojo's form
+    /// puts one between each two bytes). Read byte by byte: the format is
+    /// Dojo's own, and no crate reads it.
     fn parse_one(part: &str) -> Option<Self> {
-        let hex = part.trim().strip_prefix(SCHEME)?.as_bytes();
-        if hex.len() != 32 * 3 - 1 {
-            return None;
-        }
+        let part = part.trim();
+        let hex = part.strip_prefix(SCHEME).unwrap_or(part);
         let mut bytes = [0u8; 32];
-        for (i, byte) in bytes.iter_mut().enumerate() {
-            let at = i * 3;
-            if i > 0 && hex[at - 1] != b'-' {
-                return None;
-            }
-            *byte = (nibble(hex[at])? << 4) | nibble(hex[at + 1])?;
+        let mut digits = 0usize;
+        for c in hex.bytes().filter(|c| *c != b'-') {
+            let value = nibble(c)?;
+            let byte = bytes.get_mut(digits / 2)?;
+            *byte = (*byte << 4) | value;
+            digits += 1;
         }
-        Some(Self(bytes))
+        (digits == 64).then_some(Self(bytes))
     }
 
     /// Accepts `body` when any signature of `header` is its signature under

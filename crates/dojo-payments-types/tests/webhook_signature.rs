@@ -117,3 +117,94 @@ proptest! {
         prop_assert!(WebhookSignature::verify(&header, &body, &[key]).is_ok());
     }
 }
+
+/// Dojo's PHP helper, `Dojo_PHP\WebHooksUtil::validatePayloadSignature`
+/// (Dojo.PHP v1.1.0), as a model: it drops every `sha256=` and every `-`,
+/// lower-cases what is left, and compares it with the lower-case hex
+/// HMAC-SHA256 (`hash_hmac`). Our own sign stands for `hash_hmac`; it is held
+/// to Dojo's documented vector above.
+fn php_helper_accepts(header: &str, body: &[u8], key: &WebhookSecret) -> bool {
+    let expected = WebhookSignature::sign(key, body)
+        .to_string()
+        .replace("sha256=", "")
+        .replace('-', "")
+        .to_lowercase();
+    header
+        .replace("sha256=", "")
+        .replace('-', "")
+        .to_lowercase()
+        == expected
+}
+
+/// The forms of one signature Dojo's PHP helper accepts: its canonical
+/// header, lower case, without dashes, without `sha256=`, and mixes.
+fn php_forms(canonical: &str) -> Vec<String> {
+    let bare = canonical.trim_start_matches("sha256=");
+    let plain = bare.replace('-', "");
+    vec![
+        canonical.to_owned(),
+        format!("sha256={}", bare.to_lowercase()),
+        format!("sha256={plain}"),
+        format!("sha256={}", plain.to_lowercase()),
+        bare.to_owned(),
+        bare.to_lowercase(),
+        plain.clone(),
+        plain.to_lowercase(),
+        format!("sha256={}-{}", &plain[..10], &plain[10..]),
+    ]
+}
+
+#[test]
+fn every_form_dojo_s_php_helper_accepts_is_accepted() {
+    let key = secret(DOJO_SECRET);
+    for form in php_forms(DOJO_HEADER) {
+        assert!(
+            php_helper_accepts(&form, DOJO_BODY.as_bytes(), &key),
+            "the model refuses {form}"
+        );
+        assert_eq!(
+            WebhookSignature::verify(&form, DOJO_BODY.as_bytes(), std::slice::from_ref(&key)),
+            Ok(()),
+            "{form}"
+        );
+    }
+}
+
+#[test]
+fn the_joined_form_is_refused_by_dojo_s_php_helper_and_read_here() {
+    let (old, new) = (secret("old-secret"), secret("new-secret"));
+    let body = DOJO_BODY.as_bytes();
+    let joined = format!(
+        "{},{}",
+        WebhookSignature::sign(&old, body),
+        WebhookSignature::sign(&new, body)
+    );
+    // Why the emulator sends one signature by default: a merchant on Dojo's
+    // helper would refuse the joined form under either secret.
+    assert!(!php_helper_accepts(&joined, body, &old));
+    assert!(!php_helper_accepts(&joined, body, &new));
+    assert!(WebhookSignature::verify(&joined, body, std::slice::from_ref(&old)).is_ok());
+    assert!(WebhookSignature::verify(&joined, body, std::slice::from_ref(&new)).is_ok());
+}
+
+proptest! {
+    /// Whatever Dojo's helper accepts for a body and a secret, so does the
+    /// verifier: for every form of the real signature, and any header at all.
+    #[test]
+    fn what_dojo_s_php_helper_accepts_is_accepted(
+        key in "[ -~]{1,40}",
+        body in proptest::collection::vec(any::<u8>(), 0..128),
+        noise in "[-0-9a-fA-Fsha256=,]{0,80}",
+    ) {
+        let key = secret(&key);
+        let canonical = WebhookSignature::sign(&key, &body).to_string();
+        for form in php_forms(&canonical).into_iter().chain([noise]) {
+            if php_helper_accepts(&form, &body, &key) {
+                prop_assert!(
+                    WebhookSignature::verify(&form, &body, std::slice::from_ref(&key)).is_ok(),
+                    "{}", form
+                );
+            }
+        }
+    }
+}

@@ -139,7 +139,8 @@ impl<'a> Webhooks<'a> {
     /// 1. generate a new secret,
     /// 2. call `trust` with it (add it to your `dojo_payments::webhook::Verifier`,
     ///    beside the old one),
-    /// 3. activate it (Dojo signs with both),
+    /// 3. activate it (while two are active, Dojo signs each delivery with
+    ///    one of them: the emulator with the newest),
     /// 4. delete every older secret (Dojo signs with the new one only).
     ///
     /// Returns the new secret; drop the old ones from your verifier after.

@@ -26,9 +26,13 @@
 //! [`SeenEvents`] is the hook, [`InMemorySeen`] a bounded in-process
 //! implementation (use a shared store when several processes receive).
 //!
-//! **Rotation.** Dojo signs with every active secret of a subscription, one
-//! signature each in the header: trust the new secret before activating it,
-//! drop the old one after deleting it (`dojo.webhooks().rotate_secret`).
+//! **Rotation.** Dojo sends one `sha256=` signature per delivery (its
+//! documents show no other form); which secret signs while two are active
+//! is not documented (the emulator signs with the newest). So trust the new
+//! secret before activating it, and drop the old one only after deleting it
+//! (`dojo.webhooks().rotate_secret`). The verifier reads every form Dojo's
+//! own PHP helper accepts (upper- or lower-case hex, with or without the
+//! dashes and `sha256=`) and several signatures joined by commas.
 
 mod dedupe;
 mod event;
