@@ -18,10 +18,12 @@ use super::walk;
 /// `validate()` still refuses unknown fields in a request that carries one
 /// (`Address` is both sent and received).
 ///
-/// Objects only ever sent (`CreateRefundRequest`, `Cursor`, …) need neither:
-/// what the SDK sends is what it knows. Their `additionalProperties: false`
-/// is dropped instead, so they get no `extra` map that every caller would
-/// have to spell out, and no `deny_unknown_fields` either.
+/// Objects only ever sent (`CreateRefundRequest`, `Cursor`, …) stay as the
+/// document says: closed ones keep `additionalProperties: false`, so typify
+/// emits `deny_unknown_fields` (a body with a field the document does not
+/// name fails to decode, in the emulator and wherever such a request is
+/// read from JSON), and no `extra` map that every caller would have to spell
+/// out. Objects that do not say stay open, and drop what they do not know.
 pub fn keep_unknown_fields(doc: &mut Value) -> usize {
     let reachable = walk::schemas_reachable_from_responses(doc);
     let mut changed = 0;
@@ -49,12 +51,13 @@ pub fn keep_unknown_fields(doc: &mut Value) -> usize {
     changed
 }
 
-/// Opens (`open`) or plainly leaves unsaid the object's other fields.
+/// Opens (`open`) an object a response can carry; leaves a request-only
+/// object as the document has it.
 fn adjust(schema: &mut Map<String, Value>, open: bool) -> usize {
-    let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
     if !open {
-        return usize::from(closed && schema.remove("additionalProperties").is_some());
+        return 0;
     }
+    let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
     let unspecified =
         schema.contains_key("properties") && !schema.contains_key("additionalProperties");
     if closed {

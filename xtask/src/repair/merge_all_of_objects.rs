@@ -11,6 +11,11 @@ use super::walk;
 /// speak the domain types (`x-rust-type`, see `domain_types`) that the
 /// schema it extends does. Merged here, properties and `required` are the
 /// union (the later part wins a clash), and the object is open if any part is.
+/// An object whose every part is closed (`additionalProperties: false`, or
+/// opened by `keep_unknown_fields` and marked `x-dojo-closed`) stays closed:
+/// marked `x-dojo-closed` when it is open for decoding, so that `validate()`
+/// refuses its unknown fields in a request (`PaymentCustomerDetails`, sent as
+/// a payment intent's `customer`), or closed outright when no part is open.
 pub fn merge_all_of_objects(doc: &mut Value) -> usize {
     let components = doc
         .pointer("/components/schemas")
@@ -57,6 +62,7 @@ fn merge(parts: &[&Map<String, Value>]) -> Option<Map<String, Value>> {
     let mut properties = Map::new();
     let mut required: Vec<Value> = Vec::new();
     let mut open = false;
+    let mut closed = true;
     for part in parts {
         let plain = part.get("type").is_none_or(|t| t == "object")
             && !["allOf", "anyOf", "oneOf"]
@@ -78,9 +84,10 @@ fn merge(parts: &[&Map<String, Value>]) -> Option<Map<String, Value>> {
                 required.push(name.clone());
             }
         }
-        open |= part
-            .get("additionalProperties")
-            .is_some_and(|a| a != &Value::Bool(false));
+        let additional = part.get("additionalProperties");
+        open |= additional.is_some_and(|a| a != &Value::Bool(false));
+        closed &= additional == Some(&Value::Bool(false))
+            || part.get("x-dojo-closed") == Some(&Value::Bool(true));
     }
     let mut merged = Map::new();
     merged.insert("type".into(), json!("object"));
@@ -88,8 +95,18 @@ fn merge(parts: &[&Map<String, Value>]) -> Option<Map<String, Value>> {
     if !required.is_empty() {
         merged.insert("required".into(), Value::Array(required));
     }
-    if open {
-        merged.insert("additionalProperties".into(), json!({}));
+    match (open, closed) {
+        (true, true) => {
+            merged.insert("additionalProperties".into(), json!({}));
+            merged.insert("x-dojo-closed".into(), json!(true));
+        }
+        (true, false) => {
+            merged.insert("additionalProperties".into(), json!({}));
+        }
+        (false, true) => {
+            merged.insert("additionalProperties".into(), json!(false));
+        }
+        (false, false) => {}
     }
     Some(merged)
 }

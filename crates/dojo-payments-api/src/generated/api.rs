@@ -663,6 +663,7 @@ Constraints: maxLength: 100.*/
     }
     ///The capture request object.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateCaptureRequest {
         ///The capture amount. You can capture a full or partial amount. Multiple partial captures can be made on the same total.
         pub amount: i64,
@@ -675,6 +676,7 @@ Constraints: maxLength: 100.*/
     }
     ///`CreateCustomerRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateCustomerRequest {
         ///The recipient's invoicing address.
         #[serde(
@@ -720,6 +722,7 @@ Constraints: maxLength: 50.*/
     }
     ///The payment intent request object.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CreatePaymentIntentRequest {
         ///The link to the payment's associated actions.
         #[serde(
@@ -860,6 +863,7 @@ Constraints: maxLength: 60, minLength: 1.*/
     }
     ///The create refund request object.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateRefundRequest {
         ///The refund amount.
         pub amount: i64,
@@ -887,6 +891,7 @@ Constraints: maxLength: 1024.*/
     }
     ///The setup intent request object.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateSetupIntentRequest {
         ///The recipient's invoicing address.
         #[serde(
@@ -963,6 +968,7 @@ Constraints: maxLength: 10240, minLength: 1.*/
     }
     ///Create a terminal session, and decide what sort of transaction it is going to be associated with. Note that only one of the refund types can be specified, and this selection must be the same as the `sessionType`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateTerminalSessionRequest {
         pub details: TerminalSessionDetails,
         ///The unique identifier for the terminal.
@@ -971,6 +977,7 @@ Constraints: maxLength: 10240, minLength: 1.*/
     }
     ///A cursor for use in pagination.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct Cursor {
         /**A cursor for use in pagination for the next page. `before` and `after` are mutually exclusive. Only one of these may be used.
 */
@@ -1991,6 +1998,7 @@ The timestamp value must be more than 30 seconds and less than 7 days.*/
     }
     ///`PaymentIntentConfigRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct PaymentIntentConfigRequest {
         ///Configuration of the billing address.
         #[serde(
@@ -2599,6 +2607,7 @@ Constraints: maxLength: 300.*/
     }
     ///A cursor for use in pagination.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct SearchCustomerRequest {
         /**A cursor for use in pagination for the next page. `before` and `after` are mutually exclusive. Only one of these may be used.
 
@@ -2627,6 +2636,7 @@ Constraints: minimum: 1, maximum: 100.*/
     }
     ///Request a list of payment intents with specified filtering criteria.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct SearchPaymentIntentRequest {
         ///A cursor for use in pagination.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2668,6 +2678,7 @@ Constraints: minimum: 1, maximum: 100.*/
     }
     ///Send a request to set an amount.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct SetAmountRequest {
         pub amount: ::dojo_payments_types::Money,
         ///The line items purchased by the customer.
@@ -2685,6 +2696,7 @@ Constraints: minimum: 1, maximum: 100.*/
     }
     ///The tip amount.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct SetTipsAmountRequest {
         #[serde(rename = "tipsAmount")]
         pub tips_amount: ::dojo_payments_types::Money,
@@ -3083,6 +3095,7 @@ Constraints: maxLength: 100.*/
     }
     ///`SubscriptionRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct SubscriptionRequest {
         ///The subscription description.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3118,6 +3131,7 @@ Constraints: maxLength: 100.*/
     }
     ///`SubscriptionUpdateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct SubscriptionUpdateRequest {
         ///The subscription description.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4103,6 +4117,7 @@ legitimate cardholder. The most common verification methods are PIN and signatur
     }
     ///`UpdateCustomerRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct UpdateCustomerRequest {
         ///The recipient's invoicing address.
         #[serde(
@@ -8203,6 +8218,7 @@ pub mod validate {
             out: &mut ::std::vec::Vec<crate::validate::Violation>,
         ) {
             crate::validate::nested(&self.data, at, "data", out);
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::PagedResultOfCustomer {
@@ -8254,6 +8270,7 @@ pub mod validate {
                 (None, Some(50u64)),
                 out,
             );
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::PaymentDetails {
@@ -8567,6 +8584,7 @@ pub mod validate {
             crate::validate::nested(&self.setup_events, at, "setupEvents", out);
             crate::validate::nested(&self.shipping_details, at, "shippingDetails", out);
             crate::validate::listed(&self.status, at, "status", out);
+            crate::validate::no_unknown_fields(&self.extra, at, out);
         }
     }
     impl crate::Validate for super::types::ShippingDetails {

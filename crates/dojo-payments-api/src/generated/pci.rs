@@ -11,6 +11,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///The api host's `CreateSetupIntentRequest` fields, plus the card captured by the merchant (`cardDetails`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateTokenizedSetupIntentRequest {
         ///The recipient's invoicing address.
         #[serde(
@@ -103,6 +104,7 @@ Constraints: maxLength: 10240, minLength: 1.*/
     }
     ///The card as the customer entered it. Field names follow Dojo's card-payment API used by its own mobile SDKs and the `Card` schema of the api host's document.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
     pub struct TokenizationCardDetails {
         ///The cardholder's billing address, for address verification.
         #[serde(
