@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::accounts::{Accounts, Caller};
 use crate::clock::Clock;
-use crate::delivery::{self, Deliverer};
+use crate::delivery::{self, Deliverer, WebhookSignatures};
 use crate::faults::{Faults, RequestLog, Route, UnknownRoute};
 use crate::store::Store;
 
@@ -31,11 +31,30 @@ pub struct App {
     pub routes: BTreeSet<Route>,
     /// The api host's base URL, once listening.
     pub api_url: OnceLock<String>,
+    /// Where the emulator may depart from Dojo, as it was started.
+    pub choices: Choices,
+}
+
+/// The emulator's options that depart from Dojo's documented behaviour,
+/// each off by default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Choices {
+    /// Which active secrets sign a webhook delivery.
+    pub signatures: WebhookSignatures,
+    /// Answer a `version` other than the one emulated (in the emulated
+    /// version's shapes) instead of refusing it.
+    pub any_version: bool,
 }
 
 impl App {
     /// A new emulator state serving `routes`.
-    pub fn new(store: Store, clock: Clock, deliverer: Deliverer, routes: BTreeSet<Route>) -> Self {
+    pub fn new(
+        store: Store,
+        clock: Clock,
+        deliverer: Deliverer,
+        routes: BTreeSet<Route>,
+        choices: Choices,
+    ) -> Self {
         Self {
             store: Mutex::new(store),
             clock,
@@ -45,6 +64,7 @@ impl App {
             accounts: Accounts::default(),
             routes,
             api_url: OnceLock::new(),
+            choices,
         }
     }
 
@@ -99,7 +119,7 @@ impl App {
             // not at whichever call comes next.
             store.tick(now);
             raised.extend(store.settle());
-            let jobs = delivery::jobs(&mut store, &raised);
+            let jobs = delivery::jobs(&mut store, &raised, self.choices.signatures);
             (result, jobs)
         };
         for job in jobs {

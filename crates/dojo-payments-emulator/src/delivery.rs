@@ -28,6 +28,46 @@ impl Default for RetryPolicy {
     }
 }
 
+/// Which of a subscription's active secrets sign a delivery.
+///
+/// Dojo's documents show one `sha256=…` value per delivery and never say
+/// which secret signs while two are active (during a rotation). The
+/// emulator's rule is [`WebhookSignatures::NewestActiveSecret`]: one
+/// signature, as Dojo's own clients (the PHP helper, the .NET
+/// `WebhookPayloadUtils`) read it, under the secret created last, which a
+/// receiver following the rotation order (trust the new secret before
+/// activating it) already trusts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum WebhookSignatures {
+    /// One signature, under the newest active secret (the default).
+    #[default]
+    NewestActiveSecret,
+    /// One signature per active secret, oldest first, joined by commas:
+    /// `sha256=…,sha256=…`. Not Dojo's documented behaviour, and refused by
+    /// Dojo's PHP helper under either secret; for receivers that want both
+    /// during a rotation.
+    EveryActiveSecret,
+}
+
+impl WebhookSignatures {
+    /// The `dojo-signature` value of `body` under `secrets` (active ones,
+    /// oldest first); `None` when there is none to sign with.
+    fn header(self, secrets: &[WebhookSecret], body: &[u8]) -> Option<String> {
+        match self {
+            Self::NewestActiveSecret => secrets
+                .last()
+                .map(|secret| WebhookSignature::sign(secret, body).to_string()),
+            Self::EveryActiveSecret => (!secrets.is_empty()).then(|| {
+                secrets
+                    .iter()
+                    .map(|secret| WebhookSignature::sign(secret, body).to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }),
+        }
+    }
+}
+
 /// One attempt to deliver one event, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
@@ -72,10 +112,14 @@ struct EventData<'a> {
 }
 
 /// The deliveries `notifications` cause, signed with each subscription's
-/// active secrets (several active secrets: their signatures, comma-separated,
-/// in the one header; a subscription with none gets no delivery).
-/// Only the subscriptions of the account the event happened in hear of it.
-pub fn jobs(store: &mut Store, notifications: &[Notification]) -> Vec<Job> {
+/// active secrets as `signatures` says (a subscription with none gets no
+/// delivery). Only the subscriptions of the account the event happened in
+/// hear of it.
+pub fn jobs(
+    store: &mut Store,
+    notifications: &[Notification],
+    signatures: WebhookSignatures,
+) -> Vec<Job> {
     let mut jobs = Vec::new();
     for notification in notifications {
         let subscribers: Vec<(String, Vec<WebhookSecret>)> = store
@@ -86,11 +130,9 @@ pub fn jobs(store: &mut Store, notifications: &[Notification]) -> Vec<Job> {
         for (url, secrets) in subscribers.into_iter().filter(|(_, s)| !s.is_empty()) {
             let event_id: WebhookEventId = store.ids.issue();
             let body = body(&event_id, notification);
-            let signature = secrets
-                .iter()
-                .map(|secret| WebhookSignature::sign(secret, &body).to_string())
-                .collect::<Vec<_>>()
-                .join(",");
+            let Some(signature) = signatures.header(&secrets, &body) else {
+                continue;
+            };
             jobs.push(Job {
                 url,
                 event: notification.event.name().to_owned(),

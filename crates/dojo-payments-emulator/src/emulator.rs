@@ -7,10 +7,10 @@ use chrono::{DateTime, Duration, Utc};
 use dojo_payments_types::{ApiKey, LocationId, PaymentIntentId, PaymentMethodId, SetupIntentId};
 
 use crate::accounts::LocationRefused;
-use crate::app::App;
+use crate::app::{App, Choices};
 use crate::cards::{Card, CardOutcome};
 use crate::clock::{Clock, ClockError};
-use crate::delivery::{Attempt, Deliverer, RetryPolicy};
+use crate::delivery::{Attempt, Deliverer, RetryPolicy, WebhookSignatures};
 use crate::faults::{Fault, FaultError, Route, UnknownRoute};
 use crate::routes;
 use crate::server::{self, Listening};
@@ -19,6 +19,18 @@ use crate::store::refusal::Refusal;
 
 /// The key the emulator hands out; any `sk_sandbox_` key is accepted.
 pub const API_KEY: &str = "sk_sandbox_emulator_0123456789abcdefghijklmnopqrstuvwxyz";
+
+/// The Dojo API version the api host emulates: the version of the document
+/// its bodies are checked against, and the one the generated client sends
+/// (`dojo_payments_api::api::Client::pinned_version()`, held equal by a
+/// test). A `version` header naming another is refused with a 400 that
+/// names this one, unless the emulator accepts any
+/// ([`EmulatorBuilder::accept_any_version`]).
+pub const API_VERSION: &str = "2026-02-27";
+
+/// The version the PCI host emulates (`spec/pci-api.json`, the project's
+/// description of Dojo's PCI API), held like [`API_VERSION`].
+pub const PCI_VERSION: &str = "2023-11-12";
 
 /// Options for [`Emulator::builder`].
 #[derive(Debug, Default)]
@@ -29,6 +41,7 @@ pub struct EmulatorBuilder {
     ports: Option<(u16, u16)>,
     api_key: Option<ApiKey>,
     locations: Vec<(LocationId, ApiKey)>,
+    choices: Choices,
 }
 
 impl EmulatorBuilder {
@@ -73,6 +86,26 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Which active secrets sign each webhook delivery. By default one
+    /// signature, under the newest active secret, as Dojo's documents show
+    /// it; [`WebhookSignatures::EveryActiveSecret`] joins one per active
+    /// secret with commas, which Dojo does not document (and its PHP helper
+    /// refuses).
+    pub fn webhook_signatures(mut self, signatures: WebhookSignatures) -> Self {
+        self.choices.signatures = signatures;
+        self
+    }
+
+    /// Answers any `version` header that is a date, in the shapes of the
+    /// version emulated ([`crate::API_VERSION`]; [`crate::PCI_VERSION`] on the
+    /// PCI host), instead of refusing every other version with a 400 naming
+    /// the one emulated (the default). A client pinned to another version
+    /// then learns nothing about that version from the emulator.
+    pub fn accept_any_version(mut self) -> Self {
+        self.choices.any_version = true;
+        self
+    }
+
     /// Starts both hosts on 127.0.0.1.
     pub async fn start(self) -> std::io::Result<Emulator> {
         let (api_routes, pci_routes) = (routes::api(), routes::pci());
@@ -82,6 +115,7 @@ impl EmulatorBuilder {
             self.clock.map_or_else(Clock::system, Clock::manual),
             Deliverer::new(self.retry),
             served,
+            self.choices,
         );
         let default = self.api_key.as_ref().map_or(API_KEY, |key| key.expose());
         app.accounts.set_default(default, self.api_key.is_some());
@@ -122,7 +156,8 @@ impl Emulator {
         Self::builder().start().await
     }
 
-    /// Options: a seed, a manual clock, webhook retries, ports.
+    /// Options: a seed, a manual clock, webhook retries and signatures,
+    /// ports, keys, locations, versions.
     pub fn builder() -> EmulatorBuilder {
         EmulatorBuilder::default()
     }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use clap::Parser;
-use dojo_payments_emulator::{API_KEY, Emulator};
+use dojo_payments_emulator::{API_KEY, API_VERSION, Emulator, PCI_VERSION, WebhookSignatures};
 use dojo_payments_types::{ApiKey, Environment, LocationId};
 
 /// A stateful Dojo on loopback: the api and PCI hosts, the checkout page,
@@ -46,6 +46,21 @@ struct Options {
     /// only named keys are accepted.
     #[arg(long, value_name = "NAME=KEY", value_parser = location)]
     location: Vec<(LocationId, ApiKey)>,
+
+    /// Answer any `version` header that is a date, in the shapes of the
+    /// version emulated (2026-02-27; 2023-11-12 on the PCI host); by
+    /// default another version is refused with a 400 naming the emulated
+    /// one. Not Dojo's behaviour: Dojo answers each version in its own
+    /// shapes.
+    #[arg(long, env = "DOJO_EMULATOR_ACCEPT_ANY_VERSION")]
+    accept_any_version: bool,
+
+    /// Sign each webhook delivery with every active secret of its
+    /// subscription, the signatures joined by commas (sha256=…,sha256=…);
+    /// by default one signature, under the newest active secret. Not Dojo's
+    /// documented behaviour, and refused by Dojo's PHP helper.
+    #[arg(long, env = "DOJO_EMULATOR_SIGN_WITH_EVERY_ACTIVE_SECRET")]
+    sign_with_every_active_secret: bool,
 }
 
 /// `NAME=KEY`: a location's name and sandbox key (the key never printed).
@@ -76,6 +91,12 @@ async fn main() -> ExitCode {
     }
     if let Some(at) = options.clock_start {
         builder = builder.manual_clock(at);
+    }
+    if options.accept_any_version {
+        builder = builder.accept_any_version();
+    }
+    if options.sign_with_every_active_secret {
+        builder = builder.webhook_signatures(WebhookSignatures::EveryActiveSecret);
     }
     let named_key = options.api_key.is_some();
     if let Some(key) = options.api_key {
@@ -112,8 +133,14 @@ async fn main() -> ExitCode {
         ));
     }
     let api = emulator.api_url();
+    let version = if options.accept_any_version {
+        format!("{API_VERSION} (any version accepted, answered as {API_VERSION})")
+    } else {
+        format!("{API_VERSION} (PCI host: {PCI_VERSION}); others are refused")
+    };
     let banner = format!(
         "Dojo emulator\n  api host:  {api}\n  PCI host:  {}\n  API key:   {key}\n  \
+         version:   {version}\n  \
          checkout:  {api}/checkout/<payment intent id>\n  control:   {api}/_emulator/…\nCtrl-C stops it.\n",
         emulator.pci_url()
     );

@@ -203,11 +203,28 @@ async fn retries_stop_after_the_policy_s_attempts() {
     );
 }
 
-#[tokio::test]
-async fn with_two_active_secrets_the_header_carries_both_signatures() {
-    let (_emulator, client) = emulator().await;
+/// Dojo's PHP helper (`Dojo_PHP\WebHooksUtil::validatePayloadSignature`,
+/// Dojo.PHP v1.1.0) as a model: it drops every `sha256=` and `-`,
+/// lower-cases the rest, and compares it with the hex HMAC-SHA256.
+fn php_helper_accepts(body: &[u8], header: &str, secret: &str) -> bool {
+    let secret = WebhookSecret::new(secret).unwrap();
+    let expected = WebhookSignature::sign(&secret, body)
+        .to_string()
+        .replace("sha256=", "")
+        .replace('-', "")
+        .to_lowercase();
+    header
+        .replace("sha256=", "")
+        .replace('-', "")
+        .to_lowercase()
+        == expected
+}
+
+/// A subscription on `emulator` with a second secret generated and
+/// activated: its two secrets, oldest first, and the receiver.
+async fn rotating(client: &dojo_payments_api::api::Client) -> (Receiver, String, String) {
     let (receiver, url) = Receiver::start(0).await;
-    let (subscription, first) = subscribe(&client, &url).await;
+    let (subscription, first) = subscribe(client, &url).await;
     let generated = client
         .webhooks_generate_secret(&subscription)
         .await
@@ -220,11 +237,48 @@ async fn with_two_active_secrets_the_header_carries_both_signatures() {
         .await
         .unwrap();
     let second = new.value.as_ref().unwrap().expose().to_owned();
+    (receiver, first, second)
+}
 
+/// While two secrets are active, a delivery still carries one signature,
+/// as Dojo's documents show it, under the newer secret: what Dojo's own PHP
+/// helper (and .NET's `WebhookPayloadUtils`, which splits on `=`) can read.
+#[tokio::test]
+async fn with_two_active_secrets_a_delivery_carries_one_signature_under_the_newest() {
+    let (_emulator, client) = emulator().await;
+    let (receiver, first, second) = rotating(&client).await;
+    create_intent(&client, 1000, "Auto").await;
+    let received = receiver.wait_for(1).await;
+    let (headers, body) = &received[0];
+    let header = headers.get("dojo-signature").unwrap().to_str().unwrap();
+    assert!(!header.contains(','), "{header}");
+    assert_eq!(header.matches("sha256=").count(), 1, "{header}");
+    assert!(verify(body, header, &second) && !verify(body, header, &first));
+    assert!(php_helper_accepts(body, header, &second));
+}
+
+/// The joined form, one signature per active secret, only when asked for
+/// (`WebhookSignatures::EveryActiveSecret`): Dojo does not document it, and
+/// Dojo's PHP helper refuses it under either secret.
+#[tokio::test]
+async fn every_active_secret_signs_only_when_the_emulator_is_told_to() {
+    let emulator = dojo_payments_emulator::Emulator::builder()
+        .seed(42)
+        .webhook_signatures(dojo_payments_emulator::WebhookSignatures::EveryActiveSecret)
+        .start()
+        .await
+        .unwrap();
+    let client =
+        dojo_payments_api::api::Client::from_key_at(emulator.api_url(), &emulator.api_key())
+            .unwrap();
+    let (receiver, first, second) = rotating(&client).await;
     create_intent(&client, 1000, "Auto").await;
     let received = receiver.wait_for(1).await;
     let (headers, body) = &received[0];
     let header = headers.get("dojo-signature").unwrap().to_str().unwrap();
     assert_eq!(header.split(',').count(), 2);
     assert!(verify(body, header, &first) && verify(body, header, &second));
+    assert!(
+        !php_helper_accepts(body, header, &first) && !php_helper_accepts(body, header, &second)
+    );
 }

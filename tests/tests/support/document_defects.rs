@@ -27,6 +27,7 @@ const MISSING_PI: &str = "a missing payment intent is a 404, as for the operatio
 const NO_KEY: &str = "the api host refuses a call without an API key with 401 everywhere; the EPOS operations list only 200";
 const EPOS_BODY: &str =
     "a body the request schema refuses is a 400; the EPOS operations list only 200";
+const VERSION: &str = "a version other than the one emulated is refused with a 400 naming it (the emulator answers in one version's shapes; see its README); the webhook operations list no 400";
 const SOFTWARE_HOUSE: &str = "the terminal endpoints require the software-house-id header; a call without it is a 400 the terminal list operations do not list";
 
 macro_rules! unlisted {
@@ -65,6 +66,13 @@ pub const UNLISTED: &[Unlisted] = &[
     unlisted!("GET" "/terminals" 400 at "/terminals?statuses=Bogus",
         "a status the document's TerminalStatus does not list is refused; the operation lists only 200 and 401"),
     unlisted!("GET" "/terminals/{terminalId}" 400 at "/terminals/tm_sandbox_counter1" headers &[("software-house-id", "")], SOFTWARE_HOUSE),
+    unlisted!("GET" "/webhooks/events" 400 at "/webhooks/events" headers &[("version", "2022-04-07")], VERSION),
+    unlisted!("GET" "/webhooks" 400 at "/webhooks" headers &[("version", "2022-04-07")], VERSION),
+    unlisted!("GET" "/webhooks/{subscriptionId}/secrets" 400 at "/webhooks/ws_missing/secrets" headers &[("version", "2022-04-07")], VERSION),
+    unlisted!("POST" "/webhooks/{subscriptionId}/secrets" 400 at "/webhooks/ws_missing/secrets" headers &[("version", "2022-04-07")], VERSION),
+    unlisted!("PUT" "/webhooks/{subscriptionId}/secrets/{secretId}/activate" 400 at "/webhooks/ws_missing/secrets/sc_missing/activate" headers &[("version", "2022-04-07")], VERSION),
+    unlisted!("DELETE" "/webhooks/{subscriptionId}/secrets/{secretId}" 400 at "/webhooks/ws_missing/secrets/sc_missing" headers &[("version", "2022-04-07")], VERSION),
+    unlisted!("DELETE" "/webhooks/{subscriptionId}" 400 at "/webhooks/ws_missing" headers &[("version", "2022-04-07")], VERSION),
     unlisted!("POST" "/epos/events" 400 at "/epos/events" body "{}", EPOS_BODY),
     unlisted!("PUT" "/epos/integrations/rest" 400 at "/epos/integrations/rest" body "{}", EPOS_BODY),
     unlisted!("PUT" "/epos/integrations/ws" 400 at "/epos/integrations/ws" body "{}", EPOS_BODY),

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::handler::Handler;
+use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -24,6 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, on};
 use dojo_payments_api::validate::Rule;
 use dojo_payments_api::{Validate, Violation};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::accounts::{Accounts, Caller};
@@ -95,7 +97,10 @@ pub fn api_host(operations: Served, app: Arc<App>) -> Router {
             app.clone(),
             crate::faults::inject,
         ))
-        .layer(middleware::from_fn_with_state(app.clone(), authenticate))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            authenticate_api,
+        ))
         .layer(middleware::from_fn(terminals::coded))
         .merge(checkout::routes())
         .merge(control::routes())
@@ -113,7 +118,10 @@ pub fn pci_host(operations: Served, app: Arc<App>) -> Router {
             crate::faults::inject,
         ))
         .layer(axum::Extension(crate::faults::PciHost))
-        .layer(middleware::from_fn_with_state(app.clone(), authenticate))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            authenticate_pci,
+        ))
         .fallback(no_route)
         .method_not_allowed_fallback(no_method)
         .with_state(app)
@@ -153,10 +161,41 @@ fn scheme(path: &str) -> Scheme {
     }
 }
 
+/// Which host a request came to: each emulates its own API version.
+#[derive(Debug, Clone, Copy)]
+enum Host {
+    /// `api.dojo.tech`.
+    Api,
+    /// `pci-api.dojo.tech`.
+    Pci,
+}
+
+impl Host {
+    /// The version this host emulates.
+    fn version(self) -> &'static str {
+        match self {
+            Self::Api => crate::API_VERSION,
+            Self::Pci => crate::PCI_VERSION,
+        }
+    }
+}
+
+/// [`authenticate`] on the api host.
+async fn authenticate_api(State(app): AppState, request: Request, next: Next) -> Response {
+    authenticate(&app, Host::Api, request, next).await
+}
+
+/// [`authenticate`] on the PCI host.
+async fn authenticate_pci(State(app): AppState, request: Request, next: Next) -> Response {
+    authenticate(&app, Host::Pci, request, next).await
+}
+
 /// Middleware: the `version` header, and the credential the route takes;
 /// an API key's account goes on the request as its [`Caller`].
-async fn authenticate(State(app): AppState, mut request: Request, next: Next) -> Response {
-    match check_credentials(request.uri().path(), request.headers(), &app.accounts) {
+async fn authenticate(app: &App, host: Host, mut request: Request, next: Next) -> Response {
+    let checked = check_version(request.headers(), host, app.choices.any_version)
+        .and_then(|()| check_credentials(request.uri().path(), request.headers(), &app.accounts));
+    match checked {
         Ok(Some(caller)) => {
             request.extensions_mut().insert(caller);
             next.run(request).await
@@ -166,23 +205,51 @@ async fn authenticate(State(app): AppState, mut request: Request, next: Next) ->
     }
 }
 
+/// The `version` header: required, a date, and (unless the emulator was
+/// started to accept any) the version `host` emulates. Dojo answers each
+/// version in its own shapes; the emulator knows one, so another is
+/// refused rather than answered in shapes that version never had.
+fn check_version(headers: &HeaderMap, host: Host, any_version: bool) -> Result<(), Problem> {
+    let version = headers.get("version").and_then(|v| v.to_str().ok());
+    let Some(version) = version else {
+        return Err(Problem::field("version", "The version header is required."));
+    };
+    if version.parse::<dojo_payments_types::ApiVersion>().is_err() {
+        return Err(Problem::field(
+            "version",
+            "The version header must be a date, yyyy-mm-dd.",
+        ));
+    }
+    let emulated = host.version();
+    if version == emulated || any_version {
+        return Ok(());
+    }
+    Err(Problem::field(
+        "version",
+        format!(
+            "This emulator answers Dojo API version {emulated} only (the version of the \
+             document it emulates); version {version} is not emulated. Send \
+             version: {emulated}, or start the emulator with --accept-any-version to have \
+             every version answered in {emulated}'s shapes."
+        ),
+    ))
+}
+
 fn check_credentials(
     path: &str,
     headers: &HeaderMap,
     accounts: &Accounts,
 ) -> Result<Option<Caller>, Problem> {
-    let version = headers.get("version").and_then(|v| v.to_str().ok());
-    match version.map(str::parse::<dojo_payments_types::ApiVersion>) {
-        Some(Ok(_)) => {}
-        Some(Err(_)) => {
-            return Err(Problem::field(
-                "version",
-                "The version header must be a date, yyyy-mm-dd.",
-            ));
-        }
-        None => return Err(Problem::field("version", "The version header is required.")),
+    let mut all = headers.get_all(AUTHORIZATION).iter();
+    let authorization = all.next().and_then(|v| v.to_str().ok());
+    if all.next().is_some() {
+        // Which one would Dojo read? Neither the document nor the guides
+        // say, and a silent pick hides a client's bug.
+        return Err(Problem::field(
+            "Authorization",
+            "The request has more than one Authorization header; send exactly one.",
+        ));
     }
-    let authorization = headers.get("authorization").and_then(|v| v.to_str().ok());
     let credential = authorization.and_then(|a| a.strip_prefix("Basic "));
     match (scheme(path), credential) {
         (Scheme::None, _) => Ok(None),
@@ -217,14 +284,19 @@ pub(crate) fn customer_secret(headers: &HeaderMap) -> String {
         .to_owned()
 }
 
-/// A JSON body checked like Dojo checks it: types, required fields and
-/// enums (by decoding into the generated request type, with the failing
-/// field's path), then lengths, ranges and patterns (the generated
-/// `Validate` impl, the same check the SDK makes before sending). Failures
-/// are 400 with `errors` naming the field.
+/// A JSON body checked like Dojo checks it: types, required fields, enums
+/// and the fields a closed schema does not name (by decoding into the
+/// generated request type, with the failing field's path: request-only
+/// types the document closes refuse unknown fields as they decode), then
+/// lengths, ranges, patterns and the unknown fields kept by types that
+/// responses share (the generated `Validate` impl, the same check the SDK
+/// makes before sending), then the unknown fields of a `Money`, whose type
+/// drops them. Failures are 400 with `errors` naming the field. Where the
+/// document leaves an object open (no `additionalProperties`), unknown
+/// fields are accepted and dropped.
 pub(crate) struct Valid<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequest<S> for Valid<T> {
+impl<S: Send + Sync, T: DeserializeOwned + Serialize + Validate> FromRequest<S> for Valid<T> {
     type Rejection = Problem;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
@@ -233,31 +305,87 @@ impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequest<S> for Valid<T>
             .map_err(|e| Problem::bad_request(e.to_string()))?;
         let value: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|e| Problem::field("$", format!("The request body is not JSON: {e}")))?;
-        let value_url = value.get("url").and_then(|u| u.as_str()).map(str::to_owned);
-        let body: T = serde_path_to_error::deserialize(value).map_err(|error| {
+        let body: T = serde_path_to_error::deserialize(&value).map_err(|error| {
             let path = error.path().to_string();
             let message = error.inner().to_string();
-            let (field, message) = match message.strip_prefix("missing field `") {
-                Some(rest) => {
-                    let name = rest.split('`').next().unwrap_or_default();
-                    let field = join(&path, name);
-                    (field.clone(), format!("The {field} field is required."))
-                }
-                None => (pascal_path(&path), message),
-            };
-            Problem::field(&field, message)
+            if let Some(name) = quoted_after(&message, "missing field `") {
+                let field = join(&path, name);
+                return Problem::field(&field, format!("The {field} field is required."));
+            }
+            if message.starts_with("unknown field `") {
+                // The path ends at the unknown field itself.
+                let field = pascal_path(&path);
+                return Problem::field(&field, format!("The {field} field {}.", Rule::Unknown));
+            }
+            Problem::field(&pascal_path(&path), message)
         })?;
-        if let Err(violations) = body.validate() {
-            let kept: Vec<_> = violations
-                .into_vec()
-                .into_iter()
-                .filter(|v| !loopback_webhook_exemption(v, &value_url))
-                .collect();
-            if !kept.is_empty() {
-                return Err(Problem::validation(errors(&kept)));
+        let mut violations = body
+            .validate()
+            .map(|()| Vec::new())
+            .unwrap_or_else(|violations| violations.into_vec());
+        if let Ok(decoded) = serde_json::to_value(&body) {
+            money_unknown_fields(&value, &decoded, "", &mut violations);
+        }
+        let url = value.get("url").and_then(|u| u.as_str());
+        violations.retain(|v| !loopback_webhook_exemption(v, url));
+        if violations.is_empty() {
+            Ok(Valid(body))
+        } else {
+            Err(Problem::validation(errors(&violations)))
+        }
+    }
+}
+
+/// The name in ``prefix`name`…`` of a serde message, if it starts so.
+fn quoted_after<'m>(message: &'m str, prefix: &str) -> Option<&'m str> {
+    message.strip_prefix(prefix)?.split('`').next()
+}
+
+/// The fields of each `Money` in `sent` that its decoding dropped.
+///
+/// `dojo_payments_types::Money` stands for the document's `Money` (closed:
+/// `value` and `currencyCode` only), in requests and in responses alike, so
+/// it cannot refuse what it does not know (a response must keep decoding
+/// when Dojo adds a field). Its decoding keeps exactly those two fields, so
+/// an object re-encoded with exactly those two keys is a `Money`, and any
+/// other key sent at the same place is one the document does not name.
+fn money_unknown_fields(
+    sent: &serde_json::Value,
+    decoded: &serde_json::Value,
+    at: &str,
+    out: &mut Vec<Violation>,
+) {
+    use serde_json::Value;
+    let field = |name: &str| {
+        if at.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{at}.{name}")
+        }
+    };
+    match (sent, decoded) {
+        (Value::Object(sent), Value::Object(decoded)) => {
+            let money = decoded.len() == 2
+                && decoded.contains_key("value")
+                && decoded.contains_key("currencyCode");
+            if money {
+                for name in sent.keys().filter(|k| !decoded.contains_key(*k)) {
+                    out.push(Violation::new(field(name), Rule::Unknown));
+                }
+                return;
+            }
+            for (name, inner) in decoded {
+                if let Some(sent) = sent.get(name) {
+                    money_unknown_fields(sent, inner, &field(name), out);
+                }
             }
         }
-        Ok(Valid(body))
+        (Value::Array(sent), Value::Array(decoded)) => {
+            for (i, (sent, inner)) in sent.iter().zip(decoded).enumerate() {
+                money_unknown_fields(sent, inner, &format!("{at}[{i}]"), out);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -312,12 +440,10 @@ pub(crate) fn required_header(headers: &HeaderMap, name: &str) -> Result<String,
 /// The emulator's one deviation from the document's constraints: webhook
 /// subscriptions may use `http://` to a loopback host, so that tests can
 /// receive deliveries without TLS (the document's pattern is `^https://`).
-fn loopback_webhook_exemption(violation: &Violation, url: &Option<String>) -> bool {
+fn loopback_webhook_exemption(violation: &Violation, url: Option<&str>) -> bool {
     matches!(violation.rule(), Rule::Pattern { .. })
         && violation.field() == "url"
-        && url
-            .as_deref()
-            .is_some_and(dojo_payments_api::validate::is_loopback_http)
+        && url.is_some_and(dojo_payments_api::validate::is_loopback_http)
 }
 
 /// The violations as Dojo reports them: by Pascal-cased field path.
