@@ -126,6 +126,7 @@ impl CustomerRecord {
                     })
                     .collect(),
             ),
+            supported_payment_methods: Some(super::payment_intent::supported_payment_methods()),
             ..Default::default()
         }
     }

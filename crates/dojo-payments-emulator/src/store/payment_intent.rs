@@ -26,6 +26,11 @@ use crate::ids::IdGenerator;
 /// before Dojo reverses it by itself.
 pub const AUTHORIZATION_LIFETIME: Duration = Duration::days(7);
 
+/// How long a payment intent created without `expireAt` waits to be paid:
+/// "If `null`, the payment intent is voided after 30 days" (the document's
+/// `expireAt`).
+pub const DEFAULT_EXPIRY: Duration = Duration::days(30);
+
 /// One capture of a manual payment intent.
 #[derive(Debug, Clone)]
 pub struct CaptureRecord {
@@ -467,12 +472,21 @@ impl PaymentIntentRecord {
     /// When time alone may next change this intent, if ever.
     pub fn deadline(&self) -> Option<DateTime<Utc>> {
         match self.status {
-            PaymentIntentStatus::Created => self.request.expire_at.and_then(|t| t.instant()),
+            PaymentIntentStatus::Created => Some(self.expire_at()),
             PaymentIntentStatus::Authorized if self.capture_mode == CaptureMode::Manual => {
                 self.paid.as_ref().map(|p| p.at + AUTHORIZATION_LIFETIME)
             }
             _ => None,
         }
+    }
+
+    /// When it is voided unless paid: the request's `expireAt`, or 30 days
+    /// after it was created.
+    pub fn expire_at(&self) -> DateTime<Utc> {
+        self.request
+            .expire_at
+            .and_then(|t| t.instant())
+            .unwrap_or(self.created_at + DEFAULT_EXPIRY)
     }
 
     /// The payment intent as Dojo answers with it.
@@ -500,8 +514,28 @@ impl PaymentIntentRecord {
             client_session_secret_expiration_date: Some(Timestamp::new(self.secret.expires_at)),
             created_at: Some(Timestamp::new(self.created_at)),
             updated_at: Some(Timestamp::new(self.updated_at)),
-            expire_at: request.expire_at,
+            expire_at: request
+                .expire_at
+                .or_else(|| Some(Timestamp::new(self.expire_at()))),
             customer,
+            card_holder_not_present: Some(
+                request
+                    .card_holder_not_present
+                    .as_ref()
+                    .and_then(|c| c.0)
+                    .unwrap_or(false),
+            ),
+            billing_address: request.billing_address.clone(),
+            shipping_details: request.shipping_details.clone(),
+            item_lines: Some(request.item_lines.clone().unwrap_or_default()),
+            tax_lines: Some(request.tax_lines.clone().unwrap_or_default()),
+            action_link: request.action_link.clone(),
+            order_details: request.order_details.clone(),
+            cashback_amount: request.cashback_amount,
+            service_charge_amount: request.service_charge_amount,
+            request_security: request.request_security.clone(),
+            merchant_config: Some(merchant_config()),
+            terminal_session_history: Some(Vec::new()),
             config: request.config.as_ref().and_then(config_answered),
             metadata: request.metadata.clone(),
             payment_methods: request
@@ -525,6 +559,42 @@ impl PaymentIntentRecord {
             payment_details: self.paid.as_ref().map(payment_details),
             ..Default::default()
         }
+    }
+}
+
+/// The payment methods the emulated merchant takes, as Dojo's examples list
+/// them: every card scheme the document names, and both wallets.
+pub fn supported_payment_methods() -> types::SupportedPaymentMethods {
+    use types::CardScheme as S;
+    types::SupportedPaymentMethods {
+        card_schemes: Some(
+            [
+                S::Visa,
+                S::Mastercard,
+                S::Maestro,
+                S::Discover,
+                S::Dci,
+                S::Amex,
+            ]
+            .into_iter()
+            .map(Open::Known)
+            .collect(),
+        ),
+        wallets: Some(
+            ["APPLE_PAY", "GOOGLE_PAY"]
+                .into_iter()
+                .map(|w| types::WalletPaymentOption(w.to_owned()))
+                .collect(),
+        ),
+        extra: Default::default(),
+    }
+}
+
+/// `merchantConfig`, as Dojo answers with it on payment and setup intents.
+pub fn merchant_config() -> types::MerchantConfig {
+    types::MerchantConfig {
+        supported_payment_methods: Some(supported_payment_methods()),
+        extra: Default::default(),
     }
 }
 

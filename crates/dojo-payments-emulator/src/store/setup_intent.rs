@@ -11,7 +11,9 @@ use chrono::{DateTime, Utc};
 use dojo_payments_api::api::types::{self, SetupIntentStatus};
 use dojo_payments_types::{ClientSessionSecret, Money, Open, SetupIntentId, Timestamp};
 
-use super::payment_intent::{Payment, config_answered, known_currency, payment_details};
+use super::payment_intent::{
+    Payment, config_answered, known_currency, merchant_config, payment_details,
+};
 use super::refusal::{Action, Outcome, Refusal};
 use super::session_secret::SessionSecret;
 use crate::cards::{Card, CardOutcome};
@@ -225,6 +227,7 @@ impl SetupIntentRecord {
             billing_address: r.billing_address.clone(),
             shipping_details: r.shipping_details.clone(),
             config: r.config.as_ref().and_then(config_answered),
+            merchant_config: Some(merchant_config()),
             ..Default::default()
         }
     }
@@ -240,14 +243,45 @@ impl SetupIntentRecord {
         full.setup_events = Some(
             self.events
                 .iter()
-                .map(|(status, at)| types::PaymentStatusResponse {
-                    transaction_date_time: Some(Timestamp::new(*at).to_string()),
-                    event_type: Some(event_type(*status)),
-                    ..Default::default()
-                })
+                .map(|(status, at)| self.setup_event(*status, *at))
                 .collect(),
         );
         full
+    }
+}
+
+impl SetupIntentRecord {
+    /// One of `setupEvents`: the change, and once a card was added, the
+    /// card and the authorization (the fields the document's
+    /// `PaymentStatusResponse` lists).
+    fn setup_event(
+        &self,
+        status: SetupIntentStatus,
+        at: DateTime<Utc>,
+    ) -> types::PaymentStatusResponse {
+        let mut event = types::PaymentStatusResponse {
+            transaction_date_time: Some(Timestamp::new(at).to_string()),
+            event_type: Some(event_type(status)),
+            ..Default::default()
+        };
+        let carded = matches!(
+            status,
+            SetupIntentStatus::Authorized
+                | SetupIntentStatus::Completed
+                | SetupIntentStatus::Closed
+        );
+        if let (true, Some(payment)) = (carded, &self.card) {
+            let details = payment_details(payment);
+            let card = details.card.unwrap_or_default();
+            event.transaction_id = details.transaction_id;
+            event.auth_code = details.auth_code;
+            event.payment_method_id = details.payment_method_id;
+            event.card_number = card.card_number;
+            event.expiry_date = card.expiry_date;
+            event.card_type = card.card_type;
+            event.cardholder_name = card.card_name;
+        }
+        event
     }
 }
 
