@@ -7,7 +7,7 @@
 //! What proves what:
 //!
 //! - **Applied** needs evidence of the movement itself: the created
-//!   object's id in Dojo's answer ([`Evidence`]: `captureId`, `refundId`,
+//!   object's id in Dojo's answer (`Evidence`: `captureId`, `refundId`,
 //!   `reversalId`, a charge's `Successful`, a cancel's `Canceled`), or a
 //!   read that shows it ([`reading`]: a capture id that was not there
 //!   before, the refunded amount grown by this refund, the status the
