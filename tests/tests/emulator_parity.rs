@@ -742,3 +742,17 @@ async fn setup_events_and_payment_methods_carry_the_documented_fields() {
         "{answer}"
     );
 }
+
+/// The versions the emulator emulates are the ones the generated clients
+/// send: regenerating from a newer document moves both, or fails here.
+#[test]
+fn the_emulated_versions_are_the_generated_clients() {
+    assert_eq!(
+        API_VERSION,
+        dojo_payments_api::api::Client::pinned_version()
+    );
+    assert_eq!(
+        PCI_VERSION,
+        dojo_payments_api::pci::Client::pinned_version()
+    );
+}

@@ -323,7 +323,9 @@ impl<S: Send + Sync, T: DeserializeOwned + Serialize + Validate> FromRequest<S> 
             .validate()
             .map(|()| Vec::new())
             .unwrap_or_else(|violations| violations.into_vec());
-        if let Ok(decoded) = serde_json::to_value(&body) {
+        if may_hold_unknown_money_fields(&value)
+            && let Ok(decoded) = serde_json::to_value(&body)
+        {
             money_unknown_fields(&value, &decoded, "", &mut violations);
         }
         let url = value.get("url").and_then(|u| u.as_str());
@@ -339,6 +341,21 @@ impl<S: Send + Sync, T: DeserializeOwned + Serialize + Validate> FromRequest<S> 
 /// The name in ``prefix`name`…`` of a serde message, if it starts so.
 fn quoted_after<'m>(message: &'m str, prefix: &str) -> Option<&'m str> {
     message.strip_prefix(prefix)?.split('`').next()
+}
+
+/// Whether some object of `sent` has a `currencyCode` beside two or more
+/// other fields: only then can a `Money` in it hold a field the document
+/// does not name (a `Money` needs both of its own). A cheap look, so that
+/// the usual body is not encoded again.
+fn may_hold_unknown_money_fields(sent: &serde_json::Value) -> bool {
+    match sent {
+        serde_json::Value::Object(fields) => {
+            (fields.len() > 2 && fields.contains_key("currencyCode"))
+                || fields.values().any(may_hold_unknown_money_fields)
+        }
+        serde_json::Value::Array(items) => items.iter().any(may_hold_unknown_money_fields),
+        _ => false,
+    }
 }
 
 /// The fields of each `Money` in `sent` that its decoding dropped.
