@@ -361,3 +361,68 @@ async fn a_conflicting_settlement_is_an_error() {
         "{agreed:?}"
     );
 }
+
+/// A second caller of a name whose call is still in flight gets that
+/// call's outcome: an unkeyed one waits for it (a read now could not tell
+/// it from one never made), a refund is sent again at once with the first
+/// key (Dojo makes it once). Either way, one movement.
+#[tokio::test]
+async fn a_second_caller_of_a_name_in_flight_gets_its_outcome() {
+    let (emulator, dojo) = dojo().await;
+    let slow = dojo_payments_emulator::Fault::Latency(Duration::from_millis(600));
+    let journal = std::sync::Arc::new(Journal::new(InMemoryJournal::default(), &dojo));
+
+    let manual = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    emulator.inject_fault(CAPTURES, slow.clone(), 1).unwrap();
+    let first = {
+        let (journal, dojo, intent) = (journal.clone(), dojo.clone(), manual.clone());
+        tokio::spawn(async move {
+            journal
+                .capture(&dojo, "order-11/capture", &intent, gbp(400))
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let second = journal
+        .capture(&dojo, "order-11/capture", &manual, gbp(400))
+        .await
+        .unwrap();
+    assert!(matches!(second, EntryState::Applied { .. }), "{second:?}");
+    assert!(matches!(
+        first.await.unwrap().unwrap(),
+        EntryState::Applied { .. }
+    ));
+    assert_eq!(calls(&emulator, CAPTURES), 1, "one capture sent");
+
+    const REFUNDS: &str = "POST /payment-intents/{paymentIntentId}/refunds";
+    let auto = paid(&emulator, &dojo, 1000, CaptureMode::Auto).await;
+    emulator.inject_fault(REFUNDS, slow, 1).unwrap();
+    let first = {
+        let (journal, dojo, intent) = (journal.clone(), dojo.clone(), auto.clone());
+        tokio::spawn(async move {
+            journal
+                .refund(&dojo, "order-11/refund", &intent, gbp(300))
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let started = std::time::Instant::now();
+    let second = journal
+        .refund(&dojo, "order-11/refund", &auto, gbp(300))
+        .await
+        .unwrap();
+    assert!(matches!(second, EntryState::Applied { .. }), "{second:?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "sent again at once, not after the window"
+    );
+    assert!(matches!(
+        first.await.unwrap().unwrap(),
+        EntryState::Applied { .. }
+    ));
+    assert_eq!(
+        emulator.refund_count(auto.id.as_ref().unwrap()),
+        1,
+        "one refund"
+    );
+}
