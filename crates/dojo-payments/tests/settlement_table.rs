@@ -237,3 +237,77 @@ fn not_applied_takes_two_lacking_reads_after_the_window_and_one_showing_read_is_
         );
     }
 }
+
+/// A movement is stored as its operation, amount and key, and read back
+/// from them (a journal store does both): every movement survives the
+/// trip, and parts that make none are refused.
+#[test]
+fn a_movement_is_stored_and_read_back_by_its_parts() {
+    let key = IdempotencyKey::generate();
+    let movements = [
+        Movement::Capture { amount: gbp(400) },
+        Movement::Charge,
+        Movement::Reverse,
+        Movement::Cancel,
+        Movement::Refund {
+            amount: gbp(300),
+            key: key.clone(),
+        },
+    ];
+    let names: Vec<&str> = movements.iter().map(Movement::operation).collect();
+    assert_eq!(names, ["capture", "charge", "reverse", "cancel", "refund"]);
+    for movement in &movements {
+        let back = Movement::from_parts(
+            movement.operation(),
+            movement.amount(),
+            movement.key().cloned(),
+        );
+        assert_eq!(back.as_ref(), Some(movement));
+    }
+    assert_eq!(movements[0].amount(), Some(gbp(400)));
+    assert_eq!(movements[4].amount(), Some(gbp(300)));
+    assert_eq!(movements[4].key(), Some(&key));
+    assert_eq!(movements[0].key(), None);
+    assert_eq!(movements[1].amount(), None);
+    for (operation, amount, key) in [
+        ("capture", None, None),
+        ("capture", Some(gbp(1)), Some(key.clone())),
+        ("charge", Some(gbp(1)), None),
+        ("reverse", None, Some(key.clone())),
+        ("cancel", Some(gbp(1)), None),
+        ("refund", Some(gbp(1)), None),
+        ("refund", None, Some(key.clone())),
+        ("transfer", None, None),
+    ] {
+        assert_eq!(
+            Movement::from_parts(operation, amount, key),
+            None,
+            "{operation}"
+        );
+    }
+}
+
+/// An entry's state is stored as its name and detail, and read back.
+#[test]
+fn an_entry_state_is_stored_and_read_back_by_its_parts() {
+    use dojo_payments::journal::EntryState;
+    let states = [
+        EntryState::Open,
+        EntryState::Applied {
+            detail: Some("rf_1".into()),
+        },
+        EntryState::Applied { detail: None },
+        EntryState::NotApplied {
+            reason: "refused".into(),
+        },
+    ];
+    let names: Vec<&str> = states.iter().map(EntryState::name).collect();
+    assert_eq!(names, ["open", "applied", "applied", "not_applied"]);
+    for state in &states {
+        let back = EntryState::from_parts(state.name(), state.detail().map(str::to_owned));
+        assert_eq!(back.as_ref(), Some(state));
+        assert_eq!(state.is_open(), state.name() == "open");
+    }
+    assert_eq!(EntryState::Open.detail(), None);
+    assert_eq!(EntryState::from_parts("closed", None), None);
+}
