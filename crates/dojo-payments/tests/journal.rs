@@ -426,3 +426,110 @@ async fn a_second_caller_of_a_name_in_flight_gets_its_outcome() {
         "one refund"
     );
 }
+
+/// A client whose entries leave the in-flight window quickly: a 500 ms
+/// deadline, a call landing at most 200 ms after it, reads lagging by less
+/// than 100 ms.
+fn quick_settling(emulator: &dojo_payments_emulator::Emulator) -> dojo_payments::Dojo {
+    builder_of(
+        emulator,
+        dojo_payments::RetryPolicy {
+            deadline: Duration::from_millis(500),
+            ..quick_retries()
+        },
+    )
+    .settlement_policy(dojo_payments::SettlementPolicy {
+        in_flight_margin: Duration::from_millis(200),
+        read_lag: Duration::from_millis(100),
+    })
+    .build()
+    .unwrap()
+}
+
+/// A refund answered 500 whose every resend Dojo refuses (a documented
+/// 400): the refusals prove nothing of the first attempt, so reads of the
+/// refunded amount settle it, once out of the window: applied if it was,
+/// not applied if it was not, never closed by a refusal alone.
+#[tokio::test]
+async fn a_refund_whose_resends_are_refused_is_settled_by_reads() {
+    use dojo_payments_emulator::Fault;
+    const REFUNDS: &str = "POST /payment-intents/{paymentIntentId}/refunds";
+    let emulator = dojo_payments_emulator::Emulator::start().await.unwrap();
+    let dojo = quick_settling(&emulator);
+    for acted in [false, true] {
+        let intent = paid(&emulator, &dojo, 1000, CaptureMode::Auto).await;
+        let id = intent.id.clone().unwrap();
+        let first = if acted {
+            Fault::fail_after_commit(500)
+        } else {
+            Fault::fail(500)
+        };
+        emulator.inject_fault(REFUNDS, first, 1).unwrap();
+        emulator
+            .inject_fault(REFUNDS, Fault::fail(400), 100)
+            .unwrap();
+        let journal = Journal::new(InMemoryJournal::default(), &dojo);
+        let state = journal
+            .refund(&dojo, "order-12/refund", &intent, gbp(300))
+            .await
+            .unwrap();
+        assert_eq!(state, EntryState::Open, "acted: {acted}");
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let reconciled = journal.reconcile(&dojo).await.unwrap();
+        let state = &reconciled[0].state;
+        assert_eq!(emulator.refund_count(&id), usize::from(acted));
+        if acted {
+            assert!(matches!(state, EntryState::Applied { .. }), "{state:?}");
+        } else {
+            assert!(matches!(state, EntryState::NotApplied { .. }), "{state:?}");
+        }
+        emulator.clear_faults();
+    }
+}
+
+/// A refund's resend that may still land (answered 500, committed 300 ms
+/// later) is not settled "not applied" by reads made meanwhile: the entry
+/// stays open, and is found applied once the resend lands.
+#[tokio::test]
+async fn a_refund_whose_resend_may_still_land_stays_open() {
+    use dojo_payments_emulator::{BadAnswer, Fault};
+    const REFUNDS: &str = "POST /payment-intents/{paymentIntentId}/refunds";
+    let emulator = dojo_payments_emulator::Emulator::start().await.unwrap();
+    let dojo = quick_settling(&emulator);
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Auto).await;
+    let id = intent.id.clone().unwrap();
+    // The first call: every attempt answered 500, nothing done.
+    let attempts = dojo.retry_policy().max_attempts as usize;
+    emulator
+        .inject_fault(REFUNDS, Fault::fail(500), attempts)
+        .unwrap();
+    let journal = Journal::new(InMemoryJournal::default(), &dojo);
+    let state = journal
+        .refund(&dojo, "order-13/refund", &intent, gbp(300))
+        .await
+        .unwrap();
+    assert_eq!(state, EntryState::Open);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    // The resend: answered 500 at once, made 300 ms later.
+    let later = Fault::CommitLater {
+        after: Duration::from_millis(300),
+        answer: BadAnswer::Status {
+            status: 500,
+            retry_after: None,
+        },
+    };
+    emulator
+        .inject_faults(REFUNDS, std::iter::repeat_n(later, attempts))
+        .unwrap();
+    let reconciled = journal.reconcile(&dojo).await.unwrap();
+    assert_eq!(reconciled[0].state, EntryState::Open, "{reconciled:?}");
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert_eq!(emulator.refund_count(&id), 1);
+    emulator.clear_faults();
+    let reconciled = journal.reconcile(&dojo).await.unwrap();
+    assert!(
+        matches!(reconciled[0].state, EntryState::Applied { .. }),
+        "{reconciled:?}"
+    );
+    assert_eq!(emulator.refund_count(&id), 1, "one refund");
+}

@@ -72,7 +72,7 @@ pub use entry::{Entry, EntryState};
 pub use store::{Closed, InMemoryJournal, JournalStore, Opened, StoreClock, StoreError};
 
 use crate::settlement;
-use crate::{Delivery, Dojo, IdempotencyKey};
+use crate::{Dojo, IdempotencyKey};
 
 /// Why a journaled call could not be made or settled.
 #[derive(Debug, thiserror::Error)]
@@ -368,16 +368,13 @@ impl<S: JournalStore> Journal<S> {
                 let resent = send_refund(dojo, &entry.payment_intent, *amount, key).await;
                 match resent {
                     Ok(detail) => (EntryState::Applied { detail }, String::new()),
-                    Err(error) if error.delivery() == Delivery::Applied => {
-                        (EntryState::Applied { detail: None }, String::new())
-                    }
-                    // The resend may still land: reads can only show it did.
-                    Err(error) if error.delivery() == Delivery::MaybeApplied => {
-                        self.by_reads(dojo, entry, false).await
-                    }
                     // Refused or not sent: this attempt did nothing, and
                     // every earlier one is judged by reads.
-                    Err(_) => self.by_reads(dojo, entry, stale).await,
+                    Err(error) if error.delivery().moved_nothing() => {
+                        self.by_reads(dojo, entry, stale).await
+                    }
+                    // The resend may still land: reads can only show it did.
+                    Err(_) => self.by_reads(dojo, entry, false).await,
                 }
             }
             _ => self.by_reads(dojo, entry, stale).await,
