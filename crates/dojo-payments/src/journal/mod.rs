@@ -14,9 +14,10 @@
 //! The same name asked for again — a retried job, a second instance, a
 //! double click — never makes a second movement: it gets the first one's
 //! outcome, `NotApplied` included (a name settled `NotApplied` stays so:
-//! make the movement again under a new name). An open refund is sent again with the first key (Dojo makes
-//! one refund per key); any other open call is waited for while it may
-//! still be in flight ([`Journal::in_flight_for`]), then settled by reads.
+//! make the movement again under a new name). An open refund is sent again
+//! with the first key (Dojo makes one refund per key); any other open call
+//! is waited for while it may still be in flight
+//! ([`Journal::in_flight_for`]), then settled by reads.
 //!
 //! What a call's failure means for its entry is [`crate::proof`]'s one
 //! classification ([`crate::Error::delivery`]): nothing moved (`NotSent`,
