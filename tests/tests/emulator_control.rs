@@ -87,6 +87,7 @@ fn fault_fields() -> Vec<(&'static str, BoxedStrategy<Value>)> {
     let answer = prop_oneof![
         Just(json!("status")),
         Just(json!("undecodable")),
+        Just(json!("empty-object")),
         Just(json!("cut-off")),
         Just(json!("stall")),
         Just(json!("hang-up")),

@@ -228,6 +228,11 @@ pub enum BadAnswer {
     },
     /// 200 with a body that is not the document's JSON.
     Undecodable,
+    /// 200 with `{}`: JSON that decodes (every field of an answer is
+    /// optional) but carries nothing, not even the created object's id.
+    /// With `acted: false`, a success that proves nothing, when nothing
+    /// was done.
+    EmptyObject,
     /// 200 and the start of a body, then the connection closes mid-way.
     CutOff,
     /// Nothing at all: the connection is held open until the client gives
@@ -630,6 +635,12 @@ async fn bad_answer(answer: BadAnswer, hangup: Option<Hangup>) -> Response {
             StatusCode::OK,
             [(header::CONTENT_TYPE, "application/json")],
             "<html>the emulator garbled this answer</html>",
+        )
+            .into_response(),
+        BadAnswer::EmptyObject => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            "{}",
         )
             .into_response(),
         BadAnswer::CutOff => {

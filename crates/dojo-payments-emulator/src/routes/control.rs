@@ -8,7 +8,7 @@
 //! | `POST /_emulator/setup-intents/{id}/expire` | expires it |
 //! | `GET /_emulator/clock` | `{"now"}`: the emulator's time |
 //! | `POST /_emulator/clock/advance` `{"seconds"}` | moves the clock |
-//! | `POST /_emulator/faults` `{"route", "times"?, "latencyMs"?}` or `{"route", "times"?, "acted"?, "answer"?: "status" \| "undecodable" \| "cut-off" \| "stall" \| "hang-up", "status"?, "retryAfter"?}` | arms a fault |
+//! | `POST /_emulator/faults` `{"route", "times"?, "latencyMs"?}` or `{"route", "times"?, "acted"?, "answer"?: "status" \| "undecodable" \| "empty-object" \| "cut-off" \| "stall" \| "hang-up", "status"?, "retryAfter"?}` | arms a fault |
 //! | `POST /_emulator/faults` `{"route", "times"?, "staleMs"}` | a lagging read: the intent as it was `staleMs` ago (≤ 60 000; `GET` of a payment or setup intent) |
 //! | `POST /_emulator/faults` `{"route", "times"?, "omit": ["captures", "captures.id", …] \| "*"}` | the real answer without those fields (`"*"`: `{}`) |
 //! | `POST /_emulator/faults` `{"route", "times"?, "commitAfterMs", "answer"?, "status"?, "retryAfter"?}` | the bad answer at once, the change committed `commitAfterMs` later (≤ 60 000) |
@@ -231,6 +231,7 @@ struct FaultSpec {
 enum AnswerKind {
     Status,
     Undecodable,
+    EmptyObject,
     CutOff,
     Stall,
     HangUp,
@@ -370,6 +371,7 @@ impl FaultSpec {
             },
             (None | Some(AnswerKind::Status), None) => return Ok(None),
             (Some(AnswerKind::Undecodable), None) => BadAnswer::Undecodable,
+            (Some(AnswerKind::EmptyObject), None) => BadAnswer::EmptyObject,
             (Some(AnswerKind::CutOff), None) => BadAnswer::CutOff,
             (Some(AnswerKind::Stall), None) => BadAnswer::Stall,
             (Some(AnswerKind::HangUp), None) => BadAnswer::HangUp,
