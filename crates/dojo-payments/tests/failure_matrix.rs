@@ -132,9 +132,10 @@ impl Way {
 enum Trouble {
     /// The movement's answer, the change made (`acted`) or not.
     Answer(BadAnswer),
-    /// A `2xx` without the created object: `{}` after acting, or `200` with
-    /// a problem document without.
+    /// A `2xx` without the created object: `{}`, after acting or without.
     Unproven,
+    /// A `200` with a problem document, nothing done.
+    ProblemWith200,
     /// The change committed 300 ms after a 500 was answered.
     CommitLater,
     /// A refund answered 500, then every resend of the SDK's (its own
@@ -178,6 +179,7 @@ impl Trouble {
         );
         every.extend([
             Trouble::Unproven,
+            Trouble::ProblemWith200,
             Trouble::CommitLater,
             Trouble::ResendRefused,
         ]);
@@ -197,8 +199,9 @@ impl Trouble {
         match self {
             // Only a refund is ever sent again by the SDK.
             Trouble::ResendRefused => op == Op::Refund,
-            // It always commits.
+            // It always commits; a problem document comes of nothing done.
             Trouble::CommitLater => acted,
+            Trouble::ProblemWith200 => !acted,
             _ => true,
         }
     }
@@ -207,10 +210,12 @@ impl Trouble {
         match self {
             Trouble::Answer(BadAnswer::Status { status, .. }) => status.to_string(),
             Trouble::Answer(BadAnswer::Undecodable) => "undecodable".into(),
+            Trouble::Answer(BadAnswer::EmptyObject) => "200 {} (as an answer)".into(),
             Trouble::Answer(BadAnswer::CutOff) => "cut off".into(),
             Trouble::Answer(BadAnswer::Stall) => "stall".into(),
             Trouble::Answer(BadAnswer::HangUp) => "hang-up".into(),
-            Trouble::Unproven => "2xx, no proof".into(),
+            Trouble::Unproven => "200 {}".into(),
+            Trouble::ProblemWith200 => "200 + problem".into(),
             Trouble::CommitLater => "500, commit later".into(),
             Trouble::ResendRefused => "500, resend 400".into(),
             Trouble::Read(ReadTrouble::Fails) => "500 + read fails".into(),
@@ -242,7 +247,14 @@ impl Trouble {
                 let fault = Fault::Omit(Omitted::Everything);
                 emulator.inject_fault(route, fault, 1).unwrap();
             }
-            Trouble::Unproven => emulator.inject_fault(route, Fault::fail(200), 1).unwrap(),
+            Trouble::Unproven => {
+                let fault = Fault::Answer {
+                    acted: false,
+                    answer: BadAnswer::EmptyObject,
+                };
+                emulator.inject_fault(route, fault, 1).unwrap();
+            }
+            Trouble::ProblemWith200 => emulator.inject_fault(route, Fault::fail(200), 1).unwrap(),
             Trouble::CommitLater => {
                 let fault = Fault::CommitLater {
                     after: Duration::from_millis(300),
@@ -846,6 +858,6 @@ async fn every_operation_under_every_answer_and_read_tells_the_truth_and_moves_m
         elapsed.as_secs_f64(),
         violations.len()
     );
-    assert_eq!(cells.len(), 597, "15 rows of 31 cells, 4 refund rows of 33");
+    assert_eq!(cells.len(), 616, "15 rows of 32 cells, 4 refund rows of 34");
     assert!(violations.is_empty(), "{violations:#?}");
 }

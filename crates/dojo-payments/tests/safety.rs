@@ -707,3 +707,71 @@ async fn a_maybe_applied_refund_resent_with_the_key_its_error_carries_is_made_on
         assert_eq!(emulator.refund_count(&id), 1, "one refund, not two");
     }
 }
+
+/// `Unsettled::settle` waits out the in-flight window counted from when the
+/// call was sent (not from when it is asked), and a read that shows the
+/// movement settles it at once, without waiting for a second read.
+#[tokio::test]
+async fn an_unsettled_capture_is_settled_at_the_window_s_end_by_a_read_that_shows_it() {
+    let emulator = dojo_payments_emulator::Emulator::start().await.unwrap();
+    let dojo = quick_settling(&emulator);
+    // `quick_settling`: a 1 s deadline and a 100 ms margin; a read lag of
+    // 100 ms, made longer here so that waiting for it would show.
+    let dojo = {
+        let policy = SettlementPolicy {
+            in_flight_margin: Duration::from_millis(100),
+            read_lag: Duration::from_millis(800),
+        };
+        builder_of(&emulator, *dojo.retry_policy())
+            .settlement_policy(policy)
+            .build()
+            .unwrap()
+    };
+    let window = dojo.retry_policy().deadline + dojo.settlement_policy().in_flight_margin;
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    // Answered 500 at once, made 300 ms later: the call's own read cannot
+    // see it.
+    let later = Fault::CommitLater {
+        after: Duration::from_millis(300),
+        answer: BadAnswer::Status {
+            status: 500,
+            retry_after: None,
+        },
+    };
+    emulator.inject_fault(CAPTURES, later, 1).unwrap();
+    let sent = Instant::now();
+    let error = dojo
+        .payment_intents()
+        .capture(&intent, gbp(400))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        outcome_of(&error),
+        Some(Undetermined::MayBeInFlight),
+        "{error}"
+    );
+    let unsettled = error.unsettled().expect("how to settle it").clone();
+    assert!(unsettled.sent_at >= sent && unsettled.sent_at - sent < Duration::from_millis(50));
+    // Asked for later: only what is left of the window is waited.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let Outcome::Applied(after) = unsettled.settle(&dojo).await else {
+        panic!("expected Applied")
+    };
+    let took = sent.elapsed();
+    assert!(took >= window, "waited out the window: {took:?}");
+    assert!(
+        took < window + Duration::from_millis(400),
+        "a read that shows it ends the wait (no read lag, no window counted twice): {took:?}"
+    );
+    assert_eq!(after.captures.unwrap_or_default().len(), 1);
+}
+
+fn outcome_of(error: &Error) -> Option<Undetermined> {
+    match error {
+        Error::Interrupted {
+            outcome: Outcome::Unknown(why),
+            ..
+        } => Some(*why),
+        _ => None,
+    }
+}
