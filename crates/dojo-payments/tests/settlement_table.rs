@@ -311,3 +311,65 @@ fn an_entry_state_is_stored_and_read_back_by_its_parts() {
     assert_eq!(EntryState::Open.detail(), None);
     assert_eq!(EntryState::from_parts("closed", None), None);
 }
+
+/// What has moved on an intent: a `Manual` one's captures summed, an
+/// `Auto` one's total once captured, nothing before; refunds as Dojo
+/// counts them; nothing known without an amount.
+#[test]
+fn what_has_moved_is_the_captures_or_the_captured_total_and_the_refunds() {
+    use dojo_payments::api_types::CaptureMode;
+    use dojo_payments::lifecycle::AnyPaymentIntent;
+    use dojo_payments::settlement::Settled;
+    let with = |mode, status, captures, refunded| {
+        AnyPaymentIntent::from(PaymentIntent {
+            amount: Some(gbp(1000)),
+            capture_mode: Some(Open::Known(mode)),
+            status: Some(Open::Known(status)),
+            captures,
+            refunded_amount: refunded,
+            ..Default::default()
+        })
+    };
+    let settled = |captured, refunded| {
+        Some(Settled {
+            captured: gbp(captured),
+            refunded: gbp(refunded),
+        })
+    };
+    let parts = Some(vec![capture("cp_1", Some(400)), capture("cp_2", Some(100))]);
+    use PaymentIntentStatus::*;
+    let cases = [
+        (
+            with(CaptureMode::Manual, Captured, parts.clone(), Some(200)),
+            settled(500, 200),
+        ),
+        (
+            with(CaptureMode::Manual, Authorized, Some(vec![]), None),
+            settled(0, 0),
+        ),
+        (
+            with(CaptureMode::Auto, Captured, None, None),
+            settled(1000, 0),
+        ),
+        (
+            with(CaptureMode::Auto, Refunded, None, Some(300)),
+            settled(1000, 300),
+        ),
+        (with(CaptureMode::Auto, Created, None, None), settled(0, 0)),
+        // A capture without its amount: what was captured is not known.
+        (
+            with(
+                CaptureMode::Manual,
+                Captured,
+                Some(vec![capture("cp_1", None)]),
+                None,
+            ),
+            None,
+        ),
+    ];
+    for (intent, expected) in cases {
+        assert_eq!(intent.settled(), expected, "{:?}", intent.status());
+    }
+    let no_amount = AnyPaymentIntent::from(PaymentIntent::default());
+    assert_eq!(no_amount.settled(), None);
+}
