@@ -533,3 +533,38 @@ async fn a_refund_whose_resend_may_still_land_stays_open() {
     );
     assert_eq!(emulator.refund_count(&id), 1, "one refund");
 }
+
+/// What the first attempt proves closes its entry at once: a capture
+/// answered 500 and shown made by the SDK's read is `Applied`; one Dojo
+/// refuses with a documented status is `NotApplied`, and nothing moved.
+#[tokio::test]
+async fn a_first_attempt_that_proves_its_outcome_closes_the_entry() {
+    use dojo_payments_emulator::Fault;
+    let (emulator, dojo) = dojo().await;
+    let journal = Journal::new(InMemoryJournal::default(), &dojo);
+
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    emulator
+        .inject_fault(CAPTURES, Fault::fail_after_commit(500), 1)
+        .unwrap();
+    let state = journal
+        .capture(&dojo, "order-14/capture", &intent, gbp(400))
+        .await
+        .unwrap();
+    assert!(matches!(state, EntryState::Applied { .. }), "{state:?}");
+
+    let other = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    let state = journal
+        .capture(&dojo, "order-15/capture", &other, gbp(5000))
+        .await
+        .unwrap();
+    assert!(matches!(state, EntryState::NotApplied { .. }), "{state:?}");
+    let held = emulator.payment_intent(other.id.as_ref().unwrap()).unwrap();
+    assert_eq!(held.captures.unwrap_or_default().len(), 0);
+    assert!(journal.store().open_entries().await.unwrap().is_empty());
+    let shown = format!("{:?}", journal.store());
+    assert!(
+        shown.contains("InMemoryJournal") && shown.contains("entries: 2"),
+        "{shown}"
+    );
+}
