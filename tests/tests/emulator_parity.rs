@@ -756,3 +756,27 @@ fn the_emulated_versions_are_the_generated_clients() {
         dojo_payments_api::pci::Client::pinned_version()
     );
 }
+
+/// Two `version` headers are refused as ambiguous, whichever comes first
+/// (the emulator once read the first and answered 200 when it was its own).
+#[tokio::test]
+async fn two_version_headers_are_refused_as_ambiguous() {
+    let emulator = Emulator::builder().seed(14).start().await.unwrap();
+    let http = dojo_payments_api::http_client().unwrap();
+    for (first, second) in [(API_VERSION, "2022-04-07"), ("2022-04-07", API_VERSION)] {
+        let answer = http
+            .post(format!("{}/customers", emulator.api_url()))
+            .header("authorization", format!("Basic {API_KEY}"))
+            .header("version", first)
+            .header("Version", second)
+            .json(&json!({"name": "Ada"}))
+            .send()
+            .await
+            .unwrap();
+        let status = answer.status().as_u16();
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(status, 400, "{first} then {second}: {body}");
+        let message = body["errors"]["version"][0].as_str().unwrap_or_default();
+        assert!(message.contains("more than one"), "{body}");
+    }
+}

@@ -210,9 +210,23 @@ async fn authenticate(app: &App, host: Host, mut request: Request, next: Next) -
 /// version in its own shapes; the emulator knows one, so another is
 /// refused rather than answered in shapes that version never had.
 fn check_version(headers: &HeaderMap, host: Host, any_version: bool) -> Result<(), Problem> {
-    let version = headers.get("version").and_then(|v| v.to_str().ok());
-    let Some(version) = version else {
+    let mut all = headers.get_all("version").iter();
+    let Some(version) = all.next() else {
         return Err(Problem::field("version", "The version header is required."));
+    };
+    if all.next().is_some() {
+        // As for Authorization: a silent pick of one would answer a
+        // client's conflicting versions in shapes it may not expect.
+        return Err(Problem::field(
+            "version",
+            "The request has more than one version header; send exactly one.",
+        ));
+    }
+    let Ok(version) = version.to_str() else {
+        return Err(Problem::field(
+            "version",
+            "The version header must be a date, yyyy-mm-dd.",
+        ));
     };
     if version.parse::<dojo_payments_types::ApiVersion>().is_err() {
         return Err(Problem::field(
