@@ -1,7 +1,7 @@
 //! The domain of the Dojo payments API: money in minor units, ISO 4217
 //! currencies, ISO 3166-1 countries, timestamps, card expiry, API versions,
-//! typed ids, secrets and card data that never print, and the webhook
-//! signature scheme.
+//! typed ids, secrets and card data that never print, the names of webhook
+//! events, and the webhook signature scheme.
 //!
 //! This is the bottom layer of the SDK: the generated raw client
 //! (`dojo-payments-api`) and the ergonomic client (`dojo-payments`) both speak these types, so
@@ -45,6 +45,7 @@ mod open;
 mod secrets;
 mod text;
 mod timestamp;
+mod webhook_event;
 mod webhook_signature;
 pub mod wire_names;
 
@@ -64,6 +65,7 @@ pub use money::{Money, MoneyArithmeticError};
 pub use open::Open;
 pub use secrets::{ApiKey, ClientSessionSecret, CustomerSecret, Environment, WebhookSecret};
 pub use timestamp::Timestamp;
+pub use webhook_event::WebhookEventName;
 pub use webhook_signature::{SignatureError, WebhookSignature};
 
 /// This crate's version: what the generated code's `x-rust-type` marks
