@@ -58,10 +58,20 @@ impl WebhookEventName {
     /// The name on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::PaymentIntentCreated => "payment_intent.created",
-            Self::PaymentIntentStatusUpdated => "payment_intent.status_updated",
-            Self::PaymentIntentSendReceipt => "payment_intent.send-receipt",
             Self::Unknown(name) => name,
+            known => known.static_str().unwrap_or_default(),
+        }
+    }
+
+    /// The name on the wire of a documented event (`None` for
+    /// [`WebhookEventName::Unknown`]), borrowed for as long as the program
+    /// runs.
+    pub const fn static_str(&self) -> Option<&'static str> {
+        match self {
+            Self::PaymentIntentCreated => Some("payment_intent.created"),
+            Self::PaymentIntentStatusUpdated => Some("payment_intent.status_updated"),
+            Self::PaymentIntentSendReceipt => Some("payment_intent.send-receipt"),
+            Self::Unknown(_) => None,
         }
     }
 

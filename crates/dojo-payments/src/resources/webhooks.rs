@@ -5,7 +5,9 @@ use dojo_payments_api::Validate;
 use dojo_payments_api::api::ClientInfo;
 use dojo_payments_api::api::types;
 use dojo_payments_api::validate::{Rule, Violations, is_loopback_http};
-use dojo_payments_types::{WebhookSecret, WebhookSecretId, WebhookSubscriptionId};
+use dojo_payments_types::{
+    WebhookEventName, WebhookSecret, WebhookSecretId, WebhookSubscriptionId,
+};
 
 use crate::call::Operation;
 use crate::error::{Error, Found, Invalid};
@@ -45,17 +47,21 @@ impl<'a> Webhooks<'a> {
     }
 
     /// A subscription of `url` (https) to `events`
-    /// (`payment_intent.status_updated`, …); it comes with one active secret.
+    /// ([`WebhookEventName::PaymentIntentStatusUpdated`], …, or their names
+    /// as text); it comes with one active secret.
     pub fn subscribe(
         self,
         url: impl Into<String>,
-        events: impl IntoIterator<Item = impl Into<String>>,
+        events: impl IntoIterator<Item = impl Into<WebhookEventName>>,
     ) -> Subscribe<'a> {
         Subscribe {
             dojo: self.dojo,
             body: types::SubscriptionRequest {
                 url: url.into(),
-                events: events.into_iter().map(Into::into).collect(),
+                events: events
+                    .into_iter()
+                    .map(|event| String::from(event.into()))
+                    .collect(),
                 description: None,
             },
         }

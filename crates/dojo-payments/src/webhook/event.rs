@@ -3,7 +3,7 @@
 
 use dojo_payments_api::api::types::{CaptureMode, PaymentIntentStatus};
 use dojo_payments_types::{
-    AccountId, LocationId, Open, PaymentIntentId, Timestamp, WebhookEventId,
+    AccountId, LocationId, Open, PaymentIntentId, Timestamp, WebhookEventId, WebhookEventName,
 };
 use serde::Deserialize;
 
@@ -25,16 +25,16 @@ pub struct Event {
     pub kind: EventKind,
 }
 
-/// What happened: the events of Dojo's payment-intent webhooks, or one this
-/// SDK does not know yet.
+/// What happened, with its data: one variant per name of
+/// [`WebhookEventName::DOCUMENTED`], or an event this SDK does not know yet.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum EventKind {
-    /// `payment_intent.created`.
+    /// [`WebhookEventName::PaymentIntentCreated`].
     PaymentIntentCreated(PaymentIntentChange),
-    /// `payment_intent.status_updated`.
+    /// [`WebhookEventName::PaymentIntentStatusUpdated`].
     PaymentIntentStatusUpdated(PaymentIntentChange),
-    /// `payment_intent.send-receipt`.
+    /// [`WebhookEventName::PaymentIntentSendReceipt`].
     PaymentIntentSendReceipt(PaymentIntentChange),
     /// An event type Dojo added after this SDK: its name and data, kept.
     Unknown {
@@ -46,13 +46,21 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The event's name, typed.
+    pub fn event_name(&self) -> WebhookEventName {
+        match self {
+            Self::PaymentIntentCreated(_) => WebhookEventName::PaymentIntentCreated,
+            Self::PaymentIntentStatusUpdated(_) => WebhookEventName::PaymentIntentStatusUpdated,
+            Self::PaymentIntentSendReceipt(_) => WebhookEventName::PaymentIntentSendReceipt,
+            Self::Unknown { name, .. } => WebhookEventName::from(name.as_str()),
+        }
+    }
+
     /// The event's name, as Dojo writes it.
     pub fn name(&self) -> &str {
         match self {
-            Self::PaymentIntentCreated(_) => "payment_intent.created",
-            Self::PaymentIntentStatusUpdated(_) => "payment_intent.status_updated",
-            Self::PaymentIntentSendReceipt(_) => "payment_intent.send-receipt",
             Self::Unknown { name, .. } => name,
+            known => known.event_name().static_str().unwrap_or_default(),
         }
     }
 }
@@ -77,7 +85,7 @@ pub struct PaymentIntentChange {
 #[serde(rename_all = "camelCase")]
 struct Envelope {
     id: WebhookEventId,
-    event: String,
+    event: WebhookEventName,
     account_id: Option<AccountId>,
     created_at: Option<Timestamp>,
     #[serde(default)]
@@ -90,16 +98,21 @@ impl Event {
     pub fn from_json(body: &[u8]) -> Result<Self, WebhookError> {
         let envelope: Envelope = serde_json::from_slice(body).map_err(malformed)?;
         let change = |data: serde_json::Value| serde_json::from_value(data).map_err(malformed);
-        let kind = match envelope.event.as_str() {
-            "payment_intent.created" => EventKind::PaymentIntentCreated(change(envelope.data)?),
-            "payment_intent.status_updated" => {
+        // `WebhookEventName` is `non_exhaustive`: a name it learns before
+        // this decoder does is kept as `Unknown` (a unit test holds every
+        // documented name to a typed variant).
+        let kind = match envelope.event {
+            WebhookEventName::PaymentIntentCreated => {
+                EventKind::PaymentIntentCreated(change(envelope.data)?)
+            }
+            WebhookEventName::PaymentIntentStatusUpdated => {
                 EventKind::PaymentIntentStatusUpdated(change(envelope.data)?)
             }
-            "payment_intent.send-receipt" => {
+            WebhookEventName::PaymentIntentSendReceipt => {
                 EventKind::PaymentIntentSendReceipt(change(envelope.data)?)
             }
-            _ => EventKind::Unknown {
-                name: envelope.event,
+            other => EventKind::Unknown {
+                name: other.into(),
                 data: envelope.data,
             },
         };
@@ -134,4 +147,49 @@ fn malformed(error: serde_json::Error) -> WebhookError {
         }
     };
     WebhookError::MalformedBody { reason }
+}
+
+#[cfg(test)]
+mod tests {
+    use dojo_payments_types::WebhookEventName;
+
+    use super::{Event, EventKind};
+
+    fn body(name: &str) -> Vec<u8> {
+        serde_json::json!({
+            "id": "evt_1",
+            "event": name,
+            "accountId": "acc_1",
+            "data": {"paymentIntentId": "pi_1", "paymentStatus": "Captured", "captureMode": "Auto"},
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    #[test]
+    fn every_documented_event_decodes_to_its_typed_variant() {
+        for name in WebhookEventName::DOCUMENTED {
+            let event = Event::from_json(&body(name.as_str())).unwrap();
+            assert!(
+                !matches!(event.kind, EventKind::Unknown { .. }),
+                "{name} decoded as Unknown"
+            );
+            assert_eq!(event.kind.event_name(), name);
+            assert_eq!(event.kind.name(), name.as_str());
+        }
+    }
+
+    #[test]
+    fn an_unknown_event_decodes_and_keeps_its_name_and_data() {
+        for name in ["payment.successful", "order.created", "", "payment_intent.Created"] {
+            let event = Event::from_json(&body(name)).unwrap();
+            let EventKind::Unknown { name: kept, data } = &event.kind else {
+                panic!("{name} decoded as {:?}", event.kind);
+            };
+            assert_eq!(kept, name);
+            assert_eq!(data["paymentIntentId"], "pi_1");
+            assert_eq!(event.kind.name(), name);
+            assert!(!event.kind.event_name().is_known());
+        }
+    }
 }
