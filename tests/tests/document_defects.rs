@@ -7,7 +7,8 @@
 
 mod support;
 
-use dojo_payments_emulator::{Emulator, WebhookEvent};
+use dojo_payments_emulator::Emulator;
+use dojo_payments_types::WebhookEventName;
 use serde_json::{Value, json};
 use support::document_check::{DocumentCheck, error_schema};
 use support::document_defects::{
@@ -166,7 +167,7 @@ async fn the_example_events_are_still_named_and_still_unknown() {
             "{pointer} changed: update or remove the entry"
         );
         assert!(
-            WebhookEvent::from_name(event).is_none(),
+            WebhookEventName::documented(event).is_none(),
             "{event} is known now"
         );
         let refused = http
@@ -182,7 +183,10 @@ async fn the_example_events_are_still_named_and_still_unknown() {
             .unwrap();
         assert_eq!(refused.status(), 400, "{event}");
     }
-    let guides: Vec<&str> = WebhookEvent::ALL.iter().map(|e| e.name()).collect();
+    let guides: Vec<&str> = WebhookEventName::DOCUMENTED
+        .iter()
+        .map(WebhookEventName::as_str)
+        .collect();
     assert_eq!(
         guides,
         [

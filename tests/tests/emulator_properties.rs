@@ -21,7 +21,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
-use dojo_payments_emulator::{Card, Emulator, RetryPolicy};
+use dojo_payments_emulator::{Card, Emulator, WebhookRetryPolicy};
 use dojo_payments_types::{PaymentIntentId, SetupIntentId};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
@@ -273,7 +273,7 @@ impl World {
                     .unwrap()
                     .into(),
             )
-            .webhook_retries(RetryPolicy {
+            .webhook_retries(WebhookRetryPolicy {
                 attempts: 0,
                 first_backoff: std::time::Duration::ZERO,
             })

@@ -187,7 +187,7 @@ fn as_merchant(request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
             "authorization",
             format!("Basic {}", dojo_payments_emulator::API_KEY),
         )
-        .header("version", "2026-02-27")
+        .header("version", dojo_payments_emulator::API_VERSION)
 }
 
 /// One loop; false when either call did not answer 2xx.

@@ -5,8 +5,9 @@
 //! use dojo_payments_emulator::{Card, CardOutcome};
 //!
 //! let today = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
-//! assert_eq!(Card::test("4456530000001005")?.outcome(today), CardOutcome::Approved);
-//! assert_eq!(Card::test("4000000000000002")?.outcome(today), CardOutcome::Declined);
+//! use dojo_payments_emulator::cards::{APPROVED_VISA, DECLINED_VISA};
+//! assert_eq!(Card::test(APPROVED_VISA)?.outcome(today), CardOutcome::Approved);
+//! assert_eq!(Card::test(DECLINED_VISA)?.outcome(today), CardOutcome::Declined);
 //! assert!(Card::test("4000000000000001").is_err()); // fails the Luhn check
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -40,6 +41,19 @@ pub struct TestCard {
     pub source: &'static str,
 }
 
+/// Dojo's sandbox Mastercard, approved: the card tests pay with unless they
+/// mean another.
+pub const APPROVED_MASTERCARD: &str = "5200000000001005";
+/// Dojo's sandbox Visa, approved.
+pub const APPROVED_VISA: &str = "4456530000001005";
+/// The Visa of Dojo's save-card guide (a saved card), approved.
+pub const SAVED_VISA: &str = "4456530000001096";
+/// The emulator's Visa that is always declined (Dojo's decline numbers are
+/// not published offline).
+pub const DECLINED_VISA: &str = "4000000000000002";
+/// The emulator's Mastercard that is always declined.
+pub const DECLINED_MASTERCARD: &str = "5105105105105100";
+
 /// The table of test cards; any other valid number is approved.
 ///
 /// | number | scheme | outcome | source |
@@ -54,31 +68,31 @@ pub struct TestCard {
 /// refused as expired, whatever its number.
 pub const TEST_CARDS: &[TestCard] = &[
     TestCard {
-        number: "5200000000001005",
+        number: APPROVED_MASTERCARD,
         scheme: "MASTERCARD",
         outcome: CardOutcome::Approved,
         source: "Dojo sandbox",
     },
     TestCard {
-        number: "4456530000001005",
+        number: APPROVED_VISA,
         scheme: "VISA",
         outcome: CardOutcome::Approved,
         source: "Dojo sandbox",
     },
     TestCard {
-        number: "4456530000001096",
+        number: SAVED_VISA,
         scheme: "VISA",
         outcome: CardOutcome::Approved,
         source: "Dojo docs",
     },
     TestCard {
-        number: "4000000000000002",
+        number: DECLINED_VISA,
         scheme: "VISA",
         outcome: CardOutcome::Declined,
         source: "emulator",
     },
     TestCard {
-        number: "5105105105105100",
+        number: DECLINED_MASTERCARD,
         scheme: "MASTERCARD",
         outcome: CardOutcome::Declined,
         source: "emulator",
@@ -102,7 +116,8 @@ impl Card {
     /// Luhn-valid number) expiring at [`Card::TEST_EXPIRY`].
     ///
     /// ```
-    /// let card = dojo_payments_emulator::Card::test("5200000000001005")?;
+    /// use dojo_payments_emulator::cards::APPROVED_MASTERCARD;
+    /// let card = dojo_payments_emulator::Card::test(APPROVED_MASTERCARD)?;
     /// assert_eq!(card.scheme(), "MASTERCARD");
     /// assert!(dojo_payments_emulator::Card::test("5200000000001006").is_err()); // fails Luhn
     /// # Ok::<(), dojo_payments_types::InvalidValue>(())

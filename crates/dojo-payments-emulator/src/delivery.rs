@@ -4,22 +4,23 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use dojo_payments_types::{WebhookEventId, WebhookSecret, WebhookSignature};
+use dojo_payments_types::{WebhookEventId, WebhookEventName, WebhookSecret, WebhookSignature};
 use serde::Serialize;
 
 use crate::store::Store;
 use crate::store::event::Notification;
 
-/// How deliveries are retried.
+/// How the emulator retries a webhook delivery the receiver did not accept
+/// (not the SDK's `dojo_payments::RetryPolicy`, which retries API calls).
 #[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
+pub struct WebhookRetryPolicy {
     /// Attempts in all, the first included.
     pub attempts: u32,
     /// Wait before the first retry; doubled before each next one.
     pub first_backoff: Duration,
 }
 
-impl Default for RetryPolicy {
+impl Default for WebhookRetryPolicy {
     fn default() -> Self {
         Self {
             attempts: 4,
@@ -68,13 +69,14 @@ impl WebhookSignatures {
     }
 }
 
-/// One attempt to deliver one event, as recorded.
+/// One attempt to deliver one webhook event, as recorded (not the SDK's
+/// `dojo_payments::retry::Attempt`, the outcome of one API call).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attempt {
+pub struct DeliveryAttempt {
     /// The subscription's URL.
     pub url: String,
     /// The event type.
-    pub event: String,
+    pub event: WebhookEventName,
     /// The event's id (the same on every retry).
     pub event_id: String,
     /// 1 for the first attempt.
@@ -87,7 +89,7 @@ pub struct Attempt {
 #[derive(Debug, Clone)]
 pub struct Job {
     url: String,
-    event: String,
+    event: WebhookEventName,
     event_id: String,
     body: Vec<u8>,
     signature: String,
@@ -135,7 +137,7 @@ pub fn jobs(
             };
             jobs.push(Job {
                 url,
-                event: notification.event.name().to_owned(),
+                event: notification.event.clone(),
                 event_id: event_id.to_string(),
                 body,
                 signature,
@@ -151,7 +153,7 @@ fn body(event_id: &WebhookEventId, notification: &Notification) -> Vec<u8> {
     let capture_mode = notification.capture_mode.to_string();
     let event = EventBody {
         id: event_id.as_str(),
-        event: notification.event.name(),
+        event: notification.event.as_str(),
         account_id: &notification.account,
         created_at: dojo_payments_types::Timestamp::new(notification.at).to_string(),
         data: EventData {
@@ -172,8 +174,8 @@ pub struct Deliverer {
     /// that never delivers should not pay at start. `None`: it could not
     /// be built, and every attempt finds the receiver unreachable.
     http: Arc<OnceLock<Option<reqwest::Client>>>,
-    policy: RetryPolicy,
-    log: Arc<Mutex<VecDeque<Attempt>>>,
+    policy: WebhookRetryPolicy,
+    log: Arc<Mutex<VecDeque<DeliveryAttempt>>>,
 }
 
 impl Deliverer {
@@ -181,7 +183,7 @@ impl Deliverer {
     pub const LOG_CAPACITY: usize = 10_000;
 
     /// A deliverer retrying by `policy`.
-    pub fn new(policy: RetryPolicy) -> Self {
+    pub fn new(policy: WebhookRetryPolicy) -> Self {
         Self {
             http: Arc::default(),
             policy,
@@ -205,12 +207,12 @@ impl Deliverer {
 
     /// The attempts so far, oldest first (the last
     /// [`Deliverer::LOG_CAPACITY`]).
-    pub fn attempts(&self) -> Vec<Attempt> {
+    pub fn attempts(&self) -> Vec<DeliveryAttempt> {
         let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
         log.iter().cloned().collect()
     }
 
-    fn record(&self, attempt: Attempt) {
+    fn record(&self, attempt: DeliveryAttempt) {
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
         if log.len() >= Self::LOG_CAPACITY {
             log.pop_front();
@@ -239,7 +241,7 @@ impl Deliverer {
                     .map(|r| r.status().as_u16()),
                 None => None,
             };
-            self.record(Attempt {
+            self.record(DeliveryAttempt {
                 url: job.url.clone(),
                 event: job.event.clone(),
                 event_id: job.event_id.clone(),

@@ -10,7 +10,7 @@ use crate::accounts::LocationRefused;
 use crate::app::{App, Choices};
 use crate::cards::{Card, CardOutcome};
 use crate::clock::{Clock, ClockError};
-use crate::delivery::{Attempt, Deliverer, RetryPolicy, WebhookSignatures};
+use crate::delivery::{DeliveryAttempt, Deliverer, WebhookRetryPolicy, WebhookSignatures};
 use crate::faults::{Fault, FaultError, Route, UnknownRoute};
 use crate::routes;
 use crate::server::{self, Listening};
@@ -21,23 +21,24 @@ use crate::store::refusal::Refusal;
 pub const API_KEY: &str = "sk_sandbox_emulator_0123456789abcdefghijklmnopqrstuvwxyz";
 
 /// The Dojo API version the api host emulates: the version of the document
-/// its bodies are checked against, and the one the generated client sends
-/// (`dojo_payments_api::api::Client::pinned_version()`, held equal by a
-/// test). A `version` header naming another is refused with a 400 that
-/// names this one, unless the emulator accepts any
-/// ([`EmulatorBuilder::accept_any_version`]).
-pub const API_VERSION: &str = "2026-02-27";
+/// its bodies are checked against, and so the one the generated client sends
+/// (`dojo_payments_api::api::API_VERSION`, which `cargo xtask regen` writes
+/// from the document: this is that constant, not a copy). A `version` header
+/// naming another is refused with a 400 that names this one, unless the
+/// emulator accepts any ([`EmulatorBuilder::accept_any_version`]).
+pub const API_VERSION: &str = dojo_payments_api::api::API_VERSION;
 
 /// The version the PCI host emulates (`spec/pci-api.json`, the project's
-/// description of Dojo's PCI API), held like [`API_VERSION`].
-pub const PCI_VERSION: &str = "2023-11-12";
+/// description of Dojo's PCI API): `dojo_payments_api::pci::API_VERSION`,
+/// as [`API_VERSION`] is the api host's.
+pub const PCI_VERSION: &str = dojo_payments_api::pci::API_VERSION;
 
 /// Options for [`Emulator::builder`].
 #[derive(Debug, Default)]
 pub struct EmulatorBuilder {
     seed: Option<u64>,
     clock: Option<DateTime<Utc>>,
-    retry: RetryPolicy,
+    retry: WebhookRetryPolicy,
     ports: Option<(u16, u16)>,
     api_key: Option<ApiKey>,
     locations: Vec<(LocationId, ApiKey)>,
@@ -59,7 +60,7 @@ impl EmulatorBuilder {
     }
 
     /// How webhook deliveries are retried (`attempts: 0` sends none).
-    pub fn webhook_retries(mut self, policy: RetryPolicy) -> Self {
+    pub fn webhook_retries(mut self, policy: WebhookRetryPolicy) -> Self {
         self.retry = policy;
         self
     }
@@ -335,7 +336,7 @@ impl Emulator {
     }
 
     /// Every webhook delivery attempt so far.
-    pub fn webhook_attempts(&self) -> Vec<Attempt> {
+    pub fn webhook_attempts(&self) -> Vec<DeliveryAttempt> {
         self.app.deliverer.attempts()
     }
 

@@ -6,6 +6,7 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use dojo_payments_emulator::cards::APPROVED_MASTERCARD;
 //! use dojo_payments_emulator::{Card, Emulator};
 //!
 //! let emulator = Emulator::start().await?;
@@ -19,7 +20,7 @@
 //! let id = intent.id.clone().unwrap();
 //!
 //! // The customer pays at checkout with a test card.
-//! emulator.pay(&id, &Card::test("5200000000001005")?, false)?;
+//! emulator.pay(&id, &Card::test(APPROVED_MASTERCARD)?, false)?;
 //! let paid = client.payment_intents_get(&id, None).await?;
 //! assert_eq!(paid.status.as_ref().unwrap().to_string(), "Captured");
 //! # Ok(()) }
@@ -40,7 +41,9 @@
 //! - **Webhooks**: subscriptions, secrets, signed deliveries with retries.
 //! - **Terminals, terminal sessions, EPOS**: simpler, but valid answers.
 //!
-//! Test cards are in [`cards::TEST_CARDS`].
+//! Test cards are in [`cards::TEST_CARDS`], each also named
+//! ([`cards::APPROVED_MASTERCARD`], …). The `testkit` feature adds
+//! `testkit`: the helpers tests share (`good_card`, `gbp`, `pay`).
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -57,14 +60,15 @@ mod problem;
 mod routes;
 mod server;
 mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use accounts::{LocationRefused, MAX_LOCATIONS};
 pub use cards::{Card, CardOutcome, TestCard};
 pub use clock::ClockError;
-pub use delivery::{Attempt, RetryPolicy, WebhookSignatures};
+pub use delivery::{DeliveryAttempt, WebhookRetryPolicy, WebhookSignatures};
 pub use emulator::{API_KEY, API_VERSION, Emulator, EmulatorBuilder, PCI_VERSION};
 pub use faults::{BadAnswer, Fault, FaultError, Omitted, Route, UnknownRoute};
-pub use store::event::WebhookEvent;
 pub use store::refusal::{Action, Refusal};
 
 /// The crate's README, compiled as a doctest.

@@ -48,7 +48,7 @@ struct Options {
     location: Vec<(LocationId, ApiKey)>,
 
     /// Answer any `version` header that is a date, in the shapes of the
-    /// version emulated (2026-02-27; 2023-11-12 on the PCI host); by
+    /// version emulated (printed at start, one per host); by
     /// default another version is refused with a 400 naming the emulated
     /// one. Not Dojo's behaviour: Dojo answers each version in its own
     /// shapes.

@@ -34,7 +34,7 @@ impl<'a> Raw<'a> {
                 "authorization",
                 format!("Basic {}", dojo_payments_emulator::API_KEY),
             )
-            .header("version", "2026-02-27")
+            .header("version", dojo_payments_emulator::API_VERSION)
     }
 
     /// Sends, and returns the status and the body (`Null` when empty);

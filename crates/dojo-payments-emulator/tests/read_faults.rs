@@ -47,7 +47,7 @@ async fn call(
             format!("{}{path}", emulator.api_url()),
         )
         .header("authorization", format!("Basic {}", key.expose()))
-        .header("version", "2026-02-27");
+        .header("version", dojo_payments_emulator::API_VERSION);
     if let Some(body) = body {
         request = request.json(&body);
     }

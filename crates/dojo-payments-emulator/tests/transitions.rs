@@ -6,8 +6,8 @@ mod common;
 use chrono::Duration;
 use common::*;
 use dojo_payments_api::api::{self, types};
-use dojo_payments_emulator::{Card, Emulator};
-use dojo_payments_types::{CardExpiry, Currency, Money, PaymentIntentId, SetupIntentId};
+use dojo_payments_emulator::Emulator;
+use dojo_payments_types::{CardExpiry, PaymentIntentId, SetupIntentId};
 
 #[derive(Debug, Clone, Copy)]
 enum Start {
@@ -105,10 +105,6 @@ fn refund_request(amount: i64) -> types::CreateRefundRequest {
         previous_transaction_id: None,
         refund_reason: None,
     }
-}
-
-fn gbp(minor: i64) -> Money {
-    Money::new(minor, Currency::GBP)
 }
 
 async fn act(
@@ -340,9 +336,7 @@ async fn setup_to(emulator: &Emulator, client: &api::Client, start: SetupStart) 
         .id
         .clone()
         .unwrap();
-    let expired_card = Card::test("5200000000001005")
-        .unwrap()
-        .expiring(CardExpiry::new(1, 2020).unwrap());
+    let expired_card = good_card().expiring(CardExpiry::new(1, 2020).unwrap());
     match start {
         SetupStart::Created => {}
         SetupStart::Authorized => {

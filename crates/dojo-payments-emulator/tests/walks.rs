@@ -5,7 +5,8 @@ mod common;
 use chrono::Duration;
 use common::*;
 use dojo_payments_api::pci;
-use dojo_payments_emulator::{Card, CardOutcome};
+use dojo_payments_emulator::testkit::{APPROVED_MASTERCARD, APPROVED_VISA, DECLINED_VISA};
+use dojo_payments_emulator::CardOutcome;
 use dojo_payments_types::CardExpiry;
 use serde_json::json;
 
@@ -215,7 +216,7 @@ async fn pci_tokenization_then_charge() {
     let (emulator, client) = emulator().await;
     let pci = pci::Client::from_key_at(emulator.pci_url(), &emulator.api_key()).unwrap();
     let setup = pci
-        .setup_intents_create_tokenized(&tokenize_request("4456530000001005", "12/30"))
+        .setup_intents_create_tokenized(&tokenize_request(APPROVED_VISA, "12/30"))
         .await
         .unwrap();
     assert_eq!(setup.status.as_ref().unwrap().to_string(), "Authorized");
@@ -256,19 +257,17 @@ async fn declining_and_expired_cards_are_not_authorized() {
 
     let pci = pci::Client::from_key_at(emulator.pci_url(), &emulator.api_key()).unwrap();
     let declined = pci
-        .setup_intents_create_tokenized(&tokenize_request("4000000000000002", "12/30"))
+        .setup_intents_create_tokenized(&tokenize_request(DECLINED_VISA, "12/30"))
         .await
         .unwrap();
     assert_eq!(declined.status.as_ref().unwrap().to_string(), "Created");
     let expired = pci
-        .setup_intents_create_tokenized(&tokenize_request("5200000000001005", "01/25"))
+        .setup_intents_create_tokenized(&tokenize_request(APPROVED_MASTERCARD, "01/25"))
         .await
         .unwrap();
     assert_eq!(expired.status.as_ref().unwrap().to_string(), "CardExpired");
 
-    let expired_card = Card::test("5200000000001005")
-        .unwrap()
-        .expiring(CardExpiry::new(2, 2026).unwrap());
+    let expired_card = good_card().expiring(CardExpiry::new(2, 2026).unwrap());
     let other = create_intent(&client, 1000, "Auto").await;
     assert_eq!(
         emulator.pay(&other, &expired_card, false),
@@ -370,7 +369,7 @@ async fn checkout_cancels_shows_a_decline_and_redirects_after_paying() {
     // No customer, no `SavedCard`: nothing to save the card for.
     assert!(!page.contains("Save card for future use"), "{page}");
 
-    let declined = pay("4000000000000002").await.unwrap();
+    let declined = pay(DECLINED_VISA).await.unwrap();
     assert_eq!(declined.status(), 200);
     let page = declined.text().await.unwrap();
     assert!(page.contains(r#"role="alert">Card declined"#), "{page}");
@@ -380,7 +379,7 @@ async fn checkout_cancels_shows_a_decline_and_redirects_after_paying() {
     );
     assert_eq!(status(&client, &id).await, "Created");
 
-    let approved = pay("4456530000001005").await.unwrap();
+    let approved = pay(APPROVED_VISA).await.unwrap();
     assert_eq!(approved.status(), 303);
     assert_eq!(
         approved.headers()["location"],

@@ -87,7 +87,7 @@ impl Receiver {
 async fn wait_for_attempts(
     emulator: &dojo_payments_emulator::Emulator,
     count: usize,
-) -> Vec<dojo_payments_emulator::Attempt> {
+) -> Vec<dojo_payments_emulator::DeliveryAttempt> {
     for _ in 0..200 {
         if emulator.webhook_attempts().len() >= count {
             break;

@@ -169,7 +169,7 @@ async fn wait_for(what: &Mutex<Vec<(String, String)>>, count: usize) {
 #[tokio::test]
 async fn a_payment_s_lifecycle_arrives_typed_in_order_through_a_rotation() {
     let emulator = Emulator::builder()
-        .webhook_retries(dojo_payments_emulator::RetryPolicy {
+        .webhook_retries(dojo_payments_emulator::WebhookRetryPolicy {
             attempts: 3,
             first_backoff: Duration::from_millis(20),
         })

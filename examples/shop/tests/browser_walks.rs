@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use browser::{Browser, Installed};
 use dojo_payments::journal::EntryState;
-use dojo_payments_emulator::{Emulator, Fault, RetryPolicy};
+use dojo_payments_emulator::{Emulator, Fault, WebhookRetryPolicy};
 use dojo_shop::auth::Role;
 use dojo_shop::backend::Backend;
 use dojo_shop::order::{Order, OrderStatus};
@@ -123,7 +123,7 @@ async fn sign_out(browser: &Browser) {
 /// fresh SQLite file.
 async fn start_shop() -> Shop {
     let emulator = Emulator::builder()
-        .webhook_retries(RetryPolicy {
+        .webhook_retries(WebhookRetryPolicy {
             attempts: 6,
             first_backoff: Duration::from_millis(1500),
         })

@@ -4,13 +4,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use dojo_payments_api::api::types;
-use dojo_payments_types::WebhookSecret;
+use dojo_payments_types::{WebhookEventName, WebhookSecret};
 
 use super::{AppState, PathParam, Served, Valid};
 use crate::accounts::Caller;
 use crate::problem::Answer;
 use crate::store::Store;
-use crate::store::event::WebhookEvent;
 use crate::store::refusal::{Action, Refusal};
 use crate::store::webhook::{SecretRecord, SubscriptionRecord, events_named};
 
@@ -42,9 +41,9 @@ pub fn routes() -> Served {
 async fn events() -> Json<Vec<types::WebhookEvents>> {
     Json(vec![types::WebhookEvents {
         model: Some("paymentIntent".into()),
-        events: WebhookEvent::ALL
+        events: WebhookEventName::DOCUMENTED
             .iter()
-            .map(|e| e.name().to_owned())
+            .map(ToString::to_string)
             .collect(),
         extra: Default::default(),
     }])

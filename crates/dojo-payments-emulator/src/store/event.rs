@@ -3,48 +3,14 @@
 
 use chrono::{DateTime, Utc};
 use dojo_payments_api::api::types::{CaptureMode, PaymentIntentStatus};
-use dojo_payments_types::PaymentIntentId;
-
-/// An event a subscription can ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum WebhookEvent {
-    /// `payment_intent.created`.
-    PaymentIntentCreated,
-    /// `payment_intent.status_updated`.
-    PaymentIntentStatusUpdated,
-    /// `payment_intent.send-receipt`.
-    PaymentIntentSendReceipt,
-}
-
-impl WebhookEvent {
-    /// Every event, in the order `GET /webhooks/events` lists them.
-    pub const ALL: [Self; 3] = [
-        Self::PaymentIntentCreated,
-        Self::PaymentIntentStatusUpdated,
-        Self::PaymentIntentSendReceipt,
-    ];
-
-    /// The event's name on the wire.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::PaymentIntentCreated => "payment_intent.created",
-            Self::PaymentIntentStatusUpdated => "payment_intent.status_updated",
-            Self::PaymentIntentSendReceipt => "payment_intent.send-receipt",
-        }
-    }
-
-    /// The event named `name`, if Dojo documents one.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|e| e.name() == name)
-    }
-}
+use dojo_payments_types::{PaymentIntentId, WebhookEventName};
 
 /// A change a webhook subscriber may want to hear about: the payment intent
 /// as it was right after the change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
-    /// What happened.
-    pub event: WebhookEvent,
+    /// What happened: always one of [`WebhookEventName::DOCUMENTED`].
+    pub event: WebhookEventName,
     /// The payment intent.
     pub payment_intent_id: PaymentIntentId,
     /// Its status after the change.

@@ -447,7 +447,7 @@ mod tests {
         let id: PaymentIntentId = store.ids.issue();
         store.insert_payment_intent(PaymentIntentRecord::new(id.clone(), request, secret, now));
         store.settle();
-        let card = Card::test("5200000000001005").unwrap();
+        let card = Card::test(crate::cards::APPROVED_MASTERCARD).unwrap();
         store.pay(id.as_str(), card, false, now).unwrap();
         for _ in 0..100 {
             store.payment_intent(id.as_str()).unwrap().send_receipt(now);

@@ -13,10 +13,10 @@ use chrono::{DateTime, Duration, Utc};
 use dojo_payments_api::api::types::{self, CaptureMode, PaymentIntentStatus};
 use dojo_payments_types::{
     CaptureId, ClientSessionSecret, Money, Open, PaymentIntentId, PaymentMethodId, SetupIntentId,
-    Timestamp,
+    Timestamp, WebhookEventName,
 };
 
-use super::event::{Notification, WebhookEvent};
+use super::event::Notification;
 use super::refusal::{Action, Outcome, Refusal};
 use super::session_secret::SessionSecret;
 use crate::cards::{Card, CardOutcome};
@@ -135,7 +135,7 @@ impl PaymentIntentRecord {
             charged: false,
             raised: Vec::new(),
         };
-        record.raise(WebhookEvent::PaymentIntentCreated, now);
+        record.raise(WebhookEventName::PaymentIntentCreated, now);
         record
     }
 
@@ -166,7 +166,7 @@ impl PaymentIntentRecord {
         std::mem::take(&mut self.raised)
     }
 
-    fn raise(&mut self, event: WebhookEvent, at: DateTime<Utc>) {
+    fn raise(&mut self, event: WebhookEventName, at: DateTime<Utc>) {
         self.raised.push(Notification {
             event,
             payment_intent_id: self.id.clone(),
@@ -181,7 +181,7 @@ impl PaymentIntentRecord {
     fn set(&mut self, status: PaymentIntentStatus, now: DateTime<Utc>) {
         self.status = status;
         self.updated_at = now;
-        self.raise(WebhookEvent::PaymentIntentStatusUpdated, now);
+        self.raise(WebhookEventName::PaymentIntentStatusUpdated, now);
     }
 
     /// The amount a customer pays: amount plus tips. Every place that sets
@@ -369,7 +369,7 @@ impl PaymentIntentRecord {
 
     /// `POST …/receipt`: Dojo emails the receipt, and subscribers hear of it.
     pub fn send_receipt(&mut self, now: DateTime<Utc>) {
-        self.raise(WebhookEvent::PaymentIntentSendReceipt, now);
+        self.raise(WebhookEventName::PaymentIntentSendReceipt, now);
     }
 
     fn config_allows(&self, pick: fn(&types::PaymentConfigDetails) -> Option<bool>) -> bool {

@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use dojo_payments_api::api::types;
-use dojo_payments_types::{Timestamp, WebhookSecret, WebhookSecretId, WebhookSubscriptionId};
+use dojo_payments_types::{
+    Timestamp, WebhookEventName, WebhookSecret, WebhookSecretId, WebhookSubscriptionId,
+};
 
-use super::event::WebhookEvent;
 use super::refusal::{Action, Outcome, Refusal};
 
 /// How many secrets a subscription may have.
@@ -33,7 +34,7 @@ pub struct SubscriptionRecord {
     pub account: String,
 
     /// Events delivered.
-    pub events: Vec<WebhookEvent>,
+    pub events: Vec<WebhookEventName>,
     /// Where deliveries go.
     pub url: String,
     /// The merchant's description.
@@ -47,14 +48,14 @@ pub struct SubscriptionRecord {
 }
 
 /// The events named in a request, each one Dojo documents, at least one.
-pub fn events_named(names: &[String]) -> Outcome<Vec<WebhookEvent>> {
+pub fn events_named(names: &[String]) -> Outcome<Vec<WebhookEventName>> {
     if names.is_empty() {
         return Err(Refusal::field("Events", "At least one event is required."));
     }
     names
         .iter()
         .map(|name| {
-            WebhookEvent::from_name(name)
+            WebhookEventName::documented(name)
                 .ok_or_else(|| Refusal::field("Events", format!("Unknown event {name:?}.")))
         })
         .collect()
@@ -115,7 +116,7 @@ impl SubscriptionRecord {
         types::Subscription {
             id: Some(self.id.clone()),
             account_id: Some(self.account.clone()),
-            events: self.events.iter().map(|e| e.name().to_owned()).collect(),
+            events: self.events.iter().map(ToString::to_string).collect(),
             url: Some(self.url.clone()),
             description: self.description.clone(),
             secrets: self.render_secrets(),

@@ -5,8 +5,10 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use dojo_payments_api::api::{self, types};
-use dojo_payments_emulator::{Card, Emulator, RetryPolicy};
+use dojo_payments_emulator::{Emulator, WebhookRetryPolicy};
 use dojo_payments_types::{PaymentIntentId, SetupIntentId};
+#[allow(unused_imports)] // each test uses some of them
+pub use dojo_payments_emulator::testkit::{declined_card, gbp, good_card};
 use serde_json::json;
 
 /// A Monday, 10:00 UTC: far from midnight, so "same day" rules are clear.
@@ -20,7 +22,7 @@ pub async fn emulator() -> (Emulator, api::Client) {
     let emulator = Emulator::builder()
         .seed(42)
         .manual_clock(start_of_test())
-        .webhook_retries(RetryPolicy {
+        .webhook_retries(WebhookRetryPolicy {
             attempts: 3,
             first_backoff: std::time::Duration::from_millis(20),
         })
@@ -68,15 +70,6 @@ pub async fn setup_status(client: &api::Client, id: &SetupIntentId) -> String {
     setup.status.as_ref().unwrap().to_string()
 }
 
-/// Dojo's published sandbox Mastercard that always succeeds.
-pub fn good_card() -> Card {
-    Card::test("5200000000001005").unwrap()
-}
-
-/// The emulator's card that is always declined.
-pub fn declined_card() -> Card {
-    Card::test("4000000000000002").unwrap()
-}
 
 /// A `CreateSetupIntentRequest` for 10.00 GBP.
 pub fn setup_request() -> types::CreateSetupIntentRequest {
