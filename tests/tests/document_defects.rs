@@ -36,7 +36,7 @@ async fn every_unlisted_status_is_unlisted_and_answered() {
             entry.status
         );
         let mut headers = vec![
-            ("version", "2026-02-27".to_owned()),
+            ("version", dojo_payments_emulator::API_VERSION.to_owned()),
             (
                 "authorization",
                 format!("Basic {}", dojo_payments_emulator::API_KEY),
@@ -131,7 +131,7 @@ async fn the_no_auth_operation_still_inherits_the_api_key() {
     let http = dojo_payments_api::http_client().unwrap();
     let created: Value = http
         .post(format!("{}/setup-intents", emulator.api_url()))
-        .header("version", "2026-02-27")
+        .header("version", dojo_payments_emulator::API_VERSION)
         .header(
             "authorization",
             format!("Basic {}", dojo_payments_emulator::API_KEY),
@@ -148,7 +148,7 @@ async fn the_no_auth_operation_still_inherits_the_api_key() {
     let id = created["id"].as_str().unwrap();
     let public = http
         .get(format!("{}/setup-intents/public/{id}", emulator.api_url()))
-        .header("version", "2026-02-27")
+        .header("version", dojo_payments_emulator::API_VERSION)
         .send()
         .await
         .unwrap();
@@ -172,7 +172,7 @@ async fn the_example_events_are_still_named_and_still_unknown() {
         );
         let refused = http
             .post(format!("{}/webhooks", emulator.api_url()))
-            .header("version", "2026-02-27")
+            .header("version", dojo_payments_emulator::API_VERSION)
             .header(
                 "authorization",
                 format!("Basic {}", dojo_payments_emulator::API_KEY),

@@ -17,6 +17,7 @@ mod support;
 use std::time::Duration;
 
 use dojo_payments_emulator::Emulator;
+use dojo_payments_emulator::testkit::{APPROVED_MASTERCARD, DECLINED_VISA};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 use serde_json::{Value, json};
@@ -122,8 +123,8 @@ fn fault_fields() -> Vec<(&'static str, BoxedStrategy<Value>)> {
 /// A body shaped like route `route`'s own, with arbitrary values.
 fn shaped_body(route: usize) -> BoxedStrategy<Value> {
     let card = prop_oneof![
-        Just(json!("5200000000001005")),
-        Just(json!("4000000000000002")),
+        Just(json!(APPROVED_MASTERCARD)),
+        Just(json!(DECLINED_VISA)),
         text(),
     ]
     .boxed();
@@ -241,7 +242,7 @@ async fn normal_request(
     let created = http
         .post(format!("{}/payment-intents", emulator.api_url()))
         .header("authorization", &key)
-        .header("version", "2026-02-27")
+        .header("version", dojo_payments_emulator::API_VERSION)
         .json(&json!({"amount": {"value": 100, "currencyCode": "GBP"}, "reference": "After"}))
         .timeout(Duration::from_secs(10))
         .send()
@@ -256,7 +257,7 @@ async fn normal_request(
     let read = http
         .get(format!("{}/payment-intents/{id}", emulator.api_url()))
         .header("authorization", &key)
-        .header("version", "2026-02-27")
+        .header("version", dojo_payments_emulator::API_VERSION)
         .timeout(Duration::from_secs(10))
         .send()
         .await
@@ -265,7 +266,7 @@ async fn normal_request(
     let earlier = http
         .get(format!("{}/payment-intents/{known}", emulator.api_url()))
         .header("authorization", &key)
-        .header("version", "2026-02-27")
+        .header("version", dojo_payments_emulator::API_VERSION)
         .timeout(Duration::from_secs(10))
         .send()
         .await
@@ -292,7 +293,7 @@ fn every_control_route_answers_arbitrary_json_and_the_emulator_serves_on() {
                 "authorization",
                 format!("Basic {}", emulator.api_key().expose()),
             )
-            .header("version", "2026-02-27")
+            .header("version", dojo_payments_emulator::API_VERSION)
             .json(&json!({"amount": {"value": 100, "currencyCode": "GBP"}, "reference": "Known"}))
             .send()
             .await

@@ -17,6 +17,7 @@ mod support;
 
 use std::collections::BTreeSet;
 
+use dojo_payments_emulator::testkit::{APPROVED_MASTERCARD, SAVED_VISA};
 use dojo_payments_emulator::{API_KEY, API_VERSION, Emulator, PCI_VERSION};
 use serde_json::{Value, json};
 
@@ -218,7 +219,7 @@ fn pci_case() -> Case {
             "reference": "Card on file",
             "merchantInitiatedTransactionType": "Unscheduled",
             "terms": "Charged on request.",
-            "cardDetails": {"cardNumber": "5200000000001005", "cardName": "Ada Lovelace", "expiryDate": "12/30", "cV2": "123"},
+            "cardDetails": {"cardNumber": APPROVED_MASTERCARD, "cardName": "Ada Lovelace", "expiryDate": "12/30", "cV2": "123"},
         }),
     )
 }
@@ -674,7 +675,7 @@ async fn setup_events_and_payment_methods_carry_the_documented_fields() {
     let create = json!({"reference": "Booking", "merchantInitiatedTransactionType": "NoShow", "terms": "Fee.", "intendedAmount": money(1000)});
     let (_, setup) = api.send("POST", "/setup-intents", Some(&create)).await;
     let id = setup["id"].as_str().unwrap().to_owned();
-    let card = dojo_payments_emulator::Card::test("4456530000001096").unwrap();
+    let card = dojo_payments_emulator::Card::test(SAVED_VISA).unwrap();
     emulator
         .authorize_setup_intent(
             &dojo_payments_types::SetupIntentId::from_wire(id.as_str()),

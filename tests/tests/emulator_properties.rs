@@ -21,6 +21,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
+use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
 use dojo_payments_emulator::{Card, Emulator, WebhookRetryPolicy};
 use dojo_payments_types::{PaymentIntentId, SetupIntentId};
 use proptest::prelude::*;
@@ -174,8 +175,8 @@ fn header_value() -> impl Strategy<Value = String> {
 
 fn headers(operation: &Operation, credential: String) -> BoxedStrategy<Vec<(String, String)>> {
     let version = match operation.host {
-        Host::Api => "2026-02-27",
-        Host::Pci => "2023-11-12",
+        Host::Api => dojo_payments_emulator::API_VERSION,
+        Host::Pci => dojo_payments_emulator::PCI_VERSION,
     };
     let authorization = prop_oneof![
         14 => Just(credential),
@@ -284,7 +285,7 @@ impl World {
             http: dojo_payments_api::http_client().unwrap(),
             emulator: &emulator,
         };
-        let card = Card::test("5200000000001005").unwrap();
+        let card = Card::test(APPROVED_MASTERCARD).unwrap();
         let customer = setup.post("/customers", json!({"name": "Ada"})).await["id"].clone();
         let customer = customer.as_str().unwrap().to_owned();
         let secret = setup
@@ -422,7 +423,7 @@ impl Setup<'_> {
     ) -> reqwest::RequestBuilder {
         self.http
             .request(method, format!("{}{path}", self.emulator.api_url()))
-            .header("version", "2026-02-27")
+            .header("version", dojo_payments_emulator::API_VERSION)
             .header("authorization", format!("Basic {authorization}"))
             .header("software-house-id", "softwareHouse1")
     }

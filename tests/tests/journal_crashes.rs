@@ -20,6 +20,7 @@ use dojo_payments::api_types::{
 };
 use dojo_payments::journal::{EntryState, JournalStore};
 use dojo_payments::types::Open;
+use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
 use dojo_payments_emulator::{Card, Emulator, Fault};
 use dojo_payments_sqlx::SqlJournal;
 use journal_support::*;
@@ -190,7 +191,7 @@ async fn a_charge_killed_after_dojo_committed_it_is_settled_by_a_read() {
             .await
             .unwrap();
         emulator
-            .authorize_setup_intent(setup.id(), &Card::test("5200000000001005").unwrap())
+            .authorize_setup_intent(setup.id(), &Card::test(APPROVED_MASTERCARD).unwrap())
             .unwrap();
         let intent = dojo
             .payment_intents()

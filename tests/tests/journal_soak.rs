@@ -23,6 +23,7 @@ use dojo_payments::api_types::{
 };
 use dojo_payments::journal::EntryState;
 use dojo_payments::types::{Open, PaymentIntentId};
+use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
 use dojo_payments_emulator::{BadAnswer, Card, Emulator, Fault};
 use dojo_payments_sqlx::SqlJournal;
 use journal_support::*;
@@ -54,7 +55,7 @@ impl Job {
 }
 
 async fn prepare(dojo: &Dojo, emulator: &Emulator, rng: &mut fastrand::Rng) -> Vec<Job> {
-    let card = Card::test("5200000000001005").unwrap();
+    let card = Card::test(APPROVED_MASTERCARD).unwrap();
     let mut jobs = Vec::new();
     for n in 0..JOBS {
         let op = ["refund", "capture", "charge", "reverse"][rng.usize(0..4)];

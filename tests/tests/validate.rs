@@ -5,6 +5,7 @@
 use dojo_payments_api::Validate;
 use dojo_payments_api::api::types;
 use dojo_payments_api::validate::Rule;
+use dojo_payments_emulator::testkit::APPROVED_VISA;
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -94,7 +95,7 @@ fn the_pci_request_checks_its_own_fields_and_the_api_host_s() {
         serde_json::from_value(json!({
             "reference": "r", "terms": "", "merchantInitiatedTransactionType": "NoShow",
             "customer": {"emailAddress": "e".repeat(255)},
-            "cardDetails": {"cardNumber": "4456530000001005", "cardName": "Ada", "expiryDate": "12/30", "cV2": "123"},
+            "cardDetails": {"cardNumber": APPROVED_VISA, "cardName": "Ada", "expiryDate": "12/30", "cV2": "123"},
         }))
         .unwrap();
     assert_eq!(

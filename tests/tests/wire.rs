@@ -3,6 +3,7 @@
 mod support;
 
 use dojo_payments_api::{api, pci};
+use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
 use dojo_payments_types::{ApiKey, CardExpiry, CardNumber, CardholderName, CustomerSecret, Cvv};
 use support::recorder::Recorder;
 
@@ -33,8 +34,13 @@ async fn every_call_sends_the_key_verbatim_the_pinned_version_and_the_user_agent
         format!("Basic {KEY}"),
         "not base64, verbatim"
     );
-    assert_eq!(request.one("version"), "2026-02-27");
-    assert_eq!(api::Client::pinned_version(), "2026-02-27");
+    assert_eq!(request.one("version"), api::API_VERSION);
+    // The version pinned is the one of the document the code came from.
+    let root = xtask::regen::workspace_root();
+    let lock = std::fs::read_to_string(root.join("spec/dojo.lock")).unwrap();
+    let lock = xtask::lock::parse(&lock).unwrap();
+    assert_eq!(api::Client::pinned_version(), lock["api"].version);
+    assert_eq!(pci::Client::pinned_version(), lock["pci"].version);
     assert!(
         request.one("user-agent").starts_with("dojo-rust-sdk/0."),
         "{:?}",
@@ -80,7 +86,7 @@ async fn a_customer_secret_call_carries_only_the_customer_secret() {
         request.all("authorization"),
         vec!["Basic cs_sandbox_qNkU6yob0vOMxUlb2oynUw"]
     );
-    assert_eq!(request.one("version"), "2026-02-27");
+    assert_eq!(request.one("version"), api::API_VERSION);
     assert_eq!(
         request.uri.path(),
         "/customers/public/cust_1/payment-methods"
@@ -157,7 +163,7 @@ async fn the_pci_call_sends_card_data_and_its_own_version() {
     let sent: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
     assert_eq!(
         sent["cardDetails"],
-        serde_json::json!({"cardNumber": "5200000000001005", "cardName": "Ada Lovelace", "expiryDate": "12/30", "cV2": "123"})
+        serde_json::json!({"cardNumber": APPROVED_MASTERCARD, "cardName": "Ada Lovelace", "expiryDate": "12/30", "cV2": "123"})
     );
     assert_eq!(
         sent["intendedAmount"],
@@ -166,7 +172,7 @@ async fn the_pci_call_sends_card_data_and_its_own_version() {
     // The request's Debug never shows the card.
     let debug = format!("{body:?}");
     assert!(
-        !debug.contains("5200000000001005") && !debug.contains("\"123\""),
+        !debug.contains(APPROVED_MASTERCARD) && !debug.contains("\"123\""),
         "{debug}"
     );
 }

@@ -10,7 +10,7 @@ use crate::accounts::LocationRefused;
 use crate::app::{App, Choices};
 use crate::cards::{Card, CardOutcome};
 use crate::clock::{Clock, ClockError};
-use crate::delivery::{DeliveryAttempt, Deliverer, WebhookRetryPolicy, WebhookSignatures};
+use crate::delivery::{Deliverer, DeliveryAttempt, WebhookRetryPolicy, WebhookSignatures};
 use crate::faults::{Fault, FaultError, Route, UnknownRoute};
 use crate::routes;
 use crate::server::{self, Listening};

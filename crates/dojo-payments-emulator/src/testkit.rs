@@ -29,8 +29,7 @@
 use dojo_payments_types::{Currency, Money, PaymentIntentId};
 
 pub use crate::cards::{
-    APPROVED_MASTERCARD, APPROVED_VISA, DECLINED_MASTERCARD, DECLINED_VISA, SAVED_VISA,
-    TEST_CARDS,
+    APPROVED_MASTERCARD, APPROVED_VISA, DECLINED_MASTERCARD, DECLINED_VISA, SAVED_VISA, TEST_CARDS,
 };
 use crate::{Card, CardOutcome, Emulator};
 

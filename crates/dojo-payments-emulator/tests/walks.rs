@@ -5,8 +5,8 @@ mod common;
 use chrono::Duration;
 use common::*;
 use dojo_payments_api::pci;
-use dojo_payments_emulator::testkit::{APPROVED_MASTERCARD, APPROVED_VISA, DECLINED_VISA};
 use dojo_payments_emulator::CardOutcome;
+use dojo_payments_emulator::testkit::{APPROVED_MASTERCARD, APPROVED_VISA, DECLINED_VISA};
 use dojo_payments_types::CardExpiry;
 use serde_json::json;
 

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use dojo_payments::Dojo;
 use dojo_payments::journal::{EntryState, Journal, JournalStore};
 use dojo_payments::types::{Currency, Money, PaymentIntentId};
+use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
 use dojo_payments_emulator::{Card, Emulator};
 use dojo_payments_sqlx::SqlJournal;
 
@@ -136,7 +137,7 @@ async fn paid(
         .create(Money::new(100_000, Currency::GBP), "Cost")
         .created()
         .await?;
-    emulator.pay(intent.id(), &Card::test("5200000000001005")?, false)?;
+    emulator.pay(intent.id(), &Card::test(APPROVED_MASTERCARD)?, false)?;
     Ok(intent.id().clone())
 }
 

@@ -12,6 +12,7 @@ use std::time::Duration;
 use dojo_payments::Dojo;
 use dojo_payments::journal::{Entry, EntryState, Journal, JournalStore};
 use dojo_payments::types::{Currency, Money};
+use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
 use dojo_payments_emulator::{Card, Emulator};
 use dojo_payments_sqlx::SqlJournal;
 use sqlx::{Connection, Row};
@@ -59,7 +60,11 @@ async fn refunded(url: &str) -> (SqlJournal, Entry) {
         .await
         .unwrap();
     emulator
-        .pay(intent.id(), &Card::test("5200000000001005").unwrap(), false)
+        .pay(
+            intent.id(),
+            &Card::test(APPROVED_MASTERCARD).unwrap(),
+            false,
+        )
         .unwrap();
     let journal = Journal::new(SqlJournal::connect(url).await.unwrap(), &dojo);
     let state = journal

@@ -192,7 +192,7 @@ impl Clients {
             .bare
             .post(format!("{}/payment-intents", self.url))
             .header("authorization", format!("Basic {KEY}"))
-            .header("version", "2026-02-27")
+            .header("version", dojo_payments::Dojo::API_VERSION)
             .json(&json!({"amount": {"value": 1000, "currencyCode": "GBP"}, "reference": "Order 234"}))
             .send()
             .await
@@ -204,7 +204,7 @@ impl Clients {
             .bare
             .get(format!("{}/payment-intents/{}", self.url, created.id()))
             .header("authorization", format!("Basic {KEY}"))
-            .header("version", "2026-02-27")
+            .header("version", dojo_payments::Dojo::API_VERSION)
             .send()
             .await
             .unwrap()

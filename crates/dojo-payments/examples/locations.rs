@@ -16,9 +16,11 @@ use axum::http::StatusCode;
 use dojo_payments::api_types::CaptureMode;
 use dojo_payments::journal::{EntryState, InMemoryJournal, Journal};
 use dojo_payments::lifecycle::Captured;
+use dojo_payments::types::WebhookEventName;
 use dojo_payments::types::{ApiKey, Currency, LocationId, Money, PaymentIntentId};
 use dojo_payments::webhook::{EventKind, Verified, Verifier};
 use dojo_payments::{Dojo, Location, Locations, RetryPolicy};
+use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
 use dojo_payments_emulator::{BadAnswer, Card, Emulator, Fault};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -147,7 +149,7 @@ pub async fn run() -> Result<Walk> {
         // Each café subscribes with its own key; its secret is trusted as its.
         let subscription = here
             .webhooks()
-            .subscribe(&url, ["payment_intent.status_updated"])
+            .subscribe(&url, [WebhookEventName::PaymentIntentStatusUpdated])
             .send()
             .await?;
         receiver.verifier.trust_subscription_at(id, &subscription);
@@ -157,7 +159,7 @@ pub async fn run() -> Result<Walk> {
             .capture_mode(CaptureMode::Auto)
             .created()
             .await?;
-        emulator.pay(intent.id(), &Card::test("5200000000001005")?, false)?;
+        emulator.pay(intent.id(), &Card::test(APPROVED_MASTERCARD)?, false)?;
         let paid = intent.refresh_as::<Captured>(&here).await?;
         println!("  {id}: {} paid {}", paid.id(), paid.total());
         payments.push((id.clone(), paid.id().clone()));

@@ -9,6 +9,7 @@ use dojo_payments::Dojo;
 use dojo_payments::api_types::PaymentMethod;
 use dojo_payments::lifecycle::Captured;
 use dojo_payments::types::{Currency, Money};
+use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
 use dojo_payments_emulator::{Card, Emulator};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -33,7 +34,7 @@ pub async fn run(dojo: &Dojo, emulator: &Emulator) -> Result<()> {
         .payment_methods([PaymentMethod::Card, PaymentMethod::SavedCard])
         .created()
         .await?;
-    emulator.pay(intent.id(), &Card::test("5200000000001005")?, true)?;
+    emulator.pay(intent.id(), &Card::test(APPROVED_MASTERCARD)?, true)?;
     println!(
         "  {} paid at checkout; the customer ticked \"save my card\"",
         intent.id()

@@ -7,6 +7,7 @@ use dojo_payments::Dojo;
 use dojo_payments::api_types::MerchantInitiatedTransactionType;
 use dojo_payments::lifecycle::setup_intent::Authorized;
 use dojo_payments::types::{Currency, Money};
+use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
 use dojo_payments_emulator::{Card, Emulator};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -27,7 +28,7 @@ pub async fn run(dojo: &Dojo, emulator: &Emulator) -> Result<()> {
         "  setup intent {} created; the customer adds a card at checkout",
         setup.id()
     );
-    emulator.authorize_setup_intent(setup.id(), &Card::test("5200000000001005")?)?;
+    emulator.authorize_setup_intent(setup.id(), &Card::test(APPROVED_MASTERCARD)?)?;
 
     let authorized = setup.refresh_as::<Authorized>(dojo).await?;
     println!("  authorized: the card may be charged once, for the intended amount");

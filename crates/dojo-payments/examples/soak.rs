@@ -17,6 +17,7 @@ use dojo_payments::api_types::{
 };
 use dojo_payments::types::{Currency, Money, Open, PaymentIntentId};
 use dojo_payments::{Delivery, Dojo, RetryPolicy};
+use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
 use dojo_payments_emulator::{BadAnswer, Card, Emulator, Fault};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -134,7 +135,7 @@ async fn prepare(
     emulator: &Emulator,
     op: &str,
 ) -> Result<(PaymentIntentId, dojo_payments::api_types::PaymentIntent)> {
-    let card = Card::test("5200000000001005")?;
+    let card = Card::test(APPROVED_MASTERCARD)?;
     let id = match op {
         "charge" => {
             let setup = dojo

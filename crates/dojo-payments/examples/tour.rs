@@ -19,6 +19,7 @@ use dojo_payments::api_types::{CaptureMode, MerchantInitiatedTransactionType};
 use dojo_payments::lifecycle::{Authorized, Captured};
 use dojo_payments::types::{Currency, Money};
 use dojo_payments::{Delivery, Dojo, Error};
+use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
 use dojo_payments_emulator::{Card, Emulator, Fault};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -49,7 +50,7 @@ async fn emulated() -> Result<()> {
     let dojo = Dojo::builder(emulator.api_key())
         .endpoints(emulator.endpoints())
         .build()?;
-    let card = Card::test("5200000000001005")?;
+    let card = Card::test(APPROVED_MASTERCARD)?;
 
     step("1. Take a payment (auto capture), then refund part of it, with the answer lost");
     let intent = dojo

@@ -12,8 +12,10 @@ use std::time::Duration;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use dojo_payments::api_types::CaptureMode;
+use dojo_payments::types::WebhookEventName;
 use dojo_payments::types::{Currency, Money};
 use dojo_payments::webhook::{EventKind, InMemorySeen, SeenEvents, Verified, Verifier};
+use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
 use dojo_payments_emulator::{Card, Emulator};
 
 #[derive(Clone)]
@@ -71,7 +73,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .webhooks()
         .subscribe(
             &url,
-            ["payment_intent.created", "payment_intent.status_updated"],
+            [
+                WebhookEventName::PaymentIntentCreated,
+                WebhookEventName::PaymentIntentStatusUpdated,
+            ],
         )
         .send()
         .await?;
@@ -83,7 +88,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .capture_mode(CaptureMode::Manual)
         .created()
         .await?;
-    emulator.pay(intent.id(), &Card::test("5200000000001005")?, false)?;
+    emulator.pay(intent.id(), &Card::test(APPROVED_MASTERCARD)?, false)?;
     let authorized = dojo.payment_intents().get(intent.id()).await?;
     dojo.payment_intents()
         .capture(&authorized, Money::new(1250, Currency::GBP))

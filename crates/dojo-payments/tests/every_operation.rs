@@ -9,7 +9,9 @@ use std::collections::BTreeSet;
 use common::*;
 use dojo_payments::api_types::{CaptureMode, MerchantInitiatedTransactionType, PaymentMethod};
 use dojo_payments::resources::Card;
+use dojo_payments::types::WebhookEventName;
 use dojo_payments::types::{CardExpiry, CardNumber, CardholderName, Cvv};
+use dojo_payments_emulator::testkit::APPROVED_VISA;
 use serde_json::json;
 
 fn raw<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
@@ -81,7 +83,7 @@ async fn all_fifty_operations_are_reachable() {
         .unwrap();
     setups.cancel(&setup_id).await.unwrap();
     let card = Card {
-        number: CardNumber::new("4456530000001005").unwrap(),
+        number: CardNumber::new(APPROVED_VISA).unwrap(),
         cvv: Cvv::new("123").unwrap(),
         expiry: CardExpiry::new(12, 2030).unwrap(),
         holder: CardholderName::new("Ada Lovelace").unwrap(),
@@ -163,7 +165,10 @@ async fn all_fifty_operations_are_reachable() {
     let webhooks = dojo.webhooks();
     webhooks.events().await.unwrap();
     let subscription = webhooks
-        .subscribe("https://shop.example/hooks", ["payment_intent.created"])
+        .subscribe(
+            "https://shop.example/hooks",
+            [WebhookEventName::PaymentIntentCreated],
+        )
         .description("orders")
         .send()
         .await

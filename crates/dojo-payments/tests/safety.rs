@@ -529,7 +529,8 @@ fn the_client_is_cheap_to_share_and_never_shows_its_key() {
     let dojo = Dojo::builder(key).build().unwrap();
     let shown = format!("{dojo:?}");
     assert!(!shown.contains("secret_key"), "{shown}");
-    assert_eq!(Dojo::API_VERSION, "2026-02-27");
+    let pinned: dojo_payments::types::ApiVersion = Dojo::API_VERSION.parse().unwrap();
+    assert_eq!(pinned.as_str(), Dojo::API_VERSION);
 }
 
 /// A server that answers every request with `status` and the start of a

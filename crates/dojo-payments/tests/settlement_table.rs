@@ -4,12 +4,10 @@
 
 use dojo_payments::api_types::{CaptureDetails, PaymentIntent, PaymentIntentStatus};
 use dojo_payments::settlement::{Before, Movement, Reading, Verdict, judge, reading};
-use dojo_payments::types::{Currency, Money, Open};
+use dojo_payments::types::Open;
 use dojo_payments::{IdempotencyKey, Undetermined};
 
-fn gbp(minor: i64) -> Money {
-    Money::new(minor, Currency::GBP)
-}
+use dojo_payments_emulator::testkit::gbp;
 
 fn capture(id: &str, amount: Option<i64>) -> CaptureDetails {
     CaptureDetails {

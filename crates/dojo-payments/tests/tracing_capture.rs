@@ -11,8 +11,10 @@ use std::sync::{Arc, Mutex};
 use common::*;
 use dojo_payments::api_types::{CaptureMode, MerchantInitiatedTransactionType, PaymentMethod};
 use dojo_payments::resources::Card;
+use dojo_payments::types::WebhookEventName;
 use dojo_payments::types::{CardExpiry, CardNumber, CardholderName, Cvv};
 use dojo_payments_emulator::Fault;
+use dojo_payments_emulator::testkit::APPROVED_VISA;
 use tracing_subscriber::fmt::format::FmtSpan;
 
 #[derive(Clone, Default)]
@@ -109,12 +111,12 @@ async fn a_tour_at_trace_level_prints_no_secret() {
 
     // Tokenization: card data to the PCI host.
     let card = Card {
-        number: CardNumber::new("4456530000001005").unwrap(),
+        number: CardNumber::new(APPROVED_VISA).unwrap(),
         cvv: Cvv::new("737").unwrap(),
         expiry: CardExpiry::new(12, 2030).unwrap(),
         holder: CardholderName::new("Ada Canary-Lovelace").unwrap(),
     };
-    secrets.extend(["4456530000001005".into(), "Ada Canary-Lovelace".into()]);
+    secrets.extend([APPROVED_VISA.into(), "Ada Canary-Lovelace".into()]);
     let setup = dojo
         .setup_intents()
         .tokenize(
@@ -132,7 +134,10 @@ async fn a_tour_at_trace_level_prints_no_secret() {
     // Webhooks: a subscription, and a rotation of its secret.
     let subscription = dojo
         .webhooks()
-        .subscribe(receiver().await, ["payment_intent.status_updated"])
+        .subscribe(
+            receiver().await,
+            [WebhookEventName::PaymentIntentStatusUpdated],
+        )
         .send()
         .await
         .unwrap();

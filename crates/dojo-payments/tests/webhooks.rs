@@ -12,6 +12,7 @@ use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use common::*;
 use dojo_payments::api_types::{CaptureMode, PaymentIntentStatus};
+use dojo_payments::types::WebhookEventName;
 use dojo_payments::types::{Open, WebhookSecret};
 use dojo_payments::webhook::{
     EventKind, InMemorySeen, SeenEvents, Verified, Verifier, WebhookError,
@@ -189,7 +190,10 @@ async fn a_payment_s_lifecycle_arrives_typed_in_order_through_a_rotation() {
         .webhooks()
         .subscribe(
             url,
-            ["payment_intent.created", "payment_intent.status_updated"],
+            [
+                WebhookEventName::PaymentIntentCreated,
+                WebhookEventName::PaymentIntentStatusUpdated,
+            ],
         )
         .send()
         .await
@@ -325,7 +329,10 @@ async fn events_of_two_locations_are_told_apart() {
         let at = dojo.location(location).unwrap();
         let subscription = at
             .webhooks()
-            .subscribe("http://127.0.0.1:9/hooks", ["payment_intent.created"])
+            .subscribe(
+                "http://127.0.0.1:9/hooks",
+                [WebhookEventName::PaymentIntentCreated],
+            )
             .send()
             .await
             .unwrap();

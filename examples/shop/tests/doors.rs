@@ -24,6 +24,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use agent::{Agent, PASSWORD, account};
+use dojo_payments_emulator::testkit::{APPROVED_MASTERCARD, DECLINED_VISA};
 use dojo_payments_emulator::{Card, Emulator};
 use dojo_shop::auth::Role;
 use dojo_shop::backend::Backend;
@@ -31,8 +32,8 @@ use dojo_shop::defences::BotCheck;
 use dojo_shop::{Options, Shop};
 use workspace_tests::databases;
 
-const GOOD_CARD: &str = "5200000000001005";
-const DECLINED_CARD: &str = "4000000000000002";
+const GOOD_CARD: &str = APPROVED_MASTERCARD;
+const DECLINED_CARD: &str = DECLINED_VISA;
 const TOKENIZE: &str = "pci POST /setup-intents";
 const CHARGE: &str = "POST /payment-intents/{paymentIntentId}/charge";
 const REFUNDS: &str = "POST /payment-intents/{paymentIntentId}/refunds";

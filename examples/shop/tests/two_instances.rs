@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dojo_payments::journal::EntryState;
+use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
 use dojo_payments_emulator::{Card, Emulator};
 use dojo_shop::backend::Backend;
 use dojo_shop::order::OrderStatus;
@@ -63,7 +64,7 @@ async fn two_instances_refund_once_and_apply_every_event_once() {
         let order = a.db().orders().await.unwrap().remove(0);
         let intent = order.payment_intent_id.clone().unwrap();
         emulator
-            .pay(&intent, &Card::test("5200000000001005").unwrap(), false)
+            .pay(&intent, &Card::test(APPROVED_MASTERCARD).unwrap(), false)
             .unwrap();
         let paid = wait(&b, &order.id, |o| o.status == OrderStatus::Paid).await;
         assert_eq!(paid.captured.minor_units(), 3200, "{kind:?}");
@@ -216,7 +217,11 @@ async fn a_running_shop_settles_what_a_vanished_instance_left_open() {
         .await
         .unwrap();
     emulator
-        .pay(intent.id(), &Card::test("5200000000001005").unwrap(), false)
+        .pay(
+            intent.id(),
+            &Card::test(APPROVED_MASTERCARD).unwrap(),
+            false,
+        )
         .unwrap();
     // What the vanished instance wrote before sending, two minutes ago by
     // the database's clock: older than any call can be in flight.

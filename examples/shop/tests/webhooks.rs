@@ -3,8 +3,9 @@
 //! order and however often it arrives, and an order never moves back.
 
 use dojo_payments::settlement::Settled;
-use dojo_payments::types::{Currency, Money, WebhookEventId, WebhookSecret, WebhookSignature};
+use dojo_payments::types::{WebhookEventId, WebhookSecret, WebhookSignature};
 use dojo_payments::webhook::SIGNATURE_HEADER;
+use dojo_payments_emulator::testkit::gbp;
 use dojo_shop::backend::Backend;
 use dojo_shop::order::{OrderKind, OrderStatus};
 use dojo_shop::store::{Applied, Db, NewOrder};
@@ -16,10 +17,6 @@ use workspace_tests::databases;
 async fn fresh_db(name: &str) -> Db {
     let url = databases::fresh(databases::Kind::Sqlite, name).await;
     Db::connect(&url).await.unwrap()
-}
-
-fn gbp(pence: i64) -> Money {
-    Money::new(pence, Currency::GBP)
 }
 
 /// The events of one manual order's life: created, authorized, captured

@@ -2,6 +2,7 @@
 //! deleted with that secret, search, delete.
 
 use dojo_payments_emulator::Card;
+use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
 use dojo_payments_types::PaymentIntentId;
 use serde_json::json;
 
@@ -25,7 +26,7 @@ pub async fn all(t: &mut Conformance) {
 
     let pay = json!({"amount": {"value": 700, "currencyCode": "GBP"}, "reference": "Groceries", "customer": {"id": customer}, "paymentMethods": ["Card", "SavedCard"]});
     let (_, pi) = t.call("POST", "/payment-intents", &[], Some(pay)).await;
-    let card = Card::test("5200000000001005").unwrap();
+    let card = Card::test(APPROVED_MASTERCARD).unwrap();
     t.emulator
         .pay(&PaymentIntentId::from_wire(id(&pi, "id")), &card, true)
         .unwrap();

@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use dojo_payments_emulator::Card;
+use dojo_payments_emulator::testkit::{APPROVED_MASTERCARD, SAVED_VISA};
 use dojo_payments_types::{PaymentIntentId, SetupIntentId};
 use serde_json::{Value, json};
 
@@ -423,7 +424,7 @@ async fn payment_intents(r: &mut Recorder<'_>) {
 
     // Read once captured, paid with the example's card.
     let paid = r.create_intent(order("Auto"), "#Auto").await;
-    r.pay(&paid, "4456530000001096");
+    r.pay(&paid, SAVED_VISA);
     let at = [("paymentIntentId", paid.as_str())];
     r.call("GET", PI, &at, None).await;
     let refund = json!({"amount": 1000, "refundReason": "Demo refund"});
@@ -466,7 +467,7 @@ async fn payment_intents(r: &mut Recorder<'_>) {
     // Manual: authorized, captured; another reversed.
     for step in ["captures", "reversal"] {
         let pi = r.create_intent(order("Manual"), "#Manual").await;
-        r.pay(&pi, "4456530000001096");
+        r.pay(&pi, SAVED_VISA);
         let body = (step == "captures").then(|| json!({"amount": 1000}));
         r.call(
             "POST",
@@ -505,7 +506,7 @@ async fn setup_intents(r: &mut Recorder<'_>) {
         None,
     )
     .await;
-    let card = Card::test("4456530000001096").unwrap();
+    let card = Card::test(SAVED_VISA).unwrap();
     r.t.emulator
         .authorize_setup_intent(&SetupIntentId::from_wire(si.as_str()), &card)
         .unwrap();
@@ -555,7 +556,7 @@ async fn customers(r: &mut Recorder<'_>) {
     let secret = format!("Basic {}", id(&secret, "secret"));
     let saving = json!({"amount": {"value": 700, "currencyCode": "GBP"}, "reference": "Groceries", "customer": {"id": customer}, "paymentMethods": ["Card", "SavedCard"]});
     let pi = r.create_intent(saving, "#Auto").await;
-    let card = Card::test("5200000000001005").unwrap();
+    let card = Card::test(APPROVED_MASTERCARD).unwrap();
     r.t.emulator
         .pay(&PaymentIntentId::from_wire(pi), &card, true)
         .unwrap();

@@ -94,7 +94,7 @@ impl Conformance {
         let mut request = self
             .http
             .request(method.parse().unwrap(), url)
-            .header("version", "2026-02-27")
+            .header("version", dojo_payments_emulator::API_VERSION)
             .header("authorization", authorization.unwrap_or(&key))
             .header("software-house-id", "softwareHouse1")
             .header("idempotencyKey", format!("key-{template}-{params:?}"));

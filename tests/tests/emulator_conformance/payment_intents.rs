@@ -2,6 +2,7 @@
 //! every step.
 
 use dojo_payments_emulator::Card;
+use dojo_payments_emulator::testkit::{APPROVED_MASTERCARD, APPROVED_VISA, DECLINED_VISA};
 use dojo_payments_types::PaymentIntentId;
 use serde_json::json;
 
@@ -90,7 +91,7 @@ async fn manual(t: &mut Conformance) {
         .await;
     assert_eq!(status, 204);
 
-    pay(t, &pi, "5200000000001005");
+    pay(t, &pi, APPROVED_MASTERCARD);
     assert_eq!(t.read_payment_intent(&pi).await["status"], "Authorized");
     for part in [1000, 300] {
         let (status, capture) = t
@@ -135,7 +136,7 @@ async fn manual(t: &mut Conformance) {
 async fn auto(t: &mut Conformance) {
     let order = json!({"amount": {"value": 500, "currencyCode": "GBP"}, "reference": "Order 2"});
     let pi = create(t, order).await;
-    pay(t, &pi, "4456530000001005");
+    pay(t, &pi, APPROVED_VISA);
     assert_eq!(t.read_payment_intent(&pi).await["status"], "Captured");
     reverse(t, &pi).await;
 }
@@ -145,7 +146,7 @@ async fn auto(t: &mut Conformance) {
 async fn canceled_and_reversed(t: &mut Conformance) {
     let order = json!({"amount": {"value": 500, "currencyCode": "GBP"}, "reference": "Order 3"});
     let pi = create(t, order.clone()).await;
-    pay(t, &pi, "4000000000000002");
+    pay(t, &pi, DECLINED_VISA);
     assert_eq!(t.read_payment_intent(&pi).await["status"], "Created");
     let (status, canceled) = t
         .call("DELETE", ONE, &[("paymentIntentId", &pi)], None)
@@ -159,6 +160,6 @@ async fn canceled_and_reversed(t: &mut Conformance) {
     let mut manual = order;
     manual["captureMode"] = json!("Manual");
     let pi = create(t, manual).await;
-    pay(t, &pi, "5200000000001005");
+    pay(t, &pi, APPROVED_MASTERCARD);
     reverse(t, &pi).await;
 }

@@ -1,6 +1,7 @@
 //! The PCI host's one operation, checked against the project's description
 //! of that host (its answer is the api host's `SetupIntentResponse`).
 
+use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
 use serde_json::json;
 
 use super::{Conformance, PCI_OPERATION, answer};
@@ -10,12 +11,12 @@ pub async fn tokenization(t: &mut Conformance) {
         "reference": "Card on file",
         "merchantInitiatedTransactionType": "Unscheduled",
         "terms": "Charged on request.",
-        "cardDetails": {"cardNumber": "5200000000001005", "cardName": "Ada Lovelace", "expiryDate": "12/30", "cV2": "123"},
+        "cardDetails": {"cardNumber": APPROVED_MASTERCARD, "cardName": "Ada Lovelace", "expiryDate": "12/30", "cV2": "123"},
     });
     let request = t
         .http
         .post(format!("{}/setup-intents", t.emulator.pci_url()))
-        .header("version", "2023-11-12")
+        .header("version", dojo_payments_emulator::PCI_VERSION)
         .header(
             "authorization",
             format!("Basic {}", dojo_payments_emulator::API_KEY),

@@ -2,6 +2,7 @@
 //! Canceled; Authorized → Closed; each state read back in both views.
 
 use dojo_payments_emulator::Card;
+use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
 use dojo_payments_types::SetupIntentId;
 use serde_json::json;
 
@@ -37,7 +38,7 @@ pub async fn lifecycles(t: &mut Conformance) {
         None,
     )
     .await;
-    let card = Card::test("5200000000001005").unwrap();
+    let card = Card::test(APPROVED_MASTERCARD).unwrap();
     t.emulator
         .authorize_setup_intent(&SetupIntentId::from_wire(si.as_str()), &card)
         .unwrap();

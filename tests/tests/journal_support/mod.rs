@@ -8,12 +8,9 @@ use std::time::Duration;
 
 use dojo_payments::Dojo;
 use dojo_payments::api_types::CaptureMode;
-use dojo_payments::types::{Currency, Money, PaymentIntentId};
-use dojo_payments_emulator::{Card, Emulator};
-
-pub fn gbp(pence: i64) -> Money {
-    Money::new(pence, Currency::GBP)
-}
+use dojo_payments::types::PaymentIntentId;
+use dojo_payments_emulator::Emulator;
+pub use dojo_payments_emulator::testkit::{gbp, pay};
 
 /// A payment intent of 10.00 GBP in `mode`, paid at checkout.
 pub async fn paid(dojo: &Dojo, emulator: &Emulator, mode: CaptureMode) -> PaymentIntentId {
@@ -24,9 +21,7 @@ pub async fn paid(dojo: &Dojo, emulator: &Emulator, mode: CaptureMode) -> Paymen
         .created()
         .await
         .unwrap();
-    emulator
-        .pay(intent.id(), &Card::test("5200000000001005").unwrap(), false)
-        .unwrap();
+    pay(emulator, intent.id());
     intent.id().clone()
 }
 

@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use dojo_payments_emulator::testkit::{APPROVED_MASTERCARD, DECLINED_VISA};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -213,8 +214,8 @@ fn string(schema: &Value, name: Option<&str>) -> BoxedStrategy<Value> {
                 prop_oneof![Just("ada@example.com".to_owned()), "[a-z]{1,8}"].boxed()
             }
             (_, _, Some("cardNumber")) => prop_oneof![
-                Just("5200000000001005".to_owned()),
-                Just("4000000000000002".to_owned()),
+                Just(APPROVED_MASTERCARD.to_owned()),
+                Just(DECLINED_VISA.to_owned()),
                 "[0-9]{12,19}",
             ]
             .boxed(),

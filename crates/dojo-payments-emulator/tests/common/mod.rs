@@ -5,10 +5,10 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use dojo_payments_api::api::{self, types};
-use dojo_payments_emulator::{Emulator, WebhookRetryPolicy};
-use dojo_payments_types::{PaymentIntentId, SetupIntentId};
 #[allow(unused_imports)] // each test uses some of them
 pub use dojo_payments_emulator::testkit::{declined_card, gbp, good_card};
+use dojo_payments_emulator::{Emulator, WebhookRetryPolicy};
+use dojo_payments_types::{PaymentIntentId, SetupIntentId};
 use serde_json::json;
 
 /// A Monday, 10:00 UTC: far from midnight, so "same day" rules are clear.
@@ -69,7 +69,6 @@ pub async fn setup_status(client: &api::Client, id: &SetupIntentId) -> String {
     let setup = client.setup_intents_get_by_id(id).await.unwrap();
     setup.status.as_ref().unwrap().to_string()
 }
-
 
 /// A `CreateSetupIntentRequest` for 10.00 GBP.
 pub fn setup_request() -> types::CreateSetupIntentRequest {

@@ -5,9 +5,10 @@
 use std::time::Duration;
 
 use dojo_payments::api_types::{self, CaptureMode};
-use dojo_payments::types::{Currency, Money};
 use dojo_payments::{Dojo, RetryPolicy};
-use dojo_payments_emulator::{Card, Emulator};
+use dojo_payments_emulator::Emulator;
+#[allow(unused_imports)] // each test uses some of them
+pub use dojo_payments_emulator::testkit::{gbp, good_card};
 
 /// Retries quick enough for tests, the defaults' shape otherwise.
 pub fn quick_retries() -> RetryPolicy {
@@ -40,14 +41,6 @@ pub fn builder_of(emulator: &Emulator, retry: RetryPolicy) -> dojo_payments::Doj
         .retry_policy(retry)
 }
 
-pub fn gbp(minor: i64) -> Money {
-    Money::new(minor, Currency::GBP)
-}
-
-pub fn good_card() -> Card {
-    Card::test("5200000000001005").unwrap()
-}
-
 /// A payment intent of `minor` GBP, paid at checkout by the emulator.
 pub async fn paid(
     emulator: &Emulator,
@@ -63,7 +56,7 @@ pub async fn paid(
         .await
         .unwrap();
     let id = intent.id.clone().unwrap();
-    emulator.pay(&id, &good_card(), false).unwrap();
+    dojo_payments_emulator::testkit::pay(emulator, &id);
     dojo.payment_intents().get(&id).await.unwrap()
 }
 
