@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use browser::{Browser, Installed};
 use dojo_payments::journal::EntryState;
+use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
 use dojo_payments_emulator::{Emulator, Fault, WebhookRetryPolicy};
 use dojo_shop::auth::Role;
 use dojo_shop::backend::Backend;
@@ -372,7 +373,7 @@ async fn take_a_phone_order(shop: &Shop, browser: &Browser) {
     );
     let dump = database_text(shop).await;
     assert!(
-        !dump.contains("5200000000001005") && !dump.contains("5200 0000 0000 1005"),
+        !dump.contains(APPROVED_MASTERCARD) && !dump.contains(GOOD_CARD),
         "the card number is stored"
     );
 }
