@@ -11,7 +11,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use tracing::Instrument;
 
 use crate::Dojo;
-use crate::error::{ApiError, Delivery, Error, Invalid};
+use crate::error::{ApiError, Delivery, Error, ErrorContext, Invalid};
 use crate::retry::{self, Decision, Idempotency, RetryPolicy, Situation};
 
 /// One of Dojo's operations, as the engine needs to know it.
@@ -120,6 +120,9 @@ impl Dojo {
         }
         .instrument(span)
         .await
+        // Every error of a sent call names its location and what the
+        // operation is (`Error::location`, `Error::retry_advice`).
+        .map_err(|error: Error| error.sent_by(self.location_id(), op.idempotency))
     }
 }
 
@@ -155,6 +158,7 @@ async fn retry_or_give_up<E: ProblemBody>(
                 operation: op.id,
                 after: policy.deadline,
                 idempotency_key: None,
+                context: ErrorContext::retry_after(None),
             },
             retry_after: None,
         },
@@ -186,6 +190,7 @@ async fn retry_or_give_up<E: ProblemBody>(
                     operation: op.id,
                     last: Box::new(failure.error),
                     idempotency_key: None,
+                    context: ErrorContext::retry_after(None),
                 });
             }
             Err(failure.error)
@@ -217,6 +222,7 @@ async fn failure<E: ProblemBody>(
                     never_left,
                     source,
                     idempotency_key: None,
+                    context: ErrorContext::retry_after(None),
                 },
                 retry_after: None,
             }
@@ -227,6 +233,7 @@ async fn failure<E: ProblemBody>(
                 never_left: false,
                 source,
                 idempotency_key: None,
+                context: ErrorContext::retry_after(None),
             },
             retry_after: None,
         },
@@ -239,18 +246,23 @@ async fn failure<E: ProblemBody>(
                     operation,
                     error: Box::new(error),
                     idempotency_key: None,
+                    context: ErrorContext::retry_after(retry_after),
                 },
                 retry_after,
             }
         }
-        Raw::InvalidResponsePayload(payload) => Failure {
-            retry_after: retry_after(payload.headers()),
-            error: Error::Decode {
-                operation,
-                payload: Box::new(payload),
-                idempotency_key: None,
-            },
-        },
+        Raw::InvalidResponsePayload(payload) => {
+            let retry_after = retry_after(payload.headers());
+            Failure {
+                retry_after,
+                error: Error::Decode {
+                    operation,
+                    payload: Box::new(payload),
+                    idempotency_key: None,
+                    context: ErrorContext::retry_after(retry_after),
+                },
+            }
+        }
         Raw::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
             let retry_after = retry_after(response.headers());
@@ -272,6 +284,7 @@ async fn failure<E: ProblemBody>(
                     operation,
                     error: Box::new(error),
                     idempotency_key: None,
+                    context: ErrorContext::retry_after(retry_after),
                 },
                 retry_after,
             }

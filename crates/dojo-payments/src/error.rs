@@ -6,12 +6,65 @@ use std::fmt;
 use std::time::Duration;
 
 use dojo_payments_api::{InvalidPayload, Violations};
-use dojo_payments_types::InvalidValue;
+use dojo_payments_types::{InvalidValue, LocationId};
 
 use crate::IdempotencyKey;
 pub use crate::proof::Delivery;
-use crate::retry::Attempt;
+use crate::retry::{Attempt, Idempotency};
 use crate::settlement::Unsettled;
+
+mod advice;
+
+pub use advice::{CustomerReason, ErrorKind, RetryAdvice};
+
+/// What the SDK knew of a call when it failed, besides its operation: the
+/// location it was made for, whether sending it again could repeat its
+/// effect, and how long Dojo asked to wait (`Retry-After`). Carried by the
+/// errors of a call that was sent ([`Error::Api`], [`Error::Transport`],
+/// [`Error::Decode`], [`Error::Timeout`], [`Error::EarlierAttemptMaybeApplied`]);
+/// read it through [`Error::location`], [`Error::retry_after`] and
+/// [`Error::retry_advice`]. It holds no secret: a location is the name you
+/// gave it, never its key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ErrorContext {
+    /// The location (its key's account) the call was made for.
+    pub location: Option<LocationId>,
+    /// Whether sending the call again could repeat its effect, as the SDK
+    /// knew the operation; `None` when not known (taken as "could").
+    pub idempotency: Option<Idempotency>,
+    /// Dojo's `Retry-After`, when its answer carried one.
+    pub retry_after: Option<Duration>,
+}
+
+impl ErrorContext {
+    /// The context of a call of an operation with `idempotency`, made for
+    /// `location`.
+    pub(crate) fn at(location: &LocationId, idempotency: Idempotency) -> Box<Self> {
+        Box::new(Self {
+            location: Some(location.clone()),
+            idempotency: Some(idempotency),
+            retry_after: None,
+        })
+    }
+
+    /// A context that knows only Dojo's `Retry-After` (the send path adds
+    /// the rest, [`Error::sent_by`]).
+    pub(crate) fn retry_after(retry_after: Option<Duration>) -> Box<Self> {
+        Box::new(Self {
+            retry_after,
+            ..Self::default()
+        })
+    }
+}
+
+/// ` (location soho)`, or nothing when the location is not known.
+fn at(context: &ErrorContext) -> String {
+    context
+        .location
+        .as_ref()
+        .map_or_else(String::new, |location| format!(" (location {location})"))
+}
 
 /// For a money-moving call that failed ambiguously (sent, and no answer
 /// that proves what happened): what reads of the payment intent showed
@@ -229,8 +282,10 @@ pub enum Error {
         /// Every reason.
         reason: Invalid,
     },
-    /// Dojo refused the call.
-    #[error("{operation}: Dojo answered {error}")]
+    /// Dojo refused the call. What it was is typed by [`Error::kind`]
+    /// (a 404 is [`ErrorKind::NotFound`]: no such object for this
+    /// location's key).
+    #[error("{operation}: Dojo answered {error}{}", at(context))]
     Api {
         /// The operation.
         operation: &'static str,
@@ -238,14 +293,17 @@ pub enum Error {
         error: Box<ApiError>,
         /// The idempotency key the call carried ([`Error::idempotency_key`]).
         idempotency_key: Option<IdempotencyKey>,
+        /// The location, the operation's idempotency, Dojo's `Retry-After`.
+        context: Box<ErrorContext>,
     },
     /// No answer: the connection could not be made (the request never
     /// left: [`Delivery::NotSent`]), or it broke after the request was
     /// written ([`Delivery::MaybeApplied`]).
     #[error(
-        "{operation}: {} ({})",
+        "{operation}: {} ({}){}",
         transport_summary(source),
-        if *never_left { "NotSent" } else { "MaybeApplied" }
+        if *never_left { "NotSent" } else { "MaybeApplied" },
+        at(context)
     )]
     Transport {
         /// The operation.
@@ -258,9 +316,11 @@ pub enum Error {
         source: reqwest::Error,
         /// The idempotency key the call carried ([`Error::idempotency_key`]).
         idempotency_key: Option<IdempotencyKey>,
+        /// The location, the operation's idempotency.
+        context: Box<ErrorContext>,
     },
     /// An answer whose body did not decode as Dojo's document says.
-    #[error("{operation}: {}", describe_payload(payload))]
+    #[error("{operation}: {}{}", describe_payload(payload), at(context))]
     Decode {
         /// The operation.
         operation: &'static str,
@@ -269,6 +329,8 @@ pub enum Error {
         payload: Box<InvalidPayload>,
         /// The idempotency key the call carried ([`Error::idempotency_key`]).
         idempotency_key: Option<IdempotencyKey>,
+        /// The location, the operation's idempotency, Dojo's `Retry-After`.
+        context: Box<ErrorContext>,
     },
     /// Dojo answered success, but without what proves the change was made
     /// (`missing`: the created object's id, the state it leads to): it may
@@ -285,7 +347,10 @@ pub enum Error {
     },
     /// The caller's deadline passed before an answer came: the request may
     /// have reached Dojo ([`Delivery::MaybeApplied`]).
-    #[error("{operation}: no answer within {after:?} (MaybeApplied)")]
+    #[error(
+        "{operation}: no answer within {after:?} (MaybeApplied){}",
+        at(context)
+    )]
     Timeout {
         /// The operation.
         operation: &'static str,
@@ -293,6 +358,8 @@ pub enum Error {
         after: Duration,
         /// The idempotency key the call carried ([`Error::idempotency_key`]).
         idempotency_key: Option<IdempotencyKey>,
+        /// The location, the operation's idempotency.
+        context: Box<ErrorContext>,
     },
     /// A call retried after an attempt that may have taken effect (its
     /// answer was lost, or was no proof) failed on a later attempt, with
@@ -300,8 +367,9 @@ pub enum Error {
     /// may have taken effect all the same. A refund retried with the same
     /// idempotency key settles it.
     #[error(
-        "{operation}: {}; an earlier attempt may have taken effect",
-        without_operation(last)
+        "{operation}: {}; an earlier attempt may have taken effect{}",
+        without_operation(last),
+        at(context)
     )]
     EarlierAttemptMaybeApplied {
         /// The operation.
@@ -311,6 +379,8 @@ pub enum Error {
         last: Box<Error>,
         /// The idempotency key every attempt carried ([`Error::idempotency_key`]).
         idempotency_key: Option<IdempotencyKey>,
+        /// The location, the operation's idempotency.
+        context: Box<ErrorContext>,
     },
     /// A money-moving call without an idempotency key failed after the
     /// request was sent, with no answer that proves what happened; the SDK
@@ -508,6 +578,68 @@ impl Error {
             } => Some(unsettled),
             _ => None,
         }
+    }
+
+    /// What the SDK knew of the call when it failed ([`ErrorContext`]):
+    /// this error's own, or, for an error that wraps the failure that made
+    /// it ([`Error::Interrupted`], [`Found::Unread`]), that failure's.
+    pub fn context(&self) -> Option<&ErrorContext> {
+        match self {
+            Self::Api { context, .. }
+            | Self::Transport { context, .. }
+            | Self::Decode { context, .. }
+            | Self::Timeout { context, .. }
+            | Self::EarlierAttemptMaybeApplied { context, .. } => Some(context),
+            Self::Interrupted { cause, .. } => cause.context(),
+            Self::UnexpectedAnswer {
+                found: Found::Unread(read),
+                ..
+            } => read.context(),
+            Self::InvalidRequest { .. }
+            | Self::Unproven { .. }
+            | Self::UnexpectedAnswer { .. }
+            | Self::IdempotencyKeyReused { .. }
+            | Self::PaginationLoop { .. } => None,
+        }
+    }
+
+    /// The location the call was made for (the name given to its key, as
+    /// [`crate::Dojo::location_id`]), when the call was sent: a 404 from
+    /// one location is about an object of another. `None` for a request
+    /// refused before sending.
+    pub fn location(&self) -> Option<&LocationId> {
+        let own = self.context().and_then(|c| c.location.as_ref());
+        match self {
+            Self::EarlierAttemptMaybeApplied { last, .. } => own.or_else(|| last.location()),
+            _ => own,
+        }
+    }
+
+    /// How long Dojo asked to wait before the call is sent again (its
+    /// `Retry-After`, as seconds or a date), when the answer that ended
+    /// the call carried one. [`Error::retry_advice`] says whether to.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::EarlierAttemptMaybeApplied { last, .. } => last.retry_after(),
+            _ => self.context().and_then(|c| c.retry_after),
+        }
+    }
+
+    /// This error, made by a call of an operation with `idempotency` sent
+    /// for `location`: the send path's stamp on every error it returns.
+    pub(crate) fn sent_by(mut self, location: &LocationId, idempotency: Idempotency) -> Self {
+        match &mut self {
+            Self::Api { context, .. }
+            | Self::Transport { context, .. }
+            | Self::Decode { context, .. }
+            | Self::Timeout { context, .. }
+            | Self::EarlierAttemptMaybeApplied { context, .. } => {
+                context.location = Some(location.clone());
+                context.idempotency = Some(idempotency);
+            }
+            _ => {}
+        }
+        self
     }
 
     /// This error, naming `key` as the idempotency key its call carried.

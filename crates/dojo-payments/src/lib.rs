@@ -90,7 +90,10 @@ pub use client::{
     CHECKOUT_BASE_URL, CheckoutIntentId, ConfigError, Dojo, DojoBuilder, UnknownLocation,
 };
 pub use dojo_payments_api::Endpoints;
-pub use error::{ApiError, Error, Found, Invalid, Outcome, Result, Undetermined};
+pub use error::{
+    ApiError, CustomerReason, Error, ErrorContext, ErrorKind, Found, Invalid, Outcome, Result,
+    RetryAdvice, Undetermined,
+};
 pub use idempotency::IdempotencyKey;
 pub use journal::StoreError;
 pub use location::{Location, Locations};

@@ -141,6 +141,18 @@ fn worth_retrying(status: u16) -> bool {
     matches!(status, 429 | 500) || crate::proof::is_gateway(status)
 }
 
+/// Whether another attempt could end otherwise than `outcome`: it never
+/// left, its answer was lost, or Dojo answered a status worth retrying
+/// (429, 500, 502, 503, 504). Whether it may be *sent* again is the other
+/// half, its [`Idempotency`]: [`decide`] weighs both, and so does
+/// [`crate::Error::retry_advice`], from this one list.
+pub(crate) fn transient(outcome: Attempt) -> bool {
+    match outcome {
+        Attempt::NotSent | Attempt::Unanswered => true,
+        Attempt::Answered(status) => worth_retrying(status),
+    }
+}
+
 /// The decision after a failed attempt.
 ///
 /// - A non-idempotent call is retried only when it certainly was not sent.
@@ -153,14 +165,13 @@ fn worth_retrying(status: u16) -> bool {
 pub fn decide(policy: &RetryPolicy, s: &Situation) -> Decision {
     let retryable = match (s.outcome, s.idempotency) {
         (Attempt::NotSent, _) => true,
-        (Attempt::Unanswered, Idempotency::Idempotent) => true,
         (Attempt::Unanswered, Idempotency::NotIdempotent) => {
             return Decision::GiveUp(GiveUp::MightRepeatEffect);
         }
-        (Attempt::Answered(status), Idempotency::Idempotent) => worth_retrying(status),
         // Dojo does not document that a 429 or a 503 means nothing was done,
         // so an answered non-idempotent call is never sent again.
         (Attempt::Answered(_), Idempotency::NotIdempotent) => false,
+        (outcome, Idempotency::Idempotent) => transient(outcome),
     };
     if !retryable {
         return Decision::GiveUp(GiveUp::NotRetryable);

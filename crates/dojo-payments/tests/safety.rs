@@ -776,3 +776,77 @@ fn outcome_of(error: &Error) -> Option<Undetermined> {
         _ => None,
     }
 }
+
+/// The error's new answers carry no secret either: an error names the
+/// location it was made for (in `Display`, `Debug` and `location()`), never
+/// its key, and its customer message is the SDK's sentence, never Dojo's
+/// text; across the kinds of failure, for a client of several locations.
+#[tokio::test]
+async fn errors_name_their_location_never_its_key_and_tell_customers_no_dojo_text() {
+    use dojo_payments::types::{ApiKey, LocationId};
+    use dojo_payments::{Location, Locations};
+    let location = |name: &str| name.parse::<LocationId>().unwrap();
+    let key = |name: &str| ApiKey::new(format!("sk_sandbox_{name}_s3cr3t0123456789")).unwrap();
+    let emulator = dojo_payments_emulator::Emulator::builder()
+        .seed(5)
+        .location(location("soho"), key("soho"))
+        .location(location("camden"), key("camden"))
+        .start()
+        .await
+        .unwrap();
+    let mut locations = Locations::default();
+    for name in ["soho", "camden"] {
+        locations.insert(Location::new(location(name), key(name)));
+    }
+    let platform = builder_of(&emulator, quick_retries())
+        .locations(locations)
+        .build()
+        .unwrap();
+    let soho = platform.location(&location("soho")).unwrap();
+    let camden = platform.location(&location("camden")).unwrap();
+    let intent = paid(&emulator, &soho, 1000, CaptureMode::Manual).await;
+    let id = intent.id.clone().unwrap();
+    let mut errors = vec![camden.payment_intents().get(&id).await.unwrap_err()];
+    for fault in [
+        Fault::fail(401),
+        Fault::fail_after_commit(503),
+        Fault::drop_before_commit(),
+        Fault::Answer {
+            acted: false,
+            answer: BadAnswer::Undecodable,
+        },
+    ] {
+        emulator.inject_fault(GET, fault, 10).unwrap();
+        errors.push(soho.payment_intents().get(&id).await.unwrap_err());
+        emulator.clear_faults();
+    }
+    emulator
+        .inject_fault(CAPTURES, Fault::fail_after_commit(500), 1)
+        .unwrap();
+    errors.push(
+        soho.payment_intents()
+            .capture(&intent, gbp(100))
+            .await
+            .unwrap_err(),
+    );
+    for error in &errors {
+        let expected = if error.to_string().contains("camden") {
+            "camden"
+        } else {
+            "soho"
+        };
+        assert_eq!(error.location(), Some(&location(expected)), "{error}");
+        let message = error.customer_message();
+        for shown in [error.to_string(), format!("{error:?}"), message.to_owned()] {
+            assert!(!shown.contains("s3cr3t"), "a key in {shown}");
+            assert!(!shown.contains("sk_sandbox_"), "a key in {shown}");
+        }
+        assert!(
+            format!("{error:?}").contains(expected),
+            "Debug names it too: {error:?}"
+        );
+        for dojo_s in ["trace", "pi_", "Dojo", "soho", "camden", error.operation()] {
+            assert!(!message.contains(dojo_s), "{dojo_s:?} in {message}");
+        }
+    }
+}

@@ -147,6 +147,10 @@ impl<'a> Customers<'a> {
                 trace_id: None,
             }),
             idempotency_key: None,
+            context: crate::error::ErrorContext::at(
+                self.dojo.location_id(),
+                crate::retry::Idempotency::Idempotent,
+            ),
         })
     }
 
