@@ -61,6 +61,8 @@ pub fn generate(document: &Value, target: Target, header: &str) -> Result<Genera
         pub const API_VERSION: &str = #version;
     });
     file.items.push(crate::statuses::item(document, &file)?);
+    file.items
+        .extend(crate::operations::items(document, &file, target)?);
     let (impls, validations) = crate::validation::impls(document, &file)?;
     file.items.push(syn::parse2(impls)?);
     let code = format!("{header}\n{}", prettyplease::unparse(&file));

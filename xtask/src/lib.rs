@@ -4,7 +4,8 @@
 //! defects with named rules ([`repair`]), generates the raw client with
 //! progenitor ([`generate`]), adjusts progenitor's output ([`tailor`]),
 //! writes `Validate` impls from the document's constraints
-//! ([`validation`]) and the statuses it documents ([`statuses`]), formats it, and writes it into `crates/dojo-payments-api/src/generated/` with
+//! ([`validation`]) the statuses it documents ([`statuses`]) and the operation table
+//! ([`operations`]), formats it, and writes it into `crates/dojo-payments-api/src/generated/` with
 //! `spec/dojo.lock` ([`lock`]), or checks that the committed code is current
 //! ([`regen`]).
 
@@ -12,6 +13,7 @@
 
 pub mod generate;
 pub mod lock;
+pub mod operations;
 pub mod regen;
 pub mod repair;
 pub mod source;

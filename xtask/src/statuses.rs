@@ -59,7 +59,7 @@ pub fn item(document: &Value, file: &syn::File) -> Result<syn::Item> {
 /// as progenitor names the methods (heck's word boundaries: `_`, a
 /// lower-case letter or digit before an upper-case one, and the last
 /// letter of an acronym before a word: `EPOSGet` → `epos_get`).
-fn snake_case(id: &str) -> String {
+pub fn snake_case(id: &str) -> String {
     let chars: Vec<char> = id.chars().collect();
     let mut out = String::new();
     for (i, &c) in chars.iter().enumerate() {

@@ -50,6 +50,11 @@ impl Default for Endpoints {
 /// The `User-Agent` every call sends: this SDK and its version.
 pub const USER_AGENT: &str = concat!("dojo-rust-sdk/", env!("CARGO_PKG_VERSION"));
 
+/// What precedes the customer secret in the `Authorization` header of the
+/// customer-owned endpoints (the header's length, which the document
+/// limits, counts it).
+pub(crate) const CUSTOMER_SECRET_SCHEME: &str = "Basic ";
+
 /// The `Authorization` header of the customer-owned endpoints
 /// (`/customers/public/…`): `Basic cs_…`, the secret verbatim, marked
 /// sensitive. The generated methods take a `&CustomerSecret` and call this
@@ -58,7 +63,7 @@ pub const USER_AGENT: &str = concat!("dojo-rust-sdk/", env!("CARGO_PKG_VERSION")
 pub(crate) fn customer_secret_header(
     secret: &CustomerSecret,
 ) -> Result<HeaderValue, reqwest::header::InvalidHeaderValue> {
-    let mut value = HeaderValue::try_from(format!("Basic {}", secret.expose()))?;
+    let mut value = HeaderValue::try_from(format!("{CUSTOMER_SECRET_SCHEME}{}", secret.expose()))?;
     value.set_sensitive(true);
     Ok(value)
 }

@@ -5,8 +5,9 @@
 //! (see [`pci`]), after the named repairs listed in the repository's
 //! `ARCHITECTURE.md`. This file is the hand-written part: how a client is
 //! built (credentials, the pinned `version` header, TLS, user agent), the
-//! [`Error`] every call returns, response decoding, and the [`Validate`]
-//! runtime the generated constraint checks call.
+//! [`Error`] every call returns, response decoding, the [`Validate`]
+//! runtime the generated constraint checks call, and the [`operations`]
+//! table's types.
 //!
 //! Most users want the ergonomic `dojo-payments` crate on top of this one.
 //!
@@ -36,6 +37,7 @@ pub mod decode;
 pub mod documented;
 mod error;
 mod hooks;
+pub mod operations;
 mod redact;
 mod request_url;
 pub mod tls;

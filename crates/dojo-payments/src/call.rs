@@ -1,12 +1,15 @@
-//! Sending one call: validation, the deadline, retries, tracing, and the
-//! raw layer's errors turned into `dojo_payments::Error`.
+//! Sending one call: the check against Dojo's document, the deadline,
+//! retries, tracing, and the raw layer's errors turned into
+//! `dojo_payments::Error`.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, Instant, SystemTime};
 
+use dojo_payments_api::ResponseValue;
 use dojo_payments_api::api::types;
-use dojo_payments_api::{ResponseValue, Validate};
+use dojo_payments_api::operations::{Effect, Refused};
+use futures_util::future::Either;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use tracing::Instrument;
 
@@ -14,44 +17,16 @@ use crate::Dojo;
 use crate::error::{ApiError, Delivery, Error, ErrorContext, Invalid};
 use crate::retry::{self, Decision, Idempotency, RetryPolicy, Situation};
 
-/// One of Dojo's operations, as the engine needs to know it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Operation {
-    /// Dojo's operation id, in snake case (`captures_create`).
-    pub id: &'static str,
-    /// Whether sending it twice could repeat its effect.
-    pub idempotency: Idempotency,
-    /// Whether it only reads (so no attempt of it takes effect).
-    pub reads: bool,
-}
+/// One of Dojo's operations: the generated constant (`dojo_payments_api::
+/// operations::CAPTURES_CREATE`), never an id written by hand.
+pub(crate) use dojo_payments_api::operations::{Operation, Request};
 
-impl Operation {
-    /// A read: it changes nothing, however often it is sent.
-    pub const fn read(id: &'static str) -> Self {
-        Self {
-            id,
-            idempotency: Idempotency::Idempotent,
-            reads: true,
-        }
-    }
-
-    /// A change whose repetition changes nothing more (a `PUT`, a
-    /// `DELETE`, a refund with its key).
-    pub const fn idempotent(id: &'static str) -> Self {
-        Self {
-            id,
-            idempotency: Idempotency::Idempotent,
-            reads: false,
-        }
-    }
-
-    /// A call that must not be repeated once it may have been sent.
-    pub const fn not_idempotent(id: &'static str) -> Self {
-        Self {
-            id,
-            idempotency: Idempotency::NotIdempotent,
-            reads: false,
-        }
+/// Whether sending `op` twice could repeat its effect, as the generated
+/// table says.
+fn idempotency(op: &Operation) -> Idempotency {
+    match op.effect {
+        Effect::Read | Effect::Idempotent => Idempotency::Idempotent,
+        Effect::NotIdempotent => Idempotency::NotIdempotent,
     }
 }
 
@@ -63,15 +38,39 @@ struct Failure {
 }
 
 impl Dojo {
-    /// Checks `body` against Dojo's document; nothing is sent when it fails.
-    pub(crate) fn validate(&self, op: Operation, body: &impl Validate) -> Result<(), Error> {
-        body.validate()
-            .map_err(|violations| Error::invalid(op.id, Invalid::Constraints(violations)))
+    /// Checks `request`, what `call` sends, against Dojo's document (its
+    /// body and the parameters the document constrains: every call passes
+    /// it, and nothing is sent when it fails), then sends `call` (one
+    /// attempt each time it is called) within the policy's deadline,
+    /// retrying as `retry::decide` says. The check is made when `send` is
+    /// called, and `request` is not kept in the future.
+    pub(crate) fn send<'d, T, E, F, Fut>(
+        &'d self,
+        op: &'static Operation,
+        request: Request<'_>,
+        call: F,
+    ) -> impl Future<Output = Result<T, Error>> + use<'d, T, E, F, Fut>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, dojo_payments_api::Error<E>>>,
+        E: ProblemBody,
+    {
+        match op.check(&request) {
+            Ok(()) => Either::Left(self.attempts(op, call)),
+            Err(refused) => {
+                let reason = match refused {
+                    Refused::Violations(violations) => Invalid::Constraints(violations),
+                    // A call site whose request is not the operation's: a
+                    // fault of the SDK, refused rather than sent unchecked.
+                    Refused::Unchecked(what) => Invalid::Rule(what),
+                };
+                Either::Right(std::future::ready(Err(Error::invalid(op.id, reason))))
+            }
+        }
     }
 
-    /// Sends `call` (one attempt each time it is called) within the policy's
-    /// deadline, retrying as `retry::decide` says.
-    pub(crate) async fn send<T, E, F, Fut>(&self, op: Operation, mut call: F) -> Result<T, Error>
+    /// The attempts of a checked call.
+    async fn attempts<T, E, F, Fut>(&self, op: &'static Operation, mut call: F) -> Result<T, Error>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, dojo_payments_api::Error<E>>>,
@@ -122,7 +121,7 @@ impl Dojo {
         .await
         // Every error of a sent call names its location and what the
         // operation is (`Error::location`, `Error::retry_advice`).
-        .map_err(|error: Error| error.sent_by(self.location_id(), op.idempotency))
+        .map_err(|error: Error| error.sent_by(self.location_id(), idempotency(op)))
     }
 }
 
@@ -144,7 +143,7 @@ enum Failed<E> {
 /// report, which says the call may have taken effect if an earlier attempt
 /// may have (`earlier_maybe_applied`), whatever the last one met.
 async fn retry_or_give_up<E: ProblemBody>(
-    op: Operation,
+    op: &'static Operation,
     policy: &RetryPolicy,
     started: Instant,
     attempt: u32,
@@ -164,7 +163,7 @@ async fn retry_or_give_up<E: ProblemBody>(
         },
     };
     let situation = Situation {
-        idempotency: op.idempotency,
+        idempotency: idempotency(op),
         attempt,
         outcome: failure.error.attempt(),
         retry_after: failure.retry_after,
@@ -183,7 +182,7 @@ async fn retry_or_give_up<E: ProblemBody>(
             // Even a refusal does not undo an earlier attempt that may have
             // taken effect; a read takes effect in none.
             if earlier_maybe_applied
-                && !op.reads
+                && !op.reads()
                 && failure.error.delivery() != Delivery::MaybeApplied
             {
                 return Err(Error::EarlierAttemptMaybeApplied {

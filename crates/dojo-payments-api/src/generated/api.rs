@@ -7688,6 +7688,956 @@ pub const DOCUMENTED_STATUSES: &[crate::DocumentedOperation] = &[
         ],
     },
 ];
+/// One constant per operation of this host's document: its id (the
+/// generated method's name), method, path, body type, the
+/// parameters the document constrains, whether it moves money and
+/// whether it is a read, idempotent or not. Re-exported, both
+/// hosts', by `dojo_payments_api::operations`.
+pub mod operations {
+    /// `POST /payment-intents`: not idempotent.
+    pub const PAYMENT_INTENTS_CREATE_PAYMENT_INTENT: crate::operations::Operation = crate::operations::Operation {
+        id: "payment_intents_create_payment_intent",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Post,
+        path: "/payment-intents",
+        moves_money: false,
+        effect: crate::operations::Effect::NotIdempotent,
+        body: Some("CreatePaymentIntentRequest"),
+        parameters: &[],
+    };
+    /// `GET /payment-intents/{paymentIntentId}`: a read.
+    pub const PAYMENT_INTENTS_GET: crate::operations::Operation = crate::operations::Operation {
+        id: "payment_intents_get",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Get,
+        path: "/payment-intents/{paymentIntentId}",
+        moves_money: false,
+        effect: crate::operations::Effect::Read,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "paymentIntentId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+            crate::operations::Parameter {
+                name: "returnCanceled",
+                location: crate::operations::Location::Query,
+                required: false,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `DELETE /payment-intents/{paymentIntentId}`: not idempotent; moves money.
+    pub const PAYMENT_INTENTS_DELETE: crate::operations::Operation = crate::operations::Operation {
+        id: "payment_intents_delete",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Delete,
+        path: "/payment-intents/{paymentIntentId}",
+        moves_money: true,
+        effect: crate::operations::Effect::NotIdempotent,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "paymentIntentId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `POST /payment-intents/{paymentIntentId}/captures`: not idempotent; moves money.
+    pub const CAPTURES_CREATE: crate::operations::Operation = crate::operations::Operation {
+        id: "captures_create",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Post,
+        path: "/payment-intents/{paymentIntentId}/captures",
+        moves_money: true,
+        effect: crate::operations::Effect::NotIdempotent,
+        body: Some("CreateCaptureRequest"),
+        parameters: &[
+            crate::operations::Parameter {
+                name: "paymentIntentId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `POST /payment-intents/{paymentIntentId}/charge`: not idempotent; moves money.
+    pub const PAYMENT_INTENTS_CHARGE_PAYMENT_INTENT: crate::operations::Operation = crate::operations::Operation {
+        id: "payment_intents_charge_payment_intent",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Post,
+        path: "/payment-intents/{paymentIntentId}/charge",
+        moves_money: true,
+        effect: crate::operations::Effect::NotIdempotent,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "paymentIntentId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `POST /payment-intents/{paymentIntentId}/refresh-client-session-secret`: idempotent.
+    pub const PAYMENT_INTENTS_REFRESH_CLIENT_SESSION_SECRET: crate::operations::Operation = crate::operations::Operation {
+        id: "payment_intents_refresh_client_session_secret",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Post,
+        path: "/payment-intents/{paymentIntentId}/refresh-client-session-secret",
+        moves_money: false,
+        effect: crate::operations::Effect::Idempotent,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "paymentIntentId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `POST /payment-intents/search`: a read.
+    pub const PAYMENT_INTENTS_SEARCH: crate::operations::Operation = crate::operations::Operation {
+        id: "payment_intents_search",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Post,
+        path: "/payment-intents/search",
+        moves_money: false,
+        effect: crate::operations::Effect::Read,
+        body: Some("SearchPaymentIntentRequest"),
+        parameters: &[],
+    };
+    /// `POST /payment-intents/{paymentIntentId}/tips-amount`: idempotent.
+    pub const PAYMENT_INTENTS_SET_TIPS_AMOUNT: crate::operations::Operation = crate::operations::Operation {
+        id: "payment_intents_set_tips_amount",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Post,
+        path: "/payment-intents/{paymentIntentId}/tips-amount",
+        moves_money: false,
+        effect: crate::operations::Effect::Idempotent,
+        body: Some("SetTipsAmountRequest"),
+        parameters: &[
+            crate::operations::Parameter {
+                name: "paymentIntentId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `POST /payment-intents/{paymentIntentId}/amount`: idempotent.
+    pub const PAYMENT_INTENTS_SET_CUSTOM_AMOUNT: crate::operations::Operation = crate::operations::Operation {
+        id: "payment_intents_set_custom_amount",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Post,
+        path: "/payment-intents/{paymentIntentId}/amount",
+        moves_money: false,
+        effect: crate::operations::Effect::Idempotent,
+        body: Some("SetAmountRequest"),
+        parameters: &[
+            crate::operations::Parameter {
+                name: "paymentIntentId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `POST /payment-intents/{paymentIntentId}/receipt`: not idempotent.
+    pub const RECEIPT_CREATE: crate::operations::Operation = crate::operations::Operation {
+        id: "receipt_create",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Post,
+        path: "/payment-intents/{paymentIntentId}/receipt",
+        moves_money: false,
+        effect: crate::operations::Effect::NotIdempotent,
+        body: Some("SendEmailReceiptRequest"),
+        parameters: &[
+            crate::operations::Parameter {
+                name: "paymentIntentId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `POST /payment-intents/{paymentIntentId}/refunds`: idempotent; moves money.
+    pub const REFUNDS_CREATE: crate::operations::Operation = crate::operations::Operation {
+        id: "refunds_create",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Post,
+        path: "/payment-intents/{paymentIntentId}/refunds",
+        moves_money: true,
+        effect: crate::operations::Effect::Idempotent,
+        body: Some("CreateRefundRequest"),
+        parameters: &[
+            crate::operations::Parameter {
+                name: "paymentIntentId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+            crate::operations::Parameter {
+                name: "idempotencyKey",
+                location: crate::operations::Location::Header,
+                required: true,
+                length: (None, Some(100u64)),
+            },
+        ],
+    };
+    /// `GET /payment-intents/refunds/{refundId}`: a read.
+    pub const PAYMENT_INTENTS_GET_REFUND_BY_ID: crate::operations::Operation = crate::operations::Operation {
+        id: "payment_intents_get_refund_by_id",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Get,
+        path: "/payment-intents/refunds/{refundId}",
+        moves_money: false,
+        effect: crate::operations::Effect::Read,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "refundId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, Some(50u64)),
+            },
+        ],
+    };
+    /// `POST /payment-intents/{paymentIntentId}/reversal`: not idempotent; moves money.
+    pub const REVERSAL_CREATE: crate::operations::Operation = crate::operations::Operation {
+        id: "reversal_create",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Post,
+        path: "/payment-intents/{paymentIntentId}/reversal",
+        moves_money: true,
+        effect: crate::operations::Effect::NotIdempotent,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "paymentIntentId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `POST /setup-intents`: not idempotent.
+    pub const SETUP_INTENTS_CREATE: crate::operations::Operation = crate::operations::Operation {
+        id: "setup_intents_create",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Post,
+        path: "/setup-intents",
+        moves_money: false,
+        effect: crate::operations::Effect::NotIdempotent,
+        body: Some("CreateSetupIntentRequest"),
+        parameters: &[],
+    };
+    /// `GET /setup-intents/{setupIntentId}`: a read.
+    pub const SETUP_INTENTS_GET_BY_ID: crate::operations::Operation = crate::operations::Operation {
+        id: "setup_intents_get_by_id",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Get,
+        path: "/setup-intents/{setupIntentId}",
+        moves_money: false,
+        effect: crate::operations::Effect::Read,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "setupIntentId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `DELETE /setup-intents/{setupIntentId}`: idempotent.
+    pub const SETUP_INTENTS_DELETE: crate::operations::Operation = crate::operations::Operation {
+        id: "setup_intents_delete",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Delete,
+        path: "/setup-intents/{setupIntentId}",
+        moves_money: false,
+        effect: crate::operations::Effect::Idempotent,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "setupIntentId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, Some(50u64)),
+            },
+            crate::operations::Parameter {
+                name: "includeAuthorized",
+                location: crate::operations::Location::Query,
+                required: false,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `GET /setup-intents/public/{setupIntentId}`: a read.
+    pub const SETUP_INTENTS_GET_PUBLIC_BY_ID: crate::operations::Operation = crate::operations::Operation {
+        id: "setup_intents_get_public_by_id",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Get,
+        path: "/setup-intents/public/{setupIntentId}",
+        moves_money: false,
+        effect: crate::operations::Effect::Read,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "setupIntentId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `POST /setup-intents/{setupIntentId}/refresh-client-session-secret`: idempotent.
+    pub const SETUP_INTENTS_REFRESH_CLIENT_SESSION_SECRET: crate::operations::Operation = crate::operations::Operation {
+        id: "setup_intents_refresh_client_session_secret",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Post,
+        path: "/setup-intents/{setupIntentId}/refresh-client-session-secret",
+        moves_money: false,
+        effect: crate::operations::Effect::Idempotent,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "setupIntentId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `POST /setup-intents/public/{setupIntentId}/refresh-client-session-secret`: idempotent.
+    pub const SETUP_INTENTS_REFRESH_CLIENT_SESSION_SECRET_PUBLIC: crate::operations::Operation = crate::operations::Operation {
+        id: "setup_intents_refresh_client_session_secret_public",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Post,
+        path: "/setup-intents/public/{setupIntentId}/refresh-client-session-secret",
+        moves_money: false,
+        effect: crate::operations::Effect::Idempotent,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "setupIntentId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `GET /webhooks/events`: a read.
+    pub const WEBHOOKS_GET_ALL_EVENTS: crate::operations::Operation = crate::operations::Operation {
+        id: "webhooks_get_all_events",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Get,
+        path: "/webhooks/events",
+        moves_money: false,
+        effect: crate::operations::Effect::Read,
+        body: None,
+        parameters: &[],
+    };
+    /// `GET /webhooks`: a read.
+    pub const WEBHOOKS_GET_ALL_SUBSCRIPTIONS: crate::operations::Operation = crate::operations::Operation {
+        id: "webhooks_get_all_subscriptions",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Get,
+        path: "/webhooks",
+        moves_money: false,
+        effect: crate::operations::Effect::Read,
+        body: None,
+        parameters: &[],
+    };
+    /// `POST /webhooks`: not idempotent.
+    pub const WEBHOOKS_SUBSCRIBE: crate::operations::Operation = crate::operations::Operation {
+        id: "webhooks_subscribe",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Post,
+        path: "/webhooks",
+        moves_money: false,
+        effect: crate::operations::Effect::NotIdempotent,
+        body: Some("SubscriptionRequest"),
+        parameters: &[],
+    };
+    /// `GET /webhooks/{subscriptionId}/secrets`: a read.
+    pub const WEBHOOKS_GET_SECRETS: crate::operations::Operation = crate::operations::Operation {
+        id: "webhooks_get_secrets",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Get,
+        path: "/webhooks/{subscriptionId}/secrets",
+        moves_money: false,
+        effect: crate::operations::Effect::Read,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "subscriptionId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `POST /webhooks/{subscriptionId}/secrets`: not idempotent.
+    pub const WEBHOOKS_GENERATE_SECRET: crate::operations::Operation = crate::operations::Operation {
+        id: "webhooks_generate_secret",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Post,
+        path: "/webhooks/{subscriptionId}/secrets",
+        moves_money: false,
+        effect: crate::operations::Effect::NotIdempotent,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "subscriptionId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `PUT /webhooks/{subscriptionId}/secrets/{secretId}/activate`: idempotent.
+    pub const WEBHOOKS_ACTIVATE_SECRET: crate::operations::Operation = crate::operations::Operation {
+        id: "webhooks_activate_secret",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Put,
+        path: "/webhooks/{subscriptionId}/secrets/{secretId}/activate",
+        moves_money: false,
+        effect: crate::operations::Effect::Idempotent,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "subscriptionId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+            crate::operations::Parameter {
+                name: "secretId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `DELETE /webhooks/{subscriptionId}/secrets/{secretId}`: idempotent.
+    pub const WEBHOOKS_DELETE_SECRET: crate::operations::Operation = crate::operations::Operation {
+        id: "webhooks_delete_secret",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Delete,
+        path: "/webhooks/{subscriptionId}/secrets/{secretId}",
+        moves_money: false,
+        effect: crate::operations::Effect::Idempotent,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "subscriptionId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+            crate::operations::Parameter {
+                name: "secretId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `PATCH /webhooks/{subscriptionId}`: idempotent.
+    pub const WEBHOOKS_SUBSCRIBE_UPDATE: crate::operations::Operation = crate::operations::Operation {
+        id: "webhooks_subscribe_update",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Patch,
+        path: "/webhooks/{subscriptionId}",
+        moves_money: false,
+        effect: crate::operations::Effect::Idempotent,
+        body: Some("SubscriptionUpdateRequest"),
+        parameters: &[
+            crate::operations::Parameter {
+                name: "subscriptionId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `DELETE /webhooks/{subscriptionId}`: idempotent.
+    pub const WEBHOOKS_DELETE_SUBSCRIPTION: crate::operations::Operation = crate::operations::Operation {
+        id: "webhooks_delete_subscription",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Delete,
+        path: "/webhooks/{subscriptionId}",
+        moves_money: false,
+        effect: crate::operations::Effect::Idempotent,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "subscriptionId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `POST /customers`: not idempotent.
+    pub const CUSTOMERS_CREATE: crate::operations::Operation = crate::operations::Operation {
+        id: "customers_create",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Post,
+        path: "/customers",
+        moves_money: false,
+        effect: crate::operations::Effect::NotIdempotent,
+        body: Some("CreateCustomerRequest"),
+        parameters: &[],
+    };
+    /// `DELETE /customers/{customerId}`: idempotent.
+    pub const CUSTOMERS_DELETE: crate::operations::Operation = crate::operations::Operation {
+        id: "customers_delete",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Delete,
+        path: "/customers/{customerId}",
+        moves_money: false,
+        effect: crate::operations::Effect::Idempotent,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "customerId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, Some(100u64)),
+            },
+        ],
+    };
+    /// `PATCH /customers/{customerId}`: idempotent.
+    pub const CUSTOMERS_UPDATE: crate::operations::Operation = crate::operations::Operation {
+        id: "customers_update",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Patch,
+        path: "/customers/{customerId}",
+        moves_money: false,
+        effect: crate::operations::Effect::Idempotent,
+        body: Some("UpdateCustomerRequest"),
+        parameters: &[
+            crate::operations::Parameter {
+                name: "customerId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, Some(100u64)),
+            },
+        ],
+    };
+    /// `GET /customers/{customerId}`: a read.
+    pub const CUSTOMERS_GET: crate::operations::Operation = crate::operations::Operation {
+        id: "customers_get",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Get,
+        path: "/customers/{customerId}",
+        moves_money: false,
+        effect: crate::operations::Effect::Read,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "customerId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, Some(100u64)),
+            },
+        ],
+    };
+    /// `POST /customers/{customerId}/create-secret`: idempotent.
+    pub const CUSTOMERS_CREATE_CUSTOMER_SECRET: crate::operations::Operation = crate::operations::Operation {
+        id: "customers_create_customer_secret",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Post,
+        path: "/customers/{customerId}/create-secret",
+        moves_money: false,
+        effect: crate::operations::Effect::Idempotent,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "customerId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, Some(100u64)),
+            },
+        ],
+    };
+    /// `GET /customers/public/{customerId}/payment-methods`: a read.
+    pub const CUSTOMERS_GET_PAYMENT_METHODS: crate::operations::Operation = crate::operations::Operation {
+        id: "customers_get_payment_methods",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Get,
+        path: "/customers/public/{customerId}/payment-methods",
+        moves_money: false,
+        effect: crate::operations::Effect::Read,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "customerId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, Some(100u64)),
+            },
+            crate::operations::Parameter {
+                name: "authorization",
+                location: crate::operations::Location::Header,
+                required: true,
+                length: (None, Some(500u64)),
+            },
+        ],
+    };
+    /// `DELETE /customers/public/{customerId}/payment-methods/{paymentMethodId}`: idempotent.
+    pub const CUSTOMERS_DELETE_PAYMENT_METHOD: crate::operations::Operation = crate::operations::Operation {
+        id: "customers_delete_payment_method",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Delete,
+        path: "/customers/public/{customerId}/payment-methods/{paymentMethodId}",
+        moves_money: false,
+        effect: crate::operations::Effect::Idempotent,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "customerId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, Some(100u64)),
+            },
+            crate::operations::Parameter {
+                name: "paymentMethodId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, Some(100u64)),
+            },
+            crate::operations::Parameter {
+                name: "authorization",
+                location: crate::operations::Location::Header,
+                required: true,
+                length: (None, Some(500u64)),
+            },
+        ],
+    };
+    /// `POST /customers/search`: a read.
+    pub const CUSTOMERS_SEARCH: crate::operations::Operation = crate::operations::Operation {
+        id: "customers_search",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Post,
+        path: "/customers/search",
+        moves_money: false,
+        effect: crate::operations::Effect::Read,
+        body: Some("SearchCustomerRequest"),
+        parameters: &[],
+    };
+    /// `GET /terminals`: a read.
+    pub const TERMINALS_LIST_TERMINALS: crate::operations::Operation = crate::operations::Operation {
+        id: "terminals_list_terminals",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Get,
+        path: "/terminals",
+        moves_money: false,
+        effect: crate::operations::Effect::Read,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "statuses",
+                location: crate::operations::Location::Query,
+                required: false,
+                length: (None, None),
+            },
+            crate::operations::Parameter {
+                name: "software-house-id",
+                location: crate::operations::Location::Header,
+                required: true,
+                length: (None, None),
+            },
+            crate::operations::Parameter {
+                name: "reseller-id",
+                location: crate::operations::Location::Header,
+                required: false,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `GET /terminals/{terminalId}`: a read.
+    pub const TERMINALS_GET_TERMINAL: crate::operations::Operation = crate::operations::Operation {
+        id: "terminals_get_terminal",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Get,
+        path: "/terminals/{terminalId}",
+        moves_money: false,
+        effect: crate::operations::Effect::Read,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "terminalId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+            crate::operations::Parameter {
+                name: "software-house-id",
+                location: crate::operations::Location::Header,
+                required: true,
+                length: (None, None),
+            },
+            crate::operations::Parameter {
+                name: "reseller-id",
+                location: crate::operations::Location::Header,
+                required: false,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `POST /terminal-sessions`: not idempotent.
+    pub const TERMINAL_SESSION_CREATE: crate::operations::Operation = crate::operations::Operation {
+        id: "terminal_session_create",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Post,
+        path: "/terminal-sessions",
+        moves_money: false,
+        effect: crate::operations::Effect::NotIdempotent,
+        body: Some("CreateTerminalSessionRequest"),
+        parameters: &[
+            crate::operations::Parameter {
+                name: "software-house-id",
+                location: crate::operations::Location::Header,
+                required: true,
+                length: (None, None),
+            },
+            crate::operations::Parameter {
+                name: "reseller-id",
+                location: crate::operations::Location::Header,
+                required: false,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `GET /terminal-sessions/{terminalSessionId}`: a read.
+    pub const TERMINAL_SESSION_GET: crate::operations::Operation = crate::operations::Operation {
+        id: "terminal_session_get",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Get,
+        path: "/terminal-sessions/{terminalSessionId}",
+        moves_money: false,
+        effect: crate::operations::Effect::Read,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "terminalSessionId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+            crate::operations::Parameter {
+                name: "software-house-id",
+                location: crate::operations::Location::Header,
+                required: true,
+                length: (None, None),
+            },
+            crate::operations::Parameter {
+                name: "reseller-id",
+                location: crate::operations::Location::Header,
+                required: false,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `PUT /terminal-sessions/{terminalSessionId}/cancel`: idempotent.
+    pub const TERMINAL_SESSION_CANCEL: crate::operations::Operation = crate::operations::Operation {
+        id: "terminal_session_cancel",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Put,
+        path: "/terminal-sessions/{terminalSessionId}/cancel",
+        moves_money: false,
+        effect: crate::operations::Effect::Idempotent,
+        body: None,
+        parameters: &[
+            crate::operations::Parameter {
+                name: "terminalSessionId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+            crate::operations::Parameter {
+                name: "software-house-id",
+                location: crate::operations::Location::Header,
+                required: true,
+                length: (None, None),
+            },
+            crate::operations::Parameter {
+                name: "reseller-id",
+                location: crate::operations::Location::Header,
+                required: false,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `PUT /terminal-sessions/{terminalSessionId}/signature`: idempotent.
+    pub const TERMINAL_SESSION_SIGNATURE: crate::operations::Operation = crate::operations::Operation {
+        id: "terminal_session_signature",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Put,
+        path: "/terminal-sessions/{terminalSessionId}/signature",
+        moves_money: false,
+        effect: crate::operations::Effect::Idempotent,
+        body: Some("SignatureVerificationRequest"),
+        parameters: &[
+            crate::operations::Parameter {
+                name: "terminalSessionId",
+                location: crate::operations::Location::Path,
+                required: true,
+                length: (None, None),
+            },
+            crate::operations::Parameter {
+                name: "software-house-id",
+                location: crate::operations::Location::Header,
+                required: true,
+                length: (None, None),
+            },
+            crate::operations::Parameter {
+                name: "reseller-id",
+                location: crate::operations::Location::Header,
+                required: false,
+                length: (None, None),
+            },
+        ],
+    };
+    /// `POST /epos/events`: not idempotent.
+    pub const EPOS_POST_EVENTS: crate::operations::Operation = crate::operations::Operation {
+        id: "epos_post_events",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Post,
+        path: "/epos/events",
+        moves_money: false,
+        effect: crate::operations::Effect::NotIdempotent,
+        body: Some("EventRequest"),
+        parameters: &[],
+    };
+    /// `GET /epos/integrations`: a read.
+    pub const EPOS_GET_INTEGRATIONS: crate::operations::Operation = crate::operations::Operation {
+        id: "epos_get_integrations",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Get,
+        path: "/epos/integrations",
+        moves_money: false,
+        effect: crate::operations::Effect::Read,
+        body: None,
+        parameters: &[],
+    };
+    /// `GET /epos/integrations/rest`: a read.
+    pub const EPOS_GET_INTEGRATIONS_REST: crate::operations::Operation = crate::operations::Operation {
+        id: "epos_get_integrations_rest",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Get,
+        path: "/epos/integrations/rest",
+        moves_money: false,
+        effect: crate::operations::Effect::Read,
+        body: None,
+        parameters: &[],
+    };
+    /// `PUT /epos/integrations/rest`: idempotent.
+    pub const EPOS_PUT_INTEGRATIONS_REST: crate::operations::Operation = crate::operations::Operation {
+        id: "epos_put_integrations_rest",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Put,
+        path: "/epos/integrations/rest",
+        moves_money: false,
+        effect: crate::operations::Effect::Idempotent,
+        body: Some("RestIntegrationRequest"),
+        parameters: &[],
+    };
+    /// `GET /epos/integrations/ws`: a read.
+    pub const EPOS_GET_INTEGRATIONS_WS: crate::operations::Operation = crate::operations::Operation {
+        id: "epos_get_integrations_ws",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Get,
+        path: "/epos/integrations/ws",
+        moves_money: false,
+        effect: crate::operations::Effect::Read,
+        body: None,
+        parameters: &[],
+    };
+    /// `PUT /epos/integrations/ws`: idempotent.
+    pub const EPOS_PUT_INTEGRATIONS_WS: crate::operations::Operation = crate::operations::Operation {
+        id: "epos_put_integrations_ws",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Put,
+        path: "/epos/integrations/ws",
+        moves_money: false,
+        effect: crate::operations::Effect::Idempotent,
+        body: Some("WsIntegrationRequest"),
+        parameters: &[],
+    };
+    /// `GET /epos/integrations/dojo`: a read.
+    pub const EPOS_GET_INTEGRATIONS_DOJO: crate::operations::Operation = crate::operations::Operation {
+        id: "epos_get_integrations_dojo",
+        host: crate::operations::Host::Api,
+        method: crate::operations::Method::Get,
+        path: "/epos/integrations/dojo",
+        moves_money: false,
+        effect: crate::operations::Effect::Read,
+        body: None,
+        parameters: &[],
+    };
+}
+/// Every operation of this host, in the document's order.
+pub const OPERATIONS: &[crate::operations::Operation] = &[
+    operations::PAYMENT_INTENTS_CREATE_PAYMENT_INTENT,
+    operations::PAYMENT_INTENTS_GET,
+    operations::PAYMENT_INTENTS_DELETE,
+    operations::CAPTURES_CREATE,
+    operations::PAYMENT_INTENTS_CHARGE_PAYMENT_INTENT,
+    operations::PAYMENT_INTENTS_REFRESH_CLIENT_SESSION_SECRET,
+    operations::PAYMENT_INTENTS_SEARCH,
+    operations::PAYMENT_INTENTS_SET_TIPS_AMOUNT,
+    operations::PAYMENT_INTENTS_SET_CUSTOM_AMOUNT,
+    operations::RECEIPT_CREATE,
+    operations::REFUNDS_CREATE,
+    operations::PAYMENT_INTENTS_GET_REFUND_BY_ID,
+    operations::REVERSAL_CREATE,
+    operations::SETUP_INTENTS_CREATE,
+    operations::SETUP_INTENTS_GET_BY_ID,
+    operations::SETUP_INTENTS_DELETE,
+    operations::SETUP_INTENTS_GET_PUBLIC_BY_ID,
+    operations::SETUP_INTENTS_REFRESH_CLIENT_SESSION_SECRET,
+    operations::SETUP_INTENTS_REFRESH_CLIENT_SESSION_SECRET_PUBLIC,
+    operations::WEBHOOKS_GET_ALL_EVENTS,
+    operations::WEBHOOKS_GET_ALL_SUBSCRIPTIONS,
+    operations::WEBHOOKS_SUBSCRIBE,
+    operations::WEBHOOKS_GET_SECRETS,
+    operations::WEBHOOKS_GENERATE_SECRET,
+    operations::WEBHOOKS_ACTIVATE_SECRET,
+    operations::WEBHOOKS_DELETE_SECRET,
+    operations::WEBHOOKS_SUBSCRIBE_UPDATE,
+    operations::WEBHOOKS_DELETE_SUBSCRIPTION,
+    operations::CUSTOMERS_CREATE,
+    operations::CUSTOMERS_DELETE,
+    operations::CUSTOMERS_UPDATE,
+    operations::CUSTOMERS_GET,
+    operations::CUSTOMERS_CREATE_CUSTOMER_SECRET,
+    operations::CUSTOMERS_GET_PAYMENT_METHODS,
+    operations::CUSTOMERS_DELETE_PAYMENT_METHOD,
+    operations::CUSTOMERS_SEARCH,
+    operations::TERMINALS_LIST_TERMINALS,
+    operations::TERMINALS_GET_TERMINAL,
+    operations::TERMINAL_SESSION_CREATE,
+    operations::TERMINAL_SESSION_GET,
+    operations::TERMINAL_SESSION_CANCEL,
+    operations::TERMINAL_SESSION_SIGNATURE,
+    operations::EPOS_POST_EVENTS,
+    operations::EPOS_GET_INTEGRATIONS,
+    operations::EPOS_GET_INTEGRATIONS_REST,
+    operations::EPOS_PUT_INTEGRATIONS_REST,
+    operations::EPOS_GET_INTEGRATIONS_WS,
+    operations::EPOS_PUT_INTEGRATIONS_WS,
+    operations::EPOS_GET_INTEGRATIONS_DOJO,
+];
 /// What Dojo's document requires of each request (lengths, ranges,
 /// patterns), as [`crate::Validate`] for every type: the types
 /// themselves accept anything, so that no response is refused.

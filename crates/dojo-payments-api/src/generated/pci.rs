@@ -301,6 +301,28 @@ pub const DOCUMENTED_STATUSES: &[crate::DocumentedOperation] = &[
         ],
     },
 ];
+/// One constant per operation of this host's document: its id (the
+/// generated method's name), method, path, body type, the
+/// parameters the document constrains, whether it moves money and
+/// whether it is a read, idempotent or not. Re-exported, both
+/// hosts', by `dojo_payments_api::operations`.
+pub mod operations {
+    /// `POST /setup-intents`: not idempotent.
+    pub const SETUP_INTENTS_CREATE_TOKENIZED: crate::operations::Operation = crate::operations::Operation {
+        id: "setup_intents_create_tokenized",
+        host: crate::operations::Host::Pci,
+        method: crate::operations::Method::Post,
+        path: "/setup-intents",
+        moves_money: false,
+        effect: crate::operations::Effect::NotIdempotent,
+        body: Some("CreateTokenizedSetupIntentRequest"),
+        parameters: &[],
+    };
+}
+/// Every operation of this host, in the document's order.
+pub const OPERATIONS: &[crate::operations::Operation] = &[
+    operations::SETUP_INTENTS_CREATE_TOKENIZED,
+];
 /// What Dojo's document requires of each request (lengths, ranges,
 /// patterns), as [`crate::Validate`] for every type: the types
 /// themselves accept anything, so that no response is refused.

@@ -29,6 +29,7 @@
 //! # }
 //! ```
 
+use dojo_payments_api::operations as ops;
 use std::marker::PhantomData;
 
 use chrono::{DateTime, Duration, Utc};
@@ -240,7 +241,7 @@ impl<S: State> PaymentIntent<S> {
     /// another state is [`Error::UnexpectedAnswer`], with the intent as
     /// read.
     pub async fn refresh_as<T: State>(&self, dojo: &Dojo) -> Result<PaymentIntent<T>> {
-        const OP: &str = "payment_intents_get";
+        const OP: &str = ops::PAYMENT_INTENTS_GET.id;
         let data = dojo
             .payment_intents()
             .get_including_canceled(&self.id)
@@ -343,12 +344,12 @@ impl PaymentIntent<Created> {
     /// Cancels it (Dojo allows it only while `Created`).
     pub async fn cancel(&self, dojo: &Dojo) -> Result<PaymentIntent<Canceled>> {
         let data = dojo.payment_intents().cancel(&self.data).await?;
-        typed("payment_intents_delete", data)
+        typed(ops::PAYMENT_INTENTS_DELETE.id, data)
     }
 
     /// Changes its amount (where its config allows a custom amount).
     pub async fn set_amount(&self, dojo: &Dojo, amount: Money) -> Result<PaymentIntent<Created>> {
-        const OP: &str = "payment_intents_set_custom_amount";
+        const OP: &str = ops::PAYMENT_INTENTS_SET_CUSTOM_AMOUNT.id;
         self.check_amount(OP, amount)?;
         if !self.allows(|p| p.custom_amount_allowed) {
             return Err(refuse(OP, LifecycleRule::CustomAmountNotAllowed));
@@ -361,7 +362,7 @@ impl PaymentIntent<Created> {
 
     /// Sets its tip (where its config allows tips).
     pub async fn set_tips(&self, dojo: &Dojo, tips: Money) -> Result<PaymentIntent<Created>> {
-        const OP: &str = "payment_intents_set_tips_amount";
+        const OP: &str = ops::PAYMENT_INTENTS_SET_TIPS_AMOUNT.id;
         self.check_amount(OP, tips)?;
         if !self.allows(|p| p.tips_allowed) {
             return Err(refuse(OP, LifecycleRule::TipsNotAllowed));
@@ -372,7 +373,7 @@ impl PaymentIntent<Created> {
     /// Charges the saved card of the setup intent it was created for
     /// (`setupIntentId`), once, for its whole amount.
     pub async fn charge(&self, dojo: &Dojo) -> Result<PaymentIntent<Captured>> {
-        const OP: &str = "payment_intents_charge_payment_intent";
+        const OP: &str = ops::PAYMENT_INTENTS_CHARGE_PAYMENT_INTENT.id;
         if self.data.setup_intent_id.is_none() {
             return Err(refuse(OP, LifecycleRule::ChargeNeedsSetupIntent));
         }
@@ -396,7 +397,7 @@ impl<S: Capturable> PaymentIntent<S> {
     /// Captures `amount` of a `Manual` intent: in parts if you like, never
     /// more than remains authorized.
     pub async fn capture(&self, dojo: &Dojo, amount: Money) -> Result<PaymentIntent<Captured>> {
-        const OP: &str = "captures_create";
+        const OP: &str = ops::CAPTURES_CREATE.id;
         self.check_amount(OP, amount)?;
         if self.capture_mode() != CaptureMode::Manual {
             return Err(refuse(OP, LifecycleRule::CaptureNeedsManualMode));
@@ -425,7 +426,7 @@ impl PaymentIntent<Authorized> {
     /// Reverses the authorization (`Manual` intents, within 7 days of the
     /// payment, by the client's clock).
     pub async fn reverse(&self, dojo: &Dojo) -> Result<PaymentIntent<Reversed>> {
-        const OP: &str = "reversal_create";
+        const OP: &str = ops::REVERSAL_CREATE.id;
         if let Some(paid) = self.paid_at()
             && dojo.now() - paid > Duration::days(7)
         {
@@ -440,7 +441,7 @@ impl PaymentIntent<Captured> {
     /// Reverses the payment: `Auto` intents only, on the calendar day (UTC)
     /// of the payment; a `Manual` capture can only be refunded.
     pub async fn reverse(&self, dojo: &Dojo) -> Result<PaymentIntent<Reversed>> {
-        const OP: &str = "reversal_create";
+        const OP: &str = ops::REVERSAL_CREATE.id;
         if self.capture_mode() == CaptureMode::Manual {
             return Err(refuse(OP, LifecycleRule::ReversalAfterManualCapture));
         }
@@ -470,7 +471,7 @@ impl<S: Refundable> PaymentIntent<S> {
         amount: Money,
         key: Option<IdempotencyKey>,
     ) -> Result<(RefundMade, PaymentIntent<Refunded>)> {
-        const OP: &str = "refunds_create";
+        const OP: &str = ops::REFUNDS_CREATE.id;
         self.check_amount(OP, amount)?;
         if let Some(captured) = self.captured_minor() {
             let refunded = settlement::refunded_minor(&self.data);

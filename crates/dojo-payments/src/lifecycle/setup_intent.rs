@@ -26,6 +26,7 @@
 //! # }
 //! ```
 
+use dojo_payments_api::operations as ops;
 use std::marker::PhantomData;
 
 use dojo_payments_api::api::types::{self, SetupIntentStatus};
@@ -177,7 +178,7 @@ impl<S: State> SetupIntent<S> {
     /// the intent as read.
     pub async fn refresh_as<T: State>(&self, dojo: &Dojo) -> Result<SetupIntent<T>> {
         typed(
-            "setup_intents_get",
+            ops::SETUP_INTENTS_GET_BY_ID.id,
             dojo.setup_intents().get(&self.id).await?,
         )
     }
@@ -209,7 +210,7 @@ impl SetupIntent<Created> {
     /// Cancels it (it becomes `Canceled`).
     pub async fn cancel(&self, dojo: &Dojo) -> Result<SetupIntent<Canceled>> {
         typed(
-            "setup_intents_delete",
+            ops::SETUP_INTENTS_DELETE.id,
             dojo.setup_intents().cancel(&self.id).await?,
         )
     }
@@ -230,7 +231,7 @@ impl SetupIntent<Authorized> {
     /// no longer be charged.
     pub async fn close(&self, dojo: &Dojo) -> Result<SetupIntent<Closed>> {
         typed(
-            "setup_intents_delete",
+            ops::SETUP_INTENTS_DELETE.id,
             dojo.setup_intents().close(&self.id).await?,
         )
     }
@@ -244,7 +245,7 @@ impl SetupIntent<Authorized> {
     )]
     pub fn charge(self, dojo: &Dojo) -> impl Future<Output = Result<Charged>> {
         async move {
-            const OP: &str = "payment_intents_charge_payment_intent";
+            const OP: &str = ops::PAYMENT_INTENTS_CHARGE_PAYMENT_INTENT.id;
             let Some(amount) = self.data.intended_amount else {
                 return Err(Error::invalid(
                     OP,

@@ -4,7 +4,9 @@ use dojo_payments_api::api::types;
 use dojo_payments_types::{CustomerId, CustomerSecret, PaymentMethodId};
 use futures_util::stream::BoxStream;
 
-use crate::call::Operation;
+use dojo_payments_api::operations as ops;
+
+use crate::call::{Operation, Request};
 use crate::error::{Error, Found};
 use crate::pages::{self, Page};
 use crate::{Dojo, Result};
@@ -92,14 +94,14 @@ pub struct Customers<'a> {
     pub(crate) dojo: &'a Dojo,
 }
 
-const CREATE: Operation = Operation::not_idempotent("customers_create");
-const GET: Operation = Operation::read("customers_get");
-const UPDATE: Operation = Operation::idempotent("customers_update");
-const DELETE: Operation = Operation::idempotent("customers_delete");
-const SECRET: Operation = Operation::idempotent("customers_create_customer_secret");
-const METHODS: Operation = Operation::read("customers_get_payment_methods");
-const DELETE_METHOD: Operation = Operation::idempotent("customers_delete_payment_method");
-const SEARCH: Operation = Operation::read("customers_search");
+const CREATE: &Operation = &ops::CUSTOMERS_CREATE;
+const GET: &Operation = &ops::CUSTOMERS_GET;
+const UPDATE: &Operation = &ops::CUSTOMERS_UPDATE;
+const DELETE: &Operation = &ops::CUSTOMERS_DELETE;
+const SECRET: &Operation = &ops::CUSTOMERS_CREATE_CUSTOMER_SECRET;
+const METHODS: &Operation = &ops::CUSTOMERS_GET_PAYMENT_METHODS;
+const DELETE_METHOD: &Operation = &ops::CUSTOMERS_DELETE_PAYMENT_METHOD;
+const SEARCH: &Operation = &ops::CUSTOMERS_SEARCH;
 
 impl<'a> Customers<'a> {
     /// A new customer; chain their details, then `.send().await`.
@@ -135,7 +137,14 @@ impl<'a> Customers<'a> {
     /// The customer `id`.
     pub async fn get(self, id: &CustomerId) -> Result<types::CustomerFull> {
         let raw = self.dojo.api();
-        let found = self.dojo.send(GET, || raw.customers_get(id)).await?;
+        let found = self
+            .dojo
+            .send(
+                GET,
+                Request::NONE.parameter("customerId", id.as_str()),
+                || raw.customers_get(id),
+            )
+            .await?;
         // Dojo's document answers with a list; one id names one customer.
         found.into_iter().next().ok_or_else(|| Error::Api {
             operation: GET.id,
@@ -166,7 +175,13 @@ impl<'a> Customers<'a> {
     /// Deletes customer `id`.
     pub async fn delete(self, id: &CustomerId) -> Result<()> {
         let raw = self.dojo.api();
-        self.dojo.send(DELETE, || raw.customers_delete(id)).await
+        self.dojo
+            .send(
+                DELETE,
+                Request::NONE.parameter("customerId", id.as_str()),
+                || raw.customers_delete(id),
+            )
+            .await
     }
 
     /// A new short-lived customer secret for `id` (`cs_…`, with its
@@ -175,7 +190,11 @@ impl<'a> Customers<'a> {
         let raw = self.dojo.api();
         let answer = self
             .dojo
-            .send(SECRET, || raw.customers_create_customer_secret(id))
+            .send(
+                SECRET,
+                Request::NONE.parameter("customerId", id.as_str()),
+                || raw.customers_create_customer_secret(id),
+            )
             .await?;
         let secret = answer.secret.ok_or(Error::UnexpectedAnswer {
             operation: SECRET.id,
@@ -197,7 +216,13 @@ impl<'a> Customers<'a> {
         let raw = self.dojo.api();
         let answer = self
             .dojo
-            .send(METHODS, || raw.customers_get_payment_methods(id, secret))
+            .send(
+                METHODS,
+                Request::NONE
+                    .parameter("customerId", id.as_str())
+                    .parameter("authorization", secret),
+                || raw.customers_get_payment_methods(id, secret),
+            )
             .await?;
         let methods = answer.saved_payment_methods.unwrap_or_default();
         methods.into_iter().map(SavedCard::from_answer).collect()
@@ -212,9 +237,14 @@ impl<'a> Customers<'a> {
     ) -> Result<()> {
         let raw = self.dojo.api();
         self.dojo
-            .send(DELETE_METHOD, || {
-                raw.customers_delete_payment_method(id, method, secret)
-            })
+            .send(
+                DELETE_METHOD,
+                Request::NONE
+                    .parameter("customerId", id.as_str())
+                    .parameter("paymentMethodId", method.as_str())
+                    .parameter("authorization", secret),
+                || raw.customers_delete_payment_method(id, method, secret),
+            )
             .await
     }
 
@@ -230,9 +260,10 @@ impl<'a> Customers<'a> {
                 limit: i32::from(page_size),
             };
             async move {
-                dojo.validate(SEARCH, &body)?;
                 let raw = dojo.api();
-                let page = dojo.send(SEARCH, || raw.customers_search(&body)).await?;
+                let page = dojo
+                    .send(SEARCH, Request::body(&body), || raw.customers_search(&body))
+                    .await?;
                 Ok(Page {
                     items: page.data.unwrap_or_default(),
                     next: page.after,
@@ -296,10 +327,11 @@ impl CreateCustomer<'_> {
     )]
     pub fn send(self) -> impl Future<Output = Result<types::CustomerFull>> {
         async move {
-            self.dojo.validate(CREATE, &self.body)?;
             let raw = self.dojo.api();
             let body = &self.body;
-            self.dojo.send(CREATE, || raw.customers_create(body)).await
+            self.dojo
+                .send(CREATE, Request::body(body), || raw.customers_create(body))
+                .await
         }
     }
 
@@ -331,11 +363,14 @@ impl UpdateCustomer<'_> {
     )]
     pub fn send(self) -> impl Future<Output = Result<types::CustomerFull>> {
         async move {
-            self.dojo.validate(UPDATE, &self.body)?;
             let raw = self.dojo.api();
             let (id, body) = (self.id, &self.body);
             self.dojo
-                .send(UPDATE, || raw.customers_update(id, body))
+                .send(
+                    UPDATE,
+                    Request::body(body).parameter("customerId", id.as_str()),
+                    || raw.customers_update(id, body),
+                )
                 .await
         }
     }

@@ -2,7 +2,9 @@
 
 use dojo_payments_api::api::types;
 
-use crate::call::Operation;
+use dojo_payments_api::operations as ops;
+
+use crate::call::{Operation, Request};
 use crate::{Dojo, Result};
 
 /// EPOS integrations: `dojo.epos()`.
@@ -11,33 +13,38 @@ pub struct Epos<'a> {
     pub(crate) dojo: &'a Dojo,
 }
 
-const EVENT: Operation = Operation::not_idempotent("epos_post_events");
-const ALL: Operation = Operation::read("epos_get_integrations");
-const REST: Operation = Operation::read("epos_get_integrations_rest");
-const SET_REST: Operation = Operation::idempotent("epos_put_integrations_rest");
-const WS: Operation = Operation::read("epos_get_integrations_ws");
-const SET_WS: Operation = Operation::idempotent("epos_put_integrations_ws");
-const DOJO: Operation = Operation::read("epos_get_integrations_dojo");
+const EVENT: &Operation = &ops::EPOS_POST_EVENTS;
+const ALL: &Operation = &ops::EPOS_GET_INTEGRATIONS;
+const REST: &Operation = &ops::EPOS_GET_INTEGRATIONS_REST;
+const SET_REST: &Operation = &ops::EPOS_PUT_INTEGRATIONS_REST;
+const WS: &Operation = &ops::EPOS_GET_INTEGRATIONS_WS;
+const SET_WS: &Operation = &ops::EPOS_PUT_INTEGRATIONS_WS;
+const DOJO: &Operation = &ops::EPOS_GET_INTEGRATIONS_DOJO;
 
 impl Epos<'_> {
     /// Tells Dojo of a change in the EPOS (an order, a party, a reservation).
     pub async fn send_event(self, event: types::EventRequest) -> Result<types::EventRequest> {
-        self.dojo.validate(EVENT, &event)?;
         let raw = self.dojo.api();
-        self.dojo.send(EVENT, || raw.epos_post_events(&event)).await
+        self.dojo
+            .send(EVENT, Request::body(&event), || {
+                raw.epos_post_events(&event)
+            })
+            .await
     }
 
     /// Every integration of the account.
     pub async fn integrations(self) -> Result<types::AllIntegrationsResponse> {
         let raw = self.dojo.api();
-        self.dojo.send(ALL, || raw.epos_get_integrations()).await
+        self.dojo
+            .send(ALL, Request::NONE, || raw.epos_get_integrations())
+            .await
     }
 
     /// The REST integrations.
     pub async fn rest_integrations(self) -> Result<Vec<types::RestIntegrationResponse>> {
         let raw = self.dojo.api();
         self.dojo
-            .send(REST, || raw.epos_get_integrations_rest())
+            .send(REST, Request::NONE, || raw.epos_get_integrations_rest())
             .await
     }
 
@@ -46,17 +53,20 @@ impl Epos<'_> {
         self,
         integration: types::RestIntegrationRequest,
     ) -> Result<Vec<types::RestIntegrationResponse>> {
-        self.dojo.validate(SET_REST, &integration)?;
         let raw = self.dojo.api();
         self.dojo
-            .send(SET_REST, || raw.epos_put_integrations_rest(&integration))
+            .send(SET_REST, Request::body(&integration), || {
+                raw.epos_put_integrations_rest(&integration)
+            })
             .await
     }
 
     /// The WebSocket integrations.
     pub async fn ws_integrations(self) -> Result<Vec<types::WsIntegrationResponse>> {
         let raw = self.dojo.api();
-        self.dojo.send(WS, || raw.epos_get_integrations_ws()).await
+        self.dojo
+            .send(WS, Request::NONE, || raw.epos_get_integrations_ws())
+            .await
     }
 
     /// Registers (or replaces) a WebSocket integration.
@@ -64,10 +74,11 @@ impl Epos<'_> {
         self,
         integration: types::WsIntegrationRequest,
     ) -> Result<Vec<types::WsIntegrationResponse>> {
-        self.dojo.validate(SET_WS, &integration)?;
         let raw = self.dojo.api();
         self.dojo
-            .send(SET_WS, || raw.epos_put_integrations_ws(&integration))
+            .send(SET_WS, Request::body(&integration), || {
+                raw.epos_put_integrations_ws(&integration)
+            })
             .await
     }
 
@@ -75,7 +86,7 @@ impl Epos<'_> {
     pub async fn dojo_integrations(self) -> Result<Vec<types::DojoManagedIntegrationResponse>> {
         let raw = self.dojo.api();
         self.dojo
-            .send(DOJO, || raw.epos_get_integrations_dojo())
+            .send(DOJO, Request::NONE, || raw.epos_get_integrations_dojo())
             .await
     }
 }

@@ -8,7 +8,9 @@ use dojo_payments_types::{Money, Open, PaymentIntentId, RefundId};
 use futures_util::FutureExt;
 use futures_util::stream::BoxStream;
 
-use crate::call::Operation;
+use dojo_payments_api::operations as ops;
+
+use crate::call::{Operation, Request};
 use crate::error::{Error, Invalid};
 use crate::idempotency::IdempotencyKey;
 use crate::pages::{self, Page};
@@ -22,20 +24,19 @@ pub struct PaymentIntents<'a> {
     pub(crate) dojo: &'a Dojo,
 }
 
-const CREATE: Operation = Operation::not_idempotent("payment_intents_create_payment_intent");
-const GET: Operation = Operation::read("payment_intents_get");
-const CANCEL: Operation = Operation::not_idempotent("payment_intents_delete");
-const CAPTURE: Operation = Operation::not_idempotent("captures_create");
-const CHARGE: Operation = Operation::not_idempotent("payment_intents_charge_payment_intent");
-const REVERSE: Operation = Operation::not_idempotent("reversal_create");
-const REFUND: Operation = Operation::idempotent("refunds_create");
-const GET_REFUND: Operation = Operation::read("payment_intents_get_refund_by_id");
-const SET_AMOUNT: Operation = Operation::idempotent("payment_intents_set_custom_amount");
-const SET_TIPS: Operation = Operation::idempotent("payment_intents_set_tips_amount");
-const REFRESH_SECRET: Operation =
-    Operation::idempotent("payment_intents_refresh_client_session_secret");
-const RECEIPT: Operation = Operation::not_idempotent("receipt_create");
-const SEARCH: Operation = Operation::read("payment_intents_search");
+const CREATE: &Operation = &ops::PAYMENT_INTENTS_CREATE_PAYMENT_INTENT;
+const GET: &Operation = &ops::PAYMENT_INTENTS_GET;
+const CANCEL: &Operation = &ops::PAYMENT_INTENTS_DELETE;
+const CAPTURE: &Operation = &ops::CAPTURES_CREATE;
+const CHARGE: &Operation = &ops::PAYMENT_INTENTS_CHARGE_PAYMENT_INTENT;
+const REVERSE: &Operation = &ops::REVERSAL_CREATE;
+const REFUND: &Operation = &ops::REFUNDS_CREATE;
+const GET_REFUND: &Operation = &ops::PAYMENT_INTENTS_GET_REFUND_BY_ID;
+const SET_AMOUNT: &Operation = &ops::PAYMENT_INTENTS_SET_CUSTOM_AMOUNT;
+const SET_TIPS: &Operation = &ops::PAYMENT_INTENTS_SET_TIPS_AMOUNT;
+const REFRESH_SECRET: &Operation = &ops::PAYMENT_INTENTS_REFRESH_CLIENT_SESSION_SECRET;
+const RECEIPT: &Operation = &ops::RECEIPT_CREATE;
+const SEARCH: &Operation = &ops::PAYMENT_INTENTS_SEARCH;
 
 impl<'a> PaymentIntents<'a> {
     /// A payment intent for `amount`, named `reference` (1–60 characters,
@@ -82,7 +83,7 @@ impl<'a> PaymentIntents<'a> {
     pub async fn get(self, id: &PaymentIntentId) -> Result<types::PaymentIntent> {
         let raw = self.dojo.api();
         self.dojo
-            .send(GET, || raw.payment_intents_get(id, None))
+            .send(GET, Request::NONE, || raw.payment_intents_get(id, None))
             .await
     }
 
@@ -93,7 +94,9 @@ impl<'a> PaymentIntents<'a> {
     ) -> Result<types::PaymentIntent> {
         let raw = self.dojo.api();
         self.dojo
-            .send(GET, || raw.payment_intents_get(id, Some(true)))
+            .send(GET, Request::NONE, || {
+                raw.payment_intents_get(id, Some(true))
+            })
             .await
     }
 
@@ -105,7 +108,7 @@ impl<'a> PaymentIntents<'a> {
         let sent_at = Instant::now();
         let result = self
             .dojo
-            .send(CANCEL, || raw.payment_intents_delete(id))
+            .send(CANCEL, Request::NONE, || raw.payment_intents_delete(id))
             .await;
         self.settle(CANCEL, Movement::Cancel, intent, sent_at, result)
             .await
@@ -134,12 +137,13 @@ impl<'a> PaymentIntents<'a> {
             amount: amount.minor_units(),
             tips_amount: tips.map(|t| t.minor_units()),
         };
-        self.dojo.validate(CAPTURE, &body)?;
         let raw = self.dojo.api();
         let sent_at = Instant::now();
         let result = self
             .dojo
-            .send(CAPTURE, || raw.captures_create(id, &body))
+            .send(CAPTURE, Request::body(&body), || {
+                raw.captures_create(id, &body)
+            })
             .await;
         let movement = Movement::Capture { amount };
         self.settle(CAPTURE, movement, intent, sent_at, result)
@@ -155,7 +159,9 @@ impl<'a> PaymentIntents<'a> {
         let sent_at = Instant::now();
         let result = self
             .dojo
-            .send(CHARGE, || raw.payment_intents_charge_payment_intent(id))
+            .send(CHARGE, Request::NONE, || {
+                raw.payment_intents_charge_payment_intent(id)
+            })
             .await;
         self.settle(CHARGE, Movement::Charge, intent, sent_at, result)
             .await
@@ -168,7 +174,10 @@ impl<'a> PaymentIntents<'a> {
         let id = id_of(REVERSE, intent)?;
         let raw = self.dojo.api();
         let sent_at = Instant::now();
-        let result = self.dojo.send(REVERSE, || raw.reversal_create(id)).await;
+        let result = self
+            .dojo
+            .send(REVERSE, Request::NONE, || raw.reversal_create(id))
+            .await;
         self.settle(REVERSE, Movement::Reverse, intent, sent_at, result)
             .await
     }
@@ -194,7 +203,11 @@ impl<'a> PaymentIntents<'a> {
     pub async fn get_refund(self, id: &RefundId) -> Result<types::Refund> {
         let raw = self.dojo.api();
         self.dojo
-            .send(GET_REFUND, || raw.payment_intents_get_refund_by_id(id))
+            .send(
+                GET_REFUND,
+                Request::NONE.parameter("refundId", id.as_str()),
+                || raw.payment_intents_get_refund_by_id(id),
+            )
             .await
     }
 
@@ -211,7 +224,7 @@ impl<'a> PaymentIntents<'a> {
         };
         let raw = self.dojo.api();
         self.dojo
-            .send(SET_AMOUNT, || {
+            .send(SET_AMOUNT, Request::body(&body), || {
                 raw.payment_intents_set_custom_amount(id, &body)
             })
             .await
@@ -222,7 +235,9 @@ impl<'a> PaymentIntents<'a> {
         let body = types::SetTipsAmountRequest { tips_amount: tips };
         let raw = self.dojo.api();
         self.dojo
-            .send(SET_TIPS, || raw.payment_intents_set_tips_amount(id, &body))
+            .send(SET_TIPS, Request::body(&body), || {
+                raw.payment_intents_set_tips_amount(id, &body)
+            })
             .await
     }
 
@@ -233,7 +248,7 @@ impl<'a> PaymentIntents<'a> {
     ) -> Result<types::PaymentIntent> {
         let raw = self.dojo.api();
         self.dojo
-            .send(REFRESH_SECRET, || {
+            .send(REFRESH_SECRET, Request::NONE, || {
                 raw.payment_intents_refresh_client_session_secret(id)
             })
             .await
@@ -248,10 +263,11 @@ impl<'a> PaymentIntents<'a> {
         let body = types::SendEmailReceiptRequest {
             emails: emails.into_iter().map(Into::into).collect(),
         };
-        self.dojo.validate(RECEIPT, &body)?;
         let raw = self.dojo.api();
         self.dojo
-            .send(RECEIPT, || raw.receipt_create(id, &body))
+            .send(RECEIPT, Request::body(&body), || {
+                raw.receipt_create(id, &body)
+            })
             .await
     }
 
@@ -273,7 +289,7 @@ impl<'a> PaymentIntents<'a> {
     /// anything else is `Unknown`, with what it takes to settle it later.
     async fn settle<T: Evidence>(
         self,
-        op: Operation,
+        op: &Operation,
         movement: Movement,
         before: &types::PaymentIntent,
         sent_at: Instant,
@@ -310,7 +326,7 @@ impl<'a> PaymentIntents<'a> {
 
 /// `result`, unless it is a success without the evidence of the movement:
 /// then [`Error::Unproven`].
-fn proven<T: Evidence>(op: Operation, result: Result<T>) -> Result<T> {
+fn proven<T: Evidence>(op: &Operation, result: Result<T>) -> Result<T> {
     let answer = result?;
     match answer.missing_proof() {
         None => Ok(answer),
@@ -322,7 +338,7 @@ fn proven<T: Evidence>(op: Operation, result: Result<T>) -> Result<T> {
     }
 }
 
-fn id_of(op: Operation, intent: &types::PaymentIntent) -> Result<&PaymentIntentId> {
+fn id_of<'i>(op: &Operation, intent: &'i types::PaymentIntent) -> Result<&'i PaymentIntentId> {
     intent
         .id
         .as_ref()
@@ -449,11 +465,12 @@ impl CreatePaymentIntent<'_> {
     )]
     pub fn send(self) -> impl Future<Output = Result<types::PaymentIntent>> {
         async move {
-            self.dojo.validate(CREATE, &self.body)?;
             let raw = self.dojo.api();
             let body = &self.body;
             self.dojo
-                .send(CREATE, || raw.payment_intents_create_payment_intent(body))
+                .send(CREATE, Request::body(body), || {
+                    raw.payment_intents_create_payment_intent(body)
+                })
                 .await
         }
     }
@@ -506,7 +523,6 @@ impl Refund<'_> {
     )]
     pub fn send(self) -> impl Future<Output = Result<RefundMade>> {
         async move {
-            self.dojo.validate(REFUND, &self.body)?;
             let key = self.key.unwrap_or_else(IdempotencyKey::generate);
             if !self.dojo.inner.used_keys.claim(self.id, &key, &self.body) {
                 return Err(Error::IdempotencyKeyReused {
@@ -518,7 +534,11 @@ impl Refund<'_> {
             let (id, body) = (self.id, &self.body);
             let sent = self
                 .dojo
-                .send(REFUND, || raw.refunds_create(id, key.as_str(), body))
+                .send(
+                    REFUND,
+                    Request::body(body).parameter("idempotencyKey", key.as_str()),
+                    || raw.refunds_create(id, key.as_str(), body),
+                )
                 .await;
             // The key travels with every error: the one thing a caller
             // needs to resend the refund safely.
@@ -583,10 +603,11 @@ impl SearchPaymentIntents {
                 limit: page_size,
             });
             async move {
-                dojo.validate(SEARCH, &body)?;
                 let raw = dojo.api();
                 let page = dojo
-                    .send(SEARCH, || raw.payment_intents_search(&body))
+                    .send(SEARCH, Request::body(&body), || {
+                        raw.payment_intents_search(&body)
+                    })
                     .await?;
                 Ok(Page {
                     items: page.data.unwrap_or_default(),

@@ -8,7 +8,9 @@ use dojo_payments_types::{
 };
 use futures_util::FutureExt;
 
-use crate::call::Operation;
+use dojo_payments_api::operations as ops;
+
+use crate::call::{Operation, Request};
 use crate::{Dojo, Result};
 
 /// The setup intents of the account: `dojo.setup_intents()`.
@@ -17,14 +19,13 @@ pub struct SetupIntents<'a> {
     pub(crate) dojo: &'a Dojo,
 }
 
-const CREATE: Operation = Operation::not_idempotent("setup_intents_create");
-const TOKENIZE: Operation = Operation::not_idempotent("setup_intents_create_tokenized");
-const GET: Operation = Operation::read("setup_intents_get_by_id");
-const DELETE: Operation = Operation::idempotent("setup_intents_delete");
-const GET_PUBLIC: Operation = Operation::read("setup_intents_get_public_by_id");
-const REFRESH: Operation = Operation::idempotent("setup_intents_refresh_client_session_secret");
-const REFRESH_PUBLIC: Operation =
-    Operation::idempotent("setup_intents_refresh_client_session_secret_public");
+const CREATE: &Operation = &ops::SETUP_INTENTS_CREATE;
+const TOKENIZE: &Operation = &ops::SETUP_INTENTS_CREATE_TOKENIZED;
+const GET: &Operation = &ops::SETUP_INTENTS_GET_BY_ID;
+const DELETE: &Operation = &ops::SETUP_INTENTS_DELETE;
+const GET_PUBLIC: &Operation = &ops::SETUP_INTENTS_GET_PUBLIC_BY_ID;
+const REFRESH: &Operation = &ops::SETUP_INTENTS_REFRESH_CLIENT_SESSION_SECRET;
+const REFRESH_PUBLIC: &Operation = &ops::SETUP_INTENTS_REFRESH_CLIENT_SESSION_SECRET_PUBLIC;
 
 impl<'a> SetupIntents<'a> {
     /// A setup intent the customer authorizes at Dojo's checkout, agreeing to
@@ -104,7 +105,7 @@ impl<'a> SetupIntents<'a> {
     pub async fn get(self, id: &SetupIntentId) -> Result<types::SetupIntentResponse> {
         let raw = self.dojo.api();
         self.dojo
-            .send(GET, || raw.setup_intents_get_by_id(id))
+            .send(GET, Request::NONE, || raw.setup_intents_get_by_id(id))
             .await
     }
 
@@ -112,7 +113,11 @@ impl<'a> SetupIntents<'a> {
     pub async fn cancel(self, id: &SetupIntentId) -> Result<types::SetupIntentResponse> {
         let raw = self.dojo.api();
         self.dojo
-            .send(DELETE, || raw.setup_intents_delete(id, None))
+            .send(
+                DELETE,
+                Request::NONE.parameter("setupIntentId", id.as_str()),
+                || raw.setup_intents_delete(id, None),
+            )
             .await
     }
 
@@ -121,7 +126,11 @@ impl<'a> SetupIntents<'a> {
     pub async fn close(self, id: &SetupIntentId) -> Result<types::SetupIntentResponse> {
         let raw = self.dojo.api();
         self.dojo
-            .send(DELETE, || raw.setup_intents_delete(id, Some(true)))
+            .send(
+                DELETE,
+                Request::NONE.parameter("setupIntentId", id.as_str()),
+                || raw.setup_intents_delete(id, Some(true)),
+            )
             .await
     }
 
@@ -129,7 +138,9 @@ impl<'a> SetupIntents<'a> {
     pub async fn get_public(self, id: &SetupIntentId) -> Result<types::SetupIntentPublicResponse> {
         let raw = self.dojo.api();
         self.dojo
-            .send(GET_PUBLIC, || raw.setup_intents_get_public_by_id(id))
+            .send(GET_PUBLIC, Request::NONE, || {
+                raw.setup_intents_get_public_by_id(id)
+            })
             .await
     }
 
@@ -140,7 +151,7 @@ impl<'a> SetupIntents<'a> {
     ) -> Result<types::SetupIntentResponse> {
         let raw = self.dojo.api();
         self.dojo
-            .send(REFRESH, || {
+            .send(REFRESH, Request::NONE, || {
                 raw.setup_intents_refresh_client_session_secret(id)
             })
             .await
@@ -153,7 +164,7 @@ impl<'a> SetupIntents<'a> {
     ) -> Result<types::SetupIntentPublicResponse> {
         let raw = self.dojo.api();
         self.dojo
-            .send(REFRESH_PUBLIC, || {
+            .send(REFRESH_PUBLIC, Request::NONE, || {
                 raw.setup_intents_refresh_client_session_secret_public(id)
             })
             .await
@@ -258,11 +269,12 @@ impl CreateSetupIntent<'_> {
     )]
     pub fn send(self) -> impl Future<Output = Result<types::SetupIntentResponse>> {
         async move {
-            self.dojo.validate(CREATE, &self.body)?;
             let raw = self.dojo.api();
             let body = &self.body;
             self.dojo
-                .send(CREATE, || raw.setup_intents_create(body))
+                .send(CREATE, Request::body(body), || {
+                    raw.setup_intents_create(body)
+                })
                 .await
         }
     }
@@ -295,11 +307,12 @@ impl Tokenize<'_> {
     )]
     pub fn send(self) -> impl Future<Output = Result<types::SetupIntentResponse>> {
         async move {
-            self.dojo.validate(TOKENIZE, &self.body)?;
             let pci = self.dojo.pci();
             let body = &self.body;
             self.dojo
-                .send(TOKENIZE, || pci.setup_intents_create_tokenized(body))
+                .send(TOKENIZE, Request::body(body), || {
+                    pci.setup_intents_create_tokenized(body)
+                })
                 .await
         }
     }

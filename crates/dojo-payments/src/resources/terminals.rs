@@ -3,7 +3,9 @@
 use dojo_payments_api::api::types;
 use dojo_payments_types::{TerminalId, TerminalSessionId};
 
-use crate::call::Operation;
+use dojo_payments_api::operations as ops;
+
+use crate::call::{Operation, Request};
 use crate::{Dojo, Result};
 
 /// The account's terminals, as seen by one software house:
@@ -22,12 +24,12 @@ pub struct TerminalsAs<'a> {
     reseller_id: Option<&'a str>,
 }
 
-const LIST: Operation = Operation::read("terminals_list_terminals");
-const GET: Operation = Operation::read("terminals_get_terminal");
-const CREATE_SESSION: Operation = Operation::not_idempotent("terminal_session_create");
-const GET_SESSION: Operation = Operation::read("terminal_session_get");
-const CANCEL_SESSION: Operation = Operation::idempotent("terminal_session_cancel");
-const SIGNATURE: Operation = Operation::idempotent("terminal_session_signature");
+const LIST: &Operation = &ops::TERMINALS_LIST_TERMINALS;
+const GET: &Operation = &ops::TERMINALS_GET_TERMINAL;
+const CREATE_SESSION: &Operation = &ops::TERMINAL_SESSION_CREATE;
+const GET_SESSION: &Operation = &ops::TERMINAL_SESSION_GET;
+const CANCEL_SESSION: &Operation = &ops::TERMINAL_SESSION_CANCEL;
+const SIGNATURE: &Operation = &ops::TERMINAL_SESSION_SIGNATURE;
 
 impl<'a> Terminals<'a> {
     /// Calls as software house `software_house_id`.
@@ -55,7 +57,7 @@ impl<'a> TerminalsAs<'a> {
         let raw = self.dojo.api();
         let statuses = statuses.as_ref();
         self.dojo
-            .send(LIST, || {
+            .send(LIST, Request::NONE, || {
                 raw.terminals_list_terminals(statuses, self.reseller_id, self.software_house_id)
             })
             .await
@@ -65,7 +67,7 @@ impl<'a> TerminalsAs<'a> {
     pub async fn get(self, id: &TerminalId) -> Result<types::Terminal> {
         let raw = self.dojo.api();
         self.dojo
-            .send(GET, || {
+            .send(GET, Request::NONE, || {
                 raw.terminals_get_terminal(id, self.reseller_id, self.software_house_id)
             })
             .await
@@ -76,10 +78,9 @@ impl<'a> TerminalsAs<'a> {
         self,
         request: types::CreateTerminalSessionRequest,
     ) -> Result<types::TerminalSession> {
-        self.dojo.validate(CREATE_SESSION, &request)?;
         let raw = self.dojo.api();
         self.dojo
-            .send(CREATE_SESSION, || {
+            .send(CREATE_SESSION, Request::body(&request), || {
                 raw.terminal_session_create(self.reseller_id, self.software_house_id, &request)
             })
             .await
@@ -89,7 +90,7 @@ impl<'a> TerminalsAs<'a> {
     pub async fn session(self, id: &TerminalSessionId) -> Result<types::TerminalSession> {
         let raw = self.dojo.api();
         self.dojo
-            .send(GET_SESSION, || {
+            .send(GET_SESSION, Request::NONE, || {
                 raw.terminal_session_get(id, self.reseller_id, self.software_house_id)
             })
             .await
@@ -99,7 +100,7 @@ impl<'a> TerminalsAs<'a> {
     pub async fn cancel_session(self, id: &TerminalSessionId) -> Result<types::TerminalSession> {
         let raw = self.dojo.api();
         self.dojo
-            .send(CANCEL_SESSION, || {
+            .send(CANCEL_SESSION, Request::NONE, || {
                 raw.terminal_session_cancel(id, self.reseller_id, self.software_house_id)
             })
             .await
@@ -114,7 +115,7 @@ impl<'a> TerminalsAs<'a> {
         let body = types::SignatureVerificationRequest { accepted };
         let raw = self.dojo.api();
         self.dojo
-            .send(SIGNATURE, || {
+            .send(SIGNATURE, Request::body(&body), || {
                 raw.terminal_session_signature(id, self.reseller_id, self.software_house_id, &body)
             })
             .await

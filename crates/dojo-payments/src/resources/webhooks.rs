@@ -1,16 +1,17 @@
 //! Webhook subscriptions, their signing secrets, and past events.
 //! (Verifying and decoding deliveries is `dojo_payments::webhook`.)
 
-use dojo_payments_api::Validate;
 use dojo_payments_api::api::ClientInfo;
 use dojo_payments_api::api::types;
-use dojo_payments_api::validate::{Rule, Violations, is_loopback_http};
+use dojo_payments_api::validate::{Rule, Violation, is_loopback_http};
 use dojo_payments_types::{
     WebhookEventName, WebhookSecret, WebhookSecretId, WebhookSubscriptionId,
 };
 
-use crate::call::Operation;
-use crate::error::{Error, Found, Invalid};
+use dojo_payments_api::operations as ops;
+
+use crate::call::{Operation, Request};
+use crate::error::{Error, Found};
 use crate::{Dojo, Result};
 
 /// The webhook subscriptions of the account: `dojo.webhooks()`.
@@ -19,22 +20,22 @@ pub struct Webhooks<'a> {
     pub(crate) dojo: &'a Dojo,
 }
 
-const EVENTS: Operation = Operation::read("webhooks_get_all_events");
-const LIST: Operation = Operation::read("webhooks_get_all_subscriptions");
-const SUBSCRIBE: Operation = Operation::not_idempotent("webhooks_subscribe");
-const UPDATE: Operation = Operation::idempotent("webhooks_subscribe_update");
-const DELETE: Operation = Operation::idempotent("webhooks_delete_subscription");
-const SECRETS: Operation = Operation::read("webhooks_get_secrets");
-const GENERATE: Operation = Operation::not_idempotent("webhooks_generate_secret");
-const ACTIVATE: Operation = Operation::idempotent("webhooks_activate_secret");
-const DELETE_SECRET: Operation = Operation::idempotent("webhooks_delete_secret");
+const EVENTS: &Operation = &ops::WEBHOOKS_GET_ALL_EVENTS;
+const LIST: &Operation = &ops::WEBHOOKS_GET_ALL_SUBSCRIPTIONS;
+const SUBSCRIBE: &Operation = &ops::WEBHOOKS_SUBSCRIBE;
+const UPDATE: &Operation = &ops::WEBHOOKS_SUBSCRIBE_UPDATE;
+const DELETE: &Operation = &ops::WEBHOOKS_DELETE_SUBSCRIPTION;
+const SECRETS: &Operation = &ops::WEBHOOKS_GET_SECRETS;
+const GENERATE: &Operation = &ops::WEBHOOKS_GENERATE_SECRET;
+const ACTIVATE: &Operation = &ops::WEBHOOKS_ACTIVATE_SECRET;
+const DELETE_SECRET: &Operation = &ops::WEBHOOKS_DELETE_SECRET;
 
 impl<'a> Webhooks<'a> {
     /// The event types Dojo can send.
     pub async fn events(self) -> Result<Vec<types::WebhookEvents>> {
         let raw = self.dojo.api();
         self.dojo
-            .send(EVENTS, || raw.webhooks_get_all_events())
+            .send(EVENTS, Request::NONE, || raw.webhooks_get_all_events())
             .await
     }
 
@@ -42,7 +43,7 @@ impl<'a> Webhooks<'a> {
     pub async fn list(self) -> Result<Vec<types::Subscription>> {
         let raw = self.dojo.api();
         self.dojo
-            .send(LIST, || raw.webhooks_get_all_subscriptions())
+            .send(LIST, Request::NONE, || raw.webhooks_get_all_subscriptions())
             .await
     }
 
@@ -73,10 +74,11 @@ impl<'a> Webhooks<'a> {
         id: &WebhookSubscriptionId,
         change: types::SubscriptionUpdateRequest,
     ) -> Result<types::Subscription> {
-        self.dojo.validate(UPDATE, &change)?;
         let raw = self.dojo.api();
         self.dojo
-            .send(UPDATE, || raw.webhooks_subscribe_update(id, &change))
+            .send(UPDATE, Request::body(&change), || {
+                raw.webhooks_subscribe_update(id, &change)
+            })
             .await
     }
 
@@ -84,7 +86,9 @@ impl<'a> Webhooks<'a> {
     pub async fn delete(self, id: &WebhookSubscriptionId) -> Result<()> {
         let raw = self.dojo.api();
         self.dojo
-            .send(DELETE, || raw.webhooks_delete_subscription(id))
+            .send(DELETE, Request::NONE, || {
+                raw.webhooks_delete_subscription(id)
+            })
             .await
     }
 
@@ -96,7 +100,7 @@ impl<'a> Webhooks<'a> {
         let raw = self.dojo.api();
         let answer = self
             .dojo
-            .send(SECRETS, || raw.webhooks_get_secrets(id))
+            .send(SECRETS, Request::NONE, || raw.webhooks_get_secrets(id))
             .await?;
         Ok(answer.secrets)
     }
@@ -110,7 +114,7 @@ impl<'a> Webhooks<'a> {
         let raw = self.dojo.api();
         let answer = self
             .dojo
-            .send(GENERATE, || raw.webhooks_generate_secret(id))
+            .send(GENERATE, Request::NONE, || raw.webhooks_generate_secret(id))
             .await?;
         Ok(answer.secrets)
     }
@@ -123,7 +127,9 @@ impl<'a> Webhooks<'a> {
     ) -> Result<()> {
         let raw = self.dojo.api();
         self.dojo
-            .send(ACTIVATE, || raw.webhooks_activate_secret(id, secret))
+            .send(ACTIVATE, Request::NONE, || {
+                raw.webhooks_activate_secret(id, secret)
+            })
             .await
     }
 
@@ -135,7 +141,9 @@ impl<'a> Webhooks<'a> {
     ) -> Result<()> {
         let raw = self.dojo.api();
         self.dojo
-            .send(DELETE_SECRET, || raw.webhooks_delete_secret(id, secret))
+            .send(DELETE_SECRET, Request::NONE, || {
+                raw.webhooks_delete_secret(id, secret)
+            })
             .await
     }
 
@@ -208,29 +216,18 @@ impl Subscribe<'_> {
     pub fn send(self) -> impl Future<Output = Result<types::Subscription>> {
         async move {
             let emulated = is_loopback_http(self.dojo.api().baseurl());
-            if let Err(violations) = self.body.validate() {
-                let kept = violations
-                    .into_vec()
-                    .into_iter()
-                    .filter(|v| {
-                        let exempt = emulated
-                            && v.field() == "url"
-                            && matches!(v.rule(), Rule::Pattern { .. })
-                            && is_loopback_http(&self.body.url);
-                        !exempt
-                    })
-                    .collect();
-                if let Some(violations) = Violations::from_list(kept) {
-                    return Err(Error::invalid(
-                        SUBSCRIBE.id,
-                        Invalid::Constraints(violations),
-                    ));
-                }
-            }
+            let exempt = |v: &Violation| {
+                emulated
+                    && v.field() == "url"
+                    && matches!(v.rule(), Rule::Pattern { .. })
+                    && is_loopback_http(&self.body.url)
+            };
             let raw = self.dojo.api();
             let body = &self.body;
             self.dojo
-                .send(SUBSCRIBE, || raw.webhooks_subscribe(body))
+                .send(SUBSCRIBE, Request::body(body).except(&exempt), || {
+                    raw.webhooks_subscribe(body)
+                })
                 .await
         }
     }
