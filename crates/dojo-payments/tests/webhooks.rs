@@ -294,6 +294,31 @@ mod properties {
             let _ = Event::from_json(body.to_string().as_bytes());
             let _ = Event::from_json(&junk);
         }
+
+        /// Any event name decodes (a name Dojo adds later is kept, whatever
+        /// its data), and the event says the name it came with.
+        #[test]
+        fn any_event_name_decodes_and_keeps_its_name(
+            event in prop_oneof![
+                prop::sample::select(
+                    dojo_payments::types::WebhookEventName::DOCUMENTED
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>(),
+                ),
+                any::<String>(),
+            ],
+        ) {
+            let body = serde_json::json!({"id": "evt_1", "event": event, "data": {"paymentIntentId": "pi_1", "paymentStatus": "Captured"}});
+            let decoded = Event::from_json(body.to_string().as_bytes()).unwrap();
+            prop_assert_eq!(decoded.kind.name(), event.as_str());
+            let name = decoded.kind.event_name();
+            prop_assert_eq!(name.as_str(), event.as_str());
+            prop_assert_eq!(
+                matches!(decoded.kind, dojo_payments::webhook::EventKind::Unknown { .. }),
+                !name.is_known()
+            );
+        }
     }
 }
 
