@@ -182,10 +182,10 @@ impl Operation {
     pub fn check(&self, request: &Request<'_>) -> Result<(), Refused> {
         self.shape(request).map_err(Refused::Unchecked)?;
         let mut out = Vec::new();
-        if let Some((body, _)) = request.body {
-            if let Err(violations) = body.validate() {
-                out.extend(violations.into_vec());
-            }
+        if let Some((body, _)) = request.body
+            && let Err(violations) = body.validate()
+        {
+            out.extend(violations.into_vec());
         }
         for (name, value) in request.parameters.iter().flatten() {
             let Some(parameter) = self.parameter(name) else {
