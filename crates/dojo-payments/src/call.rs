@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use dojo_payments_api::ResponseValue;
 use dojo_payments_api::api::types;
-use dojo_payments_api::operations::{Effect, Refused};
+use dojo_payments_api::operations::Refused;
 use futures_util::future::Either;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use tracing::Instrument;
@@ -24,10 +24,7 @@ pub(crate) use dojo_payments_api::operations::{Operation, Request};
 /// Whether sending `op` twice could repeat its effect, as the generated
 /// table says.
 fn idempotency(op: &Operation) -> Idempotency {
-    match op.effect {
-        Effect::Read | Effect::Idempotent => Idempotency::Idempotent,
-        Effect::NotIdempotent => Idempotency::NotIdempotent,
-    }
+    Idempotency::of(op)
 }
 
 /// A failed attempt: the error to report (which says how the attempt
@@ -119,9 +116,9 @@ impl Dojo {
         }
         .instrument(span)
         .await
-        // Every error of a sent call names its location and what the
-        // operation is (`Error::location`, `Error::retry_advice`).
-        .map_err(|error: Error| error.sent_by(self.location_id(), idempotency(op)))
+        // Every error of a sent call names the location it was made for
+        // (`Error::location`).
+        .map_err(|error: Error| error.sent_by(self.location_id()))
     }
 }
 

@@ -10,7 +10,7 @@ use dojo_payments_types::{InvalidValue, LocationId};
 
 use crate::IdempotencyKey;
 pub use crate::proof::Delivery;
-use crate::retry::{Attempt, Idempotency};
+use crate::retry::Attempt;
 use crate::settlement::Unsettled;
 
 mod advice;
@@ -18,8 +18,8 @@ mod advice;
 pub use advice::{CustomerReason, ErrorKind, RetryAdvice};
 
 /// What the SDK knew of a call when it failed, besides its operation: the
-/// location it was made for, whether sending it again could repeat its
-/// effect, and how long Dojo asked to wait (`Retry-After`). Carried by the
+/// location it was made for, and how long Dojo asked to wait
+/// (`Retry-After`). Carried by the
 /// errors of a call that was sent ([`Error::Api`], [`Error::Transport`],
 /// [`Error::Decode`], [`Error::Timeout`], [`Error::EarlierAttemptMaybeApplied`]);
 /// read it through [`Error::location`], [`Error::retry_after`] and
@@ -30,20 +30,15 @@ pub use advice::{CustomerReason, ErrorKind, RetryAdvice};
 pub struct ErrorContext {
     /// The location (its key's account) the call was made for.
     pub location: Option<LocationId>,
-    /// Whether sending the call again could repeat its effect, as the SDK
-    /// knew the operation; `None` when not known (taken as "could").
-    pub idempotency: Option<Idempotency>,
     /// Dojo's `Retry-After`, when its answer carried one.
     pub retry_after: Option<Duration>,
 }
 
 impl ErrorContext {
-    /// The context of a call of an operation with `idempotency`, made for
-    /// `location`.
-    pub(crate) fn at(location: &LocationId, idempotency: Idempotency) -> Box<Self> {
+    /// The context of a call made for `location`.
+    pub(crate) fn at(location: &LocationId) -> Box<Self> {
         Box::new(Self {
             location: Some(location.clone()),
-            idempotency: Some(idempotency),
             retry_after: None,
         })
     }
@@ -293,7 +288,7 @@ pub enum Error {
         error: Box<ApiError>,
         /// The idempotency key the call carried ([`Error::idempotency_key`]).
         idempotency_key: Option<IdempotencyKey>,
-        /// The location, the operation's idempotency, Dojo's `Retry-After`.
+        /// The location it was made for, Dojo's `Retry-After`.
         context: Box<ErrorContext>,
     },
     /// No answer: the connection could not be made (the request never
@@ -316,7 +311,7 @@ pub enum Error {
         source: reqwest::Error,
         /// The idempotency key the call carried ([`Error::idempotency_key`]).
         idempotency_key: Option<IdempotencyKey>,
-        /// The location, the operation's idempotency.
+        /// The location it was made for.
         context: Box<ErrorContext>,
     },
     /// An answer whose body did not decode as Dojo's document says.
@@ -329,7 +324,7 @@ pub enum Error {
         payload: Box<InvalidPayload>,
         /// The idempotency key the call carried ([`Error::idempotency_key`]).
         idempotency_key: Option<IdempotencyKey>,
-        /// The location, the operation's idempotency, Dojo's `Retry-After`.
+        /// The location it was made for, Dojo's `Retry-After`.
         context: Box<ErrorContext>,
     },
     /// Dojo answered success, but without what proves the change was made
@@ -358,7 +353,7 @@ pub enum Error {
         after: Duration,
         /// The idempotency key the call carried ([`Error::idempotency_key`]).
         idempotency_key: Option<IdempotencyKey>,
-        /// The location, the operation's idempotency.
+        /// The location it was made for.
         context: Box<ErrorContext>,
     },
     /// A call retried after an attempt that may have taken effect (its
@@ -379,7 +374,7 @@ pub enum Error {
         last: Box<Error>,
         /// The idempotency key every attempt carried ([`Error::idempotency_key`]).
         idempotency_key: Option<IdempotencyKey>,
-        /// The location, the operation's idempotency.
+        /// The location it was made for.
         context: Box<ErrorContext>,
     },
     /// A money-moving call without an idempotency key failed after the
@@ -625,9 +620,9 @@ impl Error {
         }
     }
 
-    /// This error, made by a call of an operation with `idempotency` sent
-    /// for `location`: the send path's stamp on every error it returns.
-    pub(crate) fn sent_by(mut self, location: &LocationId, idempotency: Idempotency) -> Self {
+    /// This error, made by a call sent for `location`: the send path's
+    /// stamp on every error it returns.
+    pub(crate) fn sent_by(mut self, location: &LocationId) -> Self {
         match &mut self {
             Self::Api { context, .. }
             | Self::Transport { context, .. }
@@ -635,7 +630,6 @@ impl Error {
             | Self::Timeout { context, .. }
             | Self::EarlierAttemptMaybeApplied { context, .. } => {
                 context.location = Some(location.clone());
-                context.idempotency = Some(idempotency);
             }
             _ => {}
         }

@@ -77,6 +77,18 @@ pub enum Idempotency {
     NotIdempotent,
 }
 
+impl Idempotency {
+    /// What the generated operation table says of `op`: a read, or a change
+    /// whose repetition changes nothing more, is idempotent.
+    pub(crate) fn of(op: &dojo_payments_api::operations::Operation) -> Self {
+        use dojo_payments_api::operations::Effect;
+        match op.effect {
+            Effect::Read | Effect::Idempotent => Self::Idempotent,
+            Effect::NotIdempotent => Self::NotIdempotent,
+        }
+    }
+}
+
 /// How one attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attempt {

@@ -13,6 +13,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use dojo_payments_api::operations;
+
 use super::{Error, Outcome};
 use crate::IdempotencyKey;
 use crate::proof::Delivery;
@@ -154,11 +156,9 @@ impl ErrorKind {
 
 /// Whether `operation` is the merchant-initiated charge of a saved card,
 /// whose 403 Dojo's document lists as its refusal to charge it (the
-/// setup intent is not, or no longer, chargeable): read from the document's
-/// route, not an operation id written here.
+/// setup intent is not, or no longer, chargeable).
 fn refuses_a_charge(operation: &str) -> bool {
-    dojo_payments_api::documented::operation(operation)
-        .is_some_and(|documented| documented.route.ends_with("/charge"))
+    operation == operations::PAYMENT_INTENTS_CHARGE_PAYMENT_INTENT.id
 }
 
 impl Error {
@@ -248,15 +248,14 @@ impl Error {
     }
 
     /// Whether sending the call again could repeat its effect: a key makes
-    /// it idempotent; otherwise as the send path knew the operation, and
-    /// "could" when nothing says it could not.
+    /// it idempotent; otherwise as the generated operation table says (the
+    /// one the send path retries by), and "could" for an operation it does
+    /// not know.
     fn idempotency(&self) -> Idempotency {
         if self.idempotency_key().is_some() {
             return Idempotency::Idempotent;
         }
-        self.context()
-            .and_then(|context| context.idempotency)
-            .unwrap_or(Idempotency::NotIdempotent)
+        operations::find(self.operation()).map_or(Idempotency::NotIdempotent, Idempotency::of)
     }
 
     /// What a customer may be told ([`CustomerReason`]), from the other
@@ -302,10 +301,11 @@ mod tests {
     use crate::retry::{Attempt, Decision, GiveUp, RetryPolicy, Situation, decide};
     use crate::settlement::{Before, Movement, Unsettled};
 
-    const CAPTURE: &str = "captures_create";
-    const REFUND: &str = "refunds_create";
-    const READ: &str = "payment_intents_get";
-    const CHARGE: &str = "payment_intents_charge_payment_intent";
+    const CAPTURE: &str = operations::CAPTURES_CREATE.id;
+    const REFUND: &str = operations::REFUNDS_CREATE.id;
+    const READ: &str = operations::PAYMENT_INTENTS_GET.id;
+    const CHARGE: &str = operations::PAYMENT_INTENTS_CHARGE_PAYMENT_INTENT.id;
+    const SEARCH: &str = operations::PAYMENT_INTENTS_SEARCH.id;
 
     fn key() -> IdempotencyKey {
         IdempotencyKey::new("order-42-refund-1").unwrap()
@@ -315,19 +315,14 @@ mod tests {
         "soho".parse().unwrap()
     }
 
-    fn context(idempotency: Idempotency, retry_after: Option<Duration>) -> Box<ErrorContext> {
+    fn context(retry_after: Option<Duration>) -> Box<ErrorContext> {
         Box::new(ErrorContext {
             location: Some(soho()),
-            idempotency: Some(idempotency),
             retry_after,
         })
     }
 
     fn api(operation: &'static str, status: u16, retry_after: Option<u64>) -> Error {
-        let idempotency = match operation {
-            READ | REFUND => Idempotency::Idempotent,
-            _ => Idempotency::NotIdempotent,
-        };
         let error = Error::Api {
             operation,
             error: Box::new(ApiError {
@@ -338,7 +333,7 @@ mod tests {
                 trace_id: Some("00-trace".into()),
             }),
             idempotency_key: None,
-            context: context(idempotency, retry_after.map(Duration::from_secs)),
+            context: context(retry_after.map(Duration::from_secs)),
         };
         if operation == REFUND {
             error.keyed(&key())
@@ -359,7 +354,7 @@ mod tests {
             never_left,
             source,
             idempotency_key: None,
-            context: context(Idempotency::Idempotent, None),
+            context: context(None),
         }
     }
 
@@ -405,7 +400,7 @@ mod tests {
                     operation: CAPTURE,
                     after: Duration::from_secs(60),
                     idempotency_key: None,
-                    context: context(Idempotency::NotIdempotent, None),
+                    context: context(None),
                 },
                 RetryAdvice::SettleFirst,
                 CustomerReason::Confirming,
@@ -427,7 +422,7 @@ mod tests {
                     operation: REFUND,
                     last: Box::new(api(REFUND, 429, Some(3))),
                     idempotency_key: Some(key()),
-                    context: context(Idempotency::Idempotent, None),
+                    context: context(None),
                 },
                 RetryAdvice::SameKey {
                     key: key(),
@@ -468,7 +463,7 @@ mod tests {
             ),
             (
                 Error::PaginationLoop {
-                    operation: "payment_intents_search",
+                    operation: SEARCH,
                     cursor: "same".into(),
                 },
                 RetryAdvice::Never,

@@ -156,10 +156,7 @@ impl<'a> Customers<'a> {
                 trace_id: None,
             }),
             idempotency_key: None,
-            context: crate::error::ErrorContext::at(
-                self.dojo.location_id(),
-                crate::retry::Idempotency::Idempotent,
-            ),
+            context: crate::error::ErrorContext::at(self.dojo.location_id()),
         })
     }
 
