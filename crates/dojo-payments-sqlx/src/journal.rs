@@ -229,12 +229,42 @@ fn close_query<'q>(
         .bind(name)
 }
 
-impl JournalStore for SqlJournal {
-    async fn now(&self) -> Result<DateTime<Utc>, StoreError> {
-        self.backend.now(&self.pool).await.map_err(store_error)
-    }
-
-    async fn open(&self, entry: &Entry) -> Result<Opened, StoreError> {
+/// Writes an open entry unless its name is taken, `opened_at` given or
+/// the database's now: the one statement of a journaled call that waits
+/// for the disk.
+macro_rules! insert_sql {
+    ($backend:ident $at:ident) => {
+        concat!(
+            "INSERT INTO dojo_journal (name, operation, payment_intent_id, amount, currency, ",
+            "idempotency_key, before_status, before_captures, state, detail, opened_at, closed_at, location, ",
+            "before_refunded) ",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, ",
+            insert_sql!(@at $backend $at),
+            ", NULL, $10, $11) ON CONFLICT (name) DO NOTHING RETURNING opened_at"
+        )
+    };
+    (@at $backend:ident given) => {
+        "$12"
+    };
+    // The text `crate::rfc3339` writes (to the microsecond, `Z`), from the
+    // clock `Backend::now` reads, so that text order stays time order.
+    (@at postgres now) => {
+        "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+    };
+    // SQLite's clock is to the millisecond: `%f` is `SS.SSS`.
+    (@at sqlite now) => {
+        "strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')"
+    };
+}
+impl SqlJournal {
+    /// Runs `sql` (an `insert_sql!`) for `entry`: whether it was written,
+    /// and when.
+    async fn insert(
+        &self,
+        sql: &'static str,
+        entry: &Entry,
+        opened_at: Option<String>,
+    ) -> Result<(Opened, Option<DateTime<Utc>>), StoreError> {
         let movement = &entry.movement;
         let captures = entry
             .before
@@ -242,34 +272,67 @@ impl JournalStore for SqlJournal {
             .as_ref()
             .map(|ids| serde_json::to_string(ids).map_err(|e| StoreError(Box::new(e))))
             .transpose()?;
-        let inserted = sqlx::query(
-            "INSERT INTO dojo_journal (name, operation, payment_intent_id, amount, currency, \
-             idempotency_key, before_status, before_captures, state, detail, opened_at, closed_at, location, \
-             before_refunded) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, NULL, $11, $12) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(&entry.name)
-        .bind(movement.operation())
-        .bind(entry.payment_intent.as_str())
-        .bind(movement.amount().map(|m| m.minor_units()))
-        .bind(movement.amount().map(|m| m.currency().code().to_owned()))
-        .bind(movement.key().map(|k| k.as_str().to_owned()))
-        .bind(entry.before.status.as_ref().map(ToString::to_string))
-        .bind(captures)
-        .bind(entry.state.name())
-        .bind(crate::rfc3339(entry.opened_at))
-        .bind(entry.location.as_str())
-        .bind(entry.before.refunded)
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
-        if inserted.rows_affected() == 1 {
-            return Ok(Opened::Claimed);
+        let mut query = sqlx::query(sql)
+            .bind(&entry.name)
+            .bind(movement.operation())
+            .bind(entry.payment_intent.as_str())
+            .bind(movement.amount().map(|m| m.minor_units()))
+            .bind(movement.amount().map(|m| m.currency().code().to_owned()))
+            .bind(movement.key().map(|k| k.as_str().to_owned()))
+            .bind(entry.before.status.as_ref().map(ToString::to_string))
+            .bind(captures)
+            .bind(entry.state.name())
+            .bind(entry.location.as_str())
+            .bind(entry.before.refunded);
+        if let Some(at) = opened_at {
+            query = query.bind(at);
+        }
+        let inserted = query
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?;
+        if let Some(row) = inserted {
+            let at: String = row.try_get("opened_at").map_err(store_error)?;
+            let at = DateTime::parse_from_rfc3339(&at)
+                .map_err(|_| unreadable("the time", &entry.name))?
+                .with_timezone(&Utc);
+            return Ok((Opened::Claimed, Some(at)));
         }
         match self.entry(&entry.name).await? {
-            Some(existing) => Ok(Opened::Existing(Box::new(existing))),
+            Some(existing) => Ok((Opened::Existing(Box::new(existing)), None)),
             None => Err(unreadable("an entry vanished", &entry.name)),
         }
+    }
+}
+
+impl JournalStore for SqlJournal {
+    async fn now(&self) -> Result<DateTime<Utc>, StoreError> {
+        self.backend.now(&self.pool).await.map_err(store_error)
+    }
+
+    async fn open(&self, entry: &Entry) -> Result<Opened, StoreError> {
+        let opened_at = crate::rfc3339(entry.opened_at);
+        let sql = match self.backend {
+            Backend::Postgres => insert_sql!(postgres given),
+            Backend::Sqlite => insert_sql!(sqlite given),
+        };
+        self.insert(sql, entry, Some(opened_at))
+            .await
+            .map(|(opened, _)| opened)
+    }
+
+    /// One statement: the entry stamped by the database's clock as it is
+    /// written, the time read back (`RETURNING`), no round trip for `now`.
+    async fn open_now<'a>(&'a self, entry: &'a mut Entry) -> Result<Opened, StoreError> {
+        let sql = match self.backend {
+            Backend::Postgres => insert_sql!(postgres now),
+            Backend::Sqlite => insert_sql!(sqlite now),
+        };
+        let (opened, at) = self.insert(sql, entry, None).await?;
+        if let Some(at) = at {
+            entry.opened_at = at;
+        }
+        Ok(opened)
     }
 
     async fn close(&self, name: &str, state: &EntryState) -> Result<Closed, StoreError> {

@@ -80,6 +80,7 @@ async fn refunded(url: &str) -> (SqlJournal, Entry) {
         matches!(state, EntryState::Applied { detail: Some(_) }),
         "{url}: {state:?}"
     );
+    journal.flush().await; // written behind the answer
     let store = journal.store().clone();
     let mut entry = store.entry("order-1/refund").await.unwrap().unwrap();
     entry.state = EntryState::Open;
@@ -225,6 +226,59 @@ async fn the_pool_the_entries_are_written_on_stays_at_full_durability() {
                 .unwrap()
                 .state;
             assert!(state == applied || state.is_open(), "{url}: {state:?}");
+        }
+    }
+}
+
+/// The entry a call waits for is one statement: stamped by the database's
+/// clock as it is written (`open_now`), in the very text `open` writes a
+/// given time in (so that text order stays time order), and a name taken
+/// keeps its first time.
+#[tokio::test]
+async fn an_entry_is_stamped_by_the_database_s_clock_as_it_is_written() {
+    sqlx::any::install_default_drivers();
+    for url in databases("open_now").await {
+        let (store, mut entry) = refunded(&url).await;
+        let before = store.now().await.unwrap();
+        entry.name = "order-2/refund".into();
+        entry.opened_at = chrono::DateTime::UNIX_EPOCH;
+        assert_eq!(
+            store.open_now(&mut entry).await.unwrap(),
+            dojo_payments::journal::Opened::Claimed
+        );
+        let after = store.now().await.unwrap();
+        assert!(
+            before <= entry.opened_at && entry.opened_at <= after,
+            "{url}: {before} <= {} <= {after}",
+            entry.opened_at
+        );
+        let written = store.entry("order-2/refund").await.unwrap().unwrap();
+        assert_eq!(written.opened_at, entry.opened_at, "{url}");
+
+        // The same text as a time given to `open`.
+        let mut given = entry.clone();
+        given.name = "order-3/refund".into();
+        store.open(&given).await.unwrap();
+        let texts: Vec<String> = sqlx::query(
+            "SELECT opened_at FROM dojo_journal WHERE name IN ('order-2/refund', 'order-3/refund') ORDER BY name",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get("opened_at"))
+        .collect();
+        assert_eq!(texts[0], texts[1], "{url}");
+        assert_eq!(texts[0].len(), "2026-12-06T13:21:24.123456Z".len(), "{url}");
+
+        // Taken: the first entry, its time unchanged.
+        let mut again = entry.clone();
+        again.opened_at = chrono::DateTime::UNIX_EPOCH;
+        match store.open_now(&mut again).await.unwrap() {
+            dojo_payments::journal::Opened::Existing(first) => {
+                assert_eq!(first.opened_at, entry.opened_at, "{url}")
+            }
+            other => panic!("{url}: {other:?}"),
         }
     }
 }

@@ -102,10 +102,12 @@ enum Crash {
     /// (b) The call is made at Dojo (it acts, then stalls its answer); the
     /// process dies awaiting it: its task is aborted, the store is gone.
     AwaitingAnswer,
-    /// (b) Dojo answers; writing the outcome fails, nothing written.
+    /// (b) Dojo answers; writing the outcome fails, nothing written. An
+    /// outcome that proves the movement is written behind the answer: the
+    /// caller has heard it, and the crash loses only the record.
     BeforeClosing,
-    /// (c) The outcome is written, then `close` fails: the caller never
-    /// hears it.
+    /// (c) The outcome is written, then `close` fails: a caller still
+    /// waiting for it (a `NotApplied`) never hears it.
     WhileClosing,
 }
 
@@ -122,7 +124,7 @@ impl Crash {
             Crash::BeforeSending => "(a) written, not sent",
             Crash::AwaitingAnswer => "(b) sent, task aborted awaiting answer",
             Crash::BeforeClosing => "(b) answered, outcome not written",
-            Crash::WhileClosing => "(c) outcome written, caller not told",
+            Crash::WhileClosing => "(c) outcome written, then the store dies",
         }
     }
 
@@ -313,7 +315,7 @@ impl World {
     }
 
     /// The journaled call, as the caller makes it.
-    async fn journaled<S: JournalStore>(
+    async fn journaled<S: JournalStore + 'static>(
         journal: &Journal<S>,
         dojo: &Dojo,
         op: Op,
@@ -382,8 +384,9 @@ async fn run_case(op: Op, crash: Crash, seed: u64, http: &reqwest::Client) -> Ca
         };
         world.emulator.inject_fault(op.route(), stalled, 1).unwrap();
     }
+    let crashing = Arc::new(Journal::new(store.clone(), &world.dojo));
     let process = {
-        let journal = Journal::new(store.clone(), &world.dojo);
+        let journal = crashing.clone();
         let (dojo, intent, name) = (world.dojo.clone(), world.intent.clone(), name.clone());
         tokio::spawn(async move { World::journaled(&journal, &dojo, op, &name, &intent).await })
     };
@@ -402,12 +405,23 @@ async fn run_case(op: Op, crash: Crash, seed: u64, http: &reqwest::Client) -> Ca
             Ok(outcome) => format!("finished before the crash: {outcome:?}"),
         }
     } else {
-        match process.await.unwrap() {
+        let answered = process.await.unwrap();
+        // An outcome that proves the movement is written behind the answer:
+        // the crash then comes after the caller heard the truth.
+        crashing.flush().await;
+        match answered {
             Err(JournalError::Store(error)) => format!("Err(Store): {error}"),
+            Ok(state @ EntryState::Applied { .. })
+                if matches!(crash, Crash::BeforeClosing | Crash::WhileClosing) =>
+            {
+                check("the answer", truthful(&state, world.held()));
+                format!("answered {}, then crashed writing it", short(&state))
+            }
             other => format!("not the crash: {other:?}"),
         }
     };
-    let crashed_as_planned = first == "aborted" || first.starts_with("Err(Store)");
+    let crashed_as_planned =
+        first == "aborted" || first.starts_with("Err(Store)") || first.starts_with("answered A");
     check(
         "the crash",
         crashed_as_planned
@@ -565,6 +579,8 @@ impl fmt::Display for Case {
             "aborted"
         } else if self.first.starts_with("Err(Store)") {
             "Err(Store)"
+        } else if self.first.starts_with("answered A") {
+            "Ok(A), outcome behind"
         } else {
             "?"
         };

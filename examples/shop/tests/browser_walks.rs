@@ -438,6 +438,7 @@ async fn capture_in_parts_and_refund_once(shop: &Shop, browser: &Browser, order:
         1,
         "one refund, however often it was sent"
     );
+    shop.journal().flush().await; // outcomes are written behind the answers
     let moves = shop.journal().store().entries_for(&intent).await.unwrap();
     let refunds: Vec<_> = moves
         .iter()

@@ -90,6 +90,9 @@ async fn two_instances_refund_once_and_apply_every_event_once() {
             on_b.body
         );
         assert_eq!(emulator.refund_count(&intent), 1, "{kind:?}: refunded once");
+        // Outcomes are written behind the answers: read once they are.
+        a.journal().flush().await;
+        b.journal().flush().await;
         let moves = a.journal().store().entries_for(&intent).await.unwrap();
         assert_eq!(moves.len(), 1, "{kind:?}: {moves:?}");
         assert!(

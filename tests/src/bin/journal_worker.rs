@@ -77,6 +77,9 @@ async fn main() -> Result<(), Failure> {
         }
         job => run(&dojo, &journal, job).await?,
     }
+    // Outcomes are written behind the calls' answers: a process ending
+    // waits for them (or leaves their entries open for reconcile).
+    journal.flush().await;
     Ok(())
 }
 

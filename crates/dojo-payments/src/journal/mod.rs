@@ -11,6 +11,12 @@
 //! | after it is written, before or while sending, or before the outcome is written | an open entry | a refund: sends it again with the **same** key (Dojo makes it once; a resend refused says nothing of the earlier attempts, which reads then judge); any other, once it can no longer be in flight: reads the intent and compares it with the entry's snapshot ([`crate::settlement::reading`]): `Applied` when a read shows it, `NotApplied` when two reads the read lag apart lack it, otherwise still open with the reason (never guessed) |
 //! | after the outcome is written | a settled entry | nothing |
 //!
+//! The entry is the one write a call waits for. An outcome that proves the
+//! movement (`Applied`) is written behind the answer, in a task of its own:
+//! the caller does not wait for it, this journal answers from it until it
+//! is written, and a process that ends first leaves the entry open, for
+//! `reconcile` to find applied again ([`Journal::flush`] waits for them).
+//!
 //! The same name asked for again — a retried job, a second instance, a
 //! double click — never makes a second movement: it gets the first one's
 //! outcome, `NotApplied` included (a name settled `NotApplied` stays so:
@@ -59,9 +65,11 @@
 //! # Ok(()) }
 //! ```
 
+mod behind;
 mod entry;
 mod store;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -139,14 +147,15 @@ pub struct Reconciled {
 /// Money-moving calls, journaled in `S` (see the [module](self) docs).
 #[derive(Debug)]
 pub struct Journal<S> {
-    store: S,
+    store: Arc<S>,
     in_flight_for: Duration,
+    behind: Arc<behind::WriteBehind>,
 }
 
 /// How often a caller waiting for another's entry looks at it again.
 const POLL: Duration = Duration::from_millis(100);
 
-impl<S: JournalStore> Journal<S> {
+impl<S: JournalStore + 'static> Journal<S> {
     /// A journal kept in `store`, for calls made by `dojo`'s clients: an
     /// open entry is taken for in flight for the client's call deadline
     /// and its settlement policy's margin (90 s for the defaults, 60 s and
@@ -154,7 +163,8 @@ impl<S: JournalStore> Journal<S> {
     /// `reconcile` settles it by reads.
     pub fn new(store: S, dojo: &Dojo) -> Self {
         Self {
-            store,
+            store: Arc::new(store),
+            behind: Arc::default(),
             in_flight_for: dojo
                 .retry_policy()
                 .deadline
@@ -174,9 +184,18 @@ impl<S: JournalStore> Journal<S> {
         Ok(self)
     }
 
-    /// The store.
+    /// The store. A call that moved money answers before its outcome is
+    /// written there ([`Journal::flush`] waits for it).
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    /// Waits until the outcome of every call this journal answered is
+    /// written to the store: before reading the store directly, and before
+    /// a process that made calls ends (an outcome not written leaves its
+    /// entry open, for [`Journal::reconcile`] to settle again).
+    pub async fn flush(&self) {
+        self.behind.flush().await;
     }
 
     /// Refunds `amount` of `intent` (as read before: its refunded amount is
@@ -245,6 +264,8 @@ impl<S: JournalStore> Journal<S> {
     /// sent again with their key, the rest settled by reading the intent.
     /// Run it at start-up, and now and then (every minute or so).
     pub async fn reconcile(&self, dojo: &Dojo) -> Result<Vec<Reconciled>, JournalError> {
+        // An entry whose outcome is being written is settled already.
+        self.flush().await;
         let mut settled = Vec::new();
         for entry in self.store.open_entries().await? {
             if !self.stale(&entry).await? {
@@ -266,18 +287,26 @@ impl<S: JournalStore> Journal<S> {
     ) -> Result<EntryState, JournalError> {
         let id = intent.id.as_ref().ok_or(JournalError::NoId)?;
         check_window(self.in_flight_for, dojo)?;
-        let entry = Entry {
+        let mut entry = Entry {
             name: name.to_owned(),
             movement,
             payment_intent: id.clone(),
             location: dojo.location_id().clone(),
             before: Before::of(intent),
             state: EntryState::Open,
-            opened_at: self.store.now().await?,
+            // Stamped by the store's clock as it is written.
+            opened_at: DateTime::UNIX_EPOCH,
         };
-        match self.store.open(&entry).await? {
+        match self.store.open_now(&mut entry).await? {
             Opened::Claimed => {
                 let state = send(dojo, &entry, intent).await;
+                if let EntryState::Applied { .. } = state {
+                    // The answer proved it: the caller needn't wait for the
+                    // record of it (see `behind`).
+                    self.behind
+                        .close(Arc::clone(&self.store), name.to_owned(), state.clone());
+                    return Ok(state);
+                }
                 self.close(name, state).await
             }
             Opened::Existing(existing) => {
@@ -322,6 +351,9 @@ impl<S: JournalStore> Journal<S> {
     /// caller vanished (killed, or its handler dropped) is settled by the
     /// next caller of its name.
     async fn outcome_of(&self, dojo: &Dojo, mut entry: Entry) -> Result<EntryState, JournalError> {
+        if let Some(state) = self.behind.get(&entry.name) {
+            return Ok(state);
+        }
         let keyed = matches!(entry.movement, Movement::Refund { .. });
         while entry.state.is_open() && !keyed && !self.stale(&entry).await? {
             tokio::time::sleep(POLL).await;

@@ -45,7 +45,9 @@ pub enum Closed {
 /// entry again, which [`super::Journal::reconcile`] finds applied again. A
 /// `NotApplied` outcome must be durable: lost, `reconcile` would resend a
 /// refund its caller was told did not move. So a journaled call waits for
-/// one durable commit, the entry's.
+/// one durable commit, the entry's ([`JournalStore::open_now`], one
+/// statement where the store can stamp the time itself); the journal writes
+/// an `Applied` outcome behind the call's answer ([`super::Journal::flush`]).
 ///
 /// `dojo-payments-sqlx` implements it on PostgreSQL and SQLite.
 pub trait JournalStore: Send + Sync {
@@ -56,6 +58,21 @@ pub trait JournalStore: Send + Sync {
 
     /// Writes `entry` (open) unless an entry of its name exists.
     fn open(&self, entry: &Entry) -> impl Future<Output = Result<Opened, StoreError>> + Send;
+
+    /// Writes `entry` (open) as [`JournalStore::open`] does, opened now by
+    /// the store's clock: `entry.opened_at` is set to the time written.
+    /// What the journal calls before sending. The default reads
+    /// [`JournalStore::now`] first; a database can stamp the entry in the
+    /// statement that writes it, and spare the call a round trip.
+    fn open_now<'a>(
+        &'a self,
+        entry: &'a mut Entry,
+    ) -> impl Future<Output = Result<Opened, StoreError>> + Send + 'a {
+        async move {
+            entry.opened_at = self.now().await?;
+            self.open(entry).await
+        }
+    }
 
     /// Settles the open entry `name` as `state`; an entry settled already is
     /// left as it is, and its state returned.
@@ -163,6 +180,13 @@ impl<S: JournalStore + ?Sized> JournalStore for Arc<S> {
 
     fn open(&self, entry: &Entry) -> impl Future<Output = Result<Opened, StoreError>> + Send {
         S::open(self, entry)
+    }
+
+    fn open_now<'a>(
+        &'a self,
+        entry: &'a mut Entry,
+    ) -> impl Future<Output = Result<Opened, StoreError>> + Send + 'a {
+        S::open_now(self, entry)
     }
 
     fn close(

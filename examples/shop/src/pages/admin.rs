@@ -91,6 +91,8 @@ pub async fn order(
     Query(said): Query<Said>,
 ) -> Page {
     let order = find_order(&state, &id).await?;
+    // A capture or refund just made answers before its outcome is written.
+    state.journal.flush().await;
     let moves = match &order.payment_intent_id {
         Some(intent) => state
             .journal

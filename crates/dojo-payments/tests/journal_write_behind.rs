@@ -1,0 +1,178 @@
+//! A journaled call waits for one durable write, its entry's. An outcome
+//! that proves the movement (`Applied`) is written behind the answer: the
+//! caller does not wait for it, the journal answers from it meanwhile, and
+//! a write that never lands leaves the entry for `reconcile`. An outcome
+//! that nothing moved (`NotApplied`) is written before the caller hears it.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use common::*;
+use dojo_payments::StoreError;
+use dojo_payments::api_types::CaptureMode;
+use dojo_payments::journal::{
+    Closed, Entry, EntryState, InMemoryJournal, Journal, JournalStore, Opened,
+};
+
+const CAPTURES: &str = "POST /payment-intents/{paymentIntentId}/captures";
+
+/// How long the store takes to write an outcome.
+const SLOW: Duration = Duration::from_millis(1500);
+
+/// A store whose outcomes take `SLOW` to write, or fail.
+#[derive(Default)]
+struct SlowOutcomes {
+    inner: InMemoryJournal,
+    failing: AtomicBool,
+}
+
+impl JournalStore for SlowOutcomes {
+    async fn now(&self) -> Result<chrono::DateTime<chrono::Utc>, StoreError> {
+        self.inner.now().await
+    }
+    async fn open(&self, entry: &Entry) -> Result<Opened, StoreError> {
+        self.inner.open(entry).await
+    }
+    async fn close(&self, name: &str, state: &EntryState) -> Result<Closed, StoreError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(StoreError("the database went away".into()));
+        }
+        tokio::time::sleep(SLOW).await;
+        self.inner.close(name, state).await
+    }
+    async fn entry(&self, name: &str) -> Result<Option<Entry>, StoreError> {
+        self.inner.entry(name).await
+    }
+    async fn open_entries(&self) -> Result<Vec<Entry>, StoreError> {
+        self.inner.open_entries().await
+    }
+}
+
+fn state_of(entry: Option<Entry>) -> EntryState {
+    entry.expect("the entry is written").state
+}
+
+#[tokio::test]
+async fn an_applied_outcome_is_written_behind_the_answer() {
+    let (emulator, dojo) = dojo().await;
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    let store = Arc::new(SlowOutcomes::default());
+    let journal = Journal::new(store.clone(), &dojo);
+
+    let started = Instant::now();
+    let state = journal
+        .capture(&dojo, "order-1/capture", &intent, gbp(400))
+        .await
+        .unwrap();
+    assert!(matches!(state, EntryState::Applied { .. }), "{state:?}");
+    assert!(
+        started.elapsed() < SLOW,
+        "the caller waited {:?} for the record of an answer that proved the capture",
+        started.elapsed()
+    );
+    let recorded = state_of(store.entry("order-1/capture").await.unwrap());
+    assert!(recorded.is_open(), "still being written: {recorded:?}");
+
+    // The same name meanwhile: the journal answers from the outcome it is
+    // writing; nothing is sent, nothing waits for the window.
+    let started = Instant::now();
+    let again = journal
+        .capture(&dojo, "order-1/capture", &intent, gbp(400))
+        .await
+        .unwrap();
+    assert_eq!(again, state);
+    assert!(started.elapsed() < SLOW);
+    assert_eq!(calls(&emulator, CAPTURES), 1, "one capture sent");
+
+    journal.flush().await;
+    assert_eq!(
+        state_of(store.entry("order-1/capture").await.unwrap()),
+        state
+    );
+    let held = emulator
+        .payment_intent(intent.id.as_ref().unwrap())
+        .unwrap();
+    assert_eq!(held.captures.unwrap_or_default().len(), 1);
+}
+
+#[tokio::test]
+async fn a_not_applied_outcome_is_written_before_the_answer() {
+    let (emulator, dojo) = dojo().await;
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    let store = Arc::new(SlowOutcomes::default());
+    let journal = Journal::new(store.clone(), &dojo);
+
+    let started = Instant::now();
+    // More than was authorized: a documented refusal, nothing moved.
+    let state = journal
+        .capture(&dojo, "order-2/capture", &intent, gbp(5000))
+        .await
+        .unwrap();
+    assert!(matches!(state, EntryState::NotApplied { .. }), "{state:?}");
+    assert!(
+        started.elapsed() >= SLOW,
+        "the caller heard NotApplied before it was written"
+    );
+    assert_eq!(
+        state_of(store.entry("order-2/capture").await.unwrap()),
+        state
+    );
+    let held = emulator
+        .payment_intent(intent.id.as_ref().unwrap())
+        .unwrap();
+    assert_eq!(held.captures.unwrap_or_default().len(), 0);
+}
+
+/// The write behind the answer fails (the database went away): the caller
+/// still heard the truth, and the entry stays open, as after a crash, for
+/// `reconcile` to settle by reads once it cannot be in flight.
+#[tokio::test]
+async fn an_outcome_whose_write_fails_is_left_to_reconcile() {
+    let emulator = dojo_payments_emulator::Emulator::start().await.unwrap();
+    let dojo = builder_of(
+        &emulator,
+        dojo_payments::RetryPolicy {
+            deadline: Duration::from_millis(500),
+            ..quick_retries()
+        },
+    )
+    .settlement_policy(dojo_payments::SettlementPolicy {
+        in_flight_margin: Duration::from_millis(200),
+        read_lag: Duration::from_millis(100),
+    })
+    .build()
+    .unwrap();
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    let store = Arc::new(SlowOutcomes::default());
+    store.failing.store(true, Ordering::SeqCst);
+    let journal = Journal::new(store.clone(), &dojo);
+
+    let state = journal
+        .capture(&dojo, "order-3/capture", &intent, gbp(400))
+        .await
+        .unwrap();
+    assert!(matches!(state, EntryState::Applied { .. }), "{state:?}");
+    journal.flush().await;
+    assert!(state_of(store.entry("order-3/capture").await.unwrap()).is_open());
+
+    store.failing.store(false, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(800)).await; // out of the window
+    let settled = journal.reconcile(&dojo).await.unwrap();
+    assert_eq!(settled.len(), 1, "{settled:?}");
+    assert!(
+        matches!(settled[0].state, EntryState::Applied { .. }),
+        "{settled:?}"
+    );
+    assert_eq!(
+        calls(&emulator, CAPTURES),
+        1,
+        "reconcile read, and sent nothing"
+    );
+    let held = emulator
+        .payment_intent(intent.id.as_ref().unwrap())
+        .unwrap();
+    assert_eq!(held.captures.unwrap_or_default().len(), 1);
+}
