@@ -61,7 +61,8 @@ impl Dojo {
                     // fault of the SDK, refused rather than sent unchecked.
                     Refused::Unchecked(what) => Invalid::Rule(what),
                 };
-                Either::Right(std::future::ready(Err(Error::invalid(op.id, reason))))
+                let refused = Error::invalid(op.id, reason).made_for(self.location_id());
+                Either::Right(std::future::ready(Err(refused)))
             }
         }
     }
@@ -118,7 +119,7 @@ impl Dojo {
         .await
         // Every error of a sent call names the location it was made for
         // (`Error::location`).
-        .map_err(|error: Error| error.sent_by(self.location_id()))
+        .map_err(|error: Error| error.made_for(self.location_id()))
     }
 }
 

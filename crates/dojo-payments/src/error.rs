@@ -19,12 +19,12 @@ pub use advice::{CustomerReason, ErrorKind, RetryAdvice};
 
 /// What the SDK knew of a call when it failed, besides its operation: the
 /// location it was made for, and how long Dojo asked to wait
-/// (`Retry-After`). Carried by the
-/// errors of a call that was sent ([`Error::Api`], [`Error::Transport`],
-/// [`Error::Decode`], [`Error::Timeout`], [`Error::EarlierAttemptMaybeApplied`]);
-/// read it through [`Error::location`], [`Error::retry_after`] and
-/// [`Error::retry_advice`]. It holds no secret: a location is the name you
-/// gave it, never its key.
+/// (`Retry-After`). Carried by the errors the send path makes
+/// ([`Error::InvalidRequest`], [`Error::Api`], [`Error::Transport`],
+/// [`Error::Decode`], [`Error::Timeout`],
+/// [`Error::EarlierAttemptMaybeApplied`]); read it through
+/// [`Error::location`], [`Error::retry_after`] and [`Error::retry_advice`].
+/// It holds no secret: a location is the name you gave it, never its key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ErrorContext {
@@ -270,12 +270,15 @@ impl fmt::Display for Invalid {
 #[non_exhaustive]
 pub enum Error {
     /// Refused before sending: nothing reached Dojo.
-    #[error("{operation}: invalid request: {reason}")]
+    #[error("{operation}: invalid request: {reason}{}", at(context))]
     InvalidRequest {
         /// The operation (Dojo's operation id, in snake case).
         operation: &'static str,
         /// Every reason.
         reason: Invalid,
+        /// The location it was to be sent for (when refused by the send
+        /// path's check; a rule checked on an intent alone knows none).
+        context: Box<ErrorContext>,
     },
     /// Dojo refused the call. What it was is typed by [`Error::kind`]
     /// (a 404 is [`ErrorKind::NotFound`]: no such object for this
@@ -580,7 +583,8 @@ impl Error {
     /// it ([`Error::Interrupted`], [`Found::Unread`]), that failure's.
     pub fn context(&self) -> Option<&ErrorContext> {
         match self {
-            Self::Api { context, .. }
+            Self::InvalidRequest { context, .. }
+            | Self::Api { context, .. }
             | Self::Transport { context, .. }
             | Self::Decode { context, .. }
             | Self::Timeout { context, .. }
@@ -590,8 +594,7 @@ impl Error {
                 found: Found::Unread(read),
                 ..
             } => read.context(),
-            Self::InvalidRequest { .. }
-            | Self::Unproven { .. }
+            Self::Unproven { .. }
             | Self::UnexpectedAnswer { .. }
             | Self::IdempotencyKeyReused { .. }
             | Self::PaginationLoop { .. } => None,
@@ -599,9 +602,11 @@ impl Error {
     }
 
     /// The location the call was made for (the name given to its key, as
-    /// [`crate::Dojo::location_id`]), when the call was sent: a 404 from
-    /// one location is about an object of another. `None` for a request
-    /// refused before sending.
+    /// [`crate::Dojo::location_id`]): a 404 from one location is about an
+    /// object of another. Every error of the send path names it, its
+    /// check's refusals included; `None` for one made without a client at
+    /// hand (a lifecycle rule checked on an intent, a key reused, a
+    /// success without its proof, a search that loops).
     pub fn location(&self) -> Option<&LocationId> {
         let own = self.context().and_then(|c| c.location.as_ref());
         match self {
@@ -620,11 +625,12 @@ impl Error {
         }
     }
 
-    /// This error, made by a call sent for `location`: the send path's
-    /// stamp on every error it returns.
-    pub(crate) fn sent_by(mut self, location: &LocationId) -> Self {
+    /// This error, made by a call for `location`: the send path's stamp
+    /// on every error it returns, its check's refusals included.
+    pub(crate) fn made_for(mut self, location: &LocationId) -> Self {
         match &mut self {
-            Self::Api { context, .. }
+            Self::InvalidRequest { context, .. }
+            | Self::Api { context, .. }
             | Self::Transport { context, .. }
             | Self::Decode { context, .. }
             | Self::Timeout { context, .. }
@@ -663,7 +669,11 @@ impl Error {
     }
 
     pub(crate) fn invalid(operation: &'static str, reason: Invalid) -> Self {
-        Self::InvalidRequest { operation, reason }
+        Self::InvalidRequest {
+            operation,
+            reason,
+            context: Box::default(),
+        }
     }
 
     /// `operation` took effect, and the read of what followed failed with

@@ -369,6 +369,11 @@ async fn a_request_refused_before_sending_is_never_sent_again() {
         .await
         .unwrap_err();
     assert!(matches!(error, Error::InvalidRequest { .. }), "{error}");
+    assert_eq!(
+        error.location(),
+        Some(&LocationId::default()),
+        "refused by the send path's check"
+    );
     assert_eq!(error.delivery(), Delivery::NotSent);
     assert_eq!(error.kind(), ErrorKind::Invalid);
     assert_eq!(error.retry_advice(), RetryAdvice::Never);
