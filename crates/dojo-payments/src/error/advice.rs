@@ -258,6 +258,11 @@ impl Error {
         operations::find(self.operation()).map_or(Idempotency::NotIdempotent, Idempotency::of)
     }
 
+    /// Whether the operation only reads, as the generated table says.
+    fn reads(&self) -> bool {
+        operations::find(self.operation()).is_some_and(|op| op.reads())
+    }
+
     /// What a customer may be told ([`CustomerReason`]), from the other
     /// answers: a call to be sent again is a temporary problem; one to be
     /// settled is being confirmed; one that took effect went through; one
@@ -268,7 +273,9 @@ impl Error {
             RetryAdvice::Now | RetryAdvice::After(_) => CustomerReason::TryAgainLater,
             RetryAdvice::SameKey { .. } | RetryAdvice::SettleFirst => CustomerReason::Confirming,
             RetryAdvice::Never => match (self.delivery(), self.kind()) {
-                (Delivery::Applied, _) => CustomerReason::Completed,
+                // A read read back otherwise than expected made nothing
+                // go through: there is nothing to tell as done.
+                (Delivery::Applied, _) if !self.reads() => CustomerReason::Completed,
                 (_, ErrorKind::Declined) => CustomerReason::Declined,
                 (_, ErrorKind::NotFound) => CustomerReason::NotFound,
                 _ => CustomerReason::ContactMerchant,
@@ -452,6 +459,14 @@ mod tests {
                 },
                 RetryAdvice::Never,
                 CustomerReason::Completed,
+            ),
+            (
+                Error::UnexpectedAnswer {
+                    operation: READ,
+                    found: Found::Missing("a status"),
+                },
+                RetryAdvice::Never,
+                CustomerReason::ContactMerchant,
             ),
             (
                 Error::IdempotencyKeyReused {
