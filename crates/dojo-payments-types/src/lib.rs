@@ -1,7 +1,8 @@
 //! The domain of the Dojo payments API: money in minor units, ISO 4217
 //! currencies, ISO 3166-1 countries, timestamps, card expiry, API versions,
 //! typed ids, secrets and card data that never print, the names of webhook
-//! events, and the webhook signature scheme.
+//! events, the webhook signature scheme, and the URLs customers and webhooks
+//! are sent to (https, or http on loopback).
 //!
 //! This is the bottom layer of the SDK: the generated raw client
 //! (`dojo-payments-api`) and the ergonomic client (`dojo-payments`) both speak these types, so
@@ -38,6 +39,7 @@ mod card_expiry;
 mod country;
 mod currency;
 mod error;
+mod https_url;
 mod ids;
 mod location;
 mod money;
@@ -55,6 +57,7 @@ pub use card_expiry::CardExpiry;
 pub use country::CountryCode;
 pub use currency::Currency;
 pub use error::InvalidValue;
+pub use https_url::HttpsUrl;
 pub use ids::{
     AccountId, CaptureId, CustomerId, PaymentIntentId, PaymentMethodId, RefundId, ReversalId,
     SetupIntentId, TerminalId, TerminalSessionId, WebhookEventId, WebhookSecretId,
