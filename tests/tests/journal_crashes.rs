@@ -113,7 +113,11 @@ async fn restart(emulator: &Emulator, db: &str, job: &[&str], name: &str) {
         "the job again: the first outcome"
     );
     assert!(journal.open_entries().await.unwrap().is_empty());
-    let entry = journal.entry(name).await.unwrap().unwrap();
+    let entry = journal
+        .entry(&dojo_payments::types::LocationId::default(), name)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(
         matches!(entry.state, EntryState::Applied { .. }),
         "{entry:?}"

@@ -6,6 +6,7 @@
 //! PostgreSQL when its server is there.
 
 use dojo_payments::journal::{EntryState, JournalStore, Movement};
+use dojo_payments::types::LocationId;
 use dojo_payments_sqlx::SqlJournal;
 use dojo_payments_sqlx::migrations::{self, MIGRATIONS};
 use workspace_tests::databases;
@@ -43,7 +44,11 @@ async fn a_first_release_journal_is_upgraded_in_place_with_its_entries() {
         assert_eq!(versions, (1..=last).collect::<Vec<_>>(), "{kind:?}");
 
         let journal = SqlJournal::new(pool.clone()).await.unwrap();
-        let capture = journal.entry("order-1/capture").await.unwrap().unwrap();
+        let capture = journal
+            .entry(&LocationId::default(), "order-1/capture")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(capture.state, EntryState::Open, "{kind:?}");
         assert!(matches!(capture.movement, Movement::Capture { .. }));
         assert_eq!(
@@ -54,7 +59,11 @@ async fn a_first_release_journal_is_upgraded_in_place_with_its_entries() {
             capture.before.captures, None,
             "{kind:?}: written before capture ids were kept: unknown, never guessed"
         );
-        let refund = journal.entry("order-1/refund").await.unwrap().unwrap();
+        let refund = journal
+            .entry(&LocationId::default(), "order-1/refund")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
             refund.state,
             EntryState::Applied {
@@ -137,7 +146,11 @@ async fn a_version_two_journal_gains_locations_in_place() {
             "{kind:?}"
         );
         let journal = SqlJournal::new(pool).await.unwrap();
-        let entry = journal.entry("order-2/capture").await.unwrap().unwrap();
+        let entry = journal
+            .entry(&LocationId::default(), "order-2/capture")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(entry.location.as_str(), "default", "{kind:?}");
         assert_eq!(
             entry.before.captures.map(|c| c.len()),
@@ -149,5 +162,101 @@ async fn a_version_two_journal_gains_locations_in_place() {
             "{kind:?}: an old entry has no refunded amount recorded"
         );
         assert_eq!(entry.state, EntryState::Open);
+    }
+}
+
+/// From version 4 (names across every location, entries at two locations
+/// in it) to the last: names are per location. Every entry is kept as it
+/// was, found by its location and name; a name taken at one location can
+/// be written at another, and is still taken at its own.
+#[tokio::test]
+async fn a_version_four_journal_names_entries_per_location_in_place() {
+    use dojo_payments::journal::{Entry, Opened};
+    for kind in databases::kinds() {
+        let url = databases::fresh(kind, "schema_v4").await;
+        let pool = dojo_payments_sqlx::pool(&url).await.unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE dojo_payments_schema (version BIGINT PRIMARY KEY, \
+             description TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        for migration in MIGRATIONS.iter().filter(|m| m.version <= 4) {
+            sqlx::raw_sql(migration.sql).execute(&pool).await.unwrap();
+            sqlx::query(
+                "INSERT INTO dojo_payments_schema (version, description, applied_at) VALUES ($1, $2, $3)",
+            )
+            .bind(migration.version)
+            .bind(migration.description)
+            .bind("2026-12-05T09:00:00.000000Z")
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        sqlx::raw_sql(
+            "INSERT INTO dojo_journal (name, operation, payment_intent_id, amount, currency, \
+             idempotency_key, before_status, before_captures, state, detail, opened_at, closed_at, \
+             location, before_refunded) VALUES \
+             ('order-1/refund-1', 'refund', 'pi_sandbox_soho', 300, 'GBP', 'key-soho', 'Captured', NULL, \
+              'applied', 'rf_1', '2026-12-05T10:00:00.000000Z', '2026-12-05T10:00:01.000000Z', 'soho', 0), \
+             ('order-2/capture', 'capture', 'pi_sandbox_camden', 400, 'GBP', NULL, 'Authorized', '[]', \
+              'open', NULL, '2026-12-05T10:01:00.000000Z', NULL, 'camden', NULL)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+
+        dojo_payments_sqlx::migrate(&pool).await.unwrap();
+        assert_eq!(
+            migrations::applied(&pool).await.unwrap(),
+            MIGRATIONS.iter().map(|m| m.version).collect::<Vec<_>>(),
+            "{kind:?}"
+        );
+        let journal = SqlJournal::new(pool).await.unwrap();
+        let (soho, camden): (LocationId, LocationId) =
+            ("soho".parse().unwrap(), "camden".parse().unwrap());
+        let refund = journal
+            .entry(&soho, "order-1/refund-1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            refund.state,
+            EntryState::Applied {
+                detail: Some("rf_1".into())
+            },
+            "{kind:?}"
+        );
+        assert_eq!(refund.movement.key().map(|k| k.as_str()), Some("key-soho"));
+        assert_eq!(refund.before.refunded, Some(0));
+        assert!(
+            journal
+                .entry(&camden, "order-1/refund-1")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let open = journal.open_entries().await.unwrap();
+        assert_eq!(open.len(), 1, "{kind:?}");
+        assert_eq!(
+            (open[0].location.as_str(), open[0].name.as_str()),
+            ("camden", "order-2/capture")
+        );
+
+        // Camden's own order 1: another entry, not the name reused.
+        let mut camden_refund: Entry = refund.clone();
+        camden_refund.location = camden.clone();
+        camden_refund.state = EntryState::Open;
+        assert_eq!(
+            journal.open(&camden_refund).await.unwrap(),
+            Opened::Claimed,
+            "{kind:?}"
+        );
+        match journal.open(&refund).await.unwrap() {
+            Opened::Existing(first) => assert_eq!(first.location, soho, "{kind:?}"),
+            other => panic!("{kind:?}: {other:?}"),
+        }
+        assert_eq!(journal.entries().await.unwrap().len(), 3, "{kind:?}");
     }
 }

@@ -169,10 +169,17 @@ async fn skew(kind: databases::Kind) {
                 Err(error) => failures.push(format!("{name} ({op:?}, {fault:?}), {who}: {error}")),
             }
         }
-        let entry = dojo_payments::journal::JournalStore::entry(fast.1.store(), &name)
-            .await
-            .unwrap()
-            .unwrap();
+        // Outcomes are written behind the answers: read once they are.
+        slow.1.flush().await;
+        fast.1.flush().await;
+        let entry = dojo_payments::journal::JournalStore::entry(
+            fast.1.store(),
+            fast.0.location_id(),
+            &name,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         match entry.state {
             EntryState::Applied { .. } if times != 1 => wrongly_closed += 1,
             EntryState::NotApplied { .. } if times != 0 => wrongly_closed += 1,

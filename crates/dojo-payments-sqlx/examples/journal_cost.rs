@@ -54,7 +54,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let first = format!("cost-{run}-first");
         let read = dojo.payment_intents().get(&intent).await?;
         journal.refund(&dojo, &first, &read, pence).await?;
-        let mut template = store.entry(&first).await?.ok_or("the entry just written")?;
+        let mut template = store
+            .entry(dojo.location_id(), &first)
+            .await?
+            .ok_or("the entry just written")?;
         template.state = EntryState::Open;
         let applied = EntryState::Applied {
             detail: Some("rf_cost".into()),
@@ -93,7 +96,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             store.open_now(&mut template).await?;
             open.push(started.elapsed());
             let started = Instant::now();
-            store.close(&template.name, &applied).await?;
+            store
+                .close(dojo.location_id(), &template.name, &applied)
+                .await?;
             close.push(started.elapsed());
         }
         let [plain, journaled, bare, open, close] = samples.map(|mut s| median(&mut s));

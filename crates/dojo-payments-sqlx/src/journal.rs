@@ -103,6 +103,7 @@ impl SqlJournal {
     /// one, and the next durable commit makes it durable too.
     async fn close_without_waiting(
         &self,
+        location: &LocationId,
         name: &str,
         state: &EntryState,
     ) -> Result<AnyQueryResult, sqlx::Error> {
@@ -113,18 +114,18 @@ impl SqlJournal {
             // connection. PostgreSQL reads the setting when the transaction
             // commits.
             (Backend::Postgres, _) => {
-                close_query(CLOSE_POSTGRES_WITHOUT_WAITING, name, state)
+                close_query(CLOSE_POSTGRES_WITHOUT_WAITING, location, name, state)
                     .execute(&self.pool)
                     .await
             }
             (Backend::Sqlite, Some(outcomes)) => {
-                close_query(CLOSE_SQLITE, name, state)
+                close_query(CLOSE_SQLITE, location, name, state)
                     .execute(outcomes)
                     .await
             }
             // In memory: there is no disk to wait for.
             (Backend::Sqlite, None) => {
-                close_query(CLOSE_SQLITE, name, state)
+                close_query(CLOSE_SQLITE, location, name, state)
                     .execute(&self.pool)
                     .await
             }
@@ -202,14 +203,14 @@ macro_rules! close_sql {
             "UPDATE dojo_journal SET state = $1, detail = $2, closed_at = ",
             "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') ",
             $from,
-            "WHERE name = $3 AND state = 'open'"
+            "WHERE location = $3 AND name = $4 AND state = 'open'"
         )
     };
     (sqlite) => {
         concat!(
             "UPDATE dojo_journal SET state = $1, detail = $2, ",
             "closed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ",
-            "WHERE name = $3 AND state = 'open'"
+            "WHERE location = $3 AND name = $4 AND state = 'open'"
         )
     };
 }
@@ -220,12 +221,14 @@ const CLOSE_SQLITE: &str = close_sql!(sqlite);
 
 fn close_query<'q>(
     sql: &'static str,
+    location: &'q LocationId,
     name: &'q str,
     state: &'q EntryState,
 ) -> sqlx::query::Query<'q, Any, AnyArguments> {
     sqlx::query(sql)
         .bind(state.name())
         .bind(state.detail().map(str::to_owned))
+        .bind(location.as_str())
         .bind(name)
 }
 
@@ -240,7 +243,7 @@ macro_rules! insert_sql {
             "before_refunded) ",
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, ",
             insert_sql!(@at $backend $at),
-            ", NULL, $10, $11) ON CONFLICT (name) DO NOTHING RETURNING opened_at"
+            ", NULL, $10, $11) ON CONFLICT (location, name) DO NOTHING RETURNING opened_at"
         )
     };
     (@at $backend:ident given) => {
@@ -298,7 +301,7 @@ impl SqlJournal {
                 .with_timezone(&Utc);
             return Ok((Opened::Claimed, Some(at)));
         }
-        match self.entry(&entry.name).await? {
+        match self.entry(&entry.location, &entry.name).await? {
             Some(existing) => Ok((Opened::Existing(Box::new(existing)), None)),
             None => Err(unreadable("an entry vanished", &entry.name)),
         }
@@ -335,7 +338,12 @@ impl JournalStore for SqlJournal {
         Ok(opened)
     }
 
-    async fn close(&self, name: &str, state: &EntryState) -> Result<Closed, StoreError> {
+    async fn close(
+        &self,
+        location: &LocationId,
+        name: &str,
+        state: &EntryState,
+    ) -> Result<Closed, StoreError> {
         // Only an `Applied` outcome is written without waiting for
         // durability. Lost (a power loss, or a PostgreSQL crash, before it
         // reaches the disk), it is an open entry again, and `reconcile`
@@ -345,27 +353,30 @@ impl JournalStore for SqlJournal {
         // its caller was told nothing moved (and perhaps made another)
         // could then be made. That outcome is rare, and waits for its commit.
         let updated = match state {
-            EntryState::Applied { .. } => self.close_without_waiting(name, state).await,
+            EntryState::Applied { .. } => self.close_without_waiting(location, name, state).await,
             _ => {
                 let sql = match self.backend {
                     Backend::Postgres => CLOSE_POSTGRES,
                     Backend::Sqlite => CLOSE_SQLITE,
                 };
-                close_query(sql, name, state).execute(&self.pool).await
+                close_query(sql, location, name, state)
+                    .execute(&self.pool)
+                    .await
             }
         }
         .map_err(store_error)?;
         if updated.rows_affected() == 1 {
             return Ok(Closed::Now);
         }
-        match self.entry(name).await? {
+        match self.entry(location, name).await? {
             Some(entry) if !entry.state.is_open() => Ok(Closed::Already(entry.state)),
             _ => Err(unreadable("the settlement", name)),
         }
     }
 
-    async fn entry(&self, name: &str) -> Result<Option<Entry>, StoreError> {
-        let row = sqlx::query(select_entries!("WHERE name = $1"))
+    async fn entry(&self, location: &LocationId, name: &str) -> Result<Option<Entry>, StoreError> {
+        let row = sqlx::query(select_entries!("WHERE location = $1 AND name = $2"))
+            .bind(location.as_str())
             .bind(name)
             .fetch_optional(&self.pool)
             .await

@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "the refunded amount before a refund",
         sql: include_str!("../migrations/0004_refunded_before.sql"),
     },
+    Migration {
+        version: 5,
+        description: "names per location",
+        sql: include_str!("../migrations/0005_names_per_location.sql"),
+    },
 ];
 
 /// Brings `pool`'s database up to the last of [`MIGRATIONS`], in one

@@ -17,6 +17,11 @@ use dojo_payments_emulator::{Card, Emulator};
 use dojo_payments_sqlx::SqlJournal;
 use sqlx::{Connection, Row};
 
+/// The client's location: entries are named per location.
+fn site() -> dojo_payments::types::LocationId {
+    dojo_payments::types::LocationId::default()
+}
+
 /// Fresh databases: a SQLite file, and one on the PostgreSQL server when
 /// there is one.
 async fn databases(test: &str) -> Vec<String> {
@@ -82,7 +87,11 @@ async fn refunded(url: &str) -> (SqlJournal, Entry) {
     );
     journal.flush().await; // written behind the answer
     let store = journal.store().clone();
-    let mut entry = store.entry("order-1/refund").await.unwrap().unwrap();
+    let mut entry = store
+        .entry(&site(), "order-1/refund")
+        .await
+        .unwrap()
+        .unwrap();
     entry.state = EntryState::Open;
     (store, entry)
 }
@@ -113,12 +122,23 @@ async fn every_outcome_is_seen_at_once_by_another_journal_and_connection() {
         // Another instance: its own pool on the same database, opened while
         // the first still holds its connections (no checkpoint, no close).
         let second = SqlJournal::connect(&url).await.unwrap();
-        let seen = second.entry("order-1/refund").await.unwrap().unwrap();
+        let seen = second
+            .entry(&site(), "order-1/refund")
+            .await
+            .unwrap()
+            .unwrap();
         assert!(
             matches!(seen.state, EntryState::Applied { detail: Some(_) }),
             "{url}"
         );
-        assert_eq!(seen, first.entry("order-1/refund").await.unwrap().unwrap());
+        assert_eq!(
+            seen,
+            first
+                .entry(&site(), "order-1/refund")
+                .await
+                .unwrap()
+                .unwrap()
+        );
 
         let outcomes = [
             EntryState::Applied {
@@ -133,13 +153,23 @@ async fn every_outcome_is_seen_at_once_by_another_journal_and_connection() {
             entry.name = format!("order-1/refund-{n}");
             first.open(&entry).await.unwrap();
             assert_eq!(
-                second.entry(&entry.name).await.unwrap().unwrap().state,
+                second
+                    .entry(&site(), &entry.name)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .state,
                 EntryState::Open,
                 "{url}"
             );
-            first.close(&entry.name, &outcome).await.unwrap();
+            first.close(&site(), &entry.name, &outcome).await.unwrap();
             assert_eq!(
-                second.entry(&entry.name).await.unwrap().unwrap().state,
+                second
+                    .entry(&site(), &entry.name)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .state,
                 outcome,
                 "{url}: the other journal sees the outcome"
             );
@@ -155,7 +185,7 @@ async fn every_outcome_is_seen_at_once_by_another_journal_and_connection() {
             // And the other journal's close finds it settled, as before.
             assert_eq!(
                 second
-                    .close(&entry.name, &EntryState::Applied { detail: None })
+                    .close(&site(), &entry.name, &EntryState::Applied { detail: None })
                     .await
                     .unwrap(),
                 dojo_payments::journal::Closed::Already(outcome),
@@ -205,7 +235,7 @@ async fn the_pool_the_entries_are_written_on_stays_at_full_durability() {
         for n in 0..40 {
             entry.name = format!("order-2/refund-{n}");
             store.open(&entry).await.unwrap();
-            store.close(&entry.name, &applied).await.unwrap();
+            store.close(&site(), &entry.name, &applied).await.unwrap();
         }
         assert_every_connection_durable(&store, &url).await;
 
@@ -213,14 +243,15 @@ async fn the_pool_the_entries_are_written_on_stays_at_full_durability() {
         for n in 0..120u64 {
             entry.name = format!("order-3/refund-{n}");
             store.open(&entry).await.unwrap();
-            let close = store.close(&entry.name, &applied);
+            let site = site();
+            let close = store.close(&site, &entry.name, &applied);
             let _ = tokio::time::timeout(Duration::from_micros(n * 5), close).await;
         }
         assert_every_connection_durable(&store, &url).await;
         // Each of them is closed, or still open for `reconcile`: never lost.
         for n in 0..120u64 {
             let state = store
-                .entry(&format!("order-3/refund-{n}"))
+                .entry(&site(), &format!("order-3/refund-{n}"))
                 .await
                 .unwrap()
                 .unwrap()
@@ -252,7 +283,11 @@ async fn an_entry_is_stamped_by_the_database_s_clock_as_it_is_written() {
             "{url}: {before} <= {} <= {after}",
             entry.opened_at
         );
-        let written = store.entry("order-2/refund").await.unwrap().unwrap();
+        let written = store
+            .entry(&site(), "order-2/refund")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(written.opened_at, entry.opened_at, "{url}");
 
         // The same text as a time given to `open`.

@@ -15,6 +15,7 @@ use dojo_payments::journal::{
     Before, Closed, Entry, EntryState, InMemoryJournal, Journal, JournalError, JournalStore,
     Movement,
 };
+use dojo_payments::types::LocationId;
 
 const CAPTURES: &str = "POST /payment-intents/{paymentIntentId}/captures";
 
@@ -237,7 +238,7 @@ async fn a_window_that_does_not_outlast_the_client_s_deadline_is_refused() {
     assert!(
         journal
             .store()
-            .entry("order-9/capture")
+            .entry(&LocationId::default(), "order-9/capture")
             .await
             .unwrap()
             .is_none()
@@ -290,16 +291,21 @@ impl JournalStore for OvertakenStore {
     }
     async fn close(
         &self,
+        location: &LocationId,
         name: &str,
         state: &EntryState,
     ) -> Result<Closed, dojo_payments::StoreError> {
         self.0
-            .close(name, &EntryState::Applied { detail: None })
+            .close(location, name, &EntryState::Applied { detail: None })
             .await?;
-        self.0.close(name, state).await
+        self.0.close(location, name, state).await
     }
-    async fn entry(&self, name: &str) -> Result<Option<Entry>, dojo_payments::StoreError> {
-        self.0.entry(name).await
+    async fn entry(
+        &self,
+        location: &LocationId,
+        name: &str,
+    ) -> Result<Option<Entry>, dojo_payments::StoreError> {
+        self.0.entry(location, name).await
     }
     async fn open_entries(&self) -> Result<Vec<Entry>, dojo_payments::StoreError> {
         self.0.open_entries().await

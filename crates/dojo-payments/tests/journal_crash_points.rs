@@ -43,7 +43,7 @@ use dojo_payments::journal::{
     Closed, Entry, EntryState, InMemoryJournal, Journal, JournalError, JournalStore, Opened,
     StoreError,
 };
-use dojo_payments::types::{Open, PaymentIntentId};
+use dojo_payments::types::{LocationId, Open, PaymentIntentId};
 use dojo_payments::{Dojo, RetryPolicy, SettlementPolicy};
 use dojo_payments_emulator::{BadAnswer, Emulator, Fault};
 use futures_util::StreamExt;
@@ -191,21 +191,26 @@ impl JournalStore for CrashingStore {
         Ok(opened)
     }
 
-    async fn close(&self, name: &str, state: &EntryState) -> Result<Closed, StoreError> {
+    async fn close(
+        &self,
+        location: &LocationId,
+        name: &str,
+        state: &EntryState,
+    ) -> Result<Closed, StoreError> {
         self.alive()?;
         match self.crash {
             Crash::BeforeClosing => Err(self.dies("before writing the outcome")),
             Crash::WhileClosing => {
-                self.inner.close(name, state).await?;
+                self.inner.close(location, name, state).await?;
                 Err(self.dies("after writing the outcome, before answering"))
             }
-            _ => self.inner.close(name, state).await,
+            _ => self.inner.close(location, name, state).await,
         }
     }
 
-    async fn entry(&self, name: &str) -> Result<Option<Entry>, StoreError> {
+    async fn entry(&self, location: &LocationId, name: &str) -> Result<Option<Entry>, StoreError> {
         self.alive()?;
-        self.inner.entry(name).await
+        self.inner.entry(location, name).await
     }
 
     async fn open_entries(&self) -> Result<Vec<Entry>, StoreError> {
@@ -440,7 +445,11 @@ async fn run_case(op: Op, crash: Crash, seed: u64, http: &reqwest::Client) -> Ca
                 )
             }),
     );
-    let left = inner.entry(&name).await.unwrap().map(|e| e.state);
+    let left = inner
+        .entry(world.dojo.location_id(), &name)
+        .await
+        .unwrap()
+        .map(|e| e.state);
     let expected_left = match crash {
         Crash::WhileClosing => "A",
         _ => "open",
@@ -503,7 +512,11 @@ async fn run_case(op: Op, crash: Crash, seed: u64, http: &reqwest::Client) -> Ca
     let (same_name, new_name) = match again {
         Ok(state) => {
             check("the same name again", truthful(&state, held_after_again));
-            let recorded = inner.entry(&name).await.unwrap().map(|e| e.state);
+            let recorded = inner
+                .entry(world.dojo.location_id(), &name)
+                .await
+                .unwrap()
+                .map(|e| e.state);
             check(
                 "the same name again",
                 (recorded.as_ref() == Some(&state))

@@ -16,6 +16,12 @@ use dojo_payments::api_types::CaptureMode;
 use dojo_payments::journal::{
     Closed, Entry, EntryState, InMemoryJournal, Journal, JournalStore, Opened,
 };
+use dojo_payments::types::LocationId;
+
+/// The client's location: entries are named per location.
+fn site() -> LocationId {
+    LocationId::default()
+}
 
 const CAPTURES: &str = "POST /payment-intents/{paymentIntentId}/captures";
 
@@ -36,15 +42,20 @@ impl JournalStore for SlowOutcomes {
     async fn open(&self, entry: &Entry) -> Result<Opened, StoreError> {
         self.inner.open(entry).await
     }
-    async fn close(&self, name: &str, state: &EntryState) -> Result<Closed, StoreError> {
+    async fn close(
+        &self,
+        location: &LocationId,
+        name: &str,
+        state: &EntryState,
+    ) -> Result<Closed, StoreError> {
         if self.failing.load(Ordering::SeqCst) {
             return Err(StoreError("the database went away".into()));
         }
         tokio::time::sleep(SLOW).await;
-        self.inner.close(name, state).await
+        self.inner.close(location, name, state).await
     }
-    async fn entry(&self, name: &str) -> Result<Option<Entry>, StoreError> {
-        self.inner.entry(name).await
+    async fn entry(&self, location: &LocationId, name: &str) -> Result<Option<Entry>, StoreError> {
+        self.inner.entry(location, name).await
     }
     async fn open_entries(&self) -> Result<Vec<Entry>, StoreError> {
         self.inner.open_entries().await
@@ -73,7 +84,7 @@ async fn an_applied_outcome_is_written_behind_the_answer() {
         "the caller waited {:?} for the record of an answer that proved the capture",
         started.elapsed()
     );
-    let recorded = state_of(store.entry("order-1/capture").await.unwrap());
+    let recorded = state_of(store.entry(&site(), "order-1/capture").await.unwrap());
     assert!(recorded.is_open(), "still being written: {recorded:?}");
 
     // The same name meanwhile: the journal answers from the outcome it is
@@ -89,7 +100,7 @@ async fn an_applied_outcome_is_written_behind_the_answer() {
 
     journal.flush().await;
     assert_eq!(
-        state_of(store.entry("order-1/capture").await.unwrap()),
+        state_of(store.entry(&site(), "order-1/capture").await.unwrap()),
         state
     );
     let held = emulator
@@ -117,7 +128,7 @@ async fn a_not_applied_outcome_is_written_before_the_answer() {
         "the caller heard NotApplied before it was written"
     );
     assert_eq!(
-        state_of(store.entry("order-2/capture").await.unwrap()),
+        state_of(store.entry(&site(), "order-2/capture").await.unwrap()),
         state
     );
     let held = emulator
@@ -156,7 +167,7 @@ async fn an_outcome_whose_write_fails_is_left_to_reconcile() {
         .unwrap();
     assert!(matches!(state, EntryState::Applied { .. }), "{state:?}");
     journal.flush().await;
-    assert!(state_of(store.entry("order-3/capture").await.unwrap()).is_open());
+    assert!(state_of(store.entry(&site(), "order-3/capture").await.unwrap()).is_open());
 
     store.failing.store(false, Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(800)).await; // out of the window

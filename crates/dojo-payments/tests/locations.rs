@@ -221,3 +221,40 @@ async fn the_two_cafes_example_walks_as_it_says() {
         );
     }
 }
+
+/// Journal names are per location: the same name at two cafés (each
+/// numbers its own orders) is two entries, each one call made with its own
+/// key; at one café it is still one call.
+#[tokio::test]
+async fn a_journal_name_is_one_call_per_location() {
+    let (emulator, platform) = cafes(&["soho", "camden"]).await;
+    let journal = Journal::new(InMemoryJournal::default(), &platform);
+    let mut refunded = Vec::new();
+    for cafe in ["soho", "camden"] {
+        let site = platform.location(&id(cafe)).unwrap();
+        let intent = paid(&emulator, &site, 1000, CaptureMode::Auto).await;
+        for _ in 0..2 {
+            let state = journal
+                .refund(&site, "order-1/refund-1", &intent, gbp(300))
+                .await
+                .unwrap();
+            assert!(
+                matches!(state, EntryState::Applied { .. }),
+                "{cafe}: {state:?}"
+            );
+        }
+        refunded.push(intent.id.clone().unwrap());
+    }
+    for id in &refunded {
+        assert_eq!(emulator.refund_count(id), 1, "one refund per café");
+    }
+    journal.flush().await;
+    for cafe in ["soho", "camden"] {
+        let entry = JournalStore::entry(journal.store(), &id(cafe), "order-1/refund-1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(entry.location, id(cafe));
+        assert!(matches!(entry.state, EntryState::Applied { .. }));
+    }
+}

@@ -244,7 +244,11 @@ async fn a_running_shop_settles_what_a_vanished_instance_left_open() {
     store.open(&entry).await.unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let now = store.entry("vanished/refund").await.unwrap().unwrap();
+        let now = store
+            .entry(&entry.location, "vanished/refund")
+            .await
+            .unwrap()
+            .unwrap();
         if !now.state.is_open() {
             assert!(matches!(now.state, EntryState::Applied { .. }), "{now:?}");
             break;

@@ -18,14 +18,18 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use dojo_payments_types::LocationId;
 use tokio::sync::Notify;
 
 use super::{Closed, EntryState, JournalStore};
 
-/// The outcomes being written, by entry name.
+/// The outcomes being written, by entry (location and name).
+/// An entry's location and name: what names it in the store.
+type Key = (LocationId, String);
+
 #[derive(Default)]
 pub(super) struct WriteBehind {
-    pending: Mutex<HashMap<String, EntryState>>,
+    pending: Mutex<HashMap<Key, EntryState>>,
     written: Notify,
 }
 
@@ -38,45 +42,52 @@ impl std::fmt::Debug for WriteBehind {
 }
 
 impl WriteBehind {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, EntryState>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Key, EntryState>> {
         self.pending
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The outcome of `name` while it is being written.
-    pub fn get(&self, name: &str) -> Option<EntryState> {
-        self.lock().get(name).cloned()
+    /// The outcome of entry `name` of `location` while it is being written.
+    pub fn get(&self, location: &LocationId, name: &str) -> Option<EntryState> {
+        self.lock()
+            .get(&(location.clone(), name.to_owned()))
+            .cloned()
     }
 
-    /// Writes `state` as the outcome of the open entry `name` in a task of
-    /// its own. A failure is logged: the entry then stays open for
+    /// Writes `state` as the outcome of the open entry `name` of
+    /// `location` in a task of its own. A failure is logged: the entry then stays open for
     /// `reconcile`, as after a crash.
     pub fn close<S: JournalStore + 'static>(
         self: &Arc<Self>,
         store: Arc<S>,
+        location: LocationId,
         name: String,
         state: EntryState,
     ) {
-        self.lock().insert(name.clone(), state.clone());
+        let key = (location, name);
+        self.lock().insert(key.clone(), state.clone());
         // Removed when the task ends, however it ends (a runtime shut down
         // drops it unfinished): `flush` never waits for a task that is gone.
         let done = Done {
             behind: Arc::clone(self),
-            name,
+            key,
         };
         tokio::spawn(async move {
-            match store.close(&done.name, &state).await {
+            let (location, name) = &done.key;
+            match store.close(location, name, &state).await {
                 Ok(Closed::Now) => {}
                 Ok(Closed::Already(recorded)) if recorded.name() == state.name() => {}
                 Ok(Closed::Already(recorded)) => tracing::error!(
-                    entry = %done.name,
+                    entry = %name,
+                    %location,
                     recorded = recorded.name(),
                     found = state.name(),
                     "another caller settled this journal entry otherwise than this call's answer proved; look at the payment intent"
                 ),
                 Err(error) => tracing::warn!(
-                    entry = %done.name,
+                    entry = %name,
+                    %location,
                     %error,
                     "the outcome of this journal entry was not written; it stays open for reconcile"
                 ),
@@ -101,12 +112,12 @@ impl WriteBehind {
 /// The end of one write: forgets it and wakes whoever waits.
 struct Done {
     behind: Arc<WriteBehind>,
-    name: String,
+    key: Key,
 }
 
 impl Drop for Done {
     fn drop(&mut self) {
-        self.behind.lock().remove(&self.name);
+        self.behind.lock().remove(&self.key);
         self.behind.written.notify_waiters();
     }
 }

@@ -33,7 +33,9 @@
 //! erase an earlier "maybe"; the entry keeps it until reads settle it.
 //!
 //! Each entry records its location (`dojo.location_id()` of the client it
-//! was made with), and is settled with that location's key: `reconcile`
+//! was made with), and names are per location: `order-1/refund-1` at two
+//! sites is two entries, each one call. An entry is settled with its
+//! location's key: `reconcile`
 //! finds it on the client it is given (`dojo.location(&id)`), and leaves an
 //! entry whose location that client does not know open, with the reason.
 //!
@@ -74,7 +76,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use dojo_payments_api::api::types;
-use dojo_payments_types::{Money, PaymentIntentId};
+use dojo_payments_types::{LocationId, Money, PaymentIntentId};
 
 pub use crate::settlement::{Before, Movement};
 pub use entry::{Entry, EntryState};
@@ -93,8 +95,8 @@ pub enum JournalError {
     /// asked for again) settles it.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The name is taken by another call (another operation, amount or
-    /// payment intent): one name is one call.
+    /// The name is taken, at this location, by another call (another
+    /// operation, amount or payment intent): one name is one call.
     #[error("the journal name {name:?} is another call's ({existing} on {payment_intent})")]
     NameReused {
         /// The name.
@@ -303,16 +305,19 @@ impl<S: JournalStore + 'static> Journal<S> {
                 if let EntryState::Applied { .. } = state {
                     // The answer proved it: the caller needn't wait for the
                     // record of it (see `behind`).
-                    self.behind
-                        .close(Arc::clone(&self.store), name.to_owned(), state.clone());
+                    self.behind.close(
+                        Arc::clone(&self.store),
+                        entry.location,
+                        entry.name,
+                        state.clone(),
+                    );
                     return Ok(state);
                 }
-                self.close(name, state).await
+                self.close(&entry.location, name, state).await
             }
             Opened::Existing(existing) => {
                 if !existing.movement.same_call(&entry.movement)
                     || existing.payment_intent != entry.payment_intent
-                    || existing.location != entry.location
                 {
                     return Err(JournalError::NameReused {
                         name: name.to_owned(),
@@ -328,11 +333,16 @@ impl<S: JournalStore + 'static> Journal<S> {
     /// Records `state` for the entry `name` unless it is still open, and
     /// answers where the entry stands; a settlement by another caller that
     /// disagrees is an error, not silently kept.
-    async fn close(&self, name: &str, state: EntryState) -> Result<EntryState, JournalError> {
+    async fn close(
+        &self,
+        location: &LocationId,
+        name: &str,
+        state: EntryState,
+    ) -> Result<EntryState, JournalError> {
         if state.is_open() {
             return Ok(state);
         }
-        match self.store.close(name, &state).await? {
+        match self.store.close(location, name, &state).await? {
             Closed::Now => Ok(state),
             Closed::Already(recorded) if recorded.name() == state.name() => Ok(recorded),
             Closed::Already(recorded) => Err(JournalError::ConflictingClose {
@@ -351,13 +361,13 @@ impl<S: JournalStore + 'static> Journal<S> {
     /// caller vanished (killed, or its handler dropped) is settled by the
     /// next caller of its name.
     async fn outcome_of(&self, dojo: &Dojo, mut entry: Entry) -> Result<EntryState, JournalError> {
-        if let Some(state) = self.behind.get(&entry.name) {
+        if let Some(state) = self.behind.get(&entry.location, &entry.name) {
             return Ok(state);
         }
         let keyed = matches!(entry.movement, Movement::Refund { .. });
         while entry.state.is_open() && !keyed && !self.stale(&entry).await? {
             tokio::time::sleep(POLL).await;
-            match self.store.entry(&entry.name).await? {
+            match self.store.entry(&entry.location, &entry.name).await? {
                 Some(now) => entry = now,
                 None => break,
             }
@@ -412,7 +422,7 @@ impl<S: JournalStore + 'static> Journal<S> {
             }
             _ => self.by_reads(dojo, entry, stale).await,
         };
-        let state = self.close(&entry.name, state).await?;
+        let state = self.close(&entry.location, &entry.name, state).await?;
         Ok(Reconciled {
             name: entry.name.clone(),
             still_open_because: state.is_open().then_some(why),

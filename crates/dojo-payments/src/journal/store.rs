@@ -6,6 +6,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use dojo_payments_types::LocationId;
 
 use super::{Entry, EntryState};
 
@@ -56,7 +57,8 @@ pub trait JournalStore: Send + Sync {
     /// not, decides whether a call may still be in flight.
     fn now(&self) -> impl Future<Output = Result<DateTime<Utc>, StoreError>> + Send;
 
-    /// Writes `entry` (open) unless an entry of its name exists.
+    /// Writes `entry` (open) unless its location has an entry of its name
+    /// (names are per location: the same name at two is two entries).
     fn open(&self, entry: &Entry) -> impl Future<Output = Result<Opened, StoreError>> + Send;
 
     /// Writes `entry` (open) as [`JournalStore::open`] does, opened now by
@@ -74,16 +76,21 @@ pub trait JournalStore: Send + Sync {
         }
     }
 
-    /// Settles the open entry `name` as `state`; an entry settled already is
-    /// left as it is, and its state returned.
+    /// Settles the open entry `name` of `location` as `state`; an entry
+    /// settled already is left as it is, and its state returned.
     fn close(
         &self,
+        location: &LocationId,
         name: &str,
         state: &EntryState,
     ) -> impl Future<Output = Result<Closed, StoreError>> + Send;
 
-    /// The entry `name`.
-    fn entry(&self, name: &str) -> impl Future<Output = Result<Option<Entry>, StoreError>> + Send;
+    /// The entry `name` of `location`.
+    fn entry(
+        &self,
+        location: &LocationId,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<Entry>, StoreError>> + Send;
 
     /// Every entry still open, oldest first.
     fn open_entries(&self) -> impl Future<Output = Result<Vec<Entry>, StoreError>> + Send;
@@ -95,7 +102,7 @@ pub type StoreClock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 /// A journal in memory: lost with the process, so crash-safe only within
 /// it. For tests, and for a single process that accepts that.
 pub struct InMemoryJournal {
-    entries: Mutex<BTreeMap<String, Entry>>,
+    entries: Mutex<BTreeMap<(LocationId, String), Entry>>,
     clock: StoreClock,
 }
 
@@ -122,7 +129,7 @@ impl InMemoryJournal {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Entry>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<(LocationId, String), Entry>> {
         self.entries
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -136,17 +143,25 @@ impl JournalStore for InMemoryJournal {
 
     async fn open(&self, entry: &Entry) -> Result<Opened, StoreError> {
         let mut entries = self.lock();
-        if let Some(existing) = entries.get(&entry.name) {
+        let key = (entry.location.clone(), entry.name.clone());
+        if let Some(existing) = entries.get(&key) {
             return Ok(Opened::Existing(Box::new(existing.clone())));
         }
-        entries.insert(entry.name.clone(), entry.clone());
+        entries.insert(key, entry.clone());
         Ok(Opened::Claimed)
     }
 
-    async fn close(&self, name: &str, state: &EntryState) -> Result<Closed, StoreError> {
+    async fn close(
+        &self,
+        location: &LocationId,
+        name: &str,
+        state: &EntryState,
+    ) -> Result<Closed, StoreError> {
         let mut entries = self.lock();
-        let Some(entry) = entries.get_mut(name) else {
-            return Err(StoreError(format!("no journal entry {name:?}").into()));
+        let Some(entry) = entries.get_mut(&(location.clone(), name.to_owned())) else {
+            return Err(StoreError(
+                format!("no journal entry {name:?} at {location}").into(),
+            ));
         };
         if !entry.state.is_open() {
             return Ok(Closed::Already(entry.state.clone()));
@@ -155,8 +170,11 @@ impl JournalStore for InMemoryJournal {
         Ok(Closed::Now)
     }
 
-    async fn entry(&self, name: &str) -> Result<Option<Entry>, StoreError> {
-        Ok(self.lock().get(name).cloned())
+    async fn entry(&self, location: &LocationId, name: &str) -> Result<Option<Entry>, StoreError> {
+        Ok(self
+            .lock()
+            .get(&(location.clone(), name.to_owned()))
+            .cloned())
     }
 
     async fn open_entries(&self) -> Result<Vec<Entry>, StoreError> {
@@ -191,14 +209,19 @@ impl<S: JournalStore + ?Sized> JournalStore for Arc<S> {
 
     fn close(
         &self,
+        location: &LocationId,
         name: &str,
         state: &EntryState,
     ) -> impl Future<Output = Result<Closed, StoreError>> + Send {
-        S::close(self, name, state)
+        S::close(self, location, name, state)
     }
 
-    fn entry(&self, name: &str) -> impl Future<Output = Result<Option<Entry>, StoreError>> + Send {
-        S::entry(self, name)
+    fn entry(
+        &self,
+        location: &LocationId,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<Entry>, StoreError>> + Send {
+        S::entry(self, location, name)
     }
 
     fn open_entries(&self) -> impl Future<Output = Result<Vec<Entry>, StoreError>> + Send {

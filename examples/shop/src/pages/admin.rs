@@ -139,7 +139,8 @@ impl MoveForm {
         let name = format!("{}/{operation}/{attempt}", order.id);
         let shown = visitor.form_token_issued(attempt, PURPOSE).await?;
         let known = || async {
-            let entry = state.journal.store().entry(&name).await;
+            let site = state.dojo.location_id();
+            let entry = state.journal.store().entry(site, &name).await;
             entry.map(|e| e.is_some()).map_err(JournalError::from)
         };
         if !shown && !known().await? {
