@@ -15,9 +15,9 @@ use std::time::Duration;
 use dojo_payments::api_types::{
     CaptureMode, MerchantInitiatedTransactionType, PaymentIntentStatus,
 };
-use dojo_payments::types::{Currency, Money, Open, PaymentIntentId};
+use dojo_payments::types::{Open, PaymentIntentId};
 use dojo_payments::{Delivery, Dojo, RetryPolicy};
-use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
+use dojo_payments_emulator::testkit::{APPROVED_MASTERCARD, gbp};
 use dojo_payments_emulator::{BadAnswer, Card, Emulator, Fault};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -49,10 +49,6 @@ pub struct Audit {
     pub applied_twice: usize,
     /// Outcomes reported that the emulator's state contradicts (must be 0).
     pub wrong_reports: Vec<String>,
-}
-
-fn gbp(minor: i64) -> Money {
-    Money::new(minor, Currency::GBP)
 }
 
 fn route(op: &str) -> &'static str {
