@@ -181,7 +181,12 @@ mod tests {
 
     #[test]
     fn an_unknown_event_decodes_and_keeps_its_name_and_data() {
-        for name in ["payment.successful", "order.created", "", "payment_intent.Created"] {
+        for name in [
+            "payment.successful",
+            "order.created",
+            "",
+            "payment_intent.Created",
+        ] {
             let event = Event::from_json(&body(name)).unwrap();
             let EventKind::Unknown { name: kept, data } = &event.kind else {
                 panic!("{name} decoded as {:?}", event.kind);
