@@ -232,3 +232,19 @@ fn effects_follow_the_method_the_idempotency_key_and_the_rule_table() {
         "the operations that move money (or decide whether it moves: a cancel)"
     );
 }
+
+/// Every operation xtask's rule table names is one the locked document
+/// has: a misspelt id would leave its operation to its method's default
+/// (a money-moving `POST` taken for a read, say).
+#[test]
+fn the_rule_table_names_only_operations_the_document_has() {
+    let generated: Vec<&str> = dojo_payments_api::operations::all()
+        .map(|operation| operation.id)
+        .collect();
+    for (id, _, why) in xtask::operations::RULES {
+        assert!(
+            generated.contains(id),
+            "{id} ({why}) is not in the document"
+        );
+    }
+}

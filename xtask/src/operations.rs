@@ -40,8 +40,9 @@ pub enum Rule {
 /// describe, with the reason. Every other `GET` is a read, every other
 /// `PUT`, `PATCH` and `DELETE` idempotent, every other `POST` not; an
 /// operation that takes an `idempotencyKey` header is idempotent (Dojo
-/// makes it once per key). An id here that the document lacks fails the
-/// generation.
+/// makes it once per key). An id here that the locked document lacks fails
+/// `tests/tests/operation_table.rs` (an older or smaller document, one
+/// generated into a scratch directory, may lack some: they are skipped).
 pub const RULES: &[(&str, Rule, &str)] = &[
     (
         "captures_create",
@@ -226,17 +227,6 @@ pub fn items(document: &Value, file: &syn::File, target: Target) -> Result<Vec<s
             names.push(name);
             seen.insert(id);
         }
-    }
-    if target == Target::Api {
-        let unknown: Vec<_> = RULES
-            .iter()
-            .filter(|(id, _, _)| !seen.contains(*id))
-            .map(|(id, _, _)| id)
-            .collect();
-        ensure!(
-            unknown.is_empty(),
-            "xtask/src/operations.rs names operations the document lacks: {unknown:?}"
-        );
     }
     let module: syn::Item = syn::parse2(quote! {
         /// One constant per operation of this host's document: its id (the
