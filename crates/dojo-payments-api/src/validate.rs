@@ -485,17 +485,9 @@ pub fn nested(value: &impl Validate, at: &FieldPath<'_>, name: &str, out: &mut V
 /// `http://localhost.evil.example` are not). Dojo's document takes only
 /// `https://` webhook URLs; the emulator also takes these (so tests can
 /// receive deliveries without TLS), and the SDK allows them when it talks to
-/// an API on loopback itself.
+/// an API on loopback itself. Decided by
+/// [`HttpsUrl`](dojo_payments_types::HttpsUrl), the one place that says what
+/// "this machine" is.
 pub fn is_loopback_http(url: &str) -> bool {
-    let Ok(url) = reqwest::Url::parse(url) else {
-        return false;
-    };
-    let host = url.host_str().unwrap_or_default();
-    url.scheme() == "http"
-        && (host.eq_ignore_ascii_case("localhost")
-            || host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback()))
+    dojo_payments_types::HttpsUrl::new(url).is_ok_and(|url| url.is_loopback_http())
 }

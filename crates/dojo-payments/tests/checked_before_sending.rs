@@ -375,17 +375,24 @@ async fn every_out_of_range_value_is_refused_before_sending() {
 }
 
 /// `None` when `error` is the refusal expected: before sending, of the
-/// document's constraints, naming `field` and not showing `secret`.
+/// document's constraints (or of a URL's type), naming `field` and not
+/// showing `secret`.
 fn judge(error: &Error, field: &str, secret: &str) -> Option<String> {
     let Error::InvalidRequest { reason, .. } = error else {
         return Some(format!("not refused before sending: {error}"));
     };
-    let Invalid::Constraints(violations) = reason else {
-        return Some(format!(
-            "refused, but not by the document's constraints: {error}"
-        ));
+    let named = match reason {
+        Invalid::Constraints(violations) => violations.iter().any(|v| v.field() == field),
+        // A URL is checked by its type (`HttpsUrl`) when given, stricter
+        // than the document's `format: uri`, and refused by `send`.
+        Invalid::Value(value) => value.field() == field,
+        _ => {
+            return Some(format!(
+                "refused, but not by the document's constraints: {error}"
+            ));
+        }
     };
-    if !violations.iter().any(|v| v.field() == field) {
+    if !named {
         return Some(format!("refused without naming `{field}`: {error}"));
     }
     let shown = format!("{error} {error:?}");

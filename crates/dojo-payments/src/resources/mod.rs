@@ -39,6 +39,7 @@ mod epos;
 mod payment_intents;
 mod setup_intents;
 mod terminals;
+mod urls;
 mod webhooks;
 
 pub use customers::{CreateCustomer, Customer, CustomerRef, Customers, SavedCard, UpdateCustomer};

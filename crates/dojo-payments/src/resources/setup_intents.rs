@@ -4,13 +4,14 @@
 use dojo_payments_api::api::types::{self, MerchantInitiatedTransactionType};
 use dojo_payments_api::pci;
 use dojo_payments_types::{
-    CardExpiry, CardNumber, CardholderName, Cvv, Money, Open, SetupIntentId,
+    CardExpiry, CardNumber, CardholderName, Cvv, HttpsUrl, InvalidValue, Money, Open, SetupIntentId,
 };
 use futures_util::FutureExt;
 
 use dojo_payments_api::operations as ops;
 
 use crate::call::{Operation, Request};
+use crate::resources::urls::{self, Refused};
 use crate::{Dojo, Result};
 
 /// The setup intents of the account: `dojo.setup_intents()`.
@@ -54,6 +55,7 @@ impl<'a> SetupIntents<'a> {
                 payment_methods: None,
                 shipping_details: None,
             },
+            refused: None,
         }
     }
 
@@ -221,28 +223,33 @@ macro_rules! common_setters {
 pub struct CreateSetupIntent<'a> {
     dojo: &'a Dojo,
     body: types::CreateSetupIntentRequest,
+    refused: Refused,
 }
 
 common_setters!(CreateSetupIntent, types::CreateSetupIntentRequest);
 
 impl CreateSetupIntent<'_> {
     /// Where Dojo's checkout sends the customer after authorizing their
-    /// card (`config.redirectUrl`).
-    pub fn redirect_url(mut self, url: impl Into<String>) -> Self {
+    /// card (`config.redirectUrl`): an [`HttpsUrl`], or text that is one
+    /// (https, or http to this machine for development). Text that is not
+    /// is refused by `send`, before sending, naming the field.
+    pub fn redirect_url(mut self, url: impl TryInto<HttpsUrl, Error: Into<InvalidValue>>) -> Self {
+        let url = urls::checked(url, "config.redirectUrl", &mut self.refused);
         self.body
             .config
             .get_or_insert_with(Default::default)
-            .redirect_url = Some(url.into());
+            .redirect_url = url;
         self
     }
 
     /// Where Dojo's checkout sends the customer who cancels
-    /// (`config.cancelUrl`).
-    pub fn cancel_url(mut self, url: impl Into<String>) -> Self {
+    /// (`config.cancelUrl`): as [`Self::redirect_url`].
+    pub fn cancel_url(mut self, url: impl TryInto<HttpsUrl, Error: Into<InvalidValue>>) -> Self {
+        let url = urls::checked(url, "config.cancelUrl", &mut self.refused);
         self.body
             .config
             .get_or_insert_with(Default::default)
-            .cancel_url = Some(url.into());
+            .cancel_url = url;
         self
     }
 }
@@ -262,13 +269,15 @@ impl CreateSetupIntent<'_> {
             .map(|sent| crate::lifecycle::setup_intent::typed(CREATE.id, sent?))
     }
 
-    /// Checks the request, then creates the setup intent.
+    /// Checks the request (its URLs, then against Dojo's document), then
+    /// creates the setup intent.
     #[expect(
         clippy::manual_async_fn,
         reason = "keeps `self` once in the future: see `resources`"
     )]
     pub fn send(self) -> impl Future<Output = Result<types::SetupIntentResponse>> {
         async move {
+            urls::refusal(CREATE.id, self.refused)?;
             let raw = self.dojo.api();
             let body = &self.body;
             self.dojo

@@ -5,13 +5,14 @@ use dojo_payments_api::api::ClientInfo;
 use dojo_payments_api::api::types;
 use dojo_payments_api::validate::{Rule, Violation, is_loopback_http};
 use dojo_payments_types::{
-    WebhookEventName, WebhookSecret, WebhookSecretId, WebhookSubscriptionId,
+    HttpsUrl, InvalidValue, WebhookEventName, WebhookSecret, WebhookSecretId, WebhookSubscriptionId,
 };
 
 use dojo_payments_api::operations as ops;
 
 use crate::call::{Operation, Request};
 use crate::error::{Error, Found};
+use crate::resources::urls::{self, Refused};
 use crate::{Dojo, Result};
 
 /// The webhook subscriptions of the account: `dojo.webhooks()`.
@@ -47,18 +48,22 @@ impl<'a> Webhooks<'a> {
             .await
     }
 
-    /// A subscription of `url` (https) to `events`
+    /// A subscription of `url` (an [`HttpsUrl`], or text that is one: text
+    /// that is not is refused by `send`, naming `url`) to `events`
     /// ([`WebhookEventName::PaymentIntentStatusUpdated`], …, or their names
     /// as text); it comes with one active secret.
     pub fn subscribe(
         self,
-        url: impl Into<String>,
+        url: impl TryInto<HttpsUrl, Error: Into<InvalidValue>>,
         events: impl IntoIterator<Item = impl Into<WebhookEventName>>,
     ) -> Subscribe<'a> {
+        let mut refused = None;
+        let url = urls::checked(url, "url", &mut refused).unwrap_or_default();
         Subscribe {
             dojo: self.dojo,
+            refused,
             body: types::SubscriptionRequest {
-                url: url.into(),
+                url,
                 events: events
                     .into_iter()
                     .map(|event| String::from(event.into()))
@@ -197,6 +202,7 @@ impl<'a> Webhooks<'a> {
 pub struct Subscribe<'a> {
     dojo: &'a Dojo,
     body: types::SubscriptionRequest,
+    refused: Refused,
 }
 
 impl Subscribe<'_> {
@@ -206,15 +212,17 @@ impl Subscribe<'_> {
         self
     }
 
-    /// Checks the request, then subscribes. An `http://` URL on loopback
-    /// passes only when this client itself talks to an API on loopback (the
-    /// emulator, which delivers there); Dojo takes `https://` only.
+    /// Checks the request (its URL, then against Dojo's document), then
+    /// subscribes. An `http://` URL on loopback passes only when this client
+    /// itself talks to an API on loopback (the emulator, which delivers
+    /// there); Dojo takes `https://` only.
     #[expect(
         clippy::manual_async_fn,
         reason = "keeps `self` once in the future: see `resources`"
     )]
     pub fn send(self) -> impl Future<Output = Result<types::Subscription>> {
         async move {
+            urls::refusal(SUBSCRIBE.id, self.refused)?;
             let emulated = is_loopback_http(self.dojo.api().baseurl());
             let exempt = |v: &Violation| {
                 emulated

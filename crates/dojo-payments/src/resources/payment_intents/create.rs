@@ -1,11 +1,12 @@
 //! The builder of a payment intent: `dojo.payment_intents().create(…)`.
 
 use dojo_payments_api::api::types;
-use dojo_payments_types::Open;
+use dojo_payments_types::{HttpsUrl, InvalidValue, Open};
 use futures_util::FutureExt;
 
 use super::CREATE;
 use crate::call::Request;
+use crate::resources::urls::{self, Refused};
 use crate::{Dojo, Result};
 
 /// `dojo.payment_intents().create(amount, reference)`: chain, then `.send().await`.
@@ -14,6 +15,7 @@ use crate::{Dojo, Result};
 pub struct CreatePaymentIntent<'a> {
     pub(super) dojo: &'a Dojo,
     pub(super) body: types::CreatePaymentIntentRequest,
+    pub(super) refused: Refused,
 }
 
 impl CreatePaymentIntent<'_> {
@@ -72,22 +74,26 @@ impl CreatePaymentIntent<'_> {
     }
 
     /// Where Dojo's checkout sends the customer after paying
-    /// (`config.redirectUrl`).
-    pub fn redirect_url(mut self, url: impl Into<String>) -> Self {
+    /// (`config.redirectUrl`): an [`HttpsUrl`], or text that is one
+    /// (https, or http to this machine for development). Text that is not
+    /// is refused by `send`, before sending, naming the field.
+    pub fn redirect_url(mut self, url: impl TryInto<HttpsUrl, Error: Into<InvalidValue>>) -> Self {
+        let url = urls::checked(url, "config.redirectUrl", &mut self.refused);
         self.body
             .config
             .get_or_insert_with(Default::default)
-            .redirect_url = Some(url.into());
+            .redirect_url = url;
         self
     }
 
     /// Where Dojo's checkout sends the customer who cancels
-    /// (`config.cancelUrl`).
-    pub fn cancel_url(mut self, url: impl Into<String>) -> Self {
+    /// (`config.cancelUrl`): as [`Self::redirect_url`].
+    pub fn cancel_url(mut self, url: impl TryInto<HttpsUrl, Error: Into<InvalidValue>>) -> Self {
+        let url = urls::checked(url, "config.cancelUrl", &mut self.refused);
         self.body
             .config
             .get_or_insert_with(Default::default)
-            .cancel_url = Some(url.into());
+            .cancel_url = url;
         self
     }
 
@@ -121,13 +127,15 @@ impl CreatePaymentIntent<'_> {
             .map(|sent| crate::lifecycle::payment_intent::typed(CREATE.id, sent?))
     }
 
-    /// Checks the request against Dojo's document, then creates the intent.
+    /// Checks the request (its URLs, then against Dojo's document), then
+    /// creates the intent.
     #[expect(
         clippy::manual_async_fn,
         reason = "keeps `self` once in the future: see `resources`"
     )]
     pub fn send(self) -> impl Future<Output = Result<types::PaymentIntent>> {
         async move {
+            urls::refusal(CREATE.id, self.refused)?;
             let raw = self.dojo.api();
             let body = &self.body;
             self.dojo

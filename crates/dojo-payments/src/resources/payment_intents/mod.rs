@@ -80,6 +80,7 @@ impl<'a> PaymentIntents<'a> {
                 tax_lines: None,
                 tips_amount: None,
             },
+            refused: None,
         }
     }
 
