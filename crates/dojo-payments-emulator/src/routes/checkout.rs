@@ -142,7 +142,10 @@ fn render(app: &App, id: &str, error: Option<&str>) -> Response {
     let (month, year) = Card::TEST_EXPIRY;
     let found = app.read(|store| {
         let opened = Opened::find(store, id)?;
-        let cancel = opened.config().and_then(|c| c.cancel_url.clone());
+        let cancel = opened
+            .config()
+            .and_then(|c| c.cancel_url.clone())
+            .filter(|url| sendable(url));
         Ok::<_, Refusal>((opened.summary(store), cancel, opened.offers_saving()))
     });
     let (summary, cancel, offer_saving) = match found {
@@ -210,10 +213,11 @@ async fn submit(
                 Opened::find(store, &id)
                     .ok()
                     .and_then(|opened| opened.config()?.redirect_url.clone())
+                    .filter(|url| sendable(url))
             });
             // Checked as a header value here: axum's `Redirect::to` would
-            // panic on one that is not (the URL was checked as a URI when the
-            // intent was created, so this is a second line of defence).
+            // panic on one that is not (the URL was checked when the intent
+            // was created, so this is a second line of defence).
             match redirect.and_then(|url| HeaderValue::try_from(url).ok()) {
                 Some(location) => {
                     (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
@@ -228,4 +232,11 @@ async fn submit(
         Ok(CardOutcome::Expired) => render(&app, &id, Some("Card expired")),
         Err(refusal) => Problem::from(refusal).into_response(),
     }
+}
+
+/// Whether the customer may be sent to `url`: https, or http to this
+/// machine (creation refuses anything else; a second line of defence, so
+/// that no `javascript:` link is ever rendered or followed).
+fn sendable(url: &str) -> bool {
+    dojo_payments_types::HttpsUrl::new(url).is_ok()
 }

@@ -477,6 +477,38 @@ fn loopback_webhook_exemption(violation: &Violation, url: Option<&str>) -> bool 
         && url.is_some_and(dojo_payments_api::validate::is_loopback_http)
 }
 
+/// The URLs a checkout sends the customer to (`config.redirectUrl`,
+/// `config.cancelUrl`) must be `https://`, or `http://` to this machine:
+/// decided by [`HttpsUrl`](dojo_payments_types::HttpsUrl), as the SDK
+/// decides before sending. The document says only `format: uri`, which
+/// `javascript:` passes; refusing it is the emulator's guess (its README,
+/// "Where the emulator differs from Dojo"). A 400 naming each field, never
+/// its value.
+pub(crate) fn checkout_urls(
+    config: Option<&dojo_payments_api::api::types::PaymentIntentConfigRequest>,
+) -> Result<(), Problem> {
+    let Some(config) = config else {
+        return Ok(());
+    };
+    let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (field, url) in [
+        ("Config.RedirectUrl", &config.redirect_url),
+        ("Config.CancelUrl", &config.cancel_url),
+    ] {
+        if let Some(Err(refused)) = url.as_deref().map(dojo_payments_types::HttpsUrl::new) {
+            errors
+                .entry(field.to_owned())
+                .or_default()
+                .push(format!("The {field} field {}.", refused.rule()));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Problem::validation(errors))
+    }
+}
+
 /// The violations as Dojo reports them: by Pascal-cased field path.
 fn errors(violations: &[Violation]) -> BTreeMap<String, Vec<String>> {
     let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();

@@ -8,7 +8,7 @@ use dojo_payments_api::api::types::{self, PaymentIntentStatus};
 use dojo_payments_types::{CaptureId, Money, Open, ReversalId, SetupIntentId};
 use serde::Deserialize;
 
-use super::{AppState, PathParam, Served, Valid, ValidQuery, required_header};
+use super::{AppState, PathParam, Served, Valid, ValidQuery, checkout_urls, required_header};
 use crate::accounts::Caller;
 use crate::app::App;
 use crate::faults::Lag;
@@ -80,6 +80,7 @@ async fn create(
     caller: Caller,
     Valid(request): Valid<types::CreatePaymentIntentRequest>,
 ) -> Answer<Json<types::PaymentIntent>> {
+    checkout_urls(request.config.as_ref())?;
     let amount = known_currency("Amount", request.amount)?;
     if let Some(tips) = request.tips_amount {
         known_currency("TipsAmount", tips)?;

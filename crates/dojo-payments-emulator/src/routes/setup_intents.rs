@@ -42,6 +42,7 @@ async fn create(
     caller: Caller,
     Valid(request): Valid<types::CreateSetupIntentRequest>,
 ) -> Answer<Json<types::SetupIntentResponse>> {
+    super::checkout_urls(request.config.as_ref())?;
     let record = app.commit_as(&caller, |store, now| {
         store.create_setup_intent(request, Source::Api, now)
     })?;
