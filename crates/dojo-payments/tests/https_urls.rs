@@ -63,7 +63,7 @@ async fn a_url_off_https_is_refused_before_sending_naming_the_field() {
                 "You may be charged for no-shows.",
                 MerchantInitiatedTransactionType::NoShow,
             )
-            .cancel_url(&url.to_owned())
+            .cancel_url(url.to_owned())
             .send()
             .await
             .unwrap_err();
