@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use dojo_payments_types::{ApiKey, LocationId, PaymentIntentId, PaymentMethodId, SetupIntentId};
+use dojo_payments_types::{
+    ApiKey, LocationId, PaymentIntentId, PaymentMethodId, SetupIntentId, TerminalId,
+};
 
 use crate::accounts::LocationRefused;
 use crate::app::{App, Choices};
@@ -16,6 +18,7 @@ use crate::routes;
 use crate::server::{self, Listening};
 use crate::store::Store;
 use crate::store::refusal::Refusal;
+use crate::terminal::{EmulatedTerminal, NewTerminal};
 
 /// The key the emulator hands out; any `sk_sandbox_` key is accepted.
 pub const API_KEY: &str = "sk_sandbox_emulator_0123456789abcdefghijklmnopqrstuvwxyz";
@@ -42,6 +45,7 @@ pub struct EmulatorBuilder {
     ports: Option<(u16, u16)>,
     api_key: Option<ApiKey>,
     locations: Vec<(LocationId, ApiKey)>,
+    terminals: Vec<NewTerminal>,
     choices: Choices,
 }
 
@@ -87,6 +91,14 @@ impl EmulatorBuilder {
         self
     }
 
+    /// One more terminal (after the default ones: `tm_sandbox_counter1`,
+    /// `auto`; `…counter2`, Offline; `…counter3`, manual); a location's
+    /// needs the location named first.
+    pub fn terminal(mut self, terminal: NewTerminal) -> Self {
+        self.terminals.push(terminal);
+        self
+    }
+
     /// Which active secrets sign each webhook delivery. By default one
     /// signature, under the newest active secret, as Dojo's documents show
     /// it; [`WebhookSignatures::EveryActiveSecret`] joins one per active
@@ -126,6 +138,11 @@ impl EmulatorBuilder {
                 .map_err(|refused| {
                     std::io::Error::new(std::io::ErrorKind::InvalidInput, refused)
                 })?;
+        }
+        for terminal in self.terminals {
+            terminal.add(&app).map_err(|refused| {
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, refused)
+            })?;
         }
         let app = Arc::new(app);
         let (api_port, pci_port) = self.ports.unwrap_or((0, 0));
@@ -241,6 +258,18 @@ impl Emulator {
     ) -> Result<CardOutcome, Refusal> {
         self.app
             .commit(|store, now| store.authorize(id.as_str(), card.clone(), now))
+    }
+
+    /// Terminal `id` (any location's), as its customer and hardware:
+    /// present a card, a card problem, walk away, go offline.
+    pub fn terminal<'e>(&'e self, id: &'e TerminalId) -> EmulatedTerminal<'e> {
+        EmulatedTerminal::new(&self.app, id)
+    }
+
+    /// Adds `terminal` while the emulator runs; its id. An id already taken
+    /// is refused, and so is a location not named.
+    pub fn add_terminal(&self, terminal: NewTerminal) -> Result<TerminalId, Refusal> {
+        terminal.add(&self.app)
     }
 
     /// Setup intent `id` expires now.

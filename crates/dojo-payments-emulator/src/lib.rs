@@ -39,7 +39,13 @@
 //! - **Customers**: CRUD and search, short-lived `cs_` secrets, cards saved
 //!   at checkout, `savedCardId` preselection.
 //! - **Webhooks**: subscriptions, secrets, signed deliveries with retries.
-//! - **Terminals, terminal sessions, EPOS**: simpler, but valid answers.
+//! - **Terminals and terminal sessions** (Pay at Counter): each location's
+//!   terminals (Available, Offline, InUse; `auto` ones play the customer),
+//!   sessions that move as Dojo's do (InitiateRequested → Initiated →
+//!   Captured | Authorized | Declined | Expired; cancel; signature
+//!   verification, accepted after 80 s unanswered) with the terminal's
+//!   notifications, driven by [`Emulator::terminal`].
+//! - **EPOS**: simpler, but valid answers.
 //!
 //! Test cards are in [`cards::TEST_CARDS`], each also named
 //! ([`cards::APPROVED_MASTERCARD`], …). The `testkit` feature adds
@@ -60,6 +66,7 @@ mod problem;
 mod routes;
 mod server;
 mod store;
+mod terminal;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
@@ -69,7 +76,9 @@ pub use clock::ClockError;
 pub use delivery::{DeliveryAttempt, WebhookRetryPolicy, WebhookSignatures};
 pub use emulator::{API_KEY, API_VERSION, Emulator, EmulatorBuilder, PCI_VERSION};
 pub use faults::{BadAnswer, Fault, FaultError, Omitted, Route, UnknownRoute};
+pub use store::counter::{CardProblem, Presentation, TerminalOutcome};
 pub use store::refusal::{Action, Refusal};
+pub use terminal::{EmulatedTerminal, NewTerminal};
 
 /// The crate's README, compiled as a doctest.
 #[doc = include_str!("../README.md")]

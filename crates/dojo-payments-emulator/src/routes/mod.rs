@@ -3,6 +3,7 @@
 
 mod checkout;
 mod control;
+mod control_terminals;
 mod customers;
 mod epos;
 mod payment_intents;
@@ -104,6 +105,7 @@ pub fn api_host(operations: Served, app: Arc<App>) -> Router {
         .layer(middleware::from_fn(terminals::coded))
         .merge(checkout::routes())
         .merge(control::routes())
+        .merge(control_terminals::routes())
         .fallback(no_route)
         .method_not_allowed_fallback(no_method)
         .with_state(app)

@@ -1,20 +1,19 @@
-//! `/terminals…` and `/terminal-sessions…`: the fixed pair of terminals of
-//! `store/terminal.rs` and sessions that move only when told
-//! (`store/terminal_session.rs`).
+//! `/terminals…` and `/terminal-sessions…`: each location account's
+//! terminals (`store/terminal.rs`) and the sessions on them, which move as
+//! Dojo's do (`store/terminal_session.rs`, `store/counter.rs`): by the
+//! merchant's calls here, by the terminal and its customer through the
+//! control API, and by time.
 
 use axum::Json;
 use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::Response;
-use dojo_payments_api::api::types::{self, TerminalSessionStatus, TerminalStatus};
+use dojo_payments_api::api::types::{self, TerminalStatus};
 
 use super::{AppState, PathParam, Served, Valid, required_header};
-use crate::app::App;
+use crate::accounts::Caller;
 use crate::problem::{Answer, Problem};
-use crate::store::refusal::{Outcome, Refusal};
-use crate::store::terminal::{TERMINALS, Terminal};
-use crate::store::terminal_session::TerminalSessionRecord;
 
 pub fn routes() -> Served {
     Served::new()
@@ -94,96 +93,89 @@ fn statuses(query: Option<&str>) -> Answer<Option<Vec<TerminalStatus>>> {
 
 async fn list(
     State(app): AppState,
+    caller: Caller,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Answer<Json<Vec<types::Terminal>>> {
     software_house(&headers)?;
     let asked = statuses(query.as_deref())?;
-    let now = app.clock.now();
+    let terminals = app.commit_as(&caller, |store, now| {
+        Ok::<_, std::convert::Infallible>(store.terminals(now))
+    });
+    let Ok(terminals) = terminals;
     Ok(Json(
-        TERMINALS
+        terminals
             .iter()
-            .filter(|t| asked.as_ref().is_none_or(|s| s.contains(&t.status)))
-            .map(|t| t.render(now))
+            .filter(|t| asked.as_ref().is_none_or(|s| s.contains(&t.status())))
+            .map(|t| t.render())
             .collect(),
     ))
 }
 
 async fn read(
     State(app): AppState,
+    caller: Caller,
     headers: HeaderMap,
     PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::Terminal>> {
     software_house(&headers)?;
-    let terminal = Terminal::find(&id).ok_or_else(|| Problem::not_found("terminal", &id))?;
-    Ok(Json(terminal.render(app.clock.now())))
+    let terminal = app.commit_as(&caller, |store, now| {
+        store.terminal(&id, now).map(|t| t.render())
+    })?;
+    Ok(Json(terminal))
 }
 
 async fn create(
     State(app): AppState,
+    caller: Caller,
     headers: HeaderMap,
     Valid(request): Valid<types::CreateTerminalSessionRequest>,
 ) -> Answer<Json<types::TerminalSession>> {
     software_house(&headers)?;
-    let terminal = request.terminal_id.as_str();
-    Terminal::find(terminal).ok_or_else(|| Problem::not_found("terminal", terminal))?;
-    let session = app.commit(|store, now| {
-        if let Some(sale) = &request.details.sale {
-            store.find_payment_intent(sale.payment_intent_id.as_str())?;
-        }
-        let session = TerminalSessionRecord::new(
-            store.ids.issue(),
-            request.terminal_id,
-            request.details,
-            now,
-        );
-        store
-            .terminal_sessions
-            .insert(session.id().clone(), session.clone());
-        Ok::<_, Refusal>(session)
+    let session = app.commit_as(&caller, |store, now| {
+        store.create_terminal_session(request.terminal_id, request.details, now)
     })?;
     Ok(Json(session.render()))
 }
 
 async fn read_session(
     State(app): AppState,
+    caller: Caller,
     headers: HeaderMap,
     PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::TerminalSession>> {
     software_house(&headers)?;
-    let session = app.commit(|store, _| store.terminal_session(&id).cloned())?;
-    Ok(Json(session.render()))
-}
-
-fn move_session(app: &App, id: &str, to: TerminalSessionStatus) -> Outcome<TerminalSessionRecord> {
-    app.commit(|store, now| {
-        let session = store.terminal_session(id)?;
-        session.move_to(to, now)?;
-        Ok(session.clone())
-    })
+    let session = app.commit_as(&caller, |store, _| {
+        store.find_terminal_session(&id).map(|s| s.render())
+    })?;
+    Ok(Json(session))
 }
 
 async fn cancel(
     State(app): AppState,
+    caller: Caller,
     headers: HeaderMap,
     PathParam(id): PathParam<String>,
 ) -> Answer<Json<types::TerminalSession>> {
     software_house(&headers)?;
-    let session = move_session(&app, &id, TerminalSessionStatus::CancelRequested)?;
-    Ok(Json(session.render()))
+    let session = app.commit_as(&caller, |store, now| {
+        store.cancel_terminal_session(&id, now)?;
+        store.find_terminal_session(&id).map(|s| s.render())
+    })?;
+    Ok(Json(session))
 }
 
 async fn signature(
     State(app): AppState,
+    caller: Caller,
     headers: HeaderMap,
     PathParam(id): PathParam<String>,
     Valid(request): Valid<types::SignatureVerificationRequest>,
 ) -> Answer<Json<types::TerminalSession>> {
     software_house(&headers)?;
-    let next = if request.accepted {
-        TerminalSessionStatus::SignatureVerificationAccepted
-    } else {
-        TerminalSessionStatus::SignatureVerificationRejected
-    };
-    Ok(Json(move_session(&app, &id, next)?.render()))
+    let session = app.commit_as(&caller, |store, now| {
+        store.answer_signature(&id, request.accepted, now)?;
+        store.find_terminal_session(&id).map(|s| s.render())
+    })?;
+    Ok(Json(session))
 }

@@ -9,6 +9,7 @@
 
 pub mod charge;
 pub mod checkout;
+pub mod counter;
 pub mod customer;
 pub mod event;
 pub mod history;
@@ -29,7 +30,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use dojo_payments_api::api::types;
 use dojo_payments_types::{
-    CustomerId, PaymentIntentId, RefundId, SetupIntentId, TerminalSessionId, WebhookSubscriptionId,
+    CustomerId, PaymentIntentId, RefundId, SetupIntentId, TerminalId, TerminalSessionId,
+    WebhookSubscriptionId,
 };
 
 use crate::ids::IdGenerator;
@@ -40,6 +42,7 @@ use payment_intent::PaymentIntentRecord;
 use refund::RefundRecord;
 use refusal::{Outcome, Refusal};
 use setup_intent::SetupIntentRecord;
+use terminal::TerminalRecord;
 use terminal_session::TerminalSessionRecord;
 use webhook::SubscriptionRecord;
 
@@ -48,6 +51,7 @@ use webhook::SubscriptionRecord;
 enum Watched {
     PaymentIntent(PaymentIntentId),
     SetupIntent(SetupIntentId),
+    TerminalSession(TerminalSessionId),
 }
 
 /// The emulator's state.
@@ -62,8 +66,12 @@ pub struct Store {
     /// (payment intent, idempotency key) → the refund that key made.
     refund_keys: HashMap<(PaymentIntentId, String), RefundId>,
     subscriptions: BTreeMap<WebhookSubscriptionId, SubscriptionRecord>,
-    /// Terminal sessions by id.
-    pub terminal_sessions: BTreeMap<TerminalSessionId, TerminalSessionRecord>,
+    /// Terminal sessions by id (`store/counter.rs` moves them).
+    terminal_sessions: BTreeMap<TerminalSessionId, TerminalSessionRecord>,
+    /// Every account's terminals by id (ids are unique across accounts).
+    terminals: BTreeMap<TerminalId, TerminalRecord>,
+    /// The accounts whose default terminals are made.
+    terminal_accounts: BTreeSet<String>,
     /// Registered EPOS REST integrations.
     pub rest_integrations: Vec<types::RestIntegrationResponse>,
     /// Registered EPOS WebSocket integrations.
@@ -100,6 +108,8 @@ impl Store {
             refund_keys: HashMap::new(),
             subscriptions: BTreeMap::new(),
             terminal_sessions: BTreeMap::new(),
+            terminals: BTreeMap::new(),
+            terminal_accounts: BTreeSet::new(),
             rest_integrations: Vec::new(),
             ws_integrations: Vec::new(),
             touched: BTreeSet::new(),
@@ -285,13 +295,6 @@ impl Store {
             .ok_or_else(|| Refusal::not_found("webhook subscription", id))
     }
 
-    /// The terminal session `id`.
-    pub fn terminal_session(&mut self, id: &str) -> Outcome<&mut TerminalSessionRecord> {
-        self.terminal_sessions
-            .get_mut(id)
-            .ok_or_else(|| Refusal::not_found("terminal session", id))
-    }
-
     /// The refund `id` (of a payment intent in scope).
     pub fn find_refund(&self, id: &str) -> Outcome<&RefundRecord> {
         self.refunds
@@ -344,6 +347,10 @@ impl Store {
                         None
                     }
                 },
+                Watched::TerminalSession(id) => self
+                    .terminal_sessions
+                    .get(id)
+                    .and_then(TerminalSessionRecord::deadline),
             };
             self.schedule(watched, deadline);
         }
@@ -391,6 +398,10 @@ impl Store {
                         setup.tick(now);
                     }
                 }
+                Watched::TerminalSession(id) => {
+                    self.touched.insert(Watched::TerminalSession(id.clone()));
+                    self.advance_terminal_session(&id, now);
+                }
             }
         }
     }
@@ -401,7 +412,7 @@ impl Store {
     pub fn digest(&self) -> u64 {
         let mut hasher = DefaultHasher::new();
         format!(
-            "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+            "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
             self.payment_intents,
             self.setup_intents,
             self.customers,
@@ -409,6 +420,10 @@ impl Store {
             self.refund_keys.len(),
             self.subscriptions,
             self.terminal_sessions,
+            self.terminals
+                .values()
+                .filter(|t| !t.pristine)
+                .collect::<Vec<_>>(),
             self.rest_integrations,
             self.ws_integrations,
         )
