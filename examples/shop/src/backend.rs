@@ -1,5 +1,5 @@
-//! Which Dojo the shop talks to: the embedded emulator (the default), or
-//! Dojo's sandbox when `DOJO_API_KEY` is set.
+//! Which Dojo the shop talks to: the embedded emulator (the default, for a
+//! run on this machine only), or Dojo itself when `DOJO_API_KEY` is set.
 
 use std::sync::Arc;
 
@@ -9,18 +9,23 @@ use dojo_payments_emulator::Emulator;
 /// The Dojo the shop runs against.
 pub enum Backend {
     /// The emulator on loopback: checkout pages, webhooks and all; shared
-    /// when several shop instances run on one.
+    /// when several shop instances run on one. It takes no money and its
+    /// control API (`/_emulator/…`) is unauthenticated, so the shop runs on
+    /// it only when it is served on this machine alone
+    /// ([`crate::Options::local_run`]).
     Emulator(Arc<Emulator>),
-    /// Dojo's sandbox (`DOJO_API_KEY`). Webhooks reach the shop only at
-    /// a public URL (`SHOP_PUBLIC_URL`).
-    Sandbox,
+    /// Dojo through a client built outside the shop: Dojo's sandbox or
+    /// live API (`DOJO_API_KEY`, [`Backend::from_env`]), or an emulator
+    /// running elsewhere. Webhooks reach the shop only at a public URL
+    /// (`SHOP_PUBLIC_URL`).
+    Dojo(Dojo),
 }
 
 impl Backend {
-    /// The sandbox when `DOJO_API_KEY` is set, else a new emulator.
-    pub async fn from_env() -> std::io::Result<Self> {
+    /// Dojo with `DOJO_API_KEY` when it is set, else a new emulator.
+    pub async fn from_env() -> Result<Self, crate::StartError> {
         if std::env::var_os("DOJO_API_KEY").is_some() {
-            return Ok(Self::Sandbox);
+            return Ok(Self::Dojo(Dojo::from_env()?));
         }
         Ok(Self::Emulator(Arc::new(Emulator::start().await?)))
     }
@@ -32,18 +37,17 @@ impl Backend {
                 .endpoints(emulator.endpoints())
                 .user_agent_suffix("dojo-shop")
                 .build(),
-            Self::Sandbox => Dojo::from_env(),
+            Self::Dojo(dojo) => Ok(dojo.clone()),
         }
     }
 
-    /// Where Dojo delivers webhooks to a shop reachable at `url` (its own
-    /// address, or the public one it was given): the emulator reaches any
-    /// URL; the sandbox only a public one, never loopback.
-    pub fn webhook_base<'a>(&self, url: &'a str) -> Option<&'a str> {
-        let loopback = url.starts_with("http://127.") || url.starts_with("http://localhost");
+    /// Whether Dojo can deliver webhooks to a shop whose public URL is
+    /// `url`: the emulator reaches any URL; Dojo only a public one, never
+    /// this machine.
+    pub fn delivers_to(&self, url: &crate::PublicUrl) -> bool {
         match self {
-            Self::Emulator(_) => Some(url),
-            Self::Sandbox => (!loopback).then_some(url),
+            Self::Emulator(_) => true,
+            Self::Dojo(_) => !url.is_loopback(),
         }
     }
 
@@ -51,7 +55,7 @@ impl Backend {
     pub fn emulator(&self) -> Option<&Emulator> {
         match self {
             Self::Emulator(emulator) => Some(emulator),
-            Self::Sandbox => None,
+            Self::Dojo(_) => None,
         }
     }
 }

@@ -37,8 +37,11 @@ pub mod defences;
 pub mod headers;
 pub mod order;
 pub mod pages;
+mod public_url;
 pub mod store;
 pub mod webhook;
+
+pub use public_url::PublicUrl;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -64,8 +67,12 @@ pub struct Options {
     /// The database (`sqlite:shop.db?mode=rwc`, `postgres://…`); `None`
     /// for a new SQLite file in the temporary directory.
     pub database_url: Option<String>,
-    /// Where Dojo reaches the shop for webhooks, when not at its own
-    /// address: a tunnel, or a load balancer in front of several instances.
+    /// Where customers and Dojo reach the shop, when not at its own
+    /// address: its https address behind a TLS proxy, a tunnel, or a load
+    /// balancer in front of several instances. Every URL a customer is sent
+    /// to (Dojo's `redirectUrl` and `cancelUrl`) and the webhook URL are
+    /// built from it. An origin (`https://shop.example.com`): https, or
+    /// http on this machine.
     pub public_url: Option<String>,
     /// How often the journal is reconciled while the shop runs (as well as
     /// at start-up): a call whose handler was dropped, or whose answer
@@ -109,6 +116,18 @@ impl std::fmt::Debug for Options {
 pub const RECONCILE_EVERY: Duration = Duration::from_secs(60);
 
 impl Options {
+    /// Whether the shop is served on this machine alone: it listens on
+    /// loopback, and its public URL (if any) is this machine. Only then may
+    /// it run on the embedded emulator, which takes no money and whose
+    /// control API is unauthenticated.
+    pub fn local_run(&self) -> bool {
+        let public_is_local = match &self.public_url {
+            Some(url) => PublicUrl::new(url).is_ok_and(|url| url.is_loopback()),
+            None => true,
+        };
+        self.addr.ip().is_loopback() && public_is_local
+    }
+
     /// `SHOP_ADDR` (default `127.0.0.1:3000`), `DATABASE_URL`,
     /// `SHOP_PUBLIC_URL`, `SHOP_RECONCILE_SECONDS` (default 60) and
     /// `SHOP_TRUST_PROXY` (`1`: believe `X-Forwarded-For`).
@@ -138,6 +157,25 @@ pub enum StartError {
     /// The address could not be bound, or the emulator not started.
     #[error("could not listen: {0}")]
     Io(#[from] std::io::Error),
+    /// `SHOP_PUBLIC_URL` is not an origin customers may be sent to.
+    #[error("SHOP_PUBLIC_URL: {0}")]
+    PublicUrl(dojo_payments::types::InvalidValue),
+    /// The shop listens off loopback with no public URL to send customers
+    /// back to.
+    #[error(
+        "SHOP_ADDR is not on loopback: set SHOP_PUBLIC_URL to the https address customers \
+         reach the shop at"
+    )]
+    NoPublicUrl,
+    /// The shop is deployed (served beyond this machine) without a Dojo
+    /// key: the embedded emulator would take no money, and serve its
+    /// unauthenticated control API.
+    #[error(
+        "the shop is deployed (SHOP_PUBLIC_URL or SHOP_ADDR beyond this machine) but \
+         DOJO_API_KEY is not set: the embedded emulator takes no money, so it runs only on \
+         loopback. Set DOJO_API_KEY"
+    )]
+    EmulatorDeployed,
     /// The database could not be opened or migrated.
     #[error("the database: {0}")]
     Database(#[from] sqlx::Error),
@@ -155,6 +193,7 @@ pub enum StartError {
 /// A running shop.
 pub struct Shop {
     url: String,
+    public_url: PublicUrl,
     database_url: String,
     webhook_url: Option<String>,
     db: Db,
@@ -173,14 +212,29 @@ impl Drop for Shop {
 
 impl Shop {
     /// Starts the shop on the Dojo of the environment ([`Backend::from_env`]).
+    /// Refused, before any emulator is started, when the shop is deployed
+    /// ([`Options::local_run`] is false) and `DOJO_API_KEY` is not set.
     pub async fn start(options: Options) -> Result<Self, StartError> {
+        if std::env::var_os("DOJO_API_KEY").is_none() && !options.local_run() {
+            return Err(StartError::EmulatorDeployed);
+        }
         Self::start_on(Backend::from_env().await?, options).await
     }
 
-    /// Starts the shop on `backend`.
+    /// Starts the shop on `backend`: refused on the embedded emulator when
+    /// the shop is deployed ([`Options::local_run`]), and when its public
+    /// URL is not an origin customers may be sent to.
     pub async fn start_on(backend: Backend, options: Options) -> Result<Self, StartError> {
+        if backend.emulator().is_some() && !options.local_run() {
+            return Err(StartError::EmulatorDeployed);
+        }
+        if options.public_url.is_none() && !options.addr.ip().is_loopback() {
+            return Err(StartError::NoPublicUrl);
+        }
         let listener = tokio::net::TcpListener::bind(options.addr).await?;
         let url = format!("http://{}", listener.local_addr()?);
+        let public = PublicUrl::new(options.public_url.as_deref().unwrap_or(&url))
+            .map_err(StartError::PublicUrl)?;
         let database_url = options
             .database_url
             .clone()
@@ -193,10 +247,9 @@ impl Shop {
             println!("journal: {} is {}", settled.name, settled.state.name());
         }
         let verifier = Verifier::default();
-        let public = options.public_url.as_deref().unwrap_or(&url);
         let webhook_url = backend
-            .webhook_base(public)
-            .map(|base| format!("{base}/webhooks/dojo"));
+            .delivers_to(&public)
+            .then(|| format!("{}/webhooks/dojo", public.origin()));
         if let Some(webhook_url) = &webhook_url {
             subscribe(&dojo, &verifier, webhook_url).await?;
         }
@@ -212,8 +265,8 @@ impl Shop {
             db: db.clone(),
             journal: journal.clone(),
             verifier,
-            base_url: url.clone(),
-            secure_cookies: public.starts_with("https://"),
+            secure_cookies: public.is_https(),
+            public_url: public.clone(),
             trust_proxy: options.trust_proxy,
             bot_check: options.bot_check.clone(),
         };
@@ -225,6 +278,7 @@ impl Shop {
         });
         Ok(Self {
             url,
+            public_url: public,
             database_url,
             webhook_url,
             db,
@@ -239,6 +293,11 @@ impl Shop {
     /// Where the shop is served (`http://127.0.0.1:3000`).
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Where customers reach the shop (`SHOP_PUBLIC_URL`, or [`Self::url`]).
+    pub fn public_url(&self) -> &PublicUrl {
+        &self.public_url
     }
 
     /// The database's URL (for `dojo-shop create-admin`).

@@ -34,7 +34,7 @@ async fn serve() -> Result<(), dojo_shop::StartError> {
     let shop = Shop::start(Options::from_env()).await?;
     match shop.emulator() {
         Some(emulator) => println!("Dojo: the embedded emulator at {}", emulator.api_url()),
-        None => println!("Dojo: the sandbox (DOJO_API_KEY)"),
+        None => println!("Dojo: the API of DOJO_API_KEY"),
     }
     if !shop.receives_webhooks() {
         println!(
@@ -42,7 +42,15 @@ async fn serve() -> Result<(), dojo_shop::StartError> {
              without webhooks, orders stay pending"
         );
     }
-    println!("The shop is open: {}", shop.url());
+    if shop.public_url().origin() == shop.url() {
+        println!("The shop is open: {}", shop.url());
+    } else {
+        println!(
+            "The shop is open: {} (listening at {})",
+            shop.public_url().origin(),
+            shop.url()
+        );
+    }
     if !shop.db().has_admin().await? {
         println!(
             "No admin yet. To make one, in another terminal (it asks for a password):\n  \

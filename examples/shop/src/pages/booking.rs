@@ -76,7 +76,9 @@ pub async fn book(
         )
         .await?;
     checkout.count(&state).await?;
-    let back = format!("{}/bookings/{}", state.base_url, booking.id);
+    let path = format!("/bookings/{}", booking.id);
+    let back = state.public_url.page(&path)?;
+    let canceled = state.public_url.page(&format!("{path}?canceled=true"))?;
     let setup = state
         .dojo
         .setup_intents()
@@ -87,8 +89,8 @@ pub async fn book(
         )
         .intended_amount(NO_SHOW_FEE)
         .description(format!("Table for {party_size}"))
-        .redirect_url(&back)
-        .cancel_url(format!("{back}?canceled=true"))
+        .redirect_url(back)
+        .cancel_url(canceled)
         .created()
         .await?;
     state

@@ -39,8 +39,9 @@ pub struct AppState {
     pub journal: Arc<Journal<SqlJournal>>,
     /// The webhook subscription's secrets.
     pub verifier: Verifier,
-    /// Where the shop is served, for the URLs Dojo sends customers back to.
-    pub base_url: String,
+    /// Where customers reach the shop: every URL Dojo sends them back to
+    /// is built from it (never from the address the shop listens on).
+    pub public_url: crate::PublicUrl,
     /// Whether the session cookie is `Secure` (the public URL is https).
     pub secure_cookies: bool,
     /// Whether a proxy's `X-Forwarded-For` names the client.
@@ -52,7 +53,7 @@ pub struct AppState {
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
-            .field("base_url", &self.base_url)
+            .field("public_url", &self.public_url)
             .finish_non_exhaustive()
     }
 }

@@ -93,7 +93,9 @@ pub async fn buy(
         })
         .await?;
     checkout.count(&state).await?;
-    let back = format!("{}/orders/{}", state.base_url, order.id);
+    let path = format!("/orders/{}", order.id);
+    let back = state.public_url.page(&path)?;
+    let canceled = state.public_url.page(&format!("{path}?canceled=true"))?;
     let mut create = state
         .dojo
         .payment_intents()
@@ -104,8 +106,8 @@ pub async fn buy(
         } else {
             CaptureMode::Auto
         })
-        .redirect_url(&back)
-        .cancel_url(format!("{back}?canceled=true"));
+        .redirect_url(back)
+        .cancel_url(canceled);
     match account {
         Some(account) => {
             let customer = customer_for(&state, account).await?;

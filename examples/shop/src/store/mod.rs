@@ -10,8 +10,6 @@ mod orders;
 mod phone_audit;
 mod sessions;
 
-use std::path::Path;
-
 use chrono::Utc;
 use sqlx::AnyPool;
 
@@ -32,13 +30,7 @@ impl Db {
     /// up to date.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
         let pool = dojo_payments_sqlx::pool(url).await?;
-        // Read at run time (no `sqlx::migrate!`, whose macros would build
-        // every driver again): the shop runs from its own source tree.
-        let migrations = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"));
-        sqlx::migrate::Migrator::new(migrations)
-            .await?
-            .run(&pool)
-            .await?;
+        migrator().run(&pool).await?;
         // The SDK's own tables: the journal and the processed events.
         dojo_payments_sqlx::migrate(&pool).await?;
         Ok(Self { pool })
@@ -48,6 +40,33 @@ impl Db {
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
+}
+
+/// `migrations/`, embedded in the binary by `build.rs` (version,
+/// description, SQL): a copied binary needs no source tree.
+const MIGRATIONS: &[(i64, &str, &str)] = include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+
+/// The shop's migrator: what `sqlx::migrate!("migrations")` makes, without
+/// its macros (they would build every driver again, for the compiler). The
+/// same versions and checksums as the files, so a database migrated from
+/// the directory is up to date.
+pub fn migrator() -> sqlx::migrate::Migrator {
+    use sqlx::SqlSafeStr as _;
+    use sqlx::migrate::{Migration, MigrationType, Migrator};
+    Migrator::with_migrations(
+        MIGRATIONS
+            .iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(
+                    version,
+                    description.into(),
+                    MigrationType::Simple,
+                    sqlx::AssertSqlSafe(sql).into_sql_str(),
+                    sql.starts_with("-- no-transaction"),
+                )
+            })
+            .collect(),
+    )
 }
 
 /// Now, as stored (RFC 3339).
