@@ -360,6 +360,12 @@ async fn now_and_then(journal: Arc<Journal<SqlJournal>>, db: Db, dojo: Dojo, eve
         {
             eprintln!("forgetting old sessions: {error}");
         }
+        if let Err(error) = db
+            .prune_flashes(chrono::Utc::now() - chrono::Duration::hours(1))
+            .await
+        {
+            eprintln!("forgetting old messages: {error}");
+        }
     }
 }
 

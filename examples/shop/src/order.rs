@@ -147,6 +147,24 @@ impl Order {
         (rest.minor_units() > 0).then_some(rest)
     }
 
+    /// Where the order stands, in the customer's words: *Partly refunded*
+    /// while less than was captured has gone back (Dojo's status is
+    /// `Refunded` after any refund), *Partly captured* while a manual
+    /// order's capture is short of its amount; else the status's name.
+    pub fn status_words(&self) -> &'static str {
+        let captured = self.captured.minor_units();
+        let refunded = self.refunded.minor_units();
+        let paid = matches!(self.status, OrderStatus::Paid | OrderStatus::Refunded);
+        match self.status {
+            _ if paid && refunded > 0 && refunded < captured => "Partly refunded",
+            _ if paid && refunded > 0 => "Refunded",
+            OrderStatus::Paid if self.manual_capture && captured < self.amount.minor_units() => {
+                "Partly captured"
+            }
+            status => status.as_str(),
+        }
+    }
+
     /// The currency of the order's amounts.
     pub fn currency(&self) -> Currency {
         self.amount.currency()
@@ -166,6 +184,38 @@ mod tests {
             assert_eq!(OrderKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(OrderStatus::parse("Paid?"), None);
+    }
+
+    fn order(status: OrderStatus, amount: i64, captured: i64, refunded: i64) -> Order {
+        let gbp = |minor| Money::new(minor, Currency::GBP);
+        Order {
+            id: "ord_1".into(),
+            kind: OrderKind::Purchase,
+            reference: "ord_1".into(),
+            email: "ada@example.com".into(),
+            description: "Tea".into(),
+            amount: gbp(amount),
+            manual_capture: true,
+            payment_intent_id: None,
+            status,
+            captured: gbp(captured),
+            refunded: gbp(refunded),
+            owner: "guest:x".into(),
+        }
+    }
+
+    #[test]
+    fn a_part_refunded_or_captured_says_so() {
+        use OrderStatus::*;
+        let words =
+            |status, captured, refunded| order(status, 8000, captured, refunded).status_words();
+        assert_eq!(words(Refunded, 8000, 50), "Partly refunded");
+        assert_eq!(words(Paid, 8000, 50), "Partly refunded");
+        assert_eq!(words(Refunded, 8000, 8000), "Refunded");
+        assert_eq!(words(Refunded, 3000, 3000), "Refunded");
+        assert_eq!(words(Paid, 3000, 0), "Partly captured");
+        assert_eq!(words(Paid, 8000, 0), "Paid");
+        assert_eq!(words(Pending, 0, 0), "Pending");
     }
 
     #[test]

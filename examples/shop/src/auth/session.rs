@@ -22,6 +22,20 @@ use crate::store::{Db, SessionRow};
 
 /// The session cookie's name.
 pub const COOKIE_NAME: &str = "shop_session";
+/// Its name over https: a `__Host-` cookie, which browsers accept only
+/// `Secure`, from an https page, with `Path=/` and no `Domain`, so that
+/// no other host of the domain (nor a page over plain http) can set or
+/// shadow it.
+pub const HTTPS_COOKIE_NAME: &str = "__Host-shop_session";
+
+/// The cookie's name for a shop whose public URL is https or not.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        HTTPS_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    }
+}
 /// How long a session lasts.
 pub const LIFETIME: chrono::Duration = chrono::Duration::hours(12);
 
@@ -175,9 +189,10 @@ impl Visitor {
     async fn set_cookie(&self) -> Option<HeaderValue> {
         let current = self.0.current.lock().await;
         let cookie = match current.cookie.as_ref()? {
-            Change::Set(token) => Cookie::build((COOKIE_NAME, token.clone()))
+            Change::Set(token) => Cookie::build((cookie_name(self.0.secure), token.clone()))
                 .max_age(cookie::time::Duration::seconds(LIFETIME.num_seconds())),
-            Change::Clear => Cookie::build((COOKIE_NAME, "")).max_age(cookie::time::Duration::ZERO),
+            Change::Clear => Cookie::build((cookie_name(self.0.secure), ""))
+                .max_age(cookie::time::Duration::ZERO),
         };
         let cookie = cookie
             .path("/")
@@ -208,15 +223,15 @@ fn hash_of(token: &str) -> String {
         .collect()
 }
 
-/// The session token a request's cookies carry.
-fn token_in(parts: &axum::http::HeaderMap) -> Option<String> {
+/// The session token a request's cookies carry (in the cookie `name`).
+fn token_in(parts: &axum::http::HeaderMap, name: &str) -> Option<String> {
     parts
         .get_all(COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(Cookie::split_parse)
         .filter_map(Result::ok)
-        .find(|cookie| cookie.name() == COOKIE_NAME)
+        .find(|cookie| cookie.name() == name)
         .map(|cookie| cookie.value().to_owned())
         .filter(|token| token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()))
 }
@@ -224,7 +239,7 @@ fn token_in(parts: &axum::http::HeaderMap) -> Option<String> {
 /// Middleware: the request's [`Visitor`] for the page, and the session's
 /// cookie on the response when it changed.
 pub async fn layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let token = token_in(request.headers());
+    let token = token_in(request.headers(), cookie_name(state.secure_cookies));
     let visitor =
         match Visitor::load(state.db.clone(), state.secure_cookies, token.as_deref()).await {
             Ok(visitor) => visitor,

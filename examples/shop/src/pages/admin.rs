@@ -13,10 +13,10 @@ use dojo_payments::types::{InvalidValue, Money, PaymentIntentId};
 use serde::Deserialize;
 
 use super::booking::setup_status;
-use super::{AppState, Chrome, Page, PageError, render, see_other, with_query};
+use super::{AppState, Chrome, Page, PageError, flash, render, see_other, see_other_saying};
 use crate::auth::{Admin, Visitor};
 use crate::order::{Order, OrderKind};
-use crate::store::{Booking, EventRecord, NewOrder};
+use crate::store::{Booking, EventRecord, Flash, NewOrder};
 
 /// The purpose an admin form's token is issued for.
 const PURPOSE: &str = "admin";
@@ -38,11 +38,11 @@ pub async fn index(State(state): State<AppState>, Admin(_): Admin, visitor: Visi
     })
 }
 
-/// What a redirect after an admin action says: `notice` or `error`.
+/// The page's `said`: the id of a message an action kept for this session
+/// ([`super::see_other_saying`]), never the message itself.
 #[derive(Debug, Default, Deserialize)]
 pub struct Said {
-    notice: Option<String>,
-    error: Option<String>,
+    said: Option<String>,
 }
 
 #[derive(Template)]
@@ -58,7 +58,7 @@ struct OrderPage {
     unconfirmed: Option<Entry>,
     /// The name a new capture or refund made from this page goes under.
     attempt: String,
-    said: Said,
+    said: Option<Flash>,
 }
 
 impl OrderPage {
@@ -110,7 +110,7 @@ pub async fn order(
         order,
         moves,
         unconfirmed,
-        said,
+        said: flash(&state, &visitor, said.said.as_deref()).await?,
     })
 }
 
@@ -172,7 +172,8 @@ pub async fn capture(
     let (journal, dojo) = (state.journal.clone(), state.dojo.clone());
     let done =
         to_the_end(async move { journal.capture(&dojo, &name, &intent, amount).await }).await?;
-    back(&id, said(done, &format!("Captured {amount}.")))
+    let said = said(done, &format!("Captured {amount}."));
+    back(&state, &visitor, &id, said).await
 }
 
 /// `POST /admin/orders/{id}/refund`: refunds part of a captured order,
@@ -196,7 +197,8 @@ pub async fn refund(
     let (journal, dojo) = (state.journal.clone(), state.dojo.clone());
     let done =
         to_the_end(async move { journal.refund(&dojo, &name, &intent, amount).await }).await?;
-    back(&id, said(done, &format!("Refunded {amount}.")))
+    let said = said(done, &format!("Refunded {amount}."));
+    back(&state, &visitor, &id, said).await
 }
 
 /// Runs a journaled call on a task of its own, to its end: a browser that
@@ -233,7 +235,7 @@ struct BookingPage {
     booking: Booking,
     status: String,
     held: bool,
-    said: Said,
+    said: Option<Flash>,
 }
 
 /// `GET /admin/bookings/{id}`.
@@ -251,7 +253,7 @@ pub async fn booking(
         booking,
         status,
         held,
-        said,
+        said: flash(&state, &visitor, said.said.as_deref()).await?,
     })
 }
 
@@ -261,6 +263,7 @@ pub async fn booking(
 pub async fn charge_fee(
     State(state): State<AppState>,
     Admin(_): Admin,
+    visitor: Visitor,
     Path(id): Path<String>,
 ) -> Page {
     let booking = find_booking(&state, &id).await?;
@@ -271,12 +274,15 @@ pub async fn charge_fee(
     let setup = read_setup(&state, &booking).await?;
     let AnySetupIntent::Authorized(setup) = setup else {
         return booking_back(
+            &state,
+            &visitor,
             &id,
             Err(format!(
                 "no card is held: the setup intent is {:?}",
                 setup.status()
             )),
-        );
+        )
+        .await;
     };
     // Dojo's charge reuses the setup intent's reference (the booking id),
     // by which the webhook finds this order.
@@ -295,7 +301,8 @@ pub async fn charge_fee(
     }
     state.db.attach_fee_order(&booking.id, &order.id).await?;
     let done = charge_for_order(&state, &setup, &order).await?;
-    back(&order.id, said(done, &format!("Charged {}.", order.amount)))
+    let charged = said(done, &format!("Charged {}.", order.amount));
+    back(&state, &visitor, &order.id, charged).await
 }
 
 /// Charges the card `setup` holds for `order`, once: the charge's payment
@@ -326,6 +333,7 @@ pub(crate) async fn charge_for_order(
 pub async fn close_booking(
     State(state): State<AppState>,
     Admin(_): Admin,
+    visitor: Visitor,
     Path(id): Path<String>,
 ) -> Page {
     let booking = find_booking(&state, &id).await?;
@@ -340,7 +348,7 @@ pub async fn close_booking(
             other.status()
         )),
     };
-    booking_back(&id, said)
+    booking_back(&state, &visitor, &id, said).await
 }
 
 async fn find_order(state: &AppState, id: &str) -> Result<Order, PageError> {
@@ -378,24 +386,19 @@ fn intent_of(order: &Order) -> Result<&PaymentIntentId, PageError> {
         ))
 }
 
-/// Back to the order's admin page, saying how the action went.
-fn back(id: &str, said: Result<String, String>) -> Page {
-    see_other(&with_query(
-        &format!("/admin/orders/{id}"),
-        &said_pairs(&said),
-    ))
+/// Back to the order's admin page, saying how the action went (kept for
+/// this session: the redirect names the message, never carries it).
+async fn back(state: &AppState, visitor: &Visitor, id: &str, said: Result<String, String>) -> Page {
+    let path = format!("/admin/orders/{id}");
+    see_other_saying(state, visitor, &path, Flash::of(said)).await
 }
 
-fn booking_back(id: &str, said: Result<String, String>) -> Page {
-    see_other(&with_query(
-        &format!("/admin/bookings/{id}"),
-        &said_pairs(&said),
-    ))
-}
-
-fn said_pairs(said: &Result<String, String>) -> [(&'static str, &str); 1] {
-    match said {
-        Ok(notice) => [("notice", notice)],
-        Err(error) => [("error", error)],
-    }
+async fn booking_back(
+    state: &AppState,
+    visitor: &Visitor,
+    id: &str,
+    said: Result<String, String>,
+) -> Page {
+    let path = format!("/admin/bookings/{id}");
+    see_other_saying(state, visitor, &path, Flash::of(said)).await
 }

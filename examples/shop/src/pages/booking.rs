@@ -10,7 +10,7 @@ use dojo_payments::types::{InvalidValue, Money};
 use serde::Deserialize;
 
 use super::shop::Checkout;
-use super::{AppState, Chrome, Page, PageError, render, see_other};
+use super::{AppState, Chrome, Page, PageError, render, to_checkout};
 use crate::auth::Visitor;
 use crate::catalog::{NO_SHOW_FEE, NO_SHOW_TERMS};
 use crate::defences::ClientIp;
@@ -97,7 +97,7 @@ pub async fn book(
         .db
         .attach_setup_intent(&booking.id, setup.id())
         .await?;
-    see_other(&state.dojo.checkout_link(setup.id()))
+    to_checkout(&state.dojo.checkout_link(setup.id()))
 }
 
 #[derive(Template)]

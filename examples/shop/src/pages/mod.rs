@@ -11,9 +11,10 @@ pub mod shop;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::FromRef;
+use axum::body::Body;
+use axum::extract::{FromRef, Request};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware;
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use std::sync::Arc;
@@ -26,7 +27,7 @@ use dojo_payments_sqlx::SqlJournal;
 
 use crate::auth::{Account, Visitor};
 use crate::defences::BotCheck;
-use crate::store::Db;
+use crate::store::{Db, Flash};
 
 /// What every page handler is given.
 #[derive(Clone)]
@@ -89,15 +90,17 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/bookings/{id}/charge", post(admin::charge_fee))
         .route("/admin/bookings/{id}/close", post(admin::close_booking))
         .layer(middleware::from_fn(crate::auth::csrf::layer))
+        .layer(middleware::from_fn(error_pages))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::auth::session::layer,
         ));
+    let https = state.public_url.is_https();
     let router = pages
         .route("/shop.css", get(stylesheet))
         .route("/webhooks/dojo", post(crate::webhook::receive))
         .with_state(state);
-    crate::headers::secured(router)
+    crate::headers::secured(router, https)
 }
 
 /// The one stylesheet: a file, since the policy allows no inline style.
@@ -224,8 +227,39 @@ impl IntoResponse for PageError {
         }
         .render()
         .unwrap_or_else(|_| message.clone());
-        (status, Html(body)).into_response()
+        // Drawn in the frame of a visitor not signed in; [`error_pages`],
+        // which knows the visitor, draws it again with theirs.
+        let mut response = (status, Html(body)).into_response();
+        response.extensions_mut().insert(ErrorMessage(message));
+        response
     }
+}
+
+/// What an error page says, carried on its response to [`error_pages`].
+#[derive(Debug, Clone)]
+struct ErrorMessage(String);
+
+/// Middleware (inside the session layer): an error page is drawn with the
+/// visitor's own frame, so a signed-in visitor keeps their menu (their
+/// account, *My cards*, *Sign out*) on a 403, a 404 or a 429 too.
+async fn error_pages(request: Request, next: Next) -> Response {
+    let visitor = request.extensions().get::<Visitor>().cloned();
+    let mut response = next.run(request).await;
+    let Some(ErrorMessage(message)) = response.extensions_mut().remove::<ErrorMessage>() else {
+        return response;
+    };
+    let Some(visitor) = visitor else {
+        return response;
+    };
+    let page = ErrorPage {
+        chrome: Chrome::plain(&visitor).await,
+        message: &message,
+    };
+    if let Ok(body) = page.render() {
+        response.headers_mut().remove(header::CONTENT_LENGTH);
+        *response.body_mut() = Body::from(body);
+    }
+    response
 }
 
 /// The result of a page handler.
@@ -236,11 +270,126 @@ pub fn render(template: &impl Template) -> Page {
     Ok(Html(template.render()?).into_response())
 }
 
-/// A 303 to `url` (after a form: the browser follows with a GET).
-pub fn see_other(url: &str) -> Page {
-    let location = HeaderValue::try_from(url)
-        .map_err(|_| PageError::Unexpected(format!("not a URL to redirect to: {url:?}")))?;
+/// A 303 to `path`, a page of this shop (after a form: the browser follows
+/// with a GET). Every redirect of the shop goes through here, so that none
+/// can send a visitor to another site: a target that is not a path of the
+/// shop ([`local_path`]) is the home page instead.
+pub fn see_other(path: &str) -> Page {
+    redirect(local_path(path).unwrap_or("/"))
+}
+
+/// A 303 to Dojo's checkout page `link` (the one redirect off the shop):
+/// an absolute https URL (http only on loopback: the emulator).
+pub fn to_checkout(link: &str) -> Page {
+    let link = dojo_payments::types::HttpsUrl::new(link)
+        .map_err(|_| PageError::Unexpected("Dojo's checkout link is not https".into()))?;
+    redirect(link.as_str())
+}
+
+fn redirect(location: &str) -> Page {
+    let location = HeaderValue::try_from(location)
+        .map_err(|_| PageError::Unexpected("not a URL to redirect to".into()))?;
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
+}
+
+/// `target`, if it is a path of this shop and nothing a browser could take
+/// for another site: it starts with one `/` (not `//`, not `/\`, which
+/// browsers read as `//`), and has printable ASCII only (no tab, CR, LF or
+/// other control character, which browsers strip: `/\t/evil.example` is
+/// `//evil.example`; no space, no backslash, nothing non-ASCII); decoded,
+/// as often as decoding changes it (`%2F`, `%5C`, `%09`, `%252F`…), it holds
+/// the same rules; and resolved against the shop's origin it stays there.
+/// For `next` at sign-in, and every other redirect ([`see_other`]).
+pub fn local_path(target: &str) -> Option<&str> {
+    fn safe(path: &[u8]) -> bool {
+        path.first() == Some(&b'/')
+            && !matches!(path.get(1), Some(b'/' | b'\\'))
+            && !path.iter().any(|&b| b == b'\\' || b.is_ascii_control())
+    }
+    let printable = target.bytes().all(|b| b.is_ascii_graphic());
+    if target.len() > 2000 || !printable || !safe(target.as_bytes()) {
+        return None;
+    }
+    let mut text = target.as_bytes().to_vec();
+    loop {
+        let decoded = percent_decoded(&text);
+        if decoded == text {
+            break;
+        }
+        if !safe(&decoded) {
+            return None;
+        }
+        text = decoded;
+    }
+    let origin = url::Url::parse("http://shop.invalid/").ok()?;
+    let resolved = origin.join(target).ok()?;
+    (resolved.origin() == origin.origin()).then_some(target)
+}
+
+/// `text` with each `%XX` decoded (a `%` not followed by two hex digits is
+/// kept).
+fn percent_decoded(text: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let pair = text
+            .get(i + 1)
+            .copied()
+            .and_then(hex)
+            .zip(text.get(i + 2).copied().and_then(hex));
+        match (text[i], pair) {
+            (b'%', Some((high, low))) => {
+                out.push(u8::try_from(high * 16 + low).unwrap_or(b'%'));
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The key this visitor's session keeps its flashes under: the SHA-256 of
+/// its CSRF token, a secret of that session alone.
+async fn flash_key(visitor: &Visitor) -> Result<String, PageError> {
+    use sha2::{Digest, Sha256};
+    let csrf = visitor.csrf().await?;
+    Ok(Sha256::digest(csrf.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// A 303 to `path`, whose page says `flash`: the message is kept in the
+/// database for this session, and the redirect carries its id (`?said=`),
+/// never its text, so no link can make a page say what its author wrote.
+pub async fn see_other_saying(
+    state: &AppState,
+    visitor: &Visitor,
+    path: &str,
+    flash: Flash,
+) -> Page {
+    let id = state
+        .db
+        .keep_flash(&flash_key(visitor).await?, &flash)
+        .await?;
+    see_other(&with_query(path, &[("said", &id)]))
+}
+
+/// The message `said` names, if it was kept for this visitor's session (a
+/// link's `said` from anyone else shows nothing); shown once.
+pub async fn flash(
+    state: &AppState,
+    visitor: &Visitor,
+    said: Option<&str>,
+) -> Result<Option<Flash>, PageError> {
+    let Some(id) = said.filter(|id| !id.is_empty()) else {
+        return Ok(None);
+    };
+    Ok(state.db.take_flash(id, &flash_key(visitor).await?).await?)
 }
 
 /// `path` with the query `pairs`, encoded.
@@ -248,5 +397,50 @@ pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
     match serde_urlencoded::to_string(pairs) {
         Ok(query) if !query.is_empty() => format!("{path}?{query}"),
         _ => path.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_paths_of_the_shop_are_redirect_targets() {
+        for good in [
+            "/",
+            "/cards",
+            "/orders/ord_1?canceled=true",
+            "/signin?next=%2Fcards",
+            "/a//b",
+        ] {
+            assert_eq!(local_path(good), Some(good), "{good}");
+        }
+        for bad in [
+            "",
+            "cards",
+            "//evil.example/x",
+            "/\\evil.example/x",
+            "\\/\\/evil.example/x",
+            "/\t/evil.example/x",
+            "/%09/evil.example/x",
+            "/\r\n/evil.example/x",
+            "/%0d%0aSet-Cookie:a=b",
+            "/%2F%2Fevil.example",
+            "/%2f/evil.example",
+            "/%5Cevil.example",
+            "/%5c%5cevil.example",
+            "/%252F%252Fevil.example",
+            "/%25252F/evil.example",
+            " //evil.example",
+            "/ /evil.example",
+            "https://evil.example",
+            "https:evil.example",
+            "http:/evil.example",
+            "javascript:alert(1)",
+            "/\u{3000}/evil.example",
+            "/\u{7f}/evil.example",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
     }
 }

@@ -8,7 +8,7 @@ use dojo_payments::api_types::{CaptureMode, PaymentMethod};
 use dojo_payments::types::{CustomerId, InvalidValue, PaymentMethodId};
 use serde::Deserialize;
 
-use super::{AppState, Chrome, Page, PageError, render, see_other};
+use super::{AppState, Chrome, Page, PageError, render, to_checkout};
 use crate::auth::{Account, Visitor};
 use crate::catalog::{self, PRODUCTS, Product};
 use crate::defences::{CHECKOUTS, ClientIp, bot_check};
@@ -126,7 +126,7 @@ pub async fn buy(
     }
     let intent = create.created().await?;
     state.db.attach_intent(&order.id, intent.id()).await?;
-    see_other(&state.dojo.checkout_link(intent.id()))
+    to_checkout(&state.dojo.checkout_link(intent.id()))
 }
 
 /// A checkout let through: past the bot check and [`CHECKOUTS`] (counted

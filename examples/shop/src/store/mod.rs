@@ -6,6 +6,7 @@ mod accounts;
 mod attempts;
 mod bookings;
 mod events;
+mod flashes;
 mod orders;
 mod phone_audit;
 mod sessions;
@@ -15,6 +16,7 @@ use sqlx::AnyPool;
 
 pub use bookings::Booking;
 pub use events::{Applied, EventRecord};
+pub use flashes::Flash;
 pub use orders::NewOrder;
 pub use phone_audit::PhoneAudit;
 pub use sessions::SessionRow;
