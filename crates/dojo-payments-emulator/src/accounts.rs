@@ -37,6 +37,9 @@ pub enum LocationRefused {
     /// [`MAX_LOCATIONS`] are held already.
     #[error("the emulator holds {MAX_LOCATIONS} locations already")]
     Full,
+    /// No location of that name was added (a key is added to one).
+    #[error("no location {0} was added")]
+    NoSuchLocation(String),
 }
 
 /// The keys accepted and their accounts.
@@ -51,6 +54,9 @@ struct Registry {
     names: BTreeMap<String, String>,
     /// Whether only the keys above are accepted.
     locked: bool,
+    /// How many calls each named key authenticated: which key a call
+    /// carried, where two keys are one account's (a rotation).
+    uses: BTreeMap<String, u64>,
 }
 
 impl Accounts {
@@ -97,11 +103,43 @@ impl Accounts {
         Ok(account)
     }
 
-    /// The account of `key`, if it is accepted.
-    pub fn account_of(&self, key: &str) -> Option<String> {
+    /// Accepts `key` too for location `name`'s account, as a rotation
+    /// makes one (both keys then work, each counted: [`Self::uses_of`]);
+    /// the account. A key another location's already is refused.
+    pub fn add_key(&self, name: &str, key: &str) -> Result<String, LocationRefused> {
+        let mut registry = self.0.write().unwrap_or_else(|e| e.into_inner());
+        let Some(account) = registry.names.get(name).cloned() else {
+            return Err(LocationRefused::NoSuchLocation(name.to_owned()));
+        };
+        if let Some((_, holder)) = registry.keys.get(key) {
+            return if holder == name {
+                Ok(account)
+            } else {
+                Err(LocationRefused::KeyTaken(holder.clone()))
+            };
+        }
+        if registry.keys.len() >= MAX_LOCATIONS {
+            return Err(LocationRefused::Full);
+        }
+        registry
+            .keys
+            .insert(key.to_owned(), (account.clone(), name.to_owned()));
+        Ok(account)
+    }
+
+    /// How many calls named key `key` authenticated.
+    pub fn uses_of(&self, key: &str) -> u64 {
         let registry = self.0.read().unwrap_or_else(|e| e.into_inner());
+        registry.uses.get(key).copied().unwrap_or(0)
+    }
+
+    /// The account of `key`, if it is accepted (a named key's use counted).
+    pub fn account_of(&self, key: &str) -> Option<String> {
+        let mut registry = self.0.write().unwrap_or_else(|e| e.into_inner());
         if let Some((account, _)) = registry.keys.get(key) {
-            return Some(account.clone());
+            let account = account.clone();
+            *registry.uses.entry(key.to_owned()).or_default() += 1;
+            return Some(account);
         }
         if registry.locked {
             return None;

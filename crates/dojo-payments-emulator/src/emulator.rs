@@ -208,6 +208,19 @@ impl Emulator {
         self.app.accounts.add_location(name.as_str(), key.expose())
     }
 
+    /// Accepts `key` too for location `name`'s account (a rotation: the new
+    /// key sees the same data; both keys work); the account. A key another
+    /// location's already, or a name never added, is refused.
+    pub fn add_key(&self, name: &LocationId, key: &ApiKey) -> Result<String, LocationRefused> {
+        self.app.accounts.add_key(name.as_str(), key.expose())
+    }
+
+    /// How many calls the named key `key` made (which of a location's
+    /// keys a call carried).
+    pub fn key_uses(&self, key: &ApiKey) -> u64 {
+        self.app.accounts.uses_of(key.expose())
+    }
+
     /// The account (`accountId`) of location `name`, if it is one.
     pub fn location_account(&self, name: &LocationId) -> Option<String> {
         self.app.accounts.location_account(name.as_str())

@@ -52,8 +52,15 @@ impl Dojo {
         Fut: Future<Output = Result<ResponseValue<T>, dojo_payments_api::Error<E>>>,
         E: ProblemBody,
     {
+        // The call's location is resolved as it starts: its key and retry
+        // policy now, kept to its end; a location not configured sends
+        // nothing.
+        let policy = match self.policy_at_call_start(op.id) {
+            Ok(policy) => policy,
+            Err(refused) => return Either::Right(std::future::ready(Err(refused))),
+        };
         match op.check(&request) {
-            Ok(()) => Either::Left(self.attempts(op, call)),
+            Ok(()) => Either::Left(self.attempts(op, policy, call)),
             Err(refused) => {
                 let reason = match refused {
                     Refused::Violations(violations) => Invalid::Constraints(violations),
@@ -68,16 +75,21 @@ impl Dojo {
     }
 
     /// The attempts of a checked call.
-    async fn attempts<T, E, F, Fut>(&self, op: &'static Operation, mut call: F) -> Result<T, Error>
+    async fn attempts<T, E, F, Fut>(
+        &self,
+        op: &'static Operation,
+        policy: RetryPolicy,
+        mut call: F,
+    ) -> Result<T, Error>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, dojo_payments_api::Error<E>>>,
         E: ProblemBody,
     {
-        let policy = self.inner.retry;
         let span = tracing::info_span!(
             "dojo.call",
             operation = op.id,
+            location = self.location_id().as_str(),
             attempts = tracing::field::Empty,
         );
         async move {
@@ -95,6 +107,7 @@ impl Dojo {
                 let failed = match sent.await {
                     Ok(Ok(value)) => {
                         tracing::Span::current().record("attempts", attempt);
+                        crate::metrics::call_ended(self.location_id(), op.id, None);
                         return Ok(value.into_inner());
                     }
                     Ok(Err(raw)) => Failed::Raw(raw),
@@ -103,7 +116,7 @@ impl Dojo {
                 // Failures are rare: their handling is boxed so that the
                 // call's future (held by every call in flight, moved by each
                 // layer that awaits it) stays the size of one attempt.
-                maybe_applied |= Box::pin(retry_or_give_up(
+                let retried = Box::pin(retry_or_give_up(
                     op,
                     &policy,
                     started,
@@ -111,7 +124,12 @@ impl Dojo {
                     failed,
                     maybe_applied,
                 ))
-                .await?;
+                .await;
+                let retried = retried.inspect_err(|error| {
+                    crate::metrics::call_ended(self.location_id(), op.id, Some(error));
+                })?;
+                crate::metrics::retried(self.location_id(), op.id);
+                maybe_applied |= retried;
                 attempt += 1;
             }
         }

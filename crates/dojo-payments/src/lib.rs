@@ -76,6 +76,7 @@ mod call;
 mod client;
 mod error;
 mod idempotency;
+mod metrics;
 pub mod journal;
 pub mod lifecycle;
 pub mod location;
@@ -87,7 +88,8 @@ pub mod settlement;
 pub mod webhook;
 
 pub use client::{
-    CHECKOUT_BASE_URL, CheckoutIntentId, ConfigError, Dojo, DojoBuilder, UnknownLocation,
+    CHECKOUT_BASE_URL, CheckoutIntentId, ConfigError, Dojo, DojoBuilder, Reloaded, SiteError,
+    Sites,
 };
 pub use dojo_payments_api::Endpoints;
 pub use error::{

@@ -3,7 +3,16 @@
 //! bound"). A [`Location`] pairs the merchant's name for one with its key;
 //! [`Locations`] is a set of them, loaded from the environment or a file
 //! without a key ever printing; `dojo.location(&id)` is a handle that calls
-//! as one of them.
+//! as one of them, and `dojo.sites()` adds, re-keys and removes them while
+//! the client runs.
+//!
+//! **Names are normalised one way, whatever their source** ([`normalised`]):
+//! ASCII letters lower-cased, `_` read as `-`. `DOJO_LOCATION_CAFE_SOHO`, a
+//! file line `Cafe_Soho = …` and `Location::new("cafe_soho".parse()?, key)`
+//! are all location `cafe-soho`, and a client looks a name up the same way,
+//! so an entry journaled under one spelling is settled under the other.
+//! **A key is one location's**: the same key under two names is refused
+//! ([`LocationsError::SameKey`]), since both would be one Dojo account.
 //!
 //! ```
 //! use dojo_payments::location::Locations;
@@ -25,20 +34,45 @@ use std::path::Path;
 
 use dojo_payments_types::{ApiKey, InvalidValue, LocationId};
 
+/// The one rule for a location's name, whatever its source (environment,
+/// file, code, a journal entry): ASCII letters lower-cased, `_` read as
+/// `-`, then [`LocationId`]'s own rule (1–64 ASCII letters, digits, `-`,
+/// `_`, `.`). `Cafe_Soho` and `cafe-soho` are one location.
+///
+/// ```
+/// use dojo_payments::location::normalised;
+/// assert_eq!(normalised("Cafe_Soho")?.as_str(), "cafe-soho");
+/// assert_eq!(normalised("cafe-soho")?, normalised("CAFE_SOHO")?);
+/// assert!(normalised("café").is_err());
+/// # Ok::<(), dojo_payments::types::InvalidValue>(())
+/// ```
+pub fn normalised(name: &str) -> Result<LocationId, InvalidValue> {
+    LocationId::new(name.to_ascii_lowercase().replace('_', "-"))
+}
+
+/// `id` by the rule of [`normalised`] (a valid name stays valid).
+pub(crate) fn normalise(id: &LocationId) -> LocationId {
+    normalised(id.as_str()).unwrap_or_else(|_| id.clone())
+}
+
 /// One location account: the merchant's name for it, and its key. `Debug`
 /// shows the key's environment and last four characters only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
-    /// The merchant's name for it (`cafe-soho`).
+    /// The merchant's name for it (`cafe-soho`); a client reads it
+    /// [`normalised`].
     pub id: LocationId,
     /// Its API key (`sk_sandbox_…`, `sk_prod_…`).
     pub key: ApiKey,
 }
 
 impl Location {
-    /// Location `id`, whose key is `key`.
+    /// Location `id` ([`normalised`]), whose key is `key`.
     pub fn new(id: LocationId, key: ApiKey) -> Self {
-        Self { id, key }
+        Self {
+            id: normalise(&id),
+            key,
+        }
     }
 }
 
@@ -65,9 +99,21 @@ pub enum LocationsError {
         /// Where.
         at: String,
     },
-    /// A name came twice.
+    /// A name came twice (after [`normalised`]: `cafe_soho` and `cafe-soho`
+    /// are one), or `default` was named besides the client's own key
+    /// (`DOJO_LOCATION_DEFAULT` with `DOJO_API_KEY`).
     #[error("location {0} is named twice")]
     Twice(LocationId),
+    /// One key under two names: both would be one Dojo account, and its
+    /// payments and journal entries would answer to either. (The key is
+    /// never shown.)
+    #[error("locations {first} and {second} have the same key: a key is one location's")]
+    SameKey {
+        /// The name given first.
+        first: LocationId,
+        /// The name given second.
+        second: LocationId,
+    },
     /// The file could not be read.
     #[error("reading the locations: {0}")]
     Read(#[from] std::io::Error),
@@ -78,14 +124,28 @@ impl Locations {
     /// `DOJO_LOCATION_CAFE_SOHO=sk_…` is location `cafe-soho`.
     pub const ENV_PREFIX: &'static str = "DOJO_LOCATION_";
 
-    /// Adds `location` (a name given again takes the new key).
+    /// Adds `location`, its name [`normalised`] (a name given again takes
+    /// the new key; a key given twice is refused when a client is built
+    /// with them, [`LocationsError::SameKey`]).
     pub fn insert(&mut self, location: Location) {
-        self.0.insert(location.id, location.key);
+        self.0.insert(normalise(&location.id), location.key);
     }
 
-    /// The key of location `id`.
+    /// The key of location `id` ([`normalised`]).
     pub fn key(&self, id: &LocationId) -> Option<&ApiKey> {
-        self.0.get(id)
+        self.0.get(&normalise(id))
+    }
+
+    /// The first two names sharing one key, if any.
+    pub(crate) fn same_key(&self) -> Option<(LocationId, LocationId)> {
+        let mut seen: Vec<(&ApiKey, &LocationId)> = Vec::with_capacity(self.0.len());
+        for (id, key) in &self.0 {
+            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+                return Some(((*first).clone(), id.clone()));
+            }
+            seen.push((key, id));
+        }
+        None
     }
 
     /// How many.
@@ -104,7 +164,7 @@ impl Locations {
     }
 
     /// The locations the environment names (`DOJO_LOCATION_<NAME>=<key>`,
-    /// the name lower-cased, `_` read as `-`).
+    /// the name [`normalised`]: lower-cased, `_` read as `-`).
     pub fn from_env() -> Result<Self, LocationsError> {
         Self::from_vars(std::env::vars())
     }
@@ -118,14 +178,14 @@ impl Locations {
             let Some(location) = name.strip_prefix(Self::ENV_PREFIX) else {
                 continue;
             };
-            let id = location.to_ascii_lowercase().replace('_', "-");
-            locations.add(&name, &id, value)?;
+            locations.add(&name, location, value)?;
         }
         Ok(locations)
     }
 
-    /// The locations of the file at `path`: `name = key` lines, `#`
-    /// comments and blank lines (keep it readable by the service only).
+    /// The locations of the file at `path`: `name = key` lines (the name
+    /// [`normalised`]), `#` comments and blank lines (keep it readable by
+    /// the service only).
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, LocationsError> {
         Self::parse(&std::fs::read_to_string(path)?)
     }
@@ -152,10 +212,16 @@ impl Locations {
             at: at.to_owned(),
             reason,
         };
-        let id = LocationId::new(name).map_err(invalid)?;
+        let id = normalised(name).map_err(invalid)?;
         let key = ApiKey::new(key).map_err(invalid)?;
         if self.0.contains_key(&id) {
             return Err(LocationsError::Twice(id));
+        }
+        if let Some((first, _)) = self.0.iter().find(|(_, k)| **k == key) {
+            return Err(LocationsError::SameKey {
+                first: first.clone(),
+                second: id,
+            });
         }
         self.0.insert(id, key);
         Ok(())
@@ -233,6 +299,60 @@ mod tests {
         assert!(
             bad_name.to_string().starts_with("line 1: location"),
             "{bad_name}"
+        );
+        let spelled_twice =
+            Locations::parse(&format!("cafe_soho = {SOHO_KEY}\nCafe-Soho = {SOHO_KEY}x"))
+                .unwrap_err();
+        assert!(
+            matches!(&spelled_twice, LocationsError::Twice(id) if id.as_str() == "cafe-soho"),
+            "{spelled_twice}"
+        );
+    }
+
+    #[test]
+    fn a_name_is_one_name_whatever_its_source() {
+        let from_env =
+            Locations::from_vars([("DOJO_LOCATION_CAFE_SOHO".to_owned(), SOHO_KEY.to_owned())])
+                .unwrap();
+        let from_file = Locations::parse(&format!("Cafe_Soho = {SOHO_KEY}")).unwrap();
+        let mut from_code = Locations::default();
+        from_code.insert(Location::new(
+            "cafe_soho".parse().unwrap(),
+            ApiKey::new(SOHO_KEY).unwrap(),
+        ));
+        assert_eq!(from_env, from_file);
+        assert_eq!(from_file, from_code);
+        assert_eq!(
+            from_file.ids().map(LocationId::as_str).collect::<Vec<_>>(),
+            ["cafe-soho"]
+        );
+        let spelled_otherwise: LocationId = "CAFE_SOHO".parse().unwrap();
+        assert!(from_file.key(&spelled_otherwise).is_some());
+    }
+
+    #[test]
+    fn one_key_under_two_names_is_refused_without_showing_it() {
+        let twice =
+            Locations::parse(&format!("soho = {SOHO_KEY}\ncamden = {SOHO_KEY}")).unwrap_err();
+        assert!(
+            matches!(&twice, LocationsError::SameKey { first, second }
+                if first.as_str() == "soho" && second.as_str() == "camden"),
+            "{twice}"
+        );
+        for shown in [twice.to_string(), format!("{twice:?}")] {
+            assert!(
+                !shown.contains("secret") && !shown.contains("0123"),
+                "{shown}"
+            );
+        }
+        let from_env = Locations::from_vars([
+            ("DOJO_LOCATION_A".to_owned(), SOHO_KEY.to_owned()),
+            ("DOJO_LOCATION_B".to_owned(), SOHO_KEY.to_owned()),
+        ])
+        .unwrap_err();
+        assert!(
+            matches!(from_env, LocationsError::SameKey { .. }),
+            "{from_env}"
         );
     }
 }

@@ -723,7 +723,7 @@ async fn an_unsettled_capture_is_settled_at_the_window_s_end_by_a_read_that_show
             in_flight_margin: Duration::from_millis(100),
             read_lag: Duration::from_millis(800),
         };
-        builder_of(&emulator, *dojo.retry_policy())
+        builder_of(&emulator, dojo.retry_policy())
             .settlement_policy(policy)
             .build()
             .unwrap()

@@ -394,7 +394,7 @@ impl<S: JournalStore + 'static> Journal<S> {
     /// ([`crate::settlement`]), and they may say "not applied" only once
     /// the entry is older than the in-flight window.
     async fn settle(&self, dojo: &Dojo, entry: &Entry) -> Result<Reconciled, JournalError> {
-        let Ok(dojo) = dojo.location(&entry.location) else {
+        let Ok(dojo) = dojo.location_for_settling(&entry.location) else {
             return Ok(Reconciled {
                 name: entry.name.clone(),
                 state: EntryState::Open,
