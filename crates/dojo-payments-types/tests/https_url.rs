@@ -37,7 +37,10 @@ fn off_loopback() -> impl Strategy<Value = String> {
         domain(),
         domain().prop_map(|d| format!("localhost.{d}")),
         domain().prop_map(|d| format!("127.0.0.1.{d}")),
-        (any::<u8>().prop_filter("not 127", |a| *a != 127), any::<[u8; 3]>())
+        (
+            any::<u8>().prop_filter("not 127", |a| *a != 127),
+            any::<[u8; 3]>()
+        )
             .prop_map(|(a, [b, c, d])| format!("{a}.{b}.{c}.{d}")),
         Just("[::2]".to_owned()),
         Just("[::ffff:8.8.8.8]".to_owned()),
