@@ -13,7 +13,7 @@ use dojo_payments_types::{ApiKey, Environment, LocationId};
 
 /// A stateful Dojo on loopback: the api and PCI hosts, the checkout page,
 /// signed webhooks, faults on demand, and a control API under /_emulator.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(version, about, long_about = None)]
 struct Options {
     /// Port of the api host (stands for https://api.dojo.tech); 0 picks a
@@ -26,10 +26,19 @@ struct Options {
     #[arg(long, env = "DOJO_EMULATOR_PCI_PORT", default_value_t = 0)]
     pci_port: u16,
 
-    /// Accept only this sandbox key (sk_sandbox_…); by default any
-    /// sk_sandbox_ key is accepted.
-    #[arg(long, env = "DOJO_EMULATOR_API_KEY", hide_env_values = true, value_parser = sandbox_key)]
-    api_key: Option<ApiKey>,
+    /// The default key (sk_sandbox_…), account acc_sandbox_emulator:
+    /// when given, only it and the locations' keys are accepted. Without
+    /// it the default key is sk_sandbox_emulator_0123…, and any sk_sandbox_
+    /// key is accepted (each its own account) until a location is named.
+    /// A key is sk_sandbox_ and at least one more character, at most 256 in
+    /// all, no spaces; a refused key is never printed.
+    #[arg(
+        long,
+        env = "DOJO_EMULATOR_API_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    api_key: Option<String>,
 
     /// Start the clock at this instant (RFC 3339, e.g.
     /// 2026-01-01T09:00:00Z) and move it only through
@@ -43,9 +52,10 @@ struct Options {
 
     /// A location account NAME (accountId acc_NAME) with its sandbox KEY,
     /// seeing only its own data; repeat for several. Once one is named,
-    /// only named keys are accepted.
-    #[arg(long, value_name = "NAME=KEY", value_parser = location)]
-    location: Vec<(LocationId, ApiKey)>,
+    /// only the named keys and the default key (--api-key's, or
+    /// sk_sandbox_emulator_0123…) are accepted.
+    #[arg(long, value_name = "NAME=KEY")]
+    location: Vec<String>,
 
     /// Answer any `version` header that is a date, in the shapes of the
     /// version emulated (printed at start, one per host); by
@@ -63,28 +73,110 @@ struct Options {
     sign_with_every_active_secret: bool,
 }
 
-/// `NAME=KEY`: a location's name and sandbox key (the key never printed).
+/// `NAME=KEY`: a location's name and sandbox key. Read after clap, not by
+/// a clap value parser: clap's errors quote the value they refused, and
+/// this one holds a key. The error names the location at most.
 fn location(text: &str) -> Result<(LocationId, ApiKey), String> {
     let (name, key) = text
         .split_once('=')
-        .ok_or_else(|| "give NAME=KEY".to_owned())?;
-    let name = name.parse::<LocationId>().map_err(|e| e.to_string())?;
-    Ok((name, sandbox_key(key)?))
+        .ok_or_else(|| "--location: give NAME=KEY".to_owned())?;
+    let name = name
+        .parse::<LocationId>()
+        .map_err(|e| format!("--location: {e}"))?;
+    let key = sandbox_key(key).map_err(|e| format!("--location {name}=…: {e}"))?;
+    Ok((name, key))
 }
 
 /// A key the emulator can accept: a sandbox key (production keys are
 /// refused by the emulator, so starting with one would refuse every call).
+/// The error says which rule, never the key.
 fn sandbox_key(text: &str) -> Result<ApiKey, String> {
-    let key = ApiKey::new(text).map_err(|error| error.to_string())?;
+    let key = ApiKey::new(text).map_err(|error| format!("the key {}", error.rule()))?;
     match key.environment() {
         Environment::Sandbox => Ok(key),
         _ => Err("the emulator is a sandbox: give an sk_sandbox_ key".to_owned()),
     }
 }
 
+/// clap's own error (an unknown flag, a bad port), with anything that may
+/// be a key cut out: every `sk_…` word, the value of
+/// `DOJO_EMULATOR_API_KEY`, and every value given to --api-key or
+/// --location (a mistyped flag is quoted whole, `--locaton=x=sk_…`).
+fn redacted(message: &str) -> String {
+    let mut secrets: Vec<String> = std::env::var("DOJO_EMULATOR_API_KEY")
+        .ok()
+        .into_iter()
+        .collect();
+    let args: Vec<String> = std::env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    for (i, arg) in args.iter().enumerate() {
+        if arg.starts_with("--api-key") || arg.starts_with("--location") || arg.contains("=sk") {
+            secrets.extend(arg.split_once('=').map(|(_, value)| value.to_owned()));
+            if !arg.contains('=') {
+                secrets.extend(args.get(i + 1).cloned());
+            }
+        }
+    }
+    let mut message = message.to_owned();
+    for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        message = message.replace(secret.as_str(), "…");
+    }
+    // Any word that still starts like a key.
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message.as_str();
+    while let Some(at) = rest.find("sk_") {
+        out.push_str(&rest[..at]);
+        out.push_str("sk_…");
+        let tail = &rest[at + 3..];
+        let end = tail
+            .find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '`' | ','))
+            .unwrap_or(tail.len());
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The default key given (--api-key), and each location's.
+type Keys = (Option<ApiKey>, Vec<(LocationId, ApiKey)>);
+
+/// Every key given, checked; the first refusal otherwise.
+fn keys(options: &Options) -> Result<Keys, String> {
+    let api_key = options
+        .api_key
+        .as_deref()
+        .map(|key| sandbox_key(key).map_err(|e| format!("--api-key: {e}")))
+        .transpose()?;
+    let locations = options
+        .location
+        .iter()
+        .map(|text| location(text))
+        .collect::<Result<_, _>>()?;
+    Ok((api_key, locations))
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let options = Options::parse();
+    let options = match Options::try_parse() {
+        Ok(options) => options,
+        Err(error) => {
+            // --help and --version are "errors" too, printed to stdout.
+            if !error.use_stderr() {
+                let _ = error.print();
+                return ExitCode::SUCCESS;
+            }
+            eprint!("{}", redacted(&error.render().to_string()));
+            return ExitCode::from(2);
+        }
+    };
+    let (api_key, locations) = match keys(&options) {
+        Ok(keys) => keys,
+        Err(refused) => {
+            eprintln!("error: {refused}");
+            return ExitCode::from(2);
+        }
+    };
     let mut builder = Emulator::builder().ports(options.api_port, options.pci_port);
     if let Some(seed) = options.seed {
         builder = builder.seed(seed);
@@ -98,18 +190,15 @@ async fn main() -> ExitCode {
     if options.sign_with_every_active_secret {
         builder = builder.webhook_signatures(WebhookSignatures::EveryActiveSecret);
     }
-    let named_key = options.api_key.is_some();
-    if let Some(key) = options.api_key {
+    let named_key = api_key.is_some();
+    if let Some(key) = api_key {
         builder = builder.api_key(key);
     }
-    let locations: Vec<String> = options
-        .location
-        .iter()
-        .map(|(n, _)| n.to_string())
-        .collect();
-    for (name, key) in options.location {
+    let names: Vec<String> = locations.iter().map(|(n, _)| n.to_string()).collect();
+    for (name, key) in locations {
         builder = builder.location(name, key);
     }
+    let locations = names;
     let emulator = match builder.start().await {
         Ok(emulator) => emulator,
         Err(error) => {

@@ -58,19 +58,41 @@ pub struct ApiKey {
 }
 
 impl ApiKey {
-    /// Checks the prefix, which decides the environment.
+    /// The longest key accepted, in characters. Dojo's documented example
+    /// key is 104; a key is held in memory for the life of a client (and
+    /// an emulator keeps every one it is given), so an unbounded one is a
+    /// way to make either grow without limit.
+    pub const MAX_CHARS: usize = 256;
+
+    /// Checks the prefix, which decides the environment, that a body
+    /// follows it (`sk_sandbox_` alone is no key), the length (at most
+    /// [`ApiKey::MAX_CHARS`]) and that it holds no spaces or control
+    /// characters. A refusal never holds the key.
     pub fn new(key: impl Into<String>) -> Result<Self, InvalidValue> {
         let key: String = key.into();
-        let environment = if key.starts_with("sk_sandbox_") {
-            Environment::Sandbox
-        } else if key.starts_with("sk_prod_") {
-            Environment::Production
+        let (environment, body) = if let Some(body) = key.strip_prefix("sk_sandbox_") {
+            (Environment::Sandbox, body)
+        } else if let Some(body) = key.strip_prefix("sk_prod_") {
+            (Environment::Production, body)
         } else {
             return Err(InvalidValue::new(
                 "api_key",
                 "must start with `sk_sandbox_` or `sk_prod_`",
             ));
         };
+        if body.is_empty() {
+            return Err(InvalidValue::new(
+                "api_key",
+                "must have the key's own characters after `sk_sandbox_` or `sk_prod_`",
+            ));
+        }
+        // Bytes bound characters from above: the common case is not counted.
+        if key.len() > Self::MAX_CHARS && key.chars().count() > Self::MAX_CHARS {
+            return Err(InvalidValue::new(
+                "api_key",
+                format!("must be at most {} characters", Self::MAX_CHARS),
+            ));
+        }
         if key.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(InvalidValue::new(
                 "api_key",
