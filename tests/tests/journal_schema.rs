@@ -5,7 +5,8 @@
 //! fresh database at once apply each version once. On SQLite, and on
 //! PostgreSQL when its server is there.
 
-use dojo_payments::journal::{EntryState, JournalStore, Movement};
+use dojo_payments::journal::{EntryState, JournalStore};
+use dojo_payments::settlement::Movement;
 use dojo_payments::types::LocationId;
 use dojo_payments_sqlx::SqlJournal;
 use dojo_payments_sqlx::migrations::{self, MIGRATIONS};

@@ -33,6 +33,10 @@
 extern crate self as dojo_payments_api;
 
 mod client;
+// Public for the workspace's tests only (`tests/tests/secrets_never_print.rs`
+// decodes through it; the generated clients call it as `crate::decode`); not
+// part of the API: every call's answer comes decoded.
+#[doc(hidden)]
 pub mod decode;
 pub mod documented;
 mod error;

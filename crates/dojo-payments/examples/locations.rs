@@ -15,7 +15,7 @@ use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use dojo_payments::api_types::CaptureMode;
 use dojo_payments::journal::{EntryState, InMemoryJournal, Journal};
-use dojo_payments::lifecycle::Captured;
+use dojo_payments::lifecycle::payment_intent::Captured;
 use dojo_payments::types::WebhookEventName;
 use dojo_payments::types::{ApiKey, Currency, LocationId, Money, PaymentIntentId};
 use dojo_payments::webhook::{EventKind, Verified, Verifier};

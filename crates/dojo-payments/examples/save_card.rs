@@ -7,7 +7,7 @@
 
 use dojo_payments::Dojo;
 use dojo_payments::api_types::PaymentMethod;
-use dojo_payments::lifecycle::Captured;
+use dojo_payments::lifecycle::payment_intent::Captured;
 use dojo_payments::types::{Currency, Money};
 use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
 use dojo_payments_emulator::{Card, Emulator};

@@ -6,7 +6,7 @@
 
 use dojo_payments::Dojo;
 use dojo_payments::api_types::MerchantInitiatedTransactionType;
-use dojo_payments::lifecycle::AnySetupIntent;
+use dojo_payments::lifecycle::setup_intent::AnySetupIntent;
 use dojo_payments::resources::Card;
 use dojo_payments::types::{CardExpiry, CardNumber, CardholderName, Currency, Cvv, Money};
 use dojo_payments_emulator::Emulator;

@@ -16,7 +16,7 @@ mod setup_intent_charge;
 mod tokenization;
 
 use dojo_payments::api_types::{CaptureMode, MerchantInitiatedTransactionType};
-use dojo_payments::lifecycle::{Authorized, Captured};
+use dojo_payments::lifecycle::payment_intent::{Authorized, Captured};
 use dojo_payments::types::{Currency, Money};
 use dojo_payments::{Delivery, Dojo, Error};
 use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;

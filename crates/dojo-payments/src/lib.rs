@@ -34,7 +34,7 @@
 //!   `Retry-After`; a call that could move money twice is sent again only
 //!   when it certainly never left;
 //! - **says what is known** of the money when it fails, never less than
-//!   the truth ([`Error::delivery`], one classification: [`proof`]): only a
+//!   the truth ([`Error::delivery`], one classification: [`Delivery`]): only a
 //!   request that never left, or a refusal Dojo's document lists, says
 //!   nothing moved; for a capture, charge, reversal or cancel whose answer
 //!   proved nothing, a read of the payment intent ([`Error::Interrupted`]
@@ -54,7 +54,7 @@
 //!   `SavedCard`, the customer secret for the checkout;
 //! - **a setup intent, charged later** (`setup_intent_charge`): consent
 //!   with terms and an intended amount, then a merchant-initiated charge
-//!   ([`lifecycle::SetupIntent`], whose `charge` exists only once
+//!   ([`lifecycle::setup_intent::SetupIntent`], whose `charge` exists only once
 //!   `Authorized`);
 //! - **tokenization** (`tokenization`): card details typed by staff go to
 //!   the PCI host once ([`resources::Tokenize`]), and every follow-up
@@ -81,8 +81,16 @@ pub mod journal;
 pub mod lifecycle;
 pub mod location;
 mod pages;
+// Public for the workspace's tests only (`tests/proof_table.rs` and the
+// doctests table-test `classify`); not part of the API: its one public item
+// is `Delivery`, at the root.
+#[doc(hidden)]
 pub mod proof;
 pub mod resources;
+// Public for the workspace's tests only (`tests/retry_table.rs` table-tests
+// the pure `decide`); not part of the API: its one public item is
+// `RetryPolicy`, at the root.
+#[doc(hidden)]
 pub mod retry;
 pub mod settlement;
 pub mod webhook;
@@ -98,7 +106,7 @@ pub use error::{
 };
 pub use idempotency::IdempotencyKey;
 pub use journal::StoreError;
-pub use location::{Location, Locations};
+pub use location::{Location, Locations, LocationsError};
 pub use proof::Delivery;
 pub use retry::RetryPolicy;
 pub use settlement::SettlementPolicy;

@@ -35,7 +35,8 @@ use dojo_payments::api_types::{
     self, CaptureMode, MerchantInitiatedTransactionType, PaymentIntentStatus,
 };
 use dojo_payments::journal::{EntryState, InMemoryJournal, Journal};
-use dojo_payments::lifecycle::{AnyPaymentIntent, AnySetupIntent};
+use dojo_payments::lifecycle::payment_intent::AnyPaymentIntent;
+use dojo_payments::lifecycle::setup_intent::AnySetupIntent;
 use dojo_payments::settlement::Unsettled;
 use dojo_payments::types::{Open, PaymentIntentId, SetupIntentId};
 use dojo_payments::{Delivery, Dojo, IdempotencyKey, Outcome, RetryPolicy, SettlementPolicy};

@@ -92,7 +92,8 @@ fn a_typed_create_holds_the_send_future_and_not_the_builder_again() {
 
 #[test]
 fn charging_a_saved_card_holds_the_setup_intent_once() {
-    use dojo_payments::lifecycle::{AnyPaymentIntent, AnySetupIntent};
+    use dojo_payments::lifecycle::payment_intent::AnyPaymentIntent;
+    use dojo_payments::lifecycle::setup_intent::AnySetupIntent;
     let dojo = dojo();
     let AnySetupIntent::Authorized(setup) = AnySetupIntent::from(
         serde_json::from_str::<dojo_payments::api_types::SetupIntentResponse>(

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::*;
 use dojo_payments::api_types::CaptureMode;
-use dojo_payments::lifecycle::Authorized;
+use dojo_payments::lifecycle::payment_intent::Authorized;
 use dojo_payments::types::{ApiKey, LocationId};
 use dojo_payments::{
     CustomerReason, Delivery, Dojo, Error, ErrorKind, Location, Locations, Outcome, RetryAdvice,

@@ -316,7 +316,7 @@ fn an_entry_state_is_stored_and_read_back_by_its_parts() {
 #[test]
 fn what_has_moved_is_the_captures_or_the_captured_total_and_the_refunds() {
     use dojo_payments::api_types::CaptureMode;
-    use dojo_payments::lifecycle::AnyPaymentIntent;
+    use dojo_payments::lifecycle::payment_intent::AnyPaymentIntent;
     use dojo_payments::settlement::Settled;
     let with = |mode, status, captures, refunded| {
         AnyPaymentIntent::from(PaymentIntent {

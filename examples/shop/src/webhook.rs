@@ -8,7 +8,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use dojo_payments::lifecycle::AnyPaymentIntent;
+use dojo_payments::lifecycle::payment_intent::AnyPaymentIntent;
 use dojo_payments::webhook::{EventKind, Verified};
 
 use crate::order::OrderStatus;

@@ -199,7 +199,8 @@ impl Balancer {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_running_shop_settles_what_a_vanished_instance_left_open() {
     use dojo_payments::IdempotencyKey;
-    use dojo_payments::journal::{Before, Entry, JournalStore, Movement};
+    use dojo_payments::journal::{Entry, JournalStore};
+    use dojo_payments::settlement::{Before, Movement};
     use dojo_payments::types::{Currency, Money};
 
     let emulator = Arc::new(Emulator::start().await.unwrap());

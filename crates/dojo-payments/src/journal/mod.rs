@@ -78,6 +78,10 @@ use chrono::{DateTime, Utc};
 use dojo_payments_api::api::types;
 use dojo_payments_types::{LocationId, Money, PaymentIntentId};
 
+// Their one documented path is `settlement::` (where they are decided);
+// kept here, hidden, for the storage crates that import them beside
+// `JournalStore` (dojo-payments-sqlx).
+#[doc(hidden)]
 pub use crate::settlement::{Before, Movement};
 pub use entry::{Entry, EntryState};
 pub use store::{Closed, InMemoryJournal, JournalStore, Opened, StoreClock, StoreError};

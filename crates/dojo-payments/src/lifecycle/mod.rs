@@ -15,15 +15,29 @@
 //!      └──(time)──▶ <Expired> | <CardExpired>
 //! ```
 //!
-//! Read any intent as [`AnyPaymentIntent`] / [`AnySetupIntent`] and `match`
-//! on it; create one with the builders' `.created()`.
+//! Each kind of intent is a module, one level down, with its type and its
+//! states: [`payment_intent`] (`PaymentIntent<Authorized>`, …) and
+//! [`setup_intent`] (`SetupIntent<Authorized>`, …); both have a `Created`
+//! and an `Authorized`, so a state is named by its module:
+//!
+//! ```
+//! use dojo_payments::lifecycle::payment_intent::{self, PaymentIntent};
+//! use dojo_payments::lifecycle::setup_intent::{self, SetupIntent};
+//!
+//! fn both(_: PaymentIntent<payment_intent::Authorized>, _: SetupIntent<setup_intent::Authorized>) {}
+//! ```
+//!
+//! Read any intent as [`payment_intent::AnyPaymentIntent`] /
+//! [`setup_intent::AnySetupIntent`] and `match` on it; create one with the
+//! builders' `.created()`.
 
 pub mod payment_intent;
 mod rules;
 pub mod setup_intent;
 
-pub use payment_intent::{
-    AnyPaymentIntent, Authorized, Canceled, Captured, Created, PaymentIntent, Refunded, Reversed,
-};
 pub use rules::LifecycleRule;
-pub use setup_intent::{AnySetupIntent, Charged, SetupIntent};
+
+// Short paths inside the crate only; users name these by their module (one
+// path per item).
+pub(crate) use payment_intent::{AnyPaymentIntent, Created, PaymentIntent};
+pub(crate) use setup_intent::{AnySetupIntent, SetupIntent};

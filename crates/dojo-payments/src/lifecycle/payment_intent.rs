@@ -5,7 +5,7 @@
 //! A payment intent that was never authorized has no `capture`:
 //!
 //! ```compile_fail,E0599
-//! # async fn f(dojo: &dojo_payments::Dojo, intent: dojo_payments::lifecycle::PaymentIntent<dojo_payments::lifecycle::Created>) {
+//! # async fn f(dojo: &dojo_payments::Dojo, intent: dojo_payments::lifecycle::payment_intent::PaymentIntent<dojo_payments::lifecycle::payment_intent::Created>) {
 //! let amount = dojo_payments::types::Money::new(100, dojo_payments::types::Currency::GBP);
 //! intent.capture(dojo, amount).await; // error[E0599]: no method named `capture`
 //! # }
@@ -15,7 +15,7 @@
 //! is the state, nothing else):
 //!
 //! ```no_run
-//! # async fn f(dojo: &dojo_payments::Dojo, intent: dojo_payments::lifecycle::PaymentIntent<dojo_payments::lifecycle::Authorized>) {
+//! # async fn f(dojo: &dojo_payments::Dojo, intent: dojo_payments::lifecycle::payment_intent::PaymentIntent<dojo_payments::lifecycle::payment_intent::Authorized>) {
 //! let amount = dojo_payments::types::Money::new(100, dojo_payments::types::Currency::GBP);
 //! intent.capture(dojo, amount).await;
 //! # }
@@ -24,7 +24,7 @@
 //! and one that was captured has no `cancel`:
 //!
 //! ```compile_fail,E0599
-//! # async fn f(dojo: &dojo_payments::Dojo, intent: dojo_payments::lifecycle::PaymentIntent<dojo_payments::lifecycle::Captured>) {
+//! # async fn f(dojo: &dojo_payments::Dojo, intent: dojo_payments::lifecycle::payment_intent::PaymentIntent<dojo_payments::lifecycle::payment_intent::Captured>) {
 //! intent.cancel(dojo).await; // error[E0599]: no method named `cancel`
 //! # }
 //! ```

@@ -4,7 +4,7 @@
 //! card is charged through a setup intent once.
 //!
 //! ```compile_fail,E0599
-//! # async fn f(dojo: &dojo_payments::Dojo, setup: dojo_payments::lifecycle::SetupIntent<dojo_payments::lifecycle::setup_intent::Created>) {
+//! # async fn f(dojo: &dojo_payments::Dojo, setup: dojo_payments::lifecycle::setup_intent::SetupIntent<dojo_payments::lifecycle::setup_intent::Created>) {
 //! setup.charge(dojo).await; // error[E0599]: no method named `charge`
 //! # }
 //! ```
@@ -12,7 +12,7 @@
 //! The same call on an `Authorized` one compiles, once:
 //!
 //! ```no_run
-//! # async fn f(dojo: &dojo_payments::Dojo, setup: dojo_payments::lifecycle::SetupIntent<dojo_payments::lifecycle::setup_intent::Authorized>) {
+//! # async fn f(dojo: &dojo_payments::Dojo, setup: dojo_payments::lifecycle::setup_intent::SetupIntent<dojo_payments::lifecycle::setup_intent::Authorized>) {
 //! let charged = setup.charge(dojo).await;
 //! # }
 //! ```
@@ -20,7 +20,7 @@
 //! and not twice:
 //!
 //! ```compile_fail,E0382
-//! # async fn f(dojo: &dojo_payments::Dojo, setup: dojo_payments::lifecycle::SetupIntent<dojo_payments::lifecycle::setup_intent::Authorized>) {
+//! # async fn f(dojo: &dojo_payments::Dojo, setup: dojo_payments::lifecycle::setup_intent::SetupIntent<dojo_payments::lifecycle::setup_intent::Authorized>) {
 //! let first = setup.charge(dojo).await;
 //! let second = setup.charge(dojo).await; // error[E0382]: use of moved value
 //! # }

@@ -6,9 +6,9 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use dojo_payments::journal::{Entry, EntryState, JournalError, JournalStore, Movement};
-use dojo_payments::lifecycle::setup_intent::Authorized;
-use dojo_payments::lifecycle::{AnySetupIntent, SetupIntent};
+use dojo_payments::journal::{Entry, EntryState, JournalError, JournalStore};
+use dojo_payments::lifecycle::setup_intent::{AnySetupIntent, Authorized, SetupIntent};
+use dojo_payments::settlement::Movement;
 use dojo_payments::types::{InvalidValue, Money, PaymentIntentId};
 use serde::Deserialize;
 

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use dojo_payments::api_types::{MerchantInitiatedTransactionType, SetupIntentStatus};
-use dojo_payments::lifecycle::AnySetupIntent;
+use dojo_payments::lifecycle::setup_intent::AnySetupIntent;
 use dojo_payments::types::{InvalidValue, Money};
 use serde::Deserialize;
 

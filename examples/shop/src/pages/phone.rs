@@ -15,7 +15,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use dojo_payments::api_types::MerchantInitiatedTransactionType;
 use dojo_payments::journal::EntryState;
-use dojo_payments::lifecycle::AnySetupIntent;
+use dojo_payments::lifecycle::setup_intent::AnySetupIntent;
 use dojo_payments::resources::Card;
 use dojo_payments::types::{
     CardExpiry, CardNumber, CardholderName, Currency, Cvv, InvalidValue, Money,
