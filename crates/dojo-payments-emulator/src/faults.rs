@@ -1,62 +1,20 @@
-//! Faults on demand, per route, and the log of routes called.
+//! Faults on demand, per route: what can be armed ([`Fault`], a
+//! [`BadAnswer`], fields [`Omitted`]) and the table of armed faults
+//! ([`Faults`]). The route a fault aims at is `route.rs`; the log of routes
+//! called, `request_log.rs`; the middleware that applies the armed fault to
+//! a call, `inject.rs`.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{Method, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+mod inject;
+mod request_log;
+mod route;
 
-use crate::app::App;
-use crate::problem::Problem;
-use crate::server::Hangup;
-
-/// A route the emulator serves, named by method and the document's path
-/// template: `POST /payment-intents/{paymentIntentId}/refunds`. Made only
-/// from the router's own list, so a fault cannot aim at a route that does
-/// not exist ([`crate::Emulator::route`]).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Route(String);
-
-impl Route {
-    pub(crate) fn new(method: &Method, template: &str) -> Self {
-        Self(format!("{method} {template}"))
-    }
-
-    /// `POST /payment-intents/{paymentIntentId}/refunds`.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Route {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// A route name the emulator does not serve: a typo, which would otherwise
-/// be a fault that silently never fires.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownRoute {
-    /// The name given.
-    pub name: String,
-}
-
-impl fmt::Display for UnknownRoute {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:?} is not a route the emulator serves; name one by method and the document's path template, as \"POST /payment-intents/{{paymentIntentId}}/refunds\"",
-            self.name
-        )
-    }
-}
-
-impl std::error::Error for UnknownRoute {}
+pub use inject::inject;
+pub use request_log::{PciHost, RequestLog};
+pub use route::{Route, UnknownRoute};
 
 /// What to do to the matching calls: every way an answer can go wrong
 /// that a client must survive, each with the change made or not, and the
@@ -388,43 +346,6 @@ struct Rule {
     remaining: usize,
 }
 
-/// Marks the PCI host's requests, so the log can tell its `POST
-/// /setup-intents` from the api host's.
-#[derive(Debug, Clone, Copy)]
-pub struct PciHost;
-
-/// The routes called, newest last (`"POST /payment-intents"`; the PCI
-/// host's prefixed: `"pci POST /setup-intents"`), so that a test
-/// can see what reached the emulator, and what did not. Bounded: the oldest
-/// are forgotten past [`RequestLog::CAPACITY`].
-#[derive(Debug, Default)]
-pub struct RequestLog(Mutex<std::collections::VecDeque<(String, Option<String>)>>);
-
-impl RequestLog {
-    /// How many routes are remembered.
-    pub const CAPACITY: usize = 10_000;
-
-    fn record(&self, route: String, account: Option<String>) {
-        let mut log = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if log.len() >= Self::CAPACITY {
-            log.pop_front();
-        }
-        log.push_back((route, account));
-    }
-
-    /// The routes called so far.
-    pub fn routes(&self) -> Vec<String> {
-        let log = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        log.iter().map(|(route, _)| route.clone()).collect()
-    }
-
-    /// The routes called so far, each with its caller's account.
-    pub fn entries(&self) -> Vec<(String, Option<String>)> {
-        let log = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        log.iter().cloned().collect()
-    }
-}
-
 /// The faults armed, by route (`"POST /payment-intents/{paymentIntentId}/refunds"`,
 /// the method and the document's path template), and the commits they
 /// promised for later.
@@ -525,161 +446,3 @@ impl Faults {
 /// answers with the record as it was this long ago.
 #[derive(Debug, Clone, Copy)]
 pub struct Lag(pub Duration);
-
-/// The largest body a [`Fault::Omit`] or [`Fault::CommitLater`] reads
-/// whole (the emulator's answers, and the requests it accepts, are far
-/// smaller).
-const MAX_BODY: usize = 16 * 1024 * 1024;
-
-/// Middleware: logs the call's route, and applies the armed fault for it,
-/// if any.
-pub async fn inject(State(app): State<Arc<App>>, mut request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| Route::new(request.method(), p.as_str()));
-    if let Some(route) = &route {
-        let account = request
-            .extensions()
-            .get::<crate::accounts::Caller>()
-            .map(|caller| caller.account.clone());
-        match request.extensions().get::<PciHost>() {
-            Some(_) => app.requests.record(format!("pci {route}"), account),
-            None => app.requests.record(route.to_string(), account),
-        }
-    }
-    let hangup = request.extensions().get::<Hangup>().cloned();
-    let Some(fault) = route.and_then(|r| app.faults.take(&r)) else {
-        return next.run(request).await;
-    };
-    match fault {
-        Fault::Latency(delay) => {
-            tokio::time::sleep(delay.min(Fault::MAX_DELAY)).await;
-            next.run(request).await
-        }
-        Fault::Answer { acted, answer } => {
-            if acted {
-                // The real answer is made, then thrown away.
-                let _ = next.run(request).await;
-            }
-            bad_answer(answer, hangup).await
-        }
-        Fault::Stale { lag } => {
-            request
-                .extensions_mut()
-                .insert(Lag(lag.min(Fault::MAX_LAG)));
-            next.run(request).await
-        }
-        Fault::Omit(omitted) => omit(next.run(request).await, &omitted).await,
-        Fault::CommitLater { after, answer } => {
-            // The body is read now: once the answer is sent (or the
-            // connection closed) it could not be.
-            let (parts, body) = request.into_parts();
-            if let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await {
-                let request = Request::from_parts(parts, Body::from(bytes));
-                app.faults.later(async move {
-                    tokio::time::sleep(after.min(Fault::MAX_DELAY)).await;
-                    let _ = next.run(request).await;
-                });
-            }
-            bad_answer(answer, hangup).await
-        }
-    }
-}
-
-/// `response` with `omitted` left out, if it is a success with a JSON
-/// body; as it is otherwise.
-async fn omit(response: Response, omitted: &Omitted) -> Response {
-    let json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("application/json"));
-    if !response.status().is_success() || !json {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
-        return Problem::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the emulator could not read its own answer to leave fields out",
-        )
-        .into_response();
-    };
-    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-        return Response::from_parts(parts, Body::from(bytes));
-    };
-    omitted.apply(&mut value);
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(value.to_string()))
-}
-
-/// A body whose first bytes look like the document's JSON and whose end
-/// never comes: hyper closes the connection when the stream fails.
-const CUT_OFF_START: &str = "{\"id\":\"pi_sandbox_cut_";
-
-async fn bad_answer(answer: BadAnswer, hangup: Option<Hangup>) -> Response {
-    match answer {
-        BadAnswer::Status {
-            status,
-            retry_after,
-        } => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let problem = Problem::new(status, "fault injected by the emulator");
-            match retry_after {
-                Some(seconds) => problem.retry_after(seconds).into_response(),
-                None => problem.into_response(),
-            }
-        }
-        BadAnswer::Undecodable => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            "<html>the emulator garbled this answer</html>",
-        )
-            .into_response(),
-        BadAnswer::EmptyObject => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            "{}",
-        )
-            .into_response(),
-        BadAnswer::CutOff => {
-            // The start is flushed (head and first bytes) before the
-            // stream fails; failing at once, hyper would send nothing.
-            let body = futures_util::stream::unfold(0u8, |step| async move {
-                match step {
-                    0 => Some((Ok(CUT_OFF_START), 1)),
-                    1 => {
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                        Some((Err(std::io::Error::other("cut off by the emulator")), 2))
-                    }
-                    _ => None,
-                }
-            });
-            (
-                StatusCode::OK,
-                [
-                    (header::CONTENT_TYPE, "application/json"),
-                    (header::CONTENT_LENGTH, "1000"),
-                ],
-                Body::from_stream(body),
-            )
-                .into_response()
-        }
-        BadAnswer::Stall => {
-            tokio::time::sleep(Fault::MAX_STALL).await;
-            hang_up(hangup).await
-        }
-        BadAnswer::HangUp => hang_up(hangup).await,
-    }
-}
-
-async fn hang_up(hangup: Option<Hangup>) -> Response {
-    match hangup {
-        Some(hangup) => {
-            hangup.now();
-            std::future::pending().await
-        }
-        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
