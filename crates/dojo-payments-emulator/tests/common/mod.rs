@@ -124,3 +124,21 @@ pub fn http_status<T, E: std::fmt::Debug>(result: &Result<T, dojo_payments_api::
         Err(error) => error.status().map_or(0, |s| s.as_u16()),
     }
 }
+
+// The cells of the transition tables (`transitions.rs`, `setup_transitions.rs`).
+
+/// `Ok(status after)` or `Err(HTTP status of the refusal)`.
+pub type Expect = Result<&'static str, u16>;
+
+/// Notes a cell of a table whose outcome differs from the table's.
+pub fn check(
+    failures: &mut Vec<String>,
+    cell: String,
+    expected: Expect,
+    actual: Result<String, u16>,
+) {
+    let expected = expected.map(str::to_owned);
+    if actual != expected {
+        failures.push(format!("{cell}: expected {expected:?}, got {actual:?}"));
+    }
+}

@@ -10,6 +10,8 @@ use dojo_payments_emulator::Emulator;
 #[allow(unused_imports)] // each test uses some of them
 pub use dojo_payments_emulator::testkit::{gbp, good_card};
 
+pub mod lifecycle;
+
 /// Retries quick enough for tests, the defaults' shape otherwise.
 pub fn quick_retries() -> RetryPolicy {
     RetryPolicy {
