@@ -78,9 +78,10 @@ pub struct Options {
     /// at start-up): a call whose handler was dropped, or whose answer
     /// proved nothing, is settled within this and the journal's window.
     pub reconcile_every: Duration,
-    /// Whether the shop is behind a proxy whose `X-Forwarded-For` names
-    /// the client (only then is it believed: the limits count by address).
-    pub trust_proxy: bool,
+    /// Which proxies in front of the shop are believed when their
+    /// `X-Forwarded-For` names the client (the limits count by address):
+    /// none, a number of them, or their networks.
+    pub trust_proxy: defences::TrustProxy,
     /// Where a CAPTCHA decides ([`defences::BotCheck`]); none by default.
     pub bot_check: Arc<dyn defences::BotCheck>,
 }
@@ -94,7 +95,7 @@ impl Default for Options {
             database_url: None,
             public_url: None,
             reconcile_every: RECONCILE_EVERY,
-            trust_proxy: false,
+            trust_proxy: defences::TrustProxy::None,
             bot_check: Arc::new(defences::NoBotCheck),
         }
     }
@@ -130,7 +131,9 @@ impl Options {
 
     /// `SHOP_ADDR` (default `127.0.0.1:3000`), `DATABASE_URL`,
     /// `SHOP_PUBLIC_URL`, `SHOP_RECONCILE_SECONDS` (default 60) and
-    /// `SHOP_TRUST_PROXY` (`1`: believe `X-Forwarded-For`).
+    /// `SHOP_TRUST_PROXY` (a number of proxies in front, `1` for one load
+    /// balancer; or their networks, `10.0.0.0/8,fd00::/8`: see
+    /// [`defences::TrustProxy`]).
     pub fn from_env() -> Self {
         let addr = std::env::var("SHOP_ADDR")
             .ok()
@@ -145,7 +148,7 @@ impl Options {
             database_url: std::env::var("DATABASE_URL").ok(),
             public_url: std::env::var("SHOP_PUBLIC_URL").ok(),
             reconcile_every,
-            trust_proxy: std::env::var("SHOP_TRUST_PROXY").is_ok_and(|v| v == "1"),
+            trust_proxy: trust_proxy_from_env(),
             ..Self::default()
         }
     }
@@ -383,6 +386,18 @@ async fn subscribe(
     };
     verifier.trust_subscription(&subscription);
     Ok(())
+}
+
+/// `SHOP_TRUST_PROXY`, parsed; unset or unreadable: no proxy believed (a
+/// mistake there counts every client as the proxy: loud, never open).
+fn trust_proxy_from_env() -> defences::TrustProxy {
+    let Ok(text) = std::env::var("SHOP_TRUST_PROXY") else {
+        return defences::TrustProxy::None;
+    };
+    text.parse().unwrap_or_else(|error| {
+        eprintln!("SHOP_TRUST_PROXY ignored: {error}");
+        defences::TrustProxy::None
+    })
 }
 
 /// A new SQLite file of this run: the embedded emulator's state lives as

@@ -6,13 +6,14 @@
 //! | --- | --- |
 //! | shop, book a table, sign up / in | anyone (a guest buys without saving cards) |
 //! | my cards; an order or booking | its owner (another's is a 404) |
-//! | phone orders | [`Staff`] (staff or admin) |
-//! | admin: capture, refund, charge, close | [`Admin`] |
+//! | phone orders | [`Staff`] (staff or admin), with the second factor |
+//! | admin: capture, refund, charge, close | [`Admin`], with the second factor |
 //! | `/webhooks/dojo` | Dojo's signature, no session |
 
 pub mod csrf;
 pub mod doors;
 pub mod passwords;
+pub mod second_factor;
 pub mod session;
 
 use dojo_payments::types::CustomerId;

@@ -1,6 +1,8 @@
-//! Passwords: checked for length, hashed with argon2id (a PHC string, its
-//! salt and parameters inside), verified in the same time whether or not
-//! the account exists.
+//! Passwords: checked for length and against common and breached ones
+//! (zxcvbn's frequency lists and guessing model: `password12` is refused,
+//! for everyone), hashed with argon2id (a PHC string, its salt and
+//! parameters inside), verified in the same time whether or not the
+//! account exists.
 
 use std::sync::LazyLock;
 
@@ -15,13 +17,28 @@ pub const MIN_CHARS: usize = 10;
 /// make the server work).
 pub const MAX_CHARS: usize = 256;
 
-/// `password`, if its length is acceptable.
+/// `password`, if its length is acceptable and it is not easily guessed.
 pub fn check(password: &str) -> Result<(), InvalidValue> {
+    check_for(password, &[])
+}
+
+/// `password`, if its length is acceptable and it is not easily guessed,
+/// also from `known` (what else is known of the account: its email).
+pub fn check_for(password: &str, known: &[&str]) -> Result<(), InvalidValue> {
     let chars = password.chars().count();
     if !(MIN_CHARS..=MAX_CHARS).contains(&chars) {
         return Err(InvalidValue::new(
             "password",
             format!("must be {MIN_CHARS} to {MAX_CHARS} characters"),
+        ));
+    }
+    // Score 3: more than 10^8 guesses, by zxcvbn's estimate (common
+    // passwords, words, names, dates, keyboard patterns, and `known`).
+    if u8::from(zxcvbn::zxcvbn(password, known).score()) < 3 {
+        return Err(InvalidValue::new(
+            "password",
+            "is too easily guessed (a common password, or one like it): choose a longer, \
+             less common one",
         ));
     }
     Ok(())
@@ -83,6 +100,27 @@ mod tests {
         assert!(!verify("anything".into(), None).await);
         assert!(check("short").is_err());
         assert!(check(&"x".repeat(MAX_CHARS + 1)).is_err());
-        assert!(check("long enough now").is_ok());
+        assert!(check("correct horse battery").is_ok());
+    }
+
+    #[test]
+    fn common_and_breached_passwords_are_refused_whatever_their_length() {
+        for common in [
+            "password12",
+            "password123",
+            "qwertyuiop",
+            "1234567890",
+            "iloveyou12",
+        ] {
+            let refused = check(common).unwrap_err();
+            assert!(
+                refused.rule().contains("easily guessed"),
+                "{common}: {refused}"
+            );
+        }
+        // The account's own email is no password either.
+        assert!(check_for("ada.lovelace@example.com", &["ada.lovelace@example.com"]).is_err());
+        assert!(check("a long test password").is_ok());
+        assert!(check("violet kettle under seven moons").is_ok());
     }
 }

@@ -1,7 +1,13 @@
 //! Sessions: a random token in an `HttpOnly`, `SameSite=Lax` cookie
 //! (`Secure` when the shop's public URL is https), stored only as its
-//! SHA-256; made when a page first needs one (a form's CSRF token), a new
-//! one at every sign-in (no fixation), deleted at sign-out.
+//! SHA-256; made only when someone signs in or a submitted form needs one
+//! (a guest's checkout), a new one at every sign-in (no fixation), deleted
+//! at sign-out. Until then a visitor's forms carry a CSRF token bound to a
+//! cookie of their own (a random token in `shop_form`, never stored): a
+//! page read by a crawler or a bot writes nothing to the database.
+//!
+//! A staff or admin session records whether its sign-in passed the
+//! second factor ([`Visitor::second_factor`]): their doors need it.
 
 use std::sync::Arc;
 
@@ -36,6 +42,16 @@ pub fn cookie_name(secure: bool) -> &'static str {
         COOKIE_NAME
     }
 }
+
+/// The cookie a visitor without a session has its forms' CSRF token bound
+/// to (a `__Host-` one over https).
+fn form_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-shop_form"
+    } else {
+        "shop_form"
+    }
+}
 /// How long a session lasts.
 pub const LIFETIME: chrono::Duration = chrono::Duration::hours(12);
 
@@ -56,6 +72,10 @@ struct Current {
     account: Option<Account>,
     /// What the response must tell the browser.
     cookie: Option<Change>,
+    /// The form cookie's token of a visitor without a session.
+    form_token: Option<String>,
+    /// Whether the response must set it (it was made now).
+    set_form_cookie: bool,
 }
 
 enum Change {
@@ -71,9 +91,18 @@ impl std::fmt::Debug for Visitor {
 }
 
 impl Visitor {
-    /// The visitor whose cookie carries `token`.
-    async fn load(db: Db, secure: bool, token: Option<&str>) -> Result<Self, sqlx::Error> {
-        let mut current = Current::default();
+    /// The visitor whose cookies carry `token` (the session's) and
+    /// `form_token`.
+    async fn load(
+        db: Db,
+        secure: bool,
+        token: Option<&str>,
+        form_token: Option<String>,
+    ) -> Result<Self, sqlx::Error> {
+        let mut current = Current {
+            form_token,
+            ..Current::default()
+        };
         if let Some(token) = token {
             current.session = db.session(&hash_of(token)).await?;
             if let Some(id) = current.session.as_ref().and_then(|s| s.account_id.clone()) {
@@ -92,18 +121,59 @@ impl Visitor {
         self.0.current.lock().await.account.clone()
     }
 
-    /// The CSRF token of this visitor's session (a session is made if
-    /// there is none yet).
+    /// The CSRF token this visitor's forms carry: their session's, or,
+    /// with no session yet, one bound to their form cookie (made now if
+    /// need be: a cookie, no session).
     pub async fn csrf(&self) -> Result<String, sqlx::Error> {
-        Ok(self.session().await?.csrf)
+        let mut current = self.0.current.lock().await;
+        if let Some(session) = &current.session {
+            return Ok(session.csrf.clone());
+        }
+        if current.form_token.is_none() {
+            current.form_token = Some(random_hex(32));
+            current.set_form_cookie = true;
+        }
+        Ok(current
+            .form_token
+            .as_deref()
+            .map(form_csrf)
+            .unwrap_or_default())
     }
 
-    /// The CSRF token, if the visitor has a session: what a form sent
-    /// back is checked against (a form is never checked against a token
-    /// made for the check).
+    /// The CSRF token a form sent back is checked against: the session's,
+    /// or the one bound to the form cookie the request carried (a form is
+    /// never checked against a token made for the check).
     pub async fn existing_csrf(&self) -> Option<String> {
         let current = self.0.current.lock().await;
-        current.session.as_ref().map(|s| s.csrf.clone())
+        match &current.session {
+            Some(session) => Some(session.csrf.clone()),
+            None if !current.set_form_cookie => current.form_token.as_deref().map(form_csrf),
+            None => None,
+        }
+    }
+
+    /// Whether this session's sign-in passed the second factor.
+    pub async fn second_factor(&self) -> bool {
+        let current = self.0.current.lock().await;
+        current.session.as_ref().is_some_and(|s| s.second_factor)
+    }
+
+    /// Whether the account signed in has a second factor to pass.
+    pub async fn enrolled(&self) -> Result<bool, sqlx::Error> {
+        match self.account().await {
+            Some(account) => self.0.db.has_second_factor(&account.id).await,
+            None => Ok(false),
+        }
+    }
+
+    /// Records that this session's sign-in passed the second factor.
+    pub async fn pass_second_factor(&self) -> Result<(), sqlx::Error> {
+        let mut current = self.0.current.lock().await;
+        if let Some(session) = current.session.as_mut() {
+            self.0.db.pass_second_factor(&session.token_hash).await?;
+            session.second_factor = true;
+        }
+        Ok(())
     }
 
     /// Whose the orders and bookings this visitor makes are: their
@@ -141,13 +211,21 @@ impl Visitor {
     }
 
     /// Signs `account` in, in a new session (the old one, which a visitor
-    /// may have been handed by someone else, ends).
+    /// may have been handed by someone else, ends). What this browser
+    /// ordered or booked as a guest with the account's email becomes the
+    /// account's: the guest who signs up keeps their orders (both the
+    /// guest's session and the email are needed, so nobody claims
+    /// another's by typing their email).
     pub async fn sign_in(&self, account: Account) -> Result<(), sqlx::Error> {
         let mut current = self.0.current.lock().await;
         if let Some(old) = current.session.take() {
+            let guest = format!("guest:{}", old.token_hash);
+            (self.0.db)
+                .claim_guest_orders(&guest, &account.email, &account.owner())
+                .await?;
             self.0.db.delete_session(&old.token_hash).await?;
         }
-        let (token, session) = new_session(Some(account.id.clone()));
+        let (token, session) = new_session(Some(account.id.clone()), None);
         self.0
             .db
             .insert_session(&session, Utc::now() + LIFETIME)
@@ -175,7 +253,9 @@ impl Visitor {
         if let Some(session) = &current.session {
             return Ok(session.clone());
         }
-        let (token, session) = new_session(None);
+        // The forms the visitor was shown stay good in their new session.
+        let csrf = current.form_token.as_deref().map(form_csrf);
+        let (token, session) = new_session(None, csrf);
         self.0
             .db
             .insert_session(&session, Utc::now() + LIFETIME)
@@ -183,6 +263,22 @@ impl Visitor {
         current.session = Some(session.clone());
         current.cookie = Some(Change::Set(token));
         Ok(session)
+    }
+
+    /// The `Set-Cookie` of a form cookie made for this response.
+    async fn set_form_cookie(&self) -> Option<HeaderValue> {
+        let current = self.0.current.lock().await;
+        if !current.set_form_cookie || current.session.is_some() {
+            return None;
+        }
+        let token = current.form_token.clone()?;
+        let cookie = Cookie::build((form_cookie_name(self.0.secure), token))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.0.secure)
+            .build();
+        HeaderValue::from_str(&cookie.to_string()).ok()
     }
 
     /// The `Set-Cookie` the response carries, if the session changed.
@@ -204,15 +300,23 @@ impl Visitor {
     }
 }
 
-/// A new session's cookie token and its row.
-fn new_session(account_id: Option<String>) -> (String, SessionRow) {
+/// A new session's cookie token and its row (its CSRF token `csrf`, or a
+/// new one).
+fn new_session(account_id: Option<String>, csrf: Option<String>) -> (String, SessionRow) {
     let token = random_hex(32);
     let row = SessionRow {
         token_hash: hash_of(&token),
         account_id,
-        csrf: random_hex(32),
+        csrf: csrf.unwrap_or_else(|| random_hex(32)),
+        second_factor: false,
     };
     (token, row)
+}
+
+/// The CSRF token of the forms of a visitor whose form cookie is `token`:
+/// derived, so that only the cookie's holder (whose pages show it) has it.
+fn form_csrf(token: &str) -> String {
+    hash_of(&format!("csrf:{token}"))
 }
 
 /// The SHA-256 of a session token, hex: what the database keeps.
@@ -240,14 +344,24 @@ fn token_in(parts: &axum::http::HeaderMap, name: &str) -> Option<String> {
 /// cookie on the response when it changed.
 pub async fn layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let token = token_in(request.headers(), cookie_name(state.secure_cookies));
-    let visitor =
-        match Visitor::load(state.db.clone(), state.secure_cookies, token.as_deref()).await {
-            Ok(visitor) => visitor,
-            Err(error) => return PageError::Database(error).into_response(),
-        };
+    let form_token = token_in(request.headers(), form_cookie_name(state.secure_cookies));
+    let loaded = Visitor::load(
+        state.db.clone(),
+        state.secure_cookies,
+        token.as_deref(),
+        form_token,
+    )
+    .await;
+    let visitor = match loaded {
+        Ok(visitor) => visitor,
+        Err(error) => return PageError::Database(error).into_response(),
+    };
     request.extensions_mut().insert(visitor.clone());
     let mut response = next.run(request).await;
     if let Some(cookie) = visitor.set_cookie().await {
+        response.headers_mut().append(SET_COOKIE, cookie);
+    }
+    if let Some(cookie) = visitor.set_form_cookie().await {
         response.headers_mut().append(SET_COOKIE, cookie);
     }
     response

@@ -7,15 +7,17 @@ use axum::extract::{Query, State};
 use serde::Deserialize;
 
 use super::shop::checked_email;
-use super::{AppState, Chrome, Page, render, see_other};
-use crate::auth::{Role, Visitor, passwords};
-use crate::defences::{ClientIp, SIGN_IN_FAILURES, bot_check};
+use super::{AppState, Chrome, Page, PageError, render, see_other, with_query};
+use crate::auth::{Role, SignedIn, Visitor, passwords, second_factor};
+use crate::defences::{ClientIp, SECOND_FACTOR_FAILURES, SIGN_IN_FAILURES, SIGN_UPS, bot_check};
 
 #[derive(Template)]
 #[template(path = "signin.html")]
 struct SignInPage {
     chrome: Chrome,
     error: Option<String>,
+    /// What a sign-up says (the same whether the email was new or not).
+    notice: Option<String>,
     email: String,
     next: String,
 }
@@ -75,13 +77,17 @@ pub async fn signin_form(visitor: Visitor, Query(next): Query<Next>) -> Page {
     render(&SignInPage {
         chrome: Chrome::with_forms(&visitor).await?,
         error: None,
+        notice: None,
         email: String::new(),
         next: local(next.next.as_deref()),
     })
 }
 
 /// `POST /signin`: a new session for the account, or the form again. Five
-/// failures from one address, or for one email, in 15 minutes: 429.
+/// failures from one address for one email in 15 minutes: 429 there; the
+/// email from everywhere is slowed past ten, never shut
+/// ([`SIGN_IN_FAILURES`]). Each attempt holds its place while the
+/// password is checked, so parallel guesses cannot all be checked.
 pub async fn signin(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -89,8 +95,15 @@ pub async fn signin(
     axum::Form(form): axum::Form<Credentials>,
 ) -> Page {
     let email = form.email.trim().to_lowercase();
-    let subjects = [ip.subject(), format!("email:{email}")];
-    SIGN_IN_FAILURES.check(&state.db, &subjects).await?;
+    // Never an account's: not counted under a subject anyone could make long.
+    let email = if email.len() > 254 || email.chars().any(char::is_control) {
+        String::new()
+    } else {
+        email
+    };
+    let attempt = SIGN_IN_FAILURES
+        .take(&state.db, ip, Some(&format!("email:{email}")))
+        .await?;
     let found = state.db.account_by_email(&email).await?;
     let (account, hash) = match found {
         Some((account, hash)) => (Some(account), Some(hash)),
@@ -99,14 +112,28 @@ pub async fn signin(
     let verified = passwords::verify(form.password.clone(), hash).await;
     match account.filter(|_| verified) {
         Some(account) => {
+            drop(attempt);
+            let staff = account.role.may(Role::Staff);
             visitor.sign_in(account).await?;
-            see_other(&local(form.next.as_deref()))
+            let next = local(form.next.as_deref());
+            if !staff {
+                return see_other(&next);
+            }
+            // Staff and admins: the second factor next (enrolled at the
+            // first sign-in).
+            let page = if visitor.enrolled().await? {
+                "/signin/code"
+            } else {
+                "/account/second-factor"
+            };
+            see_other(&with_query(page, &[("next", &next)]))
         }
         None => {
-            SIGN_IN_FAILURES.count(&state.db, &subjects).await?;
+            attempt.keep();
             render(&SignInPage {
                 chrome: Chrome::with_forms(&visitor).await?,
                 error: Some("That email and password do not match an account.".into()),
+                notice: None,
                 email,
                 next: local(form.next.as_deref()),
             })
@@ -124,7 +151,11 @@ pub async fn signup_form(visitor: Visitor) -> Page {
     })
 }
 
-/// `POST /signup`: a customer account, signed in.
+/// `POST /signup`: a customer account, then the sign-in form, saying the
+/// same whether the email was new or had an account already (nobody
+/// learns which emails have accounts here: both answers take an argon2
+/// hash, and neither signs anyone in). Five sign-ups per address an hour
+/// ([`SIGN_UPS`]); the password is checked against common ones.
 pub async fn signup(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -144,25 +175,237 @@ pub async fn signup(
         Ok(email) => email.to_lowercase(),
         Err(invalid) => return refused(format!("{}: {}", invalid.field(), invalid.rule())).await,
     };
-    if let Err(invalid) = passwords::check(&form.password) {
+    if let Err(invalid) = passwords::check_for(&form.password, &[&email]) {
         return refused(format!("{}: {}", invalid.field(), invalid.rule())).await;
     }
+    SIGN_UPS.take(&state.db, ip, None).await?.keep();
     let hash = passwords::hash(form.password.clone()).await?;
-    match state
+    // Made, or not (the email has an account): the answer is the same.
+    state
         .db
         .insert_account(&email, &hash, Role::Customer)
-        .await?
-    {
-        Some(account) => {
-            visitor.sign_in(account).await?;
-            see_other("/")
-        }
-        None => refused("An account with this email exists: sign in instead.".into()).await,
-    }
+        .await?;
+    render(&SignInPage {
+        chrome: Chrome::with_forms(&visitor).await?,
+        error: None,
+        notice: Some(format!(
+            "If {email} was new here, its account is ready: sign in with the password you \
+             chose. If it had an account already, sign in with that account's password."
+        )),
+        email,
+        next: "/".to_owned(),
+    })
 }
 
 /// `POST /signout`.
 pub async fn signout(visitor: Visitor) -> Page {
     visitor.sign_out().await?;
     see_other("/")
+}
+
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+struct CodePage {
+    chrome: Chrome,
+    error: Option<String>,
+    next: String,
+}
+
+/// The second-factor form: a code from the app, or a recovery code.
+#[derive(Deserialize)]
+pub struct CodeForm {
+    code: String,
+    next: Option<String>,
+}
+
+impl Drop for CodeForm {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.code);
+    }
+}
+
+impl std::fmt::Debug for CodeForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeForm").finish_non_exhaustive()
+    }
+}
+
+/// `GET /signin/code`: the second factor of a staff or admin sign-in.
+pub async fn code_form(SignedIn(_): SignedIn, visitor: Visitor, Query(next): Query<Next>) -> Page {
+    let next = local(next.next.as_deref());
+    if visitor.second_factor().await {
+        return see_other(&next);
+    }
+    if !visitor.enrolled().await? {
+        return see_other(&with_query("/account/second-factor", &[("next", &next)]));
+    }
+    render(&CodePage {
+        chrome: Chrome::with_forms(&visitor).await?,
+        error: None,
+        next,
+    })
+}
+
+/// `POST /signin/code`: a code from the app (good once), or a recovery
+/// code (good once); wrong ones are limited ([`SECOND_FACTOR_FAILURES`]),
+/// by address and account together, the account alone slowed.
+pub async fn code(
+    State(state): State<AppState>,
+    SignedIn(account): SignedIn,
+    visitor: Visitor,
+    ip: ClientIp,
+    axum::Form(form): axum::Form<CodeForm>,
+) -> Page {
+    let next = local(form.next.as_deref());
+    let attempt = SECOND_FACTOR_FAILURES
+        .take(&state.db, ip, Some(&account.owner()))
+        .await?;
+    let factor = state.db.second_factor(&account.id).await?;
+    let Some(secret) = factor.secret.as_deref() else {
+        return see_other(&with_query("/account/second-factor", &[("next", &next)]));
+    };
+    let passed = if second_factor::is_recovery_code(&form.code) {
+        let hash = second_factor::recovery_hash(&form.code);
+        state.db.use_recovery_code(&account.id, &hash).await?
+    } else {
+        match second_factor::check(secret, &form.code, second_factor::now()) {
+            Some(step) => state.db.use_step(&account.id, step_of(step)).await?,
+            None => false,
+        }
+    };
+    if passed {
+        drop(attempt);
+        visitor.pass_second_factor().await?;
+        return see_other(&next);
+    }
+    attempt.keep();
+    render(&CodePage {
+        chrome: Chrome::with_forms(&visitor).await?,
+        error: Some("That code is not right, or was used already: try the next one.".into()),
+        next,
+    })
+}
+
+fn step_of(step: u64) -> i64 {
+    i64::try_from(step).unwrap_or(i64::MAX)
+}
+
+#[derive(Template)]
+#[template(path = "enrol.html")]
+struct EnrolPage {
+    chrome: Chrome,
+    error: Option<String>,
+    /// The secret being enrolled, and its URI (until a code is typed).
+    secret: Option<String>,
+    uri: Option<String>,
+    /// The recovery codes, shown once, right after enrolling.
+    recovery: Vec<String>,
+    /// Recovery codes left (an enrolled account).
+    left: i64,
+    next: String,
+}
+
+impl std::fmt::Debug for EnrolPage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrolPage").finish_non_exhaustive()
+    }
+}
+
+/// Staff and admins only: customers have no second factor here.
+fn staff_only(account: &crate::auth::Account) -> Result<(), PageError> {
+    if account.role.may(Role::Staff) {
+        Ok(())
+    } else {
+        Err(PageError::Forbidden(
+            "a second factor is for staff and admin accounts",
+        ))
+    }
+}
+
+/// `GET /account/second-factor`: enrolment (a new secret, shown until a
+/// code from it is typed), or, once enrolled, how many recovery codes
+/// are left.
+pub async fn enrol_form(
+    State(state): State<AppState>,
+    SignedIn(account): SignedIn,
+    visitor: Visitor,
+    Query(next): Query<Next>,
+) -> Page {
+    staff_only(&account)?;
+    let next = local(next.next.as_deref());
+    if visitor.enrolled().await? {
+        return render(&EnrolPage {
+            chrome: Chrome::with_forms(&visitor).await?,
+            error: None,
+            secret: None,
+            uri: None,
+            recovery: Vec::new(),
+            left: state.db.recovery_codes_left(&account.id).await?,
+            next,
+        });
+    }
+    let secret = second_factor::new_secret();
+    state.db.start_enrolling(&account.id, &secret).await?;
+    render(&EnrolPage {
+        chrome: Chrome::with_forms(&visitor).await?,
+        error: None,
+        uri: Some(second_factor::otpauth_uri(&secret, &account.email)),
+        secret: Some(secret),
+        recovery: Vec::new(),
+        left: 0,
+        next,
+    })
+}
+
+/// `POST /account/second-factor`: the first code from the new secret
+/// enrols it; the recovery codes are shown once, and the session has
+/// passed its second factor.
+pub async fn enrol(
+    State(state): State<AppState>,
+    SignedIn(account): SignedIn,
+    visitor: Visitor,
+    ip: ClientIp,
+    axum::Form(form): axum::Form<CodeForm>,
+) -> Page {
+    staff_only(&account)?;
+    let next = local(form.next.as_deref());
+    let attempt = SECOND_FACTOR_FAILURES
+        .take(&state.db, ip, Some(&account.owner()))
+        .await?;
+    let factor = state.db.second_factor(&account.id).await?;
+    let (Some(secret), None) = (factor.enrolling, factor.secret) else {
+        return see_other(&with_query("/account/second-factor", &[("next", &next)]));
+    };
+    let step = second_factor::check(&secret, &form.code, second_factor::now());
+    let Some(step) = step else {
+        attempt.keep();
+        return render(&EnrolPage {
+            chrome: Chrome::with_forms(&visitor).await?,
+            error: Some("That code is not right: type the one your app shows now.".into()),
+            uri: Some(second_factor::otpauth_uri(&secret, &account.email)),
+            secret: Some(secret),
+            recovery: Vec::new(),
+            left: 0,
+            next,
+        });
+    };
+    drop(attempt);
+    let codes = second_factor::new_recovery_codes();
+    let hashes: Vec<String> = codes.iter().map(|(_, hash)| hash.clone()).collect();
+    let enrolled = (state.db)
+        .finish_enrolling(&account.id, &secret, step_of(step), &hashes)
+        .await?;
+    if !enrolled {
+        return see_other(&with_query("/account/second-factor", &[("next", &next)]));
+    }
+    visitor.pass_second_factor().await?;
+    render(&EnrolPage {
+        chrome: Chrome::with_forms(&visitor).await?,
+        error: None,
+        secret: None,
+        uri: None,
+        left: i64::try_from(codes.len()).unwrap_or(0),
+        recovery: codes.into_iter().map(|(code, _)| code).collect(),
+        next,
+    })
 }

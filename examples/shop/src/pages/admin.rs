@@ -2,7 +2,10 @@
 //! part of a captured one, charge or close a booking's card, and each
 //! order's history of webhook events. Admins only ([`Admin`]); every form
 //! carries a token shown to the admin's session, which names the call in
-//! the journal, so the client does not choose it.
+//! the journal, so the client does not choose it. Every call is recorded
+//! with the admin who asked for it before it is made, and shown on the
+//! order's page ([`crate::store::StaffAction`]), with the staff member who
+//! took a phone order.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -16,7 +19,7 @@ use super::booking::setup_status;
 use super::{AppState, Chrome, Page, PageError, flash, render, see_other, see_other_saying};
 use crate::auth::{Admin, Visitor};
 use crate::order::{Order, OrderKind};
-use crate::store::{Booking, EventRecord, Flash, NewOrder};
+use crate::store::{Booking, EventRecord, Flash, NewOrder, PhoneAudit, StaffAction};
 
 /// The purpose an admin form's token is issued for.
 const PURPOSE: &str = "admin";
@@ -58,6 +61,10 @@ struct OrderPage {
     unconfirmed: Option<Entry>,
     /// The name a new capture or refund made from this page goes under.
     attempt: String,
+    /// Who did what to it: its captures, refunds and charge.
+    actions: Vec<StaffAction>,
+    /// A phone order's audit: who took it.
+    phone: Option<PhoneAudit>,
     said: Option<Flash>,
 }
 
@@ -107,6 +114,8 @@ pub async fn order(
         chrome: Chrome::with_forms(&visitor).await?,
         events: state.db.events(&id).await?,
         attempt: visitor.issue_form_token(PURPOSE).await?,
+        actions: state.db.actions(&id).await?,
+        phone: state.db.phone_audit(&id).await?,
         order,
         moves,
         unconfirmed,
@@ -160,7 +169,7 @@ impl MoveForm {
 /// webhook arrives.
 pub async fn capture(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    Admin(admin): Admin,
     visitor: Visitor,
     Path(id): Path<String>,
     axum::Form(form): axum::Form<MoveForm>,
@@ -169,9 +178,13 @@ pub async fn capture(
     let name = form.name(&state, &visitor, &order, "capture").await?;
     let amount = form.amount(&order)?;
     let intent = state.dojo.payment_intents().get(intent_of(&order)?).await?;
+    let action = (state.db)
+        .record_action(&admin, &id, "capture", &amount.to_string())
+        .await?;
     let (journal, dojo) = (state.journal.clone(), state.dojo.clone());
     let done =
         to_the_end(async move { journal.capture(&dojo, &name, &intent, amount).await }).await?;
+    state.db.action_outcome(&action, outcome(&done)).await?;
     let said = said(done, &format!("Captured {amount}."));
     back(&state, &visitor, &id, said).await
 }
@@ -183,7 +196,7 @@ pub async fn capture(
 /// however often it is clicked.
 pub async fn refund(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    Admin(admin): Admin,
     visitor: Visitor,
     Path(id): Path<String>,
     axum::Form(form): axum::Form<MoveForm>,
@@ -194,9 +207,13 @@ pub async fn refund(
     // Read just before: the journal settles a refund whose resend is
     // refused by comparing the refunded amount with this.
     let intent = state.dojo.payment_intents().get(intent_of(&order)?).await?;
+    let action = (state.db)
+        .record_action(&admin, &id, "refund", &amount.to_string())
+        .await?;
     let (journal, dojo) = (state.journal.clone(), state.dojo.clone());
     let done =
         to_the_end(async move { journal.refund(&dojo, &name, &intent, amount).await }).await?;
+    state.db.action_outcome(&action, outcome(&done)).await?;
     let said = said(done, &format!("Refunded {amount}."));
     back(&state, &visitor, &id, said).await
 }
@@ -212,6 +229,15 @@ async fn to_the_end(
         Err(stopped) => Err(PageError::Unexpected(format!(
             "the call stopped before its end ({stopped}): the journal settles it"
         ))),
+    }
+}
+
+/// How a journaled call went, in a word (the audit's).
+fn outcome(state: &EntryState) -> &'static str {
+    match state {
+        EntryState::Applied { .. } => "done",
+        EntryState::NotApplied { .. } => "refused",
+        EntryState::Open => "not confirmed",
     }
 }
 
@@ -235,6 +261,8 @@ struct BookingPage {
     booking: Booking,
     status: String,
     held: bool,
+    /// Who did what to it (its close).
+    actions: Vec<StaffAction>,
     said: Option<Flash>,
 }
 
@@ -250,6 +278,7 @@ pub async fn booking(
     let (status, held) = setup_status(&state, &booking).await?;
     render(&BookingPage {
         chrome: Chrome::with_forms(&visitor).await?,
+        actions: state.db.actions(&booking.id).await?,
         booking,
         status,
         held,
@@ -262,7 +291,7 @@ pub async fn booking(
 /// twice is one order, one charge.
 pub async fn charge_fee(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    Admin(admin): Admin,
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Page {
@@ -300,7 +329,11 @@ pub async fn charge_fee(
         return see_other(&format!("/admin/orders/{fee_order}"));
     }
     state.db.attach_fee_order(&booking.id, &order.id).await?;
+    let action = (state.db)
+        .record_action(&admin, &order.id, "charge", &order.amount.to_string())
+        .await?;
     let done = charge_for_order(&state, &setup, &order).await?;
+    state.db.action_outcome(&action, outcome(&done)).await?;
     let charged = said(done, &format!("Charged {}.", order.amount));
     back(&state, &visitor, &order.id, charged).await
 }
@@ -332,11 +365,12 @@ pub(crate) async fn charge_for_order(
 /// `POST /admin/bookings/{id}/close`: releases the held card.
 pub async fn close_booking(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    Admin(admin): Admin,
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Page {
     let booking = find_booking(&state, &id).await?;
+    let action = state.db.record_action(&admin, &id, "close", "").await?;
     let said = match read_setup(&state, &booking).await? {
         AnySetupIntent::Authorized(setup) => setup
             .close(&state.dojo)
@@ -348,6 +382,8 @@ pub async fn close_booking(
             other.status()
         )),
     };
+    let done = if said.is_ok() { "done" } else { "refused" };
+    state.db.action_outcome(&action, done).await?;
     booking_back(&state, &visitor, &id, said).await
 }
 

@@ -75,7 +75,6 @@ pub async fn book(
             &visitor.owner().await?,
         )
         .await?;
-    checkout.count(&state).await?;
     let path = format!("/bookings/{}", booking.id);
     let back = state.public_url.page(&path)?;
     let canceled = state.public_url.page(&format!("{path}?canceled=true"))?;

@@ -45,8 +45,8 @@ pub struct AppState {
     pub public_url: crate::PublicUrl,
     /// Whether the session cookie is `Secure` (the public URL is https).
     pub secure_cookies: bool,
-    /// Whether a proxy's `X-Forwarded-For` names the client.
-    pub trust_proxy: bool,
+    /// Which proxies' `X-Forwarded-For` names the client.
+    pub trust_proxy: crate::defences::TrustProxy,
     /// Where a CAPTCHA decides ([`crate::defences::BotCheck`]).
     pub bot_check: Arc<dyn BotCheck>,
 }
@@ -74,6 +74,11 @@ pub fn router(state: AppState) -> Router {
         .route("/signup", get(account::signup_form).post(account::signup))
         .route("/signin", get(account::signin_form).post(account::signin))
         .route("/signout", post(account::signout))
+        .route("/signin/code", get(account::code_form).post(account::code))
+        .route(
+            "/account/second-factor",
+            get(account::enrol_form).post(account::enrol),
+        )
         .route("/buy/{product}", get(shop::product).post(shop::buy))
         .route("/orders/{id}", get(shop::order))
         .route("/cards", get(cards::list))
@@ -180,7 +185,7 @@ pub enum PageError {
     Forbidden(&'static str),
     /// Too many attempts (card testing, password guessing).
     #[error("{0}")]
-    TooMany(String),
+    TooMany(crate::defences::Refused),
     /// A password could not be hashed.
     #[error(transparent)]
     Password(#[from] crate::auth::passwords::HashError),
@@ -231,6 +236,11 @@ impl IntoResponse for PageError {
         // which knows the visitor, draws it again with theirs.
         let mut response = (status, Html(body)).into_response();
         response.extensions_mut().insert(ErrorMessage(message));
+        if let Self::TooMany(refused) = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(refused.retry_after));
+        }
         response
     }
 }

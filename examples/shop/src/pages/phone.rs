@@ -120,8 +120,10 @@ pub async fn charge(
         // Sent again (a double click, a reload): the first one's order.
         return see_other(&format!("/staff/orders/{id}"));
     }
-    let subjects = [ip.subject(), staff.owner()];
-    PHONE_FAILURES.check(&state.db, &subjects).await?;
+    // Held while the card is tried; kept if it is declined.
+    let attempt = PHONE_FAILURES
+        .take(&state.db, ip, Some(&staff.owner()))
+        .await?;
     bot_check(&state, form.bot_answer.as_deref(), ip).await?;
     let (email, amount, card) = match check(&form) {
         Ok(checked) => checked,
@@ -166,7 +168,7 @@ pub async fn charge(
     let setup = match tokenized {
         Ok(AnySetupIntent::Authorized(setup)) => setup,
         declined => {
-            PHONE_FAILURES.count(&state.db, &subjects).await?;
+            attempt.keep();
             state.db.cancel_pending_order(&order.id).await?;
             let why = match declined {
                 Ok(other) => {

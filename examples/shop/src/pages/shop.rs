@@ -92,7 +92,6 @@ pub async fn buy(
             owner: &visitor.owner().await?,
         })
         .await?;
-    checkout.count(&state).await?;
     let path = format!("/orders/{}", order.id);
     let back = state.public_url.page(&path)?;
     let canceled = state.public_url.page(&format!("{path}?canceled=true"))?;
@@ -130,15 +129,14 @@ pub async fn buy(
 }
 
 /// A checkout let through: past the bot check and [`CHECKOUTS`] (counted
-/// by address and account), with the buyer's email (their account's, or the
-/// guest's, checked). Buying and booking both start with it.
+/// by address and account, in the same step as the check), with the
+/// buyer's email (their account's, or the guest's, checked). Buying and
+/// booking both start with it.
 pub(crate) struct Checkout {
     /// The buyer's account, when signed in.
     pub account: Option<Account>,
     /// Where the receipt and order links go.
     pub email: String,
-    /// What the checkout counts against: the address, and the account.
-    subjects: Vec<String>,
 }
 
 impl Checkout {
@@ -152,31 +150,26 @@ impl Checkout {
     ) -> Result<Self, PageError> {
         bot_check(state, bot_answer, ip).await?;
         let account = visitor.account().await;
-        let mut subjects = vec![ip.subject()];
-        subjects.extend(account.as_ref().map(Account::owner));
-        CHECKOUTS.check(&state.db, &subjects).await?;
+        let owner = account.as_ref().map(Account::owner);
+        CHECKOUTS
+            .take(&state.db, ip, owner.as_deref())
+            .await?
+            .keep();
         let email = match &account {
             Some(account) => account.email.clone(),
             None => checked_email(guest_email.unwrap_or_default())?.to_owned(),
         };
-        Ok(Self {
-            account,
-            email,
-            subjects,
-        })
-    }
-
-    /// Counts it against the limit, once its order is made.
-    pub(crate) async fn count(&self, state: &AppState) -> Result<(), PageError> {
-        Ok(CHECKOUTS.count(&state.db, &self.subjects).await?)
+        Ok(Self { account, email })
     }
 }
 
-/// `email`, if it looks like one.
+/// `email`, if it looks like one: no control characters (a CR/LF would
+/// end a header line wherever it is sent) nor spaces inside.
 pub(crate) fn checked_email(email: &str) -> Result<&str, InvalidValue> {
     let email = email.trim();
     let (local, domain) = email.split_once('@').unwrap_or_default();
-    if local.is_empty() || !domain.contains('.') || email.len() > 200 {
+    let odd = |c: char| c.is_control() || c.is_whitespace();
+    if local.is_empty() || !domain.contains('.') || email.len() > 200 || email.contains(odd) {
         return Err(InvalidValue::new(
             "email",
             "must be an email address (name@example.com)",
@@ -270,7 +263,16 @@ mod tests {
             checked_email(" ada@example.com ").unwrap(),
             "ada@example.com"
         );
-        for bad in ["", "ada", "@example.com", "ada@example", "ada@"] {
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@example",
+            "ada@",
+            "ada@example.com\r\nBcc: eve@example.com",
+            "ada\u{0}@example.com",
+            "ada lovelace@example.com",
+        ] {
             let error = checked_email(bad).unwrap_err();
             assert_eq!(error.field(), "email", "{bad:?}");
         }

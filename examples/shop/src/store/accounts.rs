@@ -82,6 +82,144 @@ impl Db {
     }
 }
 
+/// An account's second factor, as stored (never shown in `Debug`).
+pub struct SecondFactor {
+    /// The TOTP secret (base32), once enrolled.
+    pub secret: Option<String>,
+    /// The secret being enrolled (shown on the enrolment page, until a
+    /// code from it is typed).
+    pub enrolling: Option<String>,
+}
+
+impl std::fmt::Debug for SecondFactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecondFactor")
+            .field("enrolled", &self.secret.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Db {
+    /// Gives `owner` what the guest session `guest` ordered and booked
+    /// with `email` (a guest who signs up, or in, keeps their orders).
+    pub async fn claim_guest_orders(
+        &self,
+        guest: &str,
+        email: &str,
+        owner: &str,
+    ) -> Result<(), sqlx::Error> {
+        for sql in [
+            "UPDATE orders SET owner = $1 WHERE owner = $2 AND LOWER(email) = $3",
+            "UPDATE bookings SET owner = $1 WHERE owner = $2 AND LOWER(email) = $3",
+        ] {
+            sqlx::query(sql)
+                .bind(owner)
+                .bind(guest)
+                .bind(email.to_lowercase())
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Account `id`'s second factor.
+    pub async fn second_factor(&self, id: &str) -> Result<SecondFactor, sqlx::Error> {
+        let row = sqlx::query("SELECT totp_secret, totp_enrolling FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(SecondFactor {
+            secret: row.try_get("totp_secret")?,
+            enrolling: row.try_get("totp_enrolling")?,
+        })
+    }
+
+    /// Whether account `id` has a second factor.
+    pub async fn has_second_factor(&self, id: &str) -> Result<bool, sqlx::Error> {
+        Ok(self.second_factor(id).await?.secret.is_some())
+    }
+
+    /// Records `secret` as the one account `id` is enrolling.
+    pub async fn start_enrolling(&self, id: &str, secret: &str) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE accounts SET totp_enrolling = $1 WHERE id = $2 AND totp_secret IS NULL",
+        )
+        .bind(secret)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Makes account `id`'s enrolling secret its second factor, used at
+    /// `step` already, with the recovery codes hashed as `recovery`; false
+    /// if it had one already (a second enrolment replaces nothing).
+    pub async fn finish_enrolling(
+        &self,
+        id: &str,
+        secret: &str,
+        step: i64,
+        recovery: &[String],
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE accounts SET totp_secret = $1, totp_enrolling = NULL, totp_last_step = $2 \
+             WHERE id = $3 AND totp_secret IS NULL AND totp_enrolling = $1",
+        )
+        .bind(secret)
+        .bind(step)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for hash in recovery {
+            sqlx::query("INSERT INTO recovery_codes (account_id, code_hash) VALUES ($1, $2)")
+                .bind(id)
+                .bind(hash)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Uses time step `step` of account `id`'s codes: true once, if no
+    /// code of this step or a later one was used (a code is good once).
+    pub async fn use_step(&self, id: &str, step: i64) -> Result<bool, sqlx::Error> {
+        let used = sqlx::query(
+            "UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
+        )
+        .bind(step)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(used.rows_affected() == 1)
+    }
+
+    /// Uses the recovery code whose hash is `hash`: true once.
+    pub async fn use_recovery_code(&self, id: &str, hash: &str) -> Result<bool, sqlx::Error> {
+        let used =
+            sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1 AND code_hash = $2")
+                .bind(id)
+                .bind(hash)
+                .execute(&self.pool)
+                .await?;
+        Ok(used.rows_affected() == 1)
+    }
+
+    /// How many recovery codes account `id` has left.
+    pub async fn recovery_codes_left(&self, id: &str) -> Result<i64, sqlx::Error> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM recovery_codes WHERE account_id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        row.try_get("n")
+    }
+}
+
 fn account_of(row: &AnyRow) -> Result<Account, sqlx::Error> {
     let role: String = row.try_get("role")?;
     Ok(Account {

@@ -10,16 +10,20 @@ mod flashes;
 mod orders;
 mod phone_audit;
 mod sessions;
+mod staff_actions;
 
 use chrono::Utc;
 use sqlx::AnyPool;
 
+pub use accounts::SecondFactor;
+pub use attempts::{Rule, Taken};
 pub use bookings::Booking;
 pub use events::{Applied, EventRecord};
 pub use flashes::Flash;
 pub use orders::NewOrder;
 pub use phone_audit::PhoneAudit;
 pub use sessions::SessionRow;
+pub use staff_actions::StaffAction;
 
 /// The shop's database.
 #[derive(Debug, Clone)]

@@ -16,6 +16,8 @@ pub struct SessionRow {
     pub account_id: Option<String>,
     /// The token every state-changing form of this session carries.
     pub csrf: String,
+    /// Whether its sign-in passed the second factor.
+    pub second_factor: bool,
 }
 
 impl Db {
@@ -26,12 +28,14 @@ impl Db {
         expires_at: DateTime<Utc>,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO sessions (token_hash, account_id, csrf, expires_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO sessions (token_hash, account_id, csrf, expires_at, second_factor) \
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&session.token_hash)
         .bind(&session.account_id)
         .bind(&session.csrf)
         .bind(super::stamp(expires_at))
+        .bind(i64::from(session.second_factor))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -40,7 +44,7 @@ impl Db {
     /// The live session of `token_hash`.
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT token_hash, account_id, csrf FROM sessions \
+            "SELECT token_hash, account_id, csrf, second_factor FROM sessions \
              WHERE token_hash = $1 AND expires_at > $2",
         )
         .bind(token_hash)
@@ -52,9 +56,19 @@ impl Db {
                 token_hash: row.try_get("token_hash")?,
                 account_id: row.try_get("account_id")?,
                 csrf: row.try_get("csrf")?,
+                second_factor: row.try_get::<i64, _>("second_factor")? != 0,
             })
         })
         .transpose()
+    }
+
+    /// Records that session `token_hash` passed the second factor.
+    pub async fn pass_second_factor(&self, token_hash: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE sessions SET second_factor = 1 WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Ends the session of `token_hash`, and the forms shown in it.

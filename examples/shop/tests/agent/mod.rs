@@ -12,6 +12,8 @@ use std::sync::Arc;
 pub struct Answer {
     pub status: u16,
     pub location: Option<String>,
+    /// `Retry-After`, in seconds.
+    pub retry_after: Option<u64>,
     pub body: String,
 }
 
@@ -26,14 +28,26 @@ pub struct Agent {
 impl Agent {
     pub fn new(base: &str) -> Self {
         let jar = Arc::new(reqwest::cookie::Jar::default());
-        Self::with_jar(base, jar)
+        Self::with_jar(base, jar, None)
     }
 
-    fn with_jar(base: &str, jar: Arc<reqwest::cookie::Jar>) -> Self {
+    /// A visitor whose requests a proxy says come from `address`
+    /// (`X-Forwarded-For`, believed by a shop that trusts one proxy).
+    pub fn from_address(base: &str, address: &str) -> Self {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        Self::with_jar(base, jar, Some(address))
+    }
+
+    fn with_jar(base: &str, jar: Arc<reqwest::cookie::Jar>, address: Option<&str>) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(address) = address {
+            headers.insert("x-forwarded-for", address.parse().unwrap());
+        }
         let http = dojo_payments::raw::http_client_builder()
             .unwrap()
             .redirect(reqwest::redirect::Policy::none())
             .cookie_provider(jar.clone())
+            .default_headers(headers)
             .build()
             .unwrap();
         Self {
@@ -45,7 +59,7 @@ impl Agent {
 
     /// The same visitor (its cookies) at another instance of the shop.
     pub fn at(&self, base: &str) -> Self {
-        Self::with_jar(base, self.jar.clone())
+        Self::with_jar(base, self.jar.clone(), None)
     }
 
     async fn answer(response: reqwest::Response) -> Answer {
@@ -54,9 +68,14 @@ impl Agent {
             .headers()
             .get("location")
             .map(|l| l.to_str().unwrap().to_owned());
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .map(|r| r.to_str().unwrap().parse().unwrap());
         Answer {
             status,
             location,
+            retry_after,
             body: response.text().await.unwrap(),
         }
     }
@@ -114,6 +133,8 @@ impl Agent {
         self.post_raw(action, &pairs).await
     }
 
+    /// Signs up (which signs nobody in: the answer is the same for an
+    /// email that had an account), then in.
     pub async fn sign_up(&self, email: &str, password: &str) {
         let done = self
             .submit(
@@ -122,9 +143,12 @@ impl Agent {
                 &[("email", email), ("password", password)],
             )
             .await;
-        assert_eq!(done.status, 303, "signing up {email}: {}", done.body);
+        assert_eq!(done.status, 200, "signing up {email}: {}", done.body);
+        assert!(done.body.contains("sign in"), "{}", done.body);
+        self.sign_in(email, password).await;
     }
 
+    /// Signs in; staff and admins (made by [`account`]) type their code.
     pub async fn sign_in(&self, email: &str, password: &str) {
         let done = self
             .submit(
@@ -134,6 +158,50 @@ impl Agent {
             )
             .await;
         assert_eq!(done.status, 303, "signing in {email}: {}", done.body);
+        let location = done.location.unwrap_or_default();
+        if location.starts_with("/signin/code") {
+            self.type_code(&location).await;
+        }
+    }
+
+    /// Enrols the signed-in account's second factor on its page: the
+    /// secret it shows, and the recovery codes the page shows after.
+    pub async fn enrol(&self) -> (String, Vec<String>) {
+        let page = self.get("/account/second-factor").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let secret = between(&page.body, "<code class=\"secret\">", "</code>")
+            .expect("the secret on the page")
+            .to_owned();
+        let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
+        let code = dojo_shop::auth::second_factor::code_at(&secret, now).unwrap();
+        let done = self
+            .submit_on(&page.body, "/account/second-factor", &[("code", &code)])
+            .await;
+        assert_eq!(done.status, 200, "{}", done.body);
+        let codes = done
+            .body
+            .split("<li><code>")
+            .skip(1)
+            .filter_map(|item| item.split("</code>").next())
+            .map(str::to_owned)
+            .collect::<Vec<_>>();
+        assert_eq!(codes.len(), 10, "{}", done.body);
+        (secret, codes)
+    }
+
+    /// Types the code of [`SECOND_FACTOR`] on the code page at `page`
+    /// (waiting for the next one if this one was used).
+    pub async fn type_code(&self, page: &str) {
+        for _ in 0..3 {
+            let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
+            let code = dojo_shop::auth::second_factor::code_at(SECOND_FACTOR, now).unwrap();
+            let done = self.submit(page, "/signin/code", &[("code", &code)]).await;
+            if done.status == 303 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(30 - now % 30)).await;
+        }
+        panic!("the second factor was refused three times");
     }
 }
 
@@ -146,13 +214,36 @@ fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
 /// The password every test account has.
 pub const PASSWORD: &str = "a long test password";
 
-/// An account of `role` in `db`, as `dojo-shop create-admin` makes one.
+/// The TOTP secret of every staff and admin account [`account`] makes.
+pub const SECOND_FACTOR: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+/// An account of `role` in `db`, as `dojo-shop create-admin` makes one;
+/// staff and admins with their second factor enrolled ([`SECOND_FACTOR`]).
 pub async fn account(db: &dojo_shop::store::Db, email: &str, role: dojo_shop::auth::Role) {
+    let account = bare_account(db, email, role).await;
+    if role != dojo_shop::auth::Role::Customer {
+        db.start_enrolling(&account.id, SECOND_FACTOR)
+            .await
+            .unwrap();
+        let enrolled = db
+            .finish_enrolling(&account.id, SECOND_FACTOR, 0, &[])
+            .await
+            .unwrap();
+        assert!(enrolled);
+    }
+}
+
+/// An account of `role` in `db`, without a second factor.
+pub async fn bare_account(
+    db: &dojo_shop::store::Db,
+    email: &str,
+    role: dojo_shop::auth::Role,
+) -> dojo_shop::auth::Account {
     let hash = dojo_shop::auth::passwords::hash(PASSWORD.to_owned())
         .await
         .unwrap();
     db.insert_account(email, &hash, role)
         .await
         .unwrap()
-        .expect("a new account");
+        .expect("a new account")
 }
