@@ -1,8 +1,10 @@
 //! The shop walked by a real browser, as a person would: every flow, by
 //! clicking and typing into fields found by their labels, against the shop
 //! and the embedded emulator on loopback, through its doors: a customer
-//! signs up, a guest buys without saving a card, staff sign in for a phone
-//! order, an admin for captures, refunds and no-show fees. Assertions read
+//! signs up, a guest buys without saving a card, staff sign in (with the
+//! code of their authenticator app) for a phone order, an admin enrols
+//! their second factor and makes captures, refunds (shown with their name
+//! on the order's page) and no-show fees. Assertions read
 //! the page and the shop's database; each step leaves a screenshot in
 //! `target/shop-screenshots/`.
 //!
@@ -20,7 +22,7 @@ use browser::{Browser, Installed};
 use dojo_payments::journal::EntryState;
 use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
 use dojo_payments_emulator::{Emulator, Fault, WebhookRetryPolicy};
-use dojo_shop::auth::Role;
+use dojo_shop::auth::{Role, second_factor};
 use dojo_shop::backend::Backend;
 use dojo_shop::order::{Order, OrderStatus};
 use dojo_shop::{Options, Shop};
@@ -49,9 +51,10 @@ async fn every_flow_walked_in_a_real_browser() {
         }
     };
     let shop = start_shop().await;
-    // As `dojo-shop create-admin` and `create-staff` make them.
+    // As `dojo-shop create-admin` and `create-staff` make them; Sam has
+    // enrolled the second factor already, the admin has not yet.
     agent::account(shop.db(), "sam@example.com", Role::Staff).await;
-    agent::account(shop.db(), "admin@example.com", Role::Admin).await;
+    agent::bare_account(shop.db(), "admin@example.com", Role::Admin).await;
     let browser = Browser::start(&installed).await;
 
     sign_up_a_customer(&shop, &browser).await;
@@ -62,11 +65,11 @@ async fn every_flow_walked_in_a_real_browser() {
     sign_out(&browser).await;
     cancel_at_checkout_as_a_guest(&shop, &browser).await;
 
-    sign_in(&shop, &browser, "sam@example.com", "staff").await;
+    sign_in_with_a_code(&shop, &browser, "sam@example.com").await;
     take_a_phone_order(&shop, &browser).await;
     sign_out(&browser).await;
 
-    sign_in(&shop, &browser, "admin@example.com", "admin").await;
+    sign_in_and_enrol(&shop, &browser, "admin@example.com").await;
     charge_one_no_show_fee_and_close_the_other(&shop, &browser, &bookings).await;
     capture_in_parts_and_refund_once(&shop, &browser, &hamper).await;
 
@@ -94,6 +97,11 @@ async fn sign_up_a_customer(shop: &Shop, browser: &Browser) {
         .await;
     browser.shot("00-sign-up").await;
     browser.press("Sign up").await;
+    // The same answer whether the email had an account: sign in.
+    let told = browser.wait_for_text("its account is ready").await;
+    assert!(told.contains("If it had an account already"), "{told}");
+    browser.fill("Password", agent::PASSWORD).await;
+    browser.press("Sign in").await;
     let home = browser.wait_for_text("ada@example.com").await;
     assert!(
         home.contains("Sign out") && home.contains("My cards"),
@@ -105,14 +113,66 @@ async fn sign_up_a_customer(shop: &Shop, browser: &Browser) {
     );
 }
 
-/// `email` signs in (as `role`, for the screenshot's name).
-async fn sign_in(shop: &Shop, browser: &Browser, email: &str, role: &str) {
+/// `email` (staff, enrolled) signs in: the password, then the code their
+/// authenticator app shows (computed here from the secret they enrolled).
+async fn sign_in_with_a_code(shop: &Shop, browser: &Browser, email: &str) {
     browser.open(&format!("{}/signin", shop.url())).await;
     browser.fill("Email", email).await;
     browser.fill("Password", agent::PASSWORD).await;
-    browser.shot(&format!("00-sign-in-{role}")).await;
+    browser.shot("00-sign-in-staff").await;
     browser.press("Sign in").await;
-    browser.wait_for_text("Sign out").await;
+    browser.wait_for_text("Your code").await;
+    // The staff page waits for the code.
+    browser.open(&format!("{}/staff/phone", shop.url())).await;
+    browser.wait_for_text("Your code").await;
+    assert!(browser.url().await.contains("/signin/code?next="));
+    // A wrong code first: asked again.
+    browser.fill("Code", "12345").await;
+    browser.press("Verify").await;
+    browser.wait_for_text("That code is not right").await;
+    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
+    let code = second_factor::code_at(agent::SECOND_FACTOR, now).unwrap();
+    browser.fill("Code", &code).await;
+    browser.shot("00-second-factor-code").await;
+    browser.press("Verify").await;
+    browser
+        .wait_for_text("type the card the customer reads out")
+        .await;
+    assert!(browser.url().await.ends_with("/staff/phone"));
+}
+
+/// `email` (an admin without a second factor yet) signs in and is asked
+/// to enrol: the key is read off the page (as a person types it into
+/// their app), the app's code typed, and the recovery codes shown once.
+async fn sign_in_and_enrol(shop: &Shop, browser: &Browser, email: &str) {
+    browser.open(&format!("{}/admin", shop.url())).await;
+    browser.wait_for_text("Sign in").await;
+    browser.fill("Email", email).await;
+    browser.fill("Password", agent::PASSWORD).await;
+    browser.press("Sign in").await;
+    let enrol = browser.wait_for_text("Key:").await;
+    assert!(
+        browser.url().await.contains("/account/second-factor"),
+        "{enrol}"
+    );
+    assert!(enrol.contains("otpauth://totp/"), "{enrol}");
+    let key = enrol
+        .lines()
+        .find_map(|line| line.strip_prefix("Key: "))
+        .expect("the key on the page")
+        .trim()
+        .to_owned();
+    browser.shot("00-second-factor-enrol").await;
+    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
+    let code = second_factor::code_at(&key, now).unwrap();
+    browser.fill("Code from your app", &code).await;
+    browser.press("Turn on").await;
+    let codes = browser.wait_for_text("recovery codes").await;
+    assert!(codes.contains("not shown again"), "{codes}");
+    browser.shot("00-second-factor-recovery-codes").await;
+    browser.follow("Continue").await;
+    browser.wait_for_text("Orders").await;
+    assert!(browser.url().await.ends_with("/admin"));
 }
 
 async fn sign_out(browser: &Browser) {
@@ -431,6 +491,32 @@ async fn capture_in_parts_and_refund_once(shop: &Shop, browser: &Browser, order:
     emulator(shop).clear_faults();
     browser.press("Retry the refund").await;
     browser.wait_for_text("Refunded 10.00 GBP.").await;
+    // Who did what: each capture and the refund (its first try, not
+    // confirmed, and its retry) by the admin who made it.
+    let page = browser.wait_for_text("Who did what").await;
+    let who = page
+        .split("Who did what")
+        .nth(1)
+        .and_then(|rest| rest.split("Money moved").next())
+        .unwrap();
+    let rows = |action: &str| -> Vec<&str> {
+        who.lines()
+            .filter(|line| line.trim_start().starts_with(action))
+            .collect()
+    };
+    assert_eq!(rows("capture").len(), 2, "{who}");
+    let refunds = rows("refund");
+    assert_eq!(refunds.len(), 2, "{who}");
+    for row in rows("capture").into_iter().chain(refunds.iter().copied()) {
+        assert!(
+            row.contains("10.00 GBP") || row.contains("0.00 GBP"),
+            "{row}"
+        );
+        assert!(row.contains("by admin@example.com"), "{row}");
+    }
+    assert!(refunds[0].contains("not confirmed"), "{who}");
+    assert!(refunds[1].contains("done"), "{who}");
+    browser.shot("13-admin-refund-author").await;
     let refunded = wait_until(shop, &order.id, |o| o.refunded.minor_units() == 1000).await;
     assert_eq!(refunded.status, OrderStatus::Refunded);
     assert_eq!(
