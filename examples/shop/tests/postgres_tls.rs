@@ -35,16 +35,17 @@ impl Drop for Server {
             } else {
                 Command::new("sh").args(["-c", stop]).output()
             };
-            if let Some(data) = stop
+            // Its temporary directory (`/tmp/dojo-postgres.XXXXXX`), gone.
+            let dir = stop
                 .split(" -D ")
                 .nth(1)
                 .and_then(|d| d.strip_suffix(" stop"))
+                .and_then(|data| Path::new(data).parent());
+            if let Some(dir) = dir
+                && dir.starts_with("/tmp")
+                && dir.to_string_lossy().contains("dojo-postgres.")
             {
-                if let Some(dir) = Path::new(data).parent() {
-                    if dir.starts_with("/tmp") && dir.to_string_lossy().contains("dojo-postgres.") {
-                        let _ = std::fs::remove_dir_all(dir);
-                    }
-                }
+                let _ = std::fs::remove_dir_all(dir);
             }
         }
     }
