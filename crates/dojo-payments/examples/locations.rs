@@ -152,7 +152,7 @@ pub async fn run() -> Result<Walk> {
             .subscribe(&url, [WebhookEventName::PaymentIntentStatusUpdated])
             .send()
             .await?;
-        receiver.verifier.trust_subscription_at(id, &subscription);
+        receiver.verifier.trust_subscription_at(id, &subscription)?;
         let intent = here
             .payment_intents()
             .create(Money::new(640, Currency::GBP), "Two flat whites")

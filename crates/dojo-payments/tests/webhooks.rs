@@ -361,7 +361,9 @@ async fn events_of_two_locations_are_told_apart() {
             .send()
             .await
             .unwrap();
-        verifier.trust_subscription_at(location, &subscription);
+        verifier
+            .trust_subscription_at(location, &subscription)
+            .unwrap();
         secrets.push(subscription.secrets[0].value.clone().unwrap());
     }
     let event = |account: &str| {
@@ -381,14 +383,20 @@ async fn events_of_two_locations_are_told_apart() {
     );
     assert_eq!(
         verifier.verify_at(&camden, Some(&signed_by_soho), soho_event.as_bytes()),
-        Err(WebhookError::SignatureMismatch),
-        "Soho's secret is refused for Camden"
+        Err(WebhookError::WrongAccount),
+        "Soho's event is refused for Camden"
     );
     let claims_camden = event("acc_camden");
     let header = WebhookSignature::sign(&secrets[0], claims_camden.as_bytes()).to_string();
     assert_eq!(
         verifier.verify(Some(&header), claims_camden.as_bytes()),
-        Err(WebhookError::WrongAccount)
+        Err(WebhookError::SignatureMismatch),
+        "an event naming Camden's account is checked under Camden's secrets only"
+    );
+    assert_eq!(
+        verifier.verify_at(&soho, Some(&header), claims_camden.as_bytes()),
+        Err(WebhookError::WrongAccount),
+        "delivered as Soho's, it names Camden's account"
     );
     let camden_event = event("acc_camden");
     let signed_by_camden = WebhookSignature::sign(&secrets[1], camden_event.as_bytes()).to_string();

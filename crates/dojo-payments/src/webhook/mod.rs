@@ -20,6 +20,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! **Many locations.** Trust each location's subscription for it
+//! ([`Verifier::trust_subscription_at`], or [`Verifier::trust_at`] with its
+//! account): a delivery is then checked under the secrets of the location
+//! whose account it names only, so its cost does not grow with the number
+//! of locations, an event signed by one location's secret naming another's
+//! account is refused, and [`Verifier::forget`] drops a closed location.
+//!
 //! **Replay protection.** Dojo signs no timestamp, so a captured delivery
 //! verifies forever; what tells a replay (or Dojo's own redelivery after a
 //! failed attempt) from a new event is its id. Keep the ids you handled:
@@ -46,4 +53,4 @@ pub use event::{Event, EventKind, PaymentIntentChange};
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use extractor::{Rejection, Verified};
-pub use verifier::{SIGNATURE_HEADER, Verifier, WebhookError};
+pub use verifier::{SIGNATURE_HEADER, TrustError, Verifier, WebhookError};
