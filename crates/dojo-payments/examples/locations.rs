@@ -1,10 +1,11 @@
-//! Two cafés on one client: `cargo run -p dojo-payments --example locations`.
+//! Three cafés on one client: `cargo run -p dojo-payments --example locations`.
 //!
 //! Dojo binds each API key to one location account. A platform serving
 //! several (a café chain, an EPOS software house) holds every location's key
 //! on one `Dojo` — one connection pool, one retry policy — and takes a cheap
 //! handle per call: `dojo.location(&soho)`. Here: a payment at each café;
-//! a refund at Camden whose process dies while Dojo's answer is on its way,
+//! a third café, Brixton, opened on the running client while the first two
+//! are taking payments (none held up, none failed); a refund at Camden whose process dies while Dojo's answer is on its way,
 //! settled after the restart with Camden's key (never Soho's); and the
 //! webhooks of both cafés, received at one URL and told apart.
 
@@ -46,6 +47,16 @@ pub struct Walk {
     pub camden_account: Option<String>,
     /// Each webhook received.
     pub events: Received,
+    /// The café opened while the others took payments, and its first
+    /// payment.
+    pub opened: (LocationId, PaymentIntentId),
+    /// The payments the first two cafés took meanwhile.
+    pub meanwhile: Vec<(LocationId, PaymentIntentId)>,
+    /// How many of theirs failed meanwhile.
+    pub meanwhile_failed: usize,
+    /// The first two cafés' calls the emulator received before and after
+    /// the third café's first call.
+    pub calls_around_opening: (usize, usize),
 }
 
 impl std::fmt::Display for Walk {
@@ -57,9 +68,15 @@ impl std::fmt::Display for Walk {
         });
         write!(
             f,
-            "{} payments; the refund {}, made {} time(s), sent again as {} (Camden is {}); \
-             {} webhooks, {}",
+            "{} payments; {} opened while {} more were taken ({} failed; {} of their calls \
+             before its first, {} after); the refund {}, made {} time(s), sent again as {} \
+             (Camden is {}); {} webhooks, {}",
             self.payments.len(),
+            self.opened.0,
+            self.meanwhile.len(),
+            self.meanwhile_failed,
+            self.calls_around_opening.0,
+            self.calls_around_opening.1,
             if self.refund.is_open() {
                 "open"
             } else {
@@ -165,6 +182,22 @@ pub async fn run() -> Result<Walk> {
         payments.push((id.clone(), paid.id().clone()));
     }
 
+    // Brixton opens while Soho and Camden take payments: its key joins the
+    // running client, no restart, no call held up.
+    let (opened, taken) = tokio::join!(
+        open_a_cafe(&emulator, &dojo, "brixton"),
+        take_payments(&emulator, &dojo, &cafes, 5),
+    );
+    let opened = opened?;
+    let meanwhile_failed = taken.iter().filter(|taken| taken.is_err()).count();
+    let meanwhile: Vec<_> = taken.into_iter().filter_map(|taken| taken.ok()).collect();
+    let calls_around_opening = calls_around(&emulator, &cafes, &opened.0);
+    println!(
+        "  {} opened while the others took {} payments ({meanwhile_failed} failed)",
+        opened.0,
+        meanwhile.len()
+    );
+
     let (camden, camden_payment) = &payments[1];
     let store = Arc::new(InMemoryJournal::default());
     crash_while_refunding(&emulator, &dojo, &store, camden, camden_payment).await?;
@@ -201,7 +234,89 @@ pub async fn run() -> Result<Walk> {
         settled_by,
         camden_account: emulator.location_account(camden),
         events,
+        opened,
+        meanwhile,
+        meanwhile_failed,
+        calls_around_opening,
     })
+}
+
+/// Opens café `name`: Dojo gives it an account and a key (here, the
+/// emulator), the running client adds it (`dojo.sites()`), and it takes
+/// its first payment with its own key.
+async fn open_a_cafe(
+    emulator: &Emulator,
+    dojo: &Dojo,
+    name: &str,
+) -> Result<(LocationId, PaymentIntentId)> {
+    let (id, key) = cafe(name)?;
+    emulator.add_location(&id, &key)?;
+    // In production: dojo.sites()?.reload(Locations::from_file(path)?)
+    // once the file names it, or add it as here.
+    dojo.sites()?.add(Location::new(id.clone(), key))?;
+    let here = dojo.location(&id)?;
+    let intent = here
+        .payment_intents()
+        .create(Money::new(450, Currency::GBP), "Opening-day latte")
+        .created()
+        .await?;
+    emulator.pay(intent.id(), &Card::test(APPROVED_MASTERCARD)?, false)?;
+    let paid = intent.refresh_as::<Captured>(&here).await?;
+    println!("  {id}: opened; {} paid {}", paid.id(), paid.total());
+    Ok((id, paid.id().clone()))
+}
+
+/// `count` payments at each of `cafes`, side by side: each its own result.
+async fn take_payments(
+    emulator: &Emulator,
+    dojo: &Dojo,
+    cafes: &[(LocationId, ApiKey)],
+    count: usize,
+) -> Vec<Result<(LocationId, PaymentIntentId)>> {
+    let at = |id: LocationId| async move {
+        let mut taken = Vec::new();
+        for n in 0..count {
+            let payment = async {
+                let here = dojo.location(&id)?;
+                let intent = here
+                    .payment_intents()
+                    .create(Money::new(350 + n as i64, Currency::GBP), "An americano")
+                    .created()
+                    .await?;
+                emulator.pay(intent.id(), &Card::test(APPROVED_MASTERCARD)?, false)?;
+                Ok((id.clone(), intent.id().clone()))
+            };
+            taken.push(payment.await);
+        }
+        taken
+    };
+    let (first, second) = tokio::join!(at(cafes[0].0.clone()), at(cafes[1].0.clone()));
+    first.into_iter().chain(second).collect()
+}
+
+/// The other cafés' calls received before and after `opened`'s first one.
+fn calls_around(
+    emulator: &Emulator,
+    cafes: &[(LocationId, ApiKey)],
+    opened: &LocationId,
+) -> (usize, usize) {
+    let log = emulator.requests_by_account();
+    let theirs: Vec<_> = cafes
+        .iter()
+        .map(|(id, _)| emulator.location_account(id))
+        .collect();
+    let first = emulator.location_account(opened);
+    let at = log
+        .iter()
+        .position(|(_, account)| *account == first)
+        .unwrap_or(log.len());
+    let count = |calls: &[(String, Option<String>)]| {
+        calls
+            .iter()
+            .filter(|(_, account)| theirs.contains(account))
+            .count()
+    };
+    (count(&log[..at]), count(&log[at..]))
 }
 
 /// Refunds part of `payment` at `camden` through a journal, and "dies"

@@ -207,9 +207,22 @@ async fn the_two_cafes_example_walks_as_it_says() {
     assert!(walk.camden_account.is_some());
     assert_eq!(walk.settled_by, walk.camden_account);
     assert!(walk.events.len() >= 2, "{:?}", walk.events);
+    // The third café, opened on the running client while the first two
+    // took payments: none failed, theirs went on before and after its
+    // first call, and its payment was its own.
+    assert_eq!(walk.opened.0, id("brixton"));
+    assert_eq!(walk.meanwhile_failed, 0);
+    assert_eq!(walk.meanwhile.len(), 10, "5 at each of the first two");
+    let (before, after) = walk.calls_around_opening;
+    assert!(before > 0 && after > 0, "{before} before, {after} after");
+    let made = walk
+        .payments
+        .iter()
+        .chain(&walk.meanwhile)
+        .chain(std::iter::once(&walk.opened));
+    let made: Vec<_> = made.collect();
     for (location, payment) in &walk.events {
-        let (cafe, _) = walk
-            .payments
+        let (cafe, _) = made
             .iter()
             .find(|(_, id)| id == payment)
             .expect("an event of a payment the walk made");
