@@ -119,8 +119,8 @@ impl Db {
         Ok(row.is_some())
     }
 
-    /// Forgets sessions that have ended, and the form tokens and counted
-    /// attempts older than `before`.
+    /// Forgets sessions that have ended, and the form tokens, counted
+    /// attempts and limits' lock rows older than `before`.
     pub async fn prune(&self, before: DateTime<Utc>) -> Result<(), sqlx::Error> {
         let cutoff = super::stamp(before);
         sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
@@ -132,6 +132,10 @@ impl Db {
             .execute(&self.pool)
             .await?;
         sqlx::query("DELETE FROM attempts WHERE at < $1")
+            .bind(&cutoff)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM attempt_locks WHERE touched < $1")
             .bind(&cutoff)
             .execute(&self.pool)
             .await?;
