@@ -23,8 +23,9 @@ use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 use serde_json::{Value, json};
 use support::request_values::any_json;
 
-/// Every control route, with `{id}` where an intent's id goes.
-const ROUTES: [(&str, &str); 10] = [
+/// Every control route, with `{id}` where an intent's (or a terminal's) id
+/// goes.
+const ROUTES: [(&str, &str); 18] = [
     ("POST", "/_emulator/payment-intents/{id}/pay"),
     ("POST", "/_emulator/setup-intents/{id}/authorize"),
     ("POST", "/_emulator/setup-intents/{id}/expire"),
@@ -35,6 +36,14 @@ const ROUTES: [(&str, &str); 10] = [
     ("GET", "/_emulator/state"),
     ("GET", "/_emulator/requests"),
     ("POST", "/_emulator/locations"),
+    ("GET", "/_emulator/terminals"),
+    ("POST", "/_emulator/terminals"),
+    ("POST", "/_emulator/terminals/{id}/present-card"),
+    ("POST", "/_emulator/terminals/{id}/card-problem"),
+    ("POST", "/_emulator/terminals/{id}/tip"),
+    ("POST", "/_emulator/terminals/{id}/walk-away"),
+    ("POST", "/_emulator/terminals/{id}/offline"),
+    ("POST", "/_emulator/terminals/{id}/online"),
 ];
 
 #[derive(Debug, Clone)]
@@ -139,6 +148,33 @@ fn shaped_body(route: usize) -> BoxedStrategy<Value> {
                 ("saveCard", any::<bool>().prop_map(Value::Bool).boxed()),
             ])
         }
+        "/_emulator/terminals/{id}/present-card" => some_of(vec![
+            ("cardNumber", card),
+            (
+                "method",
+                prop_oneof![Just(json!("swipe")), Just(json!("chip")), text()].boxed(),
+            ),
+        ]),
+        "/_emulator/terminals/{id}/card-problem" => some_of(vec![(
+            "problem",
+            prop_oneof![Just(json!("CardError")), text()].boxed(),
+        )]),
+        "/_emulator/terminals/{id}/tip" => some_of(vec![
+            ("value", any_number()),
+            (
+                "currencyCode",
+                prop_oneof![Just(json!("GBP")), text()].boxed(),
+            ),
+        ]),
+        "/_emulator/terminals" => some_of(vec![
+            (
+                "id",
+                prop_oneof![Just(json!("tm_sandbox_counter1")), text()].boxed(),
+            ),
+            ("auto", any::<bool>().prop_map(Value::Bool).boxed()),
+            ("offline", any::<bool>().prop_map(Value::Bool).boxed()),
+            ("location", text()),
+        ]),
         "/_emulator/clock/advance" => some_of(vec![("seconds", any_number())]),
         "/_emulator/faults" => {
             let route = prop_oneof![
@@ -193,7 +229,11 @@ fn shaped_body(route: usize) -> BoxedStrategy<Value> {
 fn calls(known_id: String) -> BoxedStrategy<Call> {
     (0..ROUTES.len())
         .prop_flat_map(move |route| {
-            let id = prop_oneof![Just(known_id.clone()), "[a-z_0-9]{0,12}"];
+            let id = prop_oneof![
+                Just(known_id.clone()),
+                Just("tm_sandbox_counter3".to_owned()),
+                "[a-z_0-9]{0,12}"
+            ];
             let body = prop_oneof![shaped_body(route), any_json()];
             (Just(route), id, body)
         })

@@ -74,6 +74,7 @@
 
 mod call;
 mod client;
+pub mod counter;
 mod error;
 mod idempotency;
 mod metrics;

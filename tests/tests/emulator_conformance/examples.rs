@@ -14,9 +14,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use dojo_payments_emulator::Card;
-use dojo_payments_emulator::testkit::{APPROVED_MASTERCARD, SAVED_VISA};
-use dojo_payments_types::{PaymentIntentId, SetupIntentId};
+use dojo_payments_emulator::testkit::{APPROVED_MASTERCARD, APPROVED_VISA, SAVED_VISA};
+use dojo_payments_emulator::{Card, CardProblem, NewTerminal, Presentation};
+use dojo_payments_types::{PaymentIntentId, SetupIntentId, TerminalId};
 use serde_json::{Value, json};
 
 use super::{Conformance, id};
@@ -70,8 +70,6 @@ const AUTO_EXPIRY: &str = "not acted on: a Manual payment intent authorized and 
 const REST_AUTH: &str = "the example calls it `restAuth`; the schema (and \
      `RestIntegrationResponse`'s own example) call it `auth`, which the emulator answers";
 const RECEIPTS: &str = "terminal sessions are simple: no receipts are printed";
-const NOTIFICATIONS: &str = "terminal sessions are simple: no terminal notifications \
-     (Insert card, Enter PIN, …) are shown";
 
 /// The deliberate omissions; each must still be true (the field is
 /// still in an example, and still not answered; a `NotInSchema` field is
@@ -140,7 +138,6 @@ pub const OMISSIONS: &[Omission] = &[
     ),
     omit("*", "customerReceipt", Why::Choice(RECEIPTS)),
     omit("*", "merchantReceipt", Why::Choice(RECEIPTS)),
-    omit("*", "notificationEvents[]", Why::Choice(NOTIFICATIONS)),
 ];
 
 /// `(operation, example name)`: the key of one documented example.
@@ -583,22 +580,64 @@ async fn terminals(r: &mut Recorder<'_>) {
         None,
     )
     .await;
+    // The terminal that moves only when told, driven as each example's
+    // state asks: approved (the read), swiped and signed (the signature),
+    // a card error and then canceled (the cancel).
+    let till = "tm_sandbox_counter3";
+    let card = Card::test(APPROVED_VISA).unwrap();
     let pi = r.create_intent(order("Auto"), "#Auto").await;
-    let sale = json!({"terminalId": terminal, "details": {"sale": {"paymentIntentId": pi}, "sessionType": "Sale"}});
+    let sale = |pi: &str| json!({"terminalId": till, "details": {"sale": {"paymentIntentId": pi}, "sessionType": "Sale"}});
     let session = r
-        .call_as("POST", "/terminal-sessions", &[], Some(sale), None, "")
+        .call_as("POST", "/terminal-sessions", &[], Some(sale(&pi)), None, "")
         .await;
     let session = id(&session, "id");
-    let at = [("terminalSessionId", session.as_str())];
+    let emulated = TerminalId::from_wire(till);
+    r.t.emulator
+        .terminal(&emulated)
+        .present_card(&card)
+        .unwrap();
+    r.call("GET", SESSION, &[("terminalSessionId", &session)], None)
+        .await;
+
+    let pi = r.create_intent(order("Auto"), "#Auto").await;
+    let session = r
+        .call("POST", "/terminal-sessions", &[], Some(sale(&pi)))
+        .await;
+    let session = id(&session, "id");
+    r.t.emulator
+        .terminal(&emulated)
+        .present(&card, Presentation::Swipe)
+        .unwrap();
     r.call(
         "PUT",
         &format!("{SESSION}/signature"),
-        &at,
+        &[("terminalSessionId", &session)],
         Some(json!({"accepted": true})),
     )
     .await;
-    r.call("GET", SESSION, &at, None).await;
-    r.call("PUT", &format!("{SESSION}/cancel"), &at, None).await;
+
+    // Another terminal: the first finishes the signed sale meanwhile.
+    let second =
+        r.t.emulator
+            .add_terminal(NewTerminal::new("tm_sandbox_conformance"))
+            .unwrap();
+    let pi = r.create_intent(order("Auto"), "#Auto").await;
+    let cancel = json!({"terminalId": second, "details": {"sale": {"paymentIntentId": pi}, "sessionType": "Sale"}});
+    let session = r
+        .call("POST", "/terminal-sessions", &[], Some(cancel))
+        .await;
+    let session = id(&session, "id");
+    r.t.emulator
+        .terminal(&second)
+        .card_problem(CardProblem::CardError)
+        .unwrap();
+    r.call(
+        "PUT",
+        &format!("{SESSION}/cancel"),
+        &[("terminalSessionId", &session)],
+        None,
+    )
+    .await;
 }
 
 async fn epos(r: &mut Recorder<'_>) {

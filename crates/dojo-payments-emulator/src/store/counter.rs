@@ -22,6 +22,10 @@ use super::terminal_session::{
 };
 use crate::cards::{Card, CardOutcome};
 
+/// The most terminals one emulator holds (the default sets included): the
+/// store stays bounded under any control call.
+pub const MAX_TERMINALS: usize = 100_000;
+
 /// How the customer presents a card, and so what the terminal shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -116,6 +120,12 @@ impl Store {
     /// already taken is refused.
     pub fn add_terminal(&mut self, record: TerminalRecord, now: DateTime<Utc>) -> Outcome<()> {
         self.ensure_terminals(&record.account.clone(), now);
+        if self.terminals.len() >= MAX_TERMINALS {
+            return Err(Refusal::field(
+                "Id",
+                format!("the emulator holds {MAX_TERMINALS} terminals already"),
+            ));
+        }
         if self.terminals.contains_key(record.id.as_str()) {
             return Err(Refusal::field(
                 "Id",

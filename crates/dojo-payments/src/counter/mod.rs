@@ -1,0 +1,212 @@
+//! Pay at Counter: card terminals and their sessions as types.
+//!
+//! A till holds one [`Counter`], which carries the software house's id (and
+//! the reseller's) once, picks an available [`Terminal`], and starts a
+//! session on it: a [`Counter::sale`] of a `PaymentIntent<Created>`, a
+//! [`Counter::matched_refund`] of a captured one, or an
+//! [`Counter::unlinked_refund`]. Dojo sends no webhooks for sessions: the
+//! SDK polls, with back-off, within a deadline ([`WaitPolicy`]), either as a
+//! stream of what the till shows ([`TerminalSession::updates`]) or straight
+//! to the outcome ([`TerminalSession::outcome`]).
+//!
+//! ```text
+//! TerminalSession<InProgress> ──outcome──▶ Outcome::Captured | Authorized | Declined | Expired | Canceled
+//!    │ cancel (before a card: else Canceling::CardPresented, Dojo's 422)     | SignatureRejected | Other (a status Dojo added)
+//!    │                                                                       | TimedOut (still in progress at the deadline)
+//!    └──────────────────────────────────────────────────────────────▶ Outcome::SignatureRequired(TerminalSession<SignatureRequired>)
+//!                                         accept() ──▶ TerminalSession<InProgress> ──outcome──▶ Captured | Authorized
+//!                                         reject() ──▶ TerminalSession<Finished> (SignatureVerificationRejected; the payment reversed)
+//!                                         (no answer within 80 s: Dojo accepts the signature)
+//! ```
+//!
+//! ```no_run
+//! # async fn till(dojo: dojo_payments::Dojo, intent: dojo_payments::lifecycle::payment_intent::PaymentIntent<dojo_payments::lifecycle::payment_intent::Created>) -> dojo_payments::Result<()> {
+//! use dojo_payments::counter::{Counter, Outcome, WaitPolicy};
+//!
+//! let counter = Counter::new(dojo, "my-epos").reseller("my-reseller");
+//! let Some(terminal) = counter.available_terminal().await? else {
+//!     println!("no terminal is free");
+//!     return Ok(());
+//! };
+//! let session = counter.sale(terminal.id(), &intent).await?;
+//! match session.outcome(WaitPolicy::default()).await? {
+//!     Outcome::Captured(done) | Outcome::Authorized(done) => println!("paid: {}", done.id()),
+//!     Outcome::SignatureRequired(check) => {
+//!         // Compare the signature within check.respond_by() (80 s)…
+//!         let session = check.accept().await?;
+//!         let _ = session.outcome(WaitPolicy::default()).await?;
+//!     }
+//!     other => println!("not paid: {}", other.status()),
+//! }
+//! # Ok(()) }
+//! ```
+
+mod session;
+mod terminal;
+mod wait;
+
+use dojo_payments_api::api::types;
+use dojo_payments_types::{Money, TerminalId, TerminalSessionId};
+
+use crate::lifecycle::payment_intent::{Created, PaymentIntent, Refundable};
+use crate::resources::TerminalsAs;
+use crate::{Dojo, Result};
+
+pub use session::{
+    Canceling, Finished, InProgress, Outcome, SessionState, SignatureRequired, TerminalSession,
+};
+pub use terminal::Terminal;
+pub use wait::{SessionUpdate, WaitPolicy};
+
+/// A till's handle on the terminal endpoints: the client, and the
+/// `software-house-id` (and `reseller-id`) every terminal call carries.
+/// Cheap to clone; owns what it needs, so a till can keep it.
+#[derive(Debug, Clone)]
+pub struct Counter {
+    dojo: Dojo,
+    software_house_id: String,
+    reseller_id: Option<String>,
+}
+
+impl Counter {
+    /// Calls through `dojo` as software house `software_house_id` (the same
+    /// for every customer of your EPOS software; Dojo requires it).
+    pub fn new(dojo: Dojo, software_house_id: impl Into<String>) -> Self {
+        Self {
+            dojo,
+            software_house_id: software_house_id.into(),
+            reseller_id: None,
+        }
+    }
+
+    /// Calls through reseller `reseller_id` too (`reseller-id`).
+    pub fn reseller(mut self, reseller_id: impl Into<String>) -> Self {
+        self.reseller_id = Some(reseller_id.into());
+        self
+    }
+
+    /// The client it calls through.
+    pub fn dojo(&self) -> &Dojo {
+        &self.dojo
+    }
+
+    pub(crate) fn calls(&self) -> TerminalsAs<'_> {
+        let calls = self
+            .dojo
+            .terminals()
+            .as_software_house(&self.software_house_id);
+        match &self.reseller_id {
+            Some(reseller) => calls.reseller(reseller),
+            None => calls,
+        }
+    }
+
+    /// Every terminal of the location.
+    pub async fn terminals(&self) -> Result<Vec<Terminal>> {
+        let list = self.calls().list(None).await?;
+        Ok(list.into_iter().map(Terminal::from).collect())
+    }
+
+    /// The first `Available` terminal (asked of Dojo by status), or `None`
+    /// when every terminal is offline or in use.
+    pub async fn available_terminal(&self) -> Result<Option<Terminal>> {
+        let list = self
+            .calls()
+            .list(Some(vec![types::TerminalStatus::Available]))
+            .await?;
+        Ok(list
+            .into_iter()
+            .map(Terminal::from)
+            .find(Terminal::is_available))
+    }
+
+    /// Terminal `id`, as it is now.
+    pub async fn terminal(&self, id: &TerminalId) -> Result<Terminal> {
+        Ok(Terminal::from(self.calls().get(id).await?))
+    }
+
+    /// Takes payment of `intent` on terminal `terminal`: the customer's card
+    /// pays it (an `Auto` intent is captured, a `Manual` one authorized, to
+    /// capture later through the intent).
+    pub async fn sale(
+        &self,
+        terminal: &TerminalId,
+        intent: &PaymentIntent<Created>,
+    ) -> Result<TerminalSession<InProgress>> {
+        let details = types::TerminalSessionDetails {
+            sale: Some(types::TerminalSessionSaleDetails {
+                payment_intent_id: intent.id().clone(),
+                extra: Default::default(),
+            }),
+            matched_refund: None,
+            unlinked_refund: None,
+            session_type: types::TerminalSessionType::Sale.into(),
+            extra: Default::default(),
+        };
+        self.start(terminal, details).await
+    }
+
+    /// Refunds `amount` (all that is left, when `None`) of `intent` to the
+    /// card the customer presents.
+    pub async fn matched_refund<S: Refundable>(
+        &self,
+        terminal: &TerminalId,
+        intent: &PaymentIntent<S>,
+        amount: Option<Money>,
+    ) -> Result<TerminalSession<InProgress>> {
+        let details = types::TerminalSessionDetails {
+            sale: None,
+            matched_refund: Some(types::TerminalSessionMatchedRefundDetails {
+                payment_intent_id: intent.id().clone(),
+                amount,
+                extra: Default::default(),
+            }),
+            unlinked_refund: None,
+            session_type: types::TerminalSessionType::MatchedRefund.into(),
+            extra: Default::default(),
+        };
+        self.start(terminal, details).await
+    }
+
+    /// Refunds `amount` to a card, linked to no payment: with the card
+    /// presented, or keyed by the operator when `cardholder_present` is
+    /// false (Dojo's `cardholderNotPresent`).
+    pub async fn unlinked_refund(
+        &self,
+        terminal: &TerminalId,
+        amount: Money,
+        cardholder_present: bool,
+    ) -> Result<TerminalSession<InProgress>> {
+        let details = types::TerminalSessionDetails {
+            sale: None,
+            matched_refund: None,
+            unlinked_refund: Some(types::TerminalSessionUnlinkedRefundDetails {
+                amount,
+                cardholder_not_present: (!cardholder_present).then_some(true),
+                extra: Default::default(),
+            }),
+            session_type: types::TerminalSessionType::UnlinkedRefund.into(),
+            extra: Default::default(),
+        };
+        self.start(terminal, details).await
+    }
+
+    async fn start(
+        &self,
+        terminal: &TerminalId,
+        details: types::TerminalSessionDetails,
+    ) -> Result<TerminalSession<InProgress>> {
+        let request = types::CreateTerminalSessionRequest {
+            terminal_id: terminal.clone(),
+            details,
+        };
+        let data = self.calls().create_session(request).await?;
+        Ok(TerminalSession::new(self.clone(), data))
+    }
+
+    /// Session `id`, as it is now, in whichever state.
+    pub async fn session(&self, id: &TerminalSessionId) -> Result<Outcome> {
+        let data = self.calls().session(id).await?;
+        Ok(Outcome::of(self.clone(), data))
+    }
+}

@@ -1,0 +1,319 @@
+//! `TerminalSession<S>`: a terminal session whose state is in its type.
+//! Only a session in progress can be canceled or waited on; only one
+//! waiting for the operator's signature check can be accepted or
+//! rejected; a finished one only read.
+//!
+//! A finished session has no `cancel`:
+//!
+//! ```compile_fail,E0599
+//! # async fn f(session: dojo_payments::counter::TerminalSession<dojo_payments::counter::Finished>) {
+//! session.cancel().await; // error[E0599]: no method named `cancel`
+//! # }
+//! ```
+//!
+//! while one in progress has (so the failure above is the state):
+//!
+//! ```no_run
+//! # async fn f(session: dojo_payments::counter::TerminalSession<dojo_payments::counter::InProgress>) {
+//! session.cancel().await;
+//! # }
+//! ```
+
+use std::marker::PhantomData;
+
+use chrono::{DateTime, Utc};
+use dojo_payments_api::api::types::{self, TerminalSessionStatus as Status};
+use dojo_payments_types::{Open, PaymentIntentId, TerminalId, TerminalSessionId};
+use futures_util::Stream;
+
+use super::Counter;
+use super::wait::{self, SessionUpdate, WaitPolicy};
+use crate::lifecycle::payment_intent::AnyPaymentIntent;
+use crate::{Error, Result};
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A terminal session's state, as a type.
+pub trait SessionState: sealed::Sealed + Copy + std::fmt::Debug {}
+
+/// In progress: waiting for the terminal, for a card, or for the payment
+/// to finish (`InitiateRequested`, `Initiated`, `CancelRequested`,
+/// `SignatureVerificationAccepted`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InProgress;
+
+/// The card was approved, and the terminal asks the operator to check the
+/// customer's signature (`SignatureVerificationRequired`). **Answer within
+/// 80 seconds** ([`TerminalSession::respond_by`]): after that Dojo accepts
+/// the signature itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignatureRequired;
+
+/// Over: nothing more happens to it (`Captured`, `Authorized`, `Declined`,
+/// `Expired`, `Canceled`, `SignatureVerificationRejected`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finished;
+
+impl sealed::Sealed for InProgress {}
+impl sealed::Sealed for SignatureRequired {}
+impl sealed::Sealed for Finished {}
+impl SessionState for InProgress {}
+impl SessionState for SignatureRequired {}
+impl SessionState for Finished {}
+
+/// A terminal session known to be in state `S` (as of its last read), with
+/// the id Dojo always sends.
+#[derive(Debug, Clone)]
+pub struct TerminalSession<S: SessionState> {
+    counter: Counter,
+    data: Box<types::TerminalSession>,
+    state: PhantomData<S>,
+}
+
+impl<S: SessionState> TerminalSession<S> {
+    fn typed(counter: Counter, data: types::TerminalSession) -> Self {
+        Self {
+            counter,
+            data: Box::new(data),
+            state: PhantomData,
+        }
+    }
+
+    /// Its id.
+    pub fn id(&self) -> &TerminalSessionId {
+        &self.data.id
+    }
+
+    /// The terminal it runs on.
+    pub fn terminal_id(&self) -> &TerminalId {
+        &self.data.terminal_id
+    }
+
+    /// Its status as last read (a status Dojo adds later is
+    /// `Open::Unknown`).
+    pub fn status(&self) -> &Open<Status> {
+        &self.data.status
+    }
+
+    /// When Dojo will mark it `Expired` if nothing happens (it moves as
+    /// the session advances); for a session waiting for a signature check,
+    /// when Dojo accepts the signature itself.
+    pub fn expire_at(&self) -> Option<DateTime<Utc>> {
+        self.data.expire_at.instant()
+    }
+
+    /// The payment intent it sells or refunds (none for an unlinked
+    /// refund).
+    pub fn payment_intent_id(&self) -> Option<&PaymentIntentId> {
+        let details = self.data.details.as_ref()?;
+        details
+            .sale
+            .as_ref()
+            .map(|s| &s.payment_intent_id)
+            .or_else(|| {
+                details
+                    .matched_refund
+                    .as_ref()
+                    .map(|r| &r.payment_intent_id)
+            })
+    }
+
+    /// The session as Dojo last answered it.
+    pub fn data(&self) -> &types::TerminalSession {
+        &self.data
+    }
+
+    /// The session as Dojo last answered it, owned.
+    pub fn into_data(self) -> types::TerminalSession {
+        *self.data
+    }
+}
+
+impl TerminalSession<InProgress> {
+    pub(super) fn new(counter: Counter, data: types::TerminalSession) -> Self {
+        Self::typed(counter, data)
+    }
+
+    /// What the till shows, as it happens: each new status and each new
+    /// notification of the terminal (PresentCard, EnterPin, …), read by
+    /// polling with back-off (Dojo sends no webhooks for sessions), until
+    /// the session finishes, asks for a signature check, or `policy`'s
+    /// deadline passes. Then read the [`TerminalSession::outcome`].
+    pub fn updates(
+        &self,
+        policy: WaitPolicy,
+    ) -> impl Stream<Item = Result<SessionUpdate>> + Send + 'static {
+        wait::updates(self.counter.clone(), (*self.data).clone(), policy)
+    }
+
+    /// Waits (polling with back-off, within `policy`'s deadline) until the
+    /// session finishes or asks for a signature check.
+    pub async fn outcome(self, policy: WaitPolicy) -> Result<Outcome> {
+        let last = wait::until_settled(&self.counter, *self.data, policy).await?;
+        Ok(Outcome::of(self.counter, last))
+    }
+
+    /// Reads it again, in whichever state it is now.
+    pub async fn refresh(&self) -> Result<Outcome> {
+        self.counter.session(self.id()).await
+    }
+
+    /// Asks Dojo to cancel it. Dojo allows it only before a card is
+    /// presented: after that its 422 is [`Canceling::CardPresented`], and
+    /// the session goes on (keep waiting on it). Requested, the session is
+    /// `CancelRequested` until the terminal confirms it (`Canceled`, read
+    /// through [`TerminalSession::outcome`]).
+    pub async fn cancel(&self) -> Result<Canceling> {
+        match self.counter.calls().cancel_session(self.id()).await {
+            Ok(data) => Ok(Canceling::Requested(Self::typed(
+                self.counter.clone(),
+                data,
+            ))),
+            Err(error) if error.status() == Some(422) => Ok(Canceling::CardPresented(error)),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+impl TerminalSession<SignatureRequired> {
+    /// When Dojo accepts the signature itself if the operator has not
+    /// answered: 80 seconds after it asked (its `expireAt`).
+    pub fn respond_by(&self) -> Option<DateTime<Utc>> {
+        self.expire_at()
+    }
+
+    /// The signature matches the card's: the payment goes through (wait on
+    /// the session for `Captured` or `Authorized`).
+    pub async fn accept(self) -> Result<TerminalSession<InProgress>> {
+        let data = self.answer(true).await?;
+        Ok(TerminalSession::typed(self.counter, data))
+    }
+
+    /// The signature does not match: Dojo reverses the payment, and the
+    /// session is over (`SignatureVerificationRejected`).
+    pub async fn reject(self) -> Result<TerminalSession<Finished>> {
+        let data = self.answer(false).await?;
+        Ok(TerminalSession::typed(self.counter, data))
+    }
+
+    async fn answer(&self, accepted: bool) -> Result<types::TerminalSession> {
+        self.counter
+            .calls()
+            .verify_signature(self.id(), accepted)
+            .await
+    }
+}
+
+impl TerminalSession<Finished> {
+    /// The payment's details (card, auth code), once Dojo has them.
+    pub fn payment_details(&self) -> Option<&types::PaymentDetails> {
+        self.data.payment_details.as_ref()
+    }
+
+    /// Reads the payment intent it sold or refunded, typed by its state:
+    /// an `Authorized` one (a `Manual` sale) is captured through it
+    /// (`PaymentIntent<Authorized>::capture`). `None` for an unlinked
+    /// refund.
+    pub async fn payment_intent(&self) -> Result<Option<AnyPaymentIntent>> {
+        let Some(id) = self.payment_intent_id() else {
+            return Ok(None);
+        };
+        let data = self.counter.dojo.payment_intents().get(id).await?;
+        Ok(Some(AnyPaymentIntent::from(data)))
+    }
+}
+
+/// The answer to [`TerminalSession::cancel`].
+#[derive(Debug)]
+#[must_use]
+pub enum Canceling {
+    /// Dojo took the request: the session is `CancelRequested`, and
+    /// `Canceled` once the terminal confirms.
+    Requested(TerminalSession<InProgress>),
+    /// Too late: a card was presented (Dojo's 422). The session goes on.
+    CardPresented(Error),
+}
+
+/// Where a session stands once waiting ends (or as read): over, waiting for
+/// the operator's signature check, or still going at the deadline.
+#[derive(Debug, Clone)]
+#[must_use]
+pub enum Outcome {
+    /// Paid (an `Auto` sale, or a refund made).
+    Captured(TerminalSession<Finished>),
+    /// Authorized: a `Manual` sale, to capture through its payment intent.
+    Authorized(TerminalSession<Finished>),
+    /// The card was declined.
+    Declined(TerminalSession<Finished>),
+    /// Nobody presented a card in time (or the terminal was offline).
+    Expired(TerminalSession<Finished>),
+    /// Canceled at the merchant's request.
+    Canceled(TerminalSession<Finished>),
+    /// The operator rejected the signature; the payment is reversed.
+    SignatureRejected(TerminalSession<Finished>),
+    /// The operator must check the signature: accept or reject it within
+    /// 80 seconds.
+    SignatureRequired(TerminalSession<SignatureRequired>),
+    /// Still in progress when the deadline passed (or as read): wait again.
+    InProgress(TerminalSession<InProgress>),
+    /// A status this SDK does not know (Dojo added one): kept as read.
+    Other(Box<types::TerminalSession>),
+}
+
+impl Outcome {
+    pub(super) fn of(counter: Counter, data: types::TerminalSession) -> Self {
+        let Open::Known(status) = data.status else {
+            return Self::Other(Box::new(data));
+        };
+        let finished = |counter, data| TerminalSession::<Finished>::typed(counter, data);
+        match status {
+            Status::Captured => Self::Captured(finished(counter, data)),
+            Status::Authorized => Self::Authorized(finished(counter, data)),
+            Status::Declined => Self::Declined(finished(counter, data)),
+            Status::Expired => Self::Expired(finished(counter, data)),
+            Status::Canceled => Self::Canceled(finished(counter, data)),
+            Status::SignatureVerificationRejected => {
+                Self::SignatureRejected(finished(counter, data))
+            }
+            Status::SignatureVerificationRequired => {
+                Self::SignatureRequired(TerminalSession::typed(counter, data))
+            }
+            Status::InitiateRequested
+            | Status::Initiated
+            | Status::CancelRequested
+            | Status::SignatureVerificationAccepted => {
+                Self::InProgress(TerminalSession::typed(counter, data))
+            }
+        }
+    }
+
+    /// The session as Dojo last answered it.
+    pub fn data(&self) -> &types::TerminalSession {
+        match self {
+            Self::Captured(s)
+            | Self::Authorized(s)
+            | Self::Declined(s)
+            | Self::Expired(s)
+            | Self::Canceled(s)
+            | Self::SignatureRejected(s) => s.data(),
+            Self::SignatureRequired(s) => s.data(),
+            Self::InProgress(s) => s.data(),
+            Self::Other(data) => data,
+        }
+    }
+
+    /// Its status, as Dojo names it.
+    pub fn status(&self) -> &Open<Status> {
+        &self.data().status
+    }
+
+    /// Whether the session is over.
+    pub fn is_final(&self) -> bool {
+        !matches!(
+            self,
+            Self::SignatureRequired(_) | Self::InProgress(_) | Self::Other(_)
+        )
+    }
+}
