@@ -488,6 +488,10 @@ pub fn nested(value: &impl Validate, at: &FieldPath<'_>, name: &str, out: &mut V
 /// an API on loopback itself. Decided by
 /// [`HttpsUrl`](dojo_payments_types::HttpsUrl), the one place that says what
 /// "this machine" is.
+// Public for the workspace's crates only (the emulator's webhook URLs, the
+// SDK's subscriptions to an emulator) and `tests/tests/validate.rs`; not part
+// of the API: `HttpsUrl::is_loopback_http` is.
+#[doc(hidden)]
 pub fn is_loopback_http(url: &str) -> bool {
     dojo_payments_types::HttpsUrl::new(url).is_ok_and(|url| url.is_loopback_http())
 }

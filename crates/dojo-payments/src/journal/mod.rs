@@ -84,7 +84,11 @@ use dojo_payments_types::{LocationId, Money, PaymentIntentId};
 #[doc(hidden)]
 pub use crate::settlement::{Before, Movement};
 pub use entry::{Entry, EntryState};
-pub use store::{Closed, InMemoryJournal, JournalStore, Opened, StoreClock, StoreError};
+pub use store::{Closed, InMemoryJournal, JournalStore, Opened, StoreClock};
+// Its one documented path is the crate's root (webhook dedupe stores fail
+// with it too); reachable here for the crate's root to re-export.
+#[doc(hidden)]
+pub use store::StoreError;
 
 use crate::settlement;
 use crate::{Dojo, IdempotencyKey};
