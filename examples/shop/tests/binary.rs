@@ -116,9 +116,12 @@ async fn the_binary_alone_migrates_its_database_and_serves_a_page() {
     // The first lines it prints, until it says where it is open.
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+        for line in lines.by_ref() {
             if let Some(url) = line.strip_prefix("The shop is open: ") {
                 let _ = tx.send(Ok(url.to_owned()));
+                // Read on: a closed pipe would fail the shop's next line.
+                lines.for_each(drop);
                 return;
             }
         }
