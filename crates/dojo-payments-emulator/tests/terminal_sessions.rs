@@ -541,3 +541,58 @@ async fn arbitrary_requests_to_the_terminal_routes() {
         }
     }
 }
+
+#[tokio::test]
+async fn tips_faults_and_a_terminal_lost_mid_session() {
+    let (emulator, client) = emulator().await;
+    let manual = counter(3);
+    let terminal = emulator.terminal(&manual);
+
+    // The customer adds a gratuity on the terminal: the intent's tips.
+    let pi = create_intent(&client, 1000, "Auto").await;
+    sale(&client, &manual, &pi).await;
+    terminal.add_tip(gbp(150)).unwrap();
+    terminal.present_card(&good_card()).unwrap();
+    let intent = client.payment_intents_get(&pi, None).await.unwrap();
+    assert_eq!(intent.tips_amount, Some(gbp(150)));
+    assert_eq!(status(&client, &pi).await, "Captured");
+
+    // Faults aim at the terminal routes like any other.
+    emulator
+        .inject_fault(
+            "POST /terminal-sessions",
+            dojo_payments_emulator::Fault::fail(503),
+            1,
+        )
+        .unwrap();
+    let pi = create_intent(&client, 1000, "Auto").await;
+    let request: types::CreateTerminalSessionRequest = serde_json::from_value(json!({
+        "terminalId": manual,
+        "details": {"sessionType": "Sale", "sale": {"paymentIntentId": pi}},
+    }))
+    .unwrap();
+    let failed = client.terminal_session_create(None, HOUSE, &request).await;
+    assert_eq!(failed.unwrap_err().status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(
+        terminal_status(&client, &manual).await,
+        "Available",
+        "not acted"
+    );
+
+    // Picked up, then the terminal goes offline: no card is read, and the
+    // session expires at its expireAt.
+    let id = sale(&client, &manual, &pi).await;
+    emulator.advance_clock(Duration::milliseconds(300)).unwrap();
+    let initiated = read(&client, &id).await;
+    assert_eq!(status_of(&initiated), "Initiated");
+    terminal.go_offline().unwrap();
+    assert!(terminal.present_card(&good_card()).is_err());
+    emulator.advance_clock(Duration::seconds(89)).unwrap();
+    assert_eq!(status_of(&read(&client, &id).await), "Initiated");
+    emulator.advance_clock(Duration::seconds(2)).unwrap();
+    let expired = read(&client, &id).await;
+    assert_eq!(status_of(&expired), "Expired");
+    assert_eq!(status(&client, &pi).await, "Created", "nothing was paid");
+    terminal.come_online().unwrap();
+    assert_eq!(terminal_status(&client, &manual).await, "Available");
+}
