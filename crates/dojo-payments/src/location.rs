@@ -138,14 +138,21 @@ impl Locations {
 
     /// The first two names sharing one key, if any.
     pub(crate) fn same_key(&self) -> Option<(LocationId, LocationId)> {
-        let mut seen: Vec<(&ApiKey, &LocationId)> = Vec::with_capacity(self.0.len());
+        let mut seen = std::collections::HashMap::with_capacity(self.0.len());
         for (id, key) in &self.0 {
-            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
-                return Some(((*first).clone(), id.clone()));
+            if let Some(first) = seen.insert(key.expose(), id) {
+                return Some((first.clone(), id.clone()));
             }
-            seen.push((key, id));
         }
         None
+    }
+
+    /// These locations, refused if one key is under two names.
+    fn one_key_one_name(self) -> Result<Self, LocationsError> {
+        match self.same_key() {
+            Some((first, second)) => Err(LocationsError::SameKey { first, second }),
+            None => Ok(self),
+        }
     }
 
     /// How many.
@@ -180,7 +187,7 @@ impl Locations {
             };
             locations.add(&name, location, value)?;
         }
-        Ok(locations)
+        locations.one_key_one_name()
     }
 
     /// The locations of the file at `path`: `name = key` lines (the name
@@ -204,7 +211,7 @@ impl Locations {
                 .ok_or_else(|| LocationsError::Malformed { at: at.clone() })?;
             locations.add(&at, name.trim(), key.trim().to_owned())?;
         }
-        Ok(locations)
+        locations.one_key_one_name()
     }
 
     fn add(&mut self, at: &str, name: &str, key: String) -> Result<(), LocationsError> {
@@ -216,12 +223,6 @@ impl Locations {
         let key = ApiKey::new(key).map_err(invalid)?;
         if self.0.contains_key(&id) {
             return Err(LocationsError::Twice(id));
-        }
-        if let Some((first, _)) = self.0.iter().find(|(_, k)| **k == key) {
-            return Err(LocationsError::SameKey {
-                first: first.clone(),
-                second: id,
-            });
         }
         self.0.insert(id, key);
         Ok(())
@@ -336,7 +337,7 @@ mod tests {
             Locations::parse(&format!("soho = {SOHO_KEY}\ncamden = {SOHO_KEY}")).unwrap_err();
         assert!(
             matches!(&twice, LocationsError::SameKey { first, second }
-                if first.as_str() == "soho" && second.as_str() == "camden"),
+                if first.as_str() == "camden" && second.as_str() == "soho"),
             "{twice}"
         );
         for shown in [twice.to_string(), format!("{twice:?}")] {

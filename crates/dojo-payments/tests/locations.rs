@@ -650,3 +650,45 @@ async fn a_location_s_own_retry_policy_applies_to_its_calls_only() {
         Err(SiteError::DeadlineLonger { .. })
     ));
 }
+
+/// Each call's `dojo.call` span names the location it was made for.
+#[tokio::test]
+async fn the_call_span_names_its_location() {
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Capture {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let (_emulator, platform) = cafes(&["soho"]).await;
+    let soho = platform.location(&id("soho")).unwrap();
+    soho.payment_intents()
+        .create(gbp(640), "Two flat whites")
+        .send()
+        .await
+        .unwrap();
+    let printed = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        printed
+            .lines()
+            .any(|line| line.contains("dojo.call{") && line.contains("location=\"soho\"")),
+        "{printed}"
+    );
+}
