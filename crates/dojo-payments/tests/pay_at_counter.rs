@@ -262,3 +262,43 @@ async fn an_auto_terminal_pays_on_its_own_and_the_till_sees_each_step() {
     let terminals = counter.terminals().await.expect("listed");
     assert_eq!(terminals.len(), 3);
 }
+
+#[tokio::test]
+async fn a_customer_who_walks_away_and_a_read_that_fails_once() {
+    let (emulator, dojo) = dojo().await;
+    let counter = Counter::new(dojo.clone(), "my-epos");
+    let till = manual();
+
+    let sale = intent(&dojo, 1250, CaptureMode::Auto).await;
+    let session = counter.sale(&till, &sale).await.expect("started");
+    terminal(&emulator, &till).walk_away().expect("walked away");
+    // A read answered 503 once: the SDK reads again (a read is safe to
+    // repeat), and the till still learns the outcome.
+    emulator
+        .inject_fault(
+            "GET /terminal-sessions/{terminalSessionId}",
+            dojo_payments_emulator::Fault::fail(503),
+            1,
+        )
+        .expect("armed");
+    match session.outcome(quick()).await.expect("read") {
+        Outcome::Expired(done) => assert!(done.expire_at().is_some()),
+        other => panic!("expected Expired, got {other:?}"),
+    }
+    assert!(matches!(
+        sale.refresh(&dojo).await,
+        Ok(AnyPaymentIntent::Created(_))
+    ));
+
+    // Nothing happens before the deadline: still in progress, typed so.
+    let session = counter.sale(&till, &sale).await.expect("started");
+    let short = WaitPolicy::within(Duration::from_millis(300))
+        .polling(Duration::from_millis(50), Duration::from_millis(50));
+    let Outcome::InProgress(waiting) = session.outcome(short).await.expect("read") else {
+        panic!("nobody presented a card yet");
+    };
+    assert!(matches!(
+        waiting.cancel().await,
+        Ok(Canceling::Requested(_))
+    ));
+}

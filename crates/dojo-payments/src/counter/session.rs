@@ -317,3 +317,31 @@ impl Outcome {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A status Dojo adds later is kept, not mistaken for one this SDK
+    /// knows, and ends the waiting (nothing to wait for that the SDK can
+    /// name).
+    #[test]
+    fn an_unknown_status_is_other() {
+        let dojo = crate::Dojo::builder(
+            dojo_payments_types::ApiKey::new("sk_sandbox_unit_0123456789").expect("a key"),
+        )
+        .build()
+        .expect("a client");
+        let counter = Counter::new(dojo, "my-epos");
+        let data: types::TerminalSession = serde_json::from_value(serde_json::json!({
+            "id": "ts_sandbox_1", "terminalId": "tm_sandbox_1", "status": "PrintingReceipt",
+            "createdAt": "2026-03-02T10:00:00Z", "updatedAt": "2026-03-02T10:00:00Z",
+            "expireAt": "2026-03-02T10:01:30Z", "notificationEvents": [], "statusEvents": [],
+        }))
+        .expect("decodes");
+        let outcome = Outcome::of(counter, data);
+        assert!(matches!(outcome, Outcome::Other(_)));
+        assert_eq!(outcome.status().to_string(), "PrintingReceipt");
+        assert!(!outcome.is_final());
+    }
+}
