@@ -138,7 +138,12 @@ impl Accounts {
         let mut registry = self.0.write().unwrap_or_else(|e| e.into_inner());
         if let Some((account, _)) = registry.keys.get(key) {
             let account = account.clone();
-            *registry.uses.entry(key.to_owned()).or_default() += 1;
+            match registry.uses.get_mut(key) {
+                Some(uses) => *uses += 1,
+                None => {
+                    registry.uses.insert(key.to_owned(), 1);
+                }
+            }
             return Some(account);
         }
         if registry.locked {
@@ -185,5 +190,38 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
             .get::<Caller>()
             .cloned()
             .ok_or_else(|| Problem::unauthorized("this operation takes an API key"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_key_is_the_same_account_and_each_key_is_counted() {
+        let accounts = Accounts::default();
+        let soho = accounts.add_location("soho", "sk_sandbox_soho_1").unwrap();
+        accounts
+            .add_location("camden", "sk_sandbox_camden_1")
+            .unwrap();
+        assert_eq!(
+            accounts.add_key("soho", "sk_sandbox_soho_2"),
+            Ok(soho.clone())
+        );
+        assert_eq!(
+            accounts.add_key("leeds", "sk_sandbox_leeds_1"),
+            Err(LocationRefused::NoSuchLocation("leeds".to_owned()))
+        );
+        assert_eq!(
+            accounts.add_key("soho", "sk_sandbox_camden_1"),
+            Err(LocationRefused::KeyTaken("camden".to_owned()))
+        );
+        for _ in 0..2 {
+            assert_eq!(accounts.account_of("sk_sandbox_soho_2"), Some(soho.clone()));
+        }
+        assert_eq!(accounts.account_of("sk_sandbox_soho_1"), Some(soho));
+        assert_eq!(accounts.uses_of("sk_sandbox_soho_1"), 1);
+        assert_eq!(accounts.uses_of("sk_sandbox_soho_2"), 2);
+        assert_eq!(accounts.uses_of("sk_sandbox_camden_1"), 0);
     }
 }
