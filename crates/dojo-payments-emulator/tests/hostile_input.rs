@@ -239,9 +239,13 @@ async fn terminal_statuses_are_checked_and_filter() {
         .iter()
         .map(|t| t["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, ["Available"]);
+    // The default terminals: counter1 (auto) and counter3 are Available,
+    // counter2 Offline.
+    assert_eq!(statuses, ["Available", "Available"]);
     let (_, both) = raw.send(list("?statuses=Available&statuses=Offline")).await;
-    assert_eq!(both.as_array().unwrap().len(), 2);
+    assert_eq!(both.as_array().unwrap().len(), 3);
+    let (_, offline) = raw.send(list("?statuses=Offline")).await;
+    assert_eq!(offline.as_array().unwrap().len(), 1);
 }
 
 /// A setup intent answers with everything it was created with.
