@@ -186,16 +186,34 @@ async fn all_fifty_operations_are_reachable() {
     let terminals = dojo.terminals();
     let terminals = terminals.as_software_house("sh-tour");
     let list = terminals.list(None).await.unwrap();
-    let terminal_id = list[0].id.clone();
+    // The emulator's manual terminal (`tm_sandbox_counter3`): a swiped card
+    // asks for the signature check answered below.
+    let terminal_id = list[2].id.clone();
     terminals.get(&terminal_id).await.unwrap();
+    let sale = |pi: Option<dojo_payments::types::PaymentIntentId>,
+                terminal: &dojo_payments::types::TerminalId| {
+        raw(
+            json!({"terminalId": terminal, "details": {"sessionType": "Sale", "sale": {"paymentIntentId": pi}}}),
+        )
+    };
     let counter = intents.create(gbp(100), "Counter").send().await.unwrap();
     let session = terminals
-        .create_session(raw(json!({"terminalId": terminal_id, "details": {"sessionType": "Sale", "sale": {"paymentIntentId": counter.id}}})))
+        .create_session(sale(counter.id, &terminal_id))
         .await
         .unwrap();
     terminals.session(&session.id).await.unwrap();
+    let card = dojo_payments_emulator::Card::test(APPROVED_VISA).unwrap();
+    emulator
+        .terminal(&terminal_id)
+        .present(&card, dojo_payments_emulator::Presentation::Swipe)
+        .unwrap();
     terminals.verify_signature(&session.id, true).await.unwrap();
-    terminals.cancel_session(&session.id).await.unwrap();
+    let counter = intents.create(gbp(100), "Counter").send().await.unwrap();
+    let other = terminals
+        .create_session(sale(counter.id, &list[0].id))
+        .await
+        .unwrap();
+    terminals.cancel_session(&other.id).await.unwrap();
 
     // EPOS (7).
     let epos = dojo.epos();
