@@ -77,10 +77,10 @@ mod client;
 pub mod counter;
 mod error;
 mod idempotency;
-mod metrics;
 pub mod journal;
 pub mod lifecycle;
 pub mod location;
+mod metrics;
 mod pages;
 // Public for the workspace's tests only (`tests/proof_table.rs` and the
 // doctests table-test `classify`); not part of the API: its one public item
@@ -97,8 +97,7 @@ pub mod settlement;
 pub mod webhook;
 
 pub use client::{
-    CHECKOUT_BASE_URL, CheckoutIntentId, ConfigError, Dojo, DojoBuilder, Reloaded, SiteError,
-    Sites,
+    CHECKOUT_BASE_URL, CheckoutIntentId, ConfigError, Dojo, DojoBuilder, Reloaded, SiteError, Sites,
 };
 pub use dojo_payments_api::Endpoints;
 pub use error::{
