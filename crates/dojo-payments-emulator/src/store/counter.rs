@@ -442,7 +442,12 @@ impl Store {
         }
         if outcome != CardOutcome::Approved {
             session.notify(Notice::Declined, now);
-            session.set_status(Status::Declined, now);
+            let why = if outcome == CardOutcome::Expired {
+                "the card has expired"
+            } else {
+                "the card was declined"
+            };
+            session.set_status_saying(Status::Declined, now, why.to_owned());
             self.free_terminal(&id, now);
             return Ok(TerminalOutcome::Declined);
         }
@@ -475,7 +480,10 @@ impl Store {
             None => Ok(decline(
                 self,
                 &id,
-                &Refusal::field("Amount", "refused"),
+                &Refusal::state(
+                    Action::Refund,
+                    "the payment intent no longer allows this refund",
+                ),
                 now,
             )),
         }
@@ -494,7 +502,7 @@ impl Store {
         };
         match self.pay(intent.as_str(), card, false, now)? {
             CardOutcome::Approved => Ok(()),
-            _ => Err(Refusal::state(Action::Pay, "declined")),
+            _ => Err(Refusal::state(Action::Pay, "the card was declined")),
         }
     }
 
@@ -744,12 +752,12 @@ fn refund_amount(amount: Money, field: &str) -> Outcome<Money> {
 fn decline(
     store: &mut Store,
     id: &TerminalSessionId,
-    _why: &Refusal,
+    why: &Refusal,
     now: DateTime<Utc>,
 ) -> TerminalOutcome {
     if let Some(session) = store.session_mut(id) {
         session.notify(Notice::Declined, now);
-        session.set_status(Status::Declined, now);
+        session.set_status_saying(Status::Declined, now, why.to_string());
     }
     store.free_terminal(id, now);
     TerminalOutcome::Declined

@@ -189,8 +189,15 @@ impl TerminalSessionRecord {
 
     /// Moves to `to` at `at`, recording it; clears what was pending.
     pub fn set_status(&mut self, to: Status, at: DateTime<Utc>) {
+        self.set_status_saying(to, at, String::new());
+    }
+
+    /// [`Self::set_status`], with the event's `debugMessage`.
+    pub fn set_status_saying(&mut self, to: Status, at: DateTime<Utc>, debug: String) {
         self.session.status = Open::Known(to);
-        self.session.status_events.push(status_event(to, at));
+        let mut event = status_event(to, at);
+        event.debug_message = debug;
+        self.session.status_events.push(event);
         self.session.updated_at = Timestamp::new(at);
         self.pending = None;
     }
