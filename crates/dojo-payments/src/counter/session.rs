@@ -136,11 +136,13 @@ impl TerminalSession<InProgress> {
         Self::typed(counter, data)
     }
 
-    /// What the till shows, as it happens: each new status and each new
-    /// notification of the terminal (PresentCard, EnterPin, …), read by
-    /// polling with back-off (Dojo sends no webhooks for sessions), until
-    /// the session finishes, asks for a signature check, or `policy`'s
-    /// deadline passes. Then read the [`TerminalSession::outcome`].
+    /// What the till shows, as it happens: each status and each
+    /// notification of the terminal (PresentCard, EnterPin, …), from the
+    /// session's first (those of its last read come at once, in time
+    /// order) to the ones read by polling with back-off (Dojo sends no
+    /// webhooks for sessions), until the session finishes, asks for a
+    /// signature check, or `policy`'s deadline passes. Then read the
+    /// [`TerminalSession::outcome`].
     pub fn updates(
         &self,
         policy: WaitPolicy,

@@ -1,4 +1,6 @@
-//! Card terminals and their sessions (Pay at Counter).
+//! Card terminals and their sessions (Pay at Counter): the raw calls. A
+//! till is written on [`crate::counter`], whose sessions are typed by their
+//! state and waited on for their outcome.
 
 use dojo_payments_api::api::types;
 use dojo_payments_types::{TerminalId, TerminalSessionId};
