@@ -81,6 +81,9 @@ pub use client::{
     API_BASE_URL, CHECKOUT_BASE_URL, CONNECT_TIMEOUT, Endpoints, PCI_BASE_URL, REQUEST_TIMEOUT,
     USER_AGENT, http_client, http_client_builder, http_client_with,
 };
+// The generated tables name these as `crate::DocumentedOperation`; their
+// one documented path is `documented::`, beside the lookup that returns them.
+#[doc(hidden)]
 pub use documented::{DocumentedOperation, DocumentedStatus};
 pub use error::{Error, InvalidPayload};
 pub use hooks::Context;
