@@ -7,12 +7,15 @@
 //! future non-`Send`, far from the change. This file does not compile when a
 //! public future stops being `Send`: `every_public_future_is_send` names
 //! each one (nothing is polled or run; it only has to type-check), and the
-//! stream of a search too. A public `async fn` or builder `send` added to
+//! streams of a search and of a terminal session's updates too. A public `async fn` or builder `send` added to
 //! the SDK belongs here.
 
 use dojo_payments::api_types::{
     CreateTerminalSessionRequest, EventRequest, PaymentIntent as PaymentIntentData,
     RestIntegrationRequest, SubscriptionUpdateRequest, WsIntegrationRequest,
+};
+use dojo_payments::counter::{
+    Counter, Finished, InProgress, SignatureRequired, TerminalSession, WaitPolicy,
 };
 use dojo_payments::journal::{InMemoryJournal, Journal};
 use dojo_payments::lifecycle::payment_intent::{self, AnyPaymentIntent, PaymentIntent};
@@ -52,6 +55,16 @@ struct Bodies {
     subscription: SubscriptionUpdateRequest,
 }
 
+/// Terminal sessions at the counter, one in each state that has calls.
+struct Sessions {
+    in_progress: (TerminalSession<InProgress>, TerminalSession<InProgress>),
+    signature: (
+        TerminalSession<SignatureRequired>,
+        TerminalSession<SignatureRequired>,
+    ),
+    finished: TerminalSession<Finished>,
+}
+
 /// The builders, each sent once.
 struct Builders<'a> {
     create_payment_intent: (CreatePaymentIntent<'a>, CreatePaymentIntent<'a>),
@@ -82,6 +95,8 @@ fn every_public_future_is_send(
     journal: &Journal<InMemoryJournal>,
     unsettled: &Unsettled,
     key: IdempotencyKey,
+    counter: &Counter,
+    sessions: Sessions,
 ) {
     // Payment intents: calls, builders, the search stream.
     let intents = || dojo.payment_intents();
@@ -198,6 +213,25 @@ fn every_public_future_is_send(
     assert_send(&journal.cancel(dojo, "cancel-1", data));
     assert_send(&journal.reconcile(dojo));
     assert_send(&unsettled.settle(dojo));
+
+    // Payments at the counter: terminals, sessions and their states.
+    let terminal = &ids.terminal;
+    assert_send(&counter.terminals());
+    assert_send(&counter.available_terminal());
+    assert_send(&counter.terminal(terminal));
+    assert_send(&counter.sale(terminal, &created));
+    assert_send(&counter.matched_refund(terminal, &captured, Some(amount)));
+    assert_send(&counter.unlinked_refund(terminal, amount, true));
+    assert_send(&counter.session(&ids.session));
+    let (waited, in_progress) = sessions.in_progress;
+    assert_send(&in_progress.updates(WaitPolicy::default()));
+    assert_send(&in_progress.refresh());
+    assert_send(&in_progress.cancel());
+    assert_send(&waited.outcome(WaitPolicy::default()));
+    let (accepted, rejected) = sessions.signature;
+    assert_send(&accepted.accept());
+    assert_send(&rejected.reject());
+    assert_send(&sessions.finished.payment_intent());
 }
 
 #[test]
