@@ -302,3 +302,25 @@ async fn a_customer_who_walks_away_and_a_read_that_fails_once() {
         Ok(Canceling::Requested(_))
     ));
 }
+
+/// A till's futures can be spawned on a multi-threaded runtime.
+#[allow(dead_code, clippy::let_underscore_future)]
+fn the_counter_futures_are_send(
+    counter: &Counter,
+    terminal: &TerminalId,
+    intent: &PaymentIntent<Created>,
+    session: dojo_payments::counter::TerminalSession<dojo_payments::counter::InProgress>,
+    check: dojo_payments::counter::TerminalSession<dojo_payments::counter::SignatureRequired>,
+) {
+    fn send<T: Send>(_: T) {}
+    send(counter.available_terminal());
+    send(counter.terminals());
+    send(counter.sale(terminal, intent));
+    send(counter.unlinked_refund(terminal, gbp(1), true));
+    send(session.cancel());
+    send(session.refresh());
+    send(session.updates(WaitPolicy::default()));
+    send(session.outcome(WaitPolicy::default()));
+    send(check.clone().accept());
+    send(check.reject());
+}
