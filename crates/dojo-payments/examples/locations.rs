@@ -9,6 +9,7 @@
 //! settled after the restart with Camden's key (never Soho's); and the
 //! webhooks of both cafés, received at one URL and told apart.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -64,6 +65,8 @@ impl std::fmt::Display for Walk {
         let told_apart = self.events.iter().all(|(location, payment)| {
             self.payments
                 .iter()
+                .chain(&self.meanwhile)
+                .chain(std::iter::once(&self.opened))
                 .any(|(cafe, id)| id == payment && location.as_ref() == Some(cafe))
         });
         write!(
@@ -184,14 +187,20 @@ pub async fn run() -> Result<Walk> {
 
     // Brixton opens while Soho and Camden take payments: its key joins the
     // running client, no restart, no call held up.
+    let service = Service {
+        emulator: &emulator,
+        dojo: &dojo,
+        began: emulator.requests().len(),
+        opened: AtomicBool::new(false),
+    };
     let (opened, taken) = tokio::join!(
-        open_a_cafe(&emulator, &dojo, "brixton"),
-        take_payments(&emulator, &dojo, &cafes, 5),
+        service.open_a_cafe("brixton"),
+        service.take_payments(&cafes, 5),
     );
     let opened = opened?;
     let meanwhile_failed = taken.iter().filter(|taken| taken.is_err()).count();
     let meanwhile: Vec<_> = taken.into_iter().filter_map(|taken| taken.ok()).collect();
-    let calls_around_opening = calls_around(&emulator, &cafes, &opened.0);
+    let calls_around_opening = service.calls_around(&cafes, &opened.0);
     println!(
         "  {} opened while the others took {} payments ({meanwhile_failed} failed)",
         opened.0,
@@ -241,82 +250,101 @@ pub async fn run() -> Result<Walk> {
     })
 }
 
-/// Opens café `name`: Dojo gives it an account and a key (here, the
-/// emulator), the running client adds it (`dojo.sites()`), and it takes
-/// its first payment with its own key.
-async fn open_a_cafe(
-    emulator: &Emulator,
-    dojo: &Dojo,
-    name: &str,
-) -> Result<(LocationId, PaymentIntentId)> {
-    let (id, key) = cafe(name)?;
-    emulator.add_location(&id, &key)?;
-    // In production: dojo.sites()?.reload(Locations::from_file(path)?)
-    // once the file names it, or add it as here.
-    dojo.sites()?.add(Location::new(id.clone(), key))?;
-    let here = dojo.location(&id)?;
-    let intent = here
-        .payment_intents()
-        .create(Money::new(450, Currency::GBP), "Opening-day latte")
-        .created()
-        .await?;
-    emulator.pay(intent.id(), &Card::test(APPROVED_MASTERCARD)?, false)?;
-    let paid = intent.refresh_as::<Captured>(&here).await?;
-    println!("  {id}: opened; {} paid {}", paid.id(), paid.total());
-    Ok((id, paid.id().clone()))
+/// Service at the cafés while a new one opens.
+struct Service<'a> {
+    emulator: &'a Emulator,
+    dojo: &'a Dojo,
+    /// How many calls the emulator had received when service began.
+    began: usize,
+    /// Whether the new café has taken its first payment.
+    opened: AtomicBool,
 }
 
-/// `count` payments at each of `cafes`, side by side: each its own result.
-async fn take_payments(
-    emulator: &Emulator,
-    dojo: &Dojo,
-    cafes: &[(LocationId, ApiKey)],
-    count: usize,
-) -> Vec<Result<(LocationId, PaymentIntentId)>> {
-    let at = |id: LocationId| async move {
-        let mut taken = Vec::new();
-        for n in 0..count {
-            let payment = async {
-                let here = dojo.location(&id)?;
-                let intent = here
-                    .payment_intents()
-                    .create(Money::new(350 + n as i64, Currency::GBP), "An americano")
-                    .created()
-                    .await?;
-                emulator.pay(intent.id(), &Card::test(APPROVED_MASTERCARD)?, false)?;
-                Ok((id.clone(), intent.id().clone()))
-            };
-            taken.push(payment.await);
+impl Service<'_> {
+    /// Opens café `name` once service has begun (two calls made): Dojo
+    /// gives it an account and a key (here, the emulator), the running
+    /// client adds it (`dojo.sites()`), and it takes its first payment with
+    /// its own key.
+    async fn open_a_cafe(&self, name: &str) -> Result<(LocationId, PaymentIntentId)> {
+        while self.emulator.requests().len() < self.began + 2 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
         }
-        taken
-    };
-    let (first, second) = tokio::join!(at(cafes[0].0.clone()), at(cafes[1].0.clone()));
-    first.into_iter().chain(second).collect()
-}
+        let (id, key) = cafe(name)?;
+        self.emulator.add_location(&id, &key)?;
+        // In production: dojo.sites()?.reload(Locations::from_file(path)?)
+        // once the file names it, or add it as here.
+        self.dojo.sites()?.add(Location::new(id.clone(), key))?;
+        let here = self.dojo.location(&id)?;
+        let intent = here
+            .payment_intents()
+            .create(Money::new(450, Currency::GBP), "Opening-day latte")
+            .created()
+            .await?;
+        self.opened.store(true, Ordering::SeqCst);
+        self.emulator
+            .pay(intent.id(), &Card::test(APPROVED_MASTERCARD)?, false)?;
+        let paid = intent.refresh_as::<Captured>(&here).await?;
+        println!("  {id}: opened; {} paid {}", paid.id(), paid.total());
+        Ok((id, paid.id().clone()))
+    }
 
-/// The other cafés' calls received before and after `opened`'s first one.
-fn calls_around(
-    emulator: &Emulator,
-    cafes: &[(LocationId, ApiKey)],
-    opened: &LocationId,
-) -> (usize, usize) {
-    let log = emulator.requests_by_account();
-    let theirs: Vec<_> = cafes
-        .iter()
-        .map(|(id, _)| emulator.location_account(id))
-        .collect();
-    let first = emulator.location_account(opened);
-    let at = log
-        .iter()
-        .position(|(_, account)| *account == first)
-        .unwrap_or(log.len());
-    let count = |calls: &[(String, Option<String>)]| {
-        calls
+    /// At each of `cafes`, side by side, payments one after another: at
+    /// least `count`, and on until one is taken after the new café opened
+    /// (at most 50). Each its own result.
+    async fn take_payments(
+        &self,
+        cafes: &[(LocationId, ApiKey)],
+        count: usize,
+    ) -> Vec<Result<(LocationId, PaymentIntentId)>> {
+        let at = |id: LocationId| async move {
+            let mut taken = Vec::new();
+            let mut after_opening = 0;
+            while (taken.len() < count || after_opening == 0) && taken.len() < 50 {
+                if self.opened.load(Ordering::SeqCst) {
+                    after_opening += 1;
+                }
+                let payment = async {
+                    let here = self.dojo.location(&id)?;
+                    let amount = Money::new(350 + taken.len() as i64, Currency::GBP);
+                    let intent = here
+                        .payment_intents()
+                        .create(amount, "An americano")
+                        .created()
+                        .await?;
+                    self.emulator
+                        .pay(intent.id(), &Card::test(APPROVED_MASTERCARD)?, false)?;
+                    Ok((id.clone(), intent.id().clone()))
+                };
+                taken.push(payment.await);
+            }
+            taken
+        };
+        let (first, second) = tokio::join!(at(cafes[0].0.clone()), at(cafes[1].0.clone()));
+        first.into_iter().chain(second).collect()
+    }
+
+    /// The other cafés' calls since service began, before and after
+    /// `opened`'s first one.
+    fn calls_around(&self, cafes: &[(LocationId, ApiKey)], opened: &LocationId) -> (usize, usize) {
+        let log = self.emulator.requests_by_account();
+        let log = &log[self.began.min(log.len())..];
+        let theirs: Vec<_> = cafes
             .iter()
-            .filter(|(_, account)| theirs.contains(account))
-            .count()
-    };
-    (count(&log[..at]), count(&log[at..]))
+            .map(|(id, _)| self.emulator.location_account(id))
+            .collect();
+        let first = self.emulator.location_account(opened);
+        let at = log
+            .iter()
+            .position(|(_, account)| *account == first)
+            .unwrap_or(log.len());
+        let count = |calls: &[(String, Option<String>)]| {
+            calls
+                .iter()
+                .filter(|(_, account)| theirs.contains(account))
+                .count()
+        };
+        (count(&log[..at]), count(&log[at..]))
+    }
 }
 
 /// Refunds part of `payment` at `camden` through a journal, and "dies"
