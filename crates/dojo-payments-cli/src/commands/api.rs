@@ -1,0 +1,118 @@
+//! `dojo api METHOD PATH`: any call, like `gh api`: the body from `--data`
+//! or from `-f field=value` pairs (dotted paths nest, values that are JSON
+//! are taken as JSON), the answer's body on stdout.
+
+use clap::Args;
+use serde_json::{Map, Value};
+
+use crate::context::{self, Choice};
+use crate::exit::{self, CliError};
+use crate::output::Output;
+
+/// `dojo api`.
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// GET, POST, PUT, PATCH or DELETE.
+    pub method: String,
+    /// The path on the api host: /payment-intents/pi_…
+    pub path: String,
+    /// The JSON body.
+    #[arg(long, short = 'd', value_name = "JSON", conflicts_with = "field")]
+    pub data: Option<String>,
+    /// A body field (repeat): amount.value=1000, reference=Order-42.
+    #[arg(long, short = 'f', value_name = "FIELD=VALUE")]
+    pub field: Vec<String>,
+    /// A header (repeat): idempotencyKey:order-42-refund-1.
+    #[arg(long, short = 'H', value_name = "NAME:VALUE")]
+    pub header: Vec<String>,
+}
+
+/// Sets `path` (dotted) in `object` to `value`.
+pub fn set_path(object: &mut Value, path: &str, value: Value) -> Result<(), CliError> {
+    let mut here = object;
+    let parts: Vec<&str> = path.split('.').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(CliError::usage(format!("{path:?} is not a field path"))
+            .hint("give name=value or a.b=value"));
+    }
+    for (i, part) in parts.iter().enumerate() {
+        if !here.is_object() {
+            *here = Value::Object(Map::new());
+        }
+        let Value::Object(map) = here else {
+            return Err(CliError::usage(format!("{path:?} is not a field path")));
+        };
+        if i + 1 == parts.len() {
+            map.insert((*part).to_owned(), value);
+            return Ok(());
+        }
+        here = map
+            .entry((*part).to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+    Ok(())
+}
+
+/// A `-f`/`--set` value: JSON when it parses as JSON, else a string.
+pub fn value_of(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
+}
+
+/// The body `--data` or `-f` make.
+pub fn body(data: Option<&str>, fields: &[String]) -> Result<Option<Value>, CliError> {
+    if let Some(data) = data {
+        return serde_json::from_str(data).map(Some).map_err(|e| {
+            CliError::usage(format!("--data is not JSON: {e}"))
+                .hint("quote it: --data '{\"a\": 1}'")
+        });
+    }
+    if fields.is_empty() {
+        return Ok(None);
+    }
+    let mut object = Value::Object(Map::new());
+    for field in fields {
+        let (path, value) = field
+            .split_once('=')
+            .ok_or_else(|| CliError::usage(format!("{field:?}: give FIELD=VALUE")))?;
+        set_path(&mut object, path, value_of(value))?;
+    }
+    Ok(Some(object))
+}
+
+/// Runs it.
+pub async fn run(args: ApiArgs, choice: &Choice, output: Output) -> Result<(), CliError> {
+    let body = body(args.data.as_deref(), &args.field)?;
+    let headers = args
+        .header
+        .iter()
+        .map(|h| {
+            h.split_once(':')
+                .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+                .ok_or_else(|| CliError::usage(format!("{h:?}: give NAME:VALUE")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+    {
+        return Err(CliError::usage(
+            "the Authorization header is the key's: choose it with --profile or DOJO_API_KEY",
+        ));
+    }
+    let target = context::target(choice)?;
+    let answer = context::call(&target, &args.method, &args.path, body.as_ref(), &headers).await?;
+    let status = answer.status;
+    output.data(&answer.body, || match &answer.body {
+        Value::String(text) => text.clone(),
+        Value::Null => String::new(),
+        other => serde_json::to_string_pretty(other).unwrap_or_default(),
+    });
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err(CliError::new(
+            exit::for_status(status),
+            format!("HTTP {status}"),
+        ))
+    }
+}

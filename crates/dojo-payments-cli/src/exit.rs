@@ -1,0 +1,98 @@
+//! Exit codes, and the error every command returns: a message and what to
+//! do next. The codes are stable (README, "Command line"):
+//!
+//! | code | meaning |
+//! | --- | --- |
+//! | 0 | done |
+//! | 1 | failed (anything not below) |
+//! | 2 | usage: the command line was not understood |
+//! | 3 | configuration: no key, an unreadable config file, a bad key |
+//! | 4 | refused: Dojo (or the emulator) answered that it will not do it; nothing moved |
+//! | 5 | unavailable: no answer, or a 5xx, with nothing moved; safe to run again |
+//! | 6 | outcome unknown: a money-moving call may have taken effect; settle it before running it again |
+//! | 7 | not verified: a webhook's signature did not match |
+
+use std::fmt;
+
+/// Done.
+pub const OK: u8 = 0;
+/// Failed, for a reason no other code names.
+pub const FAILURE: u8 = 1;
+/// The command line was not understood.
+pub const USAGE: u8 = 2;
+/// No key, an unreadable config file, a bad key or URL.
+pub const CONFIG: u8 = 3;
+/// Refused by Dojo: nothing was done.
+pub const REFUSED: u8 = 4;
+/// Unreachable or a server error, nothing moved: safe to run again.
+pub const UNAVAILABLE: u8 = 5;
+/// A money-moving call may have taken effect: settle it first.
+pub const UNKNOWN_OUTCOME: u8 = 6;
+/// A webhook signature did not match.
+pub const UNVERIFIED: u8 = 7;
+
+/// A command's failure: its exit code, what went wrong and what to do
+/// next. Never carries a secret.
+#[derive(Debug)]
+pub struct CliError {
+    /// The process's exit code.
+    pub code: u8,
+    /// What went wrong.
+    pub message: String,
+    /// What to do next, if anything.
+    pub hint: Option<String>,
+}
+
+impl CliError {
+    /// A failure with `code`.
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// A general failure (exit code 1).
+    pub fn failure(message: impl Into<String>) -> Self {
+        Self::new(FAILURE, message)
+    }
+
+    /// A configuration problem (exit code 3).
+    pub fn config(message: impl Into<String>) -> Self {
+        Self::new(CONFIG, message)
+    }
+
+    /// An argument the command cannot use (exit code 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(USAGE, message)
+    }
+
+    /// The same error, with what to do next.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CliError {}
+
+/// The code for an HTTP status answered by Dojo to a call that moves no
+/// money: 4xx refused, 5xx unavailable.
+pub fn for_status(status: u16) -> u8 {
+    match status {
+        400..=499 => REFUSED,
+        500..=599 => UNAVAILABLE,
+        _ => FAILURE,
+    }
+}

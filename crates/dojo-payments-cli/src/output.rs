@@ -1,0 +1,134 @@
+//! Where things are printed: data on stdout (JSON with `--json`, lines
+//! otherwise), narration and progress on stderr. Colour only on a terminal
+//! and never with `NO_COLOR`.
+
+use std::io::{IsTerminal, Write};
+
+use serde_json::Value;
+
+/// How this run prints.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    /// `--json`: data as JSON on stdout, one document per command.
+    pub json: bool,
+    /// Colour on stderr (a terminal, no `NO_COLOR`).
+    pub color: bool,
+    /// stderr is a terminal: progress may be shown.
+    pub interactive: bool,
+}
+
+impl Output {
+    /// From the flags and the environment.
+    pub fn new(json: bool) -> Self {
+        let stderr = std::io::stderr().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Self {
+            json,
+            color: stderr && !no_color,
+            interactive: stderr,
+        }
+    }
+
+    /// Prints data: `value` as JSON with `--json`, else `human`.
+    /// A closed stdout (`| head`) is not an error.
+    pub fn data(&self, value: &Value, human: impl FnOnce() -> String) {
+        let text = if self.json {
+            serde_json::to_string_pretty(&scrub(value.clone())).unwrap_or_default()
+        } else {
+            human()
+        };
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", text.trim_end_matches('\n'));
+        let _ = out.flush();
+    }
+
+    /// One line of data, streamed (`listen`): JSON lines with `--json`.
+    pub fn line(&self, value: &Value, human: impl FnOnce() -> String) {
+        let text = if self.json {
+            serde_json::to_string(&scrub(value.clone())).unwrap_or_default()
+        } else {
+            human()
+        };
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    }
+
+    /// Narration on stderr.
+    pub fn say(&self, text: &str) {
+        let _ = writeln!(std::io::stderr(), "{text}");
+    }
+
+    /// A line of progress on stderr, shown only on a terminal.
+    pub fn progress(&self, text: &str) {
+        if self.interactive {
+            let (start, end) = if self.color {
+                ("\x1b[2m", "\x1b[0m")
+            } else {
+                ("", "")
+            };
+            let _ = writeln!(std::io::stderr(), "{start}… {text}{end}");
+        }
+    }
+
+    /// An error on stderr, red on a terminal.
+    pub fn error(&self, text: &str) {
+        if self.color {
+            let _ = writeln!(std::io::stderr(), "\x1b[31m{text}\x1b[0m");
+        } else {
+            let _ = writeln!(std::io::stderr(), "{text}");
+        }
+    }
+}
+
+/// A JSON value's field as text for human output (`-` when absent).
+pub fn field(value: &Value, pointer: &str) -> String {
+    match value.pointer(pointer) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => "-".to_owned(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// An amount object (`{"value", "currencyCode"}`) as `12.50 GBP`.
+pub fn amount(value: &Value, pointer: &str) -> String {
+    let Some(minor) = value
+        .pointer(&format!("{pointer}/value"))
+        .and_then(Value::as_i64)
+    else {
+        return "-".to_owned();
+    };
+    let code = field(value, &format!("{pointer}/currencyCode"));
+    match dojo_payments_types::Currency::from_code(&code) {
+        Ok(currency) => dojo_payments_types::Money::new(minor, currency).to_string(),
+        Err(_) => format!("{minor} (minor units) {code}"),
+    }
+}
+
+/// Field names whose values are secrets: never printed.
+const SECRET_FIELDS: [&str; 4] = ["clientSessionSecret", "customerSecret", "secret", "apiKey"];
+
+/// `value` with every secret replaced by `"…"`: the fields of
+/// [`SECRET_FIELDS`], and each webhook secret's `value` (in `secrets`).
+pub fn scrub(mut value: Value) -> Value {
+    scrub_in(&mut value, false);
+    value
+}
+
+fn scrub_in(value: &mut Value, in_secrets: bool) {
+    match value {
+        Value::Object(map) => {
+            for (name, field) in map.iter_mut() {
+                if SECRET_FIELDS.contains(&name.as_str()) || (in_secrets && name == "value") {
+                    if !field.is_null() {
+                        *field = Value::String("…".to_owned());
+                    }
+                } else {
+                    scrub_in(field, name == "secrets");
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| scrub_in(item, in_secrets)),
+        _ => {}
+    }
+}
