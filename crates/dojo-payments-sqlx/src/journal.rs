@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use dojo_payments::IdempotencyKey;
 use dojo_payments::StoreError;
 use dojo_payments::journal::{Before, Closed, Entry, EntryState, JournalStore, Movement, Opened};
-use dojo_payments::types::{CaptureId, Currency, LocationId, Money, PaymentIntentId};
+use dojo_payments::types::{
+    CaptureId, Currency, LocationId, Money, PaymentIntentId, TerminalId, TerminalSessionId,
+};
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyQueryResult, AnyRow};
 use sqlx::{Any, AnyPool, Row};
 
@@ -37,7 +39,8 @@ macro_rules! select_entries {
     ($rest:literal) => {
         concat!(
             "SELECT name, operation, payment_intent_id, amount, currency, idempotency_key, ",
-            "before_status, before_captures, before_refunded, state, detail, opened_at, location FROM dojo_journal ",
+            "before_status, before_captures, before_refunded, state, detail, opened_at, location, ",
+            "terminal_id, terminal_session_id FROM dojo_journal ",
             $rest
         )
     };
@@ -240,14 +243,14 @@ macro_rules! insert_sql {
         concat!(
             "INSERT INTO dojo_journal (name, operation, payment_intent_id, amount, currency, ",
             "idempotency_key, before_status, before_captures, state, detail, opened_at, closed_at, location, ",
-            "before_refunded) ",
+            "before_refunded, terminal_id, terminal_session_id) ",
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, ",
             insert_sql!(@at $backend $at),
-            ", NULL, $10, $11) ON CONFLICT (location, name) DO NOTHING RETURNING opened_at"
+            ", NULL, $10, $11, $12, $13) ON CONFLICT (location, name) DO NOTHING RETURNING opened_at"
         )
     };
     (@at $backend:ident given) => {
-        "$12"
+        "$14"
     };
     // The text `crate::rfc3339` writes (to the microsecond, `Z`), from the
     // clock `Backend::now` reads, so that text order stays time order.
@@ -286,7 +289,9 @@ impl SqlJournal {
             .bind(captures)
             .bind(entry.state.name())
             .bind(entry.location.as_str())
-            .bind(entry.before.refunded);
+            .bind(entry.before.refunded)
+            .bind(movement.terminal().map(|t| t.as_str().to_owned()))
+            .bind(movement.session().map(|s| s.as_str().to_owned()));
         if let Some(at) = opened_at {
             query = query.bind(at);
         }
@@ -384,6 +389,27 @@ impl JournalStore for SqlJournal {
         row.as_ref().map(entry_of).transpose()
     }
 
+    /// One durable statement; only an open entry of a session at a
+    /// terminal takes it.
+    async fn record_session<'a>(
+        &'a self,
+        location: &'a LocationId,
+        name: &'a str,
+        session: &'a TerminalSessionId,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE dojo_journal SET terminal_session_id = $1 \
+             WHERE location = $2 AND name = $3 AND state = 'open' AND terminal_id IS NOT NULL",
+        )
+        .bind(session.as_str())
+        .bind(location.as_str())
+        .bind(name)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
     async fn open_entries(&self) -> Result<Vec<Entry>, StoreError> {
         let rows = sqlx::query(select_entries!(
             "WHERE state = 'open' ORDER BY opened_at, name"
@@ -418,7 +444,9 @@ fn entry_of(row: &AnyRow) -> Result<Entry, StoreError> {
         .transpose()
         .map_err(|_| unreadable("an idempotency key", &name))?;
     let operation: String = row.try_get("operation").map_err(store_error)?;
-    let movement = Movement::from_parts(&operation, amount, key)
+    let terminal = text("terminal_id")?.map(TerminalId::from_wire);
+    let session = text("terminal_session_id")?.map(TerminalSessionId::from_wire);
+    let movement = Movement::from_stored(&operation, amount, key, terminal, session)
         .ok_or_else(|| unreadable("the operation", &name))?;
     let state: String = row.try_get("state").map_err(store_error)?;
     let state = EntryState::from_parts(&state, text("detail")?)
@@ -459,4 +487,99 @@ fn entry_of(row: &AnyRow) -> Result<Entry, StoreError> {
 
 fn unreadable(what: &str, name: &str) -> StoreError {
     StoreError(format!("{what} of journal entry {name:?} is not readable").into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dojo_payments::types::Money;
+
+    /// Each session at a terminal is stored and read back as it was
+    /// written (`Movement::operation`, `Movement::from_stored`), its
+    /// session's id recorded on the open entry only.
+    #[tokio::test]
+    async fn sessions_at_a_terminal_round_trip_with_their_ids() {
+        let journal = SqlJournal::connect("sqlite::memory:").await.unwrap();
+        let location = LocationId::new("soho").unwrap();
+        let terminal = TerminalId::from_wire("tm_sandbox_counter1");
+        let gbp = |minor| Money::new(minor, Currency::GBP);
+        let movements = [
+            Movement::TerminalSale {
+                terminal: terminal.clone(),
+                session: None,
+            },
+            Movement::TerminalMatchedRefund {
+                amount: gbp(500),
+                terminal: terminal.clone(),
+                session: None,
+            },
+            Movement::TerminalUnlinkedRefund {
+                amount: gbp(700),
+                terminal: terminal.clone(),
+                session: None,
+            },
+        ];
+        for (n, movement) in movements.into_iter().enumerate() {
+            let name = format!("till/{n}");
+            let mut entry = Entry {
+                name: name.clone(),
+                movement,
+                payment_intent: PaymentIntentId::from_wire(if n == 2 { "" } else { "pi_1" }),
+                location: location.clone(),
+                before: Before::unrecorded(),
+                state: EntryState::Open,
+                opened_at: DateTime::UNIX_EPOCH,
+            };
+            assert_eq!(journal.open_now(&mut entry).await.unwrap(), Opened::Claimed);
+            assert_eq!(
+                journal.entry(&location, &name).await.unwrap(),
+                Some(entry.clone())
+            );
+            let session = TerminalSessionId::from_wire(format!("ts_sandbox_{n}"));
+            journal
+                .record_session(&location, &name, &session)
+                .await
+                .unwrap();
+            let read = journal.entry(&location, &name).await.unwrap().unwrap();
+            assert_eq!(
+                read.movement,
+                entry.movement.clone().with_session(session.clone())
+            );
+            // Settled, it takes no other id.
+            let applied = EntryState::Applied {
+                detail: Some(session.to_string()),
+            };
+            journal.close(&location, &name, &applied).await.unwrap();
+            let other = TerminalSessionId::from_wire("ts_sandbox_other");
+            journal
+                .record_session(&location, &name, &other)
+                .await
+                .unwrap();
+            let read = journal.entry(&location, &name).await.unwrap().unwrap();
+            assert_eq!(read.movement.session(), Some(&session));
+            assert_eq!(read.state, applied);
+        }
+        // Any other call takes no session id.
+        let mut capture = Entry {
+            name: "order/capture".to_owned(),
+            movement: Movement::Capture { amount: gbp(100) },
+            payment_intent: PaymentIntentId::from_wire("pi_2"),
+            location: location.clone(),
+            before: Before::unrecorded(),
+            state: EntryState::Open,
+            opened_at: DateTime::UNIX_EPOCH,
+        };
+        journal.open_now(&mut capture).await.unwrap();
+        let id = TerminalSessionId::from_wire("ts_sandbox_x");
+        journal
+            .record_session(&location, "order/capture", &id)
+            .await
+            .unwrap();
+        let read = journal
+            .entry(&location, "order/capture")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(read, capture);
+    }
 }

@@ -48,6 +48,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "names per location",
         sql: include_str!("../migrations/0005_names_per_location.sql"),
     },
+    Migration {
+        version: 6,
+        description: "terminal sessions: the terminal and the session's id",
+        sql: include_str!("../migrations/0006_terminal_sessions.sql"),
+    },
 ];
 
 /// Brings `pool`'s database up to the last of [`MIGRATIONS`], in one

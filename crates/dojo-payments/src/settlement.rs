@@ -59,7 +59,7 @@
 use std::time::{Duration, Instant};
 
 use dojo_payments_api::api::types::{self, CaptureMode, PaymentIntentStatus};
-use dojo_payments_types::{CaptureId, Money, Open, PaymentIntentId};
+use dojo_payments_types::{CaptureId, Money, Open, PaymentIntentId, TerminalId, TerminalSessionId};
 
 use crate::error::{Outcome, Undetermined};
 use crate::{Dojo, IdempotencyKey};
@@ -86,10 +86,41 @@ pub enum Movement {
         /// The idempotency key of every attempt, across crashes.
         key: IdempotencyKey,
     },
+    /// Start a sale of the payment intent on a card terminal (Pay at
+    /// Counter: `POST /terminal-sessions`, no idempotency key). Applied once
+    /// the session took the payment (`Captured`, `Authorized`).
+    TerminalSale {
+        /// The terminal it runs on.
+        terminal: TerminalId,
+        /// The session Dojo made, once its id is known.
+        session: Option<TerminalSessionId>,
+    },
+    /// Refund `amount` of the payment intent to the card presented at a
+    /// terminal (a matched refund). Applied once the session refunded it.
+    TerminalMatchedRefund {
+        /// How much.
+        amount: Money,
+        /// The terminal it runs on.
+        terminal: TerminalId,
+        /// The session Dojo made, once its id is known.
+        session: Option<TerminalSessionId>,
+    },
+    /// Refund `amount` to a card at a terminal, linked to no payment (an
+    /// unlinked refund): no payment intent to read, so an ambiguous create
+    /// is never settled by reads, nor sent again.
+    TerminalUnlinkedRefund {
+        /// How much.
+        amount: Money,
+        /// The terminal it runs on.
+        terminal: TerminalId,
+        /// The session Dojo made, once its id is known.
+        session: Option<TerminalSessionId>,
+    },
 }
 
 impl Movement {
-    /// The name stored (`capture`, `charge`, `reverse`, `cancel`, `refund`).
+    /// The name stored (`capture`, `charge`, `reverse`, `cancel`, `refund`,
+    /// `terminal_sale`, `terminal_matched_refund`, `terminal_unlinked_refund`).
     pub fn operation(&self) -> &'static str {
         match self {
             Self::Capture { .. } => "capture",
@@ -97,15 +128,54 @@ impl Movement {
             Self::Reverse => "reverse",
             Self::Cancel => "cancel",
             Self::Refund { .. } => "refund",
+            Self::TerminalSale { .. } => "terminal_sale",
+            Self::TerminalMatchedRefund { .. } => "terminal_matched_refund",
+            Self::TerminalUnlinkedRefund { .. } => "terminal_unlinked_refund",
         }
     }
 
-    /// The amount moved, for a capture or a refund.
+    /// The amount moved, for a capture or a refund (at a terminal too).
     pub fn amount(&self) -> Option<Money> {
         match self {
-            Self::Capture { amount } | Self::Refund { amount, .. } => Some(*amount),
+            Self::Capture { amount }
+            | Self::Refund { amount, .. }
+            | Self::TerminalMatchedRefund { amount, .. }
+            | Self::TerminalUnlinkedRefund { amount, .. } => Some(*amount),
             _ => None,
         }
+    }
+
+    /// The terminal, for a session at one.
+    pub fn terminal(&self) -> Option<&TerminalId> {
+        match self {
+            Self::TerminalSale { terminal, .. }
+            | Self::TerminalMatchedRefund { terminal, .. }
+            | Self::TerminalUnlinkedRefund { terminal, .. } => Some(terminal),
+            _ => None,
+        }
+    }
+
+    /// The terminal session Dojo made, for a session at a terminal whose
+    /// id is known.
+    pub fn session(&self) -> Option<&TerminalSessionId> {
+        match self {
+            Self::TerminalSale { session, .. }
+            | Self::TerminalMatchedRefund { session, .. }
+            | Self::TerminalUnlinkedRefund { session, .. } => session.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The same movement with its session's id recorded (a session at a
+    /// terminal; any other is left as it is).
+    pub fn with_session(mut self, id: TerminalSessionId) -> Self {
+        match &mut self {
+            Self::TerminalSale { session, .. }
+            | Self::TerminalMatchedRefund { session, .. }
+            | Self::TerminalUnlinkedRefund { session, .. } => *session = Some(id),
+            _ => {}
+        }
+        self
     }
 
     /// The idempotency key, for a refund.
@@ -134,10 +204,53 @@ impl Movement {
         })
     }
 
-    /// Whether `other` is the same call (a refund's key aside: the first
-    /// entry's key is the one that counts).
+    /// The movement stored as `operation`, `amount`, `key`, and for a
+    /// session at a terminal its `terminal` and (once known) `session`:
+    /// what [`Movement::from_parts`] reads, and the sessions. `None` if
+    /// they do not make one.
+    pub fn from_stored(
+        operation: &str,
+        amount: Option<Money>,
+        key: Option<IdempotencyKey>,
+        terminal: Option<TerminalId>,
+        session: Option<TerminalSessionId>,
+    ) -> Option<Self> {
+        Some(match (operation, amount, key, terminal) {
+            ("terminal_sale", None, None, Some(terminal)) => {
+                Self::TerminalSale { terminal, session }
+            }
+            ("terminal_matched_refund", Some(amount), None, Some(terminal)) => {
+                Self::TerminalMatchedRefund {
+                    amount,
+                    terminal,
+                    session,
+                }
+            }
+            ("terminal_unlinked_refund", Some(amount), None, Some(terminal)) => {
+                Self::TerminalUnlinkedRefund {
+                    amount,
+                    terminal,
+                    session,
+                }
+            }
+            (_, amount, key, None) if session.is_none() => {
+                return Self::from_parts(operation, amount, key);
+            }
+            _ => return None,
+        })
+    }
+
+    /// Whether `other` is the same call (a refund's key and a session's id
+    /// aside: the first entry's are the ones that count).
     pub(crate) fn same_call(&self, other: &Self) -> bool {
-        self.operation() == other.operation() && self.amount() == other.amount()
+        self.operation() == other.operation()
+            && self.amount() == other.amount()
+            && self.terminal() == other.terminal()
+    }
+
+    /// Whether it is a session at a terminal.
+    pub(crate) fn at_terminal(&self) -> bool {
+        self.terminal().is_some()
     }
 }
 
@@ -218,7 +331,30 @@ pub fn reading(movement: &Movement, before: &Before, after: &types::PaymentInten
         Movement::Charge => moved_to(CHARGED),
         Movement::Reverse => moved_to(PaymentIntentStatus::Reversed),
         Movement::Cancel => moved_to(PaymentIntentStatus::Canceled),
-        Movement::Refund { amount, .. } => new_refund(before, after, *amount),
+        Movement::Refund { amount, .. } | Movement::TerminalMatchedRefund { amount, .. } => {
+            new_refund(before, after, *amount)
+        }
+        Movement::TerminalSale { .. } => sold(before, after),
+        // No payment intent: nothing a read can show.
+        Movement::TerminalUnlinkedRefund { .. } => Reading::Unclear(Undetermined::NoSnapshot),
+    }
+}
+
+/// Whether a sale at a terminal shows on `after`, an intent that was
+/// `Created`: paid (`Authorized`, `Captured`, `Refunded` since) shows it;
+/// still `Created` (or `Canceled`, which no card can pay) lacks it; a
+/// `Reversed` one does not tell (a signature the operator rejected, whose
+/// session took nothing, or a sale reversed since).
+fn sold(before: &Before, after: &types::PaymentIntent) -> Reading {
+    use PaymentIntentStatus as S;
+    match (&after.status, &before.status) {
+        (None, _) => Reading::Unclear(Undetermined::FieldMissing("status")),
+        (Some(Open::Known(S::Authorized | S::Captured | S::Refunded)), _) => Reading::Shows,
+        (_, None) => Reading::Unclear(Undetermined::NoSnapshot),
+        (Some(Open::Known(S::Created | S::Canceled)), Some(Open::Known(S::Created))) => {
+            Reading::Lacks
+        }
+        _ => Reading::Unclear(Undetermined::ReadDoesNotTell),
     }
 }
 

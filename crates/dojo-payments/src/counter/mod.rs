@@ -46,7 +46,7 @@ mod terminal;
 mod wait;
 
 use dojo_payments_api::api::types;
-use dojo_payments_types::{Money, TerminalId, TerminalSessionId};
+use dojo_payments_types::{Money, PaymentIntentId, TerminalId, TerminalSessionId};
 
 use crate::lifecycle::payment_intent::{Created, PaymentIntent, Refundable};
 use crate::resources::TerminalsAs;
@@ -57,6 +57,57 @@ pub use session::{
 };
 pub use terminal::Terminal;
 pub use wait::{SessionUpdate, WaitPolicy};
+
+/// A sale's details: payment intent `intent`.
+pub(crate) fn sale_details(intent: &PaymentIntentId) -> types::TerminalSessionDetails {
+    types::TerminalSessionDetails {
+        sale: Some(types::TerminalSessionSaleDetails {
+            payment_intent_id: intent.clone(),
+            extra: Default::default(),
+        }),
+        matched_refund: None,
+        unlinked_refund: None,
+        session_type: types::TerminalSessionType::Sale.into(),
+        extra: Default::default(),
+    }
+}
+
+/// A matched refund's details: `amount` (all that is left, when `None`) of
+/// payment intent `intent`.
+pub(crate) fn matched_refund_details(
+    intent: &PaymentIntentId,
+    amount: Option<Money>,
+) -> types::TerminalSessionDetails {
+    types::TerminalSessionDetails {
+        sale: None,
+        matched_refund: Some(types::TerminalSessionMatchedRefundDetails {
+            payment_intent_id: intent.clone(),
+            amount,
+            extra: Default::default(),
+        }),
+        unlinked_refund: None,
+        session_type: types::TerminalSessionType::MatchedRefund.into(),
+        extra: Default::default(),
+    }
+}
+
+/// An unlinked refund's details.
+pub(crate) fn unlinked_refund_details(
+    amount: Money,
+    cardholder_present: bool,
+) -> types::TerminalSessionDetails {
+    types::TerminalSessionDetails {
+        sale: None,
+        matched_refund: None,
+        unlinked_refund: Some(types::TerminalSessionUnlinkedRefundDetails {
+            amount,
+            cardholder_not_present: (!cardholder_present).then_some(true),
+            extra: Default::default(),
+        }),
+        session_type: types::TerminalSessionType::UnlinkedRefund.into(),
+        extra: Default::default(),
+    }
+}
 
 /// A till's handle on the terminal endpoints: the client, and the
 /// `software-house-id` (and `reseller-id`) every terminal call carries.
@@ -127,23 +178,16 @@ impl Counter {
 
     /// Takes payment of `intent` on terminal `terminal`: the customer's card
     /// pays it (an `Auto` intent is captured, a `Manual` one authorized, to
-    /// capture later through the intent).
+    /// capture later through the intent). `POST /terminal-sessions` has no
+    /// idempotency key: a create whose answer is lost is not sent again;
+    /// to have it written down before it is sent and settled after a
+    /// crash, start it through [`crate::journal::Journal::sale`].
     pub async fn sale(
         &self,
         terminal: &TerminalId,
         intent: &PaymentIntent<Created>,
     ) -> Result<TerminalSession<InProgress>> {
-        let details = types::TerminalSessionDetails {
-            sale: Some(types::TerminalSessionSaleDetails {
-                payment_intent_id: intent.id().clone(),
-                extra: Default::default(),
-            }),
-            matched_refund: None,
-            unlinked_refund: None,
-            session_type: types::TerminalSessionType::Sale.into(),
-            extra: Default::default(),
-        };
-        self.start(terminal, details).await
+        self.start(terminal, sale_details(intent.id())).await
     }
 
     /// Refunds `amount` (all that is left, when `None`) of `intent` to the
@@ -154,18 +198,8 @@ impl Counter {
         intent: &PaymentIntent<S>,
         amount: Option<Money>,
     ) -> Result<TerminalSession<InProgress>> {
-        let details = types::TerminalSessionDetails {
-            sale: None,
-            matched_refund: Some(types::TerminalSessionMatchedRefundDetails {
-                payment_intent_id: intent.id().clone(),
-                amount,
-                extra: Default::default(),
-            }),
-            unlinked_refund: None,
-            session_type: types::TerminalSessionType::MatchedRefund.into(),
-            extra: Default::default(),
-        };
-        self.start(terminal, details).await
+        self.start(terminal, matched_refund_details(intent.id(), amount))
+            .await
     }
 
     /// Refunds `amount` to a card, linked to no payment: with the card
@@ -177,31 +211,52 @@ impl Counter {
         amount: Money,
         cardholder_present: bool,
     ) -> Result<TerminalSession<InProgress>> {
-        let details = types::TerminalSessionDetails {
-            sale: None,
-            matched_refund: None,
-            unlinked_refund: Some(types::TerminalSessionUnlinkedRefundDetails {
-                amount,
-                cardholder_not_present: (!cardholder_present).then_some(true),
-                extra: Default::default(),
-            }),
-            session_type: types::TerminalSessionType::UnlinkedRefund.into(),
-            extra: Default::default(),
-        };
-        self.start(terminal, details).await
+        self.start(
+            terminal,
+            unlinked_refund_details(amount, cardholder_present),
+        )
+        .await
     }
 
+    /// Every session starts here: `POST /terminal-sessions`, once (the
+    /// engine never resends a call that may have left). The journal wraps
+    /// it ([`crate::journal::Journal::sale`] and its siblings).
     async fn start(
         &self,
         terminal: &TerminalId,
         details: types::TerminalSessionDetails,
     ) -> Result<TerminalSession<InProgress>> {
+        let data = self.create(terminal, details).await?;
+        Ok(TerminalSession::new(self.clone(), data))
+    }
+
+    /// `POST /terminal-sessions`: the session as Dojo answered it.
+    pub(crate) async fn create(
+        &self,
+        terminal: &TerminalId,
+        details: types::TerminalSessionDetails,
+    ) -> Result<types::TerminalSession> {
         let request = types::CreateTerminalSessionRequest {
             terminal_id: terminal.clone(),
             details,
         };
-        let data = self.calls().create_session(request).await?;
-        Ok(TerminalSession::new(self.clone(), data))
+        self.calls().create_session(request).await
+    }
+
+    /// The same software house (and reseller), calling through `dojo`
+    /// (another location's handle): how the journal settles an entry with
+    /// its own location's key.
+    pub(crate) fn through(&self, dojo: Dojo) -> Self {
+        Self {
+            dojo,
+            software_house_id: self.software_house_id.clone(),
+            reseller_id: self.reseller_id.clone(),
+        }
+    }
+
+    /// A session as read, in whichever state (the journal's reads).
+    pub(crate) fn outcome_of(&self, data: types::TerminalSession) -> Outcome {
+        Outcome::of(self.clone(), data)
     }
 
     /// Session `id`, as it is now, in whichever state.

@@ -11,6 +11,14 @@
 //! | after it is written, before or while sending, or before the outcome is written | an open entry | a refund: sends it again with the **same** key (Dojo makes it once; a resend refused says nothing of the earlier attempts, which reads then judge); any other, once it can no longer be in flight: reads the intent and compares it with the entry's snapshot ([`crate::settlement::reading`]): `Applied` when a read shows it, `NotApplied` when two reads the read lag apart lack it, otherwise still open with the reason (never guessed) |
 //! | after the outcome is written | a settled entry | nothing |
 //!
+//! Sessions at a card terminal (Pay at Counter) are journaled too
+//! ([`Journal::sale`], [`Journal::matched_refund`],
+//! [`Journal::unlinked_refund`]): their create has no idempotency key, so
+//! it is never sent again; the session's id is recorded as soon as Dojo
+//! answers it, and the entry is settled by the session's final status, or,
+//! when the create's answer was lost, by what can be read (see
+//! [`Started`]).
+//!
 //! The entry is the one write a call waits for. An outcome that proves the
 //! movement (`Applied`) is written behind the answer, in a task of its own:
 //! the caller does not wait for it, this journal answers from it until it
@@ -69,6 +77,7 @@
 
 mod behind;
 mod entry;
+mod session;
 mod store;
 
 use std::sync::Arc;
@@ -84,12 +93,14 @@ use dojo_payments_types::{LocationId, Money, PaymentIntentId};
 #[doc(hidden)]
 pub use crate::settlement::{Before, Movement};
 pub use entry::{Entry, EntryState};
+pub use session::Started;
 pub use store::{Closed, InMemoryJournal, JournalStore, Opened, StoreClock};
 // Its one documented path is the crate's root (webhook dedupe stores fail
 // with it too); reachable here for the crate's root to re-export.
 #[doc(hidden)]
 pub use store::StoreError;
 
+use crate::counter::Counter;
 use crate::settlement;
 use crate::{Dojo, IdempotencyKey};
 
@@ -273,15 +284,39 @@ impl<S: JournalStore + 'static> Journal<S> {
     /// crash's leftovers, a call whose handler was dropped): refunds are
     /// sent again with their key, the rest settled by reading the intent.
     /// Run it at start-up, and now and then (every minute or so).
+    ///
+    /// Sessions at a terminal are left open here, with the reason: their
+    /// reads need the software house's id, which
+    /// [`Journal::reconcile_counter`] has.
     pub async fn reconcile(&self, dojo: &Dojo) -> Result<Vec<Reconciled>, JournalError> {
+        self.reconcile_with(dojo, None).await
+    }
+
+    /// What [`Journal::reconcile`] does, sessions at a terminal included
+    /// (the counter's client and software house: each entry is read with
+    /// its own location's key).
+    pub async fn reconcile_counter(
+        &self,
+        counter: &Counter,
+    ) -> Result<Vec<Reconciled>, JournalError> {
+        self.reconcile_with(counter.dojo(), Some(counter)).await
+    }
+
+    async fn reconcile_with(
+        &self,
+        dojo: &Dojo,
+        counter: Option<&Counter>,
+    ) -> Result<Vec<Reconciled>, JournalError> {
         // An entry whose outcome is being written is settled already.
         self.flush().await;
         let mut settled = Vec::new();
         for entry in self.store.open_entries().await? {
-            if !self.stale(&entry).await? {
+            // A session whose id is known is read whatever its age: it
+            // tells its own outcome.
+            if entry.movement.session().is_none() && !self.stale(&entry).await? {
                 continue;
             }
-            settled.push(self.settle(dojo, &entry).await?);
+            settled.push(self.settle(dojo, counter, &entry).await?);
         }
         Ok(settled)
     }
@@ -383,7 +418,7 @@ impl<S: JournalStore + 'static> Journal<S> {
         if !entry.state.is_open() {
             return Ok(entry.state);
         }
-        Ok(self.settle(dojo, &entry).await?.state)
+        Ok(self.settle(dojo, None, &entry).await?.state)
     }
 
     /// Whether `entry` can no longer be in flight, by the store's clock.
@@ -401,7 +436,12 @@ impl<S: JournalStore + 'static> Journal<S> {
     /// earlier attempts: then, as for every other movement, reads decide
     /// ([`crate::settlement`]), and they may say "not applied" only once
     /// the entry is older than the in-flight window.
-    async fn settle(&self, dojo: &Dojo, entry: &Entry) -> Result<Reconciled, JournalError> {
+    async fn settle(
+        &self,
+        dojo: &Dojo,
+        counter: Option<&Counter>,
+        entry: &Entry,
+    ) -> Result<Reconciled, JournalError> {
         let Ok(dojo) = dojo.location_for_settling(&entry.location) else {
             return Ok(Reconciled {
                 name: entry.name.clone(),
@@ -412,9 +452,29 @@ impl<S: JournalStore + 'static> Journal<S> {
                 )),
             });
         };
-        let dojo = &dojo;
         let stale = self.stale(entry).await?;
-        let (state, why) = match &entry.movement {
+        let (state, why) = match (counter, entry.movement.at_terminal()) {
+            (Some(counter), true) => {
+                let counter = counter.through(dojo);
+                self.settle_session(&counter, entry, stale).await
+            }
+            (None, true) => (
+                EntryState::Open,
+                "a session at a terminal: Journal::reconcile_counter settles it (its reads need the software house's id)".to_owned(),
+            ),
+            (_, false) => self.settle_call(&dojo, entry, stale).await,
+        };
+        let state = self.close(&entry.location, &entry.name, state).await?;
+        Ok(Reconciled {
+            name: entry.name.clone(),
+            still_open_because: state.is_open().then_some(why),
+            state,
+        })
+    }
+
+    /// Settles an open entry of a call (not a session at a terminal).
+    async fn settle_call(&self, dojo: &Dojo, entry: &Entry, stale: bool) -> (EntryState, String) {
+        match &entry.movement {
             Movement::Refund { amount, key } => {
                 let resent = send_refund(dojo, &entry.payment_intent, *amount, key).await;
                 match resent {
@@ -429,13 +489,7 @@ impl<S: JournalStore + 'static> Journal<S> {
                 }
             }
             _ => self.by_reads(dojo, entry, stale).await,
-        };
-        let state = self.close(&entry.location, &entry.name, state).await?;
-        Ok(Reconciled {
-            name: entry.name.clone(),
-            still_open_because: state.is_open().then_some(why),
-            state,
-        })
+        }
     }
 
     /// Where reads of the intent leave `entry` (`finished`: the last call
@@ -487,6 +541,11 @@ async fn send(dojo: &Dojo, entry: &Entry, intent: &types::PaymentIntent) -> Entr
             .await
             .map(|r| r.reversal_id.as_ref().map(ToString::to_string)),
         Movement::Cancel => intents.cancel(intent).await.map(|_| None),
+        // Sessions at a terminal are started by `session.rs`, never here:
+        // nothing is sent, and the entry stays open.
+        Movement::TerminalSale { .. }
+        | Movement::TerminalMatchedRefund { .. }
+        | Movement::TerminalUnlinkedRefund { .. } => return EntryState::Open,
     };
     match result {
         Ok(detail) => EntryState::Applied { detail },

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use dojo_payments_types::LocationId;
+use dojo_payments_types::{LocationId, TerminalSessionId};
 
 use super::{Entry, EntryState};
 
@@ -94,6 +94,28 @@ pub trait JournalStore: Send + Sync {
 
     /// Every entry still open, oldest first.
     fn open_entries(&self) -> impl Future<Output = Result<Vec<Entry>, StoreError>> + Send;
+
+    /// Records, durably, the id of the terminal session that the open entry
+    /// `name` of `location` made (a session at a terminal: `POST
+    /// /terminal-sessions` has no idempotency key and Dojo lists no
+    /// sessions, so the id is the one way to find the session again after
+    /// a crash); an entry settled already, or another movement, is left as
+    /// it is. The default refuses: a store that cannot record it leaves
+    /// such an entry to be settled by reads of its payment intent (an
+    /// unlinked refund's, never).
+    fn record_session<'a>(
+        &'a self,
+        location: &'a LocationId,
+        name: &'a str,
+        session: &'a TerminalSessionId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send + 'a {
+        let _ = (location, name, session);
+        async {
+            Err(StoreError(
+                "this journal store does not record terminal sessions".into(),
+            ))
+        }
+    }
 }
 
 /// What [`InMemoryJournal`] takes the time to be.
@@ -177,6 +199,22 @@ impl JournalStore for InMemoryJournal {
             .cloned())
     }
 
+    async fn record_session<'a>(
+        &'a self,
+        location: &'a LocationId,
+        name: &'a str,
+        session: &'a TerminalSessionId,
+    ) -> Result<(), StoreError> {
+        let mut entries = self.lock();
+        if let Some(entry) = entries.get_mut(&(location.clone(), name.to_owned()))
+            && entry.state.is_open()
+            && entry.movement.at_terminal()
+        {
+            entry.movement = entry.movement.clone().with_session(session.clone());
+        }
+        Ok(())
+    }
+
     async fn open_entries(&self) -> Result<Vec<Entry>, StoreError> {
         let mut open: Vec<Entry> = self
             .lock()
@@ -226,5 +264,14 @@ impl<S: JournalStore + ?Sized> JournalStore for Arc<S> {
 
     fn open_entries(&self) -> impl Future<Output = Result<Vec<Entry>, StoreError>> + Send {
         S::open_entries(self)
+    }
+
+    fn record_session<'a>(
+        &'a self,
+        location: &'a LocationId,
+        name: &'a str,
+        session: &'a TerminalSessionId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send + 'a {
+        S::record_session(self, location, name, session)
     }
 }
