@@ -334,7 +334,10 @@ pub enum Error {
     /// (`missing`: the created object's id, the state it leads to): it may
     /// or may not have been ([`Delivery::MaybeApplied`]). A keyed call is
     /// settled by sending it again with its key; any other by reads.
-    #[error("{operation}: Dojo answered success without its {missing} (MaybeApplied)")]
+    #[error(
+        "{operation}: Dojo answered success without its {missing} (MaybeApplied){}",
+        at(context)
+    )]
     Unproven {
         /// The operation.
         operation: &'static str,
@@ -342,6 +345,8 @@ pub enum Error {
         missing: &'static str,
         /// The idempotency key the call carried ([`Error::idempotency_key`]).
         idempotency_key: Option<IdempotencyKey>,
+        /// The location it was made for.
+        context: Box<ErrorContext>,
     },
     /// The caller's deadline passed before an answer came: the request may
     /// have reached Dojo ([`Delivery::MaybeApplied`]).
@@ -399,33 +404,43 @@ pub enum Error {
     /// read right after it, is not what the call's type promises: the
     /// payment intent in another state, a part missing, or the read failed.
     /// The call took effect: do not send it again.
-    #[error("{operation}: Dojo did it, but {found}")]
+    #[error("{operation}: Dojo did it, but {found}{}", at(context))]
     UnexpectedAnswer {
         /// The operation that took effect.
         operation: &'static str,
         /// What was found instead.
         found: Found,
+        /// The location it was made for.
+        context: Box<ErrorContext>,
     },
     /// An idempotency key was reused, in this client, for a different
     /// request: Dojo would answer with the first request's result.
     #[error(
         "{operation}: idempotency key {key} was already used for a different request on this \
-         payment intent; Dojo would return the first result instead of doing this one: use a new key"
+         payment intent; Dojo would return the first result instead of doing this one: use a new key{}",
+        at(context)
     )]
     IdempotencyKeyReused {
         /// The operation.
         operation: &'static str,
         /// The key.
         key: IdempotencyKey,
+        /// The location it was made for.
+        context: Box<ErrorContext>,
     },
     /// A paginated search returned a cursor it had returned before: following
     /// it would loop forever.
-    #[error("{operation}: Dojo returned the cursor {cursor:?} twice; stopped paging")]
+    #[error(
+        "{operation}: Dojo returned the cursor {cursor:?} twice; stopped paging{}",
+        at(context)
+    )]
     PaginationLoop {
         /// The operation.
         operation: &'static str,
         /// The repeated cursor.
         cursor: String,
+        /// The location it was made for.
+        context: Box<ErrorContext>,
     },
 }
 
@@ -588,29 +603,30 @@ impl Error {
             | Self::Transport { context, .. }
             | Self::Decode { context, .. }
             | Self::Timeout { context, .. }
-            | Self::EarlierAttemptMaybeApplied { context, .. } => Some(context),
+            | Self::EarlierAttemptMaybeApplied { context, .. }
+            | Self::Unproven { context, .. }
+            | Self::UnexpectedAnswer { context, .. }
+            | Self::IdempotencyKeyReused { context, .. }
+            | Self::PaginationLoop { context, .. } => Some(context),
             Self::Interrupted { cause, .. } => cause.context(),
-            Self::UnexpectedAnswer {
-                found: Found::Unread(read),
-                ..
-            } => read.context(),
-            Self::Unproven { .. }
-            | Self::UnexpectedAnswer { .. }
-            | Self::IdempotencyKeyReused { .. }
-            | Self::PaginationLoop { .. } => None,
         }
     }
 
     /// The location the call was made for (the name given to its key, as
     /// [`crate::Dojo::location_id`]): a 404 from one location is about an
-    /// object of another. Every error of the send path names it, its
-    /// check's refusals included; `None` for one made without a client at
-    /// hand (a lifecycle rule checked on an intent, a key reused, a
-    /// success without its proof, a search that loops).
+    /// object of another. Every error a client's call returns names it:
+    /// the send path's, its check's refusals, and those its resources and
+    /// lifecycles make (a rule checked on an intent, a key reused, a
+    /// success without its proof, a search that loops). `None` only for an
+    /// error made by hand.
     pub fn location(&self) -> Option<&LocationId> {
         let own = self.context().and_then(|c| c.location.as_ref());
         match self {
             Self::EarlierAttemptMaybeApplied { last, .. } => own.or_else(|| last.location()),
+            Self::UnexpectedAnswer {
+                found: Found::Unread(read),
+                ..
+            } => own.or_else(|| read.location()),
             _ => own,
         }
     }
@@ -621,6 +637,10 @@ impl Error {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Self::EarlierAttemptMaybeApplied { last, .. } => last.retry_after(),
+            Self::UnexpectedAnswer {
+                found: Found::Unread(read),
+                ..
+            } => read.retry_after(),
             _ => self.context().and_then(|c| c.retry_after),
         }
     }
@@ -628,18 +648,26 @@ impl Error {
     /// This error, made by a call for `location`: the send path's stamp
     /// on every error it returns, its check's refusals included.
     pub(crate) fn made_for(mut self, location: &LocationId) -> Self {
-        match &mut self {
+        self.stamp(location);
+        self
+    }
+
+    fn stamp(&mut self, location: &LocationId) {
+        match self {
             Self::InvalidRequest { context, .. }
             | Self::Api { context, .. }
             | Self::Transport { context, .. }
             | Self::Decode { context, .. }
             | Self::Timeout { context, .. }
-            | Self::EarlierAttemptMaybeApplied { context, .. } => {
+            | Self::EarlierAttemptMaybeApplied { context, .. }
+            | Self::Unproven { context, .. }
+            | Self::UnexpectedAnswer { context, .. }
+            | Self::IdempotencyKeyReused { context, .. }
+            | Self::PaginationLoop { context, .. } => {
                 context.location = Some(location.clone());
             }
-            _ => {}
+            Self::Interrupted { cause, .. } => cause.stamp(location),
         }
-        self
     }
 
     /// This error, naming `key` as the idempotency key its call carried.
@@ -682,6 +710,7 @@ impl Error {
         Self::UnexpectedAnswer {
             operation,
             found: Found::Unread(Box::new(read)),
+            context: Box::default(),
         }
     }
 }

@@ -6,6 +6,8 @@
 //! a second time ends it with [`Error::PaginationLoop`] (async-stripe once
 //! shipped a pagination loop that never ended).
 
+use crate::ErrorContext;
+use dojo_payments_types::LocationId;
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 
@@ -34,10 +36,13 @@ struct State<T, F> {
     buffer: VecDeque<T>,
     cursor: Cursor,
     seen: HashSet<String>,
+    /// The location the pages are read for, which an error names.
+    at: LocationId,
 }
 
 /// The items of every page `fetch` returns, from the first (cursor `None`).
 pub(crate) fn follow<T, F, Fut>(
+    at: LocationId,
     operation: &'static str,
     fetch: F,
 ) -> BoxStream<'static, Result<T, Error>>
@@ -51,6 +56,7 @@ where
         buffer: VecDeque::new(),
         cursor: Cursor::Start,
         seen: HashSet::new(),
+        at,
     };
     // Boxed so that callers can `.next()` it without pinning it themselves.
     futures_util::stream::try_unfold(state, move |mut state| async move {
@@ -63,7 +69,11 @@ where
                 Cursor::Start => None,
                 Cursor::Next(cursor) => Some(cursor),
                 Cursor::Repeated(cursor) => {
-                    return Err(Error::PaginationLoop { operation, cursor });
+                    return Err(Error::PaginationLoop {
+                        operation,
+                        cursor,
+                        context: ErrorContext::at(&state.at),
+                    });
                 }
             };
             let page = (state.fetch)(cursor).await?;

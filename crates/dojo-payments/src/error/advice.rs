@@ -417,6 +417,7 @@ mod tests {
                     operation: REFUND,
                     missing: "refund id",
                     idempotency_key: Some(key()),
+                    context: context(None),
                 },
                 RetryAdvice::SameKey {
                     key: key(),
@@ -456,6 +457,7 @@ mod tests {
                 Error::UnexpectedAnswer {
                     operation: CAPTURE,
                     found: Found::Missing("a capture id"),
+                    context: context(None),
                 },
                 RetryAdvice::Never,
                 CustomerReason::Completed,
@@ -464,6 +466,7 @@ mod tests {
                 Error::UnexpectedAnswer {
                     operation: READ,
                     found: Found::Missing("a status"),
+                    context: context(None),
                 },
                 RetryAdvice::Never,
                 CustomerReason::ContactMerchant,
@@ -472,6 +475,7 @@ mod tests {
                 Error::IdempotencyKeyReused {
                     operation: REFUND,
                     key: key(),
+                    context: context(None),
                 },
                 RetryAdvice::Never,
                 CustomerReason::ContactMerchant,
@@ -480,6 +484,7 @@ mod tests {
                 Error::PaginationLoop {
                     operation: SEARCH,
                     cursor: "same".into(),
+                    context: context(None),
                 },
                 RetryAdvice::Never,
                 CustomerReason::ContactMerchant,

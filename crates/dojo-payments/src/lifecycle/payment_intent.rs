@@ -29,6 +29,7 @@
 //! # }
 //! ```
 
+use crate::ErrorContext;
 use dojo_payments_api::operations as ops;
 use std::marker::PhantomData;
 
@@ -246,7 +247,7 @@ impl<S: State> PaymentIntent<S> {
             .payment_intents()
             .get_including_canceled(&self.id)
             .await?;
-        typed(OP, data)
+        typed(dojo, OP, data)
     }
 
     /// What has moved so far, captured and refunded; `None` when Dojo sent
@@ -275,13 +276,14 @@ impl<S: State> PaymentIntent<S> {
 
     /// `amount` in minor units, after the amount rules: more than zero, in
     /// the intent's currency.
-    fn check_amount(&self, op: &'static str, amount: Money) -> Result<()> {
+    fn check_amount(&self, dojo: &Dojo, op: &'static str, amount: Money) -> Result<()> {
         if amount.minor_units() <= 0 {
-            return Err(refuse(op, LifecycleRule::AmountNotPositive));
+            return Err(refuse(dojo, op, LifecycleRule::AmountNotPositive));
         }
         let expected = self.total.currency();
         if expected != amount.currency() {
             return Err(refuse(
+                dojo,
                 op,
                 LifecycleRule::CurrencyMismatch {
                     expected,
@@ -298,8 +300,8 @@ impl<S: State> PaymentIntent<S> {
     }
 }
 
-fn refuse(operation: &'static str, rule: LifecycleRule) -> Error {
-    Error::invalid(operation, Invalid::Lifecycle(rule))
+fn refuse(dojo: &Dojo, operation: &'static str, rule: LifecycleRule) -> Error {
+    Error::invalid(operation, Invalid::Lifecycle(rule)).made_for(dojo.location_id())
 }
 
 /// Reads `id` after transition `op` took effect, and expects state `T`; a
@@ -311,13 +313,14 @@ async fn expect<T: State>(
     id: &PaymentIntentId,
 ) -> Result<PaymentIntent<T>> {
     match dojo.payment_intents().get_including_canceled(id).await {
-        Ok(data) => typed(op, data),
+        Ok(data) => typed(dojo, op, data),
         Err(read) => Err(Error::unread(op, read)),
     }
 }
 
 /// `data`, answered by `op` (which took effect), as a `PaymentIntent<T>`.
 pub(crate) fn typed<T: State>(
+    dojo: &Dojo,
     op: &'static str,
     data: types::PaymentIntent,
 ) -> Result<PaymentIntent<T>> {
@@ -336,6 +339,7 @@ pub(crate) fn typed<T: State>(
                 intent: Box::new(data.into()),
                 expected: T::STATUS,
             },
+            context: ErrorContext::at(dojo.location_id()),
         }),
     }
 }
@@ -344,17 +348,18 @@ impl PaymentIntent<Created> {
     /// Cancels it (Dojo allows it only while `Created`).
     pub async fn cancel(&self, dojo: &Dojo) -> Result<PaymentIntent<Canceled>> {
         let data = dojo.payment_intents().cancel(&self.data).await?;
-        typed(ops::PAYMENT_INTENTS_DELETE.id, data)
+        typed(dojo, ops::PAYMENT_INTENTS_DELETE.id, data)
     }
 
     /// Changes its amount (where its config allows a custom amount).
     pub async fn set_amount(&self, dojo: &Dojo, amount: Money) -> Result<PaymentIntent<Created>> {
         const OP: &str = ops::PAYMENT_INTENTS_SET_CUSTOM_AMOUNT.id;
-        self.check_amount(OP, amount)?;
+        self.check_amount(dojo, OP, amount)?;
         if !self.allows(|p| p.custom_amount_allowed) {
-            return Err(refuse(OP, LifecycleRule::CustomAmountNotAllowed));
+            return Err(refuse(dojo, OP, LifecycleRule::CustomAmountNotAllowed));
         }
         typed(
+            dojo,
             OP,
             dojo.payment_intents().set_amount(&self.id, amount).await?,
         )
@@ -363,11 +368,15 @@ impl PaymentIntent<Created> {
     /// Sets its tip (where its config allows tips).
     pub async fn set_tips(&self, dojo: &Dojo, tips: Money) -> Result<PaymentIntent<Created>> {
         const OP: &str = ops::PAYMENT_INTENTS_SET_TIPS_AMOUNT.id;
-        self.check_amount(OP, tips)?;
+        self.check_amount(dojo, OP, tips)?;
         if !self.allows(|p| p.tips_allowed) {
-            return Err(refuse(OP, LifecycleRule::TipsNotAllowed));
+            return Err(refuse(dojo, OP, LifecycleRule::TipsNotAllowed));
         }
-        typed(OP, dojo.payment_intents().set_tips(&self.id, tips).await?)
+        typed(
+            dojo,
+            OP,
+            dojo.payment_intents().set_tips(&self.id, tips).await?,
+        )
     }
 
     /// Charges the saved card of the setup intent it was created for
@@ -375,7 +384,7 @@ impl PaymentIntent<Created> {
     pub async fn charge(&self, dojo: &Dojo) -> Result<PaymentIntent<Captured>> {
         const OP: &str = ops::PAYMENT_INTENTS_CHARGE_PAYMENT_INTENT.id;
         if self.data.setup_intent_id.is_none() {
-            return Err(refuse(OP, LifecycleRule::ChargeNeedsSetupIntent));
+            return Err(refuse(dojo, OP, LifecycleRule::ChargeNeedsSetupIntent));
         }
         dojo.payment_intents().charge(&self.data).await?;
         expect(dojo, OP, &self.id).await
@@ -398,9 +407,9 @@ impl<S: Capturable> PaymentIntent<S> {
     /// more than remains authorized.
     pub async fn capture(&self, dojo: &Dojo, amount: Money) -> Result<PaymentIntent<Captured>> {
         const OP: &str = ops::CAPTURES_CREATE.id;
-        self.check_amount(OP, amount)?;
+        self.check_amount(dojo, OP, amount)?;
         if self.capture_mode() != CaptureMode::Manual {
-            return Err(refuse(OP, LifecycleRule::CaptureNeedsManualMode));
+            return Err(refuse(dojo, OP, LifecycleRule::CaptureNeedsManualMode));
         }
         if let Some(captured) = self.captured_minor() {
             let remaining = Money::new(
@@ -409,6 +418,7 @@ impl<S: Capturable> PaymentIntent<S> {
             );
             if amount.minor_units() > remaining.minor_units() {
                 return Err(refuse(
+                    dojo,
                     OP,
                     LifecycleRule::CaptureExceedsAuthorized {
                         remaining,
@@ -430,7 +440,11 @@ impl PaymentIntent<Authorized> {
         if let Some(paid) = self.paid_at()
             && dojo.now() - paid > Duration::days(7)
         {
-            return Err(refuse(OP, LifecycleRule::ManualReversalAfterSevenDays));
+            return Err(refuse(
+                dojo,
+                OP,
+                LifecycleRule::ManualReversalAfterSevenDays,
+            ));
         }
         dojo.payment_intents().reverse(&self.data).await?;
         expect(dojo, OP, &self.id).await
@@ -443,12 +457,12 @@ impl PaymentIntent<Captured> {
     pub async fn reverse(&self, dojo: &Dojo) -> Result<PaymentIntent<Reversed>> {
         const OP: &str = ops::REVERSAL_CREATE.id;
         if self.capture_mode() == CaptureMode::Manual {
-            return Err(refuse(OP, LifecycleRule::ReversalAfterManualCapture));
+            return Err(refuse(dojo, OP, LifecycleRule::ReversalAfterManualCapture));
         }
         if let Some(paid) = self.paid_at()
             && paid.date_naive() != dojo.now().date_naive()
         {
-            return Err(refuse(OP, LifecycleRule::AutoReversalAfterTheDay));
+            return Err(refuse(dojo, OP, LifecycleRule::AutoReversalAfterTheDay));
         }
         dojo.payment_intents().reverse(&self.data).await?;
         expect(dojo, OP, &self.id).await
@@ -472,12 +486,13 @@ impl<S: Refundable> PaymentIntent<S> {
         key: Option<IdempotencyKey>,
     ) -> Result<(RefundMade, PaymentIntent<Refunded>)> {
         const OP: &str = ops::REFUNDS_CREATE.id;
-        self.check_amount(OP, amount)?;
+        self.check_amount(dojo, OP, amount)?;
         if let Some(captured) = self.captured_minor() {
             let refunded = settlement::refunded_minor(&self.data);
             let refundable = Money::new(captured.saturating_sub(refunded), amount.currency());
             if amount.minor_units() > refundable.minor_units() {
                 return Err(refuse(
+                    dojo,
                     OP,
                     LifecycleRule::RefundExceedsCaptured {
                         refundable,

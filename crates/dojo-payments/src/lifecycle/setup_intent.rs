@@ -26,6 +26,7 @@
 //! # }
 //! ```
 
+use crate::ErrorContext;
 use dojo_payments_api::operations as ops;
 use std::marker::PhantomData;
 
@@ -178,6 +179,7 @@ impl<S: State> SetupIntent<S> {
     /// the intent as read.
     pub async fn refresh_as<T: State>(&self, dojo: &Dojo) -> Result<SetupIntent<T>> {
         typed(
+            dojo,
             ops::SETUP_INTENTS_GET_BY_ID.id,
             dojo.setup_intents().get(&self.id).await?,
         )
@@ -187,6 +189,7 @@ impl<S: State> SetupIntent<S> {
 /// `data`, answered by `op` (which took effect), as a `SetupIntent<T>`;
 /// another state is [`Error::UnexpectedAnswer`].
 pub(crate) fn typed<T: State>(
+    dojo: &Dojo,
     op: &'static str,
     data: types::SetupIntentResponse,
 ) -> Result<SetupIntent<T>> {
@@ -202,6 +205,7 @@ pub(crate) fn typed<T: State>(
                 intent: Box::new(data.into()),
                 expected: T::STATUS,
             },
+            context: ErrorContext::at(dojo.location_id()),
         }),
     }
 }
@@ -210,6 +214,7 @@ impl SetupIntent<Created> {
     /// Cancels it (it becomes `Canceled`).
     pub async fn cancel(&self, dojo: &Dojo) -> Result<SetupIntent<Canceled>> {
         typed(
+            dojo,
             ops::SETUP_INTENTS_DELETE.id,
             dojo.setup_intents().cancel(&self.id).await?,
         )
@@ -231,6 +236,7 @@ impl SetupIntent<Authorized> {
     /// no longer be charged.
     pub async fn close(&self, dojo: &Dojo) -> Result<SetupIntent<Closed>> {
         typed(
+            dojo,
             ops::SETUP_INTENTS_DELETE.id,
             dojo.setup_intents().close(&self.id).await?,
         )
@@ -250,7 +256,8 @@ impl SetupIntent<Authorized> {
                 return Err(Error::invalid(
                     OP,
                     Invalid::Lifecycle(LifecycleRule::NoIntendedAmount),
-                ));
+                )
+                .made_for(dojo.location_id()));
             };
             let reference = self
                 .data
@@ -266,7 +273,7 @@ impl SetupIntent<Authorized> {
             let payment = created.charge(dojo).await?;
             // The card is charged: a failed read says so, whatever it met.
             let setup = match dojo.setup_intents().get(&self.id).await {
-                Ok(data) => typed(OP, data)?,
+                Ok(data) => typed(dojo, OP, data)?,
                 Err(read) => return Err(Error::unread(OP, read)),
             };
             Ok(Charged { payment, setup })

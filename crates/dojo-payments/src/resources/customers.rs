@@ -1,6 +1,8 @@
 //! Customers, their short-lived secrets, and the cards they saved.
 
+use crate::ErrorContext;
 use dojo_payments_api::api::types;
+use dojo_payments_types::LocationId;
 use dojo_payments_types::{CustomerId, CustomerSecret, PaymentMethodId};
 use futures_util::stream::BoxStream;
 
@@ -39,10 +41,15 @@ pub struct Customer {
 }
 
 impl Customer {
-    fn from_answer(operation: &'static str, details: types::CustomerFull) -> Result<Self> {
-        let id = details.id.clone().ok_or(Error::UnexpectedAnswer {
+    fn from_answer(
+        at: &LocationId,
+        operation: &'static str,
+        details: types::CustomerFull,
+    ) -> Result<Self> {
+        let id = details.id.clone().ok_or_else(|| Error::UnexpectedAnswer {
             operation,
             found: Found::Missing("customer id"),
+            context: ErrorContext::at(at),
         })?;
         Ok(Self { id, details })
     }
@@ -73,10 +80,11 @@ pub struct SavedCard {
 }
 
 impl SavedCard {
-    fn from_answer(method: types::CustomerPaymentMethod) -> Result<Self> {
-        let id = method.id.ok_or(Error::UnexpectedAnswer {
+    fn from_answer(at: &LocationId, method: types::CustomerPaymentMethod) -> Result<Self> {
+        let id = method.id.ok_or_else(|| Error::UnexpectedAnswer {
             operation: METHODS.id,
             found: Found::Missing("saved card id"),
+            context: ErrorContext::at(at),
         })?;
         let details = method.card_details.unwrap_or_default();
         Ok(Self {
@@ -124,7 +132,7 @@ impl<'a> Customers<'a> {
         let mut all = self.search(100);
         while let Some(customer) = all.try_next().await? {
             if customer.email_address.as_deref() == Some(email) {
-                return Customer::from_answer(SEARCH.id, customer);
+                return Customer::from_answer(self.dojo.location_id(), SEARCH.id, customer);
             }
         }
         let mut create = self.create().email(email);
@@ -193,9 +201,10 @@ impl<'a> Customers<'a> {
                 || raw.customers_create_customer_secret(id),
             )
             .await?;
-        let secret = answer.secret.ok_or(Error::UnexpectedAnswer {
+        let secret = answer.secret.ok_or_else(|| Error::UnexpectedAnswer {
             operation: SECRET.id,
             found: Found::Missing("secret"),
+            context: ErrorContext::at(self.dojo.location_id()),
         })?;
         Ok(match answer.expire_at {
             Some(at) => secret.with_expiry(at),
@@ -222,7 +231,11 @@ impl<'a> Customers<'a> {
             )
             .await?;
         let methods = answer.saved_payment_methods.unwrap_or_default();
-        methods.into_iter().map(SavedCard::from_answer).collect()
+        let at = self.dojo.location_id();
+        methods
+            .into_iter()
+            .map(|method| SavedCard::from_answer(at, method))
+            .collect()
     }
 
     /// Deletes the saved card `method` of customer `id`, with their secret.
@@ -249,7 +262,7 @@ impl<'a> Customers<'a> {
     /// time, fetched as the stream is polled.
     pub fn search(self, page_size: u8) -> BoxStream<'static, Result<types::CustomerFull>> {
         let dojo = self.dojo.clone();
-        pages::follow(SEARCH.id, move |after| {
+        pages::follow(dojo.location_id().clone(), SEARCH.id, move |after| {
             let dojo = dojo.clone();
             let body = types::SearchCustomerRequest {
                 after,
@@ -336,8 +349,10 @@ impl CreateCustomer<'_> {
     /// an `Option`).
     pub fn created(self) -> impl Future<Output = Result<Customer>> {
         use futures_util::FutureExt;
-        self.send()
-            .map(|answer| answer.and_then(|c| Customer::from_answer(CREATE.id, c)))
+        let dojo = self.dojo;
+        self.send().map(move |answer| {
+            answer.and_then(|c| Customer::from_answer(dojo.location_id(), CREATE.id, c))
+        })
     }
 }
 

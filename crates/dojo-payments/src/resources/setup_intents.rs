@@ -265,8 +265,9 @@ impl CreateSetupIntent<'_> {
     > {
         // Neither an `async fn` nor an `async` block, which would keep
         // `self`, or `send`'s future, twice in the one they make.
+        let dojo = self.dojo;
         self.send()
-            .map(|sent| crate::lifecycle::setup_intent::typed(CREATE.id, sent?))
+            .map(move |sent| crate::lifecycle::setup_intent::typed(dojo, CREATE.id, sent?))
     }
 
     /// Checks the request (its URLs, then against Dojo's document), then

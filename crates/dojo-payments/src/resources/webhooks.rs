@@ -1,6 +1,7 @@
 //! Webhook subscriptions, their signing secrets, and past events.
 //! (Verifying and decoding deliveries is `dojo_payments::webhook`.)
 
+use crate::ErrorContext;
 use dojo_payments_api::api::ClientInfo;
 use dojo_payments_api::api::types;
 use dojo_payments_api::validate::{Rule, Violation, is_loopback_http};
@@ -185,6 +186,7 @@ impl<'a> Webhooks<'a> {
             return Err(Error::UnexpectedAnswer {
                 operation: GENERATE.id,
                 found: Found::Missing("new secret"),
+                context: ErrorContext::at(self.dojo.location_id()),
             });
         };
         trust(&value);

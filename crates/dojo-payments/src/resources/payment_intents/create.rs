@@ -123,8 +123,9 @@ impl CreatePaymentIntent<'_> {
     {
         // Neither an `async fn` nor an `async` block, which would keep
         // `self`, or `send`'s future, twice in the one they make.
+        let dojo = self.dojo;
         self.send()
-            .map(|sent| crate::lifecycle::payment_intent::typed(CREATE.id, sent?))
+            .map(move |sent| crate::lifecycle::payment_intent::typed(dojo, CREATE.id, sent?))
     }
 
     /// Checks the request (its URLs, then against Dojo's document), then

@@ -1,6 +1,7 @@
 //! The builder of a refund, and the refund made with its key:
 //! `dojo.payment_intents().refund(id, amount)`.
 
+use crate::ErrorContext;
 use dojo_payments_api::api::types;
 use dojo_payments_types::PaymentIntentId;
 
@@ -63,6 +64,7 @@ impl Refund<'_> {
                 return Err(Error::IdempotencyKeyReused {
                     operation: REFUND.id,
                     key,
+                    context: ErrorContext::at(self.dojo.location_id()),
                 });
             }
             let raw = self.dojo.api();
@@ -77,7 +79,7 @@ impl Refund<'_> {
                 .await;
             // The key travels with every error: the one thing a caller
             // needs to resend the refund safely.
-            match proven(REFUND, sent) {
+            match proven(self.dojo, REFUND, sent) {
                 Ok(refund) => Ok(RefundMade {
                     refund,
                     idempotency_key: key,

@@ -50,7 +50,7 @@ impl SearchPaymentIntents {
             body,
             page_size,
         } = self;
-        pages::follow(SEARCH.id, move |after| {
+        pages::follow(dojo.location_id().clone(), SEARCH.id, move |after| {
             let dojo = dojo.clone();
             let mut body = body.clone();
             body.cursor = Some(types::Cursor {

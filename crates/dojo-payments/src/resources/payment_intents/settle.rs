@@ -2,6 +2,7 @@
 //! what happened: an answer without its evidence is no answer, and an
 //! ambiguous failure is settled by a read.
 
+use crate::{Dojo, ErrorContext};
 use std::time::Instant;
 
 use dojo_payments_api::api::types;
@@ -29,13 +30,15 @@ impl PaymentIntents<'_> {
         sent_at: Instant,
         result: Result<T>,
     ) -> Result<T> {
-        let error = match proven(op, result) {
+        let error = match proven(self.dojo, op, result) {
             Ok(value) => return Ok(value),
             Err(error) if error.delivery() == Delivery::MaybeApplied => error,
             Err(error) => return Err(error),
         };
         let unsettled = Unsettled {
-            payment_intent: id_of(op, before)?.clone(),
+            payment_intent: id_of(op, before)
+                .map_err(|e| e.made_for(self.dojo.location_id()))?
+                .clone(),
             movement,
             before: Before::of(before),
             sent_at,
@@ -60,7 +63,7 @@ impl PaymentIntents<'_> {
 
 /// `result`, unless it is a success without the evidence of the movement:
 /// then [`Error::Unproven`].
-pub(super) fn proven<T: Evidence>(op: &Operation, result: Result<T>) -> Result<T> {
+pub(super) fn proven<T: Evidence>(dojo: &Dojo, op: &Operation, result: Result<T>) -> Result<T> {
     let answer = result?;
     match answer.missing_proof() {
         None => Ok(answer),
@@ -68,6 +71,7 @@ pub(super) fn proven<T: Evidence>(op: &Operation, result: Result<T>) -> Result<T
             operation: op.id,
             missing,
             idempotency_key: None,
+            context: ErrorContext::at(dojo.location_id()),
         }),
     }
 }
