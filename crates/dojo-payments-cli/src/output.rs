@@ -37,8 +37,12 @@ impl Output {
         } else {
             human()
         };
+        let text = text.trim_end_matches('\n');
+        if text.is_empty() {
+            return;
+        }
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{}", text.trim_end_matches('\n'));
+        let _ = writeln!(out, "{text}");
         let _ = out.flush();
     }
 

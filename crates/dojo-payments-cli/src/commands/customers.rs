@@ -150,6 +150,10 @@ pub async fn run(
             json!({ "id": id, "paymentMethodId": payment_method, "deleted": true })
         }
     };
-    output.data(&value, || line(&value));
+    // `GET /customers/{id}` answers a list of one, as Dojo's document says.
+    output.data(&value, || match &value {
+        Value::Array(items) => items.iter().map(line).collect::<Vec<_>>().join("\n"),
+        one => line(one),
+    });
     Ok(())
 }

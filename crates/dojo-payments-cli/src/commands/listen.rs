@@ -311,7 +311,7 @@ async fn forward(shared: &Shared, route: Route, id: &str, signature: &str, body:
             let line = json!({ "type": "forwarded", "id": id, "url": route.url, "status": status, "attempts": attempt });
             shared
                 .output
-                .line(&line, || format!("  → {} [{status}]", route.url));
+                .line(&line, || format!("  {id} → {} [{status}]", route.url));
             return;
         }
         let why = status.map_or_else(|| "no answer".to_owned(), |s| format!("HTTP {s}"));

@@ -1,0 +1,516 @@
+//! Command sessions against the embedded emulator, as golden tests: the
+//! command, its stdout, its exit code. `SNAPSHOTS=overwrite cargo test -p
+//! dojo-payments-cli --test sessions` rewrites the expected outputs.
+
+mod support;
+
+use snapbox::{IntoData, str};
+
+#[test]
+fn keys_profiles_and_whoami() {
+    let emu = support::emulator("keys");
+    emu.dojo(&["whoami"]).assert().success().stdout_eq(str![[r#"
+DOJO_API_KEY: a sandbox key, accepted at http://127.0.0.1:[..]
+
+"#]]);
+    emu.dojo_without_key(&["whoami"]).assert().code(3).stdout_eq(str![""]).stderr_eq(str![[r#"
+error: no API key
+  hint: set DOJO_API_KEY, or run `dojo login --api-key sk_sandbox_… [--profile NAME]`; against the emulator, `dojo emulator` prints its key
+
+"#]]);
+    emu.dojo_without_key(&[
+        "--profile",
+        "soho",
+        "login",
+        "--api-key",
+        support::KEY,
+        "--api-url",
+        &emu.api,
+    ])
+    .assert()
+    .success()
+    .stdout_eq(str![[r#"
+saved a sandbox key as profile soho in [..]
+
+"#]]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&emu.config)
+            .expect("written")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    emu.dojo_without_key(&["--json", "--profile", "soho", "whoami"])
+        .assert()
+        .success()
+        .stdout_eq(
+            str![[r#"
+{
+  "accepted": true,
+  "account": null,
+  "apiUrl": "http://127.0.0.1:[..]",
+  "environment": "sandbox",
+  "problem": null,
+  "source": "profile soho",
+  "status": 200
+}
+"#]]
+            .is_json(),
+        );
+    emu.dojo(&["check"]).assert().success().stdout_eq(str![[r#"
+DOJO_API_KEY: a sandbox key, accepted at http://127.0.0.1:[..]
+profile soho: a sandbox key, accepted at http://127.0.0.1:[..]
+
+"#]]);
+    let config = std::fs::read_to_string(&emu.config).expect("config");
+    assert!(config.contains("[profiles.soho]"));
+    emu.dojo_without_key(&["--profile", "nobody", "whoami"])
+        .assert()
+        .code(3);
+    emu.dojo(&["--profile", "x", "login", "--api-key", "pk_wrong"])
+        .assert()
+        .code(3)
+        .stdout_eq(str![""]);
+}
+
+#[test]
+fn payment_intents_move_money_by_the_sdk_rules() {
+    let emu = support::emulator("pi");
+    let created = emu.json(&[
+        "payment-intents",
+        "create",
+        "--amount",
+        "12.50",
+        "--reference",
+        "Order 42",
+        "--manual",
+    ]);
+    let id = created["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        created["amount"],
+        serde_json::json!({"value": 1250, "currencyCode": "GBP"})
+    );
+    assert_eq!(created["clientSessionSecret"], "…", "secrets never print");
+    assert!(
+        created["checkoutLink"]
+            .as_str()
+            .expect("link")
+            .ends_with(&id)
+    );
+    emu.dojo(&["payment-intents", "get", &id])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+pi_sandbox_[..]  Created  12.50 GBP  Order 42
+
+"#]]);
+    emu.dojo(&["emulator", "pay", &id])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+approved
+
+"#]]);
+    emu.dojo(&["payment-intents", "capture", &id, "--amount", "10"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+captured 10.00 GBP of pi_sandbox_[..]: cp_sandbox_[..]
+
+"#]]);
+    emu.dojo(&[
+        "payment-intents",
+        "refund",
+        &id,
+        "--amount",
+        "2.00",
+        "--idempotency-key",
+        "order-42-refund-1",
+    ])
+    .assert()
+    .success()
+    .stdout_eq(str![[r#"
+refunded 2.00 GBP of pi_sandbox_[..]: rfnd_sandbox_[..] (idempotency key order-42-refund-1)
+
+"#]]);
+    emu.dojo(&["payment-intents", "refund", &id, "--amount", "2.001"])
+        .assert()
+        .code(2);
+    emu.dojo(&["payment-intents", "refund", &id, "--amount", "200"])
+        .assert()
+        .code(4)
+        .stdout_eq(str![""]);
+    emu.dojo(&["payment-intents", "reverse", &id])
+        .assert()
+        .code(4);
+    // A refund whose answer never comes, every time: exit 6, with the key
+    // and the command to send it again.
+    emu.dojo(&[
+        "emulator",
+        "fault",
+        "--route",
+        "POST /payment-intents/{paymentIntentId}/refunds",
+        "--answer",
+        "hang-up",
+        "--acted",
+        "--times",
+        "20",
+    ])
+    .assert()
+    .success();
+    emu.dojo(&["payment-intents", "refund", &id, "--amount", "1.00", "--idempotency-key", "order-42-refund-2"])
+        .assert()
+        .code(6)
+        .stdout_eq(str![""])
+        .stderr_eq(str![[r#"
+error: the outcome is unknown, money may have moved: [..]
+  hint: send it again with the same key, and Dojo makes it once: dojo payment-intents refund pi_sandbox_[..] --amount 1.00 --idempotency-key order-42-refund-2
+
+"#]]);
+    emu.dojo(&["emulator", "fault", "--clear"])
+        .assert()
+        .success();
+    emu.dojo(&[
+        "payment-intents",
+        "refund",
+        &id,
+        "--amount",
+        "1.00",
+        "--idempotency-key",
+        "order-42-refund-2",
+    ])
+    .assert()
+    .success();
+    let other = emu.json(&[
+        "payment-intents",
+        "create",
+        "--amount",
+        "5",
+        "--reference",
+        "Order 43",
+    ]);
+    let other = other["id"].as_str().expect("id").to_owned();
+    emu.dojo(&["payment-intents", "cancel", &other])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+pi_sandbox_[..]  Canceled  5.00 GBP  Order 43
+
+"#]]);
+    emu.dojo(&["payment-intents", "list", "--limit", "5"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+...
+"#]]);
+    emu.dojo(&["payment-intents", "get", "pi_sandbox_nothere"])
+        .assert()
+        .code(4);
+}
+
+#[test]
+fn raw_calls_and_other_resources() {
+    let emu = support::emulator("raw");
+    emu.dojo(&[
+        "api",
+        "POST",
+        "/payment-intents",
+        "-f",
+        "amount.value=1000",
+        "-f",
+        "amount.currencyCode=GBP",
+        "-f",
+        "reference=Raw",
+    ])
+    .assert()
+    .success()
+    .stdout_eq(str![[r#"
+...
+  "reference": "Raw",
+...
+"#]]);
+    emu.dojo(&["api", "GET", "/payment-intents/pi_sandbox_nothere"])
+        .assert()
+        .code(4);
+    emu.dojo(&["api", "POST", "/payment-intents", "--data", "{not json"])
+        .assert()
+        .code(2);
+    emu.dojo(&[
+        "api",
+        "GET",
+        "/terminals",
+        "-H",
+        "Authorization: Basic sk_other",
+    ])
+    .assert()
+    .code(2);
+
+    let setup = emu.json(&[
+        "setup-intents",
+        "create",
+        "--amount",
+        "80.00",
+        "--reference",
+        "Deposit",
+    ]);
+    let setup = setup["id"].as_str().expect("id").to_owned();
+    emu.dojo(&["setup-intents", "get", &setup])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+si_sandbox_[..]  Created  80.00 GBP  Deposit
+
+"#]]);
+    emu.dojo(&["setup-intents", "cancel", &setup])
+        .assert()
+        .success();
+
+    let customer = emu.json(&[
+        "customers",
+        "create",
+        "--email",
+        "ada@example.com",
+        "--name",
+        "Ada",
+    ]);
+    let customer = customer["id"].as_str().expect("id").to_owned();
+    emu.dojo(&["customers", "get", &customer])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+cust_sandbox_[..]  ada@example.com  Ada
+
+"#]]);
+    emu.dojo(&["customers", "delete", &customer])
+        .assert()
+        .success();
+
+    emu.dojo(&["terminals", "list"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+tm_sandbox_counter1  Available  [..]
+tm_sandbox_counter2  Offline  [..]
+tm_sandbox_counter3  Available  [..]
+
+"#]]);
+    emu.dojo(&["terminals", "get", "tm_sandbox_counter2"])
+        .assert()
+        .success();
+    let session = emu.json(&[
+        "terminals",
+        "sale",
+        "--terminal",
+        "tm_sandbox_counter3",
+        "--amount",
+        "12.50",
+        "--no-wait",
+    ]);
+    let session = session["id"].as_str().expect("id").to_owned();
+    emu.dojo(&["terminals", "session", &session])
+        .assert()
+        .success();
+    emu.dojo(&["terminals", "cancel-session", &session])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+[..]  CancelRequested  [..]
+
+"#]]);
+}
+
+#[test]
+fn webhooks_subscriptions_send_and_verify() {
+    let emu = support::emulator("hooks");
+    emu.dojo(&["webhooks", "events"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+payment_intent.created
+payment_intent.status_updated
+payment_intent.send-receipt
+
+"#]]);
+    let sub = emu.json(&[
+        "webhooks",
+        "create",
+        "--url",
+        "http://127.0.0.1:9/hooks",
+        "--event",
+        "payment_intent.created",
+    ]);
+    assert_eq!(sub["secrets"][0]["value"], "…", "secrets never print");
+    let sub = sub["id"].as_str().expect("id").to_owned();
+    emu.dojo(&["webhooks", "list"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+ws_sandbox_[..]  http://127.0.0.1:9/hooks  ["payment_intent.created"]
+
+"#]]);
+    emu.dojo(&["webhooks", "delete", &sub]).assert().success();
+    emu.dojo(&[
+        "webhooks",
+        "create",
+        "--url",
+        "http://127.0.0.1:9/",
+        "--event",
+        "nope",
+    ])
+    .assert()
+    .code(2);
+
+    let dir = support::TempDir::new("verify");
+    let body = dir.0.join("body.json");
+    std::fs::write(&body, br#"{"id":"evt_1","event":"payment_intent.created","accountId":"acc_x","createdAt":"2026-01-01T09:00:00Z","data":{"paymentIntentId":"pi_sandbox_1","paymentStatus":"Created","captureMode":"Auto"}}"#).expect("write");
+    let signature = dojo_payments_types::WebhookSignature::sign(
+        &dojo_payments_types::WebhookSecret::new("whsec_test").expect("secret"),
+        &std::fs::read(&body).expect("read"),
+    )
+    .to_string();
+    let body = body.to_str().expect("path");
+    emu.dojo(&[
+        "webhooks",
+        "verify",
+        "--body",
+        body,
+        "--signature",
+        &signature,
+        "--secret",
+        "whsec_test",
+    ])
+    .assert()
+    .success()
+    .stdout_eq(str![[r#"
+verified: payment_intent.created evt_1
+
+"#]]);
+    emu.dojo(&[
+        "webhooks",
+        "verify",
+        "--body",
+        body,
+        "--signature",
+        &signature,
+        "--secret",
+        "other",
+    ])
+    .assert()
+    .code(7);
+    // `send` to a receiver that does not answer: unavailable.
+    emu.dojo(&[
+        "webhooks",
+        "send",
+        "payment_intent.created",
+        "--to",
+        "http://127.0.0.1:9/",
+        "--secret",
+        "s",
+    ])
+    .assert()
+    .code(5);
+}
+
+#[test]
+fn emulator_control_and_trigger() {
+    let emu = support::emulator("control");
+    emu.dojo(&["emulator", "clock"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+2026-01-01T09:00:00Z
+
+"#]]);
+    emu.dojo(&["emulator", "clock", "--advance", "86400"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+2026-01-02T09:00:00Z
+
+"#]]);
+    emu.dojo(&["emulator", "state"]).assert().success();
+    emu.dojo(&["trigger", "payment_intent.status_updated"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+triggered payment_intent.status_updated: created pi_sandbox_[..], paid: approved
+
+"#]]);
+    emu.dojo(&[
+        "--json",
+        "trigger",
+        "payment_intent.send-receipt",
+        "--set",
+        "reference=Order-7",
+    ])
+    .assert()
+    .success()
+    .stdout_eq(
+        str![[r#"
+{
+  "event": "payment_intent.send-receipt",
+  "paymentIntentId": "[..]",
+  "steps": "{...}"
+}
+"#]]
+        .is_json(),
+    );
+    emu.dojo(&["trigger", "payment_intent.created"])
+        .assert()
+        .success();
+    emu.dojo(&["trigger", "charge.succeeded"]).assert().code(2);
+    emu.dojo(&["emulator", "requests"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+...
+"#]]);
+    emu.dojo(&["emulator", "fault", "--route", "GET /nowhere"])
+        .assert()
+        .code(4);
+}
+
+#[test]
+fn journal_on_sqlite() {
+    let emu = support::emulator("journal");
+    let dir = support::TempDir::new("journal-db");
+    let url = format!("sqlite://{}?mode=rwc", dir.0.join("journal.db").display());
+    emu.dojo(&["journal", "list", "--database-url", &url])
+        .assert()
+        .success()
+        .stdout_eq(str![""]);
+    emu.dojo(&[
+        "--json",
+        "journal",
+        "list",
+        "--open",
+        "--database-url",
+        &url,
+    ])
+    .assert()
+    .success()
+    .stdout_eq(str![[r#"
+[]
+
+"#]]);
+    emu.dojo(&["journal", "show", "refund-1", "--database-url", &url])
+        .assert()
+        .code(4);
+    emu.dojo(&["journal", "reconcile", "--database-url", &url])
+        .assert()
+        .success();
+}
+
+#[test]
+fn completions_print_a_script() {
+    let emu = support::emulator("completions");
+    emu.dojo(&["completions", "bash"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+...
+"#]]);
+    emu.dojo(&["completions", "tcsh"]).assert().code(2);
+}

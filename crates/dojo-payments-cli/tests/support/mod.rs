@@ -1,0 +1,129 @@
+//! What the command tests share: an emulator on a thread of its own, and
+//! the `dojo` binary run against it with a clean environment.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+use dojo_payments_emulator::{Emulator, WebhookRetryPolicy};
+
+/// The key every session uses (the emulator's default account).
+pub const KEY: &str = "sk_sandbox_cli_tests_0123456789";
+
+/// A running emulator: its URLs, and a handle to drive it from the test.
+pub struct Running {
+    /// The api host.
+    pub api: String,
+    /// The PCI host.
+    pub pci: String,
+    /// A private config directory.
+    pub config: PathBuf,
+    _dir: TempDir,
+}
+
+/// A directory removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    /// A new empty directory under the system's temp dir.
+    pub fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!(
+            "dojo-cli-{name}-{}-{}",
+            std::process::id(),
+            fastid()
+        ));
+        std::fs::create_dir_all(&path).expect("temp dir");
+        Self(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn fastid() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+/// Starts an emulator (seeded: the same ids on every run; a manual clock
+/// at 2026-01-01T09:00:00Z) with `retries` for webhooks, on a thread that
+/// lives as long as the test process.
+pub fn emulator_with(name: &str, retries: WebhookRetryPolicy) -> Running {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            let at = chrono::DateTime::parse_from_rfc3339("2026-01-01T09:00:00Z")
+                .expect("date")
+                .to_utc();
+            let emulator = Emulator::builder()
+                .seed(36)
+                .manual_clock(at)
+                .webhook_retries(retries)
+                .api_key(dojo_payments_types::ApiKey::new(KEY).expect("key"))
+                .start()
+                .await
+                .expect("emulator");
+            tx.send((emulator.api_url().to_owned(), emulator.pci_url().to_owned()))
+                .expect("send");
+            std::future::pending::<()>().await;
+            drop(emulator);
+        });
+    });
+    let (api, pci) = rx.recv().expect("emulator started");
+    let dir = TempDir::new(name);
+    Running {
+        api,
+        pci,
+        config: dir.0.join("config.toml"),
+        _dir: dir,
+    }
+}
+
+/// [`emulator_with`] the emulator's default retries.
+pub fn emulator(name: &str) -> Running {
+    emulator_with(name, WebhookRetryPolicy::default())
+}
+
+impl Running {
+    /// `dojo ARGS` against this emulator, with nothing from the caller's
+    /// environment but PATH.
+    pub fn dojo(&self, args: &[&str]) -> snapbox::cmd::Command {
+        snapbox::cmd::Command::new(snapbox::cmd::cargo_bin!("dojo"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DOJO_API_URL", &self.api)
+            .env("DOJO_PCI_URL", &self.pci)
+            .env("DOJO_API_KEY", KEY)
+            .env("DOJO_CONFIG", &self.config)
+            .args(args)
+    }
+
+    /// The same with no key in the environment.
+    pub fn dojo_without_key(&self, args: &[&str]) -> snapbox::cmd::Command {
+        self.dojo(args).env_remove("DOJO_API_KEY")
+    }
+
+    /// Runs `dojo --json ARGS` and returns its stdout as JSON.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let output = self.dojo(&all).output().expect("ran");
+        assert!(
+            output.status.success(),
+            "dojo {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+    }
+}
