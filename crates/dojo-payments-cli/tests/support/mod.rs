@@ -98,15 +98,22 @@ pub fn emulator(name: &str) -> Running {
 impl Running {
     /// `dojo ARGS` against this emulator, with nothing from the caller's
     /// environment but PATH.
-    pub fn dojo(&self, args: &[&str]) -> snapbox::cmd::Command {
-        snapbox::cmd::Command::new(snapbox::cmd::cargo_bin!("dojo"))
+    pub fn process(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(snapbox::cmd::cargo_bin!("dojo"));
+        command
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("DOJO_API_URL", &self.api)
             .env("DOJO_PCI_URL", &self.pci)
             .env("DOJO_API_KEY", KEY)
             .env("DOJO_CONFIG", &self.config)
-            .args(args)
+            .args(args);
+        command
+    }
+
+    /// [`Running::process`], to assert on.
+    pub fn dojo(&self, args: &[&str]) -> snapbox::cmd::Command {
+        snapbox::cmd::Command::from_std(self.process(args))
     }
 
     /// The same with no key in the environment.

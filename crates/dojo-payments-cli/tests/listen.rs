@@ -1,0 +1,257 @@
+//! `dojo listen` forwards 1,000 events, each exactly once per route,
+//! through faults on both sides: the emulator's deliveries pass a proxy
+//! that refuses some (the emulator retries them) and answers 500 after
+//! passing others on (the emulator delivers them again: duplicates listen
+//! must not forward twice), and the endpoints refuse some first attempts
+//! (listen retries them). Counted on the receiving end.
+
+mod support;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use dojo_payments_emulator::WebhookRetryPolicy;
+use futures_util::StreamExt;
+
+const EVENTS: usize = 1_000;
+
+#[derive(Default)]
+struct Endpoints {
+    /// Deliveries accepted, by (path, event id).
+    accepted: Mutex<HashMap<(String, String), u32>>,
+    /// Attempts seen, by (path, event id).
+    attempts: Mutex<HashMap<(String, String), u32>>,
+}
+
+fn event_id(body: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["id"].as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The first attempt of one event in five is refused; the rest accepted.
+async fn endpoint(
+    State(state): State<Arc<Endpoints>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    assert!(
+        headers
+            .get("dojo-signature")
+            .is_some_and(|s| s.to_str().unwrap_or("").starts_with("sha256="))
+    );
+    let key = (uri.to_string(), event_id(&body));
+    let attempt = {
+        let mut attempts = state.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        let n = attempts.entry(key.clone()).or_default();
+        *n += 1;
+        *n
+    };
+    let unlucky = key.1.bytes().map(u32::from).sum::<u32>() % 5 == 0;
+    if unlucky && attempt == 1 {
+        return StatusCode::INTERNAL_SERVER_ERROR;
+    }
+    *state
+        .accepted
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(key)
+        .or_default() += 1;
+    StatusCode::OK
+}
+
+struct Proxy {
+    to: String,
+    http: reqwest::Client,
+    count: AtomicU64,
+}
+
+/// Between the emulator and listen: one delivery in ten refused (503),
+/// one in ten passed on and then answered 500 (delivered again).
+async fn proxy(State(proxy): State<Arc<Proxy>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let n = proxy.count.fetch_add(1, Ordering::SeqCst);
+    if n % 10 == 3 {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
+    let mut request = proxy
+        .http
+        .post(&proxy.to)
+        .header("content-type", "application/json")
+        .body(body);
+    if let Some(signature) = headers.get("dojo-signature").and_then(|s| s.to_str().ok()) {
+        request = request.header("dojo-signature", signature);
+    }
+    let status = request
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(502);
+    if n % 10 == 7 {
+        return StatusCode::INTERNAL_SERVER_ERROR;
+    }
+    StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+#[test]
+fn listen_forwards_1000_events_once_each_per_route_under_faults() {
+    let emu = support::emulator_with(
+        "listen",
+        WebhookRetryPolicy {
+            attempts: 30,
+            first_backoff: Duration::from_millis(5),
+        },
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let endpoints = Arc::new(Endpoints::default());
+    let listen_port = free_port();
+    let (endpoint_url, proxy_url, deliveries) = runtime.block_on(async {
+        let app = axum::Router::new()
+            .fallback(axum::routing::post(endpoint))
+            .with_state(endpoints.clone());
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind");
+        let endpoint_url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let state = Arc::new(Proxy {
+            to: format!("http://127.0.0.1:{listen_port}/webhooks"),
+            http: dojo_payments_api::http_client().expect("client"),
+            count: AtomicU64::new(0),
+        });
+        let app = axum::Router::new()
+            .fallback(axum::routing::post(proxy))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind");
+        let proxy_url = format!("http://{}/webhooks", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (endpoint_url, proxy_url, state)
+    });
+
+    let all = format!("{endpoint_url}/all?source=dojo");
+    let created = format!("payment_intent.created={endpoint_url}/created");
+    let port = listen_port.to_string();
+    let max = EVENTS.to_string();
+    let args = [
+        "listen",
+        "--event",
+        "payment_intent.created",
+        "--port",
+        &port,
+        "--public-url",
+        &proxy_url,
+        "--forward-to",
+        &all,
+        "--forward",
+        &created,
+        "--max-events",
+        &max,
+        "--json",
+    ];
+    let mut child = emu
+        .process(&args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("dojo listen");
+
+    let http = dojo_payments_api::http_client().expect("client");
+    runtime.block_on(async {
+        // Subscribed once `GET /webhooks` shows it.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let subs: serde_json::Value = http
+                .get(format!("{}/webhooks", emu.api))
+                .header("authorization", format!("Basic {}", support::KEY))
+                .header("version", dojo_payments_api::api::API_VERSION)
+                .send()
+                .await
+                .expect("list")
+                .json()
+                .await
+                .expect("json");
+            if subs.as_array().is_some_and(|s| !s.is_empty()) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "listen never subscribed");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // 1,000 payment intents: 1,000 payment_intent.created events.
+        let creates = (0..EVENTS).map(|i| {
+            let http = http.clone();
+            let url = format!("{}/payment-intents", emu.api);
+            async move {
+                http.post(url)
+                    .header("authorization", format!("Basic {}", support::KEY))
+                    .header("version", dojo_payments_api::api::API_VERSION)
+                    .json(&serde_json::json!({"amount": {"value": 100 + i, "currencyCode": "GBP"}, "reference": format!("Order {i}")}))
+                    .send()
+                    .await
+                    .expect("create")
+                    .error_for_status()
+                    .expect("created");
+            }
+        });
+        futures_util::stream::iter(creates).buffer_unordered(16).collect::<Vec<()>>().await;
+    });
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!(
+                "listen did not finish: {} accepted",
+                endpoints.accepted.lock().map(|a| a.len()).unwrap_or(0)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "listen exited with {status}");
+
+    let accepted = endpoints.accepted.lock().expect("lock").clone();
+    for route in ["/all?source=dojo", "/created"] {
+        let counts: Vec<u32> = accepted
+            .iter()
+            .filter(|((path, _), _)| path == route)
+            .map(|(_, n)| *n)
+            .collect();
+        assert_eq!(counts.len(), EVENTS, "{route}: distinct events received");
+        assert!(counts.iter().all(|n| *n == 1), "{route}: each exactly once");
+    }
+    let retried = endpoints
+        .attempts
+        .lock()
+        .expect("lock")
+        .values()
+        .filter(|n| **n > 1)
+        .count();
+    assert!(retried > 0, "some forwards were retried");
+    let delivered = deliveries.count.load(Ordering::SeqCst);
+    assert!(
+        delivered > EVENTS as u64 + EVENTS as u64 / 10,
+        "the emulator delivered again ({delivered} deliveries)"
+    );
+}
