@@ -167,14 +167,37 @@ impl TerminalSession<InProgress> {
     /// the session goes on (keep waiting on it). Requested, the session is
     /// `CancelRequested` until the terminal confirms it (`Canceled`, read
     /// through [`TerminalSession::outcome`]).
+    ///
+    /// A 422 proves the card came first only when it refused the first
+    /// attempt: one that answers a resend, after an attempt that may have
+    /// canceled the session, proves nothing (the session refuses a second
+    /// cancel too). Then, and after any answer that proves nothing, the
+    /// session is read: `CancelRequested` or `Canceled` is the cancel
+    /// made; anything else is the error, whose delivery says what is known.
     pub async fn cancel(&self) -> Result<Canceling> {
         match self.counter.calls().cancel_session(self.id()).await {
             Ok(data) => Ok(Canceling::Requested(Self::typed(
                 self.counter.clone(),
                 data,
             ))),
-            Err(error) if error.status() == Some(422) => Ok(Canceling::CardPresented(error)),
-            Err(error) => Err(error),
+            Err(error) if error.status() == Some(422) && error.delivery().moved_nothing() => {
+                Ok(Canceling::CardPresented(error))
+            }
+            Err(error) if error.delivery().moved_nothing() => Err(error),
+            Err(error) => match self.counter.calls().session(self.id()).await {
+                Ok(data)
+                    if matches!(
+                        data.status,
+                        Open::Known(Status::CancelRequested | Status::Canceled)
+                    ) =>
+                {
+                    Ok(Canceling::Requested(Self::typed(
+                        self.counter.clone(),
+                        data,
+                    )))
+                }
+                _ => Err(error),
+            },
         }
     }
 }
