@@ -8,6 +8,8 @@
 
 #[path = "locations.rs"]
 mod locations;
+#[path = "pay_at_counter.rs"]
+mod pay_at_counter;
 #[path = "save_card.rs"]
 mod save_card;
 #[path = "setup_intent_charge.rs"]
@@ -145,6 +147,10 @@ async fn emulated() -> Result<()> {
     locations::run()
         .await
         .map_err(|error| error as Box<dyn std::error::Error>)?;
+
+    step("8. Pay at Counter: a sale on a card terminal, a signature check, a refund, a cancel");
+    // The emulator's auto terminal pays on its own, so this runs unattended.
+    pay_at_counter::run(&dojo, &emulator).await?;
 
     println!("\nTour done. Run it against Dojo's sandbox with DOJO_API_KEY=sk_sandbox_….");
     Ok(())
