@@ -373,3 +373,80 @@ async fn entries_of_three_locations_are_each_settled_with_their_own_key() {
         let _ = std::fs::remove_file(&file);
     }
 }
+
+/// A sale at the counter, killed twice: once while its session is in
+/// flight (created, its id recorded, the worker polling it), once while
+/// Dojo's answer to the create is on its way (the session made, its id not
+/// yet known). Each time the customer pays on the terminal meanwhile; the
+/// restarted worker reconciles (by the session's id; by the intent paid and
+/// the terminal free), and the same job run again creates nothing: one
+/// session, the intent captured once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_killed_mid_session_happens_once() {
+    const CREATE: &str = "POST /terminal-sessions";
+    const POLL: &str = "GET /terminal-sessions/{terminalSessionId}";
+    const TERMINAL: &str = "tm_sandbox_counter3";
+    for kind in databases::kinds() {
+        for answer_lost in [false, true] {
+            let db = databases::fresh(kind, &format!("sale_kill_{answer_lost}")).await;
+            let emulator = Emulator::start().await.unwrap();
+            let dojo = client(&emulator);
+            let intent = dojo
+                .payment_intents()
+                .create(gbp(1840), "Table 7")
+                .created()
+                .await
+                .unwrap();
+            let id = intent.id().clone();
+            let terminal = dojo_payments::types::TerminalId::from_wire(TERMINAL);
+            let counter = dojo_payments::counter::Counter::new(dojo.clone(), "sw-house");
+            if answer_lost {
+                // The session is made; the answer stalls until the kill.
+                let stall = Fault::Answer {
+                    acted: true,
+                    answer: dojo_payments_emulator::BadAnswer::Stall,
+                };
+                emulator.inject_fault(CREATE, stall, 1).unwrap();
+            }
+            let name = "table-7/sale";
+            let job = ["sale", name, id.as_str(), TERMINAL];
+            let in_flight = || {
+                let requests = emulator.requests();
+                let created = requests.iter().any(|r| r == CREATE);
+                created && (answer_lost || requests.iter().any(|r| r == POLL))
+            };
+            kill_after_commit(&emulator, &db, &job, in_flight).await;
+            let journal = SqlJournal::connect(&db).await.unwrap();
+            let open = journal.open_entries().await.unwrap();
+            assert_eq!(open.len(), 1, "{kind:?}: written before the create");
+            assert_eq!(
+                open[0].movement.session().is_some(),
+                !answer_lost,
+                "{kind:?}: the id recorded as soon as it was known"
+            );
+            emulator.clear_faults();
+            // The customer pays on the session meanwhile.
+            emulator
+                .terminal(&terminal)
+                .present_card(&Card::test(APPROVED_MASTERCARD).unwrap())
+                .unwrap();
+            if answer_lost {
+                tokio::time::sleep(Duration::from_millis(WINDOW_MS)).await;
+            }
+            let reconciled = finished(worker(&emulator, &db, &["reconcile"]).output().unwrap());
+            assert_eq!(reconciled.trim(), format!("{name} applied"), "{kind:?}");
+            let again = finished(worker(&emulator, &db, &job).output().unwrap());
+            assert_eq!(again.trim(), format!("{name} applied"), "{kind:?}");
+            assert!(journal.open_entries().await.unwrap().is_empty());
+            let creates = emulator.requests().iter().filter(|r| *r == CREATE).count();
+            assert_eq!(creates, 1, "{kind:?}: one session, never two");
+            let held = emulator.payment_intent(&id).unwrap();
+            assert_eq!(
+                held.status,
+                Some(Open::Known(PaymentIntentStatus::Captured)),
+                "{kind:?}"
+            );
+            assert!(counter.terminal(&terminal).await.unwrap().is_available());
+        }
+    }
+}

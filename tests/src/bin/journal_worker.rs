@@ -10,7 +10,8 @@
 //! journal_worker refund <name> <payment intent> <pence>
 //! journal_worker capture <name> <payment intent> <pence>
 //! journal_worker charge <name> <payment intent>
-//! journal_worker reconcile
+//! journal_worker sale <name> <payment intent> <terminal>   # at the counter: waits for the session's outcome
+//! journal_worker reconcile                                 # sessions at a terminal too
 //! journal_worker jobs <file> [reverse]   # reconcile, then every job of the file not yet settled (last first)
 //! ```
 //!
@@ -23,8 +24,10 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use dojo_payments::journal::{EntryState, Journal};
-use dojo_payments::types::{ApiKey, Currency, Money, PaymentIntentId};
+use dojo_payments::counter::{Counter, Outcome, WaitPolicy};
+use dojo_payments::journal::{EntryState, Journal, Started};
+use dojo_payments::lifecycle::payment_intent::AnyPaymentIntent;
+use dojo_payments::types::{ApiKey, Currency, Money, PaymentIntentId, TerminalId};
 use dojo_payments::{Dojo, Locations};
 use dojo_payments_sqlx::SqlJournal;
 
@@ -49,7 +52,8 @@ async fn main() -> Result<(), Failure> {
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     match words.as_slice() {
         ["reconcile"] => {
-            for settled in journal.reconcile(&dojo).await? {
+            let counter = Counter::new(dojo.clone(), SOFTWARE_HOUSE);
+            for settled in journal.reconcile_counter(&counter).await? {
                 println!("{} {}", settled.name, name(&settled.state));
             }
         }
@@ -120,10 +124,49 @@ async fn run(dojo: &Dojo, journal: &Journal<SqlJournal>, job: &[&str]) -> Result
             entry,
             journal.cancel(dojo, entry, &read(intent).await?).await?,
         ),
+        ["sale", entry, intent, terminal] => {
+            (entry, sale(dojo, journal, entry, intent, terminal).await?)
+        }
         _ => return Err(format!("unknown job {job:?}").into()),
     };
     println!("{entry} {}", name(&state));
     Ok(())
+}
+
+/// The software house the worker's till calls as.
+const SOFTWARE_HOUSE: &str = "sw-house";
+
+/// A sale at the counter: the session started through the journal, waited
+/// on until it ends, its entry settled by its outcome.
+async fn sale(
+    dojo: &Dojo,
+    journal: &Journal<SqlJournal>,
+    name: &str,
+    intent: &str,
+    terminal: &str,
+) -> Result<EntryState, Failure> {
+    let counter = Counter::new(dojo.clone(), SOFTWARE_HOUSE);
+    let id = PaymentIntentId::from_wire(intent);
+    let AnyPaymentIntent::Created(intent) = AnyPaymentIntent::read(dojo, &id).await? else {
+        // Paid already (a restarted job): the journal answers the first sale.
+        let started = journal
+            .finish_session(&counter, name)
+            .await
+            .map(|r| r.state)?;
+        return Ok(started);
+    };
+    let terminal = TerminalId::from_wire(terminal);
+    let wait = WaitPolicy::within(Duration::from_secs(60))
+        .polling(Duration::from_millis(50), Duration::from_millis(200));
+    match journal.sale(&counter, name, &terminal, &intent).await? {
+        Started::Session(Outcome::InProgress(session)) => {
+            let _ = session.outcome(wait).await?;
+            Ok(journal.finish_session(&counter, name).await?.state)
+        }
+        Started::Session(_) => Ok(journal.finish_session(&counter, name).await?.state),
+        Started::Settled(state) => Ok(state),
+        Started::Unknown(_) => Ok(EntryState::Open),
+    }
 }
 
 fn gbp(pence: &str) -> Result<Money, Failure> {
