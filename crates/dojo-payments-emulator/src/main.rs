@@ -8,8 +8,10 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use clap::Parser;
-use dojo_payments_emulator::{API_KEY, API_VERSION, Emulator, PCI_VERSION, WebhookSignatures};
-use dojo_payments_types::{ApiKey, Environment, LocationId};
+use dojo_payments_emulator::{
+    API_KEY, API_VERSION, Emulator, NewTerminal, PCI_VERSION, WebhookSignatures,
+};
+use dojo_payments_types::{ApiKey, Environment, LocationId, TerminalId};
 
 /// A stateful Dojo on loopback: the api and PCI hosts, the checkout page,
 /// signed webhooks, faults on demand, and a control API under /_emulator.
@@ -57,6 +59,15 @@ struct Options {
     #[arg(long, value_name = "NAME=KEY")]
     location: Vec<String>,
 
+    /// A card terminal to add at start, besides each account's default
+    /// three: its id, the location whose it is (named with --location;
+    /// the default account's without one), and what it does: `auto` (plays
+    /// the customer: an approved card 2 s after a session starts), `manual`
+    /// (moves only when the control API says; the default) or `offline`.
+    /// Repeat for several: --terminal soho=tm_sandbox_soho_till:auto
+    #[arg(long, value_name = "[LOCATION=]ID[:auto|manual|offline]")]
+    terminal: Vec<String>,
+
     /// Answer any `version` header that is a date, in the shapes of the
     /// version emulated (printed at start, one per host); by
     /// default another version is refused with a 400 naming the emulated
@@ -87,6 +98,44 @@ fn location(text: &str) -> Result<(LocationId, ApiKey), String> {
     Ok((name, key))
 }
 
+/// `[LOCATION=]ID[:MODE]`: a terminal to add, at a location named by
+/// --location (in `locations`). Read after clap, like the keys: its errors
+/// say which rule, never quoting the value (a key given there by mistake
+/// stays unprinted). What it adds, and a line for the banner.
+fn terminal(text: &str, locations: &[LocationId]) -> Result<(NewTerminal, String), String> {
+    let (location, rest) = match text.split_once('=') {
+        Some((location, rest)) => (Some(location), rest),
+        None => (None, text),
+    };
+    let (id, mode) = rest.rsplit_once(':').unwrap_or((rest, "manual"));
+    if id.contains("sk_") || location.is_some_and(|l| l.contains("sk_")) {
+        return Err("--terminal: give a terminal's id (tm_…), not a key".to_owned());
+    }
+    let id =
+        TerminalId::new(id).map_err(|e| format!("--terminal: the terminal's id {}", e.rule()))?;
+    let mut added = NewTerminal::new(id.as_str());
+    let mut whose = "the default account".to_owned();
+    if let Some(name) = location {
+        let name = name
+            .parse::<LocationId>()
+            .map_err(|e| format!("--terminal: {e}"))?;
+        if !locations.contains(&name) {
+            return Err(format!(
+                "--terminal {name}=…: name location {name} with --location first"
+            ));
+        }
+        whose = format!("location {name}");
+        added = added.at(name);
+    }
+    let added = match mode {
+        "auto" => added.auto(),
+        "manual" => added,
+        "offline" => added.offline(),
+        _ => return Err("--terminal: the mode is auto, manual or offline".to_owned()),
+    };
+    Ok((added, format!("{id} ({whose}, {mode})")))
+}
+
 /// A key the emulator can accept: a sandbox key (production keys are
 /// refused by the emulator, so starting with one would refuse every call).
 /// The error says which rule, never the key.
@@ -111,7 +160,11 @@ fn redacted(message: &str) -> String {
         .map(|arg| arg.to_string_lossy().into_owned())
         .collect();
     for (i, arg) in args.iter().enumerate() {
-        if arg.starts_with("--api-key") || arg.starts_with("--location") || arg.contains("=sk") {
+        if arg.starts_with("--api-key")
+            || arg.starts_with("--location")
+            || arg.starts_with("--terminal")
+            || arg.contains("=sk")
+        {
             secrets.extend(arg.split_once('=').map(|(_, value)| value.to_owned()));
             if !arg.contains('=') {
                 secrets.extend(args.get(i + 1).cloned());
@@ -194,9 +247,27 @@ async fn main() -> ExitCode {
     if let Some(key) = api_key {
         builder = builder.api_key(key);
     }
+    let named: Vec<LocationId> = locations.iter().map(|(n, _)| n.clone()).collect();
+    let terminals = match options
+        .terminal
+        .iter()
+        .map(|text| terminal(text, &named))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(terminals) => terminals,
+        Err(refused) => {
+            eprintln!("error: {refused}");
+            return ExitCode::from(2);
+        }
+    };
     let names: Vec<String> = locations.iter().map(|(n, _)| n.to_string()).collect();
     for (name, key) in locations {
         builder = builder.location(name, key);
+    }
+    let mut added = Vec::new();
+    for (terminal, line) in terminals {
+        builder = builder.terminal(terminal);
+        added.push(line);
     }
     let locations = names;
     let emulator = match builder.start().await {
@@ -233,10 +304,58 @@ async fn main() -> ExitCode {
          checkout:  {api}/checkout/<payment intent id>\n  control:   {api}/_emulator/…\nCtrl-C stops it.\n",
         emulator.pci_url()
     );
+    let banner = if added.is_empty() {
+        banner
+    } else {
+        format!("{banner}  terminals: {} added\n", added.join(", "))
+    };
     let mut stdout = std::io::stdout();
     let _ = stdout
         .write_all(banner.as_bytes())
         .and_then(|()| stdout.flush());
     let _ = tokio::signal::ctrl_c().await;
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn soho() -> Vec<LocationId> {
+        vec!["soho".parse().unwrap()]
+    }
+
+    #[test]
+    fn a_terminal_is_read_with_its_location_and_mode() {
+        let (_, line) = terminal("soho=tm_sandbox_till:auto", &soho()).unwrap();
+        assert_eq!(line, "tm_sandbox_till (location soho, auto)");
+        let (_, line) = terminal("tm_sandbox_bar", &[]).unwrap();
+        assert_eq!(line, "tm_sandbox_bar (the default account, manual)");
+        let (_, line) = terminal("tm_sandbox_back:offline", &[]).unwrap();
+        assert_eq!(line, "tm_sandbox_back (the default account, offline)");
+    }
+
+    /// A refusal says which rule, and never quotes a key given by mistake.
+    #[test]
+    fn a_refused_terminal_never_echoes_a_key() {
+        let key = "sk_sandbox_secret_0123456789abcdef";
+        for text in [
+            format!("soho={key}:auto"),
+            format!("{key}=tm_sandbox_till"),
+            key.to_owned(),
+            format!("tm_sandbox_till:{key}"),
+        ] {
+            let refused = terminal(&text, &soho()).map(|_| ()).unwrap_err();
+            assert!(!refused.contains("secret"), "{refused}");
+            assert!(refused.starts_with("--terminal"), "{refused}");
+        }
+        let refused = terminal("camden=tm_sandbox_till", &soho())
+            .map(|_| ())
+            .unwrap_err();
+        assert!(refused.contains("--location first"), "{refused}");
+        let refused = terminal("tm_sandbox_till:fast", &soho())
+            .map(|_| ())
+            .unwrap_err();
+        assert!(refused.contains("auto, manual or offline"), "{refused}");
+    }
 }
