@@ -320,4 +320,32 @@ async fn an_unlinked_refund_lost_stays_open_with_the_reason_and_is_never_sent_ag
             .unwrap()
             .contains("reconcile_counter")
     );
+    // A person checks the terminal's receipts and says what they found.
+    let found = EntryState::Applied {
+        detail: Some("receipt 0042 of terminal 22000003".to_owned()),
+    };
+    let location = w.dojo.location_id().clone();
+    let settled = w
+        .journal
+        .settle_by_hand(&location, "unlinked-1", found.clone())
+        .await
+        .unwrap();
+    assert_eq!(settled, found);
+    assert!(
+        w.journal
+            .reconcile_counter(&w.counter)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let again = w
+        .journal
+        .unlinked_refund(&w.counter, "unlinked-1", &manual(), gbp(700), true)
+        .await
+        .unwrap();
+    assert!(matches!(
+        again,
+        Started::Settled(EntryState::Applied { .. })
+    ));
+    assert_eq!(calls(&w.emulator, CREATE), 1);
 }

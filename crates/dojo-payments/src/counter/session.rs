@@ -223,11 +223,26 @@ impl TerminalSession<SignatureRequired> {
         Ok(TerminalSession::typed(self.counter, data))
     }
 
+    /// Sends the answer. One that failed without proving anything (the
+    /// answer lost; a resend refused because the first attempt landed) is
+    /// settled by a read of the session: past the check the way asked, it
+    /// was taken; otherwise the error stands, its delivery saying what is
+    /// known.
     async fn answer(&self, accepted: bool) -> Result<types::TerminalSession> {
-        self.counter
+        let error = match self
+            .counter
             .calls()
             .verify_signature(self.id(), accepted)
             .await
+        {
+            Ok(data) => return Ok(data),
+            Err(error) if error.delivery().moved_nothing() => return Err(error),
+            Err(error) => error,
+        };
+        match self.counter.calls().session(self.id()).await {
+            Ok(data) if answered(&data.status, accepted) => Ok(data),
+            _ => Err(error),
+        }
     }
 }
 
@@ -247,6 +262,18 @@ impl TerminalSession<Finished> {
         };
         let data = self.counter.dojo.payment_intents().get(id).await?;
         Ok(Some(AnyPaymentIntent::from(data)))
+    }
+}
+
+/// Whether a session read with `status` took the signature answer
+/// `accepted`.
+fn answered(status: &Open<Status>, accepted: bool) -> bool {
+    match status {
+        Open::Known(Status::SignatureVerificationRejected) => !accepted,
+        Open::Known(
+            Status::SignatureVerificationAccepted | Status::Captured | Status::Authorized,
+        ) => accepted,
+        _ => false,
     }
 }
 

@@ -37,7 +37,8 @@ use crate::settlement::{self, Before, Movement};
 ///    an `InUse` or `Offline` one leaves the entry open) and then, the read
 ///    lag after it, the two reads of the intent that lack the movement.
 ///    An unlinked refund has no intent to read: its entry stays open with
-///    the reason, for a person to look at the terminal's receipts.
+///    the reason, for a person to look at the terminal's receipts and say
+///    what they found ([`Journal::settle_by_hand`]).
 #[derive(Debug)]
 #[must_use]
 pub enum Started {
@@ -160,6 +161,24 @@ impl<S: JournalStore + 'static> Journal<S> {
             });
         }
         self.settle(counter.dojo(), Some(counter), &entry).await
+    }
+
+    /// Records what a person found of an entry no read can settle (an
+    /// unlinked refund whose create went unanswered: they looked at the
+    /// terminal's receipts, or at Dojo's portal): `state`, `Applied` or
+    /// `NotApplied` with their words. Use it for nothing a read can
+    /// settle; an entry settled already keeps its state (answered), and
+    /// one settled otherwise is [`JournalError::ConflictingClose`].
+    pub async fn settle_by_hand(
+        &self,
+        location: &dojo_payments_types::LocationId,
+        name: &str,
+        state: EntryState,
+    ) -> Result<EntryState, JournalError> {
+        if state.is_open() {
+            return Ok(state);
+        }
+        self.close(location, name, state).await
     }
 
     /// Writes the entry, then creates the session once; or, if the name is
