@@ -514,3 +514,47 @@ fn completions_print_a_script() {
 "#]]);
     emu.dojo(&["completions", "tcsh"]).assert().code(2);
 }
+
+#[test]
+fn the_emulator_starts_and_says_how_to_use_it() {
+    use std::io::BufRead;
+    let emu = support::emulator("start");
+    let mut child = emu
+        .process(&[
+            "emulator",
+            "--api-port",
+            "0",
+            "--pci-port",
+            "0",
+            "--seed",
+            "1",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("dojo emulator");
+    let stdout = child.stdout.take().expect("stdout");
+    let lines: Vec<String> = std::io::BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .take(8)
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = lines.join("\n");
+    assert!(
+        text.starts_with("Dojo emulator\n  api host:  http://127.0.0.1:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("export DOJO_API_URL=http://127.0.0.1:"),
+        "{text}"
+    );
+    emu.dojo(&["emulator", "--api-key", "sk_prod_nope"])
+        .assert()
+        .code(2)
+        .stderr_eq(str![[r#"
+error: --api-key: the emulator is a sandbox: give an sk_sandbox_ key
+
+"#]]);
+}

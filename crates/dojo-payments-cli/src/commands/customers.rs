@@ -3,7 +3,10 @@
 use clap::Subcommand;
 use serde_json::{Map, Value, json};
 
+use dojo_payments_types::{CustomerId, PaymentMethodId};
+
 use crate::context::{self, Choice, path_id};
+use crate::errors;
 use crate::exit::CliError;
 use crate::output::{self, Output};
 
@@ -109,44 +112,67 @@ pub async fn run(
             json!({ "id": id, "deleted": true })
         }
         CustomersCommand::PaymentMethods { id } => {
-            let path = format!("/customers/public/{}/payment-methods", path_id(&id)?);
-            let value =
-                context::ok(&target, "GET", &path, None, "reading the payment methods").await?;
-            output.data(&value, || {
-                value
-                    .pointer("/savedPaymentMethods")
-                    .and_then(Value::as_array)
-                    .map(|methods| {
-                        methods
-                            .iter()
-                            .map(|m| {
-                                format!(
-                                    "{}  {}",
-                                    output::field(m, "/paymentMethodId"),
-                                    output::field(m, "/cardDetails/pan")
-                                )
-                            })
-                            .collect::<Vec<_>>()
-                            .join("\n")
+            // These endpoints take the customer's secret, not the key: the
+            // SDK makes one (never printed) and reads with it.
+            let dojo = context::dojo(&target)?;
+            let customer: CustomerId = path_id(&id)?
+                .parse()
+                .map_err(|_| CliError::usage(format!("{id:?} is not a customer id")))?;
+            let customers = || dojo.customers();
+            let secret = customers()
+                .create_secret(&customer)
+                .await
+                .map_err(|e| errors::sdk(&e, None))?;
+            let cards = customers()
+                .payment_methods(&customer, &secret)
+                .await
+                .map_err(|e| errors::sdk(&e, None))?;
+            let value = Value::Array(
+                cards
+                    .iter()
+                    .map(|card| {
+                        json!({
+                            "paymentMethodId": card.id.to_string(),
+                            "maskedPan": card.masked_pan,
+                            "scheme": card.scheme.as_ref().map(|s| serde_json::to_value(s).unwrap_or(Value::Null)),
+                            "expiry": card.expiry,
+                        })
                     })
-                    .unwrap_or_default()
+                    .collect(),
+            );
+            output.data(&value, || {
+                cards
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{}  {}  {}",
+                            c.id,
+                            c.masked_pan.as_deref().unwrap_or("-"),
+                            c.expiry.as_deref().unwrap_or("-")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
             });
             return Ok(());
         }
         CustomersCommand::DeletePaymentMethod { id, payment_method } => {
-            let path = format!(
-                "/customers/public/{}/payment-methods/{}",
-                path_id(&id)?,
-                path_id(&payment_method)?
-            );
-            context::ok(
-                &target,
-                "DELETE",
-                &path,
-                None,
-                "deleting the payment method",
-            )
-            .await?;
+            let dojo = context::dojo(&target)?;
+            let customer: CustomerId = path_id(&id)?
+                .parse()
+                .map_err(|_| CliError::usage(format!("{id:?} is not a customer id")))?;
+            let method: PaymentMethodId = path_id(&payment_method)?.parse().map_err(|_| {
+                CliError::usage(format!("{payment_method:?} is not a payment method id"))
+            })?;
+            let secret = dojo
+                .customers()
+                .create_secret(&customer)
+                .await
+                .map_err(|e| errors::sdk(&e, None))?;
+            dojo.customers()
+                .delete_payment_method(&customer, &method, &secret)
+                .await
+                .map_err(|e| errors::sdk(&e, None))?;
             json!({ "id": id, "paymentMethodId": payment_method, "deleted": true })
         }
     };

@@ -38,6 +38,9 @@ pub enum PaymentIntentsCommand {
         /// Where checkout sends the customer back (https, or http to this machine).
         #[arg(long, value_name = "URL")]
         redirect_url: Option<String>,
+        /// The customer (cust_…), who may save their card at checkout.
+        #[arg(long, value_name = "ID")]
+        customer: Option<String>,
     },
     /// Read one.
     Get {
@@ -154,6 +157,7 @@ pub async fn run(
             manual,
             description,
             redirect_url,
+            customer,
         } => {
             let amount = money(&amount, currency(&code)?)?;
             let mut create = intents().create(amount, reference);
@@ -162,6 +166,16 @@ pub async fn run(
             }
             if let Some(text) = description {
                 create = create.description(text);
+            }
+            let customer: Option<dojo_payments_types::CustomerId> = customer
+                .map(|id| {
+                    id.parse().map_err(|_| {
+                        CliError::usage(format!("--customer {id:?} is not a customer id"))
+                    })
+                })
+                .transpose()?;
+            if let Some(customer) = &customer {
+                create = create.customer(customer);
             }
             if let Some(url) = redirect_url {
                 create = create.redirect_url(url.as_str());
