@@ -136,3 +136,23 @@ fn a_usage_error_is_exit_code_2() {
         2
     );
 }
+
+#[test]
+fn usage_errors_quote_no_key() {
+    let args = ["dojo", "login", "--api-ky=sk_sandbox_very_secret_1"].map(std::ffi::OsString::from);
+    let message = "error: unexpected argument '--api-ky=sk_sandbox_very_secret_1' found";
+    let redacted = dojo_payments_cli::redacted(message, &args);
+    assert!(!redacted.contains("very_secret"), "{redacted}");
+    let args = [
+        "dojo",
+        "webhooks",
+        "verify",
+        "--secret",
+        "whsec_hidden_value",
+        "--bogus",
+    ]
+    .map(std::ffi::OsString::from);
+    let message = "unexpected whsec_hidden_value";
+    assert!(!dojo_payments_cli::redacted(message, &args).contains("whsec_hidden_value"));
+    assert_eq!(dojo_payments_cli::main_with(args), 2);
+}
