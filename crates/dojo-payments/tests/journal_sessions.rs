@@ -349,3 +349,59 @@ async fn an_unlinked_refund_lost_stays_open_with_the_reason_and_is_never_sent_ag
     ));
     assert_eq!(calls(&w.emulator, CREATE), 1);
 }
+
+/// What a read of the payment intent shows of a sale at a terminal whose
+/// create went unanswered: paid shows it; still `Created` (or `Canceled`)
+/// lacks it; `Reversed` does not tell (a rejected signature, or a reversal
+/// since); an unlinked refund has nothing to read.
+#[test]
+fn a_read_of_the_intent_judges_a_sale_and_never_an_unlinked_refund() {
+    use dojo_payments::api_types::PaymentIntent as Raw;
+    use dojo_payments::settlement::{Before, Movement, Reading, reading};
+    let with = |status| Raw {
+        status: Some(Open::Known(status)),
+        refunded_amount: Some(0),
+        ..Default::default()
+    };
+    let before = Before::of(&with(PaymentIntentStatus::Created));
+    let sale = Movement::TerminalSale {
+        terminal: manual(),
+        session: None,
+    };
+    for (status, expected) in [
+        (PaymentIntentStatus::Created, Reading::Lacks),
+        (PaymentIntentStatus::Canceled, Reading::Lacks),
+        (PaymentIntentStatus::Authorized, Reading::Shows),
+        (PaymentIntentStatus::Captured, Reading::Shows),
+        (PaymentIntentStatus::Refunded, Reading::Shows),
+    ] {
+        assert_eq!(reading(&sale, &before, &with(status)), expected, "{status}");
+    }
+    assert!(matches!(
+        reading(&sale, &before, &with(PaymentIntentStatus::Reversed)),
+        Reading::Unclear(_)
+    ));
+    let unlinked = Movement::TerminalUnlinkedRefund {
+        amount: gbp(700),
+        terminal: manual(),
+        session: None,
+    };
+    assert!(matches!(
+        reading(&unlinked, &before, &with(PaymentIntentStatus::Captured)),
+        Reading::Unclear(_)
+    ));
+}
+
+/// A till spawns its sessions on a multi-threaded runtime: the journal's
+/// session futures are `Send`.
+#[allow(dead_code)]
+fn journaled_session_futures_are_send(w: &World, intent: &PaymentIntent<Created>) {
+    fn send<T: Send>(_: T) {}
+    send(w.journal.sale(&w.counter, "n", &manual(), intent));
+    send(
+        w.journal
+            .unlinked_refund(&w.counter, "n", &manual(), gbp(1), true),
+    );
+    send(w.journal.finish_session(&w.counter, "n"));
+    send(w.journal.reconcile_counter(&w.counter));
+}
