@@ -11,7 +11,7 @@ use crate::commands::{
 /// built in.
 ///
 /// Data is printed on stdout (JSON with --json), everything else on
-/// stderr. Keys come from DOJO_API_KEY, DOJO_LOCATION_<NAME>, or the
+/// stderr. Keys come from DOJO_API_KEY, `DOJO_LOCATION_<NAME>`, or the
 /// profiles `dojo login` writes. Exit codes: 0 done, 1 failed, 2 usage,
 /// 3 configuration, 4 refused, 5 unavailable (nothing moved), 6 outcome
 /// unknown (money may have moved), 7 webhook not verified.
@@ -26,7 +26,7 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME", env = "DOJO_PROFILE")]
     pub profile: Option<String>,
 
-    /// The location whose key to use: DOJO_LOCATION_<NAME>, else profile NAME.
+    /// The location whose key to use: `DOJO_LOCATION_<NAME>`, else profile NAME.
     #[arg(long, global = true, value_name = "NAME")]
     pub location: Option<String>,
 

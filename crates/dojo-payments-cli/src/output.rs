@@ -113,7 +113,7 @@ pub fn amount(value: &Value, pointer: &str) -> String {
 const SECRET_FIELDS: [&str; 4] = ["clientSessionSecret", "customerSecret", "secret", "apiKey"];
 
 /// `value` with every secret replaced by `"…"`: the fields of
-/// [`SECRET_FIELDS`], and each webhook secret's `value` (in `secrets`).
+/// `SECRET_FIELDS`, and each webhook secret's `value` (in `secrets`).
 pub fn scrub(mut value: Value) -> Value {
     scrub_in(&mut value, false);
     value

@@ -75,7 +75,7 @@ pub async fn whoami(choice: &Choice, output: Output) -> Result<(), CliError> {
     verdict(&[value])
 }
 
-/// `dojo check`: DOJO_API_KEY, every DOJO_LOCATION_<NAME>, every profile.
+/// `dojo check`: `DOJO_API_KEY`, every `DOJO_LOCATION_<NAME>`, every profile.
 pub async fn check(output: Output) -> Result<(), CliError> {
     let mut choices: Vec<Choice> = Vec::new();
     if std::env::var("DOJO_API_KEY").is_ok_and(|k| !k.is_empty()) {
