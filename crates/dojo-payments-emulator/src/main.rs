@@ -293,6 +293,11 @@ async fn main() -> ExitCode {
         ));
     }
     let api = emulator.api_url();
+    let terminals = if added.is_empty() {
+        String::new()
+    } else {
+        format!("  terminals: {} added\n", added.join(", "))
+    };
     let version = if options.accept_any_version {
         format!("{API_VERSION} (any version accepted, answered as {API_VERSION})")
     } else {
@@ -301,14 +306,9 @@ async fn main() -> ExitCode {
     let banner = format!(
         "Dojo emulator\n  api host:  {api}\n  PCI host:  {}\n  API key:   {key}\n  \
          version:   {version}\n  \
-         checkout:  {api}/checkout/<payment intent id>\n  control:   {api}/_emulator/…\nCtrl-C stops it.\n",
+         checkout:  {api}/checkout/<payment intent id>\n  control:   {api}/_emulator/…\n{terminals}Ctrl-C stops it.\n",
         emulator.pci_url()
     );
-    let banner = if added.is_empty() {
-        banner
-    } else {
-        format!("{banner}  terminals: {} added\n", added.join(", "))
-    };
     let mut stdout = std::io::stdout();
     let _ = stdout
         .write_all(banner.as_bytes())
