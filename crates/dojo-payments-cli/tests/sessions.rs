@@ -558,3 +558,90 @@ error: --api-key: the emulator is a sandbox: give an sk_sandbox_ key
 
 "#]]);
 }
+
+/// Receives one HTTP request on a free port: (its URL, a handle giving its
+/// `dojo-signature` and body).
+fn receive_one() -> (String, std::thread::JoinHandle<(String, Vec<u8>)>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "http://{}/hooks?from=dojo",
+        listener.local_addr().expect("addr")
+    );
+    let handle = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("a delivery");
+        let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+        let (mut length, mut signature) = (0usize, String::new());
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("header");
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                match name.to_ascii_lowercase().as_str() {
+                    "content-length" => length = value.trim().parse().expect("length"),
+                    "dojo-signature" => signature = value.trim().to_owned(),
+                    _ => {}
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).expect("body");
+        let mut stream = stream;
+        stream
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+            .expect("answer");
+        (signature, body)
+    });
+    (url, handle)
+}
+
+#[test]
+fn a_signed_fixture_sent_verifies() {
+    let emu = support::emulator("send");
+    let (url, received) = receive_one();
+    emu.dojo(&[
+        "webhooks",
+        "send",
+        "payment_intent.status_updated",
+        "--to",
+        &url,
+        "--secret",
+        "whsec_round_trip",
+        "--set",
+        "data.paymentStatus=Authorized",
+        "--set",
+        "data.paymentIntentId=pi_sandbox_42",
+    ])
+    .assert()
+    .success()
+    .stdout_eq(str![[r#"
+payment_intent.status_updated evt_cli_[..] → http://127.0.0.1:[..]/hooks?from=dojo: 200
+
+"#]]);
+    let (signature, body) = received.join().expect("received");
+    let event: serde_json::Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(event["data"]["paymentStatus"], "Authorized");
+    let dir = support::TempDir::new("send-body");
+    let file = dir.0.join("body.json");
+    std::fs::write(&file, &body).expect("write");
+    let file = file.to_str().expect("path");
+    emu.dojo(&[
+        "webhooks",
+        "verify",
+        "--body",
+        file,
+        "--signature",
+        &signature,
+        "--secret",
+        "whsec_round_trip",
+    ])
+    .assert()
+    .success()
+    .stdout_eq(str![[r#"
+verified: payment_intent.status_updated evt_cli_[..]
+
+"#]]);
+}
