@@ -405,3 +405,67 @@ fn journaled_session_futures_are_send(w: &World, intent: &PaymentIntent<Created>
     send(w.journal.finish_session(&w.counter, "n"));
     send(w.journal.reconcile_counter(&w.counter));
 }
+
+/// A session started at one location (its handle's counter) is written
+/// with that location, and settled with its key: the platform's counter
+/// reconciles it through Soho's handle (the emulator's log names the
+/// account of every read), never another location's.
+#[tokio::test]
+async fn a_session_is_settled_with_its_own_locations_key() {
+    use dojo_payments::types::{ApiKey, LocationId};
+    use dojo_payments::{Location, Locations};
+    let soho: LocationId = "soho".parse().unwrap();
+    let key = ApiKey::new("sk_sandbox_soho_0123456789abcdef").unwrap();
+    let emulator = Emulator::builder()
+        .location(soho.clone(), key.clone())
+        .start()
+        .await
+        .unwrap();
+    let mut locations = Locations::default();
+    locations.insert(Location::new(soho.clone(), key));
+    let platform = builder_of(
+        &emulator,
+        RetryPolicy {
+            deadline: DEADLINE,
+            ..quick_retries()
+        },
+    )
+    .locations(locations)
+    .settlement_policy(SettlementPolicy {
+        in_flight_margin: MARGIN,
+        read_lag: READ_LAG,
+    })
+    .build()
+    .unwrap();
+    let cafe = platform.location(&soho).unwrap();
+    let journal = Journal::new(InMemoryJournal::default(), &platform);
+    let till = TerminalId::from_wire("tm_sandbox_soho_counter3");
+    let sale = created(&cafe, 900).await;
+    lost_answer(&emulator, true);
+    let started = journal
+        .sale(
+            &Counter::new(cafe.clone(), "sw-house"),
+            "soho/sale-1",
+            &till,
+            &sale,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(started, Started::Unknown(_)));
+    emulator.terminal(&till).present_card(&good_card()).unwrap();
+    tokio::time::sleep(WINDOW).await;
+    let logged = emulator.requests_by_account().len();
+    let settled = journal
+        .reconcile_counter(&Counter::new(platform.clone(), "sw-house"))
+        .await
+        .unwrap();
+    assert!(
+        matches!(settled[0].state, EntryState::Applied { .. }),
+        "{settled:?}"
+    );
+    let soho_account = emulator.location_account(&soho);
+    for (route, account) in &emulator.requests_by_account()[logged..] {
+        assert_eq!(account, &soho_account, "{route}");
+    }
+    assert_eq!(calls(&emulator, CREATE), 1);
+}
