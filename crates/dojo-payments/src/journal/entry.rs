@@ -108,7 +108,8 @@ pub struct Entry {
     pub name: String,
     /// What it does.
     pub movement: Movement,
-    /// The payment intent it moves money on.
+    /// The payment intent it moves money on (empty for an unlinked refund
+    /// at a terminal, which has none).
     pub payment_intent: PaymentIntentId,
     /// The location whose key it is sent, and settled, with.
     pub location: LocationId,
