@@ -142,24 +142,42 @@ pub async fn run(command: JournalCommand, choice: &Choice, output: Output) -> Re
                 .reconcile(&dojo)
                 .await
                 .map_err(|e| store_error(&e))?;
-            let values: Vec<Value> = settled
+            journal.flush().await;
+            // What reconcile left alone (still within its in-flight window)
+            // is open too: listed with the settled ones.
+            let still_open: Vec<Entry> = journal
+                .store()
+                .entries()
+                .await
+                .map_err(store_error)?
+                .into_iter()
+                .filter(|e| e.state.is_open() && !settled.iter().any(|r| r.name == e.name))
+                .collect();
+            let mut values: Vec<Value> = settled
                 .iter()
                 .map(|r| json!({ "name": r.name, "state": r.state.name(), "detail": r.state.detail(), "stillOpenBecause": r.still_open_because }))
                 .collect();
-            let open = settled.iter().filter(|r| r.state.is_open()).count();
+            let waiting =
+                "it may still be in flight: reconcile judges it once its window has passed";
+            values.extend(still_open.iter().map(|e| {
+                json!({ "name": e.name, "state": e.state.name(), "detail": null, "stillOpenBecause": waiting })
+            }));
+            let open = values.iter().filter(|v| v["state"] == "open").count();
             let value = Value::Array(values);
             output.data(&value, || {
-                settled
-                    .iter()
-                    .map(|r| {
+                value
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|v| {
+                        let why = v["stillOpenBecause"]
+                            .as_str()
+                            .or(v["detail"].as_str())
+                            .unwrap_or("");
                         format!(
-                            "{}  {}  {}",
-                            r.name,
-                            r.state.name(),
-                            r.still_open_because
-                                .as_deref()
-                                .or(r.state.detail())
-                                .unwrap_or("")
+                            "{}  {}  {why}",
+                            v["name"].as_str().unwrap_or("-"),
+                            v["state"].as_str().unwrap_or("-")
                         )
                     })
                     .collect::<Vec<_>>()
