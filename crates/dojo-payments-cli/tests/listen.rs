@@ -255,3 +255,53 @@ fn listen_forwards_1000_events_once_each_per_route_under_faults() {
         "the emulator delivered again ({delivered} deliveries)"
     );
 }
+
+/// The subscriptions of the emulator's account.
+fn subscriptions(emu: &support::Running) -> Vec<serde_json::Value> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        dojo_payments_api::http_client()
+            .expect("client")
+            .get(format!("{}/webhooks", emu.api))
+            .header("authorization", format!("Basic {}", support::KEY))
+            .header("version", dojo_payments_api::api::API_VERSION)
+            .send()
+            .await
+            .expect("list")
+            .json::<Vec<serde_json::Value>>()
+            .await
+            .expect("json")
+    })
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_removes_the_temporary_subscription() {
+    let emu = support::emulator("listen-ctrl-c");
+    let mut child = emu
+        .process(&["listen", "--forward-to", "http://127.0.0.1:9/hooks"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("dojo listen");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while subscriptions(&emu).is_empty() {
+        assert!(Instant::now() < deadline, "listen never subscribed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Ctrl-C, to this child only.
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let status = child.wait().expect("exit");
+    assert!(status.success(), "{status}");
+    assert!(
+        subscriptions(&emu).is_empty(),
+        "the subscription was removed"
+    );
+}

@@ -149,6 +149,9 @@ pub async fn run(args: ListenArgs, choice: &Choice, output: Output) -> Result<()
             )));
         }
     };
+    // Listened for before subscribing: a Ctrl-C from here on removes the
+    // subscription rather than ending the process.
+    let interrupt = Interrupt::new()?;
     output.progress(&format!("subscribing {receiver}"));
     let body = json!({ "url": receiver, "events": events });
     let subscription =
@@ -161,7 +164,16 @@ pub async fn run(args: ListenArgs, choice: &Choice, output: Output) -> Result<()
         .filter_map(|s| s["value"].as_str())
         .filter_map(|s| WebhookSecret::new(s).ok())
         .collect();
-    let result = serve(&args, routes, &secrets, listener, &receiver, &id, output).await;
+    let result = serve(
+        &args,
+        routes,
+        &secrets,
+        listener,
+        (&receiver, &id),
+        interrupt,
+        output,
+    )
+    .await;
     output.progress(&format!("removing subscription {id}"));
     let removed = context::ok(
         &target,
@@ -185,8 +197,8 @@ async fn serve(
     routes: Vec<Route>,
     secrets: &[WebhookSecret],
     listener: tokio::net::TcpListener,
-    receiver: &str,
-    id: &str,
+    (receiver, id): (&str, &str),
+    interrupt: Interrupt,
     output: Output,
 ) -> Result<(), CliError> {
     let Some(secret) = secrets.last() else {
@@ -219,14 +231,66 @@ async fn serve(
     let finished = shared.clone();
     let stop = async move {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
+            () = interrupt.wait() => {}
             () = finished.finished.notified() => {}
         }
     };
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(stop)
         .await
-        .map_err(|e| CliError::new(exit::FAILURE, format!("the receiver failed: {e}")))
+        .map_err(|e| CliError::new(exit::FAILURE, format!("the receiver failed: {e}")));
+    let received = shared
+        .seen
+        .lock()
+        .map(|seen| seen.len() as u64)
+        .unwrap_or(0);
+    let pending = received.saturating_sub(shared.done.load(Ordering::SeqCst));
+    if pending > 0 {
+        output.error(&format!(
+            "warning: {pending} events received and not yet accepted by every route; Dojo does not deliver them again"
+        ));
+    }
+    served
+}
+
+/// Ctrl-C (and, on Unix, SIGTERM), listened for from its creation on.
+struct Interrupt {
+    #[cfg(unix)]
+    signals: (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
+}
+
+impl Interrupt {
+    fn new() -> Result<Self, CliError> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let listen = |kind| {
+                signal(kind)
+                    .map_err(|e| CliError::failure(format!("cannot listen for Ctrl-C: {e}")))
+            };
+            Ok(Self {
+                signals: (
+                    listen(SignalKind::interrupt())?,
+                    listen(SignalKind::terminate())?,
+                ),
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.signals.0.recv() => {}
+            _ = self.signals.1.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = &mut self;
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 async fn receive(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> StatusCode {
