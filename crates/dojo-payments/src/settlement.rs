@@ -120,7 +120,7 @@ pub enum Movement {
 
 impl Movement {
     /// The name stored (`capture`, `charge`, `reverse`, `cancel`, `refund`,
-    /// `terminal_sale`, `terminal_matched_refund`, `terminal_unlinked_refund`).
+    /// `counter_sale`, `counter_matched_refund`, `counter_unlinked_refund`).
     pub fn operation(&self) -> &'static str {
         match self {
             Self::Capture { .. } => "capture",
@@ -128,9 +128,9 @@ impl Movement {
             Self::Reverse => "reverse",
             Self::Cancel => "cancel",
             Self::Refund { .. } => "refund",
-            Self::TerminalSale { .. } => "terminal_sale",
-            Self::TerminalMatchedRefund { .. } => "terminal_matched_refund",
-            Self::TerminalUnlinkedRefund { .. } => "terminal_unlinked_refund",
+            Self::TerminalSale { .. } => "counter_sale",
+            Self::TerminalMatchedRefund { .. } => "counter_matched_refund",
+            Self::TerminalUnlinkedRefund { .. } => "counter_unlinked_refund",
         }
     }
 
@@ -216,17 +216,17 @@ impl Movement {
         session: Option<TerminalSessionId>,
     ) -> Option<Self> {
         Some(match (operation, amount, key, terminal) {
-            ("terminal_sale", None, None, Some(terminal)) => {
+            ("counter_sale", None, None, Some(terminal)) => {
                 Self::TerminalSale { terminal, session }
             }
-            ("terminal_matched_refund", Some(amount), None, Some(terminal)) => {
+            ("counter_matched_refund", Some(amount), None, Some(terminal)) => {
                 Self::TerminalMatchedRefund {
                     amount,
                     terminal,
                     session,
                 }
             }
-            ("terminal_unlinked_refund", Some(amount), None, Some(terminal)) => {
+            ("counter_unlinked_refund", Some(amount), None, Some(terminal)) => {
                 Self::TerminalUnlinkedRefund {
                     amount,
                     terminal,
