@@ -75,8 +75,14 @@ pub async fn run(cli: Cli, output: Output) -> Result<(), CliError> {
     commands::dispatch(cli, output).await
 }
 
-/// Flags whose values are secrets.
-const SECRET_FLAGS: [&str; 3] = ["--api-key", "--secret", "--database-url"];
+/// Flags whose values are secrets, or may hold a key typed by mistake.
+const SECRET_FLAGS: [&str; 5] = [
+    "--api-key",
+    "--secret",
+    "--database-url",
+    "--emulate-location",
+    "--terminal",
+];
 
 /// clap's message with every secret it may quote cut out: the values given
 /// to the secret flags (a mistyped flag is quoted whole, `--api-ky=sk_…`)

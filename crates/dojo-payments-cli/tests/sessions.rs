@@ -550,6 +550,20 @@ fn the_emulator_starts_and_says_how_to_use_it() {
         text.contains("export DOJO_API_URL=http://127.0.0.1:"),
         "{text}"
     );
+    emu.dojo(&["emulator", "--terminal", "tm_sandbox_x:fast"])
+        .assert()
+        .code(2)
+        .stderr_eq(str![[r#"
+error: --terminal: the mode is auto, manual or offline
+
+"#]]);
+    emu.dojo(&["emulator", "--terminal", "soho=sk_sandbox_secret_key"])
+        .assert()
+        .code(2)
+        .stderr_eq(str![[r#"
+error: --terminal: give a terminal's id (tm_…), not a key
+
+"#]]);
     emu.dojo(&["emulator", "--api-key", "sk_prod_nope"])
         .assert()
         .code(2)

@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
-use dojo_payments_emulator::{API_KEY, Emulator, WebhookSignatures};
-use dojo_payments_types::{ApiKey, Environment, LocationId};
+use dojo_payments_emulator::{API_KEY, Emulator, NewTerminal, WebhookSignatures};
+use dojo_payments_types::{ApiKey, Environment, LocationId, TerminalId};
 use serde_json::{Value, json};
 
 use crate::context::{self, Choice, path_id};
@@ -52,6 +52,10 @@ pub struct StartArgs {
     /// A location account NAME with its sandbox KEY (repeat).
     #[arg(long = "emulate-location", value_name = "NAME=KEY")]
     pub locations: Vec<String>,
+    /// A card terminal to add at start, `[LOCATION=]ID[:auto|manual|offline]`
+    /// (a location named by --emulate-location first); repeat for several.
+    #[arg(long = "terminal", value_name = "[LOCATION=]ID[:MODE]")]
+    pub terminals: Vec<String>,
     /// Answer any `version` that is a date.
     #[arg(long, env = "DOJO_EMULATOR_ACCEPT_ANY_VERSION")]
     pub accept_any_version: bool,
@@ -171,6 +175,43 @@ fn sandbox_key(text: &str, flag: &str) -> Result<ApiKey, CliError> {
     }
 }
 
+/// `[LOCATION=]ID[:MODE]`, as the emulator binary reads it; its errors
+/// never quote the value (a key typed there by mistake stays unprinted).
+fn terminal(text: &str, locations: &[LocationId]) -> Result<NewTerminal, CliError> {
+    let (location, rest) = match text.split_once('=') {
+        Some((location, rest)) => (Some(location), rest),
+        None => (None, text),
+    };
+    let (id, mode) = rest.rsplit_once(':').unwrap_or((rest, "manual"));
+    if text.contains("sk_") {
+        return Err(CliError::usage(
+            "--terminal: give a terminal's id (tm_…), not a key",
+        ));
+    }
+    let id = TerminalId::new(id)
+        .map_err(|e| CliError::usage(format!("--terminal: the terminal's id {}", e.rule())))?;
+    let mut added = NewTerminal::new(id.as_str());
+    if let Some(name) = location {
+        let name: LocationId = name
+            .parse()
+            .map_err(|e| CliError::usage(format!("--terminal: {e}")))?;
+        if !locations.contains(&name) {
+            return Err(CliError::usage(format!(
+                "--terminal {name}=…: name location {name} with --emulate-location first"
+            )));
+        }
+        added = added.at(name);
+    }
+    match mode {
+        "auto" => Ok(added.auto()),
+        "manual" => Ok(added),
+        "offline" => Ok(added.offline()),
+        _ => Err(CliError::usage(
+            "--terminal: the mode is auto, manual or offline",
+        )),
+    }
+}
+
 async fn start(args: StartArgs, output: Output) -> Result<(), CliError> {
     let mut builder = Emulator::builder().ports(args.api_port, args.pci_port);
     if let Some(seed) = args.seed {
@@ -200,6 +241,10 @@ async fn start(args: StartArgs, output: Output) -> Result<(), CliError> {
         let key = sandbox_key(key, &format!("--emulate-location {name}=…"))?;
         names.push(name.to_string());
         builder = builder.location(name, key);
+    }
+    let located: Vec<LocationId> = names.iter().filter_map(|n| n.parse().ok()).collect();
+    for text in &args.terminals {
+        builder = builder.terminal(terminal(text, &located)?);
     }
     let emulator = builder.start().await.map_err(|e| {
         CliError::failure(format!("could not start the emulator: {e}"))
