@@ -57,7 +57,7 @@ impl Dojo {
         // nothing.
         let policy = match self.policy_at_call_start(op.id) {
             Ok(policy) => policy,
-            Err(refused) => return Either::Right(std::future::ready(Err(refused))),
+            Err(refused) => return Either::Right(refusal(refused)),
         };
         match op.check(&request) {
             Ok(()) => Either::Left(self.attempts(op, policy, call)),
@@ -69,7 +69,7 @@ impl Dojo {
                     Refused::Unchecked(what) => Invalid::Rule(what),
                 };
                 let refused = Error::invalid(op.id, reason).made_for(self.location_id());
-                Either::Right(std::future::ready(Err(refused)))
+                Either::Right(refusal(refused))
             }
         }
     }
@@ -139,6 +139,13 @@ impl Dojo {
         // (`Error::location`).
         .map_err(|error: Error| error.made_for(self.location_id()))
     }
+}
+
+/// A call refused before sending, as a future: one that holds only the
+/// error. (`std::future::ready(Err(..))` holds a whole `Result<T, _>`, as
+/// large as the answer it never has, and the call's future with it.)
+async fn refusal<T>(error: Error) -> Result<T, Error> {
+    Err(error)
 }
 
 /// What is left of the policy's deadline for a call started at `started`.

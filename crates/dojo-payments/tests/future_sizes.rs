@@ -30,6 +30,7 @@ fn dojo() -> Dojo {
 /// for a builder's) plus the engine's allowance.
 fn assert_within(what: &str, sdk: usize, parts: &[(&str, usize)]) {
     let bound = parts.iter().map(|(_, size)| size).sum::<usize>() + ENGINE_ALLOWANCE;
+    eprintln!("{what}: {sdk} bytes; {parts:?}");
     assert!(
         sdk <= bound,
         "{what}: {sdk} bytes, over {parts:?} + allowance {ENGINE_ALLOWANCE}"
