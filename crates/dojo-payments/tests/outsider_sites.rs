@@ -401,3 +401,120 @@ fn a_forgotten_site_s_secret_verifies_nothing() {
             .is_err()
     );
 }
+
+// ---- per-site retry policies --------------------------------------------
+
+/// A site's own retry policy may not outwait the client's, whichever way
+/// it is given; odd ones (no attempts, zero deadline) neither panic nor
+/// reach another site.
+#[tokio::test]
+async fn odd_per_site_retry_policies() {
+    let (emulator, platform) = cafes(&["soho", "camden"]).await;
+    let sites = platform.sites().unwrap();
+    let longer = dojo_payments::RetryPolicy {
+        deadline: quick_retries().deadline * 2,
+        ..quick_retries()
+    };
+    assert!(matches!(
+        sites.add_with_retry_policy(Location::new(id("leeds"), key("leeds")), longer),
+        Err(SiteError::DeadlineLonger { .. })
+    ));
+    assert!(sites.configured().iter().all(|s| s.as_str() != "leeds"));
+    assert!(matches!(
+        sites.set_retry_policy(&id("SOHO"), Some(longer)),
+        Err(SiteError::DeadlineLonger { .. })
+    ));
+    assert!(matches!(
+        sites.set_retry_policy(&id("leeds"), None),
+        Err(SiteError::Unknown(_))
+    ));
+    let none = dojo_payments::RetryPolicy {
+        max_attempts: 0,
+        deadline: std::time::Duration::ZERO,
+        ..quick_retries()
+    };
+    sites.set_retry_policy(&id("Soho"), Some(none)).unwrap();
+    let soho = platform.location(&id("soho")).unwrap();
+    let camden = platform.location(&id("camden")).unwrap();
+    assert_eq!(soho.retry_policy(), none);
+    assert_eq!(camden.retry_policy(), quick_retries());
+    let _ = soho.payment_intents().create(gbp(100), "x").send().await;
+    camden
+        .payment_intents()
+        .create(gbp(100), "y")
+        .send()
+        .await
+        .unwrap();
+    // A rotation keeps the site's own policy; a removal and re-add drops it.
+    sites.rotate(&id("soho"), key("soho2")).unwrap();
+    assert_eq!(soho.retry_policy(), none);
+    sites.remove(&id("soho")).unwrap();
+    sites.add(Location::new(id("soho"), key("soho"))).unwrap();
+    assert_eq!(soho.retry_policy(), quick_retries());
+    soho.payment_intents()
+        .create(gbp(100), "z")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        emulator.requests_by_account().last().unwrap().1,
+        emulator.location_account(&id("soho"))
+    );
+}
+
+// ---- tracing -------------------------------------------------------------
+
+#[derive(Clone, Default)]
+struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// At TRACE, through a rotation to a key Dojo refuses (401), a removed
+/// site's refused call and registry refusals: no part of any key is
+/// traced, and the failing calls name their site.
+#[tokio::test]
+async fn site_failures_at_trace_level_print_no_key() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let (_emulator, platform) = cafes(&["soho", "camden"]).await;
+    let sites = platform.sites().unwrap();
+    let soho = platform.location(&id("soho")).unwrap();
+    sites.rotate(&id("soho"), key("not-dojo-s")).unwrap();
+    let unauthorised = soho
+        .payment_intents()
+        .create(gbp(100), "x")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(unauthorised.location(), Some(&id("soho")));
+    no_key_in(&unauthorised.to_string());
+    no_key_in(&format!("{unauthorised:?}"));
+    sites.remove(&id("soho")).unwrap();
+    let refused = soho
+        .payment_intents()
+        .create(gbp(100), "x")
+        .send()
+        .await
+        .unwrap_err();
+    no_key_in(&format!("{refused:?}"));
+    let _ = sites.add(Location::new(id("x"), key("camden")));
+    drop(_guard);
+    let traced = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(traced.contains(r#"location="soho""#), "{traced}");
+    no_key_in(&traced);
+}
