@@ -202,7 +202,9 @@ async fn a_version_four_journal_names_entries_per_location_in_place() {
              ('order-1/refund-1', 'refund', 'pi_sandbox_soho', 300, 'GBP', 'key-soho', 'Captured', NULL, \
               'applied', 'rf_1', '2026-12-05T10:00:00.000000Z', '2026-12-05T10:00:01.000000Z', 'soho', 0), \
              ('order-2/capture', 'capture', 'pi_sandbox_camden', 400, 'GBP', NULL, 'Authorized', '[]', \
-              'open', NULL, '2026-12-05T10:01:00.000000Z', NULL, 'camden', NULL)",
+              'open', NULL, '2026-12-05T10:01:00.000000Z', NULL, 'camden', NULL), \
+             ('order-3/refund-1', 'refund', 'pi_sandbox_soho_3', 200, 'GBP', 'key-cafe', 'Captured', NULL, \
+              'applied', 'rf_3', '2026-12-05T10:02:00.000000Z', '2026-12-05T10:02:01.000000Z', 'Cafe_Soho', 0)",
         )
         .execute(&pool)
         .await
@@ -238,6 +240,15 @@ async fn a_version_four_journal_names_entries_per_location_in_place() {
                 .unwrap()
                 .is_none()
         );
+        // Written under a file's spelling before names had one form: found
+        // by the one form, so the same refund asked for again is this one.
+        let cafe: LocationId = "cafe-soho".parse().unwrap();
+        let spelled = journal
+            .entry(&cafe, "order-3/refund-1")
+            .await
+            .unwrap()
+            .expect("the entry written as Cafe_Soho");
+        assert_eq!(spelled.location.as_str(), "cafe-soho", "{kind:?}");
         let open = journal.open_entries().await.unwrap();
         assert_eq!(open.len(), 1, "{kind:?}");
         assert_eq!(
@@ -258,6 +269,6 @@ async fn a_version_four_journal_names_entries_per_location_in_place() {
             Opened::Existing(first) => assert_eq!(first.location, soho, "{kind:?}"),
             other => panic!("{kind:?}: {other:?}"),
         }
-        assert_eq!(journal.entries().await.unwrap().len(), 3, "{kind:?}");
+        assert_eq!(journal.entries().await.unwrap().len(), 4, "{kind:?}");
     }
 }

@@ -23,6 +23,7 @@ pub struct Context {
     authorization: Option<HeaderValue>,
     user_agent: HeaderValue,
     request_timeout: Option<Duration>,
+    refusal: Option<&'static str>,
 }
 
 impl Context {
@@ -41,6 +42,19 @@ impl Context {
             authorization,
             user_agent: HeaderValue::from_static(crate::USER_AGENT),
             request_timeout: None,
+            refusal: None,
+        }
+    }
+
+    /// A context whose every request is refused before it is sent
+    /// (`Error::InvalidRequest(reason)`): the clients of a location that is
+    /// not configured. A call that picked them up when its location was
+    /// removed must fail as unsent, whatever changed since, and never go
+    /// out without a key.
+    pub fn refusing(reason: &'static str) -> Self {
+        Self {
+            refusal: Some(reason),
+            ..Self::new(None)
         }
     }
 
@@ -135,6 +149,9 @@ macro_rules! hooks {
                 request: &mut reqwest::Request,
                 _: &OperationInfo,
             ) -> Result<(), progenitor_client::Error<E>> {
+                if let Some(reason) = self.inner().refusal {
+                    return Err(progenitor_client::Error::InvalidRequest(reason.to_owned()));
+                }
                 self.inner()
                     .apply(request, <Self as ClientInfo<Context>>::api_version());
                 Ok(())

@@ -2,6 +2,9 @@
 -- (it was one name across every site, the second refused as reused). The
 -- key becomes (location, name); a table's key cannot be changed in place
 -- on SQLite, so the journal is copied into a table keyed so, and renamed.
+-- Each location is written in its one form (lower case, `_` read as `-`,
+-- as `LocationId` keeps it): an entry journaled under a file's `cafe_soho`
+-- is found by the client's `cafe-soho`, not taken for another name.
 CREATE TABLE dojo_journal_v5 (
     location TEXT NOT NULL,
     name TEXT NOT NULL,
@@ -22,7 +25,7 @@ CREATE TABLE dojo_journal_v5 (
 INSERT INTO dojo_journal_v5 (location, name, operation, payment_intent_id, amount, currency,
     idempotency_key, before_status, before_captures, before_refunded, state, detail, opened_at,
     closed_at)
-SELECT location, name, operation, payment_intent_id, amount, currency, idempotency_key,
+SELECT lower(replace(location, '_', '-')), name, operation, payment_intent_id, amount, currency, idempotency_key,
     before_status, before_captures, before_refunded, state, detail, opened_at, closed_at
 FROM dojo_journal;
 DROP TABLE dojo_journal;

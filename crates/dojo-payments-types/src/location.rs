@@ -9,10 +9,16 @@ use crate::InvalidValue;
 /// characters, ASCII letters, digits, `-`, `_` and `.`, so that it can be a
 /// configuration key, a database value and a log field as it is.
 ///
+/// One name, however it is written: a name is kept in lower case with `_`
+/// read as `-`, so `DOJO_LOCATION_CAFE_SOHO`, a file's `cafe_soho = …` and
+/// `Cafe-Soho` are one location, in the client, the journal, the webhook
+/// verifier and the emulator alike.
+///
 /// ```
 /// use dojo_payments_types::LocationId;
 /// let soho: LocationId = "cafe-soho".parse()?;
 /// assert_eq!(soho.as_str(), "cafe-soho");
+/// assert_eq!("Cafe_Soho".parse::<LocationId>()?, soho);
 /// assert!("café soho".parse::<LocationId>().is_err());
 /// assert_eq!(LocationId::default().as_str(), "default");
 /// # Ok::<(), dojo_payments_types::InvalidValue>(())
@@ -26,15 +32,18 @@ impl LocationId {
     /// no other was named.
     pub const DEFAULT: &'static str = "default";
 
-    /// `name`, checked.
+    /// `name`, checked, in its one form (lower case, `_` read as `-`).
     pub fn new(name: impl Into<String>) -> Result<Self, InvalidValue> {
-        let name = name.into();
+        let mut name = name.into();
         let fine = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
         if name.is_empty() || name.len() > 64 || !name.chars().all(fine) {
             return Err(InvalidValue::new(
                 "location",
                 "must be 1–64 ASCII letters, digits, '-', '_' or '.'",
             ));
+        }
+        if name.bytes().any(|b| b.is_ascii_uppercase() || b == b'_') {
+            name = name.to_ascii_lowercase().replace('_', "-");
         }
         Ok(Self(name))
     }

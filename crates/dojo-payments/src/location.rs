@@ -47,12 +47,8 @@ use dojo_payments_types::{ApiKey, InvalidValue, LocationId};
 /// # Ok::<(), dojo_payments::types::InvalidValue>(())
 /// ```
 pub fn normalised(name: &str) -> Result<LocationId, InvalidValue> {
-    LocationId::new(name.to_ascii_lowercase().replace('_', "-"))
-}
-
-/// `id` by the rule of [`normalised`] (a valid name stays valid).
-pub(crate) fn normalise(id: &LocationId) -> LocationId {
-    normalised(id.as_str()).unwrap_or_else(|_| id.clone())
+    // The rule lives with the type: every `LocationId` is in this form.
+    LocationId::new(name)
 }
 
 /// One location account: the merchant's name for it, and its key. `Debug`
@@ -69,10 +65,7 @@ pub struct Location {
 impl Location {
     /// Location `id` ([`normalised`]), whose key is `key`.
     pub fn new(id: LocationId, key: ApiKey) -> Self {
-        Self {
-            id: normalise(&id),
-            key,
-        }
+        Self { id, key }
     }
 }
 
@@ -128,12 +121,12 @@ impl Locations {
     /// the new key; a key given twice is refused when a client is built
     /// with them, [`LocationsError::SameKey`]).
     pub fn insert(&mut self, location: Location) {
-        self.0.insert(normalise(&location.id), location.key);
+        self.0.insert(location.id, location.key);
     }
 
     /// The key of location `id` ([`normalised`]).
     pub fn key(&self, id: &LocationId) -> Option<&ApiKey> {
-        self.0.get(&normalise(id))
+        self.0.get(id)
     }
 
     /// The first two names sharing one key, if any.

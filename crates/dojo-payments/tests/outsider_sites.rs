@@ -150,7 +150,10 @@ async fn a_handle_reaches_no_other_site_by_any_spelling() {
             "{other}"
         );
     }
-    assert_eq!(soho.location(&id("SOHO")).unwrap().location_id(), &id("soho"));
+    assert_eq!(
+        soho.location(&id("SOHO")).unwrap().location_id(),
+        &id("soho")
+    );
     assert!(matches!(soho.sites(), Err(SiteError::NotTheClient(_))));
     let again = soho.location(&id("Soho")).unwrap();
     assert!(again.sites().is_err());
@@ -221,8 +224,12 @@ async fn no_output_holds_any_part_of_a_key() {
         format!("{:?}", key("soho")),
     ];
     for error in [
-        sites.add(Location::new(id("camden"), key("soho"))).unwrap_err(),
-        sites.add(Location::new(id("leeds"), key("soho"))).unwrap_err(),
+        sites
+            .add(Location::new(id("camden"), key("soho")))
+            .unwrap_err(),
+        sites
+            .add(Location::new(id("leeds"), key("soho")))
+            .unwrap_err(),
         sites.rotate(&id("camden"), key("soho")).unwrap_err(),
         sites.rotate(&id("leeds"), key("soho")).unwrap_err(),
         sites.forget(&id("soho")).unwrap_err(),
@@ -291,7 +298,11 @@ fn two_sites(with_any: bool) -> Verifier {
         .trust_at(&id("soho"), &account("acc_soho"), secret("whsec_soho"))
         .unwrap();
     verifier
-        .trust_at(&id("camden"), &account("acc_camden"), secret("whsec_camden"))
+        .trust_at(
+            &id("camden"),
+            &account("acc_camden"),
+            secret("whsec_camden"),
+        )
         .unwrap();
     if with_any {
         verifier.trust(secret("whsec_any"));
@@ -330,7 +341,11 @@ fn forged_webhooks_are_refused() {
             event_with(r#""AccountId":"acc_soho","#),
             event_with(r#""account_id":"acc_soho","#),
             event_with(r#""meta":{"accountId":"acc_soho"},"#),
-            [b"\xEF\xBB\xBF".as_slice(), &event_with(r#""accountId":"acc_soho","#)].concat(),
+            [
+                b"\xEF\xBB\xBF".as_slice(),
+                &event_with(r#""accountId":"acc_soho","#),
+            ]
+            .concat(),
         ];
         for body in &odd {
             for by in ["whsec_soho", "whsec_camden", "whsec_any"] {
@@ -365,7 +380,10 @@ fn huge_and_deep_bodies_are_refused_without_panic() {
     let verifier = two_sites(true);
     let huge = [
         event_with(&format!(r#""accountId":"{}","#, "a".repeat(8 << 20))),
-        event_with(&format!(r#""pad":"{}","accountId":"acc_soho","#, "x".repeat(8 << 20))),
+        event_with(&format!(
+            r#""pad":"{}","accountId":"acc_soho","#,
+            "x".repeat(8 << 20)
+        )),
         format!("{}{}", "{\"a\":".repeat(200_000), "1").into_bytes(),
         "[".repeat(1 << 20).into_bytes(),
     ];
@@ -517,4 +535,87 @@ async fn site_failures_at_trace_level_print_no_key() {
     let traced = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(traced.contains(r#"location="soho""#), "{traced}");
     no_key_in(&traced);
+}
+
+/// Calls started on a handle while another thread removes and re-adds its
+/// site: each is sent with the site's key or refused unsent, never sent
+/// without a key. (It broke: a call took its clients while the site was
+/// removed, the clients of no key, and the send path's check, a moment
+/// later, found the site back: hundreds of calls reached Dojo keyless.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_call_never_goes_out_keyless_while_its_site_is_removed_and_re_added() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let (_emulator, platform) = cafes(&["soho"]).await;
+    let soho = platform.location(&id("soho")).unwrap();
+    let intent_id = soho
+        .payment_intents()
+        .create(gbp(500), "Latte")
+        .send()
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+    let mut bad = Vec::new();
+    for _round in 0..4 {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flapper = {
+            let (platform, stop) = (platform.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let sites = platform.sites().unwrap();
+                    sites.remove(&id("soho")).unwrap();
+                    sites.add(Location::new(id("soho"), key("soho"))).unwrap();
+                }
+            })
+        };
+        let mut calls = Vec::new();
+        for _ in 0..200 {
+            let (soho, intent_id) = (soho.clone(), intent_id.clone());
+            calls.push(tokio::spawn(async move {
+                let mut unkeyed = Vec::new();
+                for _ in 0..20 {
+                    match soho.payment_intents().get(&intent_id).await {
+                        Ok(_) | Err(Error::InvalidRequest { .. }) => {}
+                        Err(other) => unkeyed.push(other.to_string()),
+                    }
+                }
+                unkeyed
+            }));
+        }
+        for call in calls {
+            bad.extend(call.await.unwrap());
+        }
+        stop.store(true, Ordering::Relaxed);
+        flapper.join().unwrap();
+    }
+    assert!(
+        bad.is_empty(),
+        "{} calls neither sent with soho's key nor refused: {:?}",
+        bad.len(),
+        bad.first()
+    );
+}
+
+/// A site's name has one form in the webhook verifier as everywhere:
+/// trusted as `Cafe_Soho`, it is forgotten as `cafe-soho`, and its events
+/// no longer verify. (It broke: the verifier kept names as written.)
+#[test]
+fn the_verifier_reads_site_names_in_their_one_form() {
+    let verifier = Verifier::default();
+    let secret = WebhookSecret::new("whsec_soho").unwrap();
+    let account = AccountId::new("acc_soho").unwrap();
+    verifier
+        .trust_at(&id("Cafe_Soho"), &account, secret.clone())
+        .unwrap();
+    assert_eq!(verifier.account_of(&id("cafe-soho")), Some(account));
+    let body = br#"{"id":"evt_1","event":"payment_intent.created","accountId":"acc_soho","data":{"paymentIntentId":"pi_1","paymentStatus":"Created"}}"#;
+    let signature = WebhookSignature::sign(&secret, body).to_string();
+    let event = verifier.verify(Some(&signature), body).unwrap();
+    assert_eq!(event.location, Some(id("cafe-soho")));
+    assert!(
+        verifier.forget(&id("cafe-soho")),
+        "forgotten by its one form"
+    );
+    assert!(verifier.verify(Some(&signature), body).is_err());
 }

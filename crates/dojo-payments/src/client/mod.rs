@@ -12,7 +12,6 @@ use dojo_payments_types::{InvalidValue, LocationId};
 
 use crate::error::{Error, Invalid};
 use crate::idempotency::UsedKeys;
-use crate::location::normalise;
 use crate::resources::{Customers, Epos, PaymentIntents, SetupIntents, Terminals, Webhooks};
 use crate::retry::RetryPolicy;
 use crate::settlement::SettlementPolicy;
@@ -181,7 +180,7 @@ impl Dojo {
     /// ([`SiteError::BeyondHandle`]); for its own, it gives itself. Code
     /// that may act for any location holds the client.
     pub fn location(&self, id: &LocationId) -> Result<Dojo, SiteError> {
-        let id = normalise(id);
+        let id = id.clone();
         if self.scope != Scope::Client {
             return if id == self.at.id {
                 Ok(self.clone())
@@ -202,7 +201,7 @@ impl Dojo {
     /// [`Dojo::location`], and for a removed location, the key it had,
     /// until it is forgotten ([`Sites::forget`]).
     pub(crate) fn location_for_settling(&self, id: &LocationId) -> Result<Dojo, SiteError> {
-        let id = normalise(id);
+        let id = id.clone();
         if self.scope != Scope::Client && id != self.at.id {
             return Err(SiteError::BeyondHandle {
                 handle: self.at.id.clone(),

@@ -18,13 +18,13 @@ use arc_swap::{ArcSwap, ArcSwapOption};
 use dojo_payments_api::{Context, api, pci};
 use dojo_payments_types::{ApiKey, LocationId};
 
-use crate::location::{Location, Locations, LocationsError, normalise};
+use crate::location::{Location, Locations, LocationsError};
 use crate::retry::RetryPolicy;
 
 /// One location's clients, for one key: the same pool, its key.
 pub(crate) struct Located {
-    /// The key (`None`: the clients of no location, which send nothing
-    /// because the send path refuses first).
+    /// The key (`None`: the clients of no location, which send nothing:
+    /// their every request is refused before sending, `Context::refusing`).
     key: Option<ApiKey>,
     /// Its own retry policy, if it has one.
     retry: Option<RetryPolicy>,
@@ -71,7 +71,13 @@ impl Hosts {
     /// The four clients of `key`: the engine's and the escape hatch's, on
     /// each host, all on the one pool.
     fn located(&self, key: Option<ApiKey>, retry: Option<RetryPolicy>) -> Located {
-        let mut context = Context::new(key.as_ref());
+        // The clients of no location refuse every request before sending:
+        // a call that took them while its location was removed fails unsent
+        // even if the location is back by the time the send path looks.
+        let mut context = match &key {
+            Some(key) => Context::new(Some(key)),
+            None => Context::refusing("the location is not configured on this client (removed)"),
+        };
         if let Some(suffix) = &self.user_agent_suffix {
             context = context.with_user_agent_suffix(suffix);
         }
@@ -252,7 +258,7 @@ impl Registry {
             retry,
         };
         for (id, policy) in own_retry {
-            let id = normalise(id);
+            let id = id.clone();
             if locations.key(&id).is_none() {
                 return Err(SiteError::Unknown(id).into());
             }
@@ -262,7 +268,7 @@ impl Registry {
         for location in locations {
             let own = own_retry
                 .iter()
-                .find(|(id, _)| normalise(id) == location.id)
+                .find(|(id, _)| **id == location.id)
                 .map(|(_, policy)| *policy);
             let site = registry.site_or_new(&location.id);
             site.live.store(Some(Arc::new(
@@ -279,7 +285,7 @@ impl Registry {
 
     /// Site `id` (normalised), whatever its state.
     pub(crate) fn site(&self, id: &LocationId) -> Option<Arc<Site>> {
-        self.sites.load().get(&normalise(id)).cloned()
+        self.sites.load().get(id).cloned()
     }
 
     /// Site `id`, made if new (writers only).
@@ -325,7 +331,7 @@ impl Registry {
     }
 
     fn add(&self, location: Location, retry: Option<RetryPolicy>) -> Result<(), SiteError> {
-        let id = normalise(&location.id);
+        let id = location.id.clone();
         self.check_retry(&id, retry)?;
         let _writing = self.write();
         if self.site(&id).is_some_and(|site| site.is_live()) {
@@ -342,7 +348,7 @@ impl Registry {
     }
 
     fn rotate(&self, id: &LocationId, key: ApiKey) -> Result<(), SiteError> {
-        let id = normalise(id);
+        let id = id.clone();
         let _writing = self.write();
         let Some(current) = self.site(&id).and_then(|site| site.live()) else {
             return Err(SiteError::Unknown(id));
@@ -359,7 +365,7 @@ impl Registry {
         id: &LocationId,
         policy: Option<RetryPolicy>,
     ) -> Result<(), SiteError> {
-        let id = normalise(id);
+        let id = id.clone();
         self.check_retry(&id, policy)?;
         let _writing = self.write();
         let Some(current) = self.site(&id).and_then(|site| site.live()) else {
@@ -377,7 +383,7 @@ impl Registry {
     }
 
     fn remove(&self, id: &LocationId) -> Result<(), SiteError> {
-        let id = normalise(id);
+        let id = id.clone();
         let _writing = self.write();
         let site = self
             .site(&id)
@@ -390,7 +396,7 @@ impl Registry {
     }
 
     fn forget(&self, id: &LocationId) -> Result<(), SiteError> {
-        let id = normalise(id);
+        let id = id.clone();
         let _writing = self.write();
         let site = self
             .site(&id)
