@@ -91,6 +91,11 @@ fn location(text: &str) -> Result<(LocationId, ApiKey), String> {
     let (name, key) = text
         .split_once('=')
         .ok_or_else(|| "--location: give NAME=KEY".to_owned())?;
+    // A key where the name goes (NAME and KEY swapped) is a valid name, and
+    // would be quoted by the key's refusal: refused first, unquoted.
+    if name.contains("sk_") || name.contains("pk_") {
+        return Err("--location: give NAME=KEY (the name looks like a key)".to_owned());
+    }
     let name = name
         .parse::<LocationId>()
         .map_err(|e| format!("--location: {e}"))?;

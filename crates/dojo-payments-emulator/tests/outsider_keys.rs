@@ -59,7 +59,11 @@ fn odd_keys_are_refused_without_echo() {
         vec!["--location".into(), format!("so ho=sk_sandbox_{BODY}")],
         vec!["--location".into(), format!("sk_sandbox_{BODY}")],
         vec!["--location=soho=sk_sandbox_".into()],
-        vec!["--api-key".into(), format!("sk_sandbox_{BODY}"), "--bogus".into()],
+        vec![
+            "--api-key".into(),
+            format!("sk_sandbox_{BODY}"),
+            "--bogus".into(),
+        ],
         vec!["--apikey".into(), format!("sk_sandbox_{BODY}")],
         vec!["--api-port".into(), format!("sk_sandbox_{BODY}")],
         vec!["--terminal".into(), format!("sk_sandbox_{BODY}")],
@@ -119,4 +123,18 @@ fn an_accepted_key_is_not_shown_in_the_banner() {
     );
     assert!(killed, "it should have been running");
     no_body(&output, "banner");
+}
+
+/// A key given where the name goes (`--location KEY=NAME`, swapped) is
+/// refused without being quoted. (It broke: a key is a valid name, and the
+/// refusal of the right-hand side quoted it.)
+#[test]
+fn a_key_given_where_the_name_goes_is_not_echoed() {
+    let (output, killed) = run(
+        &["--location", &format!("sk_sandbox_{BODY}=soho")],
+        None,
+        Duration::from_secs(20),
+    );
+    assert!(!killed && !output.status.success());
+    no_body(&output, "--location KEY=NAME");
 }
