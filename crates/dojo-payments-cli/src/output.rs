@@ -113,7 +113,11 @@ pub fn amount(value: &Value, pointer: &str) -> String {
 const SECRET_FIELDS: [&str; 4] = ["clientSessionSecret", "customerSecret", "secret", "apiKey"];
 
 /// `value` with every secret replaced by `"…"`: the fields of
-/// `SECRET_FIELDS`, and each webhook secret's `value` (in `secrets`).
+/// `SECRET_FIELDS`, and each webhook secret's `value` (in `secrets`);
+/// and every object's fields in alphabetical order, so that `--json` is
+/// the same text whichever order serde_json keeps (its `preserve_order`
+/// feature, which another crate of a build may turn on, keeps insertion
+/// order).
 pub fn scrub(mut value: Value) -> Value {
     scrub_in(&mut value, false);
     value
@@ -122,6 +126,9 @@ pub fn scrub(mut value: Value) -> Value {
 fn scrub_in(value: &mut Value, in_secrets: bool) {
     match value {
         Value::Object(map) => {
+            let mut fields: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
+            fields.sort_by(|a, b| a.0.cmp(&b.0));
+            *map = fields.into_iter().collect();
             for (name, field) in map.iter_mut() {
                 if SECRET_FIELDS.contains(&name.as_str()) || (in_secrets && name == "value") {
                     if !field.is_null() {
