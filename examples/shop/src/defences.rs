@@ -175,12 +175,19 @@ impl std::fmt::Display for Refused {
 impl Limit {
     /// The rules for a request from `ip` by `account` (`account:…`,
     /// `email:…`).
-    fn rules(&self, ip: ClientIp, account: Option<&str>) -> Vec<Rule> {
+    /// A browser that signed in fully to the account before (its device
+    /// cookie, `known_device`) is not held to the account-alone rule,
+    /// which anyone may fill by typing the email: only to the address's
+    /// and the address-and-account rules, whose subjects an attacker
+    /// elsewhere cannot share.
+    fn rules(&self, ip: ClientIp, account: Option<&str>, known_device: bool) -> Vec<Rule> {
         let address = ip.subject();
         let mut rules = Vec::new();
         rules.extend(self.address.map(|per| per.rule(address.clone())));
         if let Some(account) = account {
-            rules.extend(self.account.map(|per| per.rule(account.to_owned())));
+            if !known_device {
+                rules.extend(self.account.map(|per| per.rule(account.to_owned())));
+            }
             rules.extend(
                 self.both
                     .map(|per| per.rule(format!("{address}|{account}"))),
@@ -199,7 +206,32 @@ impl Limit {
         ip: ClientIp,
         account: Option<&str>,
     ) -> Result<Held, PageError> {
-        match db.take_attempt(self.kind, &self.rules(ip, account)).await? {
+        self.take_from(db, ip, account, false).await
+    }
+
+    /// [`Limit::take`], from a browser that signed in fully to `account`
+    /// before (`known_device`: its device cookie) or not. A known device
+    /// skips the account-alone rule (the slowed path anyone may keep busy
+    /// by typing the email); its attempts still count under the others,
+    /// and under the account's when they fail.
+    pub async fn take_from(
+        &self,
+        db: &Db,
+        ip: ClientIp,
+        account: Option<&str>,
+        known_device: bool,
+    ) -> Result<Held, PageError> {
+        let rules = self.rules(ip, account, known_device);
+        let Some(recorded) = self.account.filter(|_| known_device).and(account) else {
+            return self.taken(db, &rules, &[]).await;
+        };
+        // Recorded under the account too (its failures still slow others),
+        // though not held to its rule.
+        self.taken(db, &rules, &[recorded]).await
+    }
+
+    async fn taken(&self, db: &Db, rules: &[Rule], also: &[&str]) -> Result<Held, PageError> {
+        match db.take_attempt(self.kind, rules, also).await? {
             Taken::Admitted(id) => Ok(Held {
                 db: db.clone(),
                 id: Some(id),
@@ -377,7 +409,7 @@ impl ClientIp {
             .flat_map(|v| v.split(','))
             .map(str::trim)
             .collect();
-        let parse = |text: &str| text.parse::<IpAddr>().ok();
+        let parse = parse_forwarded;
         match trust {
             TrustProxy::None => Self(peer),
             TrustProxy::Hops(hops) => {
@@ -402,6 +434,23 @@ impl ClientIp {
             }
         }
     }
+}
+
+/// One entry of `X-Forwarded-For`: an address, or an address with its
+/// port as some proxies write it (`203.0.113.7:52100`, Azure Application
+/// Gateway; `[2001:db8::1]:443`), or a bracketed IPv6 address.
+fn parse_forwarded(text: &str) -> Option<IpAddr> {
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if let Ok(socket) = text.parse::<SocketAddr>() {
+        return Some(socket.ip());
+    }
+    text.strip_prefix('[')?
+        .strip_suffix(']')?
+        .parse::<std::net::Ipv6Addr>()
+        .ok()
+        .map(IpAddr::V6)
 }
 
 impl FromRequestParts<AppState> for ClientIp {
@@ -530,6 +579,30 @@ mod tests {
         assert!(!v6.contains(ip("10.0.0.1")));
         let all: Network = "0.0.0.0/0".parse().unwrap();
         assert!(all.contains(ip("198.51.100.1")));
+    }
+
+    #[test]
+    fn forwarded_addresses_with_ports_are_the_addresses() {
+        let peer = ip("10.0.0.5");
+        let one = TrustProxy::Hops(1);
+        for (entry, client) in [
+            ("203.0.113.7:52100", "203.0.113.7"),
+            ("[2001:db8::1]:443", "2001:db8::1"),
+            ("[2001:db8::2]", "2001:db8::2"),
+            ("2001:db8::3", "2001:db8::3"),
+        ] {
+            let header = [entry];
+            assert_eq!(
+                ClientIp::resolve(&one, peer, &header).0,
+                ip(client),
+                "{entry}"
+            );
+        }
+        let nets: TrustProxy = "10.0.0.0/8".parse().unwrap();
+        let header = ["198.51.100.1:1, 203.0.113.7:4431, 10.0.0.4:80"];
+        assert_eq!(ClientIp::resolve(&nets, peer, &header).0, ip("203.0.113.7"));
+        // Not an address at all: the peer.
+        assert_eq!(ClientIp::resolve(&one, peer, &["unknown"]).0, peer);
     }
 
     #[test]

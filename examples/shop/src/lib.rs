@@ -23,7 +23,7 @@
 //!
 //! ```no_run
 //! # #[tokio::main] async fn main() -> Result<(), dojo_shop::StartError> {
-//! let shop = dojo_shop::Shop::start(dojo_shop::Options::from_env()).await?;
+//! let shop = dojo_shop::Shop::start(dojo_shop::Options::from_env()?).await?;
 //! println!("open {}", shop.url());
 //! shop.wait().await;
 //! # Ok(()) }
@@ -133,24 +133,34 @@ impl Options {
     /// `SHOP_PUBLIC_URL`, `SHOP_RECONCILE_SECONDS` (default 60) and
     /// `SHOP_TRUST_PROXY` (a number of proxies in front, `1` for one load
     /// balancer; or their networks, `10.0.0.0/8,fd00::/8`: see
-    /// [`defences::TrustProxy`]).
-    pub fn from_env() -> Self {
-        let addr = std::env::var("SHOP_ADDR")
-            .ok()
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
+    /// [`defences::TrustProxy`]). A `SHOP_ADDR` that is not an address
+    /// and port is an error, never the default in its place.
+    pub fn from_env() -> Result<Self, StartError> {
+        let addr = listen_addr(std::env::var("SHOP_ADDR").ok().as_deref())?;
         let reconcile_every = std::env::var("SHOP_RECONCILE_SECONDS")
             .ok()
             .and_then(|s| s.parse().ok())
             .map_or(RECONCILE_EVERY, Duration::from_secs);
-        Self {
+        Ok(Self {
             addr,
             database_url: std::env::var("DATABASE_URL").ok(),
             public_url: std::env::var("SHOP_PUBLIC_URL").ok(),
             reconcile_every,
             trust_proxy: trust_proxy_from_env(),
             ..Self::default()
-        }
+        })
+    }
+}
+
+/// Where to listen: `SHOP_ADDR` (`127.0.0.1:3000` unset); one that does
+/// not parse is refused (a typo must not quietly serve somewhere else).
+pub fn listen_addr(value: Option<&str>) -> Result<SocketAddr, StartError> {
+    match value {
+        None => Ok(SocketAddr::from(([127, 0, 0, 1], 3000))),
+        Some(text) => text
+            .trim()
+            .parse()
+            .map_err(|_| StartError::Addr(text.to_owned())),
     }
 }
 
@@ -160,6 +170,9 @@ pub enum StartError {
     /// The address could not be bound, or the emulator not started.
     #[error("could not listen: {0}")]
     Io(#[from] std::io::Error),
+    /// `SHOP_ADDR` is not an address and port.
+    #[error("SHOP_ADDR is not an address and port (such as 127.0.0.1:3000): {0:?}")]
+    Addr(String),
     /// `SHOP_PUBLIC_URL` is not an origin customers may be sent to.
     #[error("SHOP_PUBLIC_URL: {0}")]
     PublicUrl(dojo_payments::types::InvalidValue),

@@ -31,7 +31,7 @@ async fn main() -> ExitCode {
 }
 
 async fn serve() -> Result<(), dojo_shop::StartError> {
-    let shop = Shop::start(Options::from_env()).await?;
+    let shop = Shop::start(Options::from_env()?).await?;
     match shop.emulator() {
         Some(emulator) => println!("Dojo: the embedded emulator at {}", emulator.api_url()),
         None => println!("Dojo: the API of DOJO_API_KEY"),

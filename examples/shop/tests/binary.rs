@@ -168,6 +168,34 @@ fn the_binary_deployed_without_a_dojo_key_refuses_to_start() {
 }
 
 #[test]
+fn a_shop_addr_that_does_not_parse_is_an_error_at_start() {
+    let dir = TempDir::new("bad-addr");
+    let database = format!("sqlite:{}?mode=rwc", dir.0.join("shop.sqlite").display());
+    for addr in ["127.0.0.1", "localhost:3000", "127.0.0.1:99999", "nonsense"] {
+        let output = shipped(
+            &dir.0,
+            &[
+                ("SHOP_ADDR", addr.to_owned()),
+                ("DATABASE_URL", database.clone()),
+            ],
+        )
+        .output()
+        .unwrap();
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{addr}: it started: {said}");
+        assert!(said.contains("SHOP_ADDR"), "{addr}: {said}");
+        let printed = String::from_utf8_lossy(&output.stdout);
+        assert!(!printed.contains("The shop is open"), "{addr}: {printed}");
+    }
+    assert!(dojo_shop::listen_addr(Some("0.0.0.0:8080")).is_ok());
+    assert!(dojo_shop::listen_addr(Some("[::1]:8080")).is_ok());
+    assert_eq!(
+        dojo_shop::listen_addr(None).unwrap().to_string(),
+        "127.0.0.1:3000"
+    );
+}
+
+#[test]
 fn the_embedded_migrations_are_the_directory_s() {
     let embedded = dojo_shop::store::migrator();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");

@@ -861,3 +861,118 @@ async fn a_flash_is_read_by_the_session_it_was_kept_for_only() {
     let guessed = format!("{page}?said=fl_0000000000000000");
     assert!(said(&admin.get(&guessed).await.body).is_empty());
 }
+
+/// Issue #33's probe, shortened: an attacker spread over many addresses
+/// (a new one every five failures, the per-address-and-email wall) keeps
+/// the email-alone slow path (one try per 10 s past ten failures) busy
+/// for the admin's email. The admin, from the browser they signed in
+/// with before (its device cookie), gets in at once; a browser without
+/// one stays on the slow path.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_s_device_gets_in_while_an_attacker_keeps_the_email_busy() {
+    use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+    use std::time::Duration;
+    let (shop, _emulator) = shop_with(TrustProxy::Hops(1)).await;
+    account(shop.db(), "admin@example.com", Role::Admin).await;
+    // The admin's browser, signed in fully once (password and code), then
+    // signed out: it keeps its device cookie.
+    let admin = Agent::from_address(shop.url(), "192.0.2.77");
+    admin.sign_in("admin@example.com", PASSWORD).await;
+    let home = admin.get("/").await;
+    let out = admin.submit_on(&home.body, "/signout", &[]).await;
+    assert_eq!(out.status, 303, "{}", out.body);
+    assert_eq!(admin.get("/admin").await.status, 303, "signed out");
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let count = Arc::new(AtomicU32::new(0));
+    let attacker = {
+        let (count, stop, url) = (count.clone(), stop.clone(), shop.url().to_owned());
+        tokio::spawn(async move {
+            let mut admitted = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                let address = format!("10.{}.{}.1", admitted / 5 / 250, admitted / 5 % 250);
+                let status = Agent::from_address(&url, &address)
+                    .submit(
+                        "/signin",
+                        "/signin",
+                        &[
+                            ("email", "admin@example.com"),
+                            ("password", "wrong wrong wrong"),
+                        ],
+                    )
+                    .await
+                    .status;
+                if status == 200 {
+                    admitted += 1;
+                    count.store(admitted, Ordering::Relaxed);
+                }
+            }
+        })
+    };
+    // Past ten failures: the email alone is on its slow path, and the
+    // attacker takes its one try per 10 s as soon as it is free.
+    let started = std::time::Instant::now();
+    while count.load(Ordering::Relaxed) < 11 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the attacker is slow"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A browser without the device cookie, from elsewhere: the slow path.
+    let stranger = Agent::from_address(shop.url(), "192.0.2.99")
+        .submit(
+            "/signin",
+            "/signin",
+            &[("email", "admin@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(stranger.status, 429, "{}", stranger.body);
+    // The admin's own browser: in at once, however busy the email is.
+    let mut got_in = None;
+    for _ in 0..3 {
+        let done = admin
+            .submit(
+                "/signin",
+                "/signin",
+                &[("email", "admin@example.com"), ("password", PASSWORD)],
+            )
+            .await;
+        if done.status == 303 {
+            got_in = done.location;
+            break;
+        }
+        assert_eq!(done.status, 429, "{}", done.body);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    attacker.await.unwrap();
+    let got_in = got_in.expect("the admin's browser was kept out by a distributed guesser");
+    assert!(got_in.starts_with("/signin/code"), "{got_in}");
+    // Their wrong passwords still count where the attacker cannot reach:
+    // the address and the email together.
+    for _ in 0..5 {
+        let wrong = admin
+            .submit(
+                "/signin",
+                "/signin",
+                &[
+                    ("email", "admin@example.com"),
+                    ("password", "not it at all"),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status, 200, "{}", wrong.body);
+    }
+    let walled = admin
+        .submit(
+            "/signin",
+            "/signin",
+            &[("email", "admin@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        walled.status, 429,
+        "the address-and-email wall holds for a device"
+    );
+}

@@ -7,7 +7,8 @@
 //! - A staff or admin account enrols at its first sign-in: the page shows
 //!   the secret (base32, and as an `otpauth://` URI) until a code from it
 //!   is typed; then the recovery codes, once. They are stored as their
-//!   SHA-256 only (each is 50 random bits: no dictionary to try), and each
+//!   SHA-256 only (each is 64 random bits, sixteen hex digits: no
+//!   dictionary to try), and each
 //!   is good once.
 //! - After the password, the session is signed in without its second
 //!   factor: the doors of the phone order and the admin pages
@@ -84,12 +85,22 @@ fn encode(text: &str) -> String {
         .collect()
 }
 
-/// New recovery codes (`xxxxx-xxxxx`, hex), each with its hash.
+/// How many random bits a recovery code carries (hex digits: a quarter).
+pub const RECOVERY_BITS: usize = 64;
+
+/// New recovery codes (`xxxx-xxxx-xxxx-xxxx`, hex: [`RECOVERY_BITS`]
+/// random bits each), each with its hash.
 pub fn new_recovery_codes() -> Vec<(String, String)> {
     (0..RECOVERY_CODES)
         .map(|_| {
-            let raw = random_hex(5);
-            let code = format!("{}-{}", &raw[..5], &raw[5..]);
+            let raw = random_hex(RECOVERY_BITS / 8);
+            let code = format!(
+                "{}-{}-{}-{}",
+                &raw[..4],
+                &raw[4..8],
+                &raw[8..12],
+                &raw[12..]
+            );
             let hash = recovery_hash(&code);
             (code, hash)
         })
@@ -110,11 +121,12 @@ pub fn recovery_hash(code: &str) -> String {
         .collect()
 }
 
-/// Whether `text` looks like a recovery code (ten hex digits, a dash or
-/// not), rather than a six-digit code.
+/// Whether `text` looks like a recovery code (sixteen hex digits, dashes
+/// or not; or ten, as databases made before 64-bit codes hold), rather
+/// than a six-digit code.
 pub fn is_recovery_code(text: &str) -> bool {
     let digits = text.chars().filter(char::is_ascii_hexdigit).count();
-    digits == 10
+    (digits == RECOVERY_BITS / 4 || digits == 10)
         && text
             .chars()
             .all(|c| c.is_ascii_hexdigit() || c == '-' || c == ' ')
@@ -143,6 +155,9 @@ mod tests {
         assert_eq!(codes.len(), RECOVERY_CODES);
         let (code, hash) = &codes[0];
         assert!(is_recovery_code(code), "{code}");
+        let digits = code.chars().filter(char::is_ascii_hexdigit).count();
+        assert_eq!(digits * 4, RECOVERY_BITS, "{code}");
+        assert!(RECOVERY_BITS >= 50, "at least the 50 bits the docs promise");
         assert_eq!(recovery_hash(&code.to_uppercase().replace('-', "")), *hash);
         assert_ne!(codes[0].1, codes[1].1);
         assert!(!is_recovery_code("123456"));

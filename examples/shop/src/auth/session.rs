@@ -52,6 +52,20 @@ fn form_cookie_name(secure: bool) -> &'static str {
         "shop_form"
     }
 }
+/// The device cookie: a browser that signed in fully to an account
+/// (OWASP's "device cookies"), whose sign-ins to it skip the email-alone
+/// limit ([`crate::defences::SIGN_IN_FAILURES`]); `__Host-` over https.
+fn device_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-shop_device"
+    } else {
+        "shop_device"
+    }
+}
+
+/// How long a device cookie is good for.
+pub const DEVICE_LIFETIME: chrono::Duration = chrono::Duration::days(90);
+
 /// How long a session lasts.
 pub const LIFETIME: chrono::Duration = chrono::Duration::hours(12);
 
@@ -76,6 +90,10 @@ struct Current {
     form_token: Option<String>,
     /// Whether the response must set it (it was made now).
     set_form_cookie: bool,
+    /// The device cookie's token the request carried.
+    device: Option<String>,
+    /// A device cookie made for this response.
+    new_device: Option<String>,
 }
 
 enum Change {
@@ -98,9 +116,11 @@ impl Visitor {
         secure: bool,
         token: Option<&str>,
         form_token: Option<String>,
+        device: Option<String>,
     ) -> Result<Self, sqlx::Error> {
         let mut current = Current {
             form_token,
+            device,
             ..Current::default()
         };
         if let Some(token) = token {
@@ -166,13 +186,45 @@ impl Visitor {
         }
     }
 
-    /// Records that this session's sign-in passed the second factor.
+    /// Records that this session's sign-in passed the second factor (a
+    /// full sign-in: the browser gets its device cookie).
     pub async fn pass_second_factor(&self) -> Result<(), sqlx::Error> {
-        let mut current = self.0.current.lock().await;
-        if let Some(session) = current.session.as_mut() {
-            self.0.db.pass_second_factor(&session.token_hash).await?;
-            session.second_factor = true;
+        let account = {
+            let mut current = self.0.current.lock().await;
+            if let Some(session) = current.session.as_mut() {
+                self.0.db.pass_second_factor(&session.token_hash).await?;
+                session.second_factor = true;
+            }
+            current.account.clone()
+        };
+        if let Some(account) = account {
+            self.remember_device(&account.id).await?;
         }
+        Ok(())
+    }
+
+    /// Whether the request carried a device cookie of account `id` (a
+    /// browser that signed in fully to it before).
+    pub async fn known_device_of(&self, id: &str) -> Result<bool, sqlx::Error> {
+        let device = self.0.current.lock().await.device.clone();
+        let Some(token) = device else {
+            return Ok(false);
+        };
+        Ok(self.0.db.device_account(&hash_of(&token)).await?.as_deref() == Some(id))
+    }
+
+    /// Gives this browser a device cookie of account `id` (after a full
+    /// sign-in: the password, and the second factor of staff and admins).
+    /// One a browser has for the account already is kept.
+    pub async fn remember_device(&self, id: &str) -> Result<(), sqlx::Error> {
+        if self.known_device_of(id).await? {
+            return Ok(());
+        }
+        let token = random_hex(32);
+        (self.0.db)
+            .insert_device(&hash_of(&token), id, Utc::now() + DEVICE_LIFETIME)
+            .await?;
+        self.0.current.lock().await.new_device = Some(token);
         Ok(())
     }
 
@@ -281,6 +333,21 @@ impl Visitor {
         HeaderValue::from_str(&cookie.to_string()).ok()
     }
 
+    /// The `Set-Cookie` of a device cookie made for this response.
+    async fn set_device_cookie(&self) -> Option<HeaderValue> {
+        let token = self.0.current.lock().await.new_device.clone()?;
+        let cookie = Cookie::build((device_cookie_name(self.0.secure), token))
+            .max_age(cookie::time::Duration::seconds(
+                DEVICE_LIFETIME.num_seconds(),
+            ))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.0.secure)
+            .build();
+        HeaderValue::from_str(&cookie.to_string()).ok()
+    }
+
     /// The `Set-Cookie` the response carries, if the session changed.
     async fn set_cookie(&self) -> Option<HeaderValue> {
         let current = self.0.current.lock().await;
@@ -345,11 +412,13 @@ fn token_in(parts: &axum::http::HeaderMap, name: &str) -> Option<String> {
 pub async fn layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let token = token_in(request.headers(), cookie_name(state.secure_cookies));
     let form_token = token_in(request.headers(), form_cookie_name(state.secure_cookies));
+    let device = token_in(request.headers(), device_cookie_name(state.secure_cookies));
     let loaded = Visitor::load(
         state.db.clone(),
         state.secure_cookies,
         token.as_deref(),
         form_token,
+        device,
     )
     .await;
     let visitor = match loaded {
@@ -362,6 +431,9 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         response.headers_mut().append(SET_COOKIE, cookie);
     }
     if let Some(cookie) = visitor.set_form_cookie().await {
+        response.headers_mut().append(SET_COOKIE, cookie);
+    }
+    if let Some(cookie) = visitor.set_device_cookie().await {
         response.headers_mut().append(SET_COOKIE, cookie);
     }
     response

@@ -85,8 +85,9 @@ pub async fn signin_form(visitor: Visitor, Query(next): Query<Next>) -> Page {
 
 /// `POST /signin`: a new session for the account, or the form again. Five
 /// failures from one address for one email in 15 minutes: 429 there; the
-/// email from everywhere is slowed past ten, never shut
-/// ([`SIGN_IN_FAILURES`]). Each attempt holds its place while the
+/// email from everywhere is slowed past ten ([`SIGN_IN_FAILURES`]), except
+/// for a browser with the account's device cookie (it signed in fully
+/// before), which whoever types the email cannot keep out. Each attempt holds its place while the
 /// password is checked, so parallel guesses cannot all be checked.
 pub async fn signin(
     State(state): State<AppState>,
@@ -101,22 +102,32 @@ pub async fn signin(
     } else {
         email
     };
-    let attempt = SIGN_IN_FAILURES
-        .take(&state.db, ip, Some(&format!("email:{email}")))
-        .await?;
     let found = state.db.account_by_email(&email).await?;
     let (account, hash) = match found {
         Some((account, hash)) => (Some(account), Some(hash)),
         None => (None, None),
     };
+    // A browser that signed in fully to this account before (its device
+    // cookie) is not held to the email-alone rule, which anyone may keep
+    // busy by typing the email.
+    let known_device = match &account {
+        Some(account) => visitor.known_device_of(&account.id).await?,
+        None => false,
+    };
+    let attempt = SIGN_IN_FAILURES
+        .take_from(&state.db, ip, Some(&format!("email:{email}")), known_device)
+        .await?;
     let verified = passwords::verify(form.password.clone(), hash).await;
     match account.filter(|_| verified) {
         Some(account) => {
             drop(attempt);
             let staff = account.role.may(Role::Staff);
+            let id = account.id.clone();
             visitor.sign_in(account).await?;
             let next = local(form.next.as_deref());
             if !staff {
+                // Signed in fully: this browser is the account's device.
+                visitor.remember_device(&id).await?;
                 return see_other(&next);
             }
             // Staff and admins: the second factor next (enrolled at the
@@ -257,8 +268,9 @@ pub async fn code(
     axum::Form(form): axum::Form<CodeForm>,
 ) -> Page {
     let next = local(form.next.as_deref());
+    let known_device = visitor.known_device_of(&account.id).await?;
     let attempt = SECOND_FACTOR_FAILURES
-        .take(&state.db, ip, Some(&account.owner()))
+        .take_from(&state.db, ip, Some(&account.owner()), known_device)
         .await?;
     let factor = state.db.second_factor(&account.id).await?;
     let Some(secret) = factor.secret.as_deref() else {

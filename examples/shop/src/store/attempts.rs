@@ -39,9 +39,16 @@ pub enum Taken {
 
 impl Db {
     /// Counts and records an attempt of `kind`, in one transaction: it is
-    /// recorded (once for each subject) only if every rule lets it pass.
-    pub async fn take_attempt(&self, kind: &str, rules: &[Rule]) -> Result<Taken, sqlx::Error> {
+    /// recorded (once for each subject, and under the subjects `also`,
+    /// whose rules it is not held to) only if every rule lets it pass.
+    pub async fn take_attempt(
+        &self,
+        kind: &str,
+        rules: &[Rule],
+        also: &[&str],
+    ) -> Result<Taken, sqlx::Error> {
         let mut subjects: Vec<&str> = rules.iter().map(|r| r.subject.as_str()).collect();
+        subjects.extend_from_slice(also);
         // Always taken in one order: two requests never wait on each other.
         subjects.sort_unstable();
         subjects.dedup();

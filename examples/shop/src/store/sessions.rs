@@ -119,11 +119,15 @@ impl Db {
         Ok(row.is_some())
     }
 
-    /// Forgets sessions that have ended, and the form tokens, counted
+    /// Forgets sessions and device cookies that have ended, and the form tokens, counted
     /// attempts and limits' lock rows older than `before`.
     pub async fn prune(&self, before: DateTime<Utc>) -> Result<(), sqlx::Error> {
         let cutoff = super::stamp(before);
         sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM devices WHERE expires_at <= $1")
             .bind(now())
             .execute(&self.pool)
             .await?;
