@@ -222,10 +222,22 @@ async fn staff_and_admin_pages_need_the_second_factor() {
 async fn a_new_admin_enrols_and_a_recovery_code_is_good_once() {
     let (shop, _emulator) = shop().await;
     agent::bare_account(shop.db(), "boss@example.com", Role::Admin).await;
+    let (secret, codes) = agent::enrol(shop.db(), "boss@example.com").await;
     let boss = Agent::new(shop.url());
-    boss.sign_in("boss@example.com", PASSWORD).await;
+    let signed_in = boss
+        .submit(
+            "/signin",
+            "/signin",
+            &[("email", "boss@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    let page = signed_in.location.unwrap();
+    assert!(page.starts_with("/signin/code"), "{page}");
     assert_eq!(boss.get("/admin").await.status, 303);
-    let (secret, codes) = boss.enrol().await;
+    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
+    let code = dojo_shop::auth::second_factor::code_at(&secret, now).unwrap();
+    let passed = boss.submit(&page, "/signin/code", &[("code", &code)]).await;
+    assert_eq!(passed.status, 303, "{}", passed.body);
     assert_eq!(boss.get("/admin").await.status, 200);
     // Stored: the secret, and the recovery codes as hashes only.
     let stored: Vec<String> = sqlx::query_scalar("SELECT code_hash FROM recovery_codes")

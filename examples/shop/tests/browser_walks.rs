@@ -51,10 +51,11 @@ async fn every_flow_walked_in_a_real_browser() {
         }
     };
     let shop = start_shop().await;
-    // As `dojo-shop create-admin` and `create-staff` make them; Sam has
-    // enrolled the second factor already, the admin has not yet.
+    // As `dojo-shop create-admin` and `create-staff` make them: enrolled
+    // at creation (the admin's key as the command printed it).
     agent::account(shop.db(), "sam@example.com", Role::Staff).await;
     agent::bare_account(shop.db(), "admin@example.com", Role::Admin).await;
+    let (admin_key, _) = agent::enrol(shop.db(), "admin@example.com").await;
     let browser = Browser::start(&installed).await;
 
     sign_up_a_customer(&shop, &browser).await;
@@ -69,7 +70,7 @@ async fn every_flow_walked_in_a_real_browser() {
     take_a_phone_order(&shop, &browser).await;
     sign_out(&browser).await;
 
-    sign_in_and_enrol(&shop, &browser, "admin@example.com").await;
+    sign_in_to_the_admin_pages(&shop, &browser, "admin@example.com", &admin_key).await;
     charge_one_no_show_fee_and_close_the_other(&shop, &browser, &bookings).await;
     capture_in_parts_and_refund_once(&shop, &browser, &hamper).await;
 
@@ -141,36 +142,21 @@ async fn sign_in_with_a_code(shop: &Shop, browser: &Browser, email: &str) {
     assert!(browser.url().await.ends_with("/staff/phone"));
 }
 
-/// `email` (an admin without a second factor yet) signs in and is asked
-/// to enrol: the key is read off the page (as a person types it into
-/// their app), the app's code typed, and the recovery codes shown once.
-async fn sign_in_and_enrol(shop: &Shop, browser: &Browser, email: &str) {
+/// `email` (an admin, enrolled at creation with `key`) opens the admin
+/// pages: the password, then a code from the app (never an enrolment
+/// page: no page enrols a second factor).
+async fn sign_in_to_the_admin_pages(shop: &Shop, browser: &Browser, email: &str, key: &str) {
     browser.open(&format!("{}/admin", shop.url())).await;
     browser.wait_for_text("Sign in").await;
     browser.fill("Email", email).await;
     browser.fill("Password", agent::PASSWORD).await;
     browser.press("Sign in").await;
-    let enrol = browser.wait_for_text("Key:").await;
-    assert!(
-        browser.url().await.contains("/account/second-factor"),
-        "{enrol}"
-    );
-    assert!(enrol.contains("otpauth://totp/"), "{enrol}");
-    let key = enrol
-        .lines()
-        .find_map(|line| line.strip_prefix("Key: "))
-        .expect("the key on the page")
-        .trim()
-        .to_owned();
-    browser.shot("00-second-factor-enrol").await;
+    browser.wait_for_text("Your code").await;
+    assert!(browser.url().await.contains("/signin/code?next="));
     let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
-    let code = second_factor::code_at(&key, now).unwrap();
-    browser.fill("Code from your app", &code).await;
-    browser.press("Turn on").await;
-    let codes = browser.wait_for_text("recovery codes").await;
-    assert!(codes.contains("not shown again"), "{codes}");
-    browser.shot("00-second-factor-recovery-codes").await;
-    browser.follow("Continue").await;
+    let code = second_factor::code_at(key, now).unwrap();
+    browser.fill("Code", &code).await;
+    browser.press("Verify").await;
     browser.wait_for_text("Orders").await;
     assert!(browser.url().await.ends_with("/admin"));
 }

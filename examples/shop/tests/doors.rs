@@ -416,17 +416,80 @@ async fn create_admin_makes_an_admin_who_signs_in_and_refuses_a_short_password()
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
-    let boss = Agent::new(shop.url());
-    boss.sign_in("boss@example.com", PASSWORD).await;
-    // No second factor yet: the admin pages wait for its enrolment.
-    let door = boss.get("/admin").await;
-    assert_eq!(door.status, 303);
-    assert_eq!(
-        door.location.as_deref(),
-        Some("/account/second-factor?next=%2Fadmin")
+    // Enrolled at creation: the key, its URI and the recovery codes,
+    // printed once for the operator.
+    let said = String::from_utf8_lossy(&made.stdout).into_owned();
+    let key = said
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("key: "))
+        .unwrap_or_else(|| panic!("the key: {said}"))
+        .to_owned();
+    assert!(
+        said.contains(&format!(
+            "otpauth://totp/Tea%20%26%20Co.:boss@example.com?secret={key}"
+        )),
+        "{said}"
     );
-    boss.enrol().await;
+    let recovery: Vec<&str> = said
+        .lines()
+        .map(str::trim)
+        .filter(|line| dojo_shop::auth::second_factor::is_recovery_code(line))
+        .collect();
+    assert_eq!(recovery.len(), 10, "{said}");
+    let boss = Agent::new(shop.url());
+    let signed_in = boss
+        .submit(
+            "/signin",
+            "/signin",
+            &[("email", "boss@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    // Never the enrolment page: straight to the code.
+    let page = signed_in.location.unwrap();
+    assert!(page.starts_with("/signin/code?"), "{page}");
+    assert_eq!(boss.get("/admin").await.status, 303);
+    let used = boss
+        .submit(&page, "/signin/code", &[("code", recovery[0])])
+        .await;
+    assert_eq!(used.status, 303, "{}", used.body);
     assert_eq!(boss.get("/admin").await.status, 200);
+    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
+    assert!(dojo_shop::auth::second_factor::code_at(&key, now).is_some());
+    // `second-factor EMAIL`: a new one, the old codes gone.
+    let renewed = Command::new(env!("CARGO_BIN_EXE_dojo-shop"))
+        .args(["second-factor", "boss@example.com"])
+        .env("DATABASE_URL", shop.database_url())
+        .output()
+        .unwrap();
+    assert!(
+        renewed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&renewed.stderr)
+    );
+    let renewed = String::from_utf8_lossy(&renewed.stdout).into_owned();
+    assert!(
+        renewed.contains("key: ") && !renewed.contains(&key),
+        "{renewed}"
+    );
+    let other = Agent::new(shop.url());
+    let signed_in = other
+        .submit(
+            "/signin",
+            "/signin",
+            &[("email", "boss@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    let page = signed_in.location.unwrap();
+    let old = other
+        .submit(&page, "/signin/code", &[("code", recovery[1])])
+        .await;
+    assert_eq!(old.status, 200, "the old recovery codes are gone");
+    let customer = Command::new(env!("CARGO_BIN_EXE_dojo-shop"))
+        .args(["second-factor", "nobody@example.com"])
+        .env("DATABASE_URL", shop.database_url())
+        .output()
+        .unwrap();
+    assert!(!customer.status.success());
     let again = create("boss@example.com", PASSWORD);
     assert!(!again.status.success(), "one account per email");
     // Signed out, the door closes again.

@@ -276,9 +276,7 @@ async fn a_code_cannot_be_replayed_nor_a_recovery_code_used_twice_at_once() {
 
     // A recovery code sent by four sessions at once: one passes.
     agent::bare_account(shop.db(), "boss@example.com", Role::Admin).await;
-    let boss = Agent::new(shop.url());
-    boss.sign_in("boss@example.com", PASSWORD).await;
-    let (_, codes) = boss.enrol().await;
+    let (_, codes) = agent::enrol(shop.db(), "boss@example.com").await;
     let mut pages = Vec::new();
     for _ in 0..4 {
         let agent = Agent::new(shop.url());
@@ -975,4 +973,68 @@ async fn the_admin_s_device_gets_in_while_an_attacker_keeps_the_email_busy() {
         walled.status, 429,
         "the address-and-email wall holds for a device"
     );
+}
+
+/// Issue #33: a GET of the enrolment page (a prefetch, a second tab, a
+/// link from another site) replaced the secret being enrolled; and whoever
+/// signed in first with an admin's password enrolled their own app. No
+/// page enrols now: an account without a second factor (a database from
+/// before `create-admin` enrolled at creation) is told to ask the
+/// operator, and neither a GET nor a POST writes a secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_page_enrols_a_second_factor_for_whoever_has_the_password() {
+    let (shop, _emulator) = shop().await;
+    agent::bare_account(shop.db(), "old@example.com", Role::Admin).await;
+    let thief = Agent::new(shop.url());
+    let signed_in = thief
+        .submit(
+            "/signin",
+            "/signin",
+            &[("email", "old@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        signed_in.location.as_deref(),
+        Some("/account/second-factor?next=%2F")
+    );
+    let stored = || async {
+        sqlx::query_as::<_, (Option<String>, Option<String>)>(
+            "SELECT totp_secret, totp_enrolling FROM accounts WHERE email = 'old@example.com'",
+        )
+        .fetch_one(shop.db().pool())
+        .await
+        .unwrap()
+    };
+    for _ in 0..2 {
+        let page = thief.get("/account/second-factor").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(!page.body.contains("otpauth://"), "{}", page.body);
+        assert!(
+            page.body
+                .contains("dojo-shop second-factor old@example.com"),
+            "{}",
+            page.body
+        );
+        assert_eq!(stored().await, (None, None), "a GET writes nothing");
+    }
+    let home = thief.get("/").await;
+    let csrf = csrf_of(&home.body, "/signout");
+    for code in ["123456", "000000"] {
+        let posted = thief
+            .post_raw("/account/second-factor", &[("csrf", &csrf), ("code", code)])
+            .await;
+        assert_eq!(posted.status, 303);
+    }
+    assert_eq!(stored().await, (None, None), "a POST enrols nothing");
+    assert_eq!(thief.get("/admin").await.status, 303);
+    // The operator's command gives it one; the page then says it is on.
+    let (secret, _) = agent::enrol(shop.db(), "old@example.com").await;
+    assert_eq!(stored().await, (Some(secret), None));
+    let page = thief.get("/account/second-factor").await;
+    assert!(
+        page.body.contains("Your second factor is on"),
+        "{}",
+        page.body
+    );
+    assert_eq!(thief.get("/admin").await.status, 303, "the code first");
 }

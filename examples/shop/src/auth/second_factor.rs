@@ -4,9 +4,13 @@
 //! clocks that drift), from any authenticator app, and ten recovery codes
 //! for a lost phone.
 //!
-//! - A staff or admin account enrols at its first sign-in: the page shows
-//!   the secret (base32, and as an `otpauth://` URI) until a code from it
-//!   is typed; then the recovery codes, once. They are stored as their
+//! - A staff or admin account is enrolled when it is made, on the server
+//!   (`dojo-shop create-admin EMAIL`, `create-staff EMAIL`: [`enrol`]),
+//!   which prints the secret (base32, and as an `otpauth://` URI) and the
+//!   recovery codes once, for the operator to hand over. No page enrols:
+//!   an account without one (a database from before) gets one from the
+//!   operator (`dojo-shop second-factor EMAIL`), never from whoever signs
+//!   in first with its password. The recovery codes are stored as their
 //!   SHA-256 only (each is 64 random bits, sixteen hex digits: no
 //!   dictionary to try), and each
 //!   is good once.
@@ -83,6 +87,44 @@ fn encode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// A second factor just made for an account, for its owner's eyes once:
+/// the secret, its `otpauth://` URI and the recovery codes (never in
+/// `Debug`).
+pub struct Enrolment {
+    /// The TOTP secret, base32.
+    pub secret: String,
+    /// Its `otpauth://` URI (what a QR code carries).
+    pub uri: String,
+    /// The recovery codes, each good once.
+    pub recovery: Vec<String>,
+}
+
+impl std::fmt::Debug for Enrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enrolment").finish_non_exhaustive()
+    }
+}
+
+/// Gives `account` a new second factor (replacing any it had), stored as
+/// the TOTP secret and the recovery codes' hashes: what the operator's
+/// commands do (`create-admin`, `create-staff`, `second-factor`). No page
+/// enrols a second factor: whoever has an account's password alone must
+/// not be able to choose its second factor.
+pub async fn enrol(
+    db: &crate::store::Db,
+    account: &super::Account,
+) -> Result<Enrolment, sqlx::Error> {
+    let secret = new_secret();
+    let codes = new_recovery_codes();
+    let hashes: Vec<String> = codes.iter().map(|(_, hash)| hash.clone()).collect();
+    db.set_second_factor(&account.id, &secret, &hashes).await?;
+    Ok(Enrolment {
+        uri: otpauth_uri(&secret, &account.email),
+        secret,
+        recovery: codes.into_iter().map(|(code, _)| code).collect(),
+    })
 }
 
 /// How many random bits a recovery code carries (hex digits: a quarter).

@@ -306,12 +306,10 @@ fn step_of(step: u64) -> i64 {
 #[template(path = "enrol.html")]
 struct EnrolPage {
     chrome: Chrome,
-    error: Option<String>,
-    /// The secret being enrolled, and its URI (until a code is typed).
-    secret: Option<String>,
-    uri: Option<String>,
-    /// The recovery codes, shown once, right after enrolling.
-    recovery: Vec<String>,
+    /// The account has no second factor yet (a database from before they
+    /// were enrolled at creation): the operator gives it one.
+    missing: bool,
+    email: String,
     /// Recovery codes left (an enrolled account).
     left: i64,
     next: String,
@@ -334,9 +332,13 @@ fn staff_only(account: &crate::auth::Account) -> Result<(), PageError> {
     }
 }
 
-/// `GET /account/second-factor`: enrolment (a new secret, shown until a
-/// code from it is typed), or, once enrolled, how many recovery codes
-/// are left.
+/// `GET /account/second-factor`: how many recovery codes are left, or,
+/// for an account without a second factor, who gives it one. It writes
+/// nothing: no page enrols a second factor (whoever has the password
+/// alone would choose it; a prefetch or a second tab would replace one
+/// being set up). The operator does, on the server: `dojo-shop
+/// create-admin`/`create-staff` at creation, `dojo-shop second-factor
+/// EMAIL` for an account made before, or a lost phone.
 pub async fn enrol_form(
     State(state): State<AppState>,
     SignedIn(account): SignedIn,
@@ -345,79 +347,24 @@ pub async fn enrol_form(
 ) -> Page {
     staff_only(&account)?;
     let next = local(next.next.as_deref());
-    if visitor.enrolled().await? {
-        return render(&EnrolPage {
-            chrome: Chrome::with_forms(&visitor).await?,
-            error: None,
-            secret: None,
-            uri: None,
-            recovery: Vec::new(),
-            left: state.db.recovery_codes_left(&account.id).await?,
-            next,
-        });
-    }
-    let secret = second_factor::new_secret();
-    state.db.start_enrolling(&account.id, &secret).await?;
+    let missing = !visitor.enrolled().await?;
     render(&EnrolPage {
         chrome: Chrome::with_forms(&visitor).await?,
-        error: None,
-        uri: Some(second_factor::otpauth_uri(&secret, &account.email)),
-        secret: Some(secret),
-        recovery: Vec::new(),
-        left: 0,
+        missing,
+        left: if missing {
+            0
+        } else {
+            state.db.recovery_codes_left(&account.id).await?
+        },
+        email: account.email,
         next,
     })
 }
 
-/// `POST /account/second-factor`: the first code from the new secret
-/// enrols it; the recovery codes are shown once, and the session has
-/// passed its second factor.
-pub async fn enrol(
-    State(state): State<AppState>,
-    SignedIn(account): SignedIn,
-    visitor: Visitor,
-    ip: ClientIp,
-    axum::Form(form): axum::Form<CodeForm>,
-) -> Page {
+/// `POST /account/second-factor`: enrols nothing (see [`enrol_form`]):
+/// back to the page, whatever was posted.
+pub async fn enrol(SignedIn(account): SignedIn, Query(next): Query<Next>) -> Page {
     staff_only(&account)?;
-    let next = local(form.next.as_deref());
-    let attempt = SECOND_FACTOR_FAILURES
-        .take(&state.db, ip, Some(&account.owner()))
-        .await?;
-    let factor = state.db.second_factor(&account.id).await?;
-    let (Some(secret), None) = (factor.enrolling, factor.secret) else {
-        return see_other(&with_query("/account/second-factor", &[("next", &next)]));
-    };
-    let step = second_factor::check(&secret, &form.code, second_factor::now());
-    let Some(step) = step else {
-        attempt.keep();
-        return render(&EnrolPage {
-            chrome: Chrome::with_forms(&visitor).await?,
-            error: Some("That code is not right: type the one your app shows now.".into()),
-            uri: Some(second_factor::otpauth_uri(&secret, &account.email)),
-            secret: Some(secret),
-            recovery: Vec::new(),
-            left: 0,
-            next,
-        });
-    };
-    drop(attempt);
-    let codes = second_factor::new_recovery_codes();
-    let hashes: Vec<String> = codes.iter().map(|(_, hash)| hash.clone()).collect();
-    let enrolled = (state.db)
-        .finish_enrolling(&account.id, &secret, step_of(step), &hashes)
-        .await?;
-    if !enrolled {
-        return see_other(&with_query("/account/second-factor", &[("next", &next)]));
-    }
-    visitor.pass_second_factor().await?;
-    render(&EnrolPage {
-        chrome: Chrome::with_forms(&visitor).await?,
-        error: None,
-        secret: None,
-        uri: None,
-        left: i64::try_from(codes.len()).unwrap_or(0),
-        recovery: codes.into_iter().map(|(code, _)| code).collect(),
-        next,
-    })
+    let next = local(next.next.as_deref());
+    see_other(&with_query("/account/second-factor", &[("next", &next)]))
 }

@@ -186,6 +186,38 @@ impl Db {
         Ok(true)
     }
 
+    /// Gives account `id` the second factor `secret` (its codes unused
+    /// yet), with the recovery codes hashed as `recovery`, replacing any
+    /// it had (the operator's command: `create-admin`, `second-factor`).
+    pub async fn set_second_factor(
+        &self,
+        id: &str,
+        secret: &str,
+        recovery: &[String],
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE accounts SET totp_secret = $1, totp_enrolling = NULL, totp_last_step = 0 \
+             WHERE id = $2",
+        )
+        .bind(secret)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        for hash in recovery {
+            sqlx::query("INSERT INTO recovery_codes (account_id, code_hash) VALUES ($1, $2)")
+                .bind(id)
+                .bind(hash)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
+    }
+
     /// Uses time step `step` of account `id`'s codes: true once, if no
     /// code of this step or a later one was used (a code is good once).
     pub async fn use_step(&self, id: &str, step: i64) -> Result<bool, sqlx::Error> {
