@@ -17,7 +17,11 @@
 //!
 //! Nobody can lock an account out from elsewhere: the wall is per address
 //! and account together, and the account alone, past its count, is only
-//! slowed (one try per few seconds), never shut.
+//! slowed (one try per few seconds). That slow path is one slot whoever
+//! types the email may keep taking, so a browser that signed in fully to
+//! the account before (its device cookie, OWASP's "device cookies":
+//! [`Limit::take_from`]) is exempt from the account-alone rule: its owner
+//! gets in from it however busy an attacker keeps the email.
 //!
 //! **Counted and recorded in one step.** [`Limit::take`] records the
 //! attempt in the same database transaction as the count, behind a lock

@@ -53,7 +53,8 @@ async fn serve() -> Result<(), dojo_shop::StartError> {
     }
     if !shop.db().has_admin().await? {
         println!(
-            "No admin yet. To make one, in another terminal (it asks for a password):\n  \
+            "No admin yet. To make one, in another terminal (it asks for a password, and prints the\n\
+             second factor to add to an authenticator app):\n  \
              DATABASE_URL='{}' cargo run -p dojo-shop -- create-admin you@example.com\n\
              then sign in at {}/signin (staff: create-staff EMAIL, the same way)",
             shop.database_url(),

@@ -1038,3 +1038,50 @@ async fn no_page_enrols_a_second_factor_for_whoever_has_the_password() {
     );
     assert_eq!(thief.get("/admin").await.status, 303, "the code first");
 }
+
+/// The same for second-factor codes: someone with the admin's password
+/// (but not their app) fills the account-alone slow path of wrong codes
+/// from several addresses; the admin's own browser, signed in fully
+/// before, passes its code at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_s_device_passes_its_code_while_a_password_thief_fills_the_code_limit() {
+    let (shop, _emulator) = shop_with(TrustProxy::Hops(1)).await;
+    agent::bare_account(shop.db(), "admin@example.com", Role::Admin).await;
+    let (_, codes) = agent::enrol(shop.db(), "admin@example.com").await;
+    let admin = Agent::from_address(shop.url(), "192.0.2.77");
+    let page = half_sign_in(&admin, "admin@example.com").await;
+    let passed = admin
+        .submit(&page, "/signin/code", &[("code", &codes[0])])
+        .await;
+    assert_eq!(passed.status, 303, "{}", passed.body);
+    let home = admin.get("/").await;
+    assert_eq!(
+        admin.submit_on(&home.body, "/signout", &[]).await.status,
+        303
+    );
+    // Ten wrong codes from two addresses (five each: the address-and-
+    // account wall), then the account alone is slowed.
+    for n in 0..2 {
+        let thief = Agent::from_address(shop.url(), &format!("10.0.{n}.1"));
+        let page = half_sign_in(&thief, "admin@example.com").await;
+        for _ in 0..5 {
+            let wrong = thief
+                .submit(&page, "/signin/code", &[("code", "000000")])
+                .await;
+            assert_eq!(wrong.status, 200, "{}", wrong.body);
+        }
+    }
+    let thief = Agent::from_address(shop.url(), "10.0.9.1");
+    let page = half_sign_in(&thief, "admin@example.com").await;
+    let slowed = thief
+        .submit(&page, "/signin/code", &[("code", "000000")])
+        .await;
+    assert_eq!(slowed.status, 429, "{}", slowed.body);
+    // The admin's browser: the password, then its code, at once.
+    let page = half_sign_in(&admin, "admin@example.com").await;
+    let passed = admin
+        .submit(&page, "/signin/code", &[("code", &codes[1])])
+        .await;
+    assert_eq!(passed.status, 303, "{}", passed.body);
+    assert_eq!(admin.get("/admin").await.status, 200);
+}
