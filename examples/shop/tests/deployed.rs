@@ -219,6 +219,26 @@ async fn over_https_every_answer_carries_hsts_and_the_cookie_is_host_only() {
             .any(|c| c.starts_with("__Host-shop_session=")),
         "{renewed:?}"
     );
+    // Signed in fully: the browser's device cookie (exempt from the
+    // email-alone limit), `__Host-`, `HttpOnly`, `SameSite=Lax`.
+    let device = renewed
+        .iter()
+        .find(|c| c.starts_with("__Host-shop_device="))
+        .unwrap_or_else(|| panic!("a device cookie: {renewed:?}"));
+    assert!(
+        device.contains("; HttpOnly") && device.contains("; SameSite=Lax"),
+        "{device}"
+    );
+    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM devices")
+        .fetch_all(shop.db().pool())
+        .await
+        .unwrap();
+    let token = device["__Host-shop_device=".len()..]
+        .split(';')
+        .next()
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert!(!stored[0].contains(token), "stored as its hash only");
 
     // Over plain http on this machine: no HSTS, the plain cookie.
     let local = shop_on(Backend::Emulator(emulator.clone()), "http://localhost:1")
