@@ -426,7 +426,8 @@ async fn terminals_are_per_location_busy_or_offline_ones_are_unavailable_and_the
     assert_eq!(refused.unwrap_err().status().map(|s| s.as_u16()), Some(404));
     let no_house = client.terminals_list_terminals(None, None, "").await;
     assert!(no_house.is_ok(), "present but empty is present");
-    let raw = reqwest::Client::new()
+    let raw = dojo_payments_api::http_client()
+        .unwrap()
         .get(format!("{}/terminals", emulator.api_url()))
         .header(
             "Authorization",
@@ -467,7 +468,7 @@ async fn arbitrary_requests_to_the_terminal_routes() {
     let (emulator, client) = emulator().await;
     let pi = create_intent(&client, 1000, "Auto").await;
     let session = sale(&client, &counter(3), &pi).await;
-    let http = reqwest::Client::new();
+    let http = dojo_payments_api::http_client().unwrap();
     let mut rng = fastrand::Rng::with_seed(34);
     let values = [
         json!(null),
