@@ -255,10 +255,10 @@ async fn an_auto_terminal_pays_on_its_own_and_the_till_sees_each_step() {
             "Paid",
         ]
     );
-    assert!(matches!(
-        session.outcome(quick()).await,
-        Ok(Outcome::Captured(_))
-    ));
+    let outcome = session.outcome(quick()).await.expect("read");
+    assert!(matches!(outcome, Outcome::Captured(_)));
+    // Read after the fact (a page drawn again), the same lines in the same order.
+    assert_eq!(counter.history(&outcome), updates);
     let terminals = counter.terminals().await.expect("listed");
     assert_eq!(terminals.len(), 3);
 }

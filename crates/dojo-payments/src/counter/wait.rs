@@ -249,6 +249,18 @@ impl Poller {
     }
 }
 
+impl Counter {
+    /// What the till has shown of a session so far, as read: each status
+    /// and notification of `outcome`'s last read, in the order
+    /// [`super::TerminalSession::updates`] yields them first. For a page
+    /// drawn after the fact (a reload, a session already over), which has
+    /// no stream to follow; nothing is read from Dojo.
+    pub fn history(&self, outcome: &super::Outcome) -> Vec<SessionUpdate> {
+        let poller = Poller::new(self.clone(), outcome.data().clone(), WaitPolicy::default());
+        poller.buffer.into()
+    }
+}
+
 /// The updates of session `first` as a stream (see
 /// `TerminalSession::updates`); an error ends it.
 pub(super) fn updates(
