@@ -755,3 +755,69 @@ fn a_value_added_or_unknown_is_named() {
         problems[1].starts_with("status Refunding: reached (chip and PIN), not in the document")
     );
 }
+
+/// The SDK's side of the decision: it reads `SignatureVerificationAccepted`
+/// as still in progress, whatever came before it. A session answered in
+/// the order of the document's signature example (`Captured`, then
+/// `SignatureVerificationAccepted`, last) is therefore never claimed paid
+/// from its status: waiting on it ends at the deadline, still
+/// `Outcome::InProgress`, and what the money did is read from the payment
+/// intent (as the journal's `reconcile_counter` does for a session left
+/// open). Served by a stand-in for Dojo answering the example itself.
+#[tokio::test]
+async fn a_session_answered_in_the_examples_order_is_not_claimed_final() {
+    let doc = locked_document();
+    let example = doc
+        .pointer(
+            "/paths/~1terminal-sessions~1{terminalSessionId}~1signature/put/responses/200/content/application~1json/example",
+        )
+        .expect("the signature answer has an example")
+        .clone();
+    let served = example.clone();
+    let app = axum::Router::new().route(
+        "/terminal-sessions/{id}",
+        axum::routing::get(move || {
+            let served = served.clone();
+            async move { axum::Json(served) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let key = dojo_payments::types::ApiKey::new("sk_sandbox_test_0123456789").expect("a key");
+    let dojo = Dojo::builder(key)
+        .api_url(&url)
+        .retry_policy(quick_retries())
+        .build()
+        .expect("a client");
+    let counter = Counter::new(dojo, "my-epos");
+    let id = dojo_payments::types::TerminalSessionId::from_wire(
+        example["id"].as_str().expect("the example has an id"),
+    );
+
+    let read = counter.session(&id).await.expect("read");
+    assert_eq!(
+        read.status(),
+        &Open::Known(S::SignatureVerificationAccepted)
+    );
+    assert!(
+        !read.is_final(),
+        "SignatureVerificationAccepted is not final"
+    );
+    let Outcome::InProgress(session) = read else {
+        panic!("expected InProgress, got {read:?}");
+    };
+    let waited = session
+        .outcome(
+            WaitPolicy::within(Duration::from_millis(300))
+                .polling(Duration::from_millis(20), Duration::from_millis(50)),
+        )
+        .await
+        .expect("read");
+    assert!(
+        matches!(waited, Outcome::InProgress(_)),
+        "at the deadline: {waited:?}"
+    );
+}
