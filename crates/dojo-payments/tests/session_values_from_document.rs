@@ -762,8 +762,8 @@ fn a_value_added_or_unknown_is_named() {
 /// `SignatureVerificationAccepted`, last) is therefore never claimed paid
 /// from its status: waiting on it ends at the deadline, still
 /// `Outcome::InProgress`, and what the money did is read from the payment
-/// intent (as the journal's `reconcile_counter` does for a session left
-/// open). Served by a stand-in for Dojo answering the example itself.
+/// intent (the counter module's docs say so). Served by a stand-in for
+/// Dojo answering the example itself.
 #[tokio::test]
 async fn a_session_answered_in_the_examples_order_is_not_claimed_final() {
     let doc = locked_document();

@@ -19,6 +19,38 @@
 //!                                         (no answer within 80 s: Dojo accepts the signature)
 //! ```
 //!
+//! # `Captured` is final: the document against its own example
+//!
+//! Dojo's document contradicts itself about an accepted signature. Its
+//! prose (`TerminalSessionStatus`) says "a finalized, successful session
+//! will be `Captured`"; its `PUT …/signature` example answers a session
+//! whose `statusEvents` run `Initiated`, `Captured`,
+//! `SignatureVerificationAccepted`, with no `SignatureVerificationRequired`
+//! at all. This SDK follows the prose, and so does the emulator:
+//!
+//! - a card that needs a signature leaves the session
+//!   `SignatureVerificationRequired` ([`Outcome::SignatureRequired`]);
+//! - [`TerminalSession::accept`] answers `SignatureVerificationAccepted`,
+//!   which is **in progress** (a [`TerminalSession<InProgress>`]: wait on
+//!   it), and the session becomes `Captured` (`Authorized` for a `Manual`
+//!   intent) once the terminal has finished: that status is the last, and
+//!   final; [`TerminalSession::reject`] ends it
+//!   `SignatureVerificationRejected`, the payment reversed;
+//! - a session Dojo answered in the example's order (ending
+//!   `SignatureVerificationAccepted`) is therefore never claimed paid from
+//!   its status: waiting on it ends at the [`WaitPolicy`]'s deadline with
+//!   [`Outcome::InProgress`], and a journal entry for it stays open, "not
+//!   over yet". Read the payment intent to know what the money did
+//!   (`dojo.payment_intents().get(id)`: `Captured` or `Authorized`).
+//!
+//! `tests/session_values_from_document.rs` holds all of it: the
+//! contradiction is still the locked document's, an accepted signature
+//! runs `SignatureVerificationRequired`, `SignatureVerificationAccepted`,
+//! `Captured` with nothing after, and a session served in the example's
+//! order reads as in progress. The same test reaches every status and
+//! notification the document names, watched through
+//! [`TerminalSession::updates`].
+//!
 //! ```no_run
 //! # async fn till(dojo: dojo_payments::Dojo, intent: dojo_payments::lifecycle::payment_intent::PaymentIntent<dojo_payments::lifecycle::payment_intent::Created>) -> dojo_payments::Result<()> {
 //! use dojo_payments::counter::{Counter, Outcome, WaitPolicy};
