@@ -7,12 +7,13 @@
 //! [`Counter::unlinked_refund`]. Dojo sends no webhooks for sessions: the
 //! SDK polls, with back-off, within a deadline ([`WaitPolicy`]), either as a
 //! stream of what the till shows ([`TerminalSession::updates`]) or straight
-//! to the outcome ([`TerminalSession::outcome`]).
+//! to the outcome ([`TerminalSession::outcome`]). A session still going at
+//! the deadline is [`Outcome::InProgress`]: wait on it again.
 //!
 //! ```text
 //! TerminalSession<InProgress> ──outcome──▶ Outcome::Captured | Authorized | Declined | Expired | Canceled
 //!    │ cancel (before a card: else Canceling::CardPresented, Dojo's 422)     | SignatureRejected | Other (a status Dojo added)
-//!    │                                                                       | TimedOut (still in progress at the deadline)
+//!    │                                                                       | InProgress (still going at the deadline)
 //!    └──────────────────────────────────────────────────────────────▶ Outcome::SignatureRequired(TerminalSession<SignatureRequired>)
 //!                                         accept() ──▶ TerminalSession<InProgress> ──outcome──▶ Captured | Authorized
 //!                                         reject() ──▶ TerminalSession<Finished> (SignatureVerificationRejected; the payment reversed)

@@ -141,7 +141,8 @@ impl TerminalSession<InProgress> {
     /// session's first (those of its last read come at once, in time
     /// order) to the ones read by polling with back-off (Dojo sends no
     /// webhooks for sessions), until the session finishes, asks for a
-    /// signature check, or `policy`'s deadline passes. Then read the
+    /// signature check, reaches a status this SDK does not know, or
+    /// `policy`'s deadline passes. Then read the
     /// [`TerminalSession::outcome`].
     pub fn updates(
         &self,
