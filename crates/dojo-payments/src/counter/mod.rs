@@ -8,7 +8,9 @@
 //! SDK polls, with back-off, within a deadline ([`WaitPolicy`]), either as a
 //! stream of what the till shows ([`TerminalSession::updates`]) or straight
 //! to the outcome ([`TerminalSession::outcome`]). A session still going at
-//! the deadline is [`Outcome::InProgress`]: wait on it again.
+//! the deadline is [`Outcome::InProgress`]: wait on it again. A page drawn
+//! after the fact (a reload, a session already over) shows what a read
+//! holds with [`Counter::history`].
 //!
 //! ```text
 //! TerminalSession<InProgress> ──outcome──▶ Outcome::Captured | Authorized | Declined | Expired | Canceled
