@@ -136,20 +136,65 @@ pub fn target(choice: &Choice) -> Result<Target, CliError> {
     from_profile(&config, &name).unwrap_or_else(|| Err(missing("no API key".to_owned())))
 }
 
+/// Whether the api host at `api_url` is the emulator: `DOJO_EMULATOR`
+/// says so (`1`/`true`/`yes`, or `0`/`false`/`no`: an emulator treated as
+/// Dojo, to rehearse what Dojo would do), else a host on this machine is.
+/// Against the emulator `listen` needs no public URL, `trigger` pays
+/// through its control API, and checkout is served on its api host.
+pub fn is_emulator(api_url: &str) -> bool {
+    match env("DOJO_EMULATOR")
+        .map(|v| v.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("1" | "true" | "yes") => true,
+        Some("0" | "false" | "no") => false,
+        _ => crate::commands::listen::is_loopback(api_url),
+    }
+}
+
 /// The SDK's client for `target`.
 pub fn dojo(target: &Target) -> Result<Dojo, CliError> {
-    let mut builder = Dojo::builder(target.key.clone())
-        .api_url(target.api_url.clone())
-        .pci_url(target.pci_url.clone());
-    // The emulator serves its checkout on the api host.
-    if let Some(url) = env("DOJO_CHECKOUT_URL").or_else(|| {
-        crate::commands::listen::is_loopback(&target.api_url).then(|| target.api_url.clone())
-    }) {
-        builder = builder.checkout_url(url);
+    builder(target)?
+        .build()
+        .map_err(|e| CliError::config(format!("cannot make a client: {e}")))
+}
+
+/// [`dojo`], judging Dojo's time windows (a reversal's 7 days, an Auto
+/// capture's day) by the emulator's clock when `target` is the emulator:
+/// one started at another instant (`--clock-start`) or moved (`dojo
+/// emulator clock --advance`) keeps its own time, and the SDK's checks
+/// before sending must agree with it. Against Dojo, the system's clock.
+pub async fn dojo_on_its_clock(target: &Target) -> Result<Dojo, CliError> {
+    let mut builder = builder(target)?;
+    if is_emulator(&target.api_url) {
+        let base = env("DOJO_EMULATOR_URL").unwrap_or_else(|| target.api_url.clone());
+        let base = base.trim_end_matches('/');
+        let clock = crate::commands::emulator::control(base, "GET", "/clock", None).await;
+        let at = clock.ok().and_then(|v| {
+            let text = v.get("now").or(Some(&v))?.as_str()?.to_owned();
+            chrono::DateTime::parse_from_rfc3339(&text).ok()
+        });
+        if let Some(at) = at {
+            let (emulated, read) = (at.to_utc(), chrono::Utc::now());
+            builder = builder.clock(move || emulated + (chrono::Utc::now() - read));
+        }
     }
     builder
         .build()
         .map_err(|e| CliError::config(format!("cannot make a client: {e}")))
+}
+
+fn builder(target: &Target) -> Result<dojo_payments::DojoBuilder, CliError> {
+    let mut builder = Dojo::builder(target.key.clone())
+        .api_url(target.api_url.clone())
+        .pci_url(target.pci_url.clone());
+    // The emulator serves its checkout on the api host.
+    if let Some(url) = env("DOJO_CHECKOUT_URL")
+        .or_else(|| is_emulator(&target.api_url).then(|| target.api_url.clone()))
+    {
+        builder = builder.checkout_url(url);
+    }
+    Ok(builder)
 }
 
 /// An HTTP client with the SDK's TLS stack.

@@ -41,6 +41,9 @@ pub struct CliError {
     pub message: String,
     /// What to do next, if anything.
     pub hint: Option<String>,
+    /// The idempotency key the call was sent with (a refund's), printed
+    /// so that it can be sent again with it.
+    pub idempotency_key: Option<String>,
 }
 
 impl CliError {
@@ -50,6 +53,7 @@ impl CliError {
             code,
             message: message.into(),
             hint: None,
+            idempotency_key: None,
         }
     }
 
@@ -66,6 +70,12 @@ impl CliError {
     /// An argument the command cannot use (exit code 2).
     pub fn usage(message: impl Into<String>) -> Self {
         Self::new(USAGE, message)
+    }
+
+    /// The same error, naming the idempotency key its call carried.
+    pub fn with_idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
     }
 
     /// The same error, with what to do next.

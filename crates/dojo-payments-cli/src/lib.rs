@@ -54,14 +54,15 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> u8 {
 }
 
 /// Prints `error` on stderr (JSON with `--json`: `{"error", "hint",
-/// "exitCode"}` on stderr too, stdout staying data only) and returns its
-/// code.
+/// "exitCode", "idempotencyKey"}` on stderr too, stdout staying data only)
+/// and returns its code.
 pub fn report(output: &Output, error: &CliError) -> u8 {
     if output.json {
         let value = serde_json::json!({
             "error": error.message,
             "hint": error.hint,
             "exitCode": error.code,
+            "idempotencyKey": error.idempotency_key,
         });
         output.say(&value.to_string());
     } else {

@@ -1,4 +1,5 @@
 //! `dojo api METHOD PATH`: any call, like `gh api`: the body from `--data`
+//! (JSON, `@FILE` for a file's, `@-` for stdin's, as curl and gh read it)
 //! or from `-f field=value` pairs (dotted paths nest, values that are JSON
 //! are taken as JSON), the answer's body on stdout.
 
@@ -16,8 +17,8 @@ pub struct ApiArgs {
     pub method: String,
     /// The path on the api host: /payment-intents/pi_…
     pub path: String,
-    /// The JSON body.
-    #[arg(long, short = 'd', value_name = "JSON", conflicts_with = "field")]
+    /// The JSON body; `@FILE` reads it from a file, `@-` from stdin.
+    #[arg(long, short = 'd', value_name = "JSON|@FILE", conflicts_with = "field")]
     pub data: Option<String>,
     /// A body field (repeat): amount.value=1000, reference=Order-42.
     #[arg(long, short = 'f', value_name = "FIELD=VALUE")]
@@ -58,12 +59,41 @@ pub fn value_of(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
 }
 
+/// The text `--data` names: itself, or with `@` the contents of a file
+/// (`@-`: stdin). An unreadable file is an error naming it.
+pub fn data_text(data: &str) -> Result<(String, String), CliError> {
+    let Some(file) = data.strip_prefix('@') else {
+        return Ok((data.to_owned(), "--data".to_owned()));
+    };
+    if file == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
+            CliError::usage(format!("--data @-: cannot read stdin: {e}"))
+                .hint("pipe the JSON body in: `dojo api POST /path --data @- < body.json`")
+        })?;
+        return Ok((text, "--data @- (stdin)".to_owned()));
+    }
+    if file.is_empty() {
+        return Err(CliError::usage("--data @: no file named after the @")
+            .hint("give --data @body.json, or --data @- for stdin"));
+    }
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        CliError::usage(format!("--data @{file}: cannot read {file}: {e}"))
+            .hint("check the file's path, or give the JSON itself: --data '{\"a\": 1}'")
+    })?;
+    Ok((text, format!("--data @{file}")))
+}
+
 /// The body `--data` or `-f` make.
 pub fn body(data: Option<&str>, fields: &[String]) -> Result<Option<Value>, CliError> {
     if let Some(data) = data {
-        return serde_json::from_str(data).map(Some).map_err(|e| {
-            CliError::usage(format!("--data is not JSON: {e}"))
-                .hint("quote it: --data '{\"a\": 1}'")
+        let (text, source) = data_text(data)?;
+        return serde_json::from_str(&text).map(Some).map_err(|e| {
+            CliError::usage(format!("{source} is not JSON: {e}")).hint(if data.starts_with('@') {
+                "the file must hold one JSON document"
+            } else {
+                "quote it: --data '{\"a\": 1}', or read it from a file: --data @body.json"
+            })
         });
     }
     if fields.is_empty() {

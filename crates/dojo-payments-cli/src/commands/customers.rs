@@ -1,7 +1,8 @@
-//! `dojo customers …`: customers and their saved payment methods.
+//! `dojo customers …`: customers and their saved payment methods, through
+//! the SDK's handle (`Dojo::customers`), which checks what it sends.
 
 use clap::Subcommand;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use dojo_payments_types::{CustomerId, PaymentMethodId};
 
@@ -21,9 +22,9 @@ pub enum CustomersCommand {
         /// Their name.
         #[arg(long)]
         name: Option<String>,
-        /// Your reference for them.
+        /// Their phone number.
         #[arg(long)]
-        reference: Option<String>,
+        phone: Option<String>,
     },
     /// Read one.
     Get {
@@ -49,6 +50,18 @@ pub enum CustomersCommand {
     },
 }
 
+/// A customer id typed on the command line.
+fn customer_id(text: &str) -> Result<CustomerId, CliError> {
+    path_id(text)?.parse().map_err(|_| {
+        CliError::usage(format!("{text:?} is not a customer id"))
+            .hint("ids look like cust_sandbox_…")
+    })
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
 fn line(value: &Value) -> String {
     format!(
         "{}  {}  {}",
@@ -65,59 +78,45 @@ pub async fn run(
     output: Output,
 ) -> Result<(), CliError> {
     let target = context::target(choice)?;
+    let dojo = context::dojo(&target)?;
     let value = match command {
-        CustomersCommand::Create {
-            email,
-            name,
-            reference,
-        } => {
-            let mut body = Map::new();
-            for (field, value) in [
-                ("emailAddress", email),
-                ("name", name),
-                ("reference", reference),
-            ] {
-                if let Some(value) = value {
-                    body.insert(field.to_owned(), json!(value));
-                }
+        CustomersCommand::Create { email, name, phone } => {
+            let mut create = dojo.customers().create();
+            if let Some(email) = email {
+                create = create.email(email);
             }
-            context::ok(
-                &target,
-                "POST",
-                "/customers",
-                Some(&Value::Object(body)),
-                "creating the customer",
-            )
-            .await?
+            if let Some(name) = name {
+                create = create.name(name);
+            }
+            if let Some(phone) = phone {
+                create = create.phone(phone);
+            }
+            to_json(&create.send().await.map_err(|e| errors::sdk(&e, None))?)
         }
         CustomersCommand::Get { id } => {
-            context::ok(
-                &target,
-                "GET",
-                &format!("/customers/{}", path_id(&id)?),
-                None,
-                "reading it",
+            let customer = customer_id(&id)?;
+            to_json(
+                &dojo
+                    .customers()
+                    .get(&customer)
+                    .await
+                    .map_err(|e| errors::sdk(&e, None))?,
             )
-            .await?
         }
         CustomersCommand::Delete { id } => {
-            context::ok(
-                &target,
-                "DELETE",
-                &format!("/customers/{}", path_id(&id)?),
-                None,
-                "deleting it",
-            )
-            .await?;
-            json!({ "id": id, "deleted": true })
+            let customer = customer_id(&id)?;
+            dojo.customers()
+                .delete(&customer)
+                .await
+                .map_err(|e| errors::sdk(&e, None))?;
+            let value = json!({ "id": id, "deleted": true });
+            output.data(&value, || format!("deleted {id}"));
+            return Ok(());
         }
         CustomersCommand::PaymentMethods { id } => {
             // These endpoints take the customer's secret, not the key: the
             // SDK makes one (never printed) and reads with it.
-            let dojo = context::dojo(&target)?;
-            let customer: CustomerId = path_id(&id)?
-                .parse()
-                .map_err(|_| CliError::usage(format!("{id:?} is not a customer id")))?;
+            let customer = customer_id(&id)?;
             let customers = || dojo.customers();
             let secret = customers()
                 .create_secret(&customer)
@@ -157,10 +156,7 @@ pub async fn run(
             return Ok(());
         }
         CustomersCommand::DeletePaymentMethod { id, payment_method } => {
-            let dojo = context::dojo(&target)?;
-            let customer: CustomerId = path_id(&id)?
-                .parse()
-                .map_err(|_| CliError::usage(format!("{id:?} is not a customer id")))?;
+            let customer = customer_id(&id)?;
             let method: PaymentMethodId = path_id(&payment_method)?.parse().map_err(|_| {
                 CliError::usage(format!("{payment_method:?} is not a payment method id"))
             })?;
@@ -173,10 +169,13 @@ pub async fn run(
                 .delete_payment_method(&customer, &method, &secret)
                 .await
                 .map_err(|e| errors::sdk(&e, None))?;
-            json!({ "id": id, "paymentMethodId": payment_method, "deleted": true })
+            let value = json!({ "id": id, "paymentMethodId": payment_method, "deleted": true });
+            output.data(&value, || format!("deleted {payment_method} of {id}"));
+            return Ok(());
         }
     };
-    // `GET /customers/{id}` answers a list of one, as Dojo's document says.
+    // `GET /customers/{id}` answered a list of one in an older document:
+    // printed as lines either way.
     output.data(&value, || match &value {
         Value::Array(items) => items.iter().map(line).collect::<Vec<_>>().join("\n"),
         one => line(one),

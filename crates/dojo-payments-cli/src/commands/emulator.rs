@@ -1,7 +1,7 @@
 //! `dojo emulator`: starts the embedded emulator (the flags of the
 //! `dojo-payments-emulator` binary, on fixed ports 3000/3001 by default),
-//! or drives a running one's control API (`pay`, `clock`, `fault`,
-//! `requests`, `state`) over HTTP.
+//! or drives a running one's control API (`pay`, `authorize`, `clock`,
+//! `fault`, `requests`, `state`) over HTTP.
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
@@ -77,6 +77,15 @@ pub enum ControlCommand {
         /// Save the card for the intent's customer.
         #[arg(long)]
         save_card: bool,
+    },
+    /// The customer adds a card to a setup intent at checkout (it becomes
+    /// Authorized, to charge later).
+    Authorize {
+        /// si_…
+        id: String,
+        /// The card number (4000000000000002 declines).
+        #[arg(long, default_value = "4456530000001005")]
+        card: String,
     },
     /// The emulator's clock; `--advance SECONDS` moves it.
     Clock {
@@ -294,6 +303,15 @@ pub async fn run(args: EmulatorArgs, choice: &Choice, output: Output) -> Result<
                 "POST",
                 &format!("/payment-intents/{}/pay", path_id(&id)?),
                 Some(&body),
+            )
+            .await?
+        }
+        ControlCommand::Authorize { id, card } => {
+            control(
+                &base,
+                "POST",
+                &format!("/setup-intents/{}/authorize", path_id(&id)?),
+                Some(&json!({ "cardNumber": card })),
             )
             .await?
         }

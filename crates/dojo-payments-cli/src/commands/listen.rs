@@ -17,12 +17,13 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use clap::Args;
 use dojo_payments::webhook::Verifier;
-use dojo_payments_types::{WebhookEventName, WebhookSecret};
+use dojo_payments_types::{WebhookEventName, WebhookSecret, WebhookSubscriptionId};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
 use crate::commands::webhooks::event_name;
 use crate::context::{self, Choice};
+use crate::errors;
 use crate::exit::{self, CliError};
 use crate::output::{self, Output};
 
@@ -138,7 +139,7 @@ pub async fn run(args: ListenArgs, choice: &Choice, output: Output) -> Result<()
         .map_err(|e| CliError::failure(e.to_string()))?;
     let receiver = match &args.public_url {
         Some(url) => checked_url(url)?,
-        None if is_loopback(&target.api_url) => format!("http://{local}/webhooks"),
+        None if context::is_emulator(&target.api_url) => format!("http://{local}/webhooks"),
         None => {
             return Err(CliError::usage(
                 "against Dojo, deliveries need an address that reaches this machine",
@@ -153,9 +154,16 @@ pub async fn run(args: ListenArgs, choice: &Choice, output: Output) -> Result<()
     // subscription rather than ending the process.
     let interrupt = Interrupt::new()?;
     output.progress(&format!("subscribing {receiver}"));
-    let body = json!({ "url": receiver, "events": events });
-    let subscription =
-        context::ok(&target, "POST", "/webhooks", Some(&body), "subscribing").await?;
+    let dojo = context::dojo(&target)?;
+    let names: Vec<WebhookEventName> = events.iter().filter_map(|e| event_name(e).ok()).collect();
+    let subscription = dojo
+        .webhooks()
+        .subscribe(receiver.as_str(), names)
+        .description("dojo listen (temporary)")
+        .send()
+        .await
+        .map_err(|e| errors::sdk(&e, None))?;
+    let subscription = serde_json::to_value(&subscription).unwrap_or(Value::Null);
     let id = output::field(&subscription, "/id");
     let secrets: Vec<WebhookSecret> = subscription["secrets"]
         .as_array()
@@ -175,14 +183,16 @@ pub async fn run(args: ListenArgs, choice: &Choice, output: Output) -> Result<()
     )
     .await;
     output.progress(&format!("removing subscription {id}"));
-    let removed = context::ok(
-        &target,
-        "DELETE",
-        &format!("/webhooks/{id}"),
-        None,
-        "removing the subscription",
-    )
-    .await;
+    let removed = match id.parse::<WebhookSubscriptionId>() {
+        Ok(subscription) => dojo
+            .webhooks()
+            .delete(&subscription)
+            .await
+            .map_err(|e| errors::sdk(&e, None)),
+        Err(_) => Err(CliError::failure(format!(
+            "the subscription's id {id:?} could not be read"
+        ))),
+    };
     if let Err(error) = removed {
         output.error(&format!(
             "warning: {}; remove it with `dojo webhooks delete {id}`",

@@ -6,6 +6,7 @@ use clap::Subcommand;
 use dojo_payments::Dojo;
 use dojo_payments::IdempotencyKey;
 use dojo_payments::api_types::{self as types, CaptureMode};
+use dojo_payments::lifecycle::payment_intent::AnyPaymentIntent;
 use dojo_payments_types::{Currency, Money, PaymentIntentId};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -21,7 +22,7 @@ pub enum PaymentIntentsCommand {
     /// Create one; prints it and its checkout link.
     Create {
         /// The amount, a decimal in the currency: 12.50.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         amount: String,
         /// ISO 4217 code.
         #[arg(long, default_value = "GBP")]
@@ -59,7 +60,7 @@ pub enum PaymentIntentsCommand {
         /// pi_…
         id: String,
         /// The amount (default: the intent's whole amount).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         amount: Option<String>,
     },
     /// Refund `--amount` of a captured one (keyed: sent again with the same
@@ -68,7 +69,7 @@ pub enum PaymentIntentsCommand {
         /// pi_…
         id: String,
         /// The amount, in the intent's currency.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         amount: String,
         /// Why.
         #[arg(long)]
@@ -96,12 +97,16 @@ fn id(text: &str) -> Result<PaymentIntentId, CliError> {
     })
 }
 
-/// An amount typed as a decimal, in `currency`.
+/// An amount typed as a decimal, in `currency`: more than zero, as
+/// every amount Dojo takes is.
 pub fn money(text: &str, currency: Currency) -> Result<Money, CliError> {
-    Money::parse_decimal(text, currency).map_err(|e| {
-        CliError::usage(format!("--amount {text}: {e}"))
-            .hint(format!("give a decimal in {currency}, e.g. 12.50"))
-    })
+    let hint = format!("give a decimal in {currency}, e.g. 12.50");
+    let amount = Money::parse_decimal(text, currency)
+        .map_err(|e| CliError::usage(format!("--amount {text}: {e}")).hint(hint.clone()))?;
+    if amount.minor_units() <= 0 {
+        return Err(CliError::usage(format!("--amount {text}: must be more than zero")).hint(hint));
+    }
+    Ok(amount)
 }
 
 /// A currency code.
@@ -133,11 +138,41 @@ async fn read(dojo: &Dojo, id: &PaymentIntentId) -> Result<types::PaymentIntent,
         .map_err(|e| errors::sdk(&e, None))
 }
 
-fn intent_currency(intent: &types::PaymentIntent) -> Result<Currency, CliError> {
-    intent
-        .amount
-        .map(|m| m.currency())
-        .ok_or_else(|| CliError::failure("the intent carries no amount"))
+/// Payment intent `id`, typed by its state: what the SDK allows of it.
+async fn typed(dojo: &Dojo, id: &PaymentIntentId) -> Result<AnyPaymentIntent, CliError> {
+    dojo.payment_intents()
+        .read(id)
+        .await
+        .map_err(|e| errors::sdk(&e, None))
+}
+
+/// `--amount` of a capture, in the intent's currency; all of it by default.
+fn capture_amount(text: Option<&str>, total: Money) -> Result<Money, CliError> {
+    match text {
+        Some(text) => money(text, total.currency()),
+        None => Ok(total),
+    }
+}
+
+/// A refusal made before sending: intent `text` is in a state that does
+/// not allow it (exit 4, nothing sent).
+fn wrong_state(text: &str, intent: &AnyPaymentIntent, done: &str, allowed: &str) -> CliError {
+    let status = intent
+        .status()
+        .map(|s| {
+            serde_json::to_value(s)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_else(|| format!("{s:?}"))
+        })
+        .unwrap_or_else(|| "in an unknown state".to_owned());
+    CliError::new(
+        crate::exit::REFUSED,
+        format!("{text} is {status}: only {allowed} can be {done}"),
+    )
+    .hint(format!(
+        "nothing was sent; see where it stands: dojo payment-intents get {text}"
+    ))
 }
 
 /// Runs it.
@@ -175,7 +210,11 @@ pub async fn run(
                 })
                 .transpose()?;
             if let Some(customer) = &customer {
-                create = create.customer(customer);
+                // Offering SavedCard is what lets checkout save the card
+                // (and show the ones saved): a customer alone does not.
+                create = create
+                    .customer(customer)
+                    .payment_methods([types::PaymentMethod::Card, types::PaymentMethod::SavedCard]);
             }
             if let Some(url) = redirect_url {
                 create = create.redirect_url(url.as_str());
@@ -213,23 +252,32 @@ pub async fn run(
             });
         }
         PaymentIntentsCommand::Capture { id: text, amount } => {
-            let intent = read(&dojo, &id(&text)?).await?;
-            let amount = match amount {
-                Some(amount) => money(&amount, intent_currency(&intent)?)?,
-                None => intent
-                    .amount
-                    .ok_or_else(|| CliError::failure("the intent carries no amount"))?,
+            let pi = id(&text)?;
+            let settle = Some(format!("dojo payment-intents get {text}"));
+            let unsent = |e: dojo_payments::Error| errors::sdk_settled_by(&e, None, settle.clone());
+            // The typed intent: the SDK checks the mode, the currency and
+            // what remains authorized before anything is sent.
+            let (amount, captured) = match typed(&dojo, &pi).await? {
+                AnyPaymentIntent::Authorized(intent) => {
+                    let amount = capture_amount(amount.as_deref(), intent.total())?;
+                    (amount, intent.capture(&dojo, amount).await.map_err(unsent)?)
+                }
+                AnyPaymentIntent::Captured(intent) => {
+                    let amount = capture_amount(amount.as_deref(), intent.total())?;
+                    (amount, intent.capture(&dojo, amount).await.map_err(unsent)?)
+                }
+                other => {
+                    return Err(wrong_state(
+                        &text,
+                        &other,
+                        "captured",
+                        "an authorized one (--manual, paid)",
+                    ));
+                }
             };
-            let capture = intents()
-                .capture(&intent, amount)
-                .await
-                .map_err(|e| errors::sdk(&e, None))?;
-            let value = to_json(&capture);
+            let value = to_json(captured.data());
             output.data(&value, || {
-                format!(
-                    "captured {amount} of {text}: {}",
-                    output::field(&value, "/captureId")
-                )
+                format!("captured {amount} of {text}\n{}", line(&value))
             });
         }
         PaymentIntentsCommand::Refund {
@@ -239,26 +287,48 @@ pub async fn run(
             idempotency_key,
         } => {
             let pi = id(&text)?;
-            let intent = read(&dojo, &pi).await?;
-            let amount = money(&amount, intent_currency(&intent)?)?;
-            let mut refund = intents().refund(&pi, amount);
-            if let Some(key) = idempotency_key {
-                refund = refund.idempotency_key(
-                    IdempotencyKey::new(key)
-                        .map_err(|e| CliError::usage(format!("--idempotency-key: {e}")))?,
-                );
-            }
-            if let Some(reason) = reason {
-                refund = refund.reason(reason);
-            }
+            let key = idempotency_key
+                .map(|key| {
+                    IdempotencyKey::new(key).map_err(|e| {
+                        CliError::usage(format!("--idempotency-key: {e}"))
+                            .hint("1 to 100 characters, one key per refund")
+                    })
+                })
+                .transpose()?;
+            let intent = typed(&dojo, &pi).await?;
+            let total = match &intent {
+                AnyPaymentIntent::Captured(p) => p.total(),
+                AnyPaymentIntent::Refunded(p) => p.total(),
+                other => return Err(wrong_state(&text, other, "refunded", "a captured one")),
+            };
+            let amount = money(&amount, total.currency())?;
             let resend = format!(
                 "dojo payment-intents refund {text} --amount {}",
                 amount.to_decimal_string()
             );
-            let made = refund
-                .send()
-                .await
-                .map_err(|e| errors::sdk(&e, Some(resend)))?;
+            let failed = |e: dojo_payments::Error| errors::sdk(&e, Some(resend.clone()));
+            let made = match (intent, reason) {
+                // The SDK's typed refund checks the currency and that it
+                // refunds no more than was captured, before sending; it
+                // carries no reason, so one with --reason is the keyed
+                // refund of the intent's handle, whose amount Dojo checks.
+                (AnyPaymentIntent::Captured(p), None) => {
+                    p.refund(&dojo, amount, key).await.map_err(failed)?.0
+                }
+                (AnyPaymentIntent::Refunded(p), None) => {
+                    p.refund(&dojo, amount, key).await.map_err(failed)?.0
+                }
+                (_, reason) => {
+                    let mut refund = intents().refund(&pi, amount);
+                    if let Some(key) = key {
+                        refund = refund.idempotency_key(key);
+                    }
+                    if let Some(reason) = reason {
+                        refund = refund.reason(reason);
+                    }
+                    refund.send().await.map_err(failed)?
+                }
+            };
             let mut value = to_json(&made.refund);
             value["idempotencyKey"] = json!(made.idempotency_key.to_string());
             output.data(&value, || {
@@ -270,21 +340,42 @@ pub async fn run(
             });
         }
         PaymentIntentsCommand::Reverse { id: text } => {
-            let intent = read(&dojo, &id(&text)?).await?;
-            let reversal = intents()
-                .reverse(&intent)
-                .await
-                .map_err(|e| errors::sdk(&e, None))?;
-            let value = to_json(&reversal);
-            output.data(&value, || format!("reversed {text}"));
+            let pi = id(&text)?;
+            let dojo = context::dojo_on_its_clock(&target).await?;
+            let settle = Some(format!("dojo payment-intents get {text}"));
+            let unsent = |e: dojo_payments::Error| errors::sdk_settled_by(&e, None, settle.clone());
+            // The SDK checks the rules of each state (7 days authorized;
+            // an Auto capture on its day) before sending.
+            let reversed = match typed(&dojo, &pi).await? {
+                AnyPaymentIntent::Authorized(intent) => {
+                    intent.reverse(&dojo).await.map_err(unsent)?
+                }
+                AnyPaymentIntent::Captured(intent) => {
+                    intent.reverse(&dojo).await.map_err(unsent)?
+                }
+                other => {
+                    return Err(wrong_state(
+                        &text,
+                        &other,
+                        "reversed",
+                        "an authorized or captured one",
+                    ));
+                }
+            };
+            let value = to_json(reversed.data());
+            output.data(&value, || line(&value));
         }
         PaymentIntentsCommand::Cancel { id: text } => {
-            let intent = read(&dojo, &id(&text)?).await?;
-            let canceled = intents()
-                .cancel(&intent)
-                .await
-                .map_err(|e| errors::sdk(&e, None))?;
-            let value = to_json(&canceled);
+            let pi = id(&text)?;
+            let settle = Some(format!("dojo payment-intents get {text}"));
+            let canceled = match typed(&dojo, &pi).await? {
+                AnyPaymentIntent::Created(intent) => intent
+                    .cancel(&dojo)
+                    .await
+                    .map_err(|e| errors::sdk_settled_by(&e, None, settle))?,
+                other => return Err(wrong_state(&text, &other, "canceled", "one not yet paid")),
+            };
+            let value = to_json(canceled.data());
             output.data(&value, || line(&value));
         }
     }

@@ -1,11 +1,19 @@
-//! `dojo setup-intents …`: save a card to charge later.
+//! `dojo setup-intents …`: save a card to charge later, through the SDK's
+//! handle and typed states (`Dojo::setup_intents`, `AnySetupIntent`): a
+//! cancel or a charge is checked against the intent's state before it is
+//! sent, and a charge whose outcome is unknown is reported as such.
 
 use clap::Subcommand;
+use dojo_payments::Dojo;
+use dojo_payments::api_types::MerchantInitiatedTransactionType;
+use dojo_payments::lifecycle::setup_intent::AnySetupIntent;
+use dojo_payments_types::SetupIntentId;
 use serde_json::{Value, json};
 
 use crate::commands::payment_intents::{currency, money};
 use crate::context::{self, Choice, path_id};
-use crate::exit::CliError;
+use crate::errors;
+use crate::exit::{self, CliError};
 use crate::output::{self, Output};
 
 /// The subcommands.
@@ -14,7 +22,7 @@ pub enum SetupIntentsCommand {
     /// Create one.
     Create {
         /// The amount to be charged later, a decimal: 80.00.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         amount: String,
         /// ISO 4217 code.
         #[arg(long, default_value = "GBP")]
@@ -42,6 +50,12 @@ pub enum SetupIntentsCommand {
         #[arg(long)]
         include_authorized: bool,
     },
+    /// Charge an authorized one's saved card, once, for its intended amount
+    /// (a payment intent is created and charged).
+    Charge {
+        /// si_…
+        id: String,
+    },
 }
 
 fn line(value: &Value) -> String {
@@ -54,6 +68,43 @@ fn line(value: &Value) -> String {
     )
 }
 
+fn to_json<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+fn id(text: &str) -> Result<SetupIntentId, CliError> {
+    path_id(text)?.parse().map_err(|_| {
+        CliError::usage(format!("{text:?} is not a setup intent id"))
+            .hint("ids look like si_sandbox_…")
+    })
+}
+
+async fn typed(dojo: &Dojo, id: &SetupIntentId) -> Result<AnySetupIntent, CliError> {
+    dojo.setup_intents()
+        .read(id)
+        .await
+        .map_err(|e| errors::sdk(&e, None))
+}
+
+fn status(intent: &AnySetupIntent) -> String {
+    intent
+        .status()
+        .and_then(|s| serde_json::to_value(s).ok())
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "in an unknown state".to_owned())
+}
+
+/// Refused before sending: the intent's state does not allow it.
+fn wrong_state(text: &str, intent: &AnySetupIntent, what: &str) -> CliError {
+    CliError::new(
+        exit::REFUSED,
+        format!("{text} is {}: {what}", status(intent)),
+    )
+    .hint(format!(
+        "nothing was sent; see where it stands: dojo setup-intents get {text}"
+    ))
+}
+
 /// Runs it.
 pub async fn run(
     command: SetupIntentsCommand,
@@ -61,6 +112,7 @@ pub async fn run(
     output: Output,
 ) -> Result<(), CliError> {
     let target = context::target(choice)?;
+    let dojo = context::dojo(&target)?;
     let value = match command {
         SetupIntentsCommand::Create {
             amount,
@@ -69,42 +121,89 @@ pub async fn run(
             terms,
         } => {
             let money = money(&amount, currency(&code)?)?;
-            let body = json!({
-                "intendedAmount": { "value": money.minor_units(), "currencyCode": money.currency().to_string() },
-                "reference": reference,
-                "terms": terms,
-                "merchantInitiatedTransactionType": "Unscheduled",
-            });
-            context::ok(
-                &target,
-                "POST",
-                "/setup-intents",
-                Some(&body),
-                "creating the setup intent",
-            )
-            .await?
+            let created = dojo
+                .setup_intents()
+                .create(
+                    reference,
+                    terms,
+                    MerchantInitiatedTransactionType::Unscheduled,
+                )
+                .intended_amount(money)
+                .send()
+                .await
+                .map_err(|e| errors::sdk(&e, None))?;
+            to_json(&created)
         }
-        SetupIntentsCommand::Get { id } => {
-            context::ok(
-                &target,
-                "GET",
-                &format!("/setup-intents/{}", path_id(&id)?),
-                None,
-                "reading it",
-            )
-            .await?
-        }
+        SetupIntentsCommand::Get { id: text } => to_json(
+            &dojo
+                .setup_intents()
+                .get(&id(&text)?)
+                .await
+                .map_err(|e| errors::sdk(&e, None))?,
+        ),
         SetupIntentsCommand::Cancel {
-            id,
+            id: text,
             include_authorized,
         } => {
-            let query = if include_authorized {
-                "?includeAuthorized=true"
-            } else {
-                ""
+            let si = id(&text)?;
+            let failed = |e: dojo_payments::Error| errors::sdk(&e, None);
+            match typed(&dojo, &si).await? {
+                AnySetupIntent::Created(intent) => {
+                    to_json(intent.cancel(&dojo).await.map_err(failed)?.data())
+                }
+                AnySetupIntent::Authorized(intent) if include_authorized => {
+                    to_json(intent.close(&dojo).await.map_err(failed)?.data())
+                }
+                AnySetupIntent::Authorized(intent) => {
+                    return Err(CliError::new(
+                        exit::REFUSED,
+                        format!(
+                            "{} has a card saved: closing it means it can no longer be charged",
+                            intent.id()
+                        ),
+                    )
+                    .hint(format!(
+                        "nothing was sent; to close it anyway: dojo setup-intents cancel {text} --include-authorized"
+                    )));
+                }
+                other => {
+                    return Err(wrong_state(
+                        &text,
+                        &other,
+                        "only a created one (or with --include-authorized an authorized one) can be canceled",
+                    ));
+                }
+            }
+        }
+        SetupIntentsCommand::Charge { id: text } => {
+            let si = id(&text)?;
+            let intent = match typed(&dojo, &si).await? {
+                AnySetupIntent::Authorized(intent) => intent,
+                other => {
+                    return Err(wrong_state(
+                        &text,
+                        &other,
+                        "only an authorized one (a card saved) can be charged",
+                    ));
+                }
             };
-            let path = format!("/setup-intents/{}{query}", path_id(&id)?);
-            context::ok(&target, "DELETE", &path, None, "canceling it").await?
+            output.progress("charging the saved card");
+            let charged = intent.charge(&dojo).await.map_err(|e| {
+                errors::sdk_settled_by(&e, None, Some(format!("dojo setup-intents get {text}")))
+            })?;
+            let value = json!({
+                "setupIntent": to_json(charged.setup.data()),
+                "paymentIntent": to_json(charged.payment.data()),
+            });
+            output.data(&value, || {
+                format!(
+                    "charged {}: {}\n{}",
+                    text,
+                    crate::commands::payment_intents::line(&value["paymentIntent"]),
+                    line(&value["setupIntent"])
+                )
+            });
+            return Ok(());
         }
     };
     output.data(&value, || line(&value));

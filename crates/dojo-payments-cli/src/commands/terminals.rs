@@ -1,12 +1,19 @@
-//! `dojo terminals …`: terminals, and sessions on them (a sale).
+//! `dojo terminals …`: terminals, and sessions on them (a sale), through
+//! the SDK's `Counter` (the software house's id on every call, sessions
+//! typed by their state, waiting by polling with back-off within a
+//! deadline, as Dojo sends no webhooks for sessions).
 
 use std::time::Duration;
 
 use clap::Subcommand;
-use serde_json::{Value, json};
+use dojo_payments::counter::{Canceling, Counter, Outcome, WaitPolicy};
+use dojo_payments_types::{TerminalId, TerminalSessionId};
+use futures_util::StreamExt;
+use serde_json::Value;
 
 use crate::commands::payment_intents::{currency, money};
 use crate::context::{self, Choice, path_id};
+use crate::errors;
 use crate::exit::{self, CliError};
 use crate::output::{self, Output};
 
@@ -27,7 +34,7 @@ pub enum TerminalsCommand {
         #[arg(long)]
         terminal: String,
         /// A decimal amount: 12.50.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         amount: String,
         /// ISO 4217 code.
         #[arg(long, default_value = "GBP")]
@@ -51,18 +58,6 @@ pub enum TerminalsCommand {
     },
 }
 
-/// Final statuses of a session.
-const FINAL: [&str; 8] = [
-    "Captured",
-    "Authorized",
-    "Canceled",
-    "Declined",
-    "Expired",
-    "SignatureVerificationRejected",
-    "Failed",
-    "Reversed",
-];
-
 fn line(value: &Value) -> String {
     format!(
         "{}  {}  {}",
@@ -72,6 +67,29 @@ fn line(value: &Value) -> String {
     )
 }
 
+fn to_json<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+fn terminal_id(text: &str) -> Result<TerminalId, CliError> {
+    TerminalId::new(path_id(text)?).map_err(|e| {
+        CliError::usage(format!("{text:?}: the terminal's id {}", e.rule()))
+            .hint("ids look like tm_sandbox_…; `dojo terminals list` shows them")
+    })
+}
+
+fn session_id(text: &str) -> Result<TerminalSessionId, CliError> {
+    path_id(text)?.parse().map_err(|_| {
+        CliError::usage(format!("{text:?} is not a terminal session id")).hint("ids look like ts_…")
+    })
+}
+
+/// How long a sale is waited for: a customer has 90 s to present a card,
+/// an operator 80 s to check a signature.
+fn policy() -> WaitPolicy {
+    WaitPolicy::within(Duration::from_secs(300))
+}
+
 /// Runs it.
 pub async fn run(
     command: TerminalsCommand,
@@ -79,10 +97,16 @@ pub async fn run(
     output: Output,
 ) -> Result<(), CliError> {
     let target = context::target(choice)?;
+    let house = std::env::var("DOJO_SOFTWARE_HOUSE_ID")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| context::SOFTWARE_HOUSE_ID.to_owned());
+    let counter = Counter::new(context::dojo(&target)?, house);
+    let failed = |e: dojo_payments::Error| errors::sdk(&e, None);
     let value = match command {
         TerminalsCommand::List => {
-            let value =
-                context::ok(&target, "GET", "/terminals", None, "listing the terminals").await?;
+            let terminals = counter.terminals().await.map_err(failed)?;
+            let value = Value::Array(terminals.iter().map(|t| to_json(t.data())).collect());
             output.data(&value, || {
                 value
                     .as_array()
@@ -91,29 +115,48 @@ pub async fn run(
             });
             return Ok(());
         }
-        TerminalsCommand::Get { id } => {
-            context::ok(
-                &target,
-                "GET",
-                &format!("/terminals/{}", path_id(&id)?),
-                None,
-                "reading it",
-            )
-            .await?
-        }
-        TerminalsCommand::Session { id } => {
-            context::ok(
-                &target,
-                "GET",
-                &format!("/terminal-sessions/{}", path_id(&id)?),
-                None,
-                "reading it",
-            )
-            .await?
-        }
+        TerminalsCommand::Get { id } => to_json(
+            counter
+                .terminal(&terminal_id(&id)?)
+                .await
+                .map_err(failed)?
+                .data(),
+        ),
+        TerminalsCommand::Session { id } => to_json(
+            counter
+                .session(&session_id(&id)?)
+                .await
+                .map_err(failed)?
+                .data(),
+        ),
         TerminalsCommand::CancelSession { id } => {
-            let path = format!("/terminal-sessions/{}/cancel", path_id(&id)?);
-            context::ok(&target, "PUT", &path, None, "canceling it").await?
+            let session = match counter.session(&session_id(&id)?).await.map_err(failed)? {
+                Outcome::InProgress(session) => session,
+                other => {
+                    return Err(CliError::new(
+                        exit::REFUSED,
+                        format!(
+                            "session {id} is {}: only one in progress can be canceled",
+                            status(&other)
+                        ),
+                    )
+                    .hint("nothing was sent"));
+                }
+            };
+            match session.cancel().await.map_err(|e| {
+                errors::sdk_settled_by(&e, None, Some(format!("dojo terminals session {id}")))
+            })? {
+                Canceling::Requested(session) => to_json(session.data()),
+                Canceling::CardPresented(error) => {
+                    return Err(CliError::new(
+                        exit::REFUSED,
+                        format!("too late to cancel: a card was presented ({error})"),
+                    )
+                    .hint(format!(
+                        "the session goes on; see how it ends: dojo terminals session {id}"
+                    )));
+                }
+            }
         }
         TerminalsCommand::Sale {
             terminal,
@@ -122,37 +165,42 @@ pub async fn run(
             reference,
             no_wait,
         } => {
-            let money = money(&amount, currency(&code)?)?;
-            let body = json!({
-                "amount": { "value": money.minor_units(), "currencyCode": money.currency().to_string() },
-                "reference": reference,
-            });
-            let intent = context::ok(
-                &target,
-                "POST",
-                "/payment-intents",
-                Some(&body),
-                "creating the payment intent",
-            )
-            .await?;
-            let pi = output::field(&intent, "/id");
-            let body = json!({
-                "terminalId": path_id(&terminal)?,
-                "details": { "sessionType": "Sale", "sale": { "paymentIntentId": pi } },
-            });
-            let session = context::ok(
-                &target,
-                "POST",
-                "/terminal-sessions",
-                Some(&body),
-                "starting the session",
-            )
-            .await?;
-            let id = output::field(&session, "/id");
+            let terminal = terminal_id(&terminal)?;
+            let amount = money(&amount, currency(&code)?)?;
+            let dojo = counter.dojo();
+            let intent = dojo
+                .payment_intents()
+                .create(amount, reference)
+                .created()
+                .await
+                .map_err(failed)?;
+            let pi = intent.id().to_string();
+            // No idempotency key on a session: one whose answer is lost is
+            // settled by reading the intent, never sent again blindly.
+            let session = counter.sale(&terminal, &intent).await.map_err(|e| {
+                errors::sdk_settled_by(&e, None, Some(format!("dojo payment-intents get {pi}")))
+            })?;
             if no_wait {
-                session
+                to_json(session.data())
             } else {
-                wait(&target, &id, output).await?
+                let id = session.id().to_string();
+                if output.interactive {
+                    let mut updates = Box::pin(session.updates(policy()));
+                    while let Some(update) = updates.next().await {
+                        match update {
+                            Ok(update) => {
+                                output.progress(&format!("{id}: {}", update.till_message()))
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                }
+                let outcome = session.outcome(policy()).await.map_err(|e| {
+                    errors::sdk_settled_by(&e, None, Some(format!("dojo terminals session {id}")))
+                })?;
+                let value = to_json(outcome.data());
+                output.data(&value, || line(&value));
+                return ended(&id, &pi, &outcome);
             }
         }
     };
@@ -160,24 +208,41 @@ pub async fn run(
     Ok(())
 }
 
-async fn wait(target: &context::Target, id: &str, output: Output) -> Result<Value, CliError> {
-    let path = format!("/terminal-sessions/{id}");
-    let mut last = String::new();
-    for _ in 0..600 {
-        let session = context::ok(target, "GET", &path, None, "reading the session").await?;
-        let status = output::field(&session, "/status");
-        if status != last {
-            output.progress(&format!("{id}: {status}"));
-            last = status.clone();
-        }
-        if FINAL.contains(&status.as_str()) {
-            return Ok(session);
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
+fn status(outcome: &Outcome) -> String {
+    serde_json::to_value(outcome.status())
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "in an unknown state".to_owned())
+}
+
+/// A sale's exit: 0 paid, 4 not paid (declined, expired, canceled, the
+/// signature rejected), 6 still open (a signature to check, or no final
+/// status by the deadline).
+fn ended(id: &str, pi: &str, outcome: &Outcome) -> Result<(), CliError> {
+    match outcome {
+        Outcome::Captured(_) | Outcome::Authorized(_) => Ok(()),
+        Outcome::Declined(_)
+        | Outcome::Expired(_)
+        | Outcome::Canceled(_)
+        | Outcome::SignatureRejected(_) => Err(CliError::new(
+            exit::REFUSED,
+            format!("not paid: session {id} is {}", status(outcome)),
+        )
+        .hint(format!("no money moved; payment intent {pi} can be sold again"))),
+        Outcome::SignatureRequired(_) => Err(CliError::new(
+            exit::UNKNOWN_OUTCOME,
+            format!("session {id} waits for the operator to check the signature"),
+        )
+        .hint(format!(
+            "check it at the terminal (Dojo accepts it after 80 s), then: dojo terminals session {id}"
+        ))),
+        Outcome::InProgress(_) | Outcome::Other(_) => Err(CliError::new(
+            exit::UNKNOWN_OUTCOME,
+            format!(
+                "session {id} had no final status within 5 minutes ({})",
+                status(outcome)
+            ),
+        )
+        .hint(format!("look again: dojo terminals session {id}"))),
     }
-    Err(CliError::new(
-        exit::UNKNOWN_OUTCOME,
-        format!("session {id} had no final status after 5 minutes"),
-    )
-    .hint(format!("look again: dojo terminals session {id}")))
 }

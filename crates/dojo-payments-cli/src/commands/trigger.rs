@@ -1,19 +1,21 @@
-//! `dojo trigger EVENT`: makes the event happen for real. Against the
-//! emulator every event it sends (it creates, pays, asks for a receipt);
-//! against Dojo the ones a server can cause (created; status_updated by a
-//! cancel), and a message saying how for the rest.
+//! `dojo trigger EVENT`: makes the event happen for real, through the SDK
+//! (its checks before sending). Against the emulator every event it sends
+//! (it creates, pays through the control API, asks for a receipt);
+//! against Dojo the ones a server can cause (`created`; `status_updated`
+//! by a cancel), and for the rest a message saying how to cause it.
 
 use clap::Args;
+use dojo_payments::api_types::CreatePaymentIntentRequest;
 use serde_json::{Value, json};
 
 use crate::commands::api::{set_path, value_of};
 use crate::commands::emulator::{control, control_url};
-use crate::commands::listen::is_loopback;
 use crate::commands::payment_intents::{currency, money};
 use crate::commands::webhooks::event_name;
 use crate::context::{self, Choice};
+use crate::errors;
 use crate::exit::CliError;
-use crate::output::{self, Output};
+use crate::output::Output;
 
 /// `dojo trigger`.
 #[derive(Debug, Args)]
@@ -21,7 +23,7 @@ pub struct TriggerArgs {
     /// payment_intent.created, payment_intent.status_updated, payment_intent.send-receipt.
     pub event: String,
     /// The amount of the intent it creates.
-    #[arg(long, default_value = "10.00")]
+    #[arg(long, default_value = "10.00", allow_negative_numbers = true)]
     pub amount: String,
     /// Its currency.
     #[arg(long, default_value = "GBP")]
@@ -34,38 +36,75 @@ pub struct TriggerArgs {
     pub card: String,
 }
 
-/// Runs it.
-pub async fn run(args: TriggerArgs, choice: &Choice, output: Output) -> Result<(), CliError> {
-    let name = event_name(&args.event)?;
-    let target = context::target(choice)?;
-    let emulated = is_loopback(&target.api_url);
-    let event = name.as_str();
-    if !emulated && event == "payment_intent.send-receipt" {
-        return Err(CliError::usage("against Dojo, a receipt needs a paid intent, which only a customer can pay")
-            .hint("pay one at its checkout link, then: dojo api POST /payment-intents/ID/receipt -f 'emails=[\"you@example.com\"]'"));
+/// The message for an event Dojo's sandbox cannot be made to send from
+/// the server side (a customer must act); `None` when it can.
+pub fn not_server_side(event: &str) -> Option<CliError> {
+    (event == "payment_intent.send-receipt").then(|| {
+        CliError::usage(
+            "against Dojo, payment_intent.send-receipt needs a paid intent, and only a customer can pay one",
+        )
+        .hint(
+            "create one (`dojo payment-intents create …`), pay it at its checkout link with a test card, \
+             then: dojo api POST /payment-intents/ID/receipt -f 'emails=[\"you@example.com\"]'",
+        )
+    })
+}
+
+/// The request `--set` edits: the typed request as JSON, each PATH=VALUE
+/// set, read back (a field the request does not have, or a value of the
+/// wrong type, is refused naming it).
+fn edited(
+    mut request: CreatePaymentIntentRequest,
+    set: &[String],
+) -> Result<CreatePaymentIntentRequest, CliError> {
+    if set.is_empty() {
+        return Ok(request);
     }
-    let amount = money(&args.amount, currency(&args.currency)?)?;
-    let mut body = json!({
-        "amount": { "value": amount.minor_units(), "currencyCode": amount.currency().to_string() },
-        "reference": "dojo trigger",
-    });
-    for item in &args.set {
+    let mut body = serde_json::to_value(&request).unwrap_or(Value::Null);
+    for item in set {
         let (path, value) = item
             .split_once('=')
             .ok_or_else(|| CliError::usage(format!("--set {item:?}: give PATH=VALUE")))?;
         set_path(&mut body, path, value_of(value))?;
     }
+    request = serde_json::from_value(body).map_err(|e| {
+        CliError::usage(format!("--set: the payment intent would not be valid: {e}")).hint(
+            "the fields are those of Dojo's create request: reference, description, metadata.KEY…",
+        )
+    })?;
+    Ok(request)
+}
+
+/// Runs it.
+pub async fn run(args: TriggerArgs, choice: &Choice, output: Output) -> Result<(), CliError> {
+    let name = event_name(&args.event)?;
+    let target = context::target(choice)?;
+    let emulated = context::is_emulator(&target.api_url);
+    let event = name.as_str();
+    if !emulated && let Some(refusal) = not_server_side(event) {
+        return Err(refusal);
+    }
+    let dojo = context::dojo(&target)?;
+    let amount = money(&args.amount, currency(&args.currency)?)?;
+    let mut request = None;
+    let _ = dojo
+        .payment_intents()
+        .create(amount, "dojo trigger")
+        .with(|body| request = Some(body.clone()));
+    let request = edited(
+        request.ok_or_else(|| CliError::failure("no request was made"))?,
+        &args.set,
+    )?;
     let mut steps = Vec::new();
     output.progress("creating a payment intent");
-    let intent = context::ok(
-        &target,
-        "POST",
-        "/payment-intents",
-        Some(&body),
-        "creating the payment intent",
-    )
-    .await?;
-    let id = output::field(&intent, "/id");
+    let intent = dojo
+        .payment_intents()
+        .create(amount, request.reference.clone())
+        .with(|body| *body = request)
+        .created()
+        .await
+        .map_err(|e| errors::sdk(&e, None))?;
+    let id = intent.id().to_string();
     steps.push(format!("created {id}"));
     if event != "payment_intent.created" {
         if emulated {
@@ -78,30 +117,21 @@ pub async fn run(args: TriggerArgs, choice: &Choice, output: Output) -> Result<(
                 Some(&json!({ "cardNumber": args.card })),
             )
             .await?;
-            steps.push(format!("paid: {}", output::field(&paid, "/outcome")));
+            steps.push(format!("paid: {}", crate::output::field(&paid, "/outcome")));
         } else {
+            // A cancel changes its status: Dojo sends status_updated.
             output.progress("canceling it (its status changes)");
-            context::ok(
-                &target,
-                "DELETE",
-                &format!("/payment-intents/{id}"),
-                None,
-                "canceling it",
-            )
-            .await?;
+            intent.cancel(&dojo).await.map_err(|e| {
+                errors::sdk_settled_by(&e, None, Some(format!("dojo payment-intents get {id}")))
+            })?;
             steps.push("canceled".to_owned());
         }
     }
     if event == "payment_intent.send-receipt" {
-        let receipt = json!({ "emails": ["customer@example.com"] });
-        context::ok(
-            &target,
-            "POST",
-            &format!("/payment-intents/{id}/receipt"),
-            Some(&receipt),
-            "asking for the receipt",
-        )
-        .await?;
+        dojo.payment_intents()
+            .send_receipt(intent.id(), ["customer@example.com"])
+            .await
+            .map_err(|e| errors::sdk(&e, None))?;
         steps.push("receipt sent to customer@example.com".to_owned());
     }
     let value: Value = json!({ "event": event, "paymentIntentId": id, "steps": steps });

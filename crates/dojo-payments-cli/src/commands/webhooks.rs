@@ -3,11 +3,14 @@
 
 use clap::Subcommand;
 use dojo_payments::webhook::Verifier;
-use dojo_payments_types::{WebhookEventName, WebhookSecret, WebhookSignature};
+use dojo_payments_types::{
+    WebhookEventName, WebhookSecret, WebhookSignature, WebhookSubscriptionId,
+};
 use serde_json::{Value, json};
 
 use crate::commands::api::{set_path, value_of};
 use crate::context::{self, Choice, path_id};
+use crate::errors;
 use crate::exit::{self, CliError};
 use crate::output::{self, Output};
 
@@ -205,15 +208,13 @@ pub async fn run(
             Ok(())
         }
         WebhooksCommand::List => {
-            let target = context::target(choice)?;
-            let value = context::ok(
-                &target,
-                "GET",
-                "/webhooks",
-                None,
-                "listing the subscriptions",
-            )
-            .await?;
+            let dojo = context::dojo(&context::target(choice)?)?;
+            let subscriptions = dojo
+                .webhooks()
+                .list()
+                .await
+                .map_err(|e| errors::sdk(&e, None))?;
+            let value = serde_json::to_value(&subscriptions).unwrap_or(Value::Null);
             output.data(&value, || {
                 value
                     .as_array()
@@ -223,34 +224,37 @@ pub async fn run(
             Ok(())
         }
         WebhooksCommand::Create { url, events } => {
-            let target = context::target(choice)?;
-            let events = if events.is_empty() {
-                WebhookEventName::DOCUMENTED
-                    .iter()
-                    .map(|e| e.as_str().to_owned())
-                    .collect()
+            let dojo = context::dojo(&context::target(choice)?)?;
+            let events: Vec<WebhookEventName> = if events.is_empty() {
+                WebhookEventName::DOCUMENTED.to_vec()
             } else {
-                for event in &events {
-                    event_name(event)?;
-                }
                 events
+                    .iter()
+                    .map(|e| event_name(e))
+                    .collect::<Result<_, _>>()?
             };
-            let body = json!({ "url": url, "events": events });
-            let value =
-                context::ok(&target, "POST", "/webhooks", Some(&body), "subscribing").await?;
+            // The SDK refuses, before sending, a URL Dojo would not take
+            // (https only; http to this machine against the emulator).
+            let subscription = dojo
+                .webhooks()
+                .subscribe(url.as_str(), events)
+                .send()
+                .await
+                .map_err(|e| errors::sdk(&e, None))?;
+            let value = serde_json::to_value(&subscription).unwrap_or(Value::Null);
             output.data(&value, || sub_line(&value));
             Ok(())
         }
         WebhooksCommand::Delete { id } => {
-            let target = context::target(choice)?;
-            context::ok(
-                &target,
-                "DELETE",
-                &format!("/webhooks/{}", path_id(&id)?),
-                None,
-                "removing it",
-            )
-            .await?;
+            let dojo = context::dojo(&context::target(choice)?)?;
+            let subscription: WebhookSubscriptionId = path_id(&id)?.parse().map_err(|_| {
+                CliError::usage(format!("{id:?} is not a subscription id"))
+                    .hint("`dojo webhooks list` shows them")
+            })?;
+            dojo.webhooks()
+                .delete(&subscription)
+                .await
+                .map_err(|e| errors::sdk(&e, None))?;
             let value = json!({ "id": id, "deleted": true });
             output.data(&value, || format!("removed {id}"));
             Ok(())

@@ -3,8 +3,11 @@
 
 #![allow(dead_code)]
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
+
+use clap::CommandFactory;
 
 use dojo_payments_emulator::{Emulator, WebhookRetryPolicy};
 
@@ -19,6 +22,9 @@ pub struct Running {
     pub pci: String,
     /// A private config directory.
     pub config: PathBuf,
+    /// The command paths run against it (`payment-intents capture`): a
+    /// golden test named after a command must have run it.
+    ran: Mutex<BTreeSet<String>>,
     _dir: TempDir,
 }
 
@@ -86,6 +92,7 @@ pub fn emulator_with(name: &str, retries: WebhookRetryPolicy) -> Running {
         api,
         pci,
         config: dir.0.join("config.toml"),
+        ran: Mutex::new(BTreeSet::new()),
         _dir: dir,
     }
 }
@@ -99,6 +106,12 @@ impl Running {
     /// `dojo ARGS` against this emulator, with nothing from the caller's
     /// environment but PATH.
     pub fn process(&self, args: &[&str]) -> std::process::Command {
+        if let Some(path) = command_path(args) {
+            self.ran
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(path);
+        }
         let mut command = std::process::Command::new(snapbox::cmd::cargo_bin!("dojo"));
         command
             .env_clear()
@@ -132,5 +145,80 @@ impl Running {
             String::from_utf8_lossy(&output.stderr)
         );
         serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+    }
+}
+
+/// The command path `args` (without the program's name) runs:
+/// `payment-intents capture`, `emulator` (start); `None` when they do not
+/// parse.
+pub fn command_path(args: &[&str]) -> Option<String> {
+    let matches = dojo_payments_cli::Cli::command()
+        .try_get_matches_from(std::iter::once("dojo").chain(args.iter().copied()))
+        .ok()?;
+    let mut path = Vec::new();
+    let mut here = &matches;
+    while let Some((name, sub)) = here.subcommand() {
+        path.push(name.to_owned());
+        here = sub;
+    }
+    Some(path.join(" "))
+}
+
+/// Every command that runs (the clap tree's leaves, and a command that
+/// runs without a subcommand too, as `emulator` starts one), by path:
+/// `whoami`, `payment-intents capture`, …
+pub fn runnable_commands() -> Vec<String> {
+    fn walk(command: &clap::Command, prefix: &str, out: &mut Vec<String>) {
+        let subs: Vec<&clap::Command> = command
+            .get_subcommands()
+            .filter(|s| s.get_name() != "help")
+            .collect();
+        if !prefix.is_empty() && (subs.is_empty() || !command.is_subcommand_required_set()) {
+            out.push(prefix.to_owned());
+        }
+        for sub in subs {
+            let path = if prefix.is_empty() {
+                sub.get_name().to_owned()
+            } else {
+                format!("{prefix} {}", sub.get_name())
+            };
+            walk(sub, &path, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&dojo_payments_cli::Cli::command(), "", &mut out);
+    out
+}
+
+/// The name of the golden test of command `path`:
+/// `payment-intents capture` → `payment_intents::capture`.
+pub fn golden_test_name(path: &str) -> String {
+    path.split(' ')
+        .map(|part| part.replace('-', "_"))
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+impl Drop for Running {
+    /// A golden test named after a command (libtest names its thread after
+    /// the test) must have run that command: the name is the promise the
+    /// coverage test counts on.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let Some(test) = std::thread::current().name().map(str::to_owned) else {
+            return;
+        };
+        let ran = self.ran.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(path) = runnable_commands()
+            .into_iter()
+            .find(|path| golden_test_name(path) == test)
+        {
+            assert!(
+                ran.contains(&path),
+                "golden test {test} never ran `dojo {path}` (it ran: {ran:?})"
+            );
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! command, its stdout, its exit code. `SNAPSHOTS=overwrite cargo test -p
 //! dojo-payments-cli --test sessions` rewrites the expected outputs.
 
+#[path = "../support/mod.rs"]
 mod support;
 
 use snapbox::{IntoData, str};
@@ -117,7 +118,8 @@ approved
         .assert()
         .success()
         .stdout_eq(str![[r#"
-captured 10.00 GBP of pi_sandbox_[..]: cp_sandbox_[..]
+captured 10.00 GBP of pi_sandbox_[..]
+pi_sandbox_[..]  Captured  12.50 GBP  Order 42
 
 "#]]);
     emu.dojo(&[
@@ -712,3 +714,7 @@ fn a_sale_on_a_terminal_waits_for_its_final_status() {
 "#]]
     );
 }
+
+mod customers;
+mod payment_intents;
+mod setup_intents;
