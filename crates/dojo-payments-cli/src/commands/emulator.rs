@@ -168,9 +168,37 @@ pub async fn control(
     } else {
         Err(CliError::new(
             exit::for_status(status),
-            format!("the emulator answered {status}: {value}"),
+            format!("the emulator answered {status}: {}", problem(&value)),
         ))
     }
+}
+
+/// A problem document (RFC 7807) as one line: each field's errors, else
+/// its detail or title; never its trace id, which differs on every call.
+fn problem(value: &Value) -> String {
+    let errors: Vec<String> = value
+        .get("errors")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .flat_map(|(field, messages)| {
+            let messages: Vec<String> = match messages {
+                Value::Array(items) => items
+                    .iter()
+                    .map(|m| m.as_str().map_or_else(|| m.to_string(), str::to_owned))
+                    .collect(),
+                other => vec![other.to_string()],
+            };
+            messages.into_iter().map(move |m| format!("{field}: {m}"))
+        })
+        .collect();
+    if !errors.is_empty() {
+        return errors.join("; ");
+    }
+    ["detail", "title"]
+        .iter()
+        .find_map(|k| value.get(k).and_then(Value::as_str))
+        .map_or_else(|| value.to_string(), str::to_owned)
 }
 
 fn sandbox_key(text: &str, flag: &str) -> Result<ApiKey, CliError> {
@@ -222,6 +250,9 @@ fn terminal(text: &str, locations: &[LocationId]) -> Result<NewTerminal, CliErro
 }
 
 async fn start(args: StartArgs, output: Output) -> Result<(), CliError> {
+    // Listened for before anything is printed: a Ctrl-C right after the
+    // banner stops it cleanly instead of killing the process.
+    let interrupt = crate::commands::listen::Interrupt::new()?;
     let mut builder = Emulator::builder().ports(args.api_port, args.pci_port);
     if let Some(seed) = args.seed {
         builder = builder.seed(seed);
@@ -281,7 +312,7 @@ async fn start(args: StartArgs, output: Output) -> Result<(), CliError> {
         )
     });
     output.say("Ctrl-C stops it.");
-    let _ = tokio::signal::ctrl_c().await;
+    interrupt.wait().await;
     Ok(())
 }
 

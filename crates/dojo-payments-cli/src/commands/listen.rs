@@ -263,14 +263,17 @@ async fn serve(
     served
 }
 
-/// Ctrl-C (and, on Unix, SIGTERM), listened for from its creation on.
-struct Interrupt {
+/// Ctrl-C (and, on Unix, SIGTERM), listened for from its creation on:
+/// one that comes before the wait begins is not lost (and does not kill
+/// the process before its cleanup).
+pub struct Interrupt {
     #[cfg(unix)]
     signals: (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
 }
 
 impl Interrupt {
-    fn new() -> Result<Self, CliError> {
+    /// Starts listening.
+    pub fn new() -> Result<Self, CliError> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -289,7 +292,8 @@ impl Interrupt {
         Ok(Self {})
     }
 
-    async fn wait(mut self) {
+    /// Until one comes.
+    pub async fn wait(mut self) {
         #[cfg(unix)]
         tokio::select! {
             _ = self.signals.0.recv() => {}

@@ -58,12 +58,17 @@ pub enum TerminalsCommand {
     },
 }
 
+/// A terminal (its id, status and TID) or a session (its id, status and
+/// terminal) as a line.
 fn line(value: &Value) -> String {
+    let third = match value.pointer("/properties/tid") {
+        Some(_) => output::field(value, "/properties/tid"),
+        None => output::field(value, "/terminalId"),
+    };
     format!(
-        "{}  {}  {}",
+        "{}  {}  {third}",
         output::field(value, "/id"),
         output::field(value, "/status"),
-        output::field(value, "/tid")
     )
 }
 

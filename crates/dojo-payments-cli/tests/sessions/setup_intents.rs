@@ -215,3 +215,148 @@ error: si_sandbox_[..] is Canceled: only a created one (or with --include-author
 
 "#]]);
 }
+
+#[test]
+fn charge() {
+    let emu = support::emulator("si-charge");
+    let id = created(&emu);
+    emu.dojo(&["setup-intents", "charge", &id])
+        .assert()
+        .code(4)
+        .stdout_eq(str![])
+        .stderr_eq(str![[r#"
+error: si_sandbox_[..] is Created: only an authorized one (a card saved) can be charged
+  hint: nothing was sent; see where it stands: dojo setup-intents get si_sandbox_[..]
+
+"#]]);
+    emu.dojo(&["emulator", "authorize", &id]).assert().success();
+    emu.dojo(&["setup-intents", "charge", &id])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+charged si_sandbox_[..]: pi_sandbox_[..]  Captured  80.00 GBP  Deposit
+si_sandbox_[..]  Completed  80.00 GBP  Deposit
+
+"#]])
+        .stderr_eq(str![]);
+    let other = created(&emu);
+    emu.dojo(&["emulator", "authorize", &other])
+        .assert()
+        .success();
+    emu.dojo(&["--json", "setup-intents", "charge", &other])
+        .assert()
+        .success()
+        .stdout_eq(
+            str![[r#"
+{
+  "paymentIntent": {
+    "amount": {
+      "currencyCode": "GBP",
+      "value": 8000
+    },
+    "captureMode": "Auto",
+    "captures": [],
+    "cardHolderNotPresent": false,
+    "clientSessionSecret": "…",
+    "clientSessionSecretExpirationDate": "2026-01-01T09:30:00Z",
+    "createdAt": "2026-01-01T09:00:00Z",
+    "expireAt": "2026-01-31T09:00:00Z",
+    "id": "pi_sandbox_[..]",
+    "itemLines": "{...}",
+    "merchantConfig": "{...}",
+    "paymentDetails": {
+      "authCode": "EMU123",
+      "card": {
+        "cardNumber": "44565300****1005",
+        "cardType": "VISA",
+        "expiryDate": "12/30"
+      },
+      "message": "Approved",
+      "transactionDateTime": "2026-01-01T09:00:00Z",
+      "transactionId": "[..]"
+    },
+    "paymentLink": "http://127.0.0.1:[..]/checkout/pi_sandbox_[..]",
+    "paymentMethods": "{...}",
+    "reference": "Deposit",
+    "refundedAmount": 0,
+    "requestedAmount": {
+      "currencyCode": "GBP",
+      "value": 8000
+    },
+    "setupIntentId": "si_sandbox_[..]",
+    "status": "Captured",
+    "taxLines": "{...}",
+    "terminalSessionHistory": "{...}",
+    "totalAmount": {
+      "currencyCode": "GBP",
+      "value": 8000
+    },
+    "updatedAt": "2026-01-01T09:00:00Z"
+  },
+  "setupIntent": {
+    "clientSessionSecret": "…",
+    "clientSessionSecretExpirationDate": "2026-01-01T09:30:00Z",
+    "createdAt": "2026-01-01T09:00:00Z",
+    "id": "si_sandbox_[..]",
+    "intendedAmount": {
+      "currencyCode": "GBP",
+      "value": 8000
+    },
+    "merchantConfig": "{...}",
+    "merchantInitiatedTransactionType": "Unscheduled",
+    "paymentDetails": {
+      "authCode": "EMU123",
+      "card": {
+        "cardNumber": "44565300****1005",
+        "cardType": "VISA",
+        "expiryDate": "12/30"
+      },
+      "message": "Approved",
+      "transactionDateTime": "2026-01-01T09:00:00Z",
+      "transactionId": "[..]"
+    },
+    "paymentMethods": "{...}",
+    "paymentSource": "api",
+    "reference": "Deposit",
+    "setupEvents": [
+      {
+        "eventType": "Created",
+        "transactionDateTime": "2026-01-01T09:00:00Z"
+      },
+      {
+        "authCode": "EMU123",
+        "cardNumber": "44565300****1005",
+        "cardType": "VISA",
+        "eventType": "Authorized",
+        "expiryDate": "12/30",
+        "transactionDateTime": "2026-01-01T09:00:00Z",
+        "transactionId": "[..]"
+      },
+      {
+        "authCode": "EMU123",
+        "cardNumber": "44565300****1005",
+        "cardType": "VISA",
+        "eventType": "Captured",
+        "expiryDate": "12/30",
+        "transactionDateTime": "2026-01-01T09:00:00Z",
+        "transactionId": "[..]"
+      }
+    ],
+    "status": "Completed",
+    "terms": "The amount is charged when the service is provided.",
+    "updatedAt": "2026-01-01T09:00:00Z"
+  }
+}
+"#]]
+            .is_json(),
+        );
+    emu.dojo(&["setup-intents", "charge", &other])
+        .assert()
+        .code(4)
+        .stdout_eq(str![])
+        .stderr_eq(str![[r#"
+error: si_sandbox_[..] is Completed: only an authorized one (a card saved) can be charged
+  hint: nothing was sent; see where it stands: dojo setup-intents get si_sandbox_[..]
+
+"#]]);
+}
