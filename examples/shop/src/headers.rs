@@ -1,5 +1,6 @@
 //! The security headers of every answer: a Content-Security-Policy that
-//! allows no script and no inline style, no framing (clickjacking), no
+//! allows no script (but the till's own file, on its session page) and no
+//! inline style, no framing (clickjacking), no
 //! referrer beyond the shop, no MIME sniffing; and, when the shop is
 //! served over https, HSTS (browsers then never try it over plain http).
 //! Set with tower-http.
@@ -11,6 +12,13 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// The policy: everything from the shop itself, no scripts at all, no
 /// plugins, no `<base>`, and no page may frame it.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'none'; object-src 'none'; \
+     base-uri 'none'; frame-ancestors 'none'";
+
+/// The policy of the till's session page, the one page that runs a
+/// script: the same, but scripts from the shop itself (`/till.js`; never
+/// inline, never another origin). Its events come from the shop too
+/// (`connect-src` falls back to `default-src 'self'`).
+pub const TILL_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; object-src 'none'; \
      base-uri 'none'; frame-ancestors 'none'";
 
 /// HSTS, when the public URL is https: for a year, this host only (not

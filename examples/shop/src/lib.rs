@@ -19,7 +19,11 @@
 //!   audited;
 //! - *admin* ([`pages::admin`]): capture in parts and refund, each through
 //!   the SDK's journal (written before the call, reconciled at start-up
-//!   and every minute), every order's webhook events.
+//!   and every minute), every order's webhook events;
+//! - *the till* ([`pages::till`]): a payment at the counter on a card
+//!   terminal (Pay at Counter), watched live ([`pages::till_live`]): the
+//!   signature check, cancel, and refunds at the counter, each session
+//!   journaled.
 //!
 //! ```no_run
 //! # #[tokio::main] async fn main() -> Result<(), dojo_shop::StartError> {
@@ -39,6 +43,7 @@ pub mod order;
 pub mod pages;
 mod public_url;
 pub mod store;
+pub mod till_amount;
 pub mod webhook;
 
 pub use public_url::PublicUrl;
@@ -48,6 +53,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dojo_payments::Dojo;
+use dojo_payments::counter::Counter;
 use dojo_payments::journal::Journal;
 use dojo_payments::webhook::Verifier;
 use dojo_payments_emulator::Emulator;
@@ -84,7 +90,19 @@ pub struct Options {
     pub trust_proxy: defences::TrustProxy,
     /// Where a CAPTCHA decides ([`defences::BotCheck`]); none by default.
     pub bot_check: Arc<dyn defences::BotCheck>,
+    /// The software house id every terminal call carries (Dojo's
+    /// `software-house-id`, the same for every merchant of one EPOS):
+    /// `SHOP_SOFTWARE_HOUSE_ID`. `None`: [`EMULATOR_SOFTWARE_HOUSE_ID`] on
+    /// the embedded emulator; against Dojo, the till is off and says why.
+    pub software_house_id: Option<String>,
+    /// The reseller id terminal calls carry too, if Dojo gave one
+    /// (`SHOP_RESELLER_ID`).
+    pub reseller_id: Option<String>,
 }
+
+/// The software house id of the till on the embedded emulator, which takes
+/// any: a local run needs no configuration.
+pub const EMULATOR_SOFTWARE_HOUSE_ID: &str = "dojo-shop";
 
 impl Default for Options {
     /// Any free port on loopback, a new SQLite file, no public URL, the
@@ -97,6 +115,8 @@ impl Default for Options {
             reconcile_every: RECONCILE_EVERY,
             trust_proxy: defences::TrustProxy::None,
             bot_check: Arc::new(defences::NoBotCheck),
+            software_house_id: None,
+            reseller_id: None,
         }
     }
 }
@@ -109,6 +129,8 @@ impl std::fmt::Debug for Options {
             .field("public_url", &self.public_url)
             .field("reconcile_every", &self.reconcile_every)
             .field("trust_proxy", &self.trust_proxy)
+            .field("software_house_id", &self.software_house_id)
+            .field("reseller_id", &self.reseller_id)
             .finish_non_exhaustive()
     }
 }
@@ -133,7 +155,8 @@ impl Options {
     /// `SHOP_PUBLIC_URL`, `SHOP_RECONCILE_SECONDS` (default 60) and
     /// `SHOP_TRUST_PROXY` (a number of proxies in front, `1` for one load
     /// balancer; or their networks, `10.0.0.0/8,fd00::/8`: see
-    /// [`defences::TrustProxy`]). A `SHOP_ADDR` that is not an address
+    /// [`defences::TrustProxy`]), `SHOP_SOFTWARE_HOUSE_ID` and
+    /// `SHOP_RESELLER_ID` (the till's, see [`Options::software_house_id`]). A `SHOP_ADDR` that is not an address
     /// and port is an error, never the default in its place.
     pub fn from_env() -> Result<Self, StartError> {
         let addr = listen_addr(std::env::var("SHOP_ADDR").ok().as_deref())?;
@@ -147,6 +170,8 @@ impl Options {
             public_url: std::env::var("SHOP_PUBLIC_URL").ok(),
             reconcile_every,
             trust_proxy: trust_proxy_from_env(),
+            software_house_id: non_empty_var("SHOP_SOFTWARE_HOUSE_ID"),
+            reseller_id: non_empty_var("SHOP_RESELLER_ID"),
             ..Self::default()
         })
     }
@@ -258,8 +283,10 @@ impl Shop {
         let db = Db::connect(&database_url).await?;
         let dojo = backend.client()?;
         let journal = Journal::new(SqlJournal::new(db.pool().clone()).await?, &dojo);
-        // What a crash of an earlier run left open is settled first.
-        for settled in journal.reconcile(&dojo).await? {
+        let counter = till_counter(&backend, &dojo, &options);
+        // What a crash of an earlier run left open is settled first (the
+        // till's sessions too, when the shop has a till).
+        for settled in reconcile(&journal, &dojo, counter.as_ref()).await? {
             println!("journal: {} is {}", settled.name, settled.state.name());
         }
         let verifier = Verifier::default();
@@ -274,6 +301,7 @@ impl Shop {
             journal.clone(),
             db.clone(),
             dojo.clone(),
+            counter.clone(),
             options.reconcile_every,
         ));
         let state = pages::AppState {
@@ -285,6 +313,7 @@ impl Shop {
             public_url: public.clone(),
             trust_proxy: options.trust_proxy,
             bot_check: options.bot_check.clone(),
+            counter,
         };
         let router = pages::router(state);
         let server = tokio::spawn(async move {
@@ -357,12 +386,18 @@ impl Shop {
 /// nothing left open is settled (once it can no longer be in flight), not
 /// only at the next start-up. Ended sessions, and form tokens and counted
 /// attempts a day old, are forgotten at the same pace.
-async fn now_and_then(journal: Arc<Journal<SqlJournal>>, db: Db, dojo: Dojo, every: Duration) {
+async fn now_and_then(
+    journal: Arc<Journal<SqlJournal>>,
+    db: Db,
+    dojo: Dojo,
+    counter: Option<Counter>,
+    every: Duration,
+) {
     let mut ticks = tokio::time::interval(every);
     ticks.tick().await; // the first is now: start-up reconciled already
     loop {
         ticks.tick().await;
-        match journal.reconcile(&dojo).await {
+        match reconcile(&journal, &dojo, counter.as_ref()).await {
             Ok(settled) => {
                 for entry in settled {
                     println!("journal: {} is {}", entry.name, entry.state.name());
@@ -383,6 +418,44 @@ async fn now_and_then(journal: Arc<Journal<SqlJournal>>, db: Db, dojo: Dojo, eve
             eprintln!("forgetting old messages: {error}");
         }
     }
+}
+
+/// Reconciles the journal: with the till's counter when there is one, so
+/// that its sessions are read and settled too (their reads need the
+/// software house id).
+async fn reconcile(
+    journal: &Journal<SqlJournal>,
+    dojo: &Dojo,
+    counter: Option<&Counter>,
+) -> Result<Vec<dojo_payments::journal::Reconciled>, dojo_payments::journal::JournalError> {
+    match counter {
+        Some(counter) => journal.reconcile_counter(counter).await,
+        None => journal.reconcile(dojo).await,
+    }
+}
+
+/// The till's handle on the terminals: the configured software house id,
+/// or on the embedded emulator (which takes any) the shop's own; none
+/// against Dojo without one (the till page says so, the rest of the shop
+/// runs).
+fn till_counter(backend: &Backend, dojo: &Dojo, options: &Options) -> Option<Counter> {
+    let software_house = match (&options.software_house_id, backend.emulator()) {
+        (Some(id), _) => id.clone(),
+        (None, Some(_)) => EMULATOR_SOFTWARE_HOUSE_ID.to_owned(),
+        (None, None) => return None,
+    };
+    let counter = Counter::new(dojo.clone(), software_house);
+    Some(match &options.reseller_id {
+        Some(reseller) => counter.reseller(reseller.clone()),
+        None => counter,
+    })
+}
+
+/// Environment variable `name`, unless unset or blank.
+fn non_empty_var(name: &str) -> Option<String> {
+    let value = std::env::var(name).ok()?;
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_owned())
 }
 
 /// Subscribes `url` to [`EVENTS`], or finds the subscription an earlier

@@ -12,6 +12,9 @@ pub enum OrderKind {
     Phone,
     /// A booking's no-show fee, charged to the card the customer authorized.
     NoShowFee,
+    /// Sold at the counter: paid on a card terminal, started by staff at
+    /// the till.
+    Counter,
 }
 
 impl OrderKind {
@@ -21,12 +24,13 @@ impl OrderKind {
             Self::Purchase => "purchase",
             Self::Phone => "phone",
             Self::NoShowFee => "no_show_fee",
+            Self::Counter => "counter",
         }
     }
 
     /// The kind stored as `text`.
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Purchase, Self::Phone, Self::NoShowFee]
+        [Self::Purchase, Self::Phone, Self::NoShowFee, Self::Counter]
             .into_iter()
             .find(|kind| kind.as_str() == text)
     }
@@ -180,7 +184,12 @@ mod tests {
         for status in OrderStatus::ALL {
             assert_eq!(OrderStatus::parse(status.as_str()), Some(status));
         }
-        for kind in [OrderKind::Purchase, OrderKind::Phone, OrderKind::NoShowFee] {
+        for kind in [
+            OrderKind::Purchase,
+            OrderKind::Phone,
+            OrderKind::NoShowFee,
+            OrderKind::Counter,
+        ] {
             assert_eq!(OrderKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(OrderStatus::parse("Paid?"), None);

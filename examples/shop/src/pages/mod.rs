@@ -8,6 +8,8 @@ pub mod booking;
 pub mod cards;
 pub mod phone;
 pub mod shop;
+pub mod till;
+pub mod till_live;
 
 use askama::Template;
 use axum::Router;
@@ -49,6 +51,9 @@ pub struct AppState {
     pub trust_proxy: crate::defences::TrustProxy,
     /// Where a CAPTCHA decides ([`crate::defences::BotCheck`]).
     pub bot_check: Arc<dyn BotCheck>,
+    /// The till's handle on the card terminals; `None` against Dojo
+    /// without `SHOP_SOFTWARE_HOUSE_ID` (the till page says so).
+    pub counter: Option<dojo_payments::counter::Counter>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -87,6 +92,17 @@ pub fn router(state: AppState) -> Router {
         .route("/bookings/{id}", get(booking::show))
         .route("/staff/phone", get(phone::form).post(phone::charge))
         .route("/staff/orders/{id}", get(phone::order))
+        .route("/staff/till", get(till::index))
+        .route("/staff/till/sale", post(till::sale))
+        .route("/staff/till/refund", post(till::unlinked_refund))
+        .route("/staff/till/sessions/{id}", get(till::session))
+        .route("/staff/till/sessions/{id}/events", get(till_live::events))
+        .route("/staff/till/sessions/{id}/cancel", post(till::cancel))
+        .route("/staff/till/sessions/{id}/signature", post(till::signature))
+        .route(
+            "/staff/till/sessions/{id}/refund",
+            post(till::matched_refund),
+        )
         .route("/admin", get(admin::index))
         .route("/admin/orders/{id}", get(admin::order))
         .route("/admin/orders/{id}/capture", post(admin::capture))
@@ -103,6 +119,7 @@ pub fn router(state: AppState) -> Router {
     let https = state.public_url.is_https();
     let router = pages
         .route("/shop.css", get(stylesheet))
+        .route("/till.js", get(till_live::script))
         .route("/webhooks/dojo", post(crate::webhook::receive))
         .with_state(state);
     crate::headers::secured(router, https)
