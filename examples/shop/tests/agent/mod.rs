@@ -14,6 +14,8 @@ pub struct Answer {
     pub location: Option<String>,
     /// `Retry-After`, in seconds.
     pub retry_after: Option<u64>,
+    /// Every header of the answer.
+    pub headers: reqwest::header::HeaderMap,
     pub body: String,
 }
 
@@ -76,6 +78,7 @@ impl Agent {
             status,
             location,
             retry_after,
+            headers: response.headers().clone(),
             body: response.text().await.unwrap(),
         }
     }
