@@ -305,3 +305,224 @@ fn ctrl_c_removes_the_temporary_subscription() {
         "the subscription was removed"
     );
 }
+
+/// An api host in front of the emulator that makes it look like Dojo: it
+/// passes every call on, except the emulator's control API, which Dojo
+/// does not have: those it counts and refuses.
+struct LikeDojo {
+    emulator: String,
+    http: reqwest::Client,
+    /// Every call passed on, as `METHOD /path`.
+    calls: Mutex<Vec<String>>,
+    /// Calls to `/_emulator/…`, refused.
+    control: AtomicU64,
+}
+
+async fn like_dojo(
+    State(state): State<Arc<LikeDojo>>,
+    method: axum::http::Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/_emulator") {
+        state.control.fetch_add(1, Ordering::SeqCst);
+        return (StatusCode::NOT_FOUND, "no such operation at Dojo").into_response();
+    }
+    state
+        .calls
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(format!("{method} {}", uri.path()));
+    let mut request = state.http.request(
+        reqwest::Method::from_bytes(method.as_str().as_bytes()).expect("method"),
+        format!("{}{uri}", state.emulator),
+    );
+    for (name, value) in &headers {
+        if name != "host" && name != "content-length" {
+            request = request.header(name.as_str(), value.as_bytes());
+        }
+    }
+    let answer = request
+        .body(body)
+        .send()
+        .await
+        .expect("the emulator answers");
+    let status = StatusCode::from_u16(answer.status().as_u16()).expect("status");
+    let kind = answer
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json")
+        .to_owned();
+    let body = answer.bytes().await.expect("body");
+    (status, [("content-type", kind)], body).into_response()
+}
+
+#[test]
+fn against_dojo_listen_subscribes_through_the_api_and_trigger_causes_what_a_server_can() {
+    let emu = support::emulator("like-dojo");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let endpoints = Arc::new(Endpoints::default());
+    let like = Arc::new(LikeDojo {
+        emulator: emu.api.clone(),
+        http: dojo_payments_api::http_client().expect("client"),
+        calls: Mutex::new(Vec::new()),
+        control: AtomicU64::new(0),
+    });
+    let (endpoint_url, dojo_url) = runtime.block_on(async {
+        let app = axum::Router::new()
+            .fallback(axum::routing::post(endpoint))
+            .with_state(endpoints.clone());
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind");
+        let endpoint_url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let app = axum::Router::new()
+            .fallback(like_dojo)
+            .with_state(like.clone());
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind");
+        let dojo_url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (endpoint_url, dojo_url)
+    });
+    let as_dojo = |args: &[&str]| {
+        let mut command = emu.process(args);
+        command
+            .env("DOJO_API_URL", &dojo_url)
+            .env("DOJO_EMULATOR", "0");
+        command
+    };
+
+    // Without an address that reaches this machine, listen cannot start.
+    let refused = as_dojo(&["listen", "--forward-to", &endpoint_url])
+        .output()
+        .expect("ran");
+    assert_eq!(refused.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        text.contains("against Dojo, deliveries need an address that reaches this machine")
+            && text.contains("give its https URL as --public-url"),
+        "{text}"
+    );
+
+    let port = free_port();
+    let public = format!("http://127.0.0.1:{port}/webhooks");
+    let forward = format!("{endpoint_url}/hooks");
+    let port = port.to_string();
+    let mut child = as_dojo(&[
+        "listen",
+        "--port",
+        &port,
+        "--public-url",
+        &public,
+        "--forward-to",
+        &forward,
+        "--max-events",
+        "2",
+    ])
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .expect("dojo listen");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let subscription = loop {
+        if let Some(sub) = subscriptions(&emu).pop() {
+            break sub;
+        }
+        assert!(Instant::now() < deadline, "listen never subscribed");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(subscription["url"], public.as_str());
+    let secret = subscription["secrets"][0]["value"]
+        .as_str()
+        .expect("a secret")
+        .to_owned();
+
+    // A server can cause these: a payment intent made (created), then
+    // canceled (status_updated).
+    let triggered = as_dojo(&["--json", "trigger", "payment_intent.status_updated"])
+        .output()
+        .expect("ran");
+    assert!(
+        triggered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&triggered.stderr)
+    );
+    let triggered: serde_json::Value = serde_json::from_slice(&triggered.stdout).expect("json");
+    assert_eq!(triggered["steps"][1], "canceled");
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("listen did not exit after 2 events");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().expect("stdout"), &mut stdout)
+        .expect("stdout");
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
+        .expect("stderr");
+
+    // The temporary subscription's secret is printed (the one secret the
+    // tool prints), and it is the one the deliveries are signed with.
+    assert!(
+        stderr.contains(&format!("Your webhook signing secret is {secret} ")),
+        "{stderr}"
+    );
+    assert!(stdout.contains("payment_intent.created"), "{stdout}");
+    assert!(stdout.contains("payment_intent.status_updated"), "{stdout}");
+    let accepted = endpoints.accepted.lock().expect("lock").clone();
+    assert_eq!(accepted.len(), 2, "{accepted:?}");
+    assert!(accepted.values().all(|n| *n == 1));
+
+    // Removed on exit: the emulator holds no subscription. Everything went
+    // through Dojo's API: the subscription made and deleted there, and not
+    // one call to the emulator's control API.
+    assert!(
+        subscriptions(&emu).is_empty(),
+        "the subscription was removed"
+    );
+    let calls = like.calls.lock().expect("lock").clone();
+    assert!(calls.iter().any(|c| c == "POST /webhooks"), "{calls:?}");
+    assert!(
+        calls.iter().any(|c| c.starts_with("DELETE /webhooks/ws_")),
+        "{calls:?}"
+    );
+    assert_eq!(like.control.load(Ordering::SeqCst), 0, "{calls:?}");
+
+    // What only a customer can cause is explained, not attempted.
+    let receipt = as_dojo(&["trigger", "payment_intent.send-receipt"])
+        .output()
+        .expect("ran");
+    assert_eq!(receipt.status.code(), Some(2));
+    assert!(receipt.stdout.is_empty());
+    snapbox::assert_data_eq!(
+        String::from_utf8_lossy(&receipt.stderr).into_owned(),
+        snapbox::str![[r#"
+error: against Dojo, payment_intent.send-receipt needs a paid intent, and only a customer can pay one
+  hint: create one (`dojo payment-intents create …`), pay it at its checkout link with a test card, then: dojo api POST /payment-intents/ID/receipt -f 'emails=["you@example.com"]'
+
+"#]]
+    );
+    let created = as_dojo(&["trigger", "payment_intent.created"])
+        .output()
+        .expect("ran");
+    assert!(created.status.success());
+    assert_eq!(like.control.load(Ordering::SeqCst), 0);
+}

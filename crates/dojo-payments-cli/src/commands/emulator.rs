@@ -286,6 +286,7 @@ async fn start(args: StartArgs, output: Output) -> Result<(), CliError> {
     for text in &args.terminals {
         builder = builder.terminal(terminal(text, &located)?);
     }
+    output.progress("starting the emulator");
     let emulator = builder.start().await.map_err(|e| {
         CliError::failure(format!("could not start the emulator: {e}"))
             .hint("is a port taken? choose others with --api-port and --pci-port (0: any free one)")

@@ -235,6 +235,7 @@ async fn serve(
     for route in &shared.routes {
         output.say(&format!("  {} → {}", route.event, route.url));
     }
+    output.progress("waiting for events (Ctrl-C stops, and removes the subscription)");
     let app = axum::Router::new()
         .fallback(axum::routing::post(receive))
         .with_state(shared.clone());

@@ -717,6 +717,45 @@ fn a_sale_on_a_terminal_waits_for_its_final_status() {
 
 "#]]
     );
+    // It waited, and said nothing of it: stderr is not a terminal.
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
+
+/// Progress shows on a terminal only: the same waits that print nothing on
+/// stderr in a pipe (every golden session above asserts its stderr) show
+/// it under a pseudo-terminal (`script`, where there is one), without
+/// colour when `NO_COLOR` is set.
+#[cfg(unix)]
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    let emu = support::emulator("progress");
+    let Some(on_a_terminal) = emu.in_a_terminal(&["payment-intents", "list"], &[]) else {
+        eprintln!("no `script` here: the terminal side is not tested");
+        return;
+    };
+    assert!(on_a_terminal.contains("… searching"), "{on_a_terminal:?}");
+    assert!(
+        on_a_terminal.contains("\x1b[2m"),
+        "dim on a terminal: {on_a_terminal:?}"
+    );
+    let plain = emu
+        .in_a_terminal(&["payment-intents", "list"], &[("NO_COLOR", "1")])
+        .expect("script");
+    assert!(plain.contains("… searching"), "{plain:?}");
+    assert!(
+        !plain.contains('\x1b'),
+        "no colour with NO_COLOR: {plain:?}"
+    );
+    let piped = emu
+        .process(&["payment-intents", "list"])
+        .output()
+        .expect("ran");
+    assert!(piped.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&piped.stderr),
+        "",
+        "nothing in a pipe"
+    );
 }
 
 mod customers;

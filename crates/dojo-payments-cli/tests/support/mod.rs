@@ -124,6 +124,41 @@ impl Running {
         command
     }
 
+    /// Runs `dojo ARGS` (with `env` added) under a pseudo-terminal, as a
+    /// user's shell would: what the terminal showed (stdout and stderr
+    /// together). `None` where `script` (util-linux) is missing.
+    pub fn in_a_terminal(&self, args: &[&str], env: &[(&str, &str)]) -> Option<String> {
+        let program = snapbox::cmd::cargo_bin!("dojo");
+        let mut line = program.display().to_string();
+        for arg in args {
+            assert!(
+                arg.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./:".contains(c)),
+                "{arg:?} needs no quoting here"
+            );
+            line.push(' ');
+            line.push_str(arg);
+        }
+        let process = self.process(args);
+        let mut command = std::process::Command::new("script");
+        command.env_clear();
+        for (name, value) in process.get_envs() {
+            if let Some(value) = value {
+                command.env(name, value);
+            }
+        }
+        command.envs(env.iter().copied());
+        let output = command
+            .args(["-qec", &line, "/dev/null"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
     /// [`Running::process`], to assert on.
     pub fn dojo(&self, args: &[&str]) -> snapbox::cmd::Command {
         snapbox::cmd::Command::from_std(self.process(args))
