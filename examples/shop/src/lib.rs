@@ -21,9 +21,9 @@
 //!   the SDK's journal (written before the call, reconciled at start-up
 //!   and every minute), every order's webhook events;
 //! - *the till* ([`pages::till`]): a payment at the counter on a card
-//!   terminal (Pay at Counter), watched live ([`pages::till_live`]): the
-//!   signature check, cancel, and refunds at the counter, each session
-//!   journaled.
+//!   terminal (Pay at Counter), watched live ([`pages::till_session`],
+//!   [`pages::till_live`]): the signature check, cancel, and refunds at the
+//!   counter ([`pages::till_refund`]), each session journaled.
 //!
 //! ```no_run
 //! # #[tokio::main] async fn main() -> Result<(), dojo_shop::StartError> {

@@ -10,6 +10,8 @@ pub mod phone;
 pub mod shop;
 pub mod till;
 pub mod till_live;
+pub mod till_refund;
+pub mod till_session;
 
 use askama::Template;
 use axum::Router;
@@ -94,14 +96,20 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/orders/{id}", get(phone::order))
         .route("/staff/till", get(till::index))
         .route("/staff/till/sale", post(till::sale))
-        .route("/staff/till/refund", post(till::unlinked_refund))
-        .route("/staff/till/sessions/{id}", get(till::session))
+        .route("/staff/till/refund", post(till_refund::unlinked))
+        .route("/staff/till/sessions/{id}", get(till_session::show))
         .route("/staff/till/sessions/{id}/events", get(till_live::events))
-        .route("/staff/till/sessions/{id}/cancel", post(till::cancel))
-        .route("/staff/till/sessions/{id}/signature", post(till::signature))
+        .route(
+            "/staff/till/sessions/{id}/cancel",
+            post(till_session::cancel),
+        )
+        .route(
+            "/staff/till/sessions/{id}/signature",
+            post(till_session::signature),
+        )
         .route(
             "/staff/till/sessions/{id}/refund",
-            post(till::matched_refund),
+            post(till_refund::matched),
         )
         .route("/admin", get(admin::index))
         .route("/admin/orders/{id}", get(admin::order))

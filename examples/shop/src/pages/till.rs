@@ -4,39 +4,35 @@
 //! webhooks as any other) and its payment intent, and starts a sale
 //! session on the terminal through the journal (written before it is
 //! created: `POST /terminal-sessions` has no idempotency key, so a lost
-//! answer is never sent again). The session's page follows it live
-//! ([`super::till_live`]), asks staff to check a signature when the
-//! terminal does (accept or reject, within Dojo's 80 seconds), and offers
-//! *Cancel* while Dojo allows it (before a card: after, its 422 is said in
-//! words).
+//! answer is never sent again). The session's page
+//! ([`super::till_session`]) follows it live ([`super::till_live`]), asks
+//! staff to check a signature when the terminal does, and offers *Cancel*
+//! while Dojo allows it. Refunds at the counter are an admin's
+//! ([`super::till_refund`]).
 //!
-//! Refunds at the counter, of a till sale (matched: the customer presents
-//! a card at the terminal) or to a card with no sale (unlinked), are an
-//! admin's, as every refund of the shop is: staff may not send money back.
-//!
-//! Every form carries its session's CSRF token and a token shown to it,
-//! which names the call: the same form sent twice is one order and one
-//! session.
+//! This module: the till's page (its terminals, the sale's form, the
+//! sessions it started and how they ended), the sale, and what the till's
+//! pages share. Every form carries its session's CSRF token and a token
+//! shown to it, which names the call: the same form sent twice is one
+//! order and one session.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::IntoResponse;
-use dojo_payments::api_types::{CaptureMode, TerminalSessionStatus as Status};
-use dojo_payments::counter::{Canceling, Counter, Outcome, SessionUpdate};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use dojo_payments::api_types::CaptureMode;
+use dojo_payments::counter::{Counter, Outcome};
 use dojo_payments::journal::{EntryState, Started};
-use dojo_payments::lifecycle::payment_intent::AnyPaymentIntent;
-use dojo_payments::types::{InvalidValue, Money, Open, TerminalId, TerminalSessionId};
+use dojo_payments::types::{InvalidValue, TerminalId, TerminalSessionId};
 use serde::Deserialize;
 
 use super::{AppState, Chrome, Page, PageError, flash, render, see_other, see_other_saying};
-use crate::auth::{Admin, Staff, Visitor};
+use crate::auth::{Staff, Visitor};
 use crate::order::OrderKind;
 use crate::store::{Flash, NewOrder, TillKind, TillSession};
 use crate::till_amount::parse_till_amount;
 
 /// The purpose a till form's token is issued for.
-const PURPOSE: &str = "till";
+pub(super) const PURPOSE: &str = "till";
 
 /// What the till says when the shop has no software house id to call the
 /// terminals with.
@@ -70,7 +66,7 @@ pub struct TerminalRow {
 /// The page's `said`: the id of a message an action kept for this session.
 #[derive(Debug, Default, Deserialize)]
 pub struct Said {
-    said: Option<String>,
+    pub(super) said: Option<String>,
 }
 
 #[derive(Template)]
@@ -96,14 +92,14 @@ impl TillPage {
 
 /// What a refilled form shows again.
 #[derive(Debug, Default)]
-struct Refill {
+pub(super) struct Refill {
     amount: String,
     description: String,
 }
 
 /// The till page, with a fresh token, `error` said, and `refill` in the
 /// sale's form; answered with `status`.
-async fn till_page(
+pub(super) async fn till_page(
     state: &AppState,
     visitor: &Visitor,
     error: Option<String>,
@@ -136,7 +132,7 @@ async fn till_page(
 }
 
 /// Every terminal of the location, as the till lists them.
-async fn terminals(counter: &Counter) -> Result<Vec<TerminalRow>, PageError> {
+pub(super) async fn terminals(counter: &Counter) -> Result<Vec<TerminalRow>, PageError> {
     Ok(counter
         .terminals()
         .await?
@@ -340,7 +336,7 @@ pub async fn sale(
 
 /// Where a session the journal started leads: its page, or the till
 /// saying why there is none.
-async fn started_page(
+pub(super) async fn started_page(
     state: &AppState,
     visitor: &Visitor,
     action: &str,
@@ -384,7 +380,7 @@ async fn started_page(
 /// Runs a journaled start on a task of its own, to its end: a browser
 /// that goes away must not drop it half made (written, maybe sent, its
 /// session's id never recorded).
-async fn to_the_end(
+pub(super) async fn to_the_end(
     call: impl Future<Output = Result<Started, dojo_payments::journal::JournalError>> + Send + 'static,
 ) -> Result<Started, PageError> {
     match tokio::spawn(call).await {
@@ -397,7 +393,7 @@ async fn to_the_end(
 
 /// The terminal the form names: an id as Dojo writes them (letters,
 /// digits, `_`, `-`), never sent otherwise.
-fn terminal_id(text: &str) -> Result<TerminalId, InvalidValue> {
+pub(super) fn terminal_id(text: &str) -> Result<TerminalId, InvalidValue> {
     let text = text.trim();
     let shaped = (1..=64).contains(&text.len())
         && text
@@ -429,7 +425,7 @@ fn description(text: &str) -> Result<String, InvalidValue> {
 
 /// Why no session may start on `terminal` now (it is offline, in use, or
 /// unknown), or `None` when it is `Available`.
-async fn not_available(
+pub(super) async fn not_available(
     counter: &Counter,
     terminal: &TerminalId,
 ) -> Result<Option<String>, PageError> {
@@ -447,7 +443,7 @@ async fn not_available(
 }
 
 /// A session's page.
-fn session_path(id: &str) -> String {
+pub(super) fn session_path(id: &str) -> String {
     format!("/staff/till/sessions/{id}")
 }
 
@@ -459,444 +455,4 @@ pub(super) async fn recorded(state: &AppState, id: &str) -> Result<TillSession, 
         .till_session(id)
         .await?
         .ok_or(PageError::NotFound("till session"))
-}
-
-#[derive(Template)]
-#[template(path = "till_session.html")]
-struct SessionPage {
-    chrome: Chrome,
-    session: TillSession,
-    /// Dojo's name of its status (`Initiated`), for the live view to
-    /// compare with.
-    status: String,
-    /// The status in words (`On the terminal`, `Paid`).
-    headline: String,
-    /// How it ended, in a sentence, and whether that is good news.
-    ending: Option<(String, bool)>,
-    /// What the terminal showed, in order.
-    shown: Vec<String>,
-    /// Followed live (in progress): the page loads the till's script.
-    live: bool,
-    /// May still be canceled (in progress, `CancelRequested` not yet).
-    cancelable: bool,
-    /// Waiting for the signature check, answered by then (UTC).
-    signature_by: Option<String>,
-    /// A sale that may be refunded at the counter (an admin's): what is
-    /// left, and the terminals.
-    refundable: Option<Money>,
-    terminals: Vec<TerminalRow>,
-    token: String,
-    said: Option<Flash>,
-}
-
-/// `GET /staff/till/sessions/{id}`: where the session stands, what the
-/// terminal showed, and what staff may do now.
-pub async fn session(
-    State(state): State<AppState>,
-    Staff(_): Staff,
-    visitor: Visitor,
-    Path(id): Path<String>,
-    Query(said): Query<Said>,
-) -> Page {
-    let counter = counter(&state)?;
-    let session = recorded(&state, &id).await?;
-    let outcome = counter
-        .session(&TerminalSessionId::from_wire(id.clone()))
-        .await?;
-    note(&state, counter, &session, &outcome).await?;
-    let history = counter.history(&outcome);
-    let chrome = Chrome::with_forms(&visitor).await?;
-    let refundable = match (&outcome, session.kind, chrome.admin()) {
-        (Outcome::Captured(_), TillKind::Sale, true) => left_to_refund(&state, &session).await?,
-        _ => None,
-    };
-    let terminals = match refundable {
-        Some(_) => terminals(counter).await?,
-        None => Vec::new(),
-    };
-    let page = SessionPage {
-        status: outcome.status().to_string(),
-        headline: headline(session.kind, &outcome, &history),
-        ending: ending(session.kind, &outcome),
-        shown: history.iter().map(SessionUpdate::till_message).collect(),
-        live: matches!(outcome, Outcome::InProgress(_)),
-        cancelable: matches!(&outcome, Outcome::InProgress(s)
-            if s.status() != &Open::Known(Status::CancelRequested)),
-        signature_by: match &outcome {
-            Outcome::SignatureRequired(check) => Some(
-                check
-                    .respond_by()
-                    .map(|at| at.format("%H:%M:%S UTC").to_string())
-                    .unwrap_or_else(|| "80 seconds after it asked".to_owned()),
-            ),
-            _ => None,
-        },
-        refundable,
-        terminals,
-        token: visitor.issue_form_token(PURPOSE).await?,
-        said: flash(&state, &visitor, said.said.as_deref()).await?,
-        session,
-        chrome,
-    };
-    let mut response = render(&page)?;
-    // This page alone runs a script: the till's, from the shop itself.
-    response.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(crate::headers::TILL_CONTENT_SECURITY_POLICY),
-    );
-    Ok(response.into_response())
-}
-
-/// What is left to refund of a till sale's payment, read from Dojo (the
-/// order's webhook may not have come yet); `None` when nothing is.
-async fn left_to_refund(
-    state: &AppState,
-    session: &TillSession,
-) -> Result<Option<Money>, PageError> {
-    let Some(intent) = sale_intent(state, session).await? else {
-        return Ok(None);
-    };
-    let left = intent
-        .settled()
-        .and_then(|s| s.captured.checked_sub(s.refunded).ok());
-    Ok(left.filter(|left| left.minor_units() > 0))
-}
-
-/// The payment intent a till sale (or the sale a refund refunds) paid.
-async fn sale_intent(
-    state: &AppState,
-    session: &TillSession,
-) -> Result<Option<AnyPaymentIntent>, PageError> {
-    let Some(order_id) = &session.order_id else {
-        return Ok(None);
-    };
-    let order = state.db.order(order_id).await?;
-    let Some(intent) = order.and_then(|o| o.payment_intent_id) else {
-        return Ok(None);
-    };
-    Ok(Some(AnyPaymentIntent::read(&state.dojo, &intent).await?))
-}
-
-/// The session's status in words: the terminal's last status line (a
-/// refund's `Captured` is *Refunded*).
-fn headline(kind: TillKind, outcome: &Outcome, history: &[SessionUpdate]) -> String {
-    if kind.is_refund() && matches!(outcome, Outcome::Captured(_)) {
-        return "Refunded".to_owned();
-    }
-    history
-        .iter()
-        .rev()
-        .find(|update| matches!(update, SessionUpdate::Status { .. }))
-        .map(SessionUpdate::till_message)
-        .unwrap_or_else(|| outcome.status().to_string())
-}
-
-/// How a session that is over ended, in a sentence for staff, and whether
-/// it went as asked.
-fn ending(kind: TillKind, outcome: &Outcome) -> Option<(String, bool)> {
-    Some(match (outcome, kind.is_refund()) {
-        (Outcome::Captured(_) | Outcome::Authorized(_), false) => {
-            ("Paid: the customer's card was charged.".to_owned(), true)
-        }
-        (Outcome::Captured(_) | Outcome::Authorized(_), true) => {
-            ("Refunded to the customer's card.".to_owned(), true)
-        }
-        (Outcome::Declined(_), false) => (
-            "The card was declined: nothing was taken. Start a new sale to try another card."
-                .to_owned(),
-            false,
-        ),
-        (Outcome::Declined(_), true) => ("Declined: nothing was refunded.".to_owned(), false),
-        (Outcome::Canceled(_), false) => ("Canceled: nothing was taken.".to_owned(), false),
-        (Outcome::Canceled(_), true) => ("Canceled: nothing was refunded.".to_owned(), false),
-        (Outcome::Expired(_), _) => (
-            "Timed out: no card was presented in time (or the terminal went offline). No money moved."
-                .to_owned(),
-            false,
-        ),
-        (Outcome::SignatureRejected(_), _) => (
-            "Signature rejected: the payment was reversed, and nothing was taken.".to_owned(),
-            false,
-        ),
-        _ => return None,
-    })
-}
-
-/// `POST /staff/till/sessions/{id}/cancel`: asks Dojo to cancel the
-/// session. Too late once a card was presented: Dojo answers 422, said as
-/// such, and the session goes on.
-pub async fn cancel(
-    State(state): State<AppState>,
-    Staff(staff): Staff,
-    visitor: Visitor,
-    Path(id): Path<String>,
-) -> Page {
-    let counter = counter(&state)?;
-    let session = recorded(&state, &id).await?;
-    let subject = session.order_id.as_deref().unwrap_or(&session.session_id);
-    let action = state
-        .db
-        .record_action(&staff, subject, "till cancel", "")
-        .await?;
-    let outcome = counter
-        .session(&TerminalSessionId::from_wire(id.clone()))
-        .await?;
-    let said = match outcome {
-        Outcome::InProgress(running) => match running.cancel().await? {
-            Canceling::Requested(_) => Ok("Cancel requested: the terminal confirms it.".to_owned()),
-            Canceling::CardPresented(_) => Err(
-                "Too late to cancel: the customer has presented a card, so Dojo refused \
-                 (422). The session goes on: wait for its outcome."
-                    .to_owned(),
-            ),
-        },
-        other => Err(format!(
-            "Nothing to cancel: the session is {} already.",
-            other.status()
-        )),
-    };
-    let outcome = if said.is_ok() { "done" } else { "refused" };
-    state.db.action_outcome(&action, outcome).await?;
-    see_other_saying(&state, &visitor, &session_path(&id), Flash::of(said)).await
-}
-
-/// The signature check's answer.
-#[derive(Debug, Deserialize)]
-pub struct SignatureForm {
-    answer: String,
-}
-
-/// `POST /staff/till/sessions/{id}/signature`: the signature matches the
-/// card's (the payment goes through) or not (Dojo reverses it).
-pub async fn signature(
-    State(state): State<AppState>,
-    Staff(staff): Staff,
-    visitor: Visitor,
-    Path(id): Path<String>,
-    axum::Form(form): axum::Form<SignatureForm>,
-) -> Page {
-    let counter = counter(&state)?;
-    let session = recorded(&state, &id).await?;
-    let accepted = match form.answer.as_str() {
-        "accept" => true,
-        "reject" => false,
-        _ => {
-            return Err(PageError::Invalid(InvalidValue::new(
-                "answer",
-                "must be accept or reject",
-            )));
-        }
-    };
-    let subject = session.order_id.as_deref().unwrap_or(&session.session_id);
-    let what = if accepted {
-        "signature accepted"
-    } else {
-        "signature rejected"
-    };
-    let action = state.db.record_action(&staff, subject, what, "").await?;
-    let outcome = counter
-        .session(&TerminalSessionId::from_wire(id.clone()))
-        .await?;
-    let said = match outcome {
-        Outcome::SignatureRequired(check) if accepted => check
-            .accept()
-            .await
-            .map(|_| "Signature accepted: the payment goes through.".to_owned())
-            .map_err(|e| format!("Dojo did not take the answer: {e}")),
-        Outcome::SignatureRequired(check) => check
-            .reject()
-            .await
-            .map(|_| "Signature rejected: Dojo reverses the payment.".to_owned())
-            .map_err(|e| format!("Dojo did not take the answer: {e}")),
-        other => Err(format!(
-            "The session is not waiting for a signature check (it is {}): Dojo accepts a \
-             signature by itself 80 seconds after asking.",
-            other.status()
-        )),
-    };
-    let outcome = if said.is_ok() { "done" } else { "refused" };
-    state.db.action_outcome(&action, outcome).await?;
-    see_other_saying(&state, &visitor, &session_path(&id), Flash::of(said)).await
-}
-
-/// A refund at the counter: the terminal, the amount, and the token of the
-/// page that showed the form.
-#[derive(Debug, Deserialize)]
-pub struct RefundForm {
-    token: String,
-    #[serde(default)]
-    terminal: String,
-    amount: String,
-}
-
-/// The refund form's terminal and amount, or the page saying which field
-/// is wrong.
-fn refund_fields(form: &RefundForm) -> Result<(TerminalId, Money), String> {
-    let checked = parse_till_amount("amount", &form.amount)
-        .and_then(|amount| Ok((terminal_id(&form.terminal)?, amount)));
-    checked.map_err(|invalid| format!("{}: {}", invalid.field(), invalid.rule()))
-}
-
-/// `POST /staff/till/sessions/{id}/refund` (admin): refunds `amount` of the
-/// till sale `id` to the card the customer presents at the terminal.
-pub async fn matched_refund(
-    State(state): State<AppState>,
-    Admin(admin): Admin,
-    visitor: Visitor,
-    Path(id): Path<String>,
-    axum::Form(form): axum::Form<RefundForm>,
-) -> Page {
-    let counter = counter(&state)?.clone();
-    if !visitor.form_token_issued(&form.token, PURPOSE).await? {
-        return Err(PageError::Forbidden(
-            "this form was not shown to you: reload it",
-        ));
-    }
-    let sale = recorded(&state, &id).await?;
-    let back = session_path(&id);
-    let (terminal, amount) = match refund_fields(&form) {
-        Ok(fields) => fields,
-        Err(error) => return see_other_saying(&state, &visitor, &back, Flash::Error(error)).await,
-    };
-    let (Some(order_id), TillKind::Sale) = (sale.order_id.clone(), sale.kind) else {
-        return Err(PageError::NotFound("till sale"));
-    };
-    let name = format!("{order_id}/till-refund/{}", form.token);
-    if let Some(started) = state.db.till_session_named(&name).await? {
-        // Sent again (a double click, a reload): the first one's session.
-        return see_other(&session_path(&started.session_id));
-    }
-    let intent = sale_intent(&state, &sale).await?;
-    let left = intent
-        .as_ref()
-        .and_then(AnyPaymentIntent::settled)
-        .and_then(|s| s.captured.checked_sub(s.refunded).ok());
-    if let Some(left) = left.filter(|left| amount.minor_units() > left.minor_units()) {
-        let error = format!("amount: must be at most {left}, what is left to refund");
-        return see_other_saying(&state, &visitor, &back, Flash::Error(error)).await;
-    }
-    if let Some(busy) = not_available(&counter, &terminal).await? {
-        return see_other_saying(&state, &visitor, &back, Flash::Error(busy)).await;
-    }
-    let action = (state.db)
-        .record_action(&admin, &order_id, "till refund", &amount.to_string())
-        .await?;
-    let (journal, till, entry) = (state.journal.clone(), counter.clone(), name.clone());
-    let started = match intent {
-        Some(AnyPaymentIntent::Captured(paid)) => {
-            to_the_end(async move {
-                journal
-                    .matched_refund(&till, &entry, &terminal, &paid, amount)
-                    .await
-            })
-            .await?
-        }
-        Some(AnyPaymentIntent::Refunded(paid)) => {
-            to_the_end(async move {
-                journal
-                    .matched_refund(&till, &entry, &terminal, &paid, amount)
-                    .await
-            })
-            .await?
-        }
-        other => {
-            state.db.action_outcome(&action, "refused").await?;
-            let status = other
-                .and_then(|i| i.status().map(ToString::to_string))
-                .unwrap_or_else(|| "unknown".to_owned());
-            let said = Flash::Error(format!("Nothing to refund: the payment is {status}."));
-            return see_other_saying(&state, &visitor, &back, said).await;
-        }
-    };
-    let record = |session: &Outcome| TillSession {
-        session_id: session.data().id.to_string(),
-        kind: TillKind::MatchedRefund,
-        order_id: Some(order_id.clone()),
-        journal_entry: name.clone(),
-        terminal_id: session.data().terminal_id.to_string(),
-        amount,
-        staff_account: admin.email.clone(),
-        status: session.status().to_string(),
-        created_at: String::new(),
-    };
-    started_page(
-        &state,
-        &visitor,
-        &action,
-        started,
-        record,
-        Refill::default(),
-    )
-    .await
-}
-
-/// `POST /staff/till/refund` (admin): refunds `amount` to the card the
-/// customer presents, linked to no sale (a sale from before the till, a
-/// goodwill payment).
-pub async fn unlinked_refund(
-    State(state): State<AppState>,
-    Admin(admin): Admin,
-    visitor: Visitor,
-    axum::Form(form): axum::Form<RefundForm>,
-) -> Page {
-    let counter = counter(&state)?.clone();
-    if !visitor.form_token_issued(&form.token, PURPOSE).await? {
-        return Err(PageError::Forbidden(
-            "this form was not shown to you: reload it",
-        ));
-    }
-    let (terminal, amount) = match refund_fields(&form) {
-        Ok(fields) => fields,
-        Err(error) => {
-            let refill = Refill::default();
-            let status = StatusCode::BAD_REQUEST;
-            return till_page(&state, &visitor, Some(error), None, refill, status).await;
-        }
-    };
-    if let Some(busy) = not_available(&counter, &terminal).await? {
-        let status = StatusCode::CONFLICT;
-        return till_page(
-            &state,
-            &visitor,
-            Some(busy),
-            None,
-            Refill::default(),
-            status,
-        )
-        .await;
-    }
-    let name = format!("till/unlinked-refund/{}", form.token);
-    if let Some(started) = state.db.till_session_named(&name).await? {
-        return see_other(&session_path(&started.session_id));
-    }
-    let action = (state.db)
-        .record_action(&admin, &name, "till refund", &amount.to_string())
-        .await?;
-    let (journal, till, entry) = (state.journal.clone(), counter.clone(), name.clone());
-    let started = to_the_end(async move {
-        journal
-            .unlinked_refund(&till, &entry, &terminal, amount, true)
-            .await
-    })
-    .await?;
-    let record = |session: &Outcome| TillSession {
-        session_id: session.data().id.to_string(),
-        kind: TillKind::UnlinkedRefund,
-        order_id: None,
-        journal_entry: name.clone(),
-        terminal_id: session.data().terminal_id.to_string(),
-        amount,
-        staff_account: admin.email.clone(),
-        status: session.status().to_string(),
-        created_at: String::new(),
-    };
-    started_page(
-        &state,
-        &visitor,
-        &action,
-        started,
-        record,
-        Refill::default(),
-    )
-    .await
 }
