@@ -3,10 +3,13 @@
 //! read or reported as unknown, exit code 6).
 
 use clap::Subcommand;
+use dojo_payments::Delivery;
 use dojo_payments::Dojo;
 use dojo_payments::IdempotencyKey;
 use dojo_payments::api_types::{self as types, CaptureMode};
-use dojo_payments::lifecycle::payment_intent::AnyPaymentIntent;
+use dojo_payments::lifecycle::payment_intent::{
+    AnyPaymentIntent, Captured, PaymentIntent, Reversed,
+};
 use dojo_payments_types::{Currency, Money, PaymentIntentId};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -146,6 +149,35 @@ async fn typed(dojo: &Dojo, id: &PaymentIntentId) -> Result<AnyPaymentIntent, Cl
         .map_err(|e| errors::sdk(&e, None))
 }
 
+/// What a transition of intent `pi` (`text` as typed) answered: the
+/// intent after it; or, when its answer was lost but the SDK's read shows
+/// it made (`Delivery::Applied`), the intent as read now, the loss said on
+/// stderr: done either way, never to be sent again. Any other failure is
+/// reported by what is known of the money (exit 6 when it may have moved,
+/// with the read that settles it).
+async fn made(
+    sent: dojo_payments::Result<Value>,
+    dojo: &Dojo,
+    pi: &PaymentIntentId,
+    text: &str,
+    output: Output,
+) -> Result<Value, CliError> {
+    match sent {
+        Ok(value) => Ok(value),
+        Err(error) if error.delivery() == Delivery::Applied => {
+            output.say(&format!(
+                "note: the answer was lost; a read shows it was made ({error})"
+            ));
+            Ok(to_json(&read(dojo, pi).await?))
+        }
+        Err(error) => Err(errors::sdk_settled_by(
+            &error,
+            None,
+            Some(format!("dojo payment-intents get {text}")),
+        )),
+    }
+}
+
 /// `--amount` of a capture, in the intent's currency; all of it by default.
 fn capture_amount(text: Option<&str>, total: Money) -> Result<Money, CliError> {
     match text {
@@ -253,18 +285,19 @@ pub async fn run(
         }
         PaymentIntentsCommand::Capture { id: text, amount } => {
             let pi = id(&text)?;
-            let settle = Some(format!("dojo payment-intents get {text}"));
-            let unsent = |e: dojo_payments::Error| errors::sdk_settled_by(&e, None, settle.clone());
+            let after = |intent: PaymentIntent<Captured>| to_json(intent.data());
             // The typed intent: the SDK checks the mode, the currency and
             // what remains authorized before anything is sent.
-            let (amount, captured) = match typed(&dojo, &pi).await? {
+            let (amount, value) = match typed(&dojo, &pi).await? {
                 AnyPaymentIntent::Authorized(intent) => {
                     let amount = capture_amount(amount.as_deref(), intent.total())?;
-                    (amount, intent.capture(&dojo, amount).await.map_err(unsent)?)
+                    let sent = intent.capture(&dojo, amount).await.map(after);
+                    (amount, made(sent, &dojo, &pi, &text, output).await?)
                 }
                 AnyPaymentIntent::Captured(intent) => {
                     let amount = capture_amount(amount.as_deref(), intent.total())?;
-                    (amount, intent.capture(&dojo, amount).await.map_err(unsent)?)
+                    let sent = intent.capture(&dojo, amount).await.map(after);
+                    (amount, made(sent, &dojo, &pi, &text, output).await?)
                 }
                 other => {
                     return Err(wrong_state(
@@ -275,7 +308,6 @@ pub async fn run(
                     ));
                 }
             };
-            let value = to_json(captured.data());
             output.data(&value, || {
                 format!("captured {amount} of {text}\n{}", line(&value))
             });
@@ -342,17 +374,12 @@ pub async fn run(
         PaymentIntentsCommand::Reverse { id: text } => {
             let pi = id(&text)?;
             let dojo = context::dojo_on_its_clock(&target).await?;
-            let settle = Some(format!("dojo payment-intents get {text}"));
-            let unsent = |e: dojo_payments::Error| errors::sdk_settled_by(&e, None, settle.clone());
+            let after = |intent: PaymentIntent<Reversed>| to_json(intent.data());
             // The SDK checks the rules of each state (7 days authorized;
             // an Auto capture on its day) before sending.
-            let reversed = match typed(&dojo, &pi).await? {
-                AnyPaymentIntent::Authorized(intent) => {
-                    intent.reverse(&dojo).await.map_err(unsent)?
-                }
-                AnyPaymentIntent::Captured(intent) => {
-                    intent.reverse(&dojo).await.map_err(unsent)?
-                }
+            let sent = match typed(&dojo, &pi).await? {
+                AnyPaymentIntent::Authorized(intent) => intent.reverse(&dojo).await.map(after),
+                AnyPaymentIntent::Captured(intent) => intent.reverse(&dojo).await.map(after),
                 other => {
                     return Err(wrong_state(
                         &text,
@@ -362,20 +389,18 @@ pub async fn run(
                     ));
                 }
             };
-            let value = to_json(reversed.data());
+            let value = made(sent, &dojo, &pi, &text, output).await?;
             output.data(&value, || line(&value));
         }
         PaymentIntentsCommand::Cancel { id: text } => {
             let pi = id(&text)?;
-            let settle = Some(format!("dojo payment-intents get {text}"));
-            let canceled = match typed(&dojo, &pi).await? {
-                AnyPaymentIntent::Created(intent) => intent
-                    .cancel(&dojo)
-                    .await
-                    .map_err(|e| errors::sdk_settled_by(&e, None, settle))?,
+            let sent = match typed(&dojo, &pi).await? {
+                AnyPaymentIntent::Created(intent) => {
+                    intent.cancel(&dojo).await.map(|p| to_json(p.data()))
+                }
                 other => return Err(wrong_state(&text, &other, "canceled", "one not yet paid")),
             };
-            let value = to_json(canceled.data());
+            let value = made(sent, &dojo, &pi, &text, output).await?;
             output.data(&value, || line(&value));
         }
     }

@@ -513,3 +513,78 @@ error: pi_sandbox_[..] is Captured: only one not yet paid can be canceled
 
 "#]]);
 }
+
+/// A capture whose answer never comes, and whose effect no read can show
+/// (every read after it fails): the SDK cannot prove either way and a
+/// capture has no key, so exit 6, and the advice is to settle it by a
+/// read, never to send it again.
+#[test]
+fn capture_whose_outcome_is_unknown() {
+    let emu = support::emulator("pi-capture-unknown");
+    let id = paid(&emu, "12.50", true);
+    emu.dojo(&[
+        "emulator",
+        "fault",
+        "--route",
+        "POST /payment-intents/{paymentIntentId}/captures",
+        "--answer",
+        "hang-up",
+        "--acted",
+    ])
+    .assert()
+    .success();
+    // The command's own read passes; every one after it fails.
+    let reads = format!(
+        "sequence=[{{\"latencyMs\": 0}}{}]",
+        ", {\"status\": 503}".repeat(30)
+    );
+    emu.dojo(&[
+        "emulator",
+        "fault",
+        "--route",
+        "GET /payment-intents/{paymentIntentId}",
+        "--set",
+        &reads,
+    ])
+    .assert()
+    .success();
+    emu.dojo(&["payment-intents", "capture", &id])
+        .assert()
+        .code(6)
+        .stdout_eq(str![])
+        .stderr_eq(str![[r#"
+error: the outcome is unknown, money may have moved: captures_create: the connection failed (MaybeApplied) (location default); whether it was applied is unknown (the payment intent could not be read): settle it later (Error::unsettled, or a journal), do not send it again now
+  hint: do not send it again yet: it may still be in flight. Read it in a few minutes (`dojo payment-intents get pi_sandbox_[..]`) and act on what it shows
+
+"#]]);
+}
+
+/// A capture whose answer is lost but which a read shows made: done.
+#[test]
+fn capture_whose_answer_is_lost() {
+    let emu = support::emulator("pi-capture-lost");
+    let id = paid(&emu, "12.50", true);
+    emu.dojo(&[
+        "emulator",
+        "fault",
+        "--route",
+        "POST /payment-intents/{paymentIntentId}/captures",
+        "--answer",
+        "hang-up",
+        "--acted",
+    ])
+    .assert()
+    .success();
+    emu.dojo(&["payment-intents", "capture", &id])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+captured 12.50 GBP of pi_sandbox_[..]
+pi_sandbox_[..]  Captured  12.50 GBP  Order 1
+
+"#]])
+        .stderr_eq(str![[r#"
+note: the answer was lost; a read shows it was made (captures_create: the connection failed (MaybeApplied) (location default); a read of the payment intent shows it was applied)
+
+"#]]);
+}
