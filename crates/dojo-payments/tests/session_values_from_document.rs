@@ -756,16 +756,14 @@ fn a_value_added_or_unknown_is_named() {
     );
 }
 
-/// The SDK's side of the decision: it reads `SignatureVerificationAccepted`
-/// as still in progress, whatever came before it. A session answered in
-/// the order of the document's signature example (`Captured`, then
-/// `SignatureVerificationAccepted`, last) is therefore never claimed paid
-/// from its status: waiting on it ends at the deadline, still
-/// `Outcome::InProgress`, and what the money did is read from the payment
-/// intent (the counter module's docs say so). Served by a stand-in for
-/// Dojo answering the example itself.
+/// The SDK's side of the decision when Dojo keeps the example's order: a
+/// session left `SignatureVerificationAccepted` after `Captured` (the
+/// document's `PUT …/signature` example) is over, read as `Captured`, and
+/// waiting on it ends at once, not at the deadline. Served by a stand-in
+/// for Dojo answering the example itself; the same session with the
+/// `Captured` event taken out is still in progress.
 #[tokio::test]
-async fn a_session_answered_in_the_examples_order_is_not_claimed_final() {
+async fn a_session_answered_in_the_examples_order_is_paid() {
     let doc = locked_document();
     let example = doc
         .pointer(
@@ -773,39 +771,29 @@ async fn a_session_answered_in_the_examples_order_is_not_claimed_final() {
         )
         .expect("the signature answer has an example")
         .clone();
-    let served = example.clone();
-    let app = axum::Router::new().route(
-        "/terminal-sessions/{id}",
-        axum::routing::get(move || {
-            let served = served.clone();
-            async move { axum::Json(served) }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a port");
-    let url = format!("http://{}", listener.local_addr().expect("an address"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let key = dojo_payments::types::ApiKey::new("sk_sandbox_test_0123456789").expect("a key");
-    let dojo = Dojo::builder(key)
-        .api_url(&url)
-        .retry_policy(quick_retries())
-        .build()
-        .expect("a client");
-    let counter = Counter::new(dojo, "my-epos");
-    let id = dojo_payments::types::TerminalSessionId::from_wire(
-        example["id"].as_str().expect("the example has an id"),
-    );
+    let (counter, id) = serve(example.clone()).await;
 
     let read = counter.session(&id).await.expect("read");
     assert_eq!(
         read.status(),
-        &Open::Known(S::SignatureVerificationAccepted)
+        &Open::Known(S::SignatureVerificationAccepted),
+        "the status is kept as Dojo answered it"
     );
+    assert!(read.is_final(), "paid, then the signature accepted: over");
     assert!(
-        !read.is_final(),
-        "SignatureVerificationAccepted is not final"
+        matches!(read, Outcome::Captured(_)),
+        "read as the payment status before the acceptance: {read:?}"
     );
+
+    // Without the `Captured` before it, the acceptance is in progress:
+    // waiting on it ends at the deadline, never claimed paid.
+    let mut unpaid = example.clone();
+    unpaid["statusEvents"]
+        .as_array_mut()
+        .expect("statusEvents")
+        .retain(|event| event["status"] != "Captured" && event["status"] != "Authorized");
+    let (counter, id) = serve(unpaid).await;
+    let read = counter.session(&id).await.expect("read");
     let Outcome::InProgress(session) = read else {
         panic!("expected InProgress, got {read:?}");
     };
@@ -820,4 +808,31 @@ async fn a_session_answered_in_the_examples_order_is_not_claimed_final() {
         matches!(waited, Outcome::InProgress(_)),
         "at the deadline: {waited:?}"
     );
+}
+
+/// A stand-in for Dojo answering every read of a session with `session`:
+/// a counter on it, and the session's id.
+async fn serve(session: Value) -> (Counter, dojo_payments::types::TerminalSessionId) {
+    let id = dojo_payments::types::TerminalSessionId::from_wire(
+        session["id"].as_str().expect("the session has an id"),
+    );
+    let app = axum::Router::new().route(
+        "/terminal-sessions/{id}",
+        axum::routing::get(move || {
+            let session = session.clone();
+            async move { axum::Json(session) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let key = dojo_payments::types::ApiKey::new("sk_sandbox_test_0123456789").expect("a key");
+    let dojo = Dojo::builder(key)
+        .api_url(&url)
+        .retry_policy(quick_retries())
+        .build()
+        .expect("a client");
+    (Counter::new(dojo, "my-epos"), id)
 }

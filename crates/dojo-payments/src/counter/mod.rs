@@ -39,18 +39,20 @@
 //!   intent) once the terminal has finished: that status is the last, and
 //!   final; [`TerminalSession::reject`] ends it
 //!   `SignatureVerificationRejected`, the payment reversed;
-//! - a session Dojo answered in the example's order (ending
-//!   `SignatureVerificationAccepted`) is therefore never claimed paid from
-//!   its status: waiting on it ends at the [`WaitPolicy`]'s deadline with
-//!   [`Outcome::InProgress`], and a journal entry for it stays open, "not
-//!   over yet". Read the payment intent to know what the money did
-//!   (`dojo.payment_intents().get(id)`: `Captured` or `Authorized`).
+//! - a session Dojo answers in the example's order (left
+//!   `SignatureVerificationAccepted` after `Captured` or `Authorized` in
+//!   its `statusEvents`) is over all the same: it is read as that earlier
+//!   status ([`Outcome::Captured`], [`Outcome::Authorized`]), waiting on it
+//!   ends, and a journal entry for it is settled applied. Only an accepted
+//!   signature with no payment status before it is in progress. So
+//!   whichever order Dojo keeps, no session that took the money is left
+//!   waiting until the deadline, and none is claimed paid before it was.
 //!
 //! `tests/session_values_from_document.rs` holds all of it: the
 //! contradiction is still the locked document's, an accepted signature
 //! runs `SignatureVerificationRequired`, `SignatureVerificationAccepted`,
 //! `Captured` with nothing after, and a session served in the example's
-//! order reads as in progress. The same test reaches every status and
+//! order reads as paid. The same test reaches every status and
 //! notification the document names, watched through
 //! [`TerminalSession::updates`].
 //!
@@ -87,6 +89,7 @@ use crate::lifecycle::payment_intent::{Created, PaymentIntent, Refundable};
 use crate::resources::TerminalsAs;
 use crate::{Dojo, Result};
 
+pub(crate) use session::deciding_status;
 pub use session::{
     Canceling, Finished, InProgress, Outcome, SessionState, SignatureRequired, TerminalSession,
 };

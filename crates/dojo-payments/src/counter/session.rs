@@ -315,9 +315,32 @@ pub enum Outcome {
     Other(Box<types::TerminalSession>),
 }
 
+/// The status a session's outcome is judged by: its own, except after an
+/// accepted signature. A session left `SignatureVerificationAccepted`
+/// once it was `Captured` or `Authorized` (the order of the document's
+/// `PUT …/signature` example, and so perhaps Dojo's) is over, ended so;
+/// one accepted before it is either (this SDK's and the emulator's order)
+/// still runs. The one place the SDK and the journal decide it.
+pub(crate) fn deciding_status(data: &types::TerminalSession) -> Open<Status> {
+    if data.status == Open::Known(Status::SignatureVerificationAccepted) {
+        let paid = data
+            .status_events
+            .iter()
+            .rev()
+            .find_map(|event| match event.status {
+                Open::Known(status @ (Status::Captured | Status::Authorized)) => Some(status),
+                _ => None,
+            });
+        if let Some(paid) = paid {
+            return Open::Known(paid);
+        }
+    }
+    data.status.clone()
+}
+
 impl Outcome {
     pub(super) fn of(counter: Counter, data: types::TerminalSession) -> Self {
-        let Open::Known(status) = data.status else {
+        let Open::Known(status) = deciding_status(&data) else {
             return Self::Other(Box::new(data));
         };
         let finished = |counter, data| TerminalSession::<Finished>::typed(counter, data);

@@ -132,7 +132,7 @@ fn notice_message(notice: Notice) -> &'static str {
 /// Whether waiting ends at `session`: it is over, it waits for the
 /// operator, or its status is one this SDK does not know.
 fn settled(session: &types::TerminalSession) -> bool {
-    ends_waiting(&session.status)
+    ends_waiting(&super::session::deciding_status(session))
 }
 
 /// Whether a session in `status` is over, waits for the operator, or is

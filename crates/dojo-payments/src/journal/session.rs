@@ -369,7 +369,7 @@ impl<S: JournalStore + 'static> Journal<S> {
 /// Where a session's status, as read, leaves its entry.
 fn by_session(data: &types::TerminalSession) -> (EntryState, String) {
     let id = &data.id;
-    match &data.status {
+    match &crate::counter::deciding_status(data) {
         Open::Known(Status::Captured | Status::Authorized) => (
             EntryState::Applied {
                 detail: Some(id.to_string()),
@@ -391,5 +391,46 @@ fn by_session(data: &types::TerminalSession) -> (EntryState, String) {
             EntryState::Open,
             format!("terminal session {id} is {other}: not over yet"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(status: &str, events: &[&str]) -> types::TerminalSession {
+        let events: Vec<_> = events
+            .iter()
+            .map(|status| {
+                serde_json::json!({
+                    "status": status, "createdAt": "2026-03-02T10:00:00Z", "debugMessage": "",
+                })
+            })
+            .collect();
+        serde_json::from_value(serde_json::json!({
+            "id": "ts_sandbox_1", "terminalId": "tm_sandbox_1", "status": status,
+            "createdAt": "2026-03-02T10:00:00Z", "updatedAt": "2026-03-02T10:00:00Z",
+            "expireAt": "2026-03-02T10:01:30Z", "notificationEvents": [], "statusEvents": events,
+        }))
+        .expect("decodes")
+    }
+
+    /// An entry whose session Dojo left `SignatureVerificationAccepted`
+    /// after `Captured` (the document's example) took the money: applied,
+    /// not left open for ever. Accepted with nothing paid before, it is
+    /// not over.
+    #[test]
+    fn an_accepted_signature_after_the_payment_settles_the_entry_applied() {
+        let accepted = "SignatureVerificationAccepted";
+        let (state, _) = by_session(&session(accepted, &["Initiated", "Captured", accepted]));
+        assert!(matches!(state, EntryState::Applied { .. }), "{state:?}");
+        let (state, _) = by_session(&session(accepted, &["Initiated", "Authorized", accepted]));
+        assert!(matches!(state, EntryState::Applied { .. }), "{state:?}");
+        let (state, why) = by_session(&session(
+            accepted,
+            &["Initiated", "SignatureVerificationRequired", accepted],
+        ));
+        assert_eq!(state, EntryState::Open);
+        assert!(why.contains("not over yet"), "{why}");
     }
 }
