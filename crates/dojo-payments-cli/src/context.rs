@@ -307,45 +307,6 @@ fn without_url(error: &reqwest::Error) -> String {
     }
 }
 
-/// A raw answer as the command's result: 2xx is the body, anything else
-/// an error with its code and Dojo's problem text.
-pub fn expect_ok(answer: Answer, what: &str) -> Result<Value, CliError> {
-    if (200..300).contains(&answer.status) {
-        return Ok(answer.body);
-    }
-    let detail = ["title", "detail", "message"]
-        .iter()
-        .find_map(|k| answer.body.get(k).and_then(Value::as_str))
-        .map(|s| format!(": {s}"))
-        .unwrap_or_default();
-    let errors = answer
-        .body
-        .get("errors")
-        .map(|e| format!(" {e}"))
-        .unwrap_or_default();
-    let error = CliError::new(
-        exit::for_status(answer.status),
-        format!("{what}: HTTP {}{detail}{errors}", answer.status),
-    );
-    Err(match answer.status {
-        401 | 403 => error.hint("the key was refused: check it with `dojo whoami`"),
-        404 => error.hint("check the id, and the location (`--location`) it belongs to"),
-        429 | 500..=599 => error.hint("nothing was done; run it again in a moment"),
-        _ => error,
-    })
-}
-
-/// A raw call whose answer must be a 2xx: its body.
-pub async fn ok(
-    target: &Target,
-    method: &str,
-    path: &str,
-    body: Option<&Value>,
-    what: &str,
-) -> Result<Value, CliError> {
-    expect_ok(call(target, method, path, body, &[]).await?, what)
-}
-
 /// An id typed on the command line, safe to put in a path.
 pub fn path_id(text: &str) -> Result<&str, CliError> {
     if !text.is_empty()
