@@ -522,3 +522,45 @@ async fn against_dojo_the_till_needs_a_software_house_id() {
         till.body
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_dojo_refused_or_whose_answer_was_lost_is_never_sent_twice() {
+    let (shop, emulator) = shop().await;
+    let staff = staff(&shop, "sam@example.com", Role::Staff).await;
+    let create = "POST /terminal-sessions";
+
+    // Refused (nothing moved): said, and the journal's entry is closed.
+    emulator.inject_fault(create, Fault::fail(400), 1).unwrap();
+    let refused = sale(&staff, "4.00").await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(
+        refused.body.contains("Dojo did not start it"),
+        "{}",
+        refused.body
+    );
+
+    // The answer lost after Dojo made the session: said, and the same form
+    // sent again starts nothing more.
+    emulator
+        .inject_fault(create, Fault::drop_after_commit(), 1)
+        .unwrap();
+    let page = staff.get("/staff/till").await;
+    let fields = [("terminal", MANUAL), ("amount", "6.00")];
+    let lost = staff
+        .submit_on(&page.body, "/staff/till/sale", &fields)
+        .await;
+    assert_eq!(lost.status, 502, "{}", lost.body);
+    assert!(lost.body.contains("answer was lost"), "{}", lost.body);
+    assert!(lost.body.contains("never started twice"), "{}", lost.body);
+    let again = staff
+        .submit_on(&page.body, "/staff/till/sale", &fields)
+        .await;
+    assert_eq!(again.status, 303);
+    let said = staff.get(&again.location.unwrap()).await;
+    assert!(said.body.contains("never started twice"), "{}", said.body);
+    assert_eq!(
+        count(&emulator, SESSIONS),
+        2,
+        "one refused, one lost: none again"
+    );
+}

@@ -268,6 +268,11 @@ pub async fn sale(
         // Sent again (a double click, a reload): the first one's session.
         return see_other(&session_path(&started.session_id));
     }
+    if state.db.order(&id).await?.is_some() {
+        // Sent again while the first is on its way, or after Dojo's answer
+        // to it was lost: never a second session.
+        return see_other_saying(&state, &visitor, "/staff/till", started_already()).await;
+    }
     if let Some(busy) = not_available(&counter, &terminal).await? {
         return till_page(
             &state,
@@ -290,8 +295,7 @@ pub async fn sale(
     };
     let (order, made) = state.db.claim_order(&id, &new).await?;
     if !made {
-        let said = Flash::Error("This sale is being started already: see the till's list.".into());
-        return see_other_saying(&state, &visitor, "/staff/till", said).await;
+        return see_other_saying(&state, &visitor, "/staff/till", started_already()).await;
     }
     let action = (state.db)
         .record_action(&staff, &order.id, "till sale", &amount.to_string())
@@ -334,6 +338,16 @@ pub async fn sale(
     started_page(&state, &visitor, &action, started, record, refill()).await
 }
 
+/// What the till says of a sale's form sent again before its session is
+/// known.
+fn started_already() -> Flash {
+    Flash::Error(
+        "This sale was started already (the same form, sent again): it is never started \
+         twice. If it is not in the till's list, Dojo's answer was lost: look at the terminal."
+            .to_owned(),
+    )
+}
+
 /// Where a session the journal started leads: its page, or the till
 /// saying why there is none.
 pub(super) async fn started_page(
@@ -344,7 +358,7 @@ pub(super) async fn started_page(
     record: impl FnOnce(&Outcome) -> TillSession,
     refill: Refill,
 ) -> Page {
-    let error = match started {
+    let (error, status) = match started {
         Started::Session(outcome) => {
             let session = record(&outcome);
             state.db.record_till_session(&session).await?;
@@ -353,28 +367,23 @@ pub(super) async fn started_page(
         }
         Started::Settled(EntryState::NotApplied { reason }) => {
             state.db.action_outcome(action, "refused").await?;
-            format!("The terminal did not take it: {reason}")
+            let error = format!("Dojo did not start it: {reason}");
+            (error, StatusCode::CONFLICT)
         }
         Started::Settled(_) => {
-            "This was started already, and is over: see the till's list.".to_owned()
+            let error = "This was started already, and is over: see the till's list.";
+            (error.to_owned(), StatusCode::CONFLICT)
         }
         Started::Unknown(why) => {
             state.db.action_outcome(action, "not confirmed").await?;
-            format!(
+            let error = format!(
                 "Dojo's answer was lost: the session may be on the terminal. Look at the \
                  terminal; it is never started twice, and the shop settles it by itself ({why})."
-            )
+            );
+            (error, StatusCode::BAD_GATEWAY)
         }
     };
-    till_page(
-        state,
-        visitor,
-        Some(error),
-        None,
-        refill,
-        StatusCode::BAD_GATEWAY,
-    )
-    .await
+    till_page(state, visitor, Some(error), None, refill, status).await
 }
 
 /// Runs a journaled start on a task of its own, to its end: a browser

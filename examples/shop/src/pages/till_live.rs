@@ -19,7 +19,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use dojo_payments::counter::{Outcome, SessionUpdate, WaitPolicy};
@@ -82,9 +82,16 @@ pub async fn events(
         }
     });
     let stream = updates.chain(settled).map(Ok::<_, Infallible>);
-    Ok(Sse::new(stream)
+    let mut response = Sse::new(stream)
         .keep_alive(KeepAlive::default())
-        .into_response())
+        .into_response();
+    // A proxy in front (nginx and its kin) would hold the events back to
+    // fill its buffer: this stream is read as it is written.
+    response.headers_mut().insert(
+        HeaderName::from_static("x-accel-buffering"),
+        HeaderValue::from_static("no"),
+    );
+    Ok(response)
 }
 
 /// One update as an event: a status or a notification, in the till's words.
