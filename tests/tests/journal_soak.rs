@@ -111,6 +111,11 @@ fn worker(emulator: &Emulator, db: &str, args: &[&str]) -> Command {
         Duration::from_millis(200),
         Duration::from_millis(250),
     );
+    // The emulator here answers every read at once and whole (lagging reads
+    // are the failure matrix's, `crates/dojo-payments/tests/`): the 3 s a
+    // read may lag by default would only be waited out by every call left
+    // in doubt, hundreds of times, and proves nothing more here.
+    command.env("DOJO_READ_LAG_MS", "100");
     command.stdout(Stdio::null()).stderr(Stdio::null());
     command
 }

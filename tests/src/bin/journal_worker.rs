@@ -4,7 +4,9 @@
 //!
 //! `DOJO_API_KEY`, `DOJO_API_URL`: the Dojo (an emulator); `DOJO_DEADLINE_MS`:
 //! the client's call deadline (default 60 s); `JOURNAL_URL`: the database;
-//! `JOURNAL_IN_FLIGHT_MS`: the journal's in-flight window (default 90 s).
+//! `JOURNAL_IN_FLIGHT_MS`: the journal's in-flight window (default 90 s);
+//! `DOJO_READ_LAG_MS`: how far behind a read may be (the settlement
+//! policy's, default 3 s).
 //!
 //! ```text
 //! journal_worker refund <name> <payment intent> <pence>
@@ -28,7 +30,7 @@ use dojo_payments::counter::{Counter, Outcome, WaitPolicy};
 use dojo_payments::journal::{EntryState, Journal, Started};
 use dojo_payments::lifecycle::payment_intent::AnyPaymentIntent;
 use dojo_payments::types::{ApiKey, Currency, Money, PaymentIntentId, TerminalId};
-use dojo_payments::{Dojo, Locations};
+use dojo_payments::{Dojo, Locations, SettlementPolicy};
 use dojo_payments_sqlx::SqlJournal;
 
 type Failure = Box<dyn std::error::Error>;
@@ -44,6 +46,10 @@ async fn main() -> Result<(), Failure> {
         .api_url(std::env::var("DOJO_API_URL")?)
         .locations(Locations::from_env()?)
         .timeout(millis("DOJO_DEADLINE_MS", 60_000))
+        .settlement_policy(SettlementPolicy {
+            read_lag: millis("DOJO_READ_LAG_MS", 3_000),
+            ..SettlementPolicy::default()
+        })
         .build()?;
     let store = SqlJournal::connect(&std::env::var("JOURNAL_URL")?).await?;
     let journal =
