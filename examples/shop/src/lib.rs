@@ -240,6 +240,7 @@ pub struct Shop {
     db: Db,
     journal: Arc<Journal<SqlJournal>>,
     dojo: Dojo,
+    counter: Option<Counter>,
     backend: Backend,
     server: tokio::task::JoinHandle<()>,
     reconciler: tokio::task::JoinHandle<()>,
@@ -313,7 +314,7 @@ impl Shop {
             public_url: public.clone(),
             trust_proxy: options.trust_proxy,
             bot_check: options.bot_check.clone(),
-            counter,
+            counter: counter.clone(),
         };
         let router = pages::router(state);
         let server = tokio::spawn(async move {
@@ -329,6 +330,7 @@ impl Shop {
             db,
             journal,
             dojo,
+            counter,
             backend,
             server,
             reconciler,
@@ -363,6 +365,12 @@ impl Shop {
     /// The shop's Dojo client.
     pub fn dojo(&self) -> &Dojo {
         &self.dojo
+    }
+
+    /// The till's handle on the card terminals; `None` against Dojo
+    /// without a software house id (the till is off).
+    pub fn counter(&self) -> Option<&Counter> {
+        self.counter.as_ref()
     }
 
     /// The embedded emulator, when the shop runs on one.

@@ -42,6 +42,12 @@ async fn serve() -> Result<(), dojo_shop::StartError> {
              without webhooks, orders stay pending"
         );
     }
+    if shop.counter().is_none() {
+        println!(
+            "note: the till is off: set SHOP_SOFTWARE_HOUSE_ID (the software house id Dojo gave \
+             your EPOS) to take payments on card terminals"
+        );
+    }
     if shop.public_url().origin() == shop.url() {
         println!("The shop is open: {}", shop.url());
     } else {

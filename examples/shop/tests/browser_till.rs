@@ -22,7 +22,6 @@ use std::io::Write;
 
 use browser::{Browser, Installed};
 use dojo_payments::api_types::{PaymentIntentStatus, TerminalSessionStatus};
-use dojo_payments::counter::Counter;
 use dojo_payments::lifecycle::payment_intent::AnyPaymentIntent;
 use dojo_payments::types::{Open, TerminalId, TerminalSessionId};
 use dojo_payments_emulator::testkit::{APPROVED_VISA, DECLINED_VISA};
@@ -30,7 +29,7 @@ use dojo_payments_emulator::{Card, Emulator, Fault, Presentation};
 use dojo_shop::auth::{Role, second_factor};
 use dojo_shop::backend::Backend;
 use dojo_shop::store::TillSession;
-use dojo_shop::{EMULATOR_SOFTWARE_HOUSE_ID, Options, Shop};
+use dojo_shop::{Options, Shop};
 use workspace_tests::databases;
 
 /// The emulator's terminal that moves only when told.
@@ -135,7 +134,7 @@ fn card(number: &str) -> Card {
 
 /// The session's status, as the emulator has it.
 async fn session_status(shop: &Shop, session: &TillSession) -> Open<TerminalSessionStatus> {
-    let counter = Counter::new(shop.dojo().clone(), EMULATOR_SOFTWARE_HOUSE_ID);
+    let counter = shop.counter().expect("the till is on");
     let id = TerminalSessionId::from_wire(session.session_id.clone());
     counter.session(&id).await.unwrap().status().clone()
 }
