@@ -24,6 +24,7 @@
     item.textContent = text;
     shown.appendChild(item);
   };
+  let troubled = false;
   const say = (text) => {
     if (note) {
       note.textContent = text;
@@ -38,14 +39,17 @@
     line(event.data);
     status.textContent = event.data;
   });
-  source.addEventListener("trouble", (event) => say(event.data));
+  source.addEventListener("trouble", (event) => {
+    troubled = true;
+    say(event.data);
+  });
   source.addEventListener("settled", (event) => {
     source.close();
     if (event.data !== live.dataset.status) {
       // What may be done now (a signature to check, a refund) is the
       // page's: draw it again.
       window.location.reload();
-    } else {
+    } else if (!troubled) {
       say("No change for a while: reload the page to follow it again.");
     }
   });

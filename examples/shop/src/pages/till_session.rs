@@ -39,7 +39,9 @@ struct SessionPage {
     shown: Vec<String>,
     /// Followed live (in progress): the page loads the till's script.
     live: bool,
-    /// May still be canceled (in progress, `CancelRequested` not yet).
+    /// May still be canceled: waiting for the terminal or a card (not
+    /// canceling already, nor past a signature check, when a card surely
+    /// came).
     cancelable: bool,
     /// Waiting for the signature check, answered by then (UTC).
     signature_by: Option<String>,
@@ -82,8 +84,10 @@ pub async fn show(
         ending: ending(session.kind, &outcome),
         shown: history.iter().map(SessionUpdate::till_message).collect(),
         live: matches!(outcome, Outcome::InProgress(_)),
-        cancelable: matches!(&outcome, Outcome::InProgress(s)
-            if s.status() != &Open::Known(Status::CancelRequested)),
+        cancelable: matches!(
+            outcome.status(),
+            Open::Known(Status::InitiateRequested | Status::Initiated)
+        ),
         signature_by: match &outcome {
             Outcome::SignatureRequired(check) => Some(
                 check
