@@ -361,61 +361,6 @@ verified: payment_intent.status_updated evt_cli_[..]
 "#]]);
 }
 
-#[test]
-fn a_sale_on_a_terminal_waits_for_its_final_status() {
-    let emu = support::emulator("sale");
-    let child = emu
-        .process(&[
-            "terminals",
-            "sale",
-            "--terminal",
-            "tm_sandbox_counter1",
-            "--amount",
-            "12.50",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("dojo terminals sale");
-    // The auto terminal's customer pays 2 s (of the emulator's clock) after
-    // the session reaches it: once the terminal is busy, the clock moves.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let terminals = emu.json(&["terminals", "list"]);
-        let busy = terminals
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|t| t["id"] == "tm_sandbox_counter1" && t["status"] != "Available");
-        if busy {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the session never reached the terminal"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    emu.dojo(&["emulator", "clock", "--advance", "3"])
-        .assert()
-        .success();
-    let output = child.wait_with_output().expect("exit");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    snapbox::assert_data_eq!(
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        str![[r#"
-[..]  Captured  [..]
-
-"#]]
-    );
-    // It waited, and said nothing of it: stderr is not a terminal.
-    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
-}
-
 /// Progress shows on a terminal only: the same waits that print nothing on
 /// stderr in a pipe (every golden session above asserts its stderr) show
 /// it under a pseudo-terminal (`script`, where there is one), without

@@ -106,9 +106,78 @@ error: refused: terminals_get_terminal: Dojo answered 404 Not Found: terminal tm
 "#]]);
 }
 
+/// `dojo terminals sale` on `terminal`, waiting, with the emulator's clock
+/// moved by `seconds` once the session reaches the terminal: its output.
+fn waited(emu: &Running, terminal: &str, seconds: &str) -> std::process::Output {
+    let child = emu
+        .process(&[
+            "terminals",
+            "sale",
+            "--terminal",
+            terminal,
+            "--amount",
+            "12.50",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("dojo terminals sale");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let busy = emu
+            .json(&["terminals", "get", terminal])
+            .get("status")
+            .is_some_and(|s| s != "Available");
+        if busy {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the session never reached the terminal"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    emu.dojo(&["emulator", "clock", "--advance", seconds])
+        .assert()
+        .success();
+    child.wait_with_output().expect("exit")
+}
+
 #[test]
 fn sale() {
     let emu = support::emulator("tm-sale");
+    // Waiting: the auto terminal's customer pays 2 s (of the emulator's
+    // clock) after the session reaches it. It waits, and says nothing of
+    // it: stderr is not a terminal.
+    let paid = waited(&emu, "tm_sandbox_counter1", "3");
+    assert_eq!(paid.status.code(), Some(0));
+    snapbox::assert_data_eq!(
+        String::from_utf8_lossy(&paid.stdout).into_owned(),
+        str![[r#"
+ts_sandbox_[..]  Captured  tm_sandbox_counter1
+
+"#]]
+    );
+    snapbox::assert_data_eq!(String::from_utf8_lossy(&paid.stderr).into_owned(), str![]);
+    // Nobody presents a card at the manual terminal: the session expires,
+    // nothing is paid (exit 4).
+    let expired = waited(&emu, "tm_sandbox_counter3", "600");
+    assert_eq!(expired.status.code(), Some(4));
+    snapbox::assert_data_eq!(
+        String::from_utf8_lossy(&expired.stdout).into_owned(),
+        str![[r#"
+ts_sandbox_[..]  Expired  tm_sandbox_counter3
+
+"#]]
+    );
+    snapbox::assert_data_eq!(
+        String::from_utf8_lossy(&expired.stderr).into_owned(),
+        str![[r#"
+error: not paid: session ts_sandbox_[..] is Expired
+  hint: no money moved; payment intent pi_sandbox_[..] can be sold again
+
+"#]]
+    );
     emu.dojo(&[
         "terminals",
         "sale",
@@ -140,26 +209,26 @@ ts_sandbox_[..]  InitiateRequested  tm_sandbox_counter3
     .stdout_eq(
         str![[r#"
 {
-  "createdAt": "2026-01-01T09:00:00Z",
+  "createdAt": "2026-01-01T09:10:03Z",
   "details": {
     "sale": {
       "paymentIntentId": "pi_sandbox_[..]"
     },
     "sessionType": "Sale"
   },
-  "expireAt": "2026-01-01T09:00:10Z",
+  "expireAt": "2026-01-01T09:10:13Z",
   "id": "ts_sandbox_[..]",
   "notificationEvents": [],
   "status": "InitiateRequested",
   "statusEvents": [
     {
-      "createdAt": "2026-01-01T09:00:00Z",
+      "createdAt": "2026-01-01T09:10:03Z",
       "debugMessage": "",
       "status": "InitiateRequested"
     }
   ],
   "terminalId": "tm_sandbox_counter1",
-  "updatedAt": "2026-01-01T09:00:00Z"
+  "updatedAt": "2026-01-01T09:10:03Z"
 }
 "#]]
         .is_json(),
