@@ -22,6 +22,7 @@ use std::io::Write;
 
 use browser::{Browser, Installed};
 use dojo_payments::api_types::{PaymentIntentStatus, TerminalSessionStatus};
+use dojo_payments::journal::{EntryState, JournalStore};
 use dojo_payments::lifecycle::payment_intent::AnyPaymentIntent;
 use dojo_payments::types::{Open, TerminalId, TerminalSessionId};
 use dojo_payments_emulator::testkit::{APPROVED_VISA, DECLINED_VISA};
@@ -152,6 +153,14 @@ async fn intent_status(shop: &Shop, session: &TillSession) -> PaymentIntentStatu
     read.status().and_then(|s| s.known()).copied().unwrap()
 }
 
+/// Where the journal's entry of `session` stands (settled by its outcome
+/// once the page saw it over).
+async fn journaled(shop: &Shop, session: &TillSession) -> EntryState {
+    let site = shop.dojo().location_id();
+    let entry = shop.journal().store().entry(site, &session.journal_entry);
+    entry.await.unwrap().expect("journaled").state
+}
+
 /// A card inserted, PIN entered, approved: the page shows each step the
 /// terminal showed, then *Paid*; the intent is captured.
 async fn a_card_approved(shop: &Shop, browser: &Browser) -> TillSession {
@@ -183,6 +192,10 @@ async fn a_card_approved(shop: &Shop, browser: &Browser) -> TillSession {
         intent_status(shop, &session).await,
         PaymentIntentStatus::Captured
     );
+    assert!(matches!(
+        journaled(shop, &session).await,
+        EntryState::Applied { .. }
+    ));
     session
 }
 
@@ -260,6 +273,10 @@ async fn a_signature_rejected(shop: &Shop, browser: &Browser) {
         intent_status(shop, &session).await,
         PaymentIntentStatus::Reversed
     );
+    assert!(matches!(
+        journaled(shop, &session).await,
+        EntryState::NotApplied { .. }
+    ));
 }
 
 /// Cancel: first too late (Dojo's 422 once a card is presented, armed as
