@@ -50,29 +50,27 @@ pub fn not_server_side(event: &str) -> Option<CliError> {
     })
 }
 
-/// The request `--set` edits: the typed request as JSON, each PATH=VALUE
-/// set, read back (a field the request does not have, or a value of the
-/// wrong type, is refused naming it).
+/// `request` with each `--set PATH=VALUE` made: the typed request as
+/// JSON, the value set, read back; the first that leaves it invalid (a
+/// value of the wrong type) is refused, naming it.
 fn edited(
-    mut request: CreatePaymentIntentRequest,
+    request: &CreatePaymentIntentRequest,
     set: &[String],
 ) -> Result<CreatePaymentIntentRequest, CliError> {
-    if set.is_empty() {
-        return Ok(request);
-    }
-    let mut body = serde_json::to_value(&request).unwrap_or(Value::Null);
+    let mut body = serde_json::to_value(request).unwrap_or(Value::Null);
     for item in set {
         let (path, value) = item
             .split_once('=')
             .ok_or_else(|| CliError::usage(format!("--set {item:?}: give PATH=VALUE")))?;
         set_path(&mut body, path, value_of(value))?;
+        if let Err(e) = serde_json::from_value::<CreatePaymentIntentRequest>(body.clone()) {
+            return Err(CliError::usage(format!(
+                "--set {path}=…: the payment intent would not be valid: {e}"
+            ))
+            .hint("the fields are those of Dojo's create request: reference, description, metadata.KEY…"));
+        }
     }
-    request = serde_json::from_value(body).map_err(|e| {
-        CliError::usage(format!("--set: the payment intent would not be valid: {e}")).hint(
-            "the fields are those of Dojo's create request: reference, description, metadata.KEY…",
-        )
-    })?;
-    Ok(request)
+    serde_json::from_value(body).map_err(|e| CliError::usage(format!("--set: {e}")))
 }
 
 /// Runs it.
@@ -86,24 +84,20 @@ pub async fn run(args: TriggerArgs, choice: &Choice, output: Output) -> Result<(
     }
     let dojo = context::dojo(&target)?;
     let amount = money(&args.amount, currency(&args.currency)?)?;
-    let mut request = None;
-    let _ = dojo
+    let mut refused = None;
+    let create = dojo
         .payment_intents()
         .create(amount, "dojo trigger")
-        .with(|body| request = Some(body.clone()));
-    let request = edited(
-        request.ok_or_else(|| CliError::failure("no request was made"))?,
-        &args.set,
-    )?;
+        .with(|body| match edited(body, &args.set) {
+            Ok(made) => *body = made,
+            Err(error) => refused = Some(error),
+        });
+    if let Some(error) = refused {
+        return Err(error);
+    }
     let mut steps = Vec::new();
     output.progress("creating a payment intent");
-    let intent = dojo
-        .payment_intents()
-        .create(amount, request.reference.clone())
-        .with(|body| *body = request)
-        .created()
-        .await
-        .map_err(|e| errors::sdk(&e, None))?;
+    let intent = create.created().await.map_err(|e| errors::sdk(&e, None))?;
     let id = intent.id().to_string();
     steps.push(format!("created {id}"));
     if event != "payment_intent.created" {

@@ -833,7 +833,7 @@ error: "charge.succeeded" is not an event Dojo sends
         .code(2)
         .stdout_eq(str![])
         .stderr_eq(str![[r#"
-error: --set: the payment intent would not be valid: invalid type: string "free", expected struct Wire
+error: --set amount=…: the payment intent would not be valid: invalid type: string "free", expected struct Wire
   hint: the fields are those of Dojo's create request: reference, description, metadata.KEY…
 
 "#]]);
