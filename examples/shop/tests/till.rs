@@ -564,3 +564,53 @@ async fn a_session_dojo_refused_or_whose_answer_was_lost_is_never_sent_twice() {
         "one refused, one lost: none again"
     );
 }
+
+/// `till_sessions` on each database the tests have (SQLite; PostgreSQL
+/// when its server is): recorded once, read back, its status noted, listed
+/// newest first, found by its order and its journal name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn till_sessions_are_kept_on_every_database() {
+    use dojo_payments::types::{Currency, Money};
+    use dojo_shop::store::{Db, TillKind, TillSession};
+
+    for kind in databases::kinds() {
+        let db = Db::connect(&databases::fresh(kind, "till_store").await)
+            .await
+            .unwrap();
+        let session = |id: &str, kind: TillKind, minor: i64| TillSession {
+            session_id: id.to_owned(),
+            kind,
+            order_id: Some("ord_till_1".to_owned()),
+            journal_entry: format!("ord_till_1/{id}"),
+            terminal_id: MANUAL.to_owned(),
+            amount: Money::new(minor, Currency::GBP),
+            staff_account: "sam@example.com".to_owned(),
+            status: "InitiateRequested".to_owned(),
+            created_at: String::new(),
+        };
+        let sale = session("ts_1", TillKind::Sale, 1250);
+        db.record_till_session(&sale).await.unwrap();
+        // Recorded again (a form sent twice): the first record stays.
+        db.record_till_session(&session("ts_1", TillKind::Sale, 1))
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let refund = session("ts_2", TillKind::MatchedRefund, 500);
+        db.record_till_session(&refund).await.unwrap();
+        db.till_status("ts_2", "Captured").await.unwrap();
+
+        let read = db.till_session("ts_1").await.unwrap().unwrap();
+        assert_eq!(read.amount.minor_units(), 1250, "{kind:?}");
+        assert_eq!(read.status_words(), "Sending");
+        assert!(read.started().ends_with(" UTC"), "{}", read.started());
+        let recent = db.recent_till_sessions().await.unwrap();
+        let ids: Vec<&str> = recent.iter().map(|s| s.session_id.as_str()).collect();
+        assert_eq!(ids, ["ts_2", "ts_1"], "{kind:?}");
+        assert_eq!(recent[0].status_words(), "Refunded", "a refund's Captured");
+        let of_order = db.till_sale_of("ord_till_1").await.unwrap().unwrap();
+        assert_eq!(of_order.session_id, "ts_1", "the sale, not its refund");
+        let named = db.till_session_named("ord_till_1/ts_2").await.unwrap();
+        assert_eq!(named.unwrap().kind, TillKind::MatchedRefund);
+        assert!(db.till_session("ts_3").await.unwrap().is_none());
+    }
+}
