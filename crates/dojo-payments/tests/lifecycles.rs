@@ -9,7 +9,7 @@ use chrono::Duration;
 use common::lifecycle::*;
 use common::*;
 use dojo_payments::lifecycle::LifecycleRule;
-use dojo_payments::lifecycle::payment_intent::AnyPaymentIntent;
+use dojo_payments::lifecycle::payment_intent::{AnyPaymentIntent, RefundDetails};
 use dojo_payments::types::{Currency, Money};
 
 #[tokio::test]
@@ -45,7 +45,20 @@ async fn manual_captures_and_refunds_are_bounded_exactly() {
         },
     );
 
-    let (_, refunded) = full.refund(&dojo, gbp(700), None).await.unwrap();
+    let (said, refunded) = full
+        .refund_with(
+            &dojo,
+            gbp(700),
+            None,
+            RefundDetails::default().reason("Damaged in transit"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        said.refund.refund_reason.as_deref(),
+        Some("Damaged in transit"),
+        "the reason reaches Dojo"
+    );
     let (made, at_boundary) = refunded.refund(&dojo, gbp(300), None).await.unwrap();
     assert_eq!(made.idempotency_key.as_str().len(), 36);
     let before = emulator.requests().len();
@@ -53,6 +66,23 @@ async fn manual_captures_and_refunds_are_bounded_exactly() {
         &emulator,
         before,
         at_boundary.refund(&dojo, gbp(1), None).await,
+        LifecycleRule::RefundExceedsCaptured {
+            refundable: gbp(0),
+            requested: gbp(1),
+        },
+    );
+    // Said why, it is held to the same bound before sending.
+    refused(
+        &emulator,
+        before,
+        at_boundary
+            .refund_with(
+                &dojo,
+                gbp(1),
+                None,
+                RefundDetails::default().reason("Again"),
+            )
+            .await,
         LifecycleRule::RefundExceedsCaptured {
             refundable: gbp(0),
             requested: gbp(1),

@@ -8,7 +8,7 @@ use dojo_payments::Dojo;
 use dojo_payments::IdempotencyKey;
 use dojo_payments::api_types::{self as types, CaptureMode};
 use dojo_payments::lifecycle::payment_intent::{
-    AnyPaymentIntent, Captured, PaymentIntent, Reversed,
+    AnyPaymentIntent, Captured, PaymentIntent, RefundDetails, Reversed,
 };
 use dojo_payments_types::{Currency, Money, PaymentIntentId};
 use futures_util::StreamExt;
@@ -339,28 +339,19 @@ pub async fn run(
                 amount.to_decimal_string()
             );
             let failed = |e: dojo_payments::Error| errors::sdk(&e, Some(resend.clone()));
-            let made = match (intent, reason) {
-                // The SDK's typed refund checks the currency and that it
-                // refunds no more than was captured, before sending; it
-                // carries no reason, so one with --reason is the keyed
-                // refund of the intent's handle, whose amount Dojo checks.
-                (AnyPaymentIntent::Captured(p), None) => {
-                    p.refund(&dojo, amount, key).await.map_err(failed)?.0
-                }
-                (AnyPaymentIntent::Refunded(p), None) => {
-                    p.refund(&dojo, amount, key).await.map_err(failed)?.0
-                }
-                (_, reason) => {
-                    let mut refund = intents().refund(&pi, amount);
-                    if let Some(key) = key {
-                        refund = refund.idempotency_key(key);
-                    }
-                    if let Some(reason) = reason {
-                        refund = refund.reason(reason);
-                    }
-                    refund.send().await.map_err(failed)?
-                }
+            // The SDK's typed refund checks the currency and that it
+            // refunds no more than was captured, before sending.
+            let details = match reason {
+                Some(reason) => RefundDetails::default().reason(reason),
+                None => RefundDetails::default(),
             };
+            let made = match intent {
+                AnyPaymentIntent::Captured(p) => p.refund_with(&dojo, amount, key, details).await,
+                AnyPaymentIntent::Refunded(p) => p.refund_with(&dojo, amount, key, details).await,
+                other => return Err(wrong_state(&text, &other, "refunded", "a captured one")),
+            }
+            .map_err(failed)?
+            .0;
             let mut value = to_json(&made.refund);
             value["idempotencyKey"] = json!(made.idempotency_key.to_string());
             output.data(&value, || {

@@ -365,15 +365,23 @@ refunded 2.00 GBP of pi_sandbox_[..]: rfnd_sandbox_[..] (idempotency key order-1
 "#]]
         .is_json(),
     );
-    emu.dojo(&["payment-intents", "refund", &id, "--amount", "200"])
-        .assert()
-        .code(4)
-        .stdout_eq(str![])
-        .stderr_eq(str![[r#"
+    // With a reason too: the same check before sending.
+    for reason in [&[][..], &["--reason", "Broken"][..]] {
+        let args = [
+            &["payment-intents", "refund", &id, "--amount", "200"][..],
+            reason,
+        ]
+        .concat();
+        emu.dojo(&args)
+            .assert()
+            .code(4)
+            .stdout_eq(str![])
+            .stderr_eq(str![[r#"
 error: not sent: refunds_create: invalid request: refunds may not exceed what was captured: 9.00 GBP is refundable, 200.00 GBP asked (location default)
   hint: nothing was sent: the SDK refused it before sending, as Dojo would
 
 "#]]);
+    }
 }
 
 #[test]

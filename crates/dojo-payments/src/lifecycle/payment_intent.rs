@@ -469,6 +469,32 @@ impl PaymentIntent<Captured> {
     }
 }
 
+/// What a refund says besides its amount: why it is made, and notes for
+/// your records. Dojo's limits (1,024 and 4,096 characters) are checked
+/// before sending, as every request's are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RefundDetails {
+    /// Why the refund is made.
+    pub reason: Option<String>,
+    /// Notes for your records.
+    pub notes: Option<String>,
+}
+
+impl RefundDetails {
+    /// With `reason`, why the refund is made.
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    /// With `notes`, for your records.
+    pub fn notes(mut self, notes: impl Into<String>) -> Self {
+        self.notes = Some(notes.into());
+        self
+    }
+}
+
 /// The states a payment intent is refunded from: `Captured`, and `Refunded`
 /// while some of the capture is not refunded yet.
 pub trait Refundable: State {}
@@ -484,6 +510,21 @@ impl<S: Refundable> PaymentIntent<S> {
         dojo: &Dojo,
         amount: Money,
         key: Option<IdempotencyKey>,
+    ) -> Result<(RefundMade, PaymentIntent<Refunded>)> {
+        self.refund_with(dojo, amount, key, RefundDetails::default())
+            .await
+    }
+
+    /// Refunds as [`refund`](Self::refund) does, with the same checks
+    /// before sending, saying why (`details`: its reason, notes):
+    /// `p.refund_with(&dojo, amount, None,
+    /// RefundDetails::default().reason("damaged in transit"))`.
+    pub async fn refund_with(
+        &self,
+        dojo: &Dojo,
+        amount: Money,
+        key: Option<IdempotencyKey>,
+        details: RefundDetails,
     ) -> Result<(RefundMade, PaymentIntent<Refunded>)> {
         const OP: &str = ops::REFUNDS_CREATE.id;
         self.check_amount(dojo, OP, amount)?;
@@ -502,6 +543,12 @@ impl<S: Refundable> PaymentIntent<S> {
             }
         }
         let mut refund = dojo.payment_intents().refund(&self.id, amount);
+        if let Some(reason) = details.reason {
+            refund = refund.reason(reason);
+        }
+        if let Some(notes) = details.notes {
+            refund = refund.notes(notes);
+        }
         if let Some(key) = key {
             refund = refund.idempotency_key(key);
         }
