@@ -187,3 +187,109 @@ async fn an_outcome_whose_write_fails_is_left_to_reconcile() {
         .unwrap();
     assert_eq!(held.captures.unwrap_or_default().len(), 1);
 }
+
+/// Log lines, kept for the test to read.
+#[derive(Clone, Default)]
+struct Logged(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logged {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Logged {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+}
+
+/// A store where another caller has settled every entry already, as
+/// `settled`, by the time this caller's outcome is written (after a pause,
+/// so that the write can be seen pending).
+#[derive(Debug)]
+struct SettledByAnother {
+    inner: InMemoryJournal,
+    settled: EntryState,
+}
+
+impl JournalStore for SettledByAnother {
+    async fn now(&self) -> Result<chrono::DateTime<chrono::Utc>, StoreError> {
+        self.inner.now().await
+    }
+    async fn open(&self, entry: &Entry) -> Result<Opened, StoreError> {
+        self.inner.open(entry).await
+    }
+    async fn close(&self, _: &LocationId, _: &str, _: &EntryState) -> Result<Closed, StoreError> {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        Ok(Closed::Already(self.settled.clone()))
+    }
+    async fn entry(&self, location: &LocationId, name: &str) -> Result<Option<Entry>, StoreError> {
+        self.inner.entry(location, name).await
+    }
+    async fn open_entries(&self) -> Result<Vec<Entry>, StoreError> {
+        self.inner.open_entries().await
+    }
+}
+
+/// The outcome written behind the answer meets an entry another caller
+/// settled: the same way, nothing to say; the other way (the answer proved
+/// the capture, the other caller recorded it as not made), an error naming
+/// the entry, for someone to look at the payment intent. And while the
+/// write is pending, the journal's `Debug` counts it. (Current-thread
+/// runtime: the write's task logs on this thread, where the subscriber is.)
+#[tokio::test]
+async fn an_outcome_that_meets_another_caller_s_settlement_says_so_when_they_differ() {
+    for (settled, disagrees) in [
+        (EntryState::Applied { detail: None }, false),
+        (
+            EntryState::NotApplied {
+                reason: "another caller read it so".into(),
+            },
+            true,
+        ),
+    ] {
+        let logged = Logged::default();
+        let writer = logged.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+
+        let (emulator, dojo) = dojo().await;
+        let intent = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+        let journal = Journal::new(
+            SettledByAnother {
+                inner: InMemoryJournal::default(),
+                settled,
+            },
+            &dojo,
+        );
+        let state = journal
+            .capture(&dojo, "order-4/capture", &intent, gbp(400))
+            .await
+            .unwrap();
+        assert!(matches!(state, EntryState::Applied { .. }), "{state:?}");
+        let pending = format!("{journal:?}");
+        assert!(pending.contains("pending: 1"), "{pending}");
+        journal.flush().await;
+        let written = format!("{journal:?}");
+        assert!(written.contains("pending: 0"), "{written}");
+
+        let text = logged.text();
+        assert_eq!(
+            text.contains("another caller settled this journal entry otherwise"),
+            disagrees,
+            "{text}"
+        );
+        assert!(text.contains("order-4/capture") == disagrees, "{text}");
+    }
+}

@@ -4,7 +4,7 @@
 
 use dojo_payments::api_types::{CaptureDetails, PaymentIntent, PaymentIntentStatus};
 use dojo_payments::settlement::{Before, Movement, Reading, Verdict, judge, reading};
-use dojo_payments::types::Open;
+use dojo_payments::types::{Open, TerminalId, TerminalSessionId};
 use dojo_payments::{IdempotencyKey, Undetermined};
 
 use dojo_payments_emulator::testkit::gbp;
@@ -370,4 +370,100 @@ fn what_has_moved_is_the_captures_or_the_captured_total_and_the_refunds() {
     }
     let no_amount = AnyPaymentIntent::from(PaymentIntent::default());
     assert_eq!(no_amount.settled(), None);
+}
+
+/// A sale at a terminal, on an intent that was `Created`: paid since shows
+/// it; still `Created` (or `Canceled`) lacks it; anything else, or a read or
+/// snapshot without a status, does not tell, and says which.
+#[test]
+fn a_sale_at_a_terminal_is_shown_by_the_intent_paid() {
+    use PaymentIntentStatus::*;
+    let sale = Movement::TerminalSale {
+        terminal: TerminalId::new("tm_sandbox_1").unwrap(),
+        session: None,
+    };
+    let created = Before::of(&intent(Some(Created)));
+    for (now, expected) in [
+        (Some(Authorized), Reading::Shows),
+        (Some(Captured), Reading::Shows),
+        (Some(Refunded), Reading::Shows),
+        (Some(Created), Reading::Lacks),
+        (Some(Canceled), Reading::Lacks),
+        (
+            Some(Reversed),
+            Reading::Unclear(Undetermined::ReadDoesNotTell),
+        ),
+        (None, Reading::Unclear(Undetermined::FieldMissing("status"))),
+    ] {
+        assert_eq!(reading(&sale, &created, &intent(now)), expected, "{now:?}");
+    }
+    let nothing_before = Before::of(&intent(None));
+    assert_eq!(
+        reading(&sale, &nothing_before, &intent(Some(Created))),
+        Reading::Unclear(Undetermined::NoSnapshot)
+    );
+    assert_eq!(
+        reading(&sale, &nothing_before, &intent(None)),
+        Reading::Unclear(Undetermined::FieldMissing("status"))
+    );
+}
+
+/// A session at a terminal is stored as its operation, amount, terminal
+/// and session, and read back; parts that make no movement are none.
+#[test]
+fn a_session_at_a_terminal_is_stored_and_read_back_by_its_parts() {
+    let terminal = TerminalId::new("tm_sandbox_1").unwrap();
+    let session = TerminalSessionId::from_wire("ts_sandbox_1");
+    for session in [None, Some(session.clone())] {
+        let movements = [
+            Movement::TerminalSale {
+                terminal: terminal.clone(),
+                session: session.clone(),
+            },
+            Movement::TerminalMatchedRefund {
+                amount: gbp(300),
+                terminal: terminal.clone(),
+                session: session.clone(),
+            },
+            Movement::TerminalUnlinkedRefund {
+                amount: gbp(200),
+                terminal: terminal.clone(),
+                session: session.clone(),
+            },
+        ];
+        for movement in movements {
+            let back = Movement::from_stored(
+                movement.operation(),
+                movement.amount(),
+                movement.key().cloned(),
+                Some(terminal.clone()),
+                session.clone(),
+            );
+            assert_eq!(back, Some(movement));
+        }
+    }
+    // The other movements take no terminal and no session.
+    assert_eq!(
+        Movement::from_stored("capture", Some(gbp(1)), None, None, None),
+        Some(Movement::Capture { amount: gbp(1) })
+    );
+    for (operation, amount, terminal, session) in [
+        ("capture", Some(gbp(1)), None, Some(session.clone())),
+        ("capture", Some(gbp(1)), Some(terminal.clone()), None),
+        ("counter_sale", None, None, None),
+        ("counter_sale", Some(gbp(1)), Some(terminal.clone()), None),
+        ("counter_matched_refund", None, Some(terminal.clone()), None),
+        (
+            "counter_unlinked_refund",
+            None,
+            Some(terminal.clone()),
+            None,
+        ),
+    ] {
+        assert_eq!(
+            Movement::from_stored(operation, amount, None, terminal, session),
+            None,
+            "{operation}"
+        );
+    }
 }
