@@ -394,7 +394,9 @@ async fn forward(shared: &Shared, route: Route, id: &str, signature: &str, body:
             return;
         }
         let why = status.map_or_else(|| "no answer".to_owned(), |s| format!("HTTP {s}"));
-        shared.output.progress(&format!(
+        // Said always, not as progress: an endpoint that refuses every
+        // event is what a developer most needs to see, in a CI log too.
+        shared.output.say(&format!(
             "{id} → {}: {why}, retrying in {} ms",
             route.url,
             wait.as_millis()
