@@ -44,6 +44,7 @@ mod ids;
 mod location;
 mod money;
 mod open;
+mod partner_id;
 mod secrets;
 mod text;
 mod timestamp;
@@ -66,6 +67,7 @@ pub use ids::{
 pub use location::LocationId;
 pub use money::{Money, MoneyArithmeticError};
 pub use open::Open;
+pub use partner_id::{MAX_PARTNER_ID_CHARS, check_partner_id};
 pub use secrets::{ApiKey, ClientSessionSecret, CustomerSecret, Environment, WebhookSecret};
 pub use timestamp::Timestamp;
 pub use webhook_event::WebhookEventName;

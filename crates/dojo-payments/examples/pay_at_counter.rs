@@ -188,6 +188,7 @@ pub async fn run(dojo: &Dojo, emulator: &Emulator) -> Result<Walk> {
             println!("  canceled before any card: {}", outcome.status());
         }
         Canceling::CardPresented(_) => return Err("a card was presented".into()),
+        Canceling::Over(outcome) => println!("  already over: {}", outcome.status()),
     }
     let canceled = journal.finish_session(&counter, "coffee/sale").await?.state;
 

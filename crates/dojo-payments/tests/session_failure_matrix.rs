@@ -402,6 +402,10 @@ async fn session_cell(w: &World, op: Op, fault: Fault, violations: &mut Vec<Stri
         (Op::Cancel, _) => match session.cancel().await {
             Ok(Canceling::Requested(_)) => Claim::Applied,
             Ok(Canceling::CardPresented(_)) => Claim::Nothing,
+            // Over when the cancel came: canceled (by this cancel's first
+            // attempt) is the cancel made; any other end, nothing done.
+            Ok(Canceling::Over(Outcome::Canceled(_))) => Claim::Applied,
+            Ok(Canceling::Over(_)) => Claim::Nothing,
             Err(error) => claim_of_error(&error),
         },
         (op, Some(check)) => answer(op, check).await,

@@ -152,6 +152,16 @@ pub async fn run(
                 errors::sdk_settled_by(&e, None, Some(format!("dojo terminals session {id}")))
             })? {
                 Canceling::Requested(session) => to_json(session.data()),
+                Canceling::Over(outcome) => {
+                    return Err(CliError::new(
+                        exit::REFUSED,
+                        format!(
+                            "session {id} is {} already: nothing to cancel",
+                            outcome.status()
+                        ),
+                    )
+                    .hint(format!("see how it ended: dojo terminals session {id}")));
+                }
                 Canceling::CardPresented(error) => {
                     return Err(CliError::new(
                         exit::REFUSED,

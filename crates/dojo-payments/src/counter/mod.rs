@@ -14,12 +14,14 @@
 //!
 //! ```text
 //! TerminalSession<InProgress> ──outcome──▶ Outcome::Captured | Authorized | Declined | Expired | Canceled
-//!    │ cancel (before a card: else Canceling::CardPresented, Dojo's 422)     | SignatureRejected | Other (a status Dojo added)
+//!    │ cancel (before a card: Canceling::Requested; after a 422 the        | SignatureRejected | Other (a status Dojo added)
+//!    │   session is read: CardPresented if it runs on, Over(outcome) if it was over)
 //!    │                                                                       | InProgress (still going at the deadline)
 //!    └──────────────────────────────────────────────────────────────▶ Outcome::SignatureRequired(TerminalSession<SignatureRequired>)
 //!                                         accept() ──▶ TerminalSession<InProgress> ──outcome──▶ Captured | Authorized
 //!                                         reject() ──▶ TerminalSession<Finished> (SignatureVerificationRejected; the payment reversed)
-//!                                         (no answer within 80 s: Dojo accepts the signature)
+//!                                         (no answer within 80 s: Dojo accepts the signature;
+//!                                          an accept after that answers the session Dojo accepted)
 //! ```
 //!
 //! # `Captured` is final: the document against its own example
@@ -60,7 +62,7 @@
 //! # async fn till(dojo: dojo_payments::Dojo, intent: dojo_payments::lifecycle::payment_intent::PaymentIntent<dojo_payments::lifecycle::payment_intent::Created>) -> dojo_payments::Result<()> {
 //! use dojo_payments::counter::{Counter, Outcome, WaitPolicy};
 //!
-//! let counter = Counter::new(dojo, "my-epos").reseller("my-reseller");
+//! let counter = Counter::try_new(dojo, "my-epos")?.try_reseller("my-reseller")?;
 //! let Some(terminal) = counter.available_terminal().await? else {
 //!     println!("no terminal is free");
 //!     return Ok(());
@@ -83,11 +85,16 @@ mod terminal;
 mod wait;
 
 use dojo_payments_api::api::types;
-use dojo_payments_types::{Money, PaymentIntentId, TerminalId, TerminalSessionId};
+use dojo_payments_api::operations as ops;
+use dojo_payments_types::{
+    Money, PaymentIntentId, TerminalId, TerminalSessionId, check_partner_id,
+};
 
+use crate::error::Invalid;
+use crate::lifecycle::LifecycleRule;
 use crate::lifecycle::payment_intent::{Created, PaymentIntent, Refundable};
 use crate::resources::TerminalsAs;
-use crate::{Dojo, Result};
+use crate::{Dojo, Error, Result};
 
 pub(crate) use session::deciding_status;
 pub use session::{
@@ -150,6 +157,13 @@ pub(crate) fn unlinked_refund_details(
 /// A till's handle on the terminal endpoints: the client, and the
 /// `software-house-id` (and `reseller-id`) every terminal call carries.
 /// Cheap to clone; owns what it needs, so a till can keep it.
+///
+/// Both ids must be 1 to [`dojo_payments_types::MAX_PARTNER_ID_CHARS`]
+/// printable ASCII characters ([`check_partner_id`]): an empty one is a
+/// missing one to Dojo. [`Counter::try_new`] and [`Counter::try_reseller`]
+/// check them at once; [`Counter::new`] and [`Counter::reseller`] take
+/// them as given, and every call checks them before anything is sent
+/// ([`crate::Error::InvalidRequest`] naming the header).
 #[derive(Debug, Clone)]
 pub struct Counter {
     dojo: Dojo,
@@ -159,7 +173,10 @@ pub struct Counter {
 
 impl Counter {
     /// Calls through `dojo` as software house `software_house_id` (the same
-    /// for every customer of your EPOS software; Dojo requires it).
+    /// for every customer of your EPOS software; Dojo requires it). The id
+    /// is checked at each call, before anything is sent: an empty or
+    /// over-long one makes every call an [`Error::InvalidRequest`]. To know
+    /// at once, use [`Counter::try_new`].
     pub fn new(dojo: Dojo, software_house_id: impl Into<String>) -> Self {
         Self {
             dojo,
@@ -168,10 +185,39 @@ impl Counter {
         }
     }
 
-    /// Calls through reseller `reseller_id` too (`reseller-id`).
+    /// As [`Counter::new`], with `software_house_id` checked now: an
+    /// [`Error::InvalidRequest`] naming `software-house-id` and the rule
+    /// when it is empty, longer than
+    /// [`dojo_payments_types::MAX_PARTNER_ID_CHARS`] or not printable ASCII.
+    pub fn try_new(dojo: Dojo, software_house_id: impl Into<String>) -> Result<Self> {
+        let counter = Self::new(dojo, software_house_id);
+        counter.check_id("software-house-id", &counter.software_house_id)?;
+        Ok(counter)
+    }
+
+    /// Calls through reseller `reseller_id` too (`reseller-id`), checked at
+    /// each call as the software house's id is (see [`Counter::new`]).
     pub fn reseller(mut self, reseller_id: impl Into<String>) -> Self {
         self.reseller_id = Some(reseller_id.into());
         self
+    }
+
+    /// As [`Counter::reseller`], with `reseller_id` checked now (the rules
+    /// of [`Counter::try_new`], naming `reseller-id`).
+    pub fn try_reseller(self, reseller_id: impl Into<String>) -> Result<Self> {
+        let counter = self.reseller(reseller_id);
+        if let Some(reseller) = &counter.reseller_id {
+            counter.check_id("reseller-id", reseller)?;
+        }
+        Ok(counter)
+    }
+
+    /// `value` as header `header`, by [`check_partner_id`].
+    fn check_id(&self, header: &'static str, value: &str) -> Result<()> {
+        check_partner_id(header, value).map_err(|e| {
+            Error::invalid(ops::TERMINAL_SESSION_CREATE.id, Invalid::Value(e))
+                .made_for(self.dojo.location_id())
+        })
     }
 
     /// The client it calls through.
@@ -230,30 +276,81 @@ impl Counter {
 
     /// Refunds `amount` (all that is left, when `None`) of `intent` to the
     /// card the customer presents.
+    ///
+    /// An amount is checked before anything is sent, by the rules of the
+    /// payment intent's own refund (`PaymentIntent::refund`): more than
+    /// zero ([`LifecycleRule::AmountNotPositive`]), in the intent's
+    /// currency ([`LifecycleRule::CurrencyMismatch`]), and no more than
+    /// what `intent` shows captured and not yet refunded
+    /// ([`LifecycleRule::RefundExceedsCaptured`]); each an
+    /// [`Error::InvalidRequest`]. `intent` is as read: a refund made since
+    /// (at another till) is Dojo's to refuse.
     pub async fn matched_refund<S: Refundable>(
         &self,
         terminal: &TerminalId,
         intent: &PaymentIntent<S>,
         amount: Option<Money>,
     ) -> Result<TerminalSession<InProgress>> {
+        if let Some(amount) = amount {
+            self.check_refund(intent, amount)?;
+        }
         self.start(terminal, matched_refund_details(intent.id(), amount))
             .await
     }
 
     /// Refunds `amount` to a card, linked to no payment: with the card
     /// presented, or keyed by the operator when `cardholder_present` is
-    /// false (Dojo's `cardholderNotPresent`).
+    /// false (Dojo's `cardholderNotPresent`). An amount of zero or less is
+    /// refused before anything is sent ([`Error::InvalidRequest`],
+    /// [`LifecycleRule::AmountNotPositive`]): Dojo would refuse it (400).
     pub async fn unlinked_refund(
         &self,
         terminal: &TerminalId,
         amount: Money,
         cardholder_present: bool,
     ) -> Result<TerminalSession<InProgress>> {
+        if amount.minor_units() <= 0 {
+            return Err(self.refuse(LifecycleRule::AmountNotPositive));
+        }
         self.start(
             terminal,
             unlinked_refund_details(amount, cardholder_present),
         )
         .await
+    }
+
+    /// `amount`, refunded of `intent`, after the rules of the intent's own
+    /// refund (see [`Counter::matched_refund`]).
+    fn check_refund<S: Refundable>(&self, intent: &PaymentIntent<S>, amount: Money) -> Result<()> {
+        if amount.minor_units() <= 0 {
+            return Err(self.refuse(LifecycleRule::AmountNotPositive));
+        }
+        let expected = intent.total().currency();
+        if amount.currency() != expected {
+            return Err(self.refuse(LifecycleRule::CurrencyMismatch {
+                expected,
+                given: amount.currency(),
+            }));
+        }
+        // `None`: a capture without an amount, so what is refundable is not
+        // known here; Dojo decides.
+        if let Some(captured) = crate::settlement::captured_minor(intent.data()) {
+            let refunded = crate::settlement::refunded_minor(intent.data());
+            let refundable = Money::new(captured.saturating_sub(refunded).max(0), expected);
+            if amount.minor_units() > refundable.minor_units() {
+                return Err(self.refuse(LifecycleRule::RefundExceedsCaptured {
+                    refundable,
+                    requested: amount,
+                }));
+            }
+        }
+        Ok(())
+    }
+
+    /// A session create refused before sending, for `rule`.
+    fn refuse(&self, rule: LifecycleRule) -> Error {
+        Error::invalid(ops::TERMINAL_SESSION_CREATE.id, Invalid::Lifecycle(rule))
+            .made_for(self.dojo.location_id())
     }
 
     /// Every session starts here: `POST /terminal-sessions`, once (the

@@ -164,41 +164,60 @@ impl TerminalSession<InProgress> {
     }
 
     /// Asks Dojo to cancel it. Dojo allows it only before a card is
-    /// presented: after that its 422 is [`Canceling::CardPresented`], and
-    /// the session goes on (keep waiting on it). Requested, the session is
-    /// `CancelRequested` until the terminal confirms it (`Canceled`, read
-    /// through [`TerminalSession::outcome`]).
+    /// presented. Requested, the session is `CancelRequested` until the
+    /// terminal confirms it (`Canceled`, read through
+    /// [`TerminalSession::outcome`]).
     ///
-    /// A 422 proves the card came first only when it refused the first
-    /// attempt: one that answers a resend, after an attempt that may have
-    /// canceled the session, proves nothing (the session refuses a second
-    /// cancel too). Then, and after any answer that proves nothing, the
-    /// session is read: `CancelRequested` or `Canceled` is the cancel
-    /// made; anything else is the error, whose delivery says what is known.
+    /// Dojo's 422 says only that the session cannot be canceled now, not
+    /// why: a card was presented, or a cancel was already asked, or the
+    /// session is over (canceled, expired, paid). So after a 422, and
+    /// after any failure that proves nothing (an answer lost; a resend
+    /// refused because the first attempt landed), the session is read and
+    /// the answer is what the read shows:
+    ///
+    /// - `CancelRequested`: [`Canceling::Requested`] (this cancel, or an
+    ///   earlier one);
+    /// - over (`Canceled`, `Expired`, `Declined`, paid, …):
+    ///   [`Canceling::Over`], with the outcome as read;
+    /// - still running (on the terminal, or waiting for the signature
+    ///   check) after a 422 that refused the first attempt:
+    ///   [`Canceling::CardPresented`] (keep waiting on it).
+    ///
+    /// Anything else (the read failed, a status this SDK does not know, a
+    /// session still running after an answer that proves nothing) is the
+    /// call's error, whose delivery says what is known.
     pub async fn cancel(&self) -> Result<Canceling> {
-        match self.counter.calls().cancel_session(self.id()).await {
-            Ok(data) => Ok(Canceling::Requested(Self::typed(
-                self.counter.clone(),
-                data,
-            ))),
-            Err(error) if error.status() == Some(422) && error.delivery().moved_nothing() => {
+        let error = match self.counter.calls().cancel_session(self.id()).await {
+            Ok(data) => {
+                return Ok(Canceling::Requested(Self::typed(
+                    self.counter.clone(),
+                    data,
+                )));
+            }
+            // A refusal other than the 422 (an unknown session, a bad
+            // request) says nothing about the session's state to read.
+            Err(error) if error.delivery().moved_nothing() && error.status() != Some(422) => {
+                return Err(error);
+            }
+            Err(error) => error,
+        };
+        // A 422 that refused the first attempt proves the cancel did
+        // nothing; one answering a resend, or a lost answer, proves nothing.
+        let refused = error.status() == Some(422) && error.delivery().moved_nothing();
+        let Ok(data) = self.counter.calls().session(self.id()).await else {
+            return Err(error);
+        };
+        match Outcome::of(self.counter.clone(), data) {
+            Outcome::InProgress(session)
+                if session.status() == &Open::Known(Status::CancelRequested) =>
+            {
+                Ok(Canceling::Requested(session))
+            }
+            over if over.is_final() => Ok(Canceling::Over(over)),
+            Outcome::InProgress(_) | Outcome::SignatureRequired(_) if refused => {
                 Ok(Canceling::CardPresented(error))
             }
-            Err(error) if error.delivery().moved_nothing() => Err(error),
-            Err(error) => match self.counter.calls().session(self.id()).await {
-                Ok(data)
-                    if matches!(
-                        data.status,
-                        Open::Known(Status::CancelRequested | Status::Canceled)
-                    ) =>
-                {
-                    Ok(Canceling::Requested(Self::typed(
-                        self.counter.clone(),
-                        data,
-                    )))
-                }
-                _ => Err(error),
-            },
+            _ => Err(error),
         }
     }
 }
@@ -224,11 +243,21 @@ impl TerminalSession<SignatureRequired> {
         Ok(TerminalSession::typed(self.counter, data))
     }
 
-    /// Sends the answer. One that failed without proving anything (the
-    /// answer lost; a resend refused because the first attempt landed) is
-    /// settled by a read of the session: past the check the way asked, it
-    /// was taken; otherwise the error stands, its delivery saying what is
-    /// known.
+    /// Sends the answer. Dojo's 422 says the session is not waiting for
+    /// the check (any more): the operator answered after the 80 seconds
+    /// and Dojo accepted the signature itself, or an earlier attempt of
+    /// this answer landed. Such a refusal, and any failure that proves
+    /// nothing (the answer lost), is settled by a read of the session:
+    /// past the check the way asked (accepted: `SignatureVerificationAccepted`,
+    /// `Captured` or `Authorized`; rejected: `SignatureVerificationRejected`),
+    /// the answer is the session as read, so an accept after 80 s answers
+    /// the session Dojo accepted, paid. Otherwise the error stands, its
+    /// delivery saying what is known: a 422 is `Refused` (this answer did
+    /// nothing) only when the read shows the session not moved the way
+    /// asked; if the read fails after a 422 to an accept, nothing can say
+    /// whether Dojo accepted it itself, and the error is
+    /// [`Error::EarlierAttemptMaybeApplied`] (`MaybeApplied`), never a
+    /// claim that nothing moved.
     async fn answer(&self, accepted: bool) -> Result<types::TerminalSession> {
         let error = match self
             .counter
@@ -237,12 +266,18 @@ impl TerminalSession<SignatureRequired> {
             .await
         {
             Ok(data) => return Ok(data),
-            Err(error) if error.delivery().moved_nothing() => return Err(error),
+            Err(error) if error.delivery().moved_nothing() && error.status() != Some(422) => {
+                return Err(error);
+            }
             Err(error) => error,
         };
         match self.counter.calls().session(self.id()).await {
-            Ok(data) if answered(&data.status, accepted) => Ok(data),
-            _ => Err(error),
+            Ok(data) if answered(&deciding_status(&data), accepted) => Ok(data),
+            Ok(_) => Err(error),
+            // An accept refused with a 422 may have been taken by Dojo
+            // itself (80 s): without a read, say that it may have moved.
+            Err(_) if accepted && error.delivery().moved_nothing() => Err(maybe_taken(error)),
+            Err(_) => Err(error),
         }
     }
 }
@@ -266,6 +301,19 @@ impl TerminalSession<Finished> {
     }
 }
 
+/// A 422 to an accept that no read could settle: Dojo may have accepted
+/// the signature itself (after 80 s), so the error says `MaybeApplied`
+/// (Dojo's refusal kept as its last attempt), never that nothing moved.
+fn maybe_taken(refused: Error) -> Error {
+    let context = Box::new(refused.context().cloned().unwrap_or_default());
+    Error::EarlierAttemptMaybeApplied {
+        operation: refused.operation(),
+        last: Box::new(refused),
+        idempotency_key: None,
+        context,
+    }
+}
+
 /// Whether a session read with `status` took the signature answer
 /// `accepted`.
 fn answered(status: &Open<Status>, accepted: bool) -> bool {
@@ -278,15 +326,23 @@ fn answered(status: &Open<Status>, accepted: bool) -> bool {
     }
 }
 
-/// The answer to [`TerminalSession::cancel`].
+/// The answer to [`TerminalSession::cancel`]: what the cancel did, or
+/// what a read of the session showed after Dojo refused it.
 #[derive(Debug)]
 #[must_use]
 pub enum Canceling {
-    /// Dojo took the request: the session is `CancelRequested`, and
-    /// `Canceled` once the terminal confirms.
+    /// The session is `CancelRequested` (by this cancel, or by an earlier
+    /// one), and `Canceled` once the terminal confirms: wait on it.
     Requested(TerminalSession<InProgress>),
-    /// Too late: a card was presented (Dojo's 422). The session goes on.
+    /// Too late: Dojo refused the cancel (its 422) and the session, read,
+    /// still runs (a card was presented; the payment goes on, perhaps to
+    /// a signature check). Keep waiting on it.
     CardPresented(Error),
+    /// Nothing to cancel: Dojo refused the cancel and the session, read,
+    /// was already over: `Canceled` (an earlier cancel), `Expired` (the
+    /// customer walked away), `Declined`, paid, or its signature
+    /// rejected. The outcome as read ([`Outcome::is_final`] holds).
+    Over(Outcome),
 }
 
 /// Where a session stands once waiting ends (or as read): over, waiting for

@@ -3,12 +3,13 @@
 //! state and waited on for their outcome.
 
 use dojo_payments_api::api::types;
-use dojo_payments_types::{TerminalId, TerminalSessionId};
+use dojo_payments_types::{TerminalId, TerminalSessionId, check_partner_id};
 
 use dojo_payments_api::operations as ops;
 
 use crate::call::{Operation, Request};
-use crate::{Dojo, Result};
+use crate::error::Invalid;
+use crate::{Dojo, Error, Result};
 
 /// The account's terminals, as seen by one software house:
 /// `dojo.terminals().as_software_house("…")`.
@@ -51,11 +52,26 @@ impl<'a> TerminalsAs<'a> {
         self
     }
 
+    /// The headers' rules ([`check_partner_id`]), checked before every
+    /// call: an empty `software-house-id` is a missing one, and a value
+    /// no header should carry is refused here, naming the header, rather
+    /// than sent (nothing leaves: [`crate::Delivery::NotSent`]).
+    fn check(&self, operation: &Operation) -> Result<()> {
+        let refuse =
+            |e| Error::invalid(operation.id, Invalid::Value(e)).made_for(self.dojo.location_id());
+        check_partner_id("software-house-id", self.software_house_id).map_err(refuse)?;
+        if let Some(reseller) = self.reseller_id {
+            check_partner_id("reseller-id", reseller).map_err(refuse)?;
+        }
+        Ok(())
+    }
+
     /// The terminals, all or only those in `statuses`.
     pub async fn list(
         self,
         statuses: Option<Vec<types::TerminalStatus>>,
     ) -> Result<Vec<types::Terminal>> {
+        self.check(LIST)?;
         let raw = self.dojo.api();
         let statuses = statuses.as_ref();
         self.dojo
@@ -67,6 +83,7 @@ impl<'a> TerminalsAs<'a> {
 
     /// The terminal `id`.
     pub async fn get(self, id: &TerminalId) -> Result<types::Terminal> {
+        self.check(GET)?;
         let raw = self.dojo.api();
         self.dojo
             .send(GET, Request::NONE, || {
@@ -80,6 +97,7 @@ impl<'a> TerminalsAs<'a> {
         self,
         request: types::CreateTerminalSessionRequest,
     ) -> Result<types::TerminalSession> {
+        self.check(CREATE_SESSION)?;
         let raw = self.dojo.api();
         self.dojo
             .send(CREATE_SESSION, Request::body(&request), || {
@@ -90,6 +108,7 @@ impl<'a> TerminalsAs<'a> {
 
     /// The session `id`.
     pub async fn session(self, id: &TerminalSessionId) -> Result<types::TerminalSession> {
+        self.check(GET_SESSION)?;
         let raw = self.dojo.api();
         self.dojo
             .send(GET_SESSION, Request::NONE, || {
@@ -100,6 +119,7 @@ impl<'a> TerminalsAs<'a> {
 
     /// Cancels the session `id`.
     pub async fn cancel_session(self, id: &TerminalSessionId) -> Result<types::TerminalSession> {
+        self.check(CANCEL_SESSION)?;
         let raw = self.dojo.api();
         self.dojo
             .send(CANCEL_SESSION, Request::NONE, || {
@@ -115,6 +135,7 @@ impl<'a> TerminalsAs<'a> {
         accepted: bool,
     ) -> Result<types::TerminalSession> {
         let body = types::SignatureVerificationRequest { accepted };
+        self.check(SIGNATURE)?;
         let raw = self.dojo.api();
         self.dojo
             .send(SIGNATURE, Request::body(&body), || {

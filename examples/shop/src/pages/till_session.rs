@@ -210,6 +210,10 @@ pub async fn cancel(
     let said = match outcome {
         Outcome::InProgress(running) => match running.cancel().await? {
             Canceling::Requested(_) => Ok("Cancel requested: the terminal confirms it.".to_owned()),
+            Canceling::Over(outcome) => Err(format!(
+                "Nothing to cancel: the session is {} already.",
+                outcome.status()
+            )),
             Canceling::CardPresented(_) => Err(
                 "Too late to cancel: the customer has presented a card, so Dojo refused \
                  (422). The session goes on: wait for its outcome."
