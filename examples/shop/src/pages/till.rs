@@ -28,7 +28,7 @@ use serde::Deserialize;
 use super::{AppState, Chrome, Page, PageError, flash, render, see_other, see_other_saying};
 use crate::auth::{Staff, Visitor};
 use crate::order::OrderKind;
-use crate::store::{Flash, NewOrder, TillKind, TillSession};
+use crate::store::{ClaimEnd, Flash, NewOrder, TillKind, TillSession};
 use crate::till_amount::parse_till_amount;
 
 /// The purpose a till form's token is issued for.
@@ -187,6 +187,11 @@ pub(super) async fn note(
         state.db.till_status(&session.session_id, &status).await?;
     }
     if outcome.is_final() {
+        // A refund over holds nothing more against its sale.
+        state
+            .db
+            .end_till_claim(&session.journal_entry, claim_end(outcome))
+            .await?;
         state.journal.flush().await;
         if let Err(error) = state
             .journal
@@ -200,6 +205,14 @@ pub(super) async fn note(
         }
     }
     Ok(())
+}
+
+/// How a session that is over ended, for its refund's claim.
+fn claim_end(outcome: &Outcome) -> ClaimEnd {
+    match outcome {
+        Outcome::Captured(_) | Outcome::Authorized(_) => ClaimEnd::Moved,
+        _ => ClaimEnd::Nothing,
+    }
 }
 
 /// `GET /staff/till`.
@@ -335,7 +348,17 @@ pub async fn sale(
         status: session.status().to_string(),
         created_at: String::new(),
     };
-    started_page(&state, &visitor, &action, started, record, refill()).await
+    let claimed = Claimed::Order(&order.id);
+    started_page(
+        &state,
+        &visitor,
+        &action,
+        claimed,
+        started,
+        record,
+        refill(),
+    )
+    .await
 }
 
 /// What the till says of a sale's form sent again before its session is
@@ -348,12 +371,25 @@ fn started_already() -> Flash {
     )
 }
 
+/// What a session's start was claimed under, to put right when it ends
+/// before it began.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Claimed<'a> {
+    /// A sale's order (its id): canceled when Dojo starts nothing, since
+    /// nothing can pay its intent then.
+    Order(&'a str),
+    /// A refund's claim (its journal name): ended, so it holds nothing
+    /// against its sale once it is over.
+    Refund(&'a str),
+}
+
 /// Where a session the journal started leads: its page, or the till
 /// saying why there is none.
 pub(super) async fn started_page(
     state: &AppState,
     visitor: &Visitor,
     action: &str,
+    claimed: Claimed<'_>,
     started: Started,
     record: impl FnOnce(&Outcome) -> TillSession,
     refill: Refill,
@@ -362,15 +398,25 @@ pub(super) async fn started_page(
         Started::Session(outcome) => {
             let session = record(&outcome);
             state.db.record_till_session(&session).await?;
+            if let (Claimed::Refund(entry), true) = (claimed, outcome.is_final()) {
+                state.db.end_till_claim(entry, claim_end(&outcome)).await?;
+            }
             state.db.action_outcome(action, "started").await?;
             return see_other(&session_path(&session.session_id));
         }
         Started::Settled(EntryState::NotApplied { reason }) => {
+            match claimed {
+                Claimed::Order(order) => state.db.cancel_unstarted_order(order).await?,
+                Claimed::Refund(entry) => state.db.end_till_claim(entry, ClaimEnd::Nothing).await?,
+            }
             state.db.action_outcome(action, "refused").await?;
             let error = format!("Dojo did not start it: {reason}");
             (error, StatusCode::CONFLICT)
         }
-        Started::Settled(_) => {
+        Started::Settled(settled) => {
+            if let (Claimed::Refund(entry), EntryState::Applied { .. }) = (claimed, &settled) {
+                state.db.end_till_claim(entry, ClaimEnd::Moved).await?;
+            }
             let error = "This was started already, and is over: see the till's list.";
             (error.to_owned(), StatusCode::CONFLICT)
         }

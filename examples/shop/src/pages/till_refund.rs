@@ -7,19 +7,20 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use dojo_payments::counter::Outcome;
+use dojo_payments::counter::{Counter, Outcome};
+use dojo_payments::journal::{EntryState, JournalStore};
 use dojo_payments::lifecycle::payment_intent::AnyPaymentIntent;
-use dojo_payments::types::{Money, TerminalId};
+use dojo_payments::types::{Money, TerminalId, TerminalSessionId};
 use serde::Deserialize;
 
 use super::till::{
-    PURPOSE, Refill, counter, not_available, recorded, session_path, started_page, terminal_id,
-    till_page, to_the_end,
+    Claimed, PURPOSE, Refill, counter, not_available, note, recorded, session_path, started_page,
+    terminal_id, till_page, to_the_end,
 };
 use super::till_session::sale_intent;
 use super::{AppState, Page, PageError, see_other, see_other_saying};
 use crate::auth::{Admin, Visitor};
-use crate::store::{Flash, TillKind, TillSession};
+use crate::store::{ClaimEnd, Flash, LeftAsRead, RefundClaim, TillKind, TillSession};
 use crate::till_amount::parse_till_amount;
 
 /// A refund at the counter: the terminal, the amount, and the token of the
@@ -69,6 +70,14 @@ pub async fn matched(
         // Sent again (a double click, a reload): the first one's session.
         return see_other(&session_path(&started.session_id));
     }
+    if state.db.till_claimed(&name).await? {
+        // Sent again while the first is on its way, or after Dojo's answer
+        // to it was lost, whatever amount or terminal it says now.
+        return see_other_saying(&state, &visitor, &back, sent_already()).await;
+    }
+    // Refunds of this sale that ended since last read hold nothing more.
+    settle_running(&state, &counter, &order_id).await?;
+    let read_at = chrono::Utc::now();
     let intent = sale_intent(&state, &sale).await?;
     let left = intent
         .as_ref()
@@ -80,6 +89,23 @@ pub async fn matched(
     }
     if let Some(busy) = not_available(&counter, &terminal).await? {
         return see_other_saying(&state, &visitor, &back, Flash::Error(busy)).await;
+    }
+    let left = left.map(|left| LeftAsRead { left, read_at });
+    let claim = (state.db)
+        .claim_till_refund(&name, Some(&order_id), amount, terminal.as_str(), left)
+        .await?;
+    match claim {
+        RefundClaim::Claimed => {}
+        RefundClaim::SentAlready => {
+            return see_other_saying(&state, &visitor, &back, sent_already()).await;
+        }
+        RefundClaim::TooMuch { left } => {
+            let error = format!(
+                "amount: must be at most {left}, what is left to refund while the refunds \
+                 of this sale already on a terminal run"
+            );
+            return see_other_saying(&state, &visitor, &back, Flash::Error(error)).await;
+        }
     }
     let action = (state.db)
         .record_action(&admin, &order_id, "till refund", &amount.to_string())
@@ -103,6 +129,7 @@ pub async fn matched(
             .await?
         }
         other => {
+            state.db.end_till_claim(&name, ClaimEnd::Nothing).await?;
             state.db.action_outcome(&action, "refused").await?;
             let status = other
                 .and_then(|i| i.status().map(ToString::to_string))
@@ -126,6 +153,7 @@ pub async fn matched(
         &state,
         &visitor,
         &action,
+        Claimed::Refund(&name),
         started,
         record,
         Refill::default(),
@@ -156,6 +184,13 @@ pub async fn unlinked(
             return till_page(&state, &visitor, Some(error), None, refill, status).await;
         }
     };
+    let name = format!("till/unlinked-refund/{}", form.token);
+    if let Some(started) = state.db.till_session_named(&name).await? {
+        return see_other(&session_path(&started.session_id));
+    }
+    if state.db.till_claimed(&name).await? {
+        return see_other_saying(&state, &visitor, "/staff/till", sent_already()).await;
+    }
     if let Some(busy) = not_available(&counter, &terminal).await? {
         let status = StatusCode::CONFLICT;
         return till_page(
@@ -168,9 +203,13 @@ pub async fn unlinked(
         )
         .await;
     }
-    let name = format!("till/unlinked-refund/{}", form.token);
-    if let Some(started) = state.db.till_session_named(&name).await? {
-        return see_other(&session_path(&started.session_id));
+    let claim = (state.db)
+        .claim_till_refund(&name, None, amount, terminal.as_str(), None)
+        .await?;
+    if claim != RefundClaim::Claimed {
+        // The same form sent again, while the first is on its way or after
+        // Dojo's answer to it was lost: never a second session.
+        return see_other_saying(&state, &visitor, "/staff/till", sent_already()).await;
     }
     let action = (state.db)
         .record_action(&admin, &name, "till refund", &amount.to_string())
@@ -197,9 +236,69 @@ pub async fn unlinked(
         &state,
         &visitor,
         &action,
+        Claimed::Refund(&name),
         started,
         record,
         Refill::default(),
     )
     .await
+}
+
+/// What the till says of a refund's form sent again: it is never sent
+/// twice, whatever amount or terminal it says now.
+fn sent_already() -> Flash {
+    Flash::Error(
+        "This refund form was sent already: a refund is never sent twice. If it is not in \
+         the till's list, Dojo's answer was lost: look at the terminal. For another refund, \
+         use the form as the page shows it now."
+            .to_owned(),
+    )
+}
+
+/// How long a claim may wait for its journal entry: longer than the few
+/// writes between the claim and the entry (a claim older with no entry
+/// sent nothing: its request stopped in between).
+const CLAIM_TO_ENTRY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
+/// Ends the claims of the refunds of sale `order_id` that are over: their
+/// session read (and noted, which ends its claim), or their journal entry
+/// settled (a create Dojo refused, or one settled by reads), or no entry
+/// written long after the claim (nothing was sent). What cannot be read
+/// stays running: it holds its amount until it can be.
+async fn settle_running(
+    state: &AppState,
+    counter: &Counter,
+    order_id: &str,
+) -> Result<(), PageError> {
+    let location = counter.dojo().location_id().clone();
+    for claim in state.db.running_till_refunds(order_id).await? {
+        let name = &claim.journal_entry;
+        if let Some(session) = state.db.till_session_named(name).await? {
+            let id = TerminalSessionId::from_wire(session.session_id.clone());
+            if let Ok(outcome) = counter.session(&id).await {
+                note(state, counter, &session, &outcome).await?;
+            }
+            continue;
+        }
+        let entry = state.journal.store().entry(&location, name).await;
+        let end = match entry.map(|entry| entry.map(|entry| entry.state)) {
+            Ok(Some(EntryState::Applied { .. })) => ClaimEnd::Moved,
+            Ok(Some(EntryState::NotApplied { .. })) => ClaimEnd::Nothing,
+            Ok(None) if claimed_long_ago(&claim.created_at) => ClaimEnd::Nothing,
+            Ok(_) => continue,
+            Err(error) => {
+                eprintln!("till: reading the journal entry {name}: {error}");
+                continue;
+            }
+        };
+        state.db.end_till_claim(name, end).await?;
+    }
+    Ok(())
+}
+
+/// Whether a claim made at `created_at` (as stored) is older than
+/// [`CLAIM_TO_ENTRY`].
+fn claimed_long_ago(created_at: &str) -> bool {
+    chrono::DateTime::parse_from_rfc3339(created_at)
+        .is_ok_and(|at| chrono::Utc::now() - at.to_utc() > CLAIM_TO_ENTRY)
 }

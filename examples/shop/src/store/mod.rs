@@ -12,6 +12,7 @@ mod orders;
 mod phone_audit;
 mod sessions;
 mod staff_actions;
+mod till_claims;
 mod till_sessions;
 
 use chrono::Utc;
@@ -26,6 +27,7 @@ pub use orders::NewOrder;
 pub use phone_audit::PhoneAudit;
 pub use sessions::SessionRow;
 pub use staff_actions::StaffAction;
+pub use till_claims::{ClaimEnd, LeftAsRead, RefundClaim, RunningClaim};
 pub use till_sessions::{TillKind, TillSession};
 
 /// The shop's database.

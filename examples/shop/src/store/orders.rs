@@ -92,6 +92,23 @@ impl Db {
         Ok(())
     }
 
+    /// Marks a pending order `id` canceled though it has a payment intent:
+    /// a till sale whose session Dojo refused to start (nothing can pay
+    /// its intent now: no session is ever started for it again), so the
+    /// admin's list keeps no sale that never happened.
+    pub async fn cancel_unstarted_order(&self, id: &str) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE orders SET status = $1, status_rank = $2 WHERE id = $3 AND status = $4",
+        )
+        .bind(OrderStatus::Canceled.as_str())
+        .bind(OrderStatus::Canceled.rank())
+        .bind(id)
+        .bind(OrderStatus::Pending.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Links order `id` to the payment intent made for it.
     pub async fn attach_intent(
         &self,
