@@ -315,6 +315,7 @@ impl Shop {
             trust_proxy: options.trust_proxy,
             bot_check: options.bot_check.clone(),
             counter: counter.clone(),
+            live: pages::till_live::Followers::default(),
         };
         let router = pages::router(state);
         let server = tokio::spawn(async move {

@@ -133,7 +133,9 @@ async fn streams_whose_clients_went_away_stop_reading_dojo() {
     let settled = reads(&emulator);
     tokio::time::sleep(Duration::from_secs(3)).await;
     let later = reads(&emulator);
-    assert!(while_open > 20, "the streams read while open: {while_open}");
+    // One poller per session, shared by the twenty (see
+    // outsider_till_live_breaks.rs): it read while they were open.
+    assert!(while_open >= 2, "the streams read while open: {while_open}");
     assert!(
         later - settled <= 2,
         "still reading after every client left: {settled} then {later}"

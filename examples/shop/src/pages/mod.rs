@@ -56,6 +56,9 @@ pub struct AppState {
     /// The till's handle on the card terminals; `None` against Dojo
     /// without `SHOP_SOFTWARE_HOUSE_ID` (the till page says so).
     pub counter: Option<dojo_payments::counter::Counter>,
+    /// The till's sessions followed live now: one poller of Dojo each,
+    /// however many pages follow it.
+    pub live: till_live::Followers,
 }
 
 impl std::fmt::Debug for AppState {
