@@ -424,8 +424,13 @@ async fn terminals_are_per_location_busy_or_offline_ones_are_unavailable_and_the
     .unwrap();
     let refused = client.terminal_session_create(None, HOUSE, &offline).await;
     assert_eq!(refused.unwrap_err().status().map(|s| s.as_u16()), Some(404));
+    // Present but empty is missing: the same 400.
     let no_house = client.terminals_list_terminals(None, None, "").await;
-    assert!(no_house.is_ok(), "present but empty is present");
+    assert_eq!(
+        no_house.unwrap_err().status().map(|s| s.as_u16()),
+        Some(400),
+        "an empty software-house-id is a missing one"
+    );
     let raw = dojo_payments_api::http_client()
         .unwrap()
         .get(format!("{}/terminals", emulator.api_url()))

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::Response;
 use dojo_payments_api::api::types::{self, TerminalStatus};
+use dojo_payments_types::check_partner_id;
 
 use super::{AppState, PathParam, Served, Valid, required_header};
 use crate::accounts::Caller;
@@ -66,9 +67,30 @@ pub async fn coded(request: Request, next: Next) -> Response {
     Response::from_parts(parts, axum::body::Body::from(body))
 }
 
-/// Terminal calls carry `software-house-id`, as Dojo requires.
+/// Terminal calls carry `software-house-id`, as Dojo requires: an empty
+/// (or blank) value is a missing one, the same 400. Both ids are held to
+/// the SDK's rule ([`check_partner_id`]: at most 256 printable ASCII
+/// characters); the length is the emulator's guess, Dojo's document gives
+/// none (the README's "Where the emulator differs from Dojo").
+/// `reseller-id` stays optional, as the emulator has always taken it.
 fn software_house(headers: &HeaderMap) -> Answer<()> {
-    required_header(headers, "software-house-id").map(drop)
+    const HOUSE: &str = "software-house-id";
+    let house = required_header(headers, HOUSE)?;
+    if house.trim().is_empty() {
+        return Err(Problem::field(
+            HOUSE,
+            format!("The {HOUSE} header is required."),
+        ));
+    }
+    check_partner_id(HOUSE, &house).map_err(|e| Problem::field(HOUSE, e.to_string()))?;
+    if headers.contains_key("reseller-id") {
+        let reseller = required_header(headers, "reseller-id")?;
+        if !reseller.trim().is_empty() {
+            check_partner_id("reseller-id", &reseller)
+                .map_err(|e| Problem::field("reseller-id", e.to_string()))?;
+        }
+    }
+    Ok(())
 }
 
 /// `?statuses=Available&statuses=Offline` (or comma-separated): the
