@@ -78,7 +78,7 @@ pub use emulator::{API_KEY, API_VERSION, Emulator, EmulatorBuilder, PCI_VERSION}
 pub use faults::{BadAnswer, Fault, FaultError, Omitted, Route, UnknownRoute};
 pub use store::counter::{CardProblem, Presentation, TerminalOutcome};
 pub use store::refusal::{Action, Refusal};
-pub use terminal::{EmulatedTerminal, NewTerminal};
+pub use terminal::{EmulatedTerminal, MAX_TERMINAL_ID_CHARS, NewTerminal};
 
 /// The crate's README, compiled as a doctest.
 #[doc = include_str!("../README.md")]

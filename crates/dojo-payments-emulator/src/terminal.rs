@@ -26,8 +26,18 @@ use crate::store::counter::{CardProblem, Presentation, TerminalOutcome};
 use crate::store::refusal::Refusal;
 use crate::store::terminal::TerminalRecord;
 
+/// The longest id an added terminal may have, in characters. Dojo's own
+/// are `tm_sandbox_` and 24 hex digits (35 characters, its document's
+/// examples); 64 leaves room for a readable test name, and keeps the store
+/// bounded (with [`crate::store::counter::MAX_TERMINALS`]) under any
+/// control call.
+pub const MAX_TERMINAL_ID_CHARS: usize = 64;
+
 /// A terminal to add: manual (it moves only when told), online, the
-/// default account's, unless said otherwise.
+/// default account's, unless said otherwise. Its id: 1 to
+/// [`MAX_TERMINAL_ID_CHARS`] characters, no spaces or control characters,
+/// and not one of a default set's (`tm_sandbox_counter1…3`,
+/// `tm_sandbox_<location>_counter1…3`), which every location is given.
 #[derive(Debug, Clone)]
 pub struct NewTerminal {
     id: String,
@@ -84,6 +94,26 @@ impl NewTerminal {
                 .location_account(name.as_str())
                 .ok_or_else(|| Refusal::not_found("location", name.as_str()))?,
         };
+        let chars = self.id.chars().count();
+        if chars > MAX_TERMINAL_ID_CHARS {
+            return Err(Refusal::field(
+                "Id",
+                format!(
+                    "terminal id must be at most {MAX_TERMINAL_ID_CHARS} characters, got {chars}"
+                ),
+            ));
+        }
+        if TerminalRecord::is_default_id(&self.id) {
+            return Err(Refusal::field(
+                "Id",
+                format!(
+                    "terminal id {} is reserved: tm_sandbox_counter1…3 and \
+                     tm_sandbox_<location>_counter1…3 are the default terminals every location \
+                     is given (made when its key is first used); choose another",
+                    self.id
+                ),
+            ));
+        }
         let id = TerminalId::new(self.id).map_err(|e| Refusal::field("Id", e.to_string()))?;
         let tid = self.tid;
         let (online, auto) = (self.online, self.auto);

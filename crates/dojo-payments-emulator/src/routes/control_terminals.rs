@@ -4,7 +4,7 @@
 //! | call | does |
 //! | --- | --- |
 //! | `GET /_emulator/terminals` | `{"terminals": [{"id", "tid", "account", "status", "auto", "session"}]}`: every terminal made so far (the default account's at least) |
-//! | `POST /_emulator/terminals` `{"id", "tid"?, "location"?, "auto"?, "offline"?}` | `{"id"}`: one more terminal |
+//! | `POST /_emulator/terminals` `{"id", "tid"?, "location"?, "auto"?, "offline"?}` | `{"id"}`: one more terminal (an id of at most 64 characters, not a default set's: 400 otherwise) |
 //! | `POST /_emulator/terminals/{id}/present-card` `{"cardNumber", "expiryDate"?, "method"?: "chip" \| "contactless" \| "contactless-over-limit" \| "swipe"}` | `{"outcome": "approved" \| "declined" \| "signature-required"}` |
 //! | `POST /_emulator/terminals/{id}/card-problem` `{"problem": "CardError" \| "CardUnsupported" \| "PresentOnlyOneCard"}` | the terminal says so and waits for a card again |
 //! | `POST /_emulator/terminals/{id}/tip` `{"value", "currencyCode"}` | the customer adds a gratuity (the intent must allow tips) |

@@ -123,6 +123,22 @@ impl TerminalRecord {
             .collect()
     }
 
+    /// Whether `id` is (or, for a location whose key is not used yet, will
+    /// be) an id of a default set: `tm_sandbox_counter1…3`, or
+    /// `tm_sandbox_<location>_counter1…3`. Default sets are made lazily, so
+    /// an id is reserved by its shape, not by the terminals made so far:
+    /// a terminal added under it would take a location's terminal before
+    /// the location first asks for its own.
+    pub fn is_default_id(id: &str) -> bool {
+        let Some(rest) = id.strip_prefix("tm_sandbox_") else {
+            return false;
+        };
+        DEFAULTS.iter().any(|d| {
+            rest.strip_suffix(d.name)
+                .is_some_and(|infix| infix.is_empty() || (infix.len() > 1 && infix.ends_with('_')))
+        })
+    }
+
     /// Its status: `Offline` when not online, `InUse` while a session runs
     /// on it, `Available` otherwise.
     pub fn status(&self) -> TerminalStatus {
