@@ -614,3 +614,121 @@ async fn till_sessions_are_kept_on_every_database() {
         assert!(db.till_session("ts_3").await.unwrap().is_none());
     }
 }
+
+/// `till_claims` on each database the tests have: a refund's name is
+/// claimed once (the same form again is `SentAlready`, whatever amount),
+/// a matched refund's claim holds its amount against what is left while
+/// it runs and stops holding when it ends with nothing moved, and one
+/// that moved money after a read began still counts against that read;
+/// ten whole refunds of one sale claimed at once leave one claimed (the
+/// order's row serialises them: PostgreSQL's row lock, SQLite's writer).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn refund_claims_hold_what_runs_on_every_database() {
+    use dojo_payments::types::{Currency, Money};
+    use dojo_shop::order::OrderKind;
+    use dojo_shop::store::{ClaimEnd, Db, LeftAsRead, NewOrder, RefundClaim};
+
+    let gbp = |minor| Money::new(minor, Currency::GBP);
+    for kind in databases::kinds() {
+        let db = Db::connect(&databases::fresh(kind, "till_claims").await)
+            .await
+            .unwrap();
+        let sale = |id: &'static str| {
+            let db = db.clone();
+            async move {
+                let new = NewOrder {
+                    kind: OrderKind::Counter,
+                    reference: None,
+                    email: "",
+                    description: "At the counter",
+                    amount: gbp(2000),
+                    manual_capture: false,
+                    owner: "account:sam@example.com",
+                };
+                db.claim_order(id, &new).await.unwrap();
+            }
+        };
+        sale("ord_till_1").await;
+        let left = |minor| {
+            Some(LeftAsRead {
+                left: gbp(minor),
+                read_at: chrono::Utc::now(),
+            })
+        };
+        let order = Some("ord_till_1");
+        let claim = |name: &'static str, minor: i64, left: Option<LeftAsRead>| {
+            let db = db.clone();
+            async move {
+                db.claim_till_refund(name, order, gbp(minor), MANUAL, left)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(claim("r1", 1200, left(2000)).await, RefundClaim::Claimed);
+        assert_eq!(
+            claim("r1", 500, left(2000)).await,
+            RefundClaim::SentAlready,
+            "{kind:?}: the same name, another amount"
+        );
+        assert!(db.till_claimed("r1").await.unwrap());
+        assert_eq!(
+            claim("r2", 1000, left(2000)).await,
+            RefundClaim::TooMuch { left: gbp(800) },
+            "{kind:?}: r1 runs"
+        );
+        assert!(
+            !db.till_claimed("r2").await.unwrap(),
+            "a refused claim is not kept"
+        );
+        assert_eq!(claim("r2", 800, left(2000)).await, RefundClaim::Claimed);
+        assert_eq!(
+            db.running_till_refunds("ord_till_1").await.unwrap().len(),
+            2
+        );
+        // r1 declined: it holds nothing more.
+        db.end_till_claim("r1", ClaimEnd::Nothing).await.unwrap();
+        let read_at = chrono::Utc::now();
+        assert_eq!(
+            db.till_refunds_held("ord_till_1", read_at).await.unwrap(),
+            800
+        );
+        // r2's money moved after the read began: that read may not show it.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        db.end_till_claim("r2", ClaimEnd::Moved).await.unwrap();
+        assert_eq!(
+            db.till_refunds_held("ord_till_1", read_at).await.unwrap(),
+            800
+        );
+        let later = chrono::Utc::now() + chrono::TimeDelta::seconds(1);
+        assert_eq!(db.till_refunds_held("ord_till_1", later).await.unwrap(), 0);
+        // An unlinked refund: its name alone.
+        let unlinked = db
+            .claim_till_refund("u1", None, gbp(100_000), MANUAL, None)
+            .await
+            .unwrap();
+        assert_eq!(unlinked, RefundClaim::Claimed);
+
+        sale("ord_till_2").await;
+        let mut at_once = Vec::new();
+        for i in 0..10 {
+            let db = db.clone();
+            at_once.push(tokio::spawn(async move {
+                let name = format!("ord_till_2/till-refund/{i}");
+                let left = LeftAsRead {
+                    left: gbp(2000),
+                    read_at: chrono::Utc::now(),
+                };
+                db.claim_till_refund(&name, Some("ord_till_2"), gbp(2000), MANUAL, Some(left))
+                    .await
+                    .unwrap()
+            }));
+        }
+        let mut claimed = 0;
+        for task in at_once {
+            if task.await.unwrap() == RefundClaim::Claimed {
+                claimed += 1;
+            }
+        }
+        assert_eq!(claimed, 1, "{kind:?}: ten whole refunds at once");
+    }
+}
