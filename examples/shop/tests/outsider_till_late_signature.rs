@@ -54,7 +54,9 @@ async fn a_reject_after_dojo_accepted_by_itself_reverses_nothing() {
     assert!(page.body.contains("Reject signature"), "{}", page.body);
 
     // Nobody answers: Dojo accepts by itself.
-    emulator.advance_clock(chrono::Duration::seconds(81)).unwrap();
+    emulator
+        .advance_clock(chrono::Duration::seconds(81))
+        .unwrap();
     let action = format!("{session}/signature");
     let late = staff
         .submit_on(&page.body, &action, &[("answer", "reject")])
