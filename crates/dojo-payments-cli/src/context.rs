@@ -69,6 +69,22 @@ pub fn load_config() -> Result<(Option<std::path::PathBuf>, Config), CliError> {
     }
 }
 
+/// The config file's problem, said once per run as a warning on stderr:
+/// for a command whose key comes from the environment, which does not
+/// need the file (a stale file on a CI runner must not stop it).
+pub fn warn_config(error: &CliError) {
+    static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        crate::output::warn(
+            &format!(
+                "{}; not needed, as the key comes from the environment",
+                error.message
+            ),
+            error.hint.as_deref(),
+        );
+    }
+}
+
 fn from_profile(config: &Config, name: &str) -> Option<Result<Target, CliError>> {
     let profile = config.profiles.get(name)?;
     let source = format!("profile {name}");
@@ -103,8 +119,16 @@ pub fn location_var(name: &str) -> String {
 /// The key the flags and the environment choose: `--location NAME`
 /// (`DOJO_LOCATION_<NAME>`, else profile NAME), `--profile NAME`,
 /// `DOJO_API_KEY`, `DOJO_PROFILE`, profile `default`, in that order.
+/// The config file is needed only for a profile's key: when the key is
+/// the environment's, a file that cannot be read is a warning.
 pub fn target(choice: &Choice) -> Result<Target, CliError> {
-    let (_, config) = load_config()?;
+    let loaded = load_config().map(|(_, config)| config);
+    let from_env = |text: &str, source: String| {
+        if let Err(error) = &loaded {
+            warn_config(error);
+        }
+        from_env_key(text, source)
+    };
     let missing = |what: String| {
         CliError::config(what).hint(
             "set DOJO_API_KEY, or run `dojo login --api-key sk_sandbox_… [--profile NAME]`; \
@@ -114,26 +138,26 @@ pub fn target(choice: &Choice) -> Result<Target, CliError> {
     if let Some(name) = &choice.location {
         let var = location_var(name);
         if let Some(text) = env(&var) {
-            return from_env_key(&text, var);
+            return from_env(&text, var);
         }
-        return from_profile(&config, name).unwrap_or_else(|| {
+        return from_profile(&loaded?, name).unwrap_or_else(|| {
             Err(missing(format!(
                 "no key for location {name}: neither {var} nor a profile {name}"
             )))
         });
     }
     if let Some(name) = &choice.profile {
-        return from_profile(&config, name).unwrap_or_else(|| {
+        return from_profile(&loaded?, name).unwrap_or_else(|| {
             Err(missing(format!(
                 "no profile named {name} in the config file"
             )))
         });
     }
     if let Some(text) = env("DOJO_API_KEY") {
-        return from_env_key(&text, "DOJO_API_KEY".to_owned());
+        return from_env(&text, "DOJO_API_KEY".to_owned());
     }
     let name = env("DOJO_PROFILE").unwrap_or_else(|| "default".to_owned());
-    from_profile(&config, &name).unwrap_or_else(|| Err(missing("no API key".to_owned())))
+    from_profile(&loaded?, &name).unwrap_or_else(|| Err(missing("no API key".to_owned())))
 }
 
 /// Whether the api host at `api_url` is the emulator: `DOJO_EMULATOR`
@@ -213,10 +237,101 @@ pub struct Answer {
     pub body: Value,
 }
 
+/// Whether `method` on `path` may act when its answer is lost, a 5xx or
+/// a 429: it moves money (a refund, even with its key, is then to be
+/// settled), or sending it twice could repeat its effect, as the SDK's
+/// operation table says. A call the table does not know is judged by its
+/// method: only reads are taken to change nothing.
+pub fn may_act(method: &reqwest::Method, path: &str) -> bool {
+    use dojo_payments_api::operations::{self, Effect, Host};
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    // The operation whose template matches with the most literal segments
+    // (`/payment-intents/search` before `/payment-intents/{id}`).
+    let best = operations::all()
+        .filter(|op| op.host == Host::Api && op.method.as_str() == method.as_str())
+        .filter_map(|op| {
+            let template: Vec<&str> = op.path.trim_matches('/').split('/').collect();
+            if template.len() != segments.len() {
+                return None;
+            }
+            let mut literal = 0;
+            for (t, s) in template.iter().zip(&segments) {
+                if t.starts_with('{') && t.ends_with('}') {
+                    continue;
+                }
+                if t != s {
+                    return None;
+                }
+                literal += 1;
+            }
+            Some((literal, op))
+        })
+        .max_by_key(|(literal, _)| *literal);
+    match best {
+        Some((_, op)) => op.moves_money || op.effect == Effect::NotIdempotent,
+        None => !matches!(
+            *method,
+            reqwest::Method::GET | reqwest::Method::HEAD | reqwest::Method::OPTIONS
+        ),
+    }
+}
+
+/// The api host's URL for `path`, checked before anything is sent: a
+/// host that is not an http(s) URL is the configuration's fault (exit 3),
+/// a path that makes it unusable the command line's (exit 2).
+fn url_for(api_url: &str, path: &str) -> Result<reqwest::Url, CliError> {
+    let usable = |url: &reqwest::Url| {
+        matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty())
+    };
+    if reqwest::Url::parse(api_url).ok().filter(usable).is_none() {
+        return Err(CliError::config(format!(
+            "the api URL {api_url:?} is not an http(s) URL: nothing was sent"
+        ))
+        .hint(
+            "set DOJO_API_URL (or the profile's: `dojo login --api-url URL`) to \
+             https://api.dojo.tech, or an emulator's http://127.0.0.1:PORT",
+        ));
+    }
+    let text = format!("{}{path}", api_url.trim_end_matches('/'));
+    reqwest::Url::parse(&text)
+        .ok()
+        .filter(usable)
+        .ok_or_else(|| {
+            CliError::usage(format!("{path:?} does not make a URL: nothing was sent"))
+                .hint("give a path on the api host: /payment-intents/pi_…")
+        })
+}
+
+/// `-H` headers, checked before anything is sent: a name or value HTTP
+/// cannot carry is a usage error naming the header (never its value,
+/// which may be a secret).
+fn headers(extra: &[(String, String)]) -> Result<reqwest::header::HeaderMap, CliError> {
+    use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+    let mut map = HeaderMap::new();
+    for (name, value) in extra {
+        let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            CliError::usage(format!(
+                "-H {name:?}: not a header name (letters, digits and -, no spaces): nothing was sent"
+            ))
+            .hint("give -H name:value, e.g. -H idempotencyKey:order-42-refund-1")
+        })?;
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            CliError::usage(format!(
+                "-H {name}: its value holds a character a header cannot carry \
+                 (a control character, a line break): nothing was sent"
+            ))
+        })?;
+        map.append(header, value);
+    }
+    Ok(map)
+}
+
 /// One call on the api host with the SDK's headers: `Authorization: Basic
 /// <key>` (as Dojo wants it, literally), `version`, and on terminal routes
-/// the `software-house-id`. A transport failure is exit code 5, or 6 when
-/// `moves_money` (it may have arrived).
+/// the `software-house-id`. The URL and headers are checked first (nothing
+/// is sent when they are unusable); a lost answer is exit code 5, or 6
+/// when the call may act ([`may_act`]).
 pub async fn call(
     target: &Target,
     method: &str,
@@ -231,9 +346,11 @@ pub async fn call(
     } else {
         format!("/{path}")
     };
-    let url = format!("{}{path}", target.api_url.trim_end_matches('/'));
+    let url = url_for(&target.api_url, &path)?;
+    let extra = headers(extra_headers)?;
+    let acts = may_act(&method, &path);
     let mut request = http()?
-        .request(method.clone(), &url)
+        .request(method.clone(), url)
         .header("authorization", format!("Basic {}", target.key.expose()))
         .header("version", dojo_payments_api::api::API_VERSION)
         .header(
@@ -244,21 +361,36 @@ pub async fn call(
         let house = env("DOJO_SOFTWARE_HOUSE_ID").unwrap_or_else(|| SOFTWARE_HOUSE_ID.to_owned());
         request = request.header("software-house-id", house);
     }
-    for (name, value) in extra_headers {
-        request = request.header(name.as_str(), value.as_str());
-    }
+    request = request.headers(extra);
     if let Some(body) = body {
         request = request.json(body);
     }
     let response = request
         .send()
         .await
-        .map_err(|e| transport(&e, &method, &target.api_url))?;
+        .map_err(|e| transport(&e, acts, &target.api_url))?;
     let status = response.status().as_u16();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| transport(&e, &method, &target.api_url))?;
+    let bytes = response.bytes().await.map_err(|e| {
+        // Answered, but the body was cut off: the status says what Dojo
+        // did; a success is done and must not be sent again.
+        let code = match exit::for_answer(status, acts) {
+            exit::OK => exit::FAILURE,
+            code => code,
+        };
+        CliError::new(
+            code,
+            format!(
+                "{} answered HTTP {status}, but its body was cut off: {}",
+                target.api_url,
+                without_url(&e)
+            ),
+        )
+        .hint(if (200..300).contains(&status) {
+            "it was done: read the resource to see it; do not send it again"
+        } else {
+            "read the resource to see its state before sending it again"
+        })
+    })?;
     let body = if bytes.is_empty() {
         Value::Null
     } else {
@@ -268,25 +400,43 @@ pub async fn call(
     Ok(Answer { status, body })
 }
 
-fn transport(error: &reqwest::Error, method: &reqwest::Method, host: &str) -> CliError {
-    let safe =
-        matches!(*method, reqwest::Method::GET | reqwest::Method::HEAD) || error.is_connect();
-    if safe {
-        CliError::new(
-            exit::UNAVAILABLE,
-            format!("no answer from {host}: {}", without_url(error)),
-        )
-        .hint("check the URL (DOJO_API_URL) and your connection, then run it again")
-    } else {
-        CliError::new(
-            exit::UNKNOWN_OUTCOME,
-            format!(
-                "the request was sent to {host} and no answer came: {}",
-                without_url(error)
-            ),
-        )
-        .hint("it may have taken effect: read the resource before sending it again")
+/// A call that got no answer. reqwest's kinds say what is known: a
+/// builder error was never sent (the request could not be made), a
+/// connect error never left (no connection was made); anything else
+/// (`is_request` covers errors after the request left too, a timeout)
+/// may have reached Dojo, which for a call that may act is an unknown
+/// outcome.
+fn transport(error: &reqwest::Error, may_act: bool, host: &str) -> CliError {
+    if error.is_builder() {
+        return CliError::usage(format!(
+            "the request could not be made: {}: nothing was sent",
+            without_url(error)
+        ))
+        .hint("check the path, the -H headers and the api URL (DOJO_API_URL)");
     }
+    if error.is_connect() || !may_act {
+        let what = if error.is_connect() {
+            "could not connect to"
+        } else {
+            "no answer from"
+        };
+        return CliError::new(
+            exit::UNAVAILABLE,
+            format!("{what} {host}: {}", without_url(error)),
+        )
+        .hint("check the URL (DOJO_API_URL) and your connection, then run it again");
+    }
+    CliError::new(
+        exit::UNKNOWN_OUTCOME,
+        format!(
+            "the request was sent to {host} and no answer came: {}",
+            without_url(error)
+        ),
+    )
+    .hint(
+        "it may have taken effect: read the resource before sending it again \
+         (a request with an idempotencyKey header: send it again with the same key only)",
+    )
 }
 
 /// reqwest's message without its URL (which may carry a query).

@@ -5,11 +5,11 @@
 //! | --- | --- |
 //! | 0 | done |
 //! | 1 | failed (anything not below) |
-//! | 2 | usage: the command line was not understood |
-//! | 3 | configuration: no key, an unreadable config file, a bad key |
-//! | 4 | refused: Dojo (or the emulator) answered that it will not do it; nothing moved |
-//! | 5 | unavailable: no answer, or a 5xx, with nothing moved; safe to run again |
-//! | 6 | outcome unknown: a money-moving call may have taken effect; settle it before running it again |
+//! | 2 | usage: the command line was not understood, or asks for what cannot be sent; nothing was sent |
+//! | 3 | configuration: no key, an unreadable config file (when needed), a bad key or api URL |
+//! | 4 | refused: Dojo (or the emulator) answered that it will not do it (a 4xx but 429); nothing moved |
+//! | 5 | unavailable: no connection, or no answer, a 5xx or a 429 to a call that changes nothing if sent again; safe to run again |
+//! | 6 | outcome unknown: a call that moves money or is not idempotent may have taken effect; settle it before running it again |
 //! | 7 | not verified: a webhook's signature did not match |
 
 use std::fmt;
@@ -98,11 +98,23 @@ impl fmt::Display for CliError {
 impl std::error::Error for CliError {}
 
 /// The code for an HTTP status answered by Dojo to a call that moves no
-/// money: 4xx refused, 5xx unavailable.
+/// money: 4xx refused, 5xx (and 429, "too many requests": run it again
+/// later) unavailable.
 pub fn for_status(status: u16) -> u8 {
+    for_answer(status, false)
+}
+
+/// The code for an HTTP status answered to a call; `may_act` when the
+/// call moves money or is not idempotent. Dojo does not document that a
+/// 5xx or a 429 means nothing was done (the SDK never sends such a call
+/// again for that reason), so for a call that may act they are an unknown
+/// outcome, never "nothing moved, safe to run again".
+pub fn for_answer(status: u16, may_act: bool) -> u8 {
     match status {
+        200..=299 => OK,
+        429 | 500..=599 if may_act => UNKNOWN_OUTCOME,
+        429 | 500..=599 => UNAVAILABLE,
         400..=499 => REFUSED,
-        500..=599 => UNAVAILABLE,
         _ => FAILURE,
     }
 }

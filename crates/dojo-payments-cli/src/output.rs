@@ -6,6 +6,10 @@ use std::io::{IsTerminal, Write};
 
 use serde_json::Value;
 
+/// Whether this run prints `--json`: set by [`Output::new`], for
+/// [`warn`], called where no `Output` is at hand (resolving the key).
+static JSON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// How this run prints.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
@@ -22,6 +26,7 @@ impl Output {
     pub fn new(json: bool) -> Self {
         let stderr = std::io::stderr().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        JSON.store(json, std::sync::atomic::Ordering::Relaxed);
         Self {
             json,
             color: stderr && !no_color,
@@ -41,6 +46,26 @@ impl Output {
         if text.is_empty() {
             return;
         }
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    }
+
+    /// Prints data as [`Self::data`] does, but keeps the secret at each
+    /// of `keep` (JSON pointers): one the user asked to be made and needs,
+    /// printed this once (`webhooks create`'s signing secret).
+    pub fn data_keeping(&self, value: &Value, keep: &[&str], human: impl FnOnce() -> String) {
+        if !self.json {
+            return self.data(value, human);
+        }
+        let mut shown = scrub(value.clone());
+        for pointer in keep {
+            if let (Some(secret), Some(slot)) = (value.pointer(pointer), shown.pointer_mut(pointer))
+            {
+                *slot = secret.clone();
+            }
+        }
+        let text = serde_json::to_string_pretty(&shown).unwrap_or_default();
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{text}");
         let _ = out.flush();
@@ -82,6 +107,32 @@ impl Output {
         } else {
             let _ = writeln!(std::io::stderr(), "{text}");
         }
+    }
+}
+
+/// A warning on stderr (narration, never data): one JSON line
+/// `{"warning", "hint"}` with `--json`, like an error's.
+pub fn warn(message: &str, hint: Option<&str>) {
+    let text = if JSON.load(std::sync::atomic::Ordering::Relaxed) {
+        serde_json::json!({ "warning": message, "hint": hint }).to_string()
+    } else {
+        match hint {
+            Some(hint) => format!("warning: {message}\n  hint: {hint}"),
+            None => format!("warning: {message}"),
+        }
+    };
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
+/// An example amount in `currency`'s own decimals, for hints: 12.50 GBP,
+/// 1250 JPY, 12.500 KWD (an amount with more decimals than the currency
+/// has is refused, so the example must not have them).
+pub fn example_amount(currency: dojo_payments_types::Currency) -> String {
+    match currency.minor_units() {
+        Some(0) => "1250".to_owned(),
+        Some(1) => "12.5".to_owned(),
+        Some(digits) => format!("12.5{}", "0".repeat(usize::from(digits) - 1)),
+        None => "12.50".to_owned(),
     }
 }
 

@@ -138,11 +138,44 @@ pub async fn run(args: ApiArgs, choice: &Choice, output: Output) -> Result<(), C
         other => serde_json::to_string_pretty(other).unwrap_or_default(),
     });
     if (200..300).contains(&status) {
-        Ok(())
-    } else {
-        Err(CliError::new(
-            exit::for_status(status),
-            format!("HTTP {status}"),
-        ))
+        return Ok(());
     }
+    let method = args.method.to_uppercase();
+    let acts = reqwest::Method::from_bytes(method.as_bytes())
+        .map(|m| context::may_act(&m, &args.path))
+        .unwrap_or(true);
+    let code = exit::for_answer(status, acts);
+    let error = CliError::new(code, format!("HTTP {status}"));
+    Err(match code {
+        exit::UNKNOWN_OUTCOME => {
+            let keyed = headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("idempotencyKey"))
+                .map(|(_, v)| v.clone());
+            let error = CliError::new(
+                code,
+                format!(
+                    "HTTP {status} to {method} {}: the outcome is unknown, it may have taken effect",
+                    args.path
+                ),
+            );
+            match keyed {
+                Some(key) => error
+                    .hint(format!(
+                        "send exactly the same request again with the same idempotencyKey \
+                         header ({key}), never a new key, and Dojo makes it once; or read the \
+                         resource first (`dojo api GET …`)"
+                    ))
+                    .with_idempotency_key(key),
+                None => error.hint(
+                    "do not send it again yet: read the resource (`dojo api GET …`) and act \
+                     on what it shows",
+                ),
+            }
+        }
+        exit::UNAVAILABLE => {
+            error.hint("sending it again changes nothing more: run it again later")
+        }
+        _ => error,
+    })
 }

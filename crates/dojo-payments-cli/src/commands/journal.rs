@@ -119,8 +119,10 @@ pub async fn run(command: JournalCommand, choice: &Choice, output: Output) -> Re
                 .map(entry_json)
                 .collect();
             if values.is_empty() {
+                // Not found in the journal: nothing was asked of Dojo, so
+                // not "refused" (4); a failure of its own (1).
                 return Err(
-                    CliError::new(exit::REFUSED, format!("no entry named {name}"))
+                    CliError::failure(format!("no entry named {name} in the journal"))
                         .hint("list them: dojo journal list"),
                 );
             }

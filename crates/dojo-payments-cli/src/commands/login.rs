@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Read};
 use clap::Args;
 use serde_json::json;
 
+use crate::config::Config;
 use crate::context::{self, Choice};
 use crate::exit::CliError;
 use crate::output::Output;
@@ -48,11 +49,29 @@ pub async fn run(args: LoginArgs, choice: &Choice, output: Output) -> Result<(),
         args.api_key
     };
     let key = context::key(&text, "--api-key")?;
-    let (path, mut config) = context::load_config()?;
-    let path = path.ok_or_else(|| {
+    let path = crate::config::path().ok_or_else(|| {
         CliError::config("no place for the config file: HOME and XDG_CONFIG_HOME are unset")
             .hint("set DOJO_CONFIG to a file path")
     })?;
+    let mut config = match Config::read(&path) {
+        Ok(config) => config,
+        // A file that is not a config file is what the error of every
+        // other command tells the user to replace with `dojo login`: it is
+        // set aside (its profiles may be recovered from it), not lost.
+        Err(broken) if broken.invalid => {
+            let backup = Config::set_aside(&path)?;
+            crate::output::warn(
+                &format!(
+                    "{}: set aside as {}; writing a new one",
+                    broken.error.message,
+                    backup.display()
+                ),
+                Some("copy any other profiles from it, then remove it"),
+            );
+            Config::default()
+        }
+        Err(broken) => return Err(broken.error),
+    };
     let profile = crate::config::Profile {
         api_key: key.expose().to_owned(),
         api_url: args.api_url,

@@ -52,7 +52,10 @@ pub fn not_server_side(event: &str) -> Option<CliError> {
 
 /// `request` with each `--set PATH=VALUE` made: the typed request as
 /// JSON, the value set, read back; the first that leaves it invalid (a
-/// value of the wrong type) is refused, naming it.
+/// value of the wrong type) is refused, naming it. A value read as JSON
+/// (`1`, `true`) where the field takes text (`metadata.order=1`) is taken
+/// as the text typed. The request made is then held to the rules the
+/// SDK's `--amount` and Dojo's document hold it to ([`checked`]).
 fn edited(
     request: &CreatePaymentIntentRequest,
     set: &[String],
@@ -62,21 +65,92 @@ fn edited(
         let (path, value) = item
             .split_once('=')
             .ok_or_else(|| CliError::usage(format!("--set {item:?}: give PATH=VALUE")))?;
-        set_path(&mut body, path, value_of(value))?;
-        if let Err(e) = serde_json::from_value::<CreatePaymentIntentRequest>(body.clone()) {
+        let mut attempt = body.clone();
+        set_path(&mut attempt, path, value_of(value))?;
+        if serde_json::from_value::<CreatePaymentIntentRequest>(attempt.clone()).is_err() {
+            let mut as_text = body.clone();
+            set_path(&mut as_text, path, Value::String(value.to_owned()))?;
+            if serde_json::from_value::<CreatePaymentIntentRequest>(as_text.clone()).is_ok() {
+                attempt = as_text;
+            }
+        }
+        if let Err(e) = serde_json::from_value::<CreatePaymentIntentRequest>(attempt.clone()) {
             return Err(CliError::usage(format!(
                 "--set {path}=…: the payment intent would not be valid: {e}"
             ))
             .hint("the fields are those of Dojo's create request: reference, description, metadata.KEY…"));
         }
+        body = attempt;
     }
-    serde_json::from_value(body).map_err(|e| CliError::usage(format!("--set: {e}")))
+    let made = serde_json::from_value(body).map_err(|e| CliError::usage(format!("--set: {e}")))?;
+    checked(made, set)
+}
+
+/// The request as `--set` left it, held to the rules `--amount` is held
+/// to (more than zero, a currency whose decimals are known) and to Dojo's
+/// document (what the SDK checks before sending), so that a value set
+/// into a field is refused here, before anything is sent, as one typed
+/// into a flag is.
+fn checked(
+    made: CreatePaymentIntentRequest,
+    set: &[String],
+) -> Result<CreatePaymentIntentRequest, CliError> {
+    use dojo_payments_api::operations::{PAYMENT_INTENTS_CREATE_PAYMENT_INTENT, Request};
+    let named = |field: &str| {
+        set.iter()
+            .find(|s| s.starts_with(field))
+            .map_or_else(|| field.to_owned(), |s| format!("--set {s}"))
+    };
+    let currency = made.amount.currency();
+    if !currency.is_known() {
+        return Err(CliError::usage(format!(
+            "{}: {currency} is not a currency whose decimals are known",
+            named("amount.currencyCode")
+        ))
+        .hint("an ISO 4217 code: GBP, EUR"));
+    }
+    if made.amount.minor_units() <= 0 {
+        return Err(CliError::usage(format!(
+            "{}: the amount must be more than zero",
+            named("amount.value")
+        ))
+        .hint(format!(
+            "amount.value is in minor units of {currency}; or give the decimal: --amount {}",
+            crate::output::example_amount(currency)
+        )));
+    }
+    if let Err(refused) = PAYMENT_INTENTS_CREATE_PAYMENT_INTENT.check(&Request::body(&made)) {
+        return Err(CliError::usage(format!(
+            "--set: the payment intent would not be valid: {refused}"
+        ))
+        .hint("nothing was sent; the fields are those of Dojo's create request"));
+    }
+    Ok(made)
+}
+
+/// A production key makes real payment intents in a live account, and
+/// Dojo delivers their events to the merchant's live endpoints: `trigger`
+/// makes test events, so it refuses one before anything is sent.
+fn refuse_production(target: &context::Target) -> Result<(), CliError> {
+    if target.key.environment() == dojo_payments_types::Environment::Production {
+        return Err(CliError::usage(format!(
+            "dojo trigger makes test payment intents, and the key from {} is a production key \
+             (sk_prod_): nothing was sent",
+            target.source
+        ))
+        .hint(
+            "use a sandbox key (sk_sandbox_…): DOJO_API_KEY, or --profile NAME; or the emulator \
+             (`dojo emulator`)",
+        ));
+    }
+    Ok(())
 }
 
 /// Runs it.
 pub async fn run(args: TriggerArgs, choice: &Choice, output: Output) -> Result<(), CliError> {
     let name = event_name(&args.event)?;
     let target = context::target(choice)?;
+    refuse_production(&target)?;
     let emulated = context::is_emulator(&target.api_url);
     let event = name.as_str();
     if !emulated && let Some(refusal) = not_server_side(event) {

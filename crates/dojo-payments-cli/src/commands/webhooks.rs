@@ -19,7 +19,9 @@ use crate::output::{self, Output};
 pub enum WebhooksCommand {
     /// The subscriptions.
     List,
-    /// Subscribe `--url` to events (default: every documented one).
+    // The signing secret is what the receiver verifies deliveries with:
+    // printed here only (`webhooks list` hides it), in both forms.
+    /// Subscribe `--url` to events (default: every documented one), printing its signing secret.
     Create {
         /// Where deliveries go (https; http to this machine on the emulator).
         #[arg(long)]
@@ -125,6 +127,18 @@ pub async fn run(
             set,
         } => {
             event_name(&event)?;
+            // Checked before anything is sent: a URL reqwest cannot send
+            // to is the command line's fault, not the receiver's.
+            let usable = reqwest::Url::parse(&to).ok().filter(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host_str().is_some_and(|h| !h.is_empty())
+            });
+            if usable.is_none() {
+                return Err(CliError::usage(format!(
+                    "--to {to:?} is not an http(s) URL: nothing was sent"
+                ))
+                .hint("give the receiver's URL: --to http://127.0.0.1:4242/webhooks"));
+            }
             let mut body = fixture(&event);
             for item in &set {
                 let (path, value) = item
@@ -141,9 +155,13 @@ pub async fn run(
                 .body(bytes)
                 .send()
                 .await
-                .map_err(|_| {
-                    CliError::new(exit::UNAVAILABLE, format!("could not deliver to {to}"))
-                        .hint("is the receiver running?")
+                .map_err(|e| {
+                    if e.is_builder() {
+                        CliError::usage(format!("cannot post to {to}: nothing was sent"))
+                    } else {
+                        CliError::new(exit::UNAVAILABLE, format!("could not deliver to {to}"))
+                            .hint("is the receiver running?")
+                    }
                 })?;
             let status = response.status().as_u16();
             let value = json!({ "event": event, "id": body["id"], "to": to, "status": status });
@@ -242,7 +260,26 @@ pub async fn run(
                 .await
                 .map_err(|e| errors::sdk(&e, None))?;
             let value = serde_json::to_value(&subscription).unwrap_or(Value::Null);
-            output.data(&value, || sub_line(&value));
+            // The signing secret is what the receiver verifies deliveries
+            // with, and the user asked for it to be made: printed this
+            // once (the one exception to "secrets never print" besides
+            // `listen`'s own), in both forms. `webhooks list` hides it.
+            let count = value["secrets"].as_array().map_or(0, Vec::len);
+            let keep: Vec<String> = (0..count).map(|i| format!("/secrets/{i}/value")).collect();
+            let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
+            output.data_keeping(&value, &keep, || {
+                let secrets: Vec<&str> = value["secrets"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|s| s["value"].as_str())
+                    .collect();
+                let mut text = sub_line(&value);
+                for secret in secrets {
+                    text.push_str(&format!("\nsigning secret: {secret}"));
+                }
+                text
+            });
             Ok(())
         }
         WebhooksCommand::Delete { id } => {

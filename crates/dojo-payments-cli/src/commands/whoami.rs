@@ -21,6 +21,16 @@ async fn probe(target: &Target) -> Value {
             }
             Err(error) => (None, None, Some(error.message)),
         };
+    // Only 401 and 403 say the key was refused; a 5xx or a 429 is Dojo
+    // not answering, the key not judged.
+    let problem = problem.or_else(|| match status {
+        Some(200..=299) | None => None,
+        Some(refused @ (401 | 403)) => Some(format!("the key was refused (HTTP {refused})")),
+        Some(busy @ (429 | 500..=599)) => {
+            Some(format!("unavailable (HTTP {busy}): the key was not judged"))
+        }
+        Some(other) => Some(format!("unexpected answer (HTTP {other})")),
+    });
     json!({
         "source": target.source,
         "environment": environment,
@@ -33,10 +43,22 @@ async fn probe(target: &Target) -> Value {
 }
 
 fn line(value: &Value) -> String {
+    // A key that could not be resolved (or the config file) reached no host.
+    if value["apiUrl"].is_null() {
+        return format!(
+            "{}: {}",
+            value["source"].as_str().unwrap_or("?"),
+            value["problem"].as_str().unwrap_or("?")
+        );
+    }
     let verdict = if value["accepted"] == json!(true) {
         "accepted".to_owned()
-    } else if let Some(status) = value["status"].as_u64() {
+    } else if let Some(status @ (401 | 403)) = value["status"].as_u64() {
         format!("refused (HTTP {status})")
+    } else if let Some(status @ (429 | 500..=599)) = value["status"].as_u64() {
+        format!("unavailable (HTTP {status}): the key was not judged")
+    } else if let Some(status) = value["status"].as_u64() {
+        format!("answered HTTP {status}")
     } else {
         format!("unreachable ({})", value["problem"].as_str().unwrap_or("?"))
     };
@@ -53,17 +75,45 @@ fn line(value: &Value) -> String {
     )
 }
 
-fn verdict(values: &[Value]) -> Result<(), CliError> {
-    if values.iter().all(|v| v["accepted"] == json!(true)) {
-        return Ok(());
+/// The code for one key's probe.
+fn code_of(value: &Value) -> u8 {
+    if value["accepted"] == json!(true) {
+        return exit::OK;
     }
-    let code = if values.iter().any(|v| v["status"].is_null()) {
-        exit::UNAVAILABLE
-    } else {
-        exit::REFUSED
-    };
-    Err(CliError::new(code, "a key was not accepted")
-        .hint("log in again with `dojo login --api-key KEY --profile NAME`"))
+    match value["status"].as_u64() {
+        Some(401 | 403) => exit::REFUSED,
+        Some(429 | 500..=599) => exit::UNAVAILABLE,
+        Some(_) => exit::FAILURE,
+        // No key to ask with: `check`'s entries that could not be
+        // resolved name no api URL.
+        None if value["apiUrl"].is_null() => exit::CONFIG,
+        None => exit::UNAVAILABLE,
+    }
+}
+
+/// The exit code and advice for the keys probed: a refused key first (the
+/// one thing logging in again fixes), then a key that could not be
+/// resolved, then Dojo or the network not answering.
+fn verdict(values: &[Value]) -> Result<(), CliError> {
+    let codes: Vec<u8> = values.iter().map(code_of).collect();
+    if codes.contains(&exit::REFUSED) {
+        return Err(CliError::new(exit::REFUSED, "a key was not accepted")
+            .hint("log in again with `dojo login --api-key KEY --profile NAME`"));
+    }
+    if codes.contains(&exit::CONFIG) {
+        return Err(CliError::config("a key could not be read").hint(
+            "see each key's problem above; `dojo login --api-key KEY --profile NAME` writes one",
+        ));
+    }
+    if codes.contains(&exit::UNAVAILABLE) {
+        return Err(CliError::new(exit::UNAVAILABLE, "Dojo did not answer for a key: it was not judged")
+            .hint("check the URL (DOJO_API_URL) and your connection, then run it again; nothing is wrong with the key as far as is known"));
+    }
+    if codes.contains(&exit::FAILURE) {
+        return Err(CliError::failure("an answer was not the one expected")
+            .hint("check the api URL (DOJO_API_URL): it may not be Dojo's"));
+    }
+    Ok(())
 }
 
 /// `dojo whoami`.
@@ -91,18 +141,29 @@ pub async fn check(output: Output) -> Result<(), CliError> {
             location: Some(name),
         });
     }
-    let (_, config) = context::load_config()?;
+    // A config file that cannot be read does not stop the environment's
+    // keys from being checked; it is reported among them, as a key
+    // source that could not be read (exit 3).
+    let (config, broken) = match context::load_config() {
+        Ok((_, config)) => (config, None),
+        Err(error) => (Default::default(), Some(error)),
+    };
     for name in config.profiles.keys() {
         choices.push(Choice {
             profile: Some(name.clone()),
             location: None,
         });
     }
-    if choices.is_empty() {
-        return Err(CliError::config("no key configured")
-            .hint("set DOJO_API_KEY, or run `dojo login --api-key sk_sandbox_…`"));
-    }
     let mut values = Vec::new();
+    match broken {
+        Some(error) if choices.is_empty() => return Err(error),
+        Some(error) => values.push(json!({ "source": "the config file", "accepted": false, "status": null, "problem": error.message })),
+        None if choices.is_empty() => {
+            return Err(CliError::config("no key configured")
+                .hint("set DOJO_API_KEY, or run `dojo login --api-key sk_sandbox_…`"));
+        }
+        None => {}
+    }
     for choice in &choices {
         output.progress("checking a key");
         match context::target(choice) {

@@ -36,10 +36,10 @@ fn show() {
     let url = database(&dir);
     emu.dojo(&["journal", "show", "refund-1", "--database-url", &url])
         .assert()
-        .code(4)
+        .code(1)
         .stdout_eq(str![])
         .stderr_eq(str![[r#"
-error: no entry named refund-1
+error: no entry named refund-1 in the journal
   hint: list them: dojo journal list
 
 "#]]);
@@ -52,13 +52,13 @@ error: no entry named refund-1
         &url,
     ])
     .assert()
-    .code(4)
+    .code(1)
     .stdout_eq(str![])
     .stderr_eq(
         str![[r#"
 {
-  "error": "no entry named refund-1",
-  "exitCode": 4,
+  "error": "no entry named refund-1 in the journal",
+  "exitCode": 1,
   "hint": "list them: dojo journal list",
   "idempotencyKey": null
 }

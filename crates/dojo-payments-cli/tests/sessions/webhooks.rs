@@ -89,6 +89,7 @@ fn create() {
     .success()
     .stdout_eq(str![[r#"
 ws_sandbox_[..]  http://127.0.0.1:9/hooks  ["payment_intent.created","payment_intent.status_updated","payment_intent.send-receipt"]
+signing secret: [..]
 
 "#]]);
     emu.dojo(&[
@@ -116,7 +117,7 @@ ws_sandbox_[..]  http://127.0.0.1:9/hooks  ["payment_intent.created","payment_in
       "createdAt": "2026-01-01T09:00:00Z",
       "id": "whsec_sandbox_[..]",
       "isActive": true,
-      "value": "…"
+      "value": "[..]"
     }
   ],
   "updatedAt": "2026-01-01T09:00:00Z",
