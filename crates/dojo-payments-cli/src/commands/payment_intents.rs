@@ -103,7 +103,10 @@ fn id(text: &str) -> Result<PaymentIntentId, CliError> {
 /// An amount typed as a decimal, in `currency`: more than zero, as
 /// every amount Dojo takes is.
 pub fn money(text: &str, currency: Currency) -> Result<Money, CliError> {
-    let hint = format!("give a decimal in {currency}, e.g. 12.50");
+    let hint = format!(
+        "give a decimal in {currency}, e.g. {}",
+        crate::output::example_amount(currency)
+    );
     let amount = Money::parse_decimal(text, currency)
         .map_err(|e| CliError::usage(format!("--amount {text}: {e}")).hint(hint.clone()))?;
     if amount.minor_units() <= 0 {
