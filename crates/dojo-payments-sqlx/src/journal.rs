@@ -410,6 +410,28 @@ impl JournalStore for SqlJournal {
         Ok(())
     }
 
+    /// Every entry of one payment intent at `location`, open or settled:
+    /// what the journal asks before it credits a session found in the
+    /// intent's history to a matched refund whose create went unanswered.
+    async fn entries_of<'a>(
+        &'a self,
+        location: &'a LocationId,
+        payment_intent: &'a PaymentIntentId,
+    ) -> Result<Option<Vec<Entry>>, StoreError> {
+        let rows = sqlx::query(select_entries!(
+            "WHERE location = $1 AND payment_intent_id = $2 ORDER BY opened_at, name"
+        ))
+        .bind(location.as_str())
+        .bind(payment_intent.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter()
+            .map(entry_of)
+            .collect::<Result<_, _>>()
+            .map(Some)
+    }
+
     async fn open_entries(&self) -> Result<Vec<Entry>, StoreError> {
         let rows = sqlx::query(select_entries!(
             "WHERE state = 'open' ORDER BY opened_at, name"

@@ -10,8 +10,10 @@
 //!   object's id in Dojo's answer (`Evidence`: `captureId`, `refundId`,
 //!   `reversalId`, a charge's `Successful`, a cancel's `Canceled`), or a
 //!   read that shows it ([`reading`]: a capture id that was not there
-//!   before, the refunded amount grown by this refund, the status the
-//!   movement leads to). A `2xx` without it is unknown.
+//!   before, the refunded amount grown by this keyed refund, the status the
+//!   movement leads to). A `2xx` without it is unknown. A matched refund
+//!   at a terminal is never shown by the refunded amount: another refund
+//!   may have grown it; only its session is its evidence.
 //! - **Not applied** from reads needs all of: the reads made once the call
 //!   can no longer be in flight (the client's deadline plus
 //!   [`SettlementPolicy::in_flight_margin`]), every field the judgement
@@ -331,8 +333,17 @@ pub fn reading(movement: &Movement, before: &Before, after: &types::PaymentInten
         Movement::Charge => moved_to(CHARGED),
         Movement::Reverse => moved_to(PaymentIntentStatus::Reversed),
         Movement::Cancel => moved_to(PaymentIntentStatus::Canceled),
-        Movement::Refund { amount, .. } | Movement::TerminalMatchedRefund { amount, .. } => {
-            new_refund(before, after, *amount)
+        Movement::Refund { amount, .. } => new_refund(before, after, *amount),
+        // The refunded amount is one sum for every refund of the intent
+        // (another entry's, one made at the counter or online): its growth
+        // is no evidence that *this* session exists. Unchanged, it still
+        // lacks it; the session itself (found by its id, or in the intent's
+        // `terminalSessionHistory`: `journal/session.rs`) is the evidence.
+        Movement::TerminalMatchedRefund { amount, .. } => {
+            match new_refund(before, after, *amount) {
+                Reading::Shows => Reading::Unclear(Undetermined::ReadDoesNotTell),
+                other => other,
+            }
         }
         Movement::TerminalSale { .. } => sold(before, after),
         // No payment intent: nothing a read can show.

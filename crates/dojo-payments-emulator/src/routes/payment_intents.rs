@@ -72,7 +72,11 @@ pub fn routes() -> Served {
 }
 
 fn render(app: &App, record: &PaymentIntentRecord) -> Json<types::PaymentIntent> {
-    Json(record.render(app.checkout_link(record.id.as_str())))
+    let mut data = record.render(app.checkout_link(record.id.as_str()));
+    // The sessions made for it at a terminal, as Dojo lists them.
+    data.terminal_session_history =
+        Some(app.read(|store| store.session_history(record.id.as_str())));
+    Json(data)
 }
 
 async fn create(

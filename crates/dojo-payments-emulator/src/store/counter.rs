@@ -729,6 +729,48 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The terminal sessions made for payment intent `id` (a sale of it, a
+    /// matched refund of it), oldest first, as its `terminalSessionHistory`
+    /// lists them: what a journal reads to find the session of a create
+    /// whose answer was lost.
+    pub fn session_history(&self, id: &str) -> Vec<types::TerminalSessionHistoryResponse> {
+        let mut sessions: Vec<types::TerminalSession> = self
+            .terminal_sessions
+            .values()
+            .filter(|s| {
+                s.details().is_some_and(|d| {
+                    d.sale
+                        .as_ref()
+                        .is_some_and(|x| x.payment_intent_id.as_str() == id)
+                        || d.matched_refund
+                            .as_ref()
+                            .is_some_and(|x| x.payment_intent_id.as_str() == id)
+                })
+            })
+            .map(TerminalSessionRecord::render)
+            .collect();
+        sessions.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        sessions
+            .into_iter()
+            .map(|s| types::TerminalSessionHistoryResponse {
+                terminal_session: Some(types::TerminalSessionResponse {
+                    id: Some(s.id),
+                    terminal_id: Some(s.terminal_id),
+                    status: Some(s.status),
+                    created_at: Some(s.created_at),
+                    updated_at: Some(s.updated_at),
+                    expire_at: Some(s.expire_at),
+                    details: s.details,
+                    ..Default::default()
+                }),
+                payment: None,
+                extra: Default::default(),
+            })
+            .collect()
+    }
+}
+
 /// The payment intent a sale session pays.
 fn sale_of(session: &TerminalSessionRecord) -> Option<PaymentIntentId> {
     session

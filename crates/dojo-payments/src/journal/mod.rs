@@ -128,6 +128,18 @@ pub enum JournalError {
     /// The payment intent given has no id.
     #[error("the payment intent has no id")]
     NoId,
+    /// Refused before anything was written or sent: an amount no refund
+    /// can have (zero or less, another currency than the intent's, more
+    /// than is left to refund of the intent as read just before), the
+    /// crate's typed error ([`crate::Error::InvalidRequest`] with a
+    /// [`crate::lifecycle::LifecycleRule`]; its delivery is `NotSent`).
+    #[error(transparent)]
+    Refused(Box<crate::Error>),
+    /// The payment intent could not be read before the call (the journal
+    /// reads it itself, so that its snapshot is not a stale one): nothing
+    /// was written, nothing sent.
+    #[error("the payment intent could not be read before the call; nothing was sent: {0}")]
+    Unread(#[source] Box<crate::Error>),
     /// The in-flight window does not outlast the client's deadline: an
     /// entry could be settled by a read while its call is still running.
     #[error(

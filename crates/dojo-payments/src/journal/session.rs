@@ -1,12 +1,15 @@
 //! Sessions at a terminal (Pay at Counter), journaled: see [`Started`].
 
 use dojo_payments_api::api::types::{self, TerminalSessionStatus as Status};
-use dojo_payments_types::{Money, Open, PaymentIntentId, TerminalId};
+use dojo_payments_api::operations::TERMINAL_SESSION_CREATE;
+use dojo_payments_types::{Money, Open, PaymentIntentId, TerminalId, TerminalSessionId};
 
 use super::{Entry, EntryState, Journal, JournalError, JournalStore, Opened, POLL, Reconciled};
 use crate::counter::{
     Counter, Outcome, matched_refund_details, sale_details, unlinked_refund_details,
 };
+use crate::error::Invalid;
+use crate::lifecycle::LifecycleRule;
 use crate::lifecycle::payment_intent::{Created, PaymentIntent, Refundable};
 use crate::settlement::{self, Before, Movement};
 
@@ -29,13 +32,21 @@ use crate::settlement::{self, Before, Movement};
 /// 4. a create refused (a documented 4xx, or never sent) is `NotApplied`;
 ///    any other failure leaves the entry open without an id, and the
 ///    session is **never created again** under that name. Once the create
-///    can no longer be in flight, reads settle it: the payment intent
-///    showing the movement (a sale's intent paid, a matched refund's
-///    refunded amount grown by exactly it) is `Applied`; `NotApplied` needs
+///    can no longer be in flight, reads settle it: a sale's intent read
+///    paid is `Applied`; a matched refund is credited only with its own
+///    session, found in the intent's `terminalSessionHistory` (a matched
+///    refund of this intent and amount, on this terminal, made inside the
+///    entry's in-flight window, recorded by no other entry, no other open
+///    entry that could own it), whose id is then recorded and whose status
+///    settles it — never with the refunded amount's growth, which may be
+///    another refund's (grown, and no such session: open, with the
+///    reason); `NotApplied` needs
 ///    the terminal read `Available` (no session of this entry's can still
 ///    run on it: Dojo's terminal does not say which session runs on it, so
 ///    an `InUse` or `Offline` one leaves the entry open) and then, the read
-///    lag after it, the two reads of the intent that lack the movement.
+///    lag after it, the two reads of the intent that lack the movement (a
+///    matched refund's: the refunded amount unchanged since the journal's
+///    own read before the create).
 ///    An unlinked refund has no intent to read: its entry stays open with
 ///    the reason, for a person to look at the terminal's receipts and say
 ///    what they found ([`Journal::settle_by_hand`]).
@@ -87,8 +98,18 @@ impl<S: JournalStore + 'static> Journal<S> {
     }
 
     /// Refunds `amount` of `intent` to the card presented at `terminal`,
-    /// once under `name` (the amount is named: a read recognises the refund
-    /// by the refunded amount grown by exactly it).
+    /// once under `name`.
+    ///
+    /// The journal reads the intent itself before it writes the entry: its
+    /// snapshot ("before") is that read, not `intent` (which may have been
+    /// read before another refund), and the amount is checked against it
+    /// before anything is written or sent: more than zero, in the intent's
+    /// currency, no more than is left to refund
+    /// ([`JournalError::Refused`], with the lifecycle's
+    /// [`crate::lifecycle::LifecycleRule`]). A create whose answer is lost
+    /// is never credited with the refunded amount's growth (another refund
+    /// may have grown it): only with its own session, found by its id or in
+    /// the intent's `terminalSessionHistory` (see [`Started`]).
     pub async fn matched_refund<St: Refundable>(
         &self,
         counter: &Counter,
@@ -102,17 +123,34 @@ impl<S: JournalStore + 'static> Journal<S> {
             terminal: terminal.clone(),
             session: None,
         };
-        let details = matched_refund_details(intent.id(), Some(amount));
-        let before = Before::of(intent.data());
-        self.start(
-            counter,
-            name,
-            intent.id().clone(),
-            before,
-            movement,
-            details,
-        )
-        .await
+        let id = intent.id().clone();
+        let details = matched_refund_details(&id, Some(amount));
+        let dojo = counter.dojo();
+        let location = dojo.location_id().clone();
+        // The same name again answers the first call's outcome: no read, no
+        // check (the first refund may have used up what is refundable).
+        if self.store.entry(&location, name).await?.is_some() {
+            return self
+                .start(counter, name, id, Before::unrecorded(), movement, details)
+                .await;
+        }
+        let fresh = match dojo.payment_intents().get_including_canceled(&id).await {
+            Ok(fresh) => fresh,
+            Err(error) => return Err(JournalError::Unread(Box::new(error))),
+        };
+        if let Err(rule) = refundable(&fresh, amount) {
+            // Another caller of the name may have claimed it meanwhile (and
+            // used up what is refundable): its outcome is the answer.
+            if self.store.entry(&location, name).await?.is_some() {
+                return self
+                    .start(counter, name, id, Before::unrecorded(), movement, details)
+                    .await;
+            }
+            return Err(refused(dojo, TERMINAL_SESSION_CREATE.id, rule));
+        }
+        let before = Before::of(&fresh);
+        self.start(counter, name, id, before, movement, details)
+            .await
     }
 
     /// Refunds `amount` to a card at `terminal`, linked to no payment, once
@@ -127,6 +165,13 @@ impl<S: JournalStore + 'static> Journal<S> {
         amount: Money,
         cardholder_present: bool,
     ) -> Result<Started, JournalError> {
+        if amount.minor_units() <= 0 {
+            return Err(refused(
+                counter.dojo(),
+                TERMINAL_SESSION_CREATE.id,
+                LifecycleRule::AmountNotPositive,
+            ));
+        }
         let movement = Movement::TerminalUnlinkedRefund {
             amount,
             terminal: terminal.clone(),
@@ -322,6 +367,35 @@ impl<S: JournalStore + 'static> Journal<S> {
                 crate::Undetermined::MayBeInFlight.to_string(),
             );
         }
+        // A matched refund is credited only with its own session: found in
+        // the intent's history, recorded, then settled by its status.
+        if let Movement::TerminalMatchedRefund { amount, .. } = &entry.movement {
+            match self.attribute(counter, entry, terminal, *amount).await {
+                Ok(Some(id)) => {
+                    if let Err(error) = self
+                        .store
+                        .record_session(&entry.location, &entry.name, &id)
+                        .await
+                    {
+                        return (
+                            EntryState::Open,
+                            format!(
+                                "terminal session {id}, found in the payment intent's history, could not be recorded: {error}"
+                            ),
+                        );
+                    }
+                    return match counter.calls().session(&id).await {
+                        Ok(data) => by_session(&data),
+                        Err(error) => (
+                            EntryState::Open,
+                            format!("terminal session {id} could not be read: {error}"),
+                        ),
+                    };
+                }
+                Ok(None) => {}
+                Err(why) => return (EntryState::Open, why),
+            }
+        }
         let dojo = counter.dojo();
         let read = |finished| {
             settlement::by_reads(
@@ -362,8 +436,199 @@ impl<S: JournalStore + 'static> Journal<S> {
         // The intent, the read lag after that: a session that ended before
         // the terminal was read free shows in it, if it moved money.
         tokio::time::sleep(lag).await;
-        EntryState::of(&read(true).await)
+        let (state, why) = EntryState::of(&read(true).await);
+        match (&state, &entry.movement) {
+            (EntryState::Open, Movement::TerminalMatchedRefund { .. }) => (
+                state,
+                format!(
+                    "{why}: the refunded amount is not what it was before this matched refund, but its growth may be another refund's, and no session of this entry's is in the payment intent's history; it is never credited without its session, nor sent again: look at terminal {terminal}'s receipts and settle it by hand"
+                ),
+            ),
+            _ => (state, why),
+        }
     }
+
+    /// The one session of the payment intent's `terminalSessionHistory`
+    /// that can be this matched refund's, whose create went unanswered:
+    /// a matched refund of this intent and amount, on this entry's
+    /// terminal, created (by Dojo's clock) no earlier than the entry was
+    /// opened (by the store's) and inside its in-flight window (the create
+    /// could land no later), and recorded by no other entry. `None`:
+    /// no such session (the reads of the refunded amount then decide, and
+    /// may only say "not applied"). An error, with the reason, when the
+    /// read does not tell whose a session is: several such sessions,
+    /// another open entry of the same kind that could own it, a store that
+    /// cannot list its entries, or a refunded amount that has not grown by
+    /// the refunds those sessions made (so a session counted new was
+    /// there before: the two clocks disagree).
+    async fn attribute(
+        &self,
+        counter: &Counter,
+        entry: &Entry,
+        terminal: &TerminalId,
+        amount: Money,
+    ) -> Result<Option<TerminalSessionId>, String> {
+        let read = counter
+            .dojo()
+            .payment_intents()
+            .get_including_canceled(&entry.payment_intent)
+            .await
+            .map_err(|error| {
+                format!(
+                    "payment intent {} could not be read: {error}",
+                    entry.payment_intent
+                )
+            })?;
+        let Some(history) = read.terminal_session_history.as_ref() else {
+            return Ok(None);
+        };
+        // Sessions of matched refunds of this intent made since the entry.
+        let window =
+            chrono::Duration::from_std(self.in_flight_for).unwrap_or(chrono::Duration::MAX);
+        let until = entry.opened_at.checked_add_signed(window);
+        let new: Vec<&types::TerminalSessionResponse> = history
+            .iter()
+            .filter_map(|h| h.terminal_session.as_ref())
+            .filter(|s| {
+                refund_of(s).is_some_and(|(intent, _)| *intent == entry.payment_intent)
+                    && s.created_at
+                        .and_then(|at| at.instant())
+                        .is_some_and(|at| at >= entry.opened_at)
+            })
+            .collect();
+        // This entry's create could land only inside its in-flight window.
+        let candidates: Vec<&types::TerminalSessionResponse> = new
+            .iter()
+            .copied()
+            .filter(|s| {
+                let inside = match (s.created_at.and_then(|at| at.instant()), until) {
+                    (Some(at), Some(until)) => at <= until,
+                    (Some(_), None) => true,
+                    (None, _) => false,
+                };
+                inside
+                    && s.terminal_id.as_ref() == Some(terminal)
+                    && refund_of(s).is_some_and(|(_, minor)| minor == Some(amount.minor_units()))
+                    && s.id.is_some()
+            })
+            .collect();
+        if candidates.is_empty() {
+            return Ok(None);
+        }
+        let Some(entries) = self
+            .store
+            .entries_of(&entry.location, &entry.payment_intent)
+            .await
+            .map_err(|error| format!("the journal's entries could not be listed: {error}"))?
+        else {
+            return Err(format!(
+                "a session in the payment intent's history may be this entry's, but this journal's store cannot list its entries to tell whether another entry's it is; look at terminal {terminal}'s receipts and settle it by hand"
+            ));
+        };
+        let others: Vec<&Entry> = entries.iter().filter(|e| e.name != entry.name).collect();
+        let candidates: Vec<&TerminalSessionId> = candidates
+            .iter()
+            .filter_map(|s| s.id.as_ref())
+            .filter(|id| !others.iter().any(|e| e.movement.session() == Some(*id)))
+            .collect();
+        let [id] = candidates.as_slice() else {
+            return match candidates.len() {
+                0 => Ok(None),
+                n => Err(format!(
+                    "{n} sessions in the payment intent's history could be this matched refund's ({}); not credited to any",
+                    candidates
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            };
+        };
+        let rivals: Vec<&str> = others
+            .iter()
+            .filter(|e| e.state.is_open() && e.movement.session().is_none())
+            .filter(|e| entry.movement.same_call(&e.movement))
+            .map(|e| e.name.as_str())
+            .collect();
+        if !rivals.is_empty() {
+            return Err(format!(
+                "terminal session {id} could be this entry's or that of {}, whose creates went unanswered too (same terminal and amount); not credited to either",
+                rivals.join(", ")
+            ));
+        }
+        // The refunds the new sessions made must all be in the refunded
+        // amount's growth since the entry's own read: if not, one of them
+        // was there before the entry (its creation time is by another clock
+        // than the entry's), and no session here can be told new.
+        let made: i64 = new
+            .iter()
+            .filter(|s| s.status == Some(Open::Known(Status::Captured)))
+            .filter_map(|s| refund_of(s).and_then(|(_, minor)| minor))
+            .sum();
+        let grown = match (read.refunded_amount, entry.before.refunded) {
+            (Some(now), Some(was)) => now.saturating_sub(was),
+            _ => {
+                return Err(
+                    "the refunded amount, before or now, is not known: a session in the history cannot be told new"
+                        .to_owned(),
+                );
+            }
+        };
+        if made > grown {
+            return Err(format!(
+                "the payment intent's history shows {made} refunded by sessions made since this entry, its refunded amount grew by {grown}: a session counted new was there before (Dojo's clock and the journal's disagree); not credited"
+            ));
+        }
+        Ok(Some((*id).clone()))
+    }
+}
+
+/// The payment intent and amount (minor units) of a matched refund's
+/// session, as the history shows it; `None` for any other session.
+fn refund_of(session: &types::TerminalSessionResponse) -> Option<(&PaymentIntentId, Option<i64>)> {
+    let details = session.details.as_ref()?;
+    if details.session_type != Open::Known(types::TerminalSessionType::MatchedRefund) {
+        return None;
+    }
+    let refund = details.matched_refund.as_ref()?;
+    Some((
+        &refund.payment_intent_id,
+        refund.amount.map(|a| a.minor_units()),
+    ))
+}
+
+/// Whether `amount` can be refunded of `intent` as read: more than zero,
+/// in its currency, no more than is captured and not yet refunded; the
+/// lifecycle's rule it breaks if not.
+fn refundable(intent: &types::PaymentIntent, amount: Money) -> Result<(), LifecycleRule> {
+    if amount.minor_units() <= 0 {
+        return Err(LifecycleRule::AmountNotPositive);
+    }
+    if let Some(total) = settlement::total(intent)
+        && total.currency() != amount.currency()
+    {
+        return Err(LifecycleRule::CurrencyMismatch {
+            expected: total.currency(),
+            given: amount.currency(),
+        });
+    }
+    let captured = settlement::captured_minor(intent).unwrap_or(0);
+    let refunded = settlement::refunded_minor(intent);
+    let left = Money::new(captured.saturating_sub(refunded).max(0), amount.currency());
+    if amount.minor_units() > left.minor_units() {
+        return Err(LifecycleRule::RefundExceedsCaptured {
+            refundable: left,
+            requested: amount,
+        });
+    }
+    Ok(())
+}
+
+/// The journal's refusal of a call before anything is written or sent.
+fn refused(dojo: &crate::Dojo, operation: &'static str, rule: LifecycleRule) -> JournalError {
+    JournalError::Refused(Box::new(
+        crate::Error::invalid(operation, Invalid::Lifecycle(rule)).made_for(dojo.location_id()),
+    ))
 }
 
 /// Where a session's status, as read, leaves its entry.

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use dojo_payments_types::{LocationId, TerminalSessionId};
+use dojo_payments_types::{LocationId, PaymentIntentId, TerminalSessionId};
 
 use super::{Entry, EntryState};
 
@@ -116,6 +116,24 @@ pub trait JournalStore: Send + Sync {
             ))
         }
     }
+
+    /// Every entry of `location` on payment intent `payment_intent`, open
+    /// or settled, or `None` if this store cannot list them. The journal
+    /// asks it before it credits a session found in the intent's
+    /// `terminalSessionHistory` to an entry whose create went unanswered:
+    /// a session another entry recorded is that entry's, and another open
+    /// entry of the same kind could be the session's owner. The default
+    /// (`None`) leaves such an entry open, with the reason, for a person
+    /// to settle ([`super::Journal::settle_by_hand`]): never credited
+    /// blind.
+    fn entries_of<'a>(
+        &'a self,
+        location: &'a LocationId,
+        payment_intent: &'a PaymentIntentId,
+    ) -> impl Future<Output = Result<Option<Vec<Entry>>, StoreError>> + Send + 'a {
+        let _ = (location, payment_intent);
+        async { Ok(None) }
+    }
 }
 
 /// What [`InMemoryJournal`] takes the time to be.
@@ -215,6 +233,20 @@ impl JournalStore for InMemoryJournal {
         Ok(())
     }
 
+    async fn entries_of<'a>(
+        &'a self,
+        location: &'a LocationId,
+        payment_intent: &'a PaymentIntentId,
+    ) -> Result<Option<Vec<Entry>>, StoreError> {
+        Ok(Some(
+            self.lock()
+                .values()
+                .filter(|e| e.location == *location && e.payment_intent == *payment_intent)
+                .cloned()
+                .collect(),
+        ))
+    }
+
     async fn open_entries(&self) -> Result<Vec<Entry>, StoreError> {
         let mut open: Vec<Entry> = self
             .lock()
@@ -273,5 +305,13 @@ impl<S: JournalStore + ?Sized> JournalStore for Arc<S> {
         session: &'a TerminalSessionId,
     ) -> impl Future<Output = Result<(), StoreError>> + Send + 'a {
         S::record_session(self, location, name, session)
+    }
+
+    fn entries_of<'a>(
+        &'a self,
+        location: &'a LocationId,
+        payment_intent: &'a PaymentIntentId,
+    ) -> impl Future<Output = Result<Option<Vec<Entry>>, StoreError>> + Send + 'a {
+        S::entries_of(self, location, payment_intent)
     }
 }
