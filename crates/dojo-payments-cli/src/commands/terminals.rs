@@ -3,6 +3,7 @@
 //! typed by their state, waiting by polling with back-off within a
 //! deadline, as Dojo sends no webhooks for sessions).
 
+use std::cell::RefCell;
 use std::time::Duration;
 
 use clap::Subcommand;
@@ -11,6 +12,7 @@ use dojo_payments_types::{TerminalId, TerminalSessionId};
 use futures_util::StreamExt;
 use serde_json::Value;
 
+use crate::commands::listen::Interrupt;
 use crate::commands::payment_intents::{currency, money};
 use crate::context::{self, Choice, path_id};
 use crate::errors;
@@ -182,45 +184,127 @@ pub async fn run(
         } => {
             let terminal = terminal_id(&terminal)?;
             let amount = money(&amount, currency(&code)?)?;
-            let dojo = counter.dojo();
-            let intent = dojo
-                .payment_intents()
-                .create(amount, reference)
-                .created()
-                .await
-                .map_err(failed)?;
-            let pi = intent.id().to_string();
-            // No idempotency key on a session: one whose answer is lost is
-            // settled by reading the intent, never sent again blindly.
-            let session = counter.sale(&terminal, &intent).await.map_err(|e| {
-                errors::sdk_settled_by(&e, None, Some(format!("dojo payment-intents get {pi}")))
-            })?;
-            if no_wait {
-                to_json(session.data())
-            } else {
-                let id = session.id().to_string();
-                if output.interactive {
-                    let mut updates = Box::pin(session.updates(policy()));
-                    while let Some(update) = updates.next().await {
-                        match update {
-                            Ok(update) => {
-                                output.progress(&format!("{id}: {}", update.till_message()))
-                            }
-                            Err(_) => break,
-                        }
-                    }
-                }
-                let outcome = session.outcome(policy()).await.map_err(|e| {
-                    errors::sdk_settled_by(&e, None, Some(format!("dojo terminals session {id}")))
-                })?;
-                let value = to_json(outcome.data());
-                output.data(&value, || line(&value));
-                return ended(&id, &pi, &outcome);
-            }
+            // Listened for before anything is sent: a Ctrl-C (or a CI
+            // job's SIGTERM) from here on is answered with what is left
+            // running, rather than ending the process silently.
+            let interrupt = Interrupt::new()?;
+            let known = Known::default();
+            let sold = sale(
+                &counter, &terminal, amount, reference, no_wait, output, &known,
+            );
+            return tokio::select! {
+                ended = sold => ended,
+                () = interrupt.wait() => Err(known.interrupted(&terminal)),
+            };
         }
     };
     output.data(&value, || line(&value));
     Ok(())
+}
+
+/// What a sale has made so far, as it is made: what an interrupted one
+/// reports as left running.
+#[derive(Default)]
+struct Known {
+    /// The payment intent (pi_…), once created.
+    intent: RefCell<Option<String>>,
+    /// The terminal session (ts_…), once Dojo answered its creation.
+    session: RefCell<Option<String>>,
+}
+
+impl Known {
+    /// The report of a sale stopped by a signal: what may still be running
+    /// on the terminal, and how to follow it.
+    fn interrupted(&self, terminal: &TerminalId) -> CliError {
+        let intent = self.intent.borrow().clone();
+        let session = self.session.borrow().clone();
+        match (intent, session) {
+            (Some(pi), Some(ts)) => CliError::new(
+                exit::UNKNOWN_OUTCOME,
+                format!(
+                    "stopped while waiting: session {ts} (payment intent {pi}) is still running \
+                     on {terminal}, and a card may still be presented"
+                ),
+            )
+            .hint(format!(
+                "follow it to its end: dojo terminals session {ts} (before a card is \
+                 presented, `dojo terminals cancel-session {ts}` stops it)"
+            )),
+            // Stopped while the session was being created: it may have
+            // reached the terminal, its id with it.
+            (Some(pi), None) => CliError::new(
+                exit::UNKNOWN_OUTCOME,
+                format!(
+                    "stopped while starting the session for payment intent {pi} on {terminal}: \
+                     it may be running on the terminal"
+                ),
+            )
+            .hint(format!(
+                "see whether it was paid: dojo payment-intents get {pi}; and what the terminal \
+                 shows: dojo terminals get {terminal}"
+            )),
+            (None, _) => CliError::failure(
+                "stopped while creating the payment intent: nothing was sent to the terminal",
+            )
+            .hint("no money moved; run the sale again"),
+        }
+    }
+}
+
+/// A sale on `terminal`: the payment intent, its session, and (unless
+/// `no_wait`) the wait for its final status; each id said on stderr as
+/// soon as it is known, and kept in `known`.
+async fn sale(
+    counter: &Counter,
+    terminal: &TerminalId,
+    amount: dojo_payments_types::Money,
+    reference: String,
+    no_wait: bool,
+    output: Output,
+    known: &Known,
+) -> Result<(), CliError> {
+    let failed = |e: dojo_payments::Error| errors::sdk(&e, None);
+    let dojo = counter.dojo();
+    let intent = dojo
+        .payment_intents()
+        .create(amount, reference)
+        .created()
+        .await
+        .map_err(failed)?;
+    let pi = intent.id().to_string();
+    *known.intent.borrow_mut() = Some(pi.clone());
+    // No idempotency key on a session: one whose answer is lost is
+    // settled by reading the intent, never sent again blindly.
+    let session = counter.sale(terminal, &intent).await.map_err(|e| {
+        errors::sdk_settled_by(&e, None, Some(format!("dojo payment-intents get {pi}")))
+    })?;
+    let id = session.id().to_string();
+    *known.session.borrow_mut() = Some(id.clone());
+    if no_wait {
+        let value = to_json(session.data());
+        output.data(&value, || line(&value));
+        return Ok(());
+    }
+    // Said at once, and always (a script's log too): should this process
+    // be killed outright, these ids are what settles the sale.
+    output.say(&format!(
+        "session {id} for payment intent {pi} on {terminal}: waiting for its final status"
+    ));
+    if output.interactive {
+        let mut updates = Box::pin(session.updates(policy()));
+        while let Some(update) = updates.next().await {
+            match update {
+                Ok(update) => output.progress(&format!("{id}: {}", update.till_message())),
+                Err(_) => break,
+            }
+        }
+    }
+    let outcome = session.outcome(policy()).await.map_err(|e| {
+        errors::sdk_settled_by(&e, None, Some(format!("dojo terminals session {id}")))
+    })?;
+    let value = to_json(outcome.data());
+    output.data(&value, || line(&value));
+    ended(&id, &pi, &outcome)
 }
 
 fn status(outcome: &Outcome) -> String {

@@ -147,8 +147,9 @@ fn waited(emu: &Running, terminal: &str, seconds: &str) -> std::process::Output 
 fn sale() {
     let emu = support::emulator("tm-sale");
     // Waiting: the auto terminal's customer pays 2 s (of the emulator's
-    // clock) after the session reaches it. It waits, and says nothing of
-    // it: stderr is not a terminal.
+    // clock) after the session reaches it. It waits, showing no progress
+    // (stderr is not a terminal), but names the session and its payment
+    // intent at once: should it be stopped, they are what settles it.
     let paid = waited(&emu, "tm_sandbox_counter1", "3");
     assert_eq!(paid.status.code(), Some(0));
     snapbox::assert_data_eq!(
@@ -158,7 +159,13 @@ ts_sandbox_[..]  Captured  tm_sandbox_counter1
 
 "#]]
     );
-    snapbox::assert_data_eq!(String::from_utf8_lossy(&paid.stderr).into_owned(), str![]);
+    snapbox::assert_data_eq!(
+        String::from_utf8_lossy(&paid.stderr).into_owned(),
+        str![[r#"
+session ts_sandbox_[..] for payment intent pi_sandbox_[..] on tm_sandbox_counter1: waiting for its final status
+
+"#]]
+    );
     // Nobody presents a card at the manual terminal: the session expires,
     // nothing is paid (exit 4).
     let expired = waited(&emu, "tm_sandbox_counter3", "600");
@@ -173,6 +180,7 @@ ts_sandbox_[..]  Expired  tm_sandbox_counter3
     snapbox::assert_data_eq!(
         String::from_utf8_lossy(&expired.stderr).into_owned(),
         str![[r#"
+session ts_sandbox_[..] for payment intent pi_sandbox_[..] on tm_sandbox_counter3: waiting for its final status
 error: not paid: session ts_sandbox_[..] is Expired
   hint: no money moved; payment intent pi_sandbox_[..] can be sold again
 
