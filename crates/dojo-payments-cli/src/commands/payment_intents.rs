@@ -100,6 +100,37 @@ fn id(text: &str) -> Result<PaymentIntentId, CliError> {
     })
 }
 
+/// A create that failed. One whose outcome is unknown has no id to read
+/// it by (its answer, the id, is what was lost): it is found by its
+/// reference among the most recent (the search filters by status and date,
+/// not by reference).
+fn lost_create(error: &dojo_payments::Error, reference: &str) -> CliError {
+    let reported = errors::sdk(error, None);
+    if error.delivery() != Delivery::MaybeApplied {
+        return reported;
+    }
+    reported.hint(format!(
+        "do not create it again yet: it may have been made. In a few minutes, look for \
+         reference {} among the most recent (`dojo payment-intents list --limit 50`) and act \
+         on what it shows",
+        shell_quoted(reference)
+    ))
+}
+
+/// `text` as one shell word: single-quoted unless it is plain, so a
+/// command printed as a hint runs as the same request when pasted.
+pub fn shell_quoted(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:,@%+=".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 /// An amount typed as a decimal, in `currency`: more than zero, as
 /// every amount Dojo takes is.
 pub fn money(text: &str, currency: Currency) -> Result<Money, CliError> {
@@ -230,7 +261,7 @@ pub async fn run(
             customer,
         } => {
             let amount = money(&amount, currency(&code)?)?;
-            let mut create = intents().create(amount, reference);
+            let mut create = intents().create(amount, reference.clone());
             if manual {
                 create = create.capture_mode(CaptureMode::Manual);
             }
@@ -254,7 +285,10 @@ pub async fn run(
             if let Some(url) = redirect_url {
                 create = create.redirect_url(url.as_str());
             }
-            let intent = create.send().await.map_err(|e| errors::sdk(&e, None))?;
+            let intent = create
+                .send()
+                .await
+                .map_err(|e| lost_create(&e, &reference))?;
             let mut value = to_json(&intent);
             if let Some(id) = &intent.id {
                 value["checkoutLink"] = json!(dojo.checkout_link(id));
@@ -337,10 +371,16 @@ pub async fn run(
                 other => return Err(wrong_state(&text, other, "refunded", "a captured one")),
             };
             let amount = money(&amount, total.currency())?;
-            let resend = format!(
+            // The resend must be the same request under the same key:
+            // Dojo takes a key sent again with another body as a new
+            // request (or refuses it), so every field goes in, --reason too.
+            let mut resend = format!(
                 "dojo payment-intents refund {text} --amount {}",
                 amount.to_decimal_string()
             );
+            if let Some(reason) = &reason {
+                resend.push_str(&format!(" --reason {}", shell_quoted(reason)));
+            }
             let failed = |e: dojo_payments::Error| errors::sdk(&e, Some(resend.clone()));
             // The SDK's typed refund checks the currency and that it
             // refunds no more than was captured, before sending.

@@ -4,10 +4,11 @@
 //! sent, and a charge whose outcome is unknown is reported as such.
 
 use clap::Subcommand;
-use dojo_payments::Dojo;
 use dojo_payments::api_types::MerchantInitiatedTransactionType;
 use dojo_payments::lifecycle::setup_intent::AnySetupIntent;
+use dojo_payments::{Delivery, Dojo};
 use dojo_payments_types::SetupIntentId;
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use crate::commands::payment_intents::{currency, money};
@@ -105,6 +106,24 @@ fn wrong_state(text: &str, intent: &AnySetupIntent, what: &str) -> CliError {
     ))
 }
 
+/// How many of the most recent payment intents are read to find the
+/// charge of a setup intent whose answer was lost: it was made moments ago.
+const RECENT: usize = 50;
+
+/// The payment intent that charged setup intent `si` (the setup intent
+/// does not name it; the payment intent names its setup intent), among the
+/// most recent; `null` when none of them is.
+async fn charge_of(dojo: &Dojo, si: &SetupIntentId) -> Result<Value, CliError> {
+    let mut recent = dojo.payment_intents().search().stream().take(RECENT);
+    while let Some(found) = recent.next().await {
+        let found = found.map_err(|e| errors::sdk(&e, None))?;
+        if found.setup_intent_id.as_ref() == Some(si) {
+            return Ok(to_json(&found));
+        }
+    }
+    Ok(Value::Null)
+}
+
 /// Runs it.
 pub async fn run(
     command: SetupIntentsCommand,
@@ -188,13 +207,37 @@ pub async fn run(
                 }
             };
             output.progress("charging the saved card");
-            let charged = intent.charge(&dojo).await.map_err(|e| {
-                errors::sdk_settled_by(&e, None, Some(format!("dojo setup-intents get {text}")))
-            })?;
-            let value = json!({
-                "setupIntent": to_json(charged.setup.data()),
-                "paymentIntent": to_json(charged.payment.data()),
-            });
+            let value = match intent.charge(&dojo).await {
+                Ok(charged) => json!({
+                    "setupIntent": to_json(charged.setup.data()),
+                    "paymentIntent": to_json(charged.payment.data()),
+                }),
+                // Charged, its answer lost: done, as `payment-intents`
+                // reports such a call, never a failure a script would
+                // take for "not charged" and charge again another way.
+                Err(error) if error.delivery() == Delivery::Applied => {
+                    output.say(&format!(
+                        "note: the answer was lost; a read shows the card was charged ({error})"
+                    ));
+                    json!({
+                        "setupIntent": to_json(
+                            &dojo
+                                .setup_intents()
+                                .get(&si)
+                                .await
+                                .map_err(|e| errors::sdk(&e, None))?,
+                        ),
+                        "paymentIntent": charge_of(&dojo, &si).await?,
+                    })
+                }
+                Err(error) => {
+                    return Err(errors::sdk_settled_by(
+                        &error,
+                        None,
+                        Some(format!("dojo setup-intents get {text}")),
+                    ));
+                }
+            };
             output.data(&value, || {
                 format!(
                     "charged {}: {}\n{}",
