@@ -36,7 +36,10 @@ fn requests(emu: &Running) -> Vec<String> {
 
 /// A tiny HTTP endpoint: records each POST's request target (path and
 /// query, as sent) and event id, answers 200.
-fn endpoint() -> (u16, Arc<Mutex<Vec<(String, String)>>>) {
+/// Each POST seen: its request target and event id.
+type Seen = Arc<Mutex<Vec<(String, String)>>>;
+
+fn endpoint() -> (u16, Seen) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let got = Arc::new(Mutex::new(Vec::new()));
@@ -69,9 +72,8 @@ fn endpoint() -> (u16, Arc<Mutex<Vec<(String, String)>>>) {
                 .and_then(|v| v["id"].as_str().map(str::to_owned))
                 .unwrap_or_default();
             record.lock().expect("lock").push((target, id));
-            let _ = stream.write_all(
-                b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-            );
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
         }
     });
     (port, got)
@@ -90,7 +92,10 @@ fn listen(emu: &Running, args: &[&str]) -> (Child, Arc<Mutex<Vec<String>>>) {
     let mut line = String::new();
     while !line.starts_with("Ready") {
         line.clear();
-        assert!(err.read_line(&mut line).expect("stderr") > 0, "listen ended");
+        assert!(
+            err.read_line(&mut line).expect("stderr") > 0,
+            "listen ended"
+        );
     }
     std::thread::spawn(move || {
         let mut rest = String::new();
@@ -135,7 +140,14 @@ fn listen_keeps_query_strings_and_forwards_once_per_route() {
     let star = format!("*=http://127.0.0.1:{port}/star?q=%20z&q=2");
     let (mut child, _) = listen(
         &emu,
-        &["--forward-to", &all, "--forward", &created, "--forward", &star],
+        &[
+            "--forward-to",
+            &all,
+            "--forward",
+            &created,
+            "--forward",
+            &star,
+        ],
     );
     let triggered = emu.json(&["trigger", "payment_intent.status_updated"]);
     assert!(triggered["paymentIntentId"].is_string());
@@ -217,7 +229,12 @@ fn webhooks_verify_accepts_nothing_it_should_not() {
         (good.as_str(), "sekri", &path, "a wrong secret"),
         (good.as_str(), "sekrit ", &path, "the secret with a space"),
         (good.as_str(), "SEKRIT", &path, "the secret in capitals"),
-        (good.as_str(), "sekrit", &tampered, "a body with a space added"),
+        (
+            good.as_str(),
+            "sekrit",
+            &tampered,
+            "a body with a space added",
+        ),
         ("sha256=", "sekrit", &path, "an empty signature"),
         (zeros.as_str(), "sekrit", &path, "zeros"),
         (double.as_str(), "sekrit", &path, "sha256=sha256="),
@@ -287,8 +304,11 @@ fn malformed_amounts_are_refused_before_sending() {
     }
     assert_eq!(requests(&emu).len(), before, "nothing was sent");
     // The currencies' own decimals are taken.
-    for (amount, currency, minor) in [("1", "JPY", 1), ("1.234", "KWD", 1234), ("12.5", "GBP", 1250)]
-    {
+    for (amount, currency, minor) in [
+        ("1", "JPY", 1),
+        ("1.234", "KWD", 1234),
+        ("12.5", "GBP", 1250),
+    ] {
         let value = emu.json(&[
             "payment-intents",
             "create",
@@ -321,7 +341,12 @@ fn over_refunds_are_refused_before_sending() {
         .expect("id")
         .to_owned();
     assert!(run(&emu, &["emulator", "pay", &id]).status.success());
-    let refunds = |emu: &Running| requests(emu).iter().filter(|r| r.contains("refunds")).count();
+    let refunds = |emu: &Running| {
+        requests(emu)
+            .iter()
+            .filter(|r| r.contains("refunds"))
+            .count()
+    };
     for reason in [None, Some("too much")] {
         let mut args = vec!["payment-intents", "refund", &id, "--amount", "10.01"];
         if let Some(reason) = reason {
@@ -334,7 +359,15 @@ fn over_refunds_are_refused_before_sending() {
     assert_eq!(refunds(&emu), 0);
     let part = run(
         &emu,
-        &["payment-intents", "refund", &id, "--amount", "6.00", "--reason", "a"],
+        &[
+            "payment-intents",
+            "refund",
+            &id,
+            "--amount",
+            "6.00",
+            "--reason",
+            "a",
+        ],
     );
     assert!(part.status.success(), "{}", text(&part.stderr));
     for reason in [None, Some("b")] {
@@ -363,7 +396,12 @@ fn invalid_utf8_and_long_arguments_are_usage_errors() {
         vec![OsStr::new("--profile"), bad, OsStr::new("whoami")],
         vec![OsStr::new("login"), OsStr::new("--api-key"), bad],
         vec![OsStr::new("listen"), OsStr::new("--forward"), bad],
-        vec![OsStr::new("webhooks"), OsStr::new("verify"), OsStr::new("--body"), bad],
+        vec![
+            OsStr::new("webhooks"),
+            OsStr::new("verify"),
+            OsStr::new("--body"),
+            bad,
+        ],
         vec![OsStr::new("--"), OsStr::new(&long)],
         vec![OsStr::new(&long)],
         vec![OsStr::new("--json"), OsStr::new(&long), bad],
@@ -415,10 +453,22 @@ fn a_key_is_never_printed_and_is_stored_owner_only() {
         with(&["--json", "whoami"]),
         with(&["check"]),
         with(&["--json", "check"]),
-        with(&["--profile", "p2", "payment-intents", "get", "pi_sandbox_nope"]),
+        with(&[
+            "--profile",
+            "p2",
+            "payment-intents",
+            "get",
+            "pi_sandbox_nope",
+        ]),
         with(&["login", "--api-ky", key]),
         with(&["login", &format!("--api-key={key} extra")]),
-        with(&["api", "GET", "/webhooks", "-H", &format!("Authorization:{key}")]),
+        with(&[
+            "api",
+            "GET",
+            "/webhooks",
+            "-H",
+            &format!("Authorization:{key}"),
+        ]),
     ];
     outputs.push(
         emu.process(&["whoami"])
@@ -435,7 +485,11 @@ fn a_key_is_never_printed_and_is_stored_owner_only() {
             );
         }
     }
-    let file = std::fs::metadata(&config).expect("config").permissions().mode() & 0o777;
+    let file = std::fs::metadata(&config)
+        .expect("config")
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(file, 0o600);
     let made = std::fs::metadata(config.parent().expect("dir"))
         .expect("dir")
@@ -459,11 +513,21 @@ fn no_escape_codes_with_no_color_or_in_a_pipe() {
     for args in [
         &["whoami"][..],
         &["payment-intents", "get", "pi_sandbox_nope"],
-        &["payment-intents", "create", "--amount", "x", "--reference", "r"],
+        &[
+            "payment-intents",
+            "create",
+            "--amount",
+            "x",
+            "--reference",
+            "r",
+        ],
         &["nope"],
         &["--help"],
     ] {
         let out = run(&emu, args);
-        assert!(!out.stdout.contains(&0x1b) && !out.stderr.contains(&0x1b), "{args:?}");
+        assert!(
+            !out.stdout.contains(&0x1b) && !out.stderr.contains(&0x1b),
+            "{args:?}"
+        );
     }
 }

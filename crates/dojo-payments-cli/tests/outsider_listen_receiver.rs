@@ -18,7 +18,10 @@ use support::Running;
 
 /// A tiny HTTP endpoint: records each POST's request target (path and
 /// query, as sent) and event id, answers 200.
-fn endpoint() -> (u16, Arc<Mutex<Vec<(String, String)>>>) {
+/// Each POST seen: its request target and event id.
+type Seen = Arc<Mutex<Vec<(String, String)>>>;
+
+fn endpoint() -> (u16, Seen) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let got = Arc::new(Mutex::new(Vec::new()));
@@ -51,9 +54,8 @@ fn endpoint() -> (u16, Arc<Mutex<Vec<(String, String)>>>) {
                 .and_then(|v| v["id"].as_str().map(str::to_owned))
                 .unwrap_or_default();
             record.lock().expect("lock").push((target, id));
-            let _ = stream.write_all(
-                b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-            );
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
         }
     });
     (port, got)
@@ -76,7 +78,10 @@ fn listen(emu: &Running, args: &[&str]) -> (Child, String, String, Arc<Mutex<Vec
     let mut line = String::new();
     while secret.is_empty() {
         line.clear();
-        assert!(err.read_line(&mut line).expect("stderr") > 0, "listen ended");
+        assert!(
+            err.read_line(&mut line).expect("stderr") > 0,
+            "listen ended"
+        );
         if let Some((_, url)) = line.trim().split_once(" delivers to ") {
             receiver = url.to_owned();
         }
@@ -156,12 +161,22 @@ fn listen_refuses_what_is_not_signed_and_forwards_a_replay_once() {
     let wrong = dojo_payments_types::WebhookSignature::sign(&other, &body).to_string();
     let mut tampered = body.clone();
     tampered.extend_from_slice(b" ");
-    let huge = [&body[..body.len() - 1], b",\"pad\":\"", &vec![b'a'; 5_000_000][..], b"\"}"].concat();
+    let huge = [
+        &body[..body.len() - 1],
+        b",\"pad\":\"",
+        &vec![b'a'; 5_000_000][..],
+        b"\"}",
+    ]
+    .concat();
     let huge_signed = dojo_payments_types::WebhookSignature::sign(&secret, &huge).to_string();
     let zeros = format!("sha256={}", "0".repeat(64));
     for (signature, body, what) in [
         (None, body.clone(), "unsigned"),
-        (Some(wrong.as_str()), body.clone(), "signed with another secret"),
+        (
+            Some(wrong.as_str()),
+            body.clone(),
+            "signed with another secret",
+        ),
         (Some(good.as_str()), tampered, "a byte added"),
         (Some("sha256="), body.clone(), "empty"),
         (Some(zeros.as_str()), body.clone(), "zeros"),

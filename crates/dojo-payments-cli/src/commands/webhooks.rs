@@ -148,7 +148,8 @@ pub async fn run(
             }
             let bytes = serde_json::to_vec(&body).unwrap_or_default();
             let signature = WebhookSignature::sign(&secret(&text)?, &bytes).to_string();
-            let response = context::http()?
+            // Never followed: a redirect would send the signature elsewhere.
+            let response = crate::commands::listen::forwarding_http()?
                 .post(&to)
                 .header("content-type", "application/json")
                 .header("dojo-signature", &signature)
