@@ -239,6 +239,10 @@ impl IntoResponse for PageError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            // A name the journal holds for another call: the request
+            // conflicts with one made before (the till claims its forms'
+            // names first, so this is a second line), nothing was sent.
+            Self::Journal(JournalError::NameReused { .. }) => StatusCode::CONFLICT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         // What went wrong inside (the database, a template) is logged, not
@@ -441,6 +445,20 @@ pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::local_path;
+
+    /// The journal refusing a name another call holds is a 409, not a 500:
+    /// nothing was sent, and the page says why.
+    #[test]
+    fn a_reused_journal_name_is_a_conflict() {
+        use axum::response::IntoResponse;
+        let reused = dojo_payments::journal::JournalError::NameReused {
+            name: "till/unlinked-refund/t".to_owned(),
+            existing: "terminal unlinked refund",
+            payment_intent: dojo_payments::types::PaymentIntentId::from_wire(""),
+        };
+        let answer = super::PageError::from(reused).into_response();
+        assert_eq!(answer.status(), axum::http::StatusCode::CONFLICT);
+    }
 
     #[test]
     fn only_paths_of_the_shop_are_redirect_targets() {
