@@ -3,7 +3,12 @@
 //! the card the customer presents (a matched refund, never more than is
 //! left), or an amount to a card with no sale (an unlinked refund). Each
 //! is started through the journal under a name the form's token fixes, so
-//! the same form sent twice is one session.
+//! the same form sent twice is one session. The name is claimed first
+//! ([`crate::store::RefundClaim`]): the form sent again with another amount
+//! or terminal is refused in words, never handed to the journal as another
+//! call; and a matched refund's claim holds its amount against what is
+//! left of the sale while it runs, so two refunds of the whole sale can
+//! never both be sent.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
