@@ -317,3 +317,40 @@ async fn an_entry_is_stamped_by_the_database_s_clock_as_it_is_written() {
         }
     }
 }
+
+/// `entries_of`: every entry of one payment intent at one location, oldest
+/// first, and none of another intent's or another location's: what the
+/// journal attributes a refund by (an entry it cannot list stays open).
+#[tokio::test]
+async fn the_entries_of_an_intent_are_listed_and_no_other() {
+    for url in databases("entries_of").await {
+        let (store, entry) = refunded(&url).await;
+        let intent = entry.payment_intent.clone();
+        let mut second = entry.clone();
+        second.name = "order-1/refund-2".to_owned();
+        store.open_now(&mut second).await.unwrap();
+        let mut elsewhere = entry.clone();
+        elsewhere.name = "order-1/refund-3".to_owned();
+        elsewhere.location = dojo_payments::types::LocationId::new("soho").unwrap();
+        store.open_now(&mut elsewhere).await.unwrap();
+        let mut other = entry.clone();
+        other.name = "order-2/refund".to_owned();
+        other.payment_intent = dojo_payments::types::PaymentIntentId::from_wire("pi_other");
+        store.open_now(&mut other).await.unwrap();
+
+        let listed = store
+            .entries_of(&site(), &intent)
+            .await
+            .unwrap()
+            .expect("a database lists them");
+        let names: Vec<&str> = listed.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["order-1/refund", "order-1/refund-2"], "{url}");
+        assert!(
+            matches!(listed[0].state, EntryState::Applied { .. }),
+            "{url}: {:?}",
+            listed[0].state
+        );
+        assert_eq!(listed[1].state, EntryState::Open, "{url}");
+        assert_eq!(listed[1].movement, second.movement, "{url}");
+    }
+}
