@@ -516,7 +516,84 @@ impl<S: JournalStore + 'static> Journal<S> {
             finished,
         )
         .await;
+        if let (Movement::Refund { amount, .. }, crate::Outcome::Applied(after)) =
+            (&entry.movement, &outcome)
+            && let Some(why) = self.growth_may_be_anothers(entry, *amount, after).await
+        {
+            return (EntryState::Open, why);
+        }
         EntryState::of(&outcome)
+    }
+
+    /// Why the growth of the refunded amount that reads credit to the keyed
+    /// refund `entry` may be another refund's, or `None` if it cannot be.
+    /// The refunded amount is one total across every refund of the intent:
+    /// its growth since the entry's snapshot is this refund's only if it is
+    /// at least this refund's amount plus that of every other entry that
+    /// moves refunds on the intent (keyed refunds, matched refunds at a
+    /// terminal) and is not settled `NotApplied`. Every such entry counts,
+    /// however old: one still open may be sent again (and made) after this
+    /// entry's snapshot, and one settled may have been made by such a
+    /// resend; the journal records no time a refund landed. A store that
+    /// cannot list its entries leaves the entry open: never credited blind.
+    /// The one place this rule is kept (an answer naming the refund is
+    /// proof, and never comes here).
+    async fn growth_may_be_anothers(
+        &self,
+        entry: &Entry,
+        amount: Money,
+        after: &types::PaymentIntent,
+    ) -> Option<String> {
+        let grown = match (after.refunded_amount, entry.before.refunded) {
+            (Some(now), Some(was)) => now.saturating_sub(was),
+            // `new_refund` shows nothing without both.
+            _ => return Some("the refunded amount, before or now, is not known".to_owned()),
+        };
+        let entries = match self
+            .store
+            .entries_of(&entry.location, &entry.payment_intent)
+            .await
+        {
+            Ok(Some(entries)) => entries,
+            Ok(None) => {
+                return Some(format!(
+                    "the refunded amount grew by {grown}, but this journal's store cannot list the payment intent's entries to tell whether another refund accounts for it; check Dojo's dashboard and settle it by hand"
+                ));
+            }
+            Err(error) => {
+                return Some(format!(
+                    "the refunded amount grew by {grown}, but the journal's entries could not be listed to tell whether another refund accounts for it: {error}"
+                ));
+            }
+        };
+        let others: Vec<&Entry> = entries
+            .iter()
+            .filter(|e| e.name != entry.name && e.payment_intent == entry.payment_intent)
+            .filter(|e| {
+                matches!(
+                    e.movement,
+                    Movement::Refund { .. } | Movement::TerminalMatchedRefund { .. }
+                )
+            })
+            .filter(|e| !matches!(e.state, EntryState::NotApplied { .. }))
+            .collect();
+        let claimed = others
+            .iter()
+            .filter_map(|e| e.movement.amount())
+            .fold(i128::from(amount.minor_units()), |sum, a| {
+                sum + i128::from(a.minor_units())
+            });
+        if others.is_empty() || claimed <= i128::from(grown) {
+            return None;
+        }
+        Some(format!(
+            "the refunded amount grew by {grown}, but other refunds of this intent ({}) may account for it; not credited to this one (its resend was refused): check Dojo's dashboard and settle it by hand",
+            others
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
     }
 }
 
