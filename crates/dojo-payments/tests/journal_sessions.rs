@@ -256,8 +256,10 @@ async fn a_lost_answer_is_never_sent_again_and_reads_settle_it() {
     assert_eq!(calls(&w.emulator, CREATE), 2);
 }
 
+/// Its session is found in the intent's `terminalSessionHistory` (the refunded
+/// amount alone could be another refund's), recorded, and settled by its status.
 #[tokio::test]
-async fn a_matched_refund_lost_is_settled_by_the_refunded_amount() {
+async fn a_matched_refund_lost_is_settled_by_its_session_found_in_the_intent_s_history() {
     let w = world().await;
     let intent = paid(&w.emulator, &w.dojo, 2000, CaptureMode::Auto).await;
     let id = intent.id.clone().unwrap();
