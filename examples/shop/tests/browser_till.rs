@@ -226,10 +226,11 @@ async fn a_signature_accepted(shop: &Shop, browser: &Browser) {
     terminal(shop)
         .present(&card(APPROVED_VISA), Presentation::Swipe)
         .unwrap();
-    let page = browser
-        .wait_for_text("Check the customer's signature")
-        .await;
-    assert!(page.contains("within 80 seconds"), "{page}");
+    // The drawn page's words, not the heading: the live view says "Check
+    // the customer's signature" as the status comes, a moment before it
+    // reloads the page with the check on it.
+    let page = browser.wait_for_text("within 80 seconds").await;
+    assert!(page.contains("Check the customer's signature"), "{page}");
     assert!(
         page.contains("Dojo accepts the signature by itself"),
         "{page}"
@@ -258,9 +259,8 @@ async fn a_signature_rejected(shop: &Shop, browser: &Browser) {
     terminal(shop)
         .present(&card(APPROVED_VISA), Presentation::Swipe)
         .unwrap();
-    browser
-        .wait_for_text("Check the customer's signature")
-        .await;
+    // The drawn check (see above), not the live view's word of it.
+    browser.wait_for_text("within 80 seconds").await;
     browser.press("Reject signature").await;
     let page = browser.wait_for_text("the payment was reversed").await;
     assert!(page.contains("Signature rejected"), "{page}");
