@@ -2,7 +2,8 @@
 //! many clients holding a running session's events open. Each stream reads
 //! the session from Dojo; what must hold is that a stream whose client went
 //! away stops reading (no poller left behind for its 300 s), and that the
-//! events end with where the session stands once it ends.
+//! events end with where the session stands once it ends; and that twenty
+//! streams of one session read Dojo no more than one does.
 
 mod agent;
 
@@ -165,4 +166,35 @@ async fn the_events_end_with_the_outcome_when_the_card_comes() {
     // The till's list knows it too (the live view noted it).
     let till = agent.get("/staff/till").await;
     assert!(till.body.contains("Paid"), "{}", till.body);
+}
+
+/// One shared poller per session: twenty streams of one session read Dojo
+/// as one does (each stream used to poll on its own, for up to 300 s, with
+/// no bound, against Dojo's rate limits shared with every call of the shop).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_streams_of_one_session_read_dojo_no_more_than_one_does() {
+    let (shop, emulator) = shop().await;
+    let (_agent, session) = waiting_sale(&shop).await;
+    let http = streaming_staff(&shop, "sam@example.com").await;
+
+    let start = reads(&emulator);
+    let one = open(&http, &shop, &session).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let by_one = reads(&emulator) - start;
+    drop(one);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let start = reads(&emulator);
+    let mut many = Vec::new();
+    for _ in 0..20 {
+        many.push(open(&http, &shop, &session).await);
+    }
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let by_twenty = reads(&emulator) - start;
+    drop(many);
+    eprintln!("reads of the session in 4 s: one stream {by_one}, twenty streams {by_twenty}");
+    assert!(
+        by_twenty <= 3 * by_one.max(1),
+        "the reads of Dojo grow with the streams: one stream {by_one}, twenty {by_twenty}"
+    );
 }
