@@ -420,7 +420,13 @@ pub async fn run(args: EmulatorArgs, choice: &Choice, output: Output) -> Result<
                 other => other.to_string(),
             })
             .unwrap_or_default(),
-        other => other.to_string(),
+        // Fields in name order, whatever order the map keeps (serde_json's
+        // `preserve_order`, which another crate of a build may turn on).
+        other => {
+            let mut sorted = other.clone();
+            sorted.sort_all_objects();
+            sorted.to_string()
+        }
     });
     Ok(())
 }
