@@ -29,7 +29,7 @@ use crate::store::terminal::TerminalRecord;
 /// The longest id an added terminal may have, in characters. Dojo's own
 /// are `tm_sandbox_` and 24 hex digits (35 characters, its document's
 /// examples); 64 leaves room for a readable test name, and keeps the store
-/// bounded (with [`crate::store::counter::MAX_TERMINALS`]) under any
+/// bounded (with the store's bound on how many terminals there are) under any
 /// control call.
 pub const MAX_TERMINAL_ID_CHARS: usize = 64;
 

@@ -3,7 +3,7 @@
 //! its original body and `dojo-signature`, to every route that wants it,
 //! retrying until the endpoint accepts it. A delivery is answered 200 only
 //! once its event is forwarded to every route (a 503 when that takes
-//! longer than [`HOLD`], so Dojo delivers it again), and an event is
+//! longer than `HOLD` (5 s), so Dojo delivers it again), and an event is
 //! forwarded once per route however often it is delivered. Against Dojo
 //! it needs `--public-url`; the temporary subscription is removed on exit
 //! and on Ctrl-C, unless events are left unforwarded: then it is kept,
