@@ -1,8 +1,9 @@
-//! An outsider's attacks on the till that found breaks (kept failing).
-//! form sent ten times at once, accept and reject of a signature sent
-//! together, a cancel racing the card, and two refunds at the counter of
-//! the whole sale started together. The emulator's state is the oracle
-//! (sessions created, intents made, refunded amount).
+//! An outsider's attacks on the till that found breaks, each fixed and
+//! kept here as the test that holds it: a refund form sent again with
+//! another amount (a 500), a second whole refund sent while the first ran
+//! on a terminal, a sale Dojo refused left `Pending` for ever. The
+//! emulator's state is the oracle (sessions created, intents made,
+//! refunded amount).
 
 mod agent;
 
@@ -81,10 +82,11 @@ async fn paid_sale(staff: &Agent, emulator: &Emulator, amount: &str) -> String {
 
 /// A refund at the counter whose create went unanswered (Dojo's answer
 /// lost): the admin goes back and sends the same form again with the
-/// amount corrected. The shop answers 500 (the journal's "name is another
-/// call's"), not a page saying the first may be on the terminal.
+/// amount corrected. It was a 500 (the journal's "name is another
+/// call's"); it is a page saying the first may be on the terminal, and
+/// nothing is sent again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_refund_form_sent_again_with_another_amount_is_a_500() {
+async fn a_refund_form_sent_again_with_another_amount_sends_nothing_and_is_no_500() {
     let (shop, emulator) = shop().await;
     let admin = staff(&shop, "ida@example.com", Role::Admin).await;
     let session = paid_sale(&admin, &emulator, "12.00").await;
@@ -158,9 +160,10 @@ async fn one_refund_token_with_different_amounts_at_once_is_no_500() {
 }
 
 /// The same with a refund to a card linked to no sale: its create
-/// unanswered, the form sent again with the amount corrected is a 500.
+/// unanswered, the form sent again with the amount corrected (it was a
+/// 500) sends nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_unlinked_refund_form_sent_again_with_another_amount_is_a_500() {
+async fn an_unlinked_refund_form_sent_again_with_another_amount_sends_nothing_and_is_no_500() {
     let (shop, emulator) = shop().await;
     let admin = staff(&shop, "ida@example.com", Role::Admin).await;
     let page = admin.get("/staff/till").await;
@@ -196,13 +199,13 @@ async fn an_unlinked_refund_form_sent_again_with_another_amount_is_a_500() {
 
 /// A refund of the whole sale is running on the manual terminal (the
 /// customer has not presented their card yet); a second refund form, for
-/// the whole amount again, on another terminal: the shop reads "left to
-/// refund" from Dojo's settled refunds only, so it still offers and sends
-/// it. Dojo (the emulator) declines the second once its card is presented,
-/// so the money holds; but the shop sent a session for more than is left,
-/// and a customer taps a card for a refund that cannot happen.
+/// the whole amount again, on another terminal. The shop read "left to
+/// refund" from Dojo's settled refunds only, so it sent it (Dojo declined
+/// it once the card came, but a customer tapped a card for a refund that
+/// could not happen); now the refunds still running count against what is
+/// left, and the second is refused before anything is sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_second_whole_refund_is_sent_while_the_first_runs() {
+async fn a_second_whole_refund_is_not_sent_while_the_first_runs() {
     let (shop, emulator) = shop().await;
     let admin = staff(&shop, "ida@example.com", Role::Admin).await;
     let session = paid_sale(&admin, &emulator, "20.00").await;
@@ -243,9 +246,9 @@ async fn a_second_whole_refund_is_sent_while_the_first_runs() {
     );
 }
 
-/// A sale Dojo refused to start (a 4xx: nothing moved) leaves its order
-/// `Pending` for ever, with a payment intent nobody will pay: the admin's
-/// list keeps a counter sale that never happened.
+/// A sale Dojo refused to start (a 4xx: nothing moved) left its order
+/// `Pending` for ever, a counter sale that never happened on the admin's
+/// list; now the order is canceled.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sale_dojo_refused_leaves_no_pending_order() {
     let (shop, emulator) = shop().await;
