@@ -322,29 +322,8 @@ impl Counter {
     /// `amount`, refunded of `intent`, after the rules of the intent's own
     /// refund (see [`Counter::matched_refund`]).
     fn check_refund<S: Refundable>(&self, intent: &PaymentIntent<S>, amount: Money) -> Result<()> {
-        if amount.minor_units() <= 0 {
-            return Err(self.refuse(LifecycleRule::AmountNotPositive));
-        }
-        let expected = intent.total().currency();
-        if amount.currency() != expected {
-            return Err(self.refuse(LifecycleRule::CurrencyMismatch {
-                expected,
-                given: amount.currency(),
-            }));
-        }
-        // `None`: a capture without an amount, so what is refundable is not
-        // known here; Dojo decides.
-        if let Some(captured) = crate::settlement::captured_minor(intent.data()) {
-            let refunded = crate::settlement::refunded_minor(intent.data());
-            let refundable = Money::new(captured.saturating_sub(refunded).max(0), expected);
-            if amount.minor_units() > refundable.minor_units() {
-                return Err(self.refuse(LifecycleRule::RefundExceedsCaptured {
-                    refundable,
-                    requested: amount,
-                }));
-            }
-        }
-        Ok(())
+        crate::lifecycle::rules::refund_allowed(intent.data(), amount)
+            .map_err(|rule| self.refuse(rule))
     }
 
     /// A session create refused before sending, for `rule`.

@@ -138,7 +138,7 @@ impl<S: JournalStore + 'static> Journal<S> {
             Ok(fresh) => fresh,
             Err(error) => return Err(JournalError::Unread(Box::new(error))),
         };
-        if let Err(rule) = refundable(&fresh, amount) {
+        if let Err(rule) = crate::lifecycle::rules::refund_allowed(&fresh, amount) {
             // Another caller of the name may have claimed it meanwhile (and
             // used up what is refundable): its outcome is the answer.
             if self.store.entry(&location, name).await?.is_some() {
@@ -595,33 +595,6 @@ fn refund_of(session: &types::TerminalSessionResponse) -> Option<(&PaymentIntent
         &refund.payment_intent_id,
         refund.amount.map(|a| a.minor_units()),
     ))
-}
-
-/// Whether `amount` can be refunded of `intent` as read: more than zero,
-/// in its currency, no more than is captured and not yet refunded; the
-/// lifecycle's rule it breaks if not.
-fn refundable(intent: &types::PaymentIntent, amount: Money) -> Result<(), LifecycleRule> {
-    if amount.minor_units() <= 0 {
-        return Err(LifecycleRule::AmountNotPositive);
-    }
-    if let Some(total) = settlement::total(intent)
-        && total.currency() != amount.currency()
-    {
-        return Err(LifecycleRule::CurrencyMismatch {
-            expected: total.currency(),
-            given: amount.currency(),
-        });
-    }
-    let captured = settlement::captured_minor(intent).unwrap_or(0);
-    let refunded = settlement::refunded_minor(intent);
-    let left = Money::new(captured.saturating_sub(refunded).max(0), amount.currency());
-    if amount.minor_units() > left.minor_units() {
-        return Err(LifecycleRule::RefundExceedsCaptured {
-            refundable: left,
-            requested: amount,
-        });
-    }
-    Ok(())
 }
 
 /// The journal's refusal of a call before anything is written or sent.

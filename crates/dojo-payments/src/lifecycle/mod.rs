@@ -32,7 +32,7 @@
 //! builders' `.created()`.
 
 pub mod payment_intent;
-mod rules;
+pub(crate) mod rules;
 pub mod setup_intent;
 
 pub use rules::LifecycleRule;

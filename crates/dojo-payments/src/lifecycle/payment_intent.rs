@@ -39,6 +39,7 @@ use dojo_payments_types::{Money, Open, PaymentIntentId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::LifecycleRule;
+use super::rules;
 use crate::error::{Error, Found, Invalid};
 use crate::idempotency::IdempotencyKey;
 use crate::resources::RefundMade;
@@ -277,21 +278,7 @@ impl<S: State> PaymentIntent<S> {
     /// `amount` in minor units, after the amount rules: more than zero, in
     /// the intent's currency.
     fn check_amount(&self, dojo: &Dojo, op: &'static str, amount: Money) -> Result<()> {
-        if amount.minor_units() <= 0 {
-            return Err(refuse(dojo, op, LifecycleRule::AmountNotPositive));
-        }
-        let expected = self.total.currency();
-        if expected != amount.currency() {
-            return Err(refuse(
-                dojo,
-                op,
-                LifecycleRule::CurrencyMismatch {
-                    expected,
-                    given: amount.currency(),
-                },
-            ));
-        }
-        Ok(())
+        rules::amount_allowed(self.total.currency(), amount).map_err(|rule| refuse(dojo, op, rule))
     }
 
     /// Minor units captured so far (`crate::settlement`).
@@ -527,21 +514,7 @@ impl<S: Refundable> PaymentIntent<S> {
         details: RefundDetails,
     ) -> Result<(RefundMade, PaymentIntent<Refunded>)> {
         const OP: &str = ops::REFUNDS_CREATE.id;
-        self.check_amount(dojo, OP, amount)?;
-        if let Some(captured) = self.captured_minor() {
-            let refunded = settlement::refunded_minor(&self.data);
-            let refundable = Money::new(captured.saturating_sub(refunded), amount.currency());
-            if amount.minor_units() > refundable.minor_units() {
-                return Err(refuse(
-                    dojo,
-                    OP,
-                    LifecycleRule::RefundExceedsCaptured {
-                        refundable,
-                        requested: amount,
-                    },
-                ));
-            }
-        }
+        rules::refund_allowed(&self.data, amount).map_err(|rule| refuse(dojo, OP, rule))?;
         let mut refund = dojo.payment_intents().refund(&self.id, amount);
         if let Some(reason) = details.reason {
             refund = refund.reason(reason);

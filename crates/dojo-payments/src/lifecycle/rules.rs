@@ -3,7 +3,10 @@
 
 use std::fmt;
 
+use dojo_payments_api::api::types;
 use dojo_payments_types::{Currency, Money};
+
+use crate::settlement;
 
 /// A lifecycle rule of Dojo's (the payment-intents reference) that forbids
 /// a call; the SDK refuses it before sending anything.
@@ -92,6 +95,144 @@ impl fmt::Display for LifecycleRule {
             Self::NoIntendedAmount => f.write_str(
                 "a setup intent is charged for its full intended amount, and this one has none",
             ),
+        }
+    }
+}
+
+/// An amount moved on a payment intent whose currency is `expected`: more
+/// than zero, in that currency. The one place this rule is decided, for
+/// captures, tips and refunds alike.
+pub(crate) fn amount_allowed(expected: Currency, amount: Money) -> Result<(), LifecycleRule> {
+    if amount.minor_units() <= 0 {
+        return Err(LifecycleRule::AmountNotPositive);
+    }
+    if amount.currency() != expected {
+        return Err(LifecycleRule::CurrencyMismatch {
+            expected,
+            given: amount.currency(),
+        });
+    }
+    Ok(())
+}
+
+/// Whether `amount` can be refunded of `intent` as read: the amount rule,
+/// then no more than it shows captured and not yet refunded. The one place
+/// the refund rule is decided: a payment intent's own refund, a matched
+/// refund at a terminal and the journal's all ask here.
+///
+/// When what was captured cannot be known from the read (a capture without
+/// an amount, or no amount at all), the bound is Dojo's to apply: a refund
+/// refused for a guess would leave the customer unpaid, one Dojo refuses
+/// moves nothing.
+pub(crate) fn refund_allowed(
+    intent: &types::PaymentIntent,
+    amount: Money,
+) -> Result<(), LifecycleRule> {
+    let Some(total) = settlement::total(intent) else {
+        return amount_allowed(amount.currency(), amount);
+    };
+    amount_allowed(total.currency(), amount)?;
+    if let Some(captured) = settlement::captured_minor(intent) {
+        let refunded = settlement::refunded_minor(intent);
+        let refundable = Money::new(captured.saturating_sub(refunded).max(0), amount.currency());
+        if amount.minor_units() > refundable.minor_units() {
+            return Err(LifecycleRule::RefundExceedsCaptured {
+                refundable,
+                requested: amount,
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A payment intent as read: `mode`, `status`, a total of 1,000 GBP
+    /// pence, `captures` (a `Manual` one's, `None` for an amount left
+    /// out) and `refunded`.
+    fn read(
+        mode: &str,
+        status: &str,
+        captures: &[Option<i64>],
+        refunded: i64,
+    ) -> types::PaymentIntent {
+        let captures: Vec<_> = captures
+            .iter()
+            .enumerate()
+            .map(|(n, amount)| match amount {
+                Some(a) => serde_json::json!({"captureId": format!("cp_{n}"), "amount": a}),
+                None => serde_json::json!({"captureId": format!("cp_{n}")}),
+            })
+            .collect();
+        serde_json::from_value(serde_json::json!({
+            "id": "pi_sandbox_1", "captureMode": mode, "status": status,
+            "amount": {"value": 1000, "currencyCode": "GBP"},
+            "captures": captures, "refundedAmount": refunded,
+        }))
+        .expect("decodes")
+    }
+
+    fn gbp(pence: i64) -> Money {
+        Money::new(pence, Currency::GBP)
+    }
+
+    #[test]
+    fn a_refund_is_bounded_by_what_the_read_shows_captured_and_not_refunded() {
+        let auto = read("Auto", "Captured", &[], 300);
+        assert_eq!(refund_allowed(&auto, gbp(700)), Ok(()));
+        assert_eq!(
+            refund_allowed(&auto, gbp(701)),
+            Err(LifecycleRule::RefundExceedsCaptured {
+                refundable: gbp(700),
+                requested: gbp(701)
+            })
+        );
+        let manual = read("Manual", "Captured", &[Some(200), Some(100)], 0);
+        assert_eq!(refund_allowed(&manual, gbp(300)), Ok(()));
+        assert!(refund_allowed(&manual, gbp(301)).is_err());
+        // Nothing captured yet: nothing to refund.
+        let authorized = read("Manual", "Authorized", &[], 0);
+        assert!(refund_allowed(&authorized, gbp(1)).is_err());
+    }
+
+    #[test]
+    fn a_capture_whose_amount_is_left_out_leaves_the_bound_to_dojo() {
+        let unknown = read("Manual", "Captured", &[Some(200), None], 0);
+        assert_eq!(refund_allowed(&unknown, gbp(1000)), Ok(()));
+        // The amount rule still holds.
+        assert_eq!(
+            refund_allowed(&unknown, gbp(0)),
+            Err(LifecycleRule::AmountNotPositive)
+        );
+        assert_eq!(
+            refund_allowed(&unknown, Money::new(5, Currency::EUR)),
+            Err(LifecycleRule::CurrencyMismatch {
+                expected: Currency::GBP,
+                given: Currency::EUR
+            })
+        );
+    }
+
+    proptest! {
+        /// Whatever the read shows, a refund allowed is more than zero, in
+        /// the intent's currency, and within captured less refunded when
+        /// that is known; and every such refund is allowed.
+        #[test]
+        fn the_refund_rule_allows_exactly_what_is_left(
+            captures in proptest::collection::vec(0i64..2_000, 0..4),
+            refunded in 0i64..3_000,
+            amount in -10i64..5_000,
+            euro in any::<bool>(),
+        ) {
+            let captures: Vec<_> = captures.into_iter().map(Some).collect();
+            let intent = read("Manual", "Captured", &captures, refunded);
+            let currency = if euro { Currency::EUR } else { Currency::GBP };
+            let left = captures.iter().flatten().sum::<i64>() - refunded;
+            let allowed = refund_allowed(&intent, Money::new(amount, currency)).is_ok();
+            prop_assert_eq!(allowed, amount > 0 && !euro && amount <= left);
         }
     }
 }
