@@ -133,3 +133,71 @@ async fn a_refund_alone_is_still_credited_with_its_growth() {
     assert_eq!(emulator.refund_count(&id), 1);
     assert_eq!(calls(&emulator, REFUNDS), 4, "three attempts, one resend");
 }
+
+/// Refund A (£10) is lost and not made; refund B (1p), journaled after it,
+/// is lost and not made too; a refund of £10 is made outside the journal.
+/// A's resend is refused, and the refunded amount grew by exactly A's
+/// amount. B's 1p with A's £10 is more than the growth, but B could still
+/// be part of what moved (its own resend is still to come), and the growth
+/// is not A's: A must stay open, naming B, never `Applied`.
+#[tokio::test]
+async fn a_small_open_refund_still_keeps_growth_from_being_credited() {
+    let emulator = dojo_payments_emulator::Emulator::start().await.unwrap();
+    let dojo = builder_of(
+        &emulator,
+        dojo_payments::RetryPolicy {
+            deadline: Duration::from_millis(500),
+            ..quick_retries()
+        },
+    )
+    .settlement_policy(dojo_payments::SettlementPolicy {
+        in_flight_margin: Duration::from_millis(200),
+        read_lag: Duration::from_millis(100),
+    })
+    .build()
+    .unwrap();
+    let intent = paid(&emulator, &dojo, 2500, CaptureMode::Auto).await;
+    let id = intent.id.clone().unwrap();
+    let journal = Journal::new(InMemoryJournal::default(), &dojo);
+
+    // A and B: every attempt answered 500, none made.
+    emulator
+        .inject_fault(REFUNDS, Fault::fail(500), 20)
+        .unwrap();
+    let a = journal
+        .refund(&dojo, "order-3/refund-a", &intent, gbp(1000))
+        .await
+        .unwrap();
+    assert!(a.is_open(), "{a:?}");
+    let b = journal
+        .refund(&dojo, "order-3/refund-b", &intent, gbp(1))
+        .await
+        .unwrap();
+    assert!(b.is_open(), "{b:?}");
+    emulator.clear_faults();
+    assert_eq!(emulator.refund_count(&id), 0);
+
+    // £10 refunded outside the journal.
+    dojo.payment_intents()
+        .refund(&id, gbp(1000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(emulator.refund_count(&id), 1);
+
+    // A's resend is refused, so reads decide: grown by exactly A's amount.
+    emulator.inject_fault(REFUNDS, Fault::fail(400), 1).unwrap();
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let settled = journal.reconcile(&dojo).await.unwrap();
+    let a = settled
+        .iter()
+        .find(|r| r.name == "order-3/refund-a")
+        .unwrap_or_else(|| panic!("A not reconciled: {settled:?}"));
+    assert!(
+        !matches!(a.state, EntryState::Applied { .. }),
+        "A was never made: {settled:?}"
+    );
+    assert!(a.state.is_open(), "{settled:?}");
+    let why = a.still_open_because.as_deref().unwrap_or_default();
+    assert!(why.contains("order-3/refund-b"), "{why}");
+}
