@@ -173,6 +173,8 @@ async fn on_file(pool: &AnyPool) -> Result<bool, sqlx::Error> {
 fn outcome_connection(pool: &AnyPool) -> AnyPool {
     AnyPoolOptions::new()
         .max_connections(1)
+        // As the pool's (`crate::pool`): no round trip before each outcome.
+        .test_before_acquire(false)
         .after_connect(|conn, _| {
             Box::pin(async move {
                 let mode: String = sqlx::query("PRAGMA journal_mode")
@@ -295,11 +297,14 @@ impl SqlJournal {
         if let Some(at) = opened_at {
             query = query.bind(at);
         }
-        let inserted = query
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(store_error)?;
-        if let Some(row) = inserted {
+        // The whole statement's answer, not its first row: sqlx's `Any`
+        // driver answers `fetch_optional` with the first row it reads, and
+        // PostgreSQL sends the `RETURNING` row before the commit's own
+        // answer (at `Sync`), where a commit that fails (a deferred
+        // constraint, say) says so. The entry must be durable before the
+        // call is sent: only the answer of the commit says it is.
+        let inserted = query.fetch_all(&self.pool).await.map_err(store_error)?;
+        if let Some(row) = inserted.first() {
             let at: String = row.try_get("opened_at").map_err(store_error)?;
             let at = DateTime::parse_from_rfc3339(&at)
                 .map_err(|_| unreadable("the time", &entry.name))?
