@@ -58,12 +58,22 @@ use sqlx::any::AnyPoolOptions;
 /// file that cannot be switched (read-only, or locked past the busy
 /// timeout) stays in its mode, and the journal's outcomes then wait for
 /// their commit too.
+///
+/// A connection is not pinged before it is lent (sqlx's
+/// `test_before_acquire`, on by default): that check is a round trip of
+/// its own before every statement (to the server on PostgreSQL, to the
+/// connection's thread on SQLite), and the journal waits for one write per
+/// call. A connection that died while idle fails its statement instead,
+/// with the store error every caller already handles: an entry not written
+/// sends nothing, an outcome not written leaves its entry for `reconcile`,
+/// an event not recorded is answered 5xx and delivered again.
 pub async fn pool(url: &str) -> Result<AnyPool, sqlx::Error> {
     sqlx::any::install_default_drivers();
     let memory = url.contains(":memory:") || url.contains("mode=memory");
     let connections = if memory { 1 } else { 8 };
     AnyPoolOptions::new()
         .max_connections(connections)
+        .test_before_acquire(false)
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if !memory && conn.backend_name() == "SQLite" {
