@@ -574,3 +574,41 @@ async fn a_first_attempt_that_proves_its_outcome_closes_the_entry() {
         "{shown}"
     );
 }
+
+/// The in-memory store lists an intent's entries at one location, and no
+/// other: not another intent's there, not the same intent's elsewhere
+/// (what the journal weighs a refund's growth against).
+#[tokio::test]
+async fn the_in_memory_store_lists_the_entries_of_one_intent_at_one_location() {
+    let store = InMemoryJournal::default();
+    let here = LocationId::default();
+    let there = LocationId::new("camden").unwrap();
+    let pi = |id: &str| dojo_payments::types::PaymentIntentId::from_wire(id);
+    let entry = |name: &str, location: &LocationId, intent: &str| Entry {
+        name: name.to_owned(),
+        movement: Movement::Cancel,
+        payment_intent: pi(intent),
+        location: location.clone(),
+        before: Before::unrecorded(),
+        state: EntryState::Open,
+        opened_at: Utc::now(),
+    };
+    for e in [
+        entry("a", &here, "pi_1"),
+        entry("b", &here, "pi_2"),
+        entry("c", &there, "pi_1"),
+        entry("d", &here, "pi_1"),
+    ] {
+        store.open(&e).await.unwrap();
+    }
+    let mut names: Vec<String> = store
+        .entries_of(&here, &pi("pi_1"))
+        .await
+        .unwrap()
+        .expect("the in-memory store lists entries")
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    names.sort();
+    assert_eq!(names, ["a", "d"]);
+}

@@ -400,3 +400,153 @@ async fn the_journal_refuses_refund_amounts_no_refund_can_have_before_sending() 
     );
     assert_eq!(w.emulator.refund_count(&id), 2);
 }
+
+/// A lost create, made (£5 on the manual terminal), beside an entry of the
+/// same call shape (terminal and amount) that Dojo refused outright: the
+/// refused one (settled `NotApplied`, no session) cannot own the session,
+/// so it is no rival, and the made one is credited with its session.
+#[tokio::test]
+async fn a_refused_entry_of_the_same_shape_is_no_rival() {
+    let w = world(80).await;
+    let (id, intent) = captured(&w, 2000).await;
+    w.emulator
+        .inject_fault(CREATE, Fault::fail(400), 1)
+        .unwrap();
+    let refused = w
+        .journal
+        .matched_refund(&w.counter, "return-refused", &manual(), &intent, gbp(500))
+        .await;
+    assert!(
+        matches!(refused, Ok(Started::Settled(EntryState::NotApplied { .. }))),
+        "{refused:?}"
+    );
+    let entry = w
+        .journal
+        .store()
+        .entry(w.dojo.location_id(), "return-refused")
+        .await
+        .unwrap()
+        .expect("the refused entry");
+    assert!(
+        matches!(entry.state, EntryState::NotApplied { .. }) && entry.movement.session().is_none(),
+        "{entry:?}"
+    );
+    w.emulator.inject_fault(CREATE, lost(true), 1).unwrap();
+    let lost_made = w
+        .journal
+        .matched_refund(&w.counter, "return-made", &manual(), &intent, gbp(500))
+        .await
+        .unwrap();
+    assert!(matches!(lost_made, Started::Unknown(_)), "{lost_made:?}");
+    w.emulator
+        .terminal(&manual())
+        .present_card(&good_card())
+        .unwrap();
+    tokio::time::sleep(WINDOW).await;
+    let reconciled = w.journal.reconcile_counter(&w.counter).await.unwrap();
+    let made = reconciled
+        .iter()
+        .find(|r| r.name == "return-made")
+        .expect("reconciled");
+    assert!(
+        matches!(made.state, EntryState::Applied { detail: Some(_) }),
+        "{made:?}"
+    );
+    assert_eq!(w.emulator.refund_count(&id), 1);
+}
+
+/// A lost create, made (£5), and since its entry: a matched refund of £9
+/// at the other terminal that the card's bank declined, and £3 refunded
+/// online. The declined session refunded nothing (counted, its £9 would
+/// be more than the growth), and the online refund is no session: what
+/// the new sessions refunded (£5) is within the refunded amount's growth
+/// (£8), so the entry is credited with its own session.
+#[tokio::test]
+async fn declined_sessions_and_online_refunds_do_not_hide_a_made_session() {
+    let w = world(90).await;
+    let (id, intent) = captured(&w, 2000).await;
+    w.emulator.inject_fault(CREATE, lost(true), 1).unwrap();
+    let lost_made = w
+        .journal
+        .matched_refund(&w.counter, "return-made", &manual(), &intent, gbp(500))
+        .await
+        .unwrap();
+    assert!(matches!(lost_made, Started::Unknown(_)), "{lost_made:?}");
+    w.emulator
+        .terminal(&manual())
+        .present_card(&good_card())
+        .unwrap();
+    let declined = w
+        .counter
+        .matched_refund(&w.other, &intent, Some(gbp(900)))
+        .await
+        .unwrap();
+    w.emulator
+        .terminal(&w.other)
+        .present_card(&dojo_payments_emulator::testkit::declined_card())
+        .unwrap();
+    assert!(
+        !matches!(
+            declined.outcome(quick()).await.unwrap(),
+            Outcome::Captured(_)
+        ),
+        "declined"
+    );
+    w.dojo
+        .payment_intents()
+        .refund(&id, gbp(300))
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(WINDOW).await;
+    let reconciled = w.journal.reconcile_counter(&w.counter).await.unwrap();
+    let made = reconciled
+        .iter()
+        .find(|r| r.name == "return-made")
+        .expect("reconciled");
+    assert!(
+        matches!(made.state, EntryState::Applied { detail: Some(_) }),
+        "{made:?}"
+    );
+    assert_eq!(
+        w.emulator.payment_intent(&id).unwrap().refunded_amount,
+        Some(800)
+    );
+}
+
+/// A lost create NOT made, while £5 was refunded online: the refunded
+/// amount grew by exactly the entry's amount, but no session of it is in
+/// the history. It stays open, and says why and what to do: it is never
+/// credited without its session, nor sent again.
+#[tokio::test]
+async fn growth_without_a_session_leaves_a_matched_refund_open_saying_what_to_do() {
+    let w = world(100).await;
+    let (id, intent) = captured(&w, 2000).await;
+    w.emulator.inject_fault(CREATE, lost(false), 1).unwrap();
+    let lost = w
+        .journal
+        .matched_refund(&w.counter, "return-lost", &manual(), &intent, gbp(500))
+        .await
+        .unwrap();
+    assert!(matches!(lost, Started::Unknown(_)), "{lost:?}");
+    w.dojo
+        .payment_intents()
+        .refund(&id, gbp(500))
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(WINDOW).await;
+    let reconciled = w.journal.reconcile_counter(&w.counter).await.unwrap();
+    let r = reconciled
+        .iter()
+        .find(|r| r.name == "return-lost")
+        .expect("reconciled");
+    assert_eq!(r.state, EntryState::Open, "{r:?}");
+    let why = r.still_open_because.clone().unwrap_or_default();
+    assert!(
+        why.contains("never credited without its session") && why.contains("receipts"),
+        "{why}"
+    );
+    assert_eq!(w.emulator.refund_count(&id), 1);
+    assert_eq!(calls(&w.emulator, CREATE), 1, "nothing sent again");
+}
