@@ -237,42 +237,40 @@ fn close_query<'q>(
         .bind(name)
 }
 
-/// Writes an open entry unless its name is taken, `opened_at` given or
-/// the database's now: the one statement of a journaled call that waits
-/// for the disk.
+/// Writes an open entry unless its name is taken, `opened_at` given
+/// (`$14`) or PostgreSQL's now (read back by `RETURNING`): the one
+/// statement of a journaled call that waits for the disk.
 macro_rules! insert_sql {
-    ($backend:ident $at:ident) => {
+    (given) => {
+        insert_sql!("$14", "")
+    };
+    // The text `crate::rfc3339` writes (to the microsecond, `Z`), from the
+    // clock `Backend::now` reads, so that text order stays time order.
+    (postgres now) => {
+        insert_sql!(
+            "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+            " RETURNING opened_at"
+        )
+    };
+    ($at:expr, $returning:expr) => {
         concat!(
             "INSERT INTO dojo_journal (name, operation, payment_intent_id, amount, currency, ",
             "idempotency_key, before_status, before_captures, state, detail, opened_at, closed_at, location, ",
             "before_refunded, terminal_id, terminal_session_id) ",
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, ",
-            insert_sql!(@at $backend $at),
-            ", NULL, $10, $11, $12, $13) ON CONFLICT (location, name) DO NOTHING RETURNING opened_at"
+            $at,
+            ", NULL, $10, $11, $12, $13) ON CONFLICT (location, name) DO NOTHING",
+            $returning
         )
     };
-    (@at $backend:ident given) => {
-        "$14"
-    };
-    // The text `crate::rfc3339` writes (to the microsecond, `Z`), from the
-    // clock `Backend::now` reads, so that text order stays time order.
-    (@at postgres now) => {
-        "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-    };
-    // SQLite's clock is to the millisecond: `%f` is `SS.SSS`.
-    (@at sqlite now) => {
-        "strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')"
-    };
 }
+
 impl SqlJournal {
-    /// Runs `sql` (an `insert_sql!`) for `entry`: whether it was written,
-    /// and when.
-    async fn insert(
-        &self,
+    /// `sql` (an `insert_sql!`) with `entry`'s values bound, but the time.
+    fn insert_query<'q>(
         sql: &'static str,
-        entry: &Entry,
-        opened_at: Option<String>,
-    ) -> Result<(Opened, Option<DateTime<Utc>>), StoreError> {
+        entry: &'q Entry,
+    ) -> Result<sqlx::query::Query<'q, sqlx::Any, AnyArguments>, StoreError> {
         let movement = &entry.movement;
         let captures = entry
             .before
@@ -280,7 +278,7 @@ impl SqlJournal {
             .as_ref()
             .map(|ids| serde_json::to_string(ids).map_err(|e| StoreError(Box::new(e))))
             .transpose()?;
-        let mut query = sqlx::query(sql)
+        Ok(sqlx::query(sql)
             .bind(&entry.name)
             .bind(movement.operation())
             .bind(entry.payment_intent.as_str())
@@ -293,17 +291,40 @@ impl SqlJournal {
             .bind(entry.location.as_str())
             .bind(entry.before.refunded)
             .bind(movement.terminal().map(|t| t.as_str().to_owned()))
-            .bind(movement.session().map(|s| s.as_str().to_owned()));
-        if let Some(at) = opened_at {
-            query = query.bind(at);
+            .bind(movement.session().map(|s| s.as_str().to_owned())))
+    }
+
+    /// Writes `entry` opened at `at`: whether it was written.
+    async fn insert_given(&self, entry: &Entry, at: DateTime<Utc>) -> Result<Opened, StoreError> {
+        // `execute` reads the statement's whole answer, its commit's
+        // included (see `insert_now`).
+        let written = Self::insert_query(insert_sql!(given), entry)?
+            .bind(crate::rfc3339(at))
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        if written.rows_affected() == 1 {
+            return Ok(Opened::Claimed);
         }
+        self.existing(entry).await
+    }
+
+    /// Writes `entry` opened at PostgreSQL's now: whether it was written,
+    /// and when.
+    async fn insert_now(
+        &self,
+        entry: &Entry,
+    ) -> Result<(Opened, Option<DateTime<Utc>>), StoreError> {
         // The whole statement's answer, not its first row: sqlx's `Any`
         // driver answers `fetch_optional` with the first row it reads, and
         // PostgreSQL sends the `RETURNING` row before the commit's own
         // answer (at `Sync`), where a commit that fails (a deferred
         // constraint, say) says so. The entry must be durable before the
         // call is sent: only the answer of the commit says it is.
-        let inserted = query.fetch_all(&self.pool).await.map_err(store_error)?;
+        let inserted = Self::insert_query(insert_sql!(postgres now), entry)?
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)?;
         if let Some(row) = inserted.first() {
             let at: String = row.try_get("opened_at").map_err(store_error)?;
             let at = DateTime::parse_from_rfc3339(&at)
@@ -311,8 +332,13 @@ impl SqlJournal {
                 .with_timezone(&Utc);
             return Ok((Opened::Claimed, Some(at)));
         }
+        Ok((self.existing(entry).await?, None))
+    }
+
+    /// The entry that holds `entry`'s name.
+    async fn existing(&self, entry: &Entry) -> Result<Opened, StoreError> {
         match self.entry(&entry.location, &entry.name).await? {
-            Some(existing) => Ok((Opened::Existing(Box::new(existing)), None)),
+            Some(existing) => Ok(Opened::Existing(Box::new(existing))),
             None => Err(unreadable("an entry vanished", &entry.name)),
         }
     }
@@ -324,28 +350,35 @@ impl JournalStore for SqlJournal {
     }
 
     async fn open(&self, entry: &Entry) -> Result<Opened, StoreError> {
-        let opened_at = crate::rfc3339(entry.opened_at);
-        let sql = match self.backend {
-            Backend::Postgres => insert_sql!(postgres given),
-            Backend::Sqlite => insert_sql!(sqlite given),
-        };
-        self.insert(sql, entry, Some(opened_at))
-            .await
-            .map(|(opened, _)| opened)
+        self.insert_given(entry, entry.opened_at).await
     }
 
     /// One statement: the entry stamped by the database's clock as it is
-    /// written, the time read back (`RETURNING`), no round trip for `now`.
+    /// written, no round trip for `now`. On PostgreSQL the time is read
+    /// back (`RETURNING`). SQLite runs in this process, and its clock
+    /// (`'now'`) is this host's, which every process sharing the file
+    /// shares: the time is read here and written with the entry, and the
+    /// statement answers once, when its commit is done (a `RETURNING` row
+    /// would come before the commit, and wake the caller twice).
     async fn open_now<'a>(&'a self, entry: &'a mut Entry) -> Result<Opened, StoreError> {
-        let sql = match self.backend {
-            Backend::Postgres => insert_sql!(postgres now),
-            Backend::Sqlite => insert_sql!(sqlite now),
-        };
-        let (opened, at) = self.insert(sql, entry, None).await?;
-        if let Some(at) = at {
-            entry.opened_at = at;
+        match self.backend {
+            Backend::Postgres => {
+                let (opened, at) = self.insert_now(entry).await?;
+                if let Some(at) = at {
+                    entry.opened_at = at;
+                }
+                Ok(opened)
+            }
+            Backend::Sqlite => {
+                // To the microsecond, as it is stored.
+                let at = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
+                let opened = self.insert_given(entry, at).await?;
+                if let Opened::Claimed = opened {
+                    entry.opened_at = at;
+                }
+                Ok(opened)
+            }
         }
-        Ok(opened)
     }
 
     async fn close(
