@@ -95,6 +95,19 @@ async fn captured(w: &World, minor: i64) -> (PaymentIntentId, PaymentIntent<Capt
     (id, captured)
 }
 
+/// Once every entry is out of its in-flight window: `name`'s entry as
+/// `reconcile_counter` settled it.
+async fn reconciled_after_window(w: &World, name: &str) -> dojo_payments::journal::Reconciled {
+    tokio::time::sleep(WINDOW).await;
+    w.journal
+        .reconcile_counter(&w.counter)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == name)
+        .unwrap_or_else(|| panic!("{name} reconciled"))
+}
+
 /// What the journal's `Applied` entries of `amount` each add up to, in
 /// minor units: compared with what the emulator refunded.
 fn applied_minor(reconciled: &[(String, EntryState)], amount: i64) -> i64 {
@@ -442,12 +455,7 @@ async fn a_refused_entry_of_the_same_shape_is_no_rival() {
         .terminal(&manual())
         .present_card(&good_card())
         .unwrap();
-    tokio::time::sleep(WINDOW).await;
-    let reconciled = w.journal.reconcile_counter(&w.counter).await.unwrap();
-    let made = reconciled
-        .iter()
-        .find(|r| r.name == "return-made")
-        .expect("reconciled");
+    let made = reconciled_after_window(&w, "return-made").await;
     assert!(
         matches!(made.state, EntryState::Applied { detail: Some(_) }),
         "{made:?}"
@@ -498,12 +506,7 @@ async fn declined_sessions_and_online_refunds_do_not_hide_a_made_session() {
         .send()
         .await
         .unwrap();
-    tokio::time::sleep(WINDOW).await;
-    let reconciled = w.journal.reconcile_counter(&w.counter).await.unwrap();
-    let made = reconciled
-        .iter()
-        .find(|r| r.name == "return-made")
-        .expect("reconciled");
+    let made = reconciled_after_window(&w, "return-made").await;
     assert!(
         matches!(made.state, EntryState::Applied { detail: Some(_) }),
         "{made:?}"
@@ -535,12 +538,7 @@ async fn growth_without_a_session_leaves_a_matched_refund_open_saying_what_to_do
         .send()
         .await
         .unwrap();
-    tokio::time::sleep(WINDOW).await;
-    let reconciled = w.journal.reconcile_counter(&w.counter).await.unwrap();
-    let r = reconciled
-        .iter()
-        .find(|r| r.name == "return-lost")
-        .expect("reconciled");
+    let r = reconciled_after_window(&w, "return-lost").await;
     assert_eq!(r.state, EntryState::Open, "{r:?}");
     let why = r.still_open_because.clone().unwrap_or_default();
     assert!(

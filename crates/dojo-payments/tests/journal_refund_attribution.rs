@@ -14,12 +14,10 @@ use dojo_payments_emulator::Fault;
 
 const REFUNDS: &str = "POST /payment-intents/{paymentIntentId}/refunds";
 
-/// Refund A's every attempt is answered 500 and not made; refund B, of the
-/// same amount, is made. A's resend is then refused (more than is left),
-/// and the refunded amount grew by exactly A's amount — B's refund, not
-/// A's. A must not be settled `Applied`: Dojo made one refund.
-#[tokio::test]
-async fn another_refund_s_growth_is_not_credited_to_an_open_refund() {
+/// The emulator, and a client on it whose calls are out of their in-flight
+/// window within a second (a 500 ms deadline, a 200 ms margin, reads 100
+/// ms apart).
+async fn quick_window() -> (dojo_payments_emulator::Emulator, dojo_payments::Dojo) {
     let emulator = dojo_payments_emulator::Emulator::start().await.unwrap();
     let dojo = builder_of(
         &emulator,
@@ -34,6 +32,16 @@ async fn another_refund_s_growth_is_not_credited_to_an_open_refund() {
     })
     .build()
     .unwrap();
+    (emulator, dojo)
+}
+
+/// Refund A's every attempt is answered 500 and not made; refund B, of the
+/// same amount, is made. A's resend is then refused (more than is left),
+/// and the refunded amount grew by exactly A's amount — B's refund, not
+/// A's. A must not be settled `Applied`: Dojo made one refund.
+#[tokio::test]
+async fn another_refund_s_growth_is_not_credited_to_an_open_refund() {
+    let (emulator, dojo) = quick_window().await;
     let intent = paid(&emulator, &dojo, 1500, CaptureMode::Auto).await;
     let id = intent.id.clone().unwrap();
     let journal = Journal::new(InMemoryJournal::default(), &dojo);
@@ -80,20 +88,7 @@ async fn another_refund_s_growth_is_not_credited_to_an_open_refund() {
 /// its resend refused with a 400, so that reads decide).
 #[tokio::test]
 async fn a_refund_alone_is_still_credited_with_its_growth() {
-    let emulator = dojo_payments_emulator::Emulator::start().await.unwrap();
-    let dojo = builder_of(
-        &emulator,
-        dojo_payments::RetryPolicy {
-            deadline: Duration::from_millis(500),
-            ..quick_retries()
-        },
-    )
-    .settlement_policy(dojo_payments::SettlementPolicy {
-        in_flight_margin: Duration::from_millis(200),
-        read_lag: Duration::from_millis(100),
-    })
-    .build()
-    .unwrap();
+    let (emulator, dojo) = quick_window().await;
     let intent = paid(&emulator, &dojo, 1500, CaptureMode::Auto).await;
     let id = intent.id.clone().unwrap();
     let journal = Journal::new(InMemoryJournal::default(), &dojo);
@@ -142,20 +137,7 @@ async fn a_refund_alone_is_still_credited_with_its_growth() {
 /// is not A's: A must stay open, naming B, never `Applied`.
 #[tokio::test]
 async fn a_small_open_refund_still_keeps_growth_from_being_credited() {
-    let emulator = dojo_payments_emulator::Emulator::start().await.unwrap();
-    let dojo = builder_of(
-        &emulator,
-        dojo_payments::RetryPolicy {
-            deadline: Duration::from_millis(500),
-            ..quick_retries()
-        },
-    )
-    .settlement_policy(dojo_payments::SettlementPolicy {
-        in_flight_margin: Duration::from_millis(200),
-        read_lag: Duration::from_millis(100),
-    })
-    .build()
-    .unwrap();
+    let (emulator, dojo) = quick_window().await;
     let intent = paid(&emulator, &dojo, 2500, CaptureMode::Auto).await;
     let id = intent.id.clone().unwrap();
     let journal = Journal::new(InMemoryJournal::default(), &dojo);
