@@ -341,3 +341,63 @@ async fn reads_without_capture_amounts_leave_the_bound_to_dojo_and_nothing_moves
     });
     assert_eq!(w.emulator.refund_count(&id), 0, "nothing refunded");
 }
+
+/// The journal's matched refund when its own read shows no amount at all
+/// (`amount` and `totalAmount` left out): the rule can check neither the
+/// currency nor what is left, and leaves both to Dojo. Another currency
+/// and more than is left must still move nothing.
+#[tokio::test]
+async fn a_read_without_amounts_lets_no_wrong_matched_refund_move_money() {
+    let w = world(304).await;
+    let id = five_left(&w).await;
+    let any = AnyPaymentIntent::read(&w.dojo, &id).await.unwrap();
+    w.emulator
+        .inject_fault(
+            GET,
+            Fault::Omit(Omitted::fields(["amount", "totalAmount"])),
+            1_000,
+        )
+        .unwrap();
+    let refunded = |w: &World| w.emulator.payment_intent(&id).unwrap().refunded_amount;
+    refundable!(any, |p| {
+        for (n, amount) in [Money::new(100, Currency::EUR), gbp(5_000)]
+            .into_iter()
+            .enumerate()
+        {
+            let name = format!("blind/{n}");
+            let started = w
+                .journal
+                .matched_refund(&w.counter, &name, &till(), &p, amount)
+                .await;
+            if let Ok(Started::Session(Outcome::InProgress(session))) = started {
+                w.emulator
+                    .terminal(&till())
+                    .present_card(&good_card())
+                    .unwrap();
+                let outcome = session.outcome(quick()).await;
+                assert!(
+                    !matches!(outcome, Ok(Outcome::Captured(_))),
+                    "{amount:?}: {outcome:?}"
+                );
+                let settled = w.journal.finish_session(&w.counter, &name).await;
+                assert!(
+                    !matches!(
+                        settled,
+                        Ok(ref r) if matches!(r.state, EntryState::Applied { .. })
+                    ),
+                    "{amount:?}: {settled:?}"
+                );
+            } else {
+                assert!(
+                    !matches!(started, Ok(Started::Settled(EntryState::Applied { .. }))),
+                    "{amount:?}: {started:?}"
+                );
+            }
+            assert_eq!(
+                (w.emulator.refund_count(&id), refunded(&w)),
+                (1, Some(1_500)),
+                "{amount:?} moved money"
+            );
+        }
+    });
+}
