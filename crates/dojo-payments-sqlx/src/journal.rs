@@ -244,6 +244,12 @@ macro_rules! insert_sql {
     (given) => {
         insert_sql!("$14", "")
     };
+    // SQLite's clock is to the millisecond: `%f` is `SS.SSS`. Read as the
+    // statement runs, once it holds the write lock (which it may wait
+    // for), so never before the entry could be seen.
+    (sqlite now) => {
+        insert_sql!("strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')", "")
+    };
     // The text `crate::rfc3339` writes (to the microsecond, `Z`), from the
     // clock `Backend::now` reads, so that text order stays time order.
     (postgres now) => {
@@ -294,15 +300,20 @@ impl SqlJournal {
             .bind(movement.session().map(|s| s.as_str().to_owned())))
     }
 
-    /// Writes `entry` opened at `at`: whether it was written.
-    async fn insert_given(&self, entry: &Entry, at: DateTime<Utc>) -> Result<Opened, StoreError> {
+    /// Writes `entry` opened at `at`, or at SQLite's now (`None`):
+    /// whether it was written.
+    async fn insert_given(
+        &self,
+        entry: &Entry,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Opened, StoreError> {
+        let query = match at {
+            Some(at) => Self::insert_query(insert_sql!(given), entry)?.bind(crate::rfc3339(at)),
+            None => Self::insert_query(insert_sql!(sqlite now), entry)?,
+        };
         // `execute` reads the statement's whole answer, its commit's
         // included (see `insert_now`).
-        let written = Self::insert_query(insert_sql!(given), entry)?
-            .bind(crate::rfc3339(at))
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
+        let written = query.execute(&self.pool).await.map_err(store_error)?;
         if written.rows_affected() == 1 {
             return Ok(Opened::Claimed);
         }
@@ -350,16 +361,19 @@ impl JournalStore for SqlJournal {
     }
 
     async fn open(&self, entry: &Entry) -> Result<Opened, StoreError> {
-        self.insert_given(entry, entry.opened_at).await
+        self.insert_given(entry, Some(entry.opened_at)).await
     }
 
     /// One statement: the entry stamped by the database's clock as it is
     /// written, no round trip for `now`. On PostgreSQL the time is read
-    /// back (`RETURNING`). SQLite runs in this process, and its clock
-    /// (`'now'`) is this host's, which every process sharing the file
-    /// shares: the time is read here and written with the entry, and the
-    /// statement answers once, when its commit is done (a `RETURNING` row
-    /// would come before the commit, and wake the caller twice).
+    /// back (`RETURNING`). On SQLite it is not: a `RETURNING` row comes
+    /// before the commit, and reading the whole answer (for the commit's
+    /// own errors) woke the caller twice; SQLite's clock is this host's
+    /// (it runs in this process), so `entry.opened_at` is set to this
+    /// host's time once the write is done, no earlier than the one written.
+    /// The stamp itself is SQLite's, read once the statement holds the
+    /// write lock it may have waited for: an entry's age never starts
+    /// before it could be seen.
     async fn open_now<'a>(&'a self, entry: &'a mut Entry) -> Result<Opened, StoreError> {
         match self.backend {
             Backend::Postgres => {
@@ -370,11 +384,10 @@ impl JournalStore for SqlJournal {
                 Ok(opened)
             }
             Backend::Sqlite => {
-                // To the microsecond, as it is stored.
-                let at = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
-                let opened = self.insert_given(entry, at).await?;
+                let opened = self.insert_given(entry, None).await?;
                 if let Opened::Claimed = opened {
-                    entry.opened_at = at;
+                    // To the microsecond, as the store keeps time.
+                    entry.opened_at = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
                 }
                 Ok(opened)
             }
@@ -591,9 +604,19 @@ mod tests {
                 opened_at: DateTime::UNIX_EPOCH,
             };
             assert_eq!(journal.open_now(&mut entry).await.unwrap(), Opened::Claimed);
+            let written = journal.entry(&location, &name).await.unwrap().unwrap();
+            // The time written is the store's; the one set on the entry is
+            // no earlier (SQLite's stamp is to the millisecond).
+            assert!(
+                written.opened_at <= entry.opened_at + chrono::Duration::milliseconds(1),
+                "{written:?} {entry:?}"
+            );
             assert_eq!(
-                journal.entry(&location, &name).await.unwrap(),
-                Some(entry.clone())
+                Entry {
+                    opened_at: entry.opened_at,
+                    ..written
+                },
+                entry
             );
             let session = TerminalSessionId::from_wire(format!("ts_sandbox_{n}"));
             journal
@@ -640,6 +663,7 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(read, capture);
+        assert_eq!(read.movement, capture.movement);
+        assert_eq!(read.state, capture.state);
     }
 }

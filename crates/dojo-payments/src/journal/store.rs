@@ -62,7 +62,9 @@ pub trait JournalStore: Send + Sync {
     fn open(&self, entry: &Entry) -> impl Future<Output = Result<Opened, StoreError>> + Send;
 
     /// Writes `entry` (open) as [`JournalStore::open`] does, opened now by
-    /// the store's clock: `entry.opened_at` is set to the time written.
+    /// the store's clock: `entry.opened_at` is set to the time written, or,
+    /// by a store that does not read it back, to a time of the same clock
+    /// no earlier than it (taken once the write is done).
     /// What the journal calls before sending. The default reads
     /// [`JournalStore::now`] first; a database can stamp the entry in the
     /// statement that writes it, and spare the call a round trip.

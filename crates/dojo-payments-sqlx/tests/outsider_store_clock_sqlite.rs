@@ -1,0 +1,257 @@
+//! Outsider: on SQLite, an entry is now stamped with the host's clock
+//! *before* its INSERT runs (b2280b1). The INSERT may wait for SQLite's
+//! write lock (another writer, up to the busy timeout) before it commits,
+//! and the call is sent only after that commit. An entry's age, which the
+//! in-flight window is measured by, must start no earlier than the entry
+//! could be seen: otherwise a second caller or `reconcile` judges a call
+//! out of its window while it is still in flight, and settles it
+//! `NotApplied` while Dojo makes it. The emulator is the oracle.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use dojo_payments::api_types::CaptureMode;
+use dojo_payments::journal::{EntryState, Journal, JournalStore};
+use dojo_payments::types::{Currency, Money, PaymentIntentId};
+use dojo_payments::{Dojo, RetryPolicy, SettlementPolicy};
+use dojo_payments_emulator::{Emulator, Fault};
+use dojo_payments_sqlx::SqlJournal;
+use sqlx::Connection;
+
+const CAPTURES: &str = "POST /payment-intents/{paymentIntentId}/captures";
+
+/// How long another writer holds SQLite's write lock (under the pool's
+/// 5 s busy timeout, so the INSERT waits and then succeeds).
+const LOCK_HELD: Duration = Duration::from_millis(2_500);
+
+fn gbp(minor: i64) -> Money {
+    Money::new(minor, Currency::GBP)
+}
+
+/// A fresh SQLite file's URL.
+fn sqlite_file(test: &str) -> String {
+    let file = std::env::temp_dir().join(format!(
+        "dojo_outsider_{test}_{}.sqlite",
+        std::process::id()
+    ));
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = file.clone().into_os_string();
+        path.push(suffix);
+        let _ = std::fs::remove_file(path);
+    }
+    format!("sqlite:{}?mode=rwc", file.display())
+}
+
+/// A client whose window is short: a 1 s deadline and a 200 ms margin
+/// (window 1.2 s), reads lagging 100 ms at most.
+fn quick(emulator: &Emulator) -> Dojo {
+    Dojo::builder(emulator.api_key())
+        .endpoints(emulator.endpoints())
+        .retry_policy(RetryPolicy {
+            max_attempts: 1,
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(20),
+            max_retry_after: Duration::from_secs(1),
+            deadline: Duration::from_secs(1),
+        })
+        .settlement_policy(SettlementPolicy {
+            in_flight_margin: Duration::from_millis(200),
+            read_lag: Duration::from_millis(100),
+        })
+        .build()
+        .unwrap()
+}
+
+/// A £10 intent, manual capture, authorized; as read.
+async fn authorized(
+    emulator: &Emulator,
+    dojo: &Dojo,
+) -> (PaymentIntentId, dojo_payments::api_types::PaymentIntent) {
+    let intent = dojo
+        .payment_intents()
+        .create(gbp(1_000), "Clock")
+        .capture_mode(CaptureMode::Manual)
+        .send()
+        .await
+        .unwrap();
+    let id = intent.id.clone().unwrap();
+    dojo_payments_emulator::testkit::pay(emulator, &id);
+    let read = dojo.payment_intents().get(&id).await.unwrap();
+    (id, read)
+}
+
+/// Another connection takes the write lock and holds it for `LOCK_HELD`;
+/// answers when it has it, and the time it let go.
+async fn hold_write_lock(url: &str) -> tokio::task::JoinHandle<chrono::DateTime<Utc>> {
+    let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
+    sqlx::raw_sql("BEGIN IMMEDIATE")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        tokio::time::sleep(LOCK_HELD).await;
+        let released = Utc::now();
+        sqlx::raw_sql("COMMIT").execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+        released
+    })
+}
+
+/// The entry's `opened_at` is no earlier than the moment the lock it
+/// waited for was let go (its commit came after): its age starts when it
+/// is written, not when the caller asked.
+#[tokio::test]
+async fn an_entry_that_waited_for_the_write_lock_is_aged_from_its_write() {
+    sqlx::any::install_default_drivers();
+    let url = sqlite_file("aged_from_write");
+    let emulator = Emulator::start().await.unwrap();
+    let dojo = quick(&emulator);
+    let (_, read) = authorized(&emulator, &dojo).await;
+    let journal = Journal::new(SqlJournal::connect(&url).await.unwrap(), &dojo);
+
+    let lock = hold_write_lock(&url).await;
+    let state = journal
+        .capture(&dojo, "order-1/capture", &read, gbp(1_000))
+        .await
+        .unwrap();
+    assert!(matches!(state, EntryState::Applied { .. }), "{state:?}");
+    let released = lock.await.unwrap();
+    journal.flush().await;
+    let entry = journal
+        .store()
+        .entry(dojo.location_id(), "order-1/capture")
+        .await
+        .unwrap()
+        .unwrap();
+    let early = released.signed_duration_since(entry.opened_at);
+    assert!(
+        early < chrono::Duration::milliseconds(100),
+        "the entry was stamped {early} before it could be written (opened_at {}, lock released {released})",
+        entry.opened_at
+    );
+}
+
+/// Journal A's capture waits 2.5 s for the write lock, then is sent and
+/// made 600 ms later (within its 1 s deadline). Journal B (another pool:
+/// another process) asks the same name as soon as A's entry is there. The
+/// call is in flight: B must not answer `NotApplied` for a capture Dojo
+/// makes.
+#[tokio::test]
+async fn a_second_journal_never_settles_not_applied_a_call_still_in_flight() {
+    sqlx::any::install_default_drivers();
+    let url = sqlite_file("in_flight_after_lock");
+    let emulator = Emulator::start().await.unwrap();
+    let dojo = quick(&emulator);
+    let (id, read) = authorized(&emulator, &dojo).await;
+    let a_store = SqlJournal::connect(&url).await.unwrap();
+    let b = Journal::new(SqlJournal::connect(&url).await.unwrap(), &dojo);
+    emulator
+        .inject_fault(CAPTURES, Fault::Latency(Duration::from_millis(600)), 1)
+        .unwrap();
+
+    let lock = hold_write_lock(&url).await;
+    let first = {
+        let (dojo, read) = (dojo.clone(), read.clone());
+        tokio::spawn(async move {
+            let a = Journal::new(a_store, &dojo);
+            a.capture(&dojo, "order-2/capture", &read, gbp(1_000)).await
+        })
+    };
+    // B waits for A's entry, then asks the same name.
+    let site = dojo.location_id().clone();
+    while b
+        .store()
+        .entry(&site, "order-2/capture")
+        .await
+        .unwrap()
+        .is_none()
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let second = b
+        .capture(&dojo, "order-2/capture", &read, gbp(1_000))
+        .await
+        .unwrap();
+    let first = first.await.unwrap().unwrap();
+    lock.await.unwrap();
+
+    let made = emulator
+        .payment_intent(&id)
+        .unwrap()
+        .captures
+        .iter()
+        .flatten()
+        .count();
+    assert_eq!(made, 1, "Dojo made the capture: A's answer {first:?}");
+    assert!(
+        matches!(second, EntryState::Applied { .. }),
+        "B was told {second:?} of a capture Dojo made (A was told {first:?})"
+    );
+}
+
+/// As above, with `reconcile` (journal B, another process, at start-up or
+/// on its minute) instead of a second caller: a capture sent after its
+/// entry waited for the lock, and in flight, must not be settled
+/// `NotApplied`.
+#[tokio::test]
+async fn reconcile_never_settles_not_applied_a_call_still_in_flight() {
+    sqlx::any::install_default_drivers();
+    let url = sqlite_file("reconcile_in_flight");
+    let emulator = Emulator::start().await.unwrap();
+    let dojo = quick(&emulator);
+    let (id, read) = authorized(&emulator, &dojo).await;
+    let a_store = SqlJournal::connect(&url).await.unwrap();
+    let b = Journal::new(SqlJournal::connect(&url).await.unwrap(), &dojo);
+    emulator
+        .inject_fault(CAPTURES, Fault::Latency(Duration::from_millis(600)), 1)
+        .unwrap();
+
+    let lock = hold_write_lock(&url).await;
+    let first = {
+        let (dojo, read) = (dojo.clone(), read.clone());
+        tokio::spawn(async move {
+            let a = Journal::new(a_store, &dojo);
+            let state = a.capture(&dojo, "order-3/capture", &read, gbp(1_000)).await;
+            a.flush().await;
+            state
+        })
+    };
+    let site = dojo.location_id().clone();
+    while b
+        .store()
+        .entry(&site, "order-3/capture")
+        .await
+        .unwrap()
+        .is_none()
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let reconciled = b.reconcile(&dojo).await.unwrap();
+    let first = first.await.unwrap().unwrap();
+    lock.await.unwrap();
+    let made = emulator
+        .payment_intent(&id)
+        .unwrap()
+        .captures
+        .iter()
+        .flatten()
+        .count();
+    assert_eq!(made, 1, "Dojo made the capture: A's answer {first:?}");
+    for r in &reconciled {
+        assert!(
+            !matches!(r.state, EntryState::NotApplied { .. }),
+            "reconcile settled a capture Dojo made NotApplied: {r:?} (A was told {first:?})"
+        );
+    }
+    let entry = b
+        .store()
+        .entry(&site, "order-3/capture")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(entry.state, EntryState::Applied { .. }),
+        "the journal records {:?} for a capture Dojo made",
+        entry.state
+    );
+}
