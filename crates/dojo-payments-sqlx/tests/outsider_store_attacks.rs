@@ -531,3 +531,44 @@ async fn a_sqlite_file_locked_past_the_busy_timeout_sends_nothing_and_loses_noth
     );
     assert_eq!(emulator.refund_count(&id), 1, "one refund");
 }
+
+/// A journal on a SQLite file opened read-only (`mode=ro`, as a replica
+/// or a mount gone read-only): every entry's write fails, nothing is
+/// sent, and no name is taken; the writable journal then makes the call
+/// once.
+#[tokio::test]
+async fn a_read_only_sqlite_journal_sends_nothing() {
+    sqlx::any::install_default_drivers();
+    let url = sqlite_file("read_only");
+    let emulator = Emulator::start().await.unwrap();
+    let dojo = quick(&emulator);
+    let (id, read) = paid(&emulator, &dojo, CaptureMode::Auto).await;
+    let (captured, manual) = paid(&emulator, &dojo, CaptureMode::Manual).await;
+    let writable = Journal::new(SqlJournal::connect(&url).await.unwrap(), &dojo);
+    let read_only_url = url.replace("mode=rwc", "mode=ro");
+    let read_only = match SqlJournal::connect(&read_only_url).await {
+        Ok(store) => Journal::new(store, &dojo),
+        Err(error) => {
+            eprintln!("a read-only journal does not even connect: {error}");
+            return;
+        }
+    };
+    let refund = read_only.refund(&dojo, "ro/refund", &read, gbp(100)).await;
+    assert!(matches!(refund, Err(JournalError::Store(_))), "{refund:?}");
+    let capture = read_only
+        .capture(&dojo, "ro/capture", &manual, gbp(1_000))
+        .await;
+    assert!(
+        matches!(capture, Err(JournalError::Store(_))),
+        "{capture:?}"
+    );
+    assert_eq!(emulator.refund_count(&id), 0, "a refund sent");
+    assert_eq!(captures_made(&emulator, &captured), 0, "a capture sent");
+    let made = writable
+        .refund(&dojo, "ro/refund", &read, gbp(100))
+        .await
+        .unwrap();
+    assert!(matches!(made, EntryState::Applied { .. }), "{made:?}");
+    writable.flush().await;
+    assert_eq!(emulator.refund_count(&id), 1);
+}
