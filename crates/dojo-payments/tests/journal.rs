@@ -560,8 +560,11 @@ async fn a_first_attempt_that_proves_its_outcome_closes_the_entry() {
     assert!(matches!(state, EntryState::Applied { .. }), "{state:?}");
 
     let other = paid(&emulator, &dojo, 1000, CaptureMode::Manual).await;
+    emulator
+        .inject_fault(CAPTURES, Fault::fail(400), 1)
+        .unwrap();
     let state = journal
-        .capture(&dojo, "order-15/capture", &other, gbp(5000))
+        .capture(&dojo, "order-15/capture", &other, gbp(400))
         .await
         .unwrap();
     assert!(matches!(state, EntryState::NotApplied { .. }), "{state:?}");

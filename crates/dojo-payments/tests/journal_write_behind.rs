@@ -116,10 +116,14 @@ async fn a_not_applied_outcome_is_written_before_the_answer() {
     let store = Arc::new(SlowOutcomes::default());
     let journal = Journal::new(store.clone(), &dojo);
 
+    // A documented refusal (Dojo's, not one the journal's rules see
+    // coming): nothing moved.
+    emulator
+        .inject_fault(CAPTURES, dojo_payments_emulator::Fault::fail(400), 1)
+        .unwrap();
     let started = Instant::now();
-    // More than was authorized: a documented refusal, nothing moved.
     let state = journal
-        .capture(&dojo, "order-2/capture", &intent, gbp(5000))
+        .capture(&dojo, "order-2/capture", &intent, gbp(400))
         .await
         .unwrap();
     assert!(matches!(state, EntryState::NotApplied { .. }), "{state:?}");

@@ -101,8 +101,10 @@ pub use store::{Closed, InMemoryJournal, JournalStore, Opened, StoreClock};
 pub use store::StoreError;
 
 use crate::counter::Counter;
+use crate::lifecycle::{LifecycleRule, rules};
 use crate::settlement;
 use crate::{Dojo, IdempotencyKey};
+use dojo_payments_api::operations as ops;
 
 /// Why a journaled call could not be made or settled.
 #[derive(Debug, thiserror::Error)]
@@ -128,9 +130,10 @@ pub enum JournalError {
     /// The payment intent given has no id.
     #[error("the payment intent has no id")]
     NoId,
-    /// Refused before anything was written or sent: an amount no refund
-    /// can have (zero or less, another currency than the intent's, more
-    /// than is left to refund of the intent as read just before), the
+    /// Refused before anything was written or sent: an amount no refund or
+    /// capture can have (zero or less, another currency than the intent's,
+    /// more than is left to refund or to capture of the intent as read; a
+    /// capture of an intent not in `Manual` mode), the
     /// crate's typed error ([`crate::Error::InvalidRequest`] with a
     /// [`crate::lifecycle::LifecycleRule`]; its delivery is `NotSent`).
     #[error(transparent)]
@@ -344,6 +347,24 @@ impl<S: JournalStore + 'static> Journal<S> {
     ) -> Result<EntryState, JournalError> {
         let id = intent.id.as_ref().ok_or(JournalError::NoId)?;
         check_window(self.in_flight_for, dojo)?;
+        // An amount no such call can have is refused before anything is
+        // written or sent, by the lifecycle's rules against the intent as
+        // read. But the same name again answers the first call's outcome:
+        // its own movement may have used up what was left.
+        let rule = match &movement {
+            Movement::Refund { amount, .. } => rules::refund_allowed(intent, *amount)
+                .err()
+                .map(|r| (ops::REFUNDS_CREATE.id, r)),
+            Movement::Capture { amount } => rules::capture_allowed(intent, *amount)
+                .err()
+                .map(|r| (ops::CAPTURES_CREATE.id, r)),
+            _ => None,
+        };
+        if let Some((operation, rule)) = rule
+            && self.store.entry(dojo.location_id(), name).await?.is_none()
+        {
+            return Err(refused(dojo, operation, rule));
+        }
         let mut entry = Entry {
             name: name.to_owned(),
             movement,
@@ -597,6 +618,14 @@ impl<S: JournalStore + 'static> Journal<S> {
                 .join(", ")
         ))
     }
+}
+
+/// The journal's refusal of a call before anything is written or sent.
+fn refused(dojo: &Dojo, operation: &'static str, rule: LifecycleRule) -> JournalError {
+    JournalError::Refused(Box::new(
+        crate::Error::invalid(operation, crate::error::Invalid::Lifecycle(rule))
+            .made_for(dojo.location_id()),
+    ))
 }
 
 /// Whether an entry opened at `opened_at` is older than `window` at `now`.

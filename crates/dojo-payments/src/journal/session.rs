@@ -4,11 +4,12 @@ use dojo_payments_api::api::types::{self, TerminalSessionStatus as Status};
 use dojo_payments_api::operations::TERMINAL_SESSION_CREATE;
 use dojo_payments_types::{Money, Open, PaymentIntentId, TerminalId, TerminalSessionId};
 
-use super::{Entry, EntryState, Journal, JournalError, JournalStore, Opened, POLL, Reconciled};
+use super::{
+    Entry, EntryState, Journal, JournalError, JournalStore, Opened, POLL, Reconciled, refused,
+};
 use crate::counter::{
     Counter, Outcome, matched_refund_details, sale_details, unlinked_refund_details,
 };
-use crate::error::Invalid;
 use crate::lifecycle::LifecycleRule;
 use crate::lifecycle::payment_intent::{Created, PaymentIntent, Refundable};
 use crate::settlement::{self, Before, Movement};
@@ -594,13 +595,6 @@ fn refund_of(session: &types::TerminalSessionResponse) -> Option<(&PaymentIntent
     Some((
         &refund.payment_intent_id,
         refund.amount.map(|a| a.minor_units()),
-    ))
-}
-
-/// The journal's refusal of a call before anything is written or sent.
-fn refused(dojo: &crate::Dojo, operation: &'static str, rule: LifecycleRule) -> JournalError {
-    JournalError::Refused(Box::new(
-        crate::Error::invalid(operation, Invalid::Lifecycle(rule)).made_for(dojo.location_id()),
     ))
 }
 

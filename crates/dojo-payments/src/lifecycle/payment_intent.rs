@@ -280,11 +280,6 @@ impl<S: State> PaymentIntent<S> {
     fn check_amount(&self, dojo: &Dojo, op: &'static str, amount: Money) -> Result<()> {
         rules::amount_allowed(self.total.currency(), amount).map_err(|rule| refuse(dojo, op, rule))
     }
-
-    /// Minor units captured so far (`crate::settlement`).
-    fn captured_minor(&self) -> Option<i64> {
-        settlement::captured_minor(&self.data)
-    }
 }
 
 fn refuse(dojo: &Dojo, operation: &'static str, rule: LifecycleRule) -> Error {
@@ -394,26 +389,7 @@ impl<S: Capturable> PaymentIntent<S> {
     /// more than remains authorized.
     pub async fn capture(&self, dojo: &Dojo, amount: Money) -> Result<PaymentIntent<Captured>> {
         const OP: &str = ops::CAPTURES_CREATE.id;
-        self.check_amount(dojo, OP, amount)?;
-        if self.capture_mode() != CaptureMode::Manual {
-            return Err(refuse(dojo, OP, LifecycleRule::CaptureNeedsManualMode));
-        }
-        if let Some(captured) = self.captured_minor() {
-            let remaining = Money::new(
-                self.total.minor_units().saturating_sub(captured),
-                self.total.currency(),
-            );
-            if amount.minor_units() > remaining.minor_units() {
-                return Err(refuse(
-                    dojo,
-                    OP,
-                    LifecycleRule::CaptureExceedsAuthorized {
-                        remaining,
-                        requested: amount,
-                    },
-                ));
-            }
-        }
+        rules::capture_allowed(&self.data, amount).map_err(|rule| refuse(dojo, OP, rule))?;
         dojo.payment_intents().capture(&self.data, amount).await?;
         expect(dojo, OP, &self.id).await
     }

@@ -145,6 +145,35 @@ pub(crate) fn refund_allowed(
     Ok(())
 }
 
+/// Whether `amount` can be captured of `intent` as read: the amount rule,
+/// a `Manual` intent (Dojo's default, when the read says none, is `Auto`),
+/// then no more than is authorized and not yet captured, when the read
+/// shows what was captured. The one place the capture rule is decided: the
+/// lifecycle's capture and the journal's ask here.
+pub(crate) fn capture_allowed(
+    intent: &types::PaymentIntent,
+    amount: Money,
+) -> Result<(), LifecycleRule> {
+    let total = settlement::total(intent);
+    amount_allowed(total.map_or(amount.currency(), |t| t.currency()), amount)?;
+    if intent.capture_mode != Some(dojo_payments_types::Open::Known(types::CaptureMode::Manual)) {
+        return Err(LifecycleRule::CaptureNeedsManualMode);
+    }
+    if let (Some(total), Some(captured)) = (total, settlement::captured_minor(intent)) {
+        let remaining = Money::new(
+            total.minor_units().saturating_sub(captured),
+            total.currency(),
+        );
+        if amount.minor_units() > remaining.minor_units() {
+            return Err(LifecycleRule::CaptureExceedsAuthorized {
+                remaining,
+                requested: amount,
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,6 +242,35 @@ mod tests {
                 expected: Currency::GBP,
                 given: Currency::EUR
             })
+        );
+    }
+
+    #[test]
+    fn a_capture_is_of_a_manual_intent_within_what_is_left_authorized() {
+        let manual = read("Manual", "Authorized", &[Some(300)], 0);
+        assert_eq!(capture_allowed(&manual, gbp(700)), Ok(()));
+        assert_eq!(
+            capture_allowed(&manual, gbp(701)),
+            Err(LifecycleRule::CaptureExceedsAuthorized {
+                remaining: gbp(700),
+                requested: gbp(701)
+            })
+        );
+        assert_eq!(
+            capture_allowed(&manual, Money::new(5, Currency::EUR)),
+            Err(LifecycleRule::CurrencyMismatch {
+                expected: Currency::GBP,
+                given: Currency::EUR
+            })
+        );
+        assert_eq!(
+            capture_allowed(&manual, gbp(0)),
+            Err(LifecycleRule::AmountNotPositive)
+        );
+        let auto = read("Auto", "Authorized", &[], 0);
+        assert_eq!(
+            capture_allowed(&auto, gbp(1)),
+            Err(LifecycleRule::CaptureNeedsManualMode)
         );
     }
 

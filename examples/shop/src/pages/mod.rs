@@ -243,6 +243,9 @@ impl IntoResponse for PageError {
             // conflicts with one made before (the till claims its forms'
             // names first, so this is a second line), nothing was sent.
             Self::Journal(JournalError::NameReused { .. }) => StatusCode::CONFLICT,
+            // An amount no refund or capture can have, refused by the
+            // journal before anything was written or sent.
+            Self::Journal(JournalError::Refused(_)) => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         // What went wrong inside (the database, a template) is logged, not
