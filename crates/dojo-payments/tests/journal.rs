@@ -615,3 +615,32 @@ async fn the_in_memory_store_lists_the_entries_of_one_intent_at_one_location() {
     names.sort();
     assert_eq!(names, ["a", "d"]);
 }
+
+/// A refund asked again under its name, with the intent read after it
+/// used up what was left, answers the first refund's outcome: the rules
+/// that refuse an amount no refund can have are not asked of a name
+/// already taken (a resent form, a retried job).
+#[tokio::test]
+async fn a_name_asked_again_after_its_refund_used_up_the_intent_answers_its_outcome() {
+    let (emulator, dojo) = dojo().await;
+    let intent = paid(&emulator, &dojo, 1000, CaptureMode::Auto).await;
+    let id = intent.id.clone().unwrap();
+    let journal = Journal::new(InMemoryJournal::default(), &dojo);
+    let first = journal
+        .refund(&dojo, "order-16/refund", &intent, gbp(1000))
+        .await
+        .unwrap();
+    assert!(matches!(first, EntryState::Applied { .. }), "{first:?}");
+    let after = dojo.payment_intents().get(&id).await.unwrap();
+    let again = journal
+        .refund(&dojo, "order-16/refund", &after, gbp(1000))
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+    // A new name for the same amount is refused before sending.
+    let other = journal
+        .refund(&dojo, "order-16/refund-2", &after, gbp(1000))
+        .await;
+    assert!(matches!(other, Err(JournalError::Refused(_))), "{other:?}");
+    assert_eq!(emulator.refund_count(&id), 1);
+}
