@@ -13,68 +13,32 @@
 //! (`.ci/start-postgres`).
 
 use dojo_payments::Dojo;
+use dojo_payments::api_types::CaptureMode;
 use dojo_payments::journal::{EntryState, Journal, JournalError, JournalStore};
 use dojo_payments::types::{Currency, Money, PaymentIntentId};
-use dojo_payments_emulator::testkit::APPROVED_MASTERCARD;
-use dojo_payments_emulator::{Card, Emulator};
+use dojo_payments_emulator::Emulator;
 use dojo_payments_sqlx::SqlJournal;
-use sqlx::AnyPool;
 
-/// A fresh database on the PostgreSQL server, if there is one: the admin
-/// pool, the database's URL and its name (to drop it).
-async fn postgres(test: &str) -> Option<(AnyPool, String, String)> {
-    let Ok(admin) = std::env::var("DOJO_TEST_POSTGRES_URL") else {
-        eprintln!("SKIPPED: set DOJO_TEST_POSTGRES_URL (.ci/start-postgres)");
-        return None;
-    };
-    let name = format!("dojo_{test}_{}", std::process::id());
-    let pool = dojo_payments_sqlx::pool(&admin).await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&pool)
-        .await
-        .unwrap();
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-    Some((pool, format!("{base}/{name}"), name))
-}
+mod common;
 
-/// The emulator, a client on it, and a paid payment intent of £10.
-async fn paid() -> (Emulator, Dojo, PaymentIntentId) {
+use common::*;
+
+/// The emulator, a client on it, and a paid £10 payment intent.
+async fn paid_here() -> (Emulator, Dojo, PaymentIntentId) {
     let emulator = Emulator::start().await.unwrap();
-    let dojo = Dojo::builder(emulator.api_key())
-        .endpoints(emulator.endpoints())
-        .build()
-        .unwrap();
-    let intent = dojo
-        .payment_intents()
-        .create(Money::new(1_000, Currency::GBP), "Durable")
-        .created()
-        .await
-        .unwrap();
-    emulator
-        .pay(
-            intent.id(),
-            &Card::test(APPROVED_MASTERCARD).unwrap(),
-            false,
-        )
-        .unwrap();
-    let id = intent.id().clone();
+    let dojo = client(&emulator);
+    let (id, _) = paid(&emulator, &dojo, CaptureMode::Auto).await;
     (emulator, dojo, id)
-}
-
-async fn drop_database(admin: &AnyPool, name: &str) {
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}")))
-        .execute(admin)
-        .await
-        .unwrap();
 }
 
 #[tokio::test]
 async fn an_entry_whose_commit_fails_sends_nothing() {
-    let Some((admin, url, name)) = postgres("commit_fails").await else {
+    let Some(postgres) = postgres("commit_fails").await else {
         return;
     };
-    let (emulator, dojo, id) = paid().await;
-    let journal = Journal::new(SqlJournal::connect(&url).await.unwrap(), &dojo);
+    let (emulator, dojo, id) = paid_here().await;
+    let url = &postgres.url;
+    let journal = Journal::new(SqlJournal::connect(url).await.unwrap(), &dojo);
 
     // Entries named `doomed…` pass the INSERT and fail at its commit.
     sqlx::raw_sql(
@@ -132,16 +96,18 @@ async fn an_entry_whose_commit_fails_sends_nothing() {
 
     journal.flush().await;
     journal.store().pool().close().await;
-    drop_database(&admin, &name).await;
+    postgres.drop_database().await;
 }
 
 #[tokio::test]
 async fn a_journal_whose_idle_connections_died_sends_nothing_then_recovers() {
-    let Some((killer, url, name)) = postgres("idle_dies").await else {
+    let Some(postgres) = postgres("idle_dies").await else {
         return;
     };
-    let (emulator, dojo, id) = paid().await;
-    let journal = Journal::new(SqlJournal::connect(&url).await.unwrap(), &dojo);
+    let (emulator, dojo, id) = paid_here().await;
+    let (url, name) = (&postgres.url, &postgres.name);
+    let killer = dojo_payments_sqlx::pool(&postgres.admin).await.unwrap();
+    let journal = Journal::new(SqlJournal::connect(url).await.unwrap(), &dojo);
     let read = dojo.payment_intents().get(&id).await.unwrap();
     let first = journal
         .refund(
@@ -160,7 +126,7 @@ async fn a_journal_whose_idle_connections_died_sends_nothing_then_recovers() {
     let killed: i64 = sqlx::query_scalar(
         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
     )
-    .bind(&name)
+    .bind(name)
     .fetch_one(&killer)
     .await
     .unwrap();
@@ -197,5 +163,6 @@ async fn a_journal_whose_idle_connections_died_sends_nothing_then_recovers() {
     );
     journal.flush().await;
     journal.store().pool().close().await;
-    drop_database(&killer, &name).await;
+    killer.close().await;
+    postgres.drop_database().await;
 }

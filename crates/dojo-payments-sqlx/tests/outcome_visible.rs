@@ -7,7 +7,11 @@
 //! by closes dropped half-way. On a SQLite file, and on PostgreSQL when
 //! `DOJO_TEST_POSTGRES_URL` names a server (`.ci/start-postgres`).
 
+mod common;
+
 use std::time::Duration;
+
+use common::databases;
 
 use dojo_payments::Dojo;
 use dojo_payments::journal::{Entry, EntryState, Journal, JournalStore};
@@ -20,34 +24,6 @@ use sqlx::{Connection, Row};
 /// The client's location: entries are named per location.
 fn site() -> dojo_payments::types::LocationId {
     dojo_payments::types::LocationId::default()
-}
-
-/// Fresh databases: a SQLite file, and one on the PostgreSQL server when
-/// there is one.
-async fn databases(test: &str) -> Vec<String> {
-    let name = format!("dojo_{test}_{}", std::process::id());
-    let file = std::env::temp_dir().join(format!("{name}.sqlite"));
-    for suffix in ["", "-wal", "-shm"] {
-        let mut path = file.clone().into_os_string();
-        path.push(suffix);
-        let _ = std::fs::remove_file(path);
-    }
-    let mut urls = vec![format!("sqlite:{}?mode=rwc", file.display())];
-    match std::env::var("DOJO_TEST_POSTGRES_URL") {
-        Ok(admin) => {
-            let pool = dojo_payments_sqlx::pool(&admin).await.unwrap();
-            // A name of letters, digits and `_` only.
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&pool)
-                .await
-                .unwrap();
-            pool.close().await;
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-            urls.push(format!("{base}/{name}"));
-        }
-        Err(_) => eprintln!("SKIPPED on PostgreSQL (SQLite only): set DOJO_TEST_POSTGRES_URL"),
-    }
-    urls
 }
 
 /// A journaled refund on `url`'s journal, settled `Applied`; and its entry,

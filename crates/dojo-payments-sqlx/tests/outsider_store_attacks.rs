@@ -12,104 +12,17 @@ use std::time::Duration;
 use chrono::Utc;
 use dojo_payments::api_types::CaptureMode;
 use dojo_payments::journal::{EntryState, Journal, JournalError, JournalStore};
-use dojo_payments::types::{Currency, Money, PaymentIntentId};
-use dojo_payments::{Dojo, RetryPolicy, SettlementPolicy};
+use dojo_payments::types::PaymentIntentId;
 use dojo_payments_emulator::{Emulator, Fault};
 use dojo_payments_sqlx::SqlJournal;
 use sqlx::Connection;
 
+mod common;
+
+use common::*;
+
 const CAPTURES: &str = "POST /payment-intents/{paymentIntentId}/captures";
 const REFUNDS: &str = "POST /payment-intents/{paymentIntentId}/refunds";
-
-fn gbp(minor: i64) -> Money {
-    Money::new(minor, Currency::GBP)
-}
-
-/// A fresh PostgreSQL database's URL, if there is a server; and the admin
-/// URL.
-async fn postgres(test: &str) -> Option<(String, String)> {
-    let Ok(admin) = std::env::var("DOJO_TEST_POSTGRES_URL") else {
-        eprintln!("SKIPPED on PostgreSQL: set DOJO_TEST_POSTGRES_URL");
-        return None;
-    };
-    let name = format!("dojo_outsider_{test}_{}", std::process::id());
-    let pool = dojo_payments_sqlx::pool(&admin).await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name}"
-    )))
-    .execute(&pool)
-    .await
-    .unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-    Some((format!("{base}/{name}"), admin))
-}
-
-/// A fresh SQLite file's URL.
-fn sqlite_file(test: &str) -> String {
-    let file = std::env::temp_dir().join(format!(
-        "dojo_outsider_{test}_{}.sqlite",
-        std::process::id()
-    ));
-    for suffix in ["", "-wal", "-shm"] {
-        let mut path = file.clone().into_os_string();
-        path.push(suffix);
-        let _ = std::fs::remove_file(path);
-    }
-    format!("sqlite:{}?mode=rwc", file.display())
-}
-
-/// The databases to attack: a SQLite file, and PostgreSQL when there is one.
-async fn databases(test: &str) -> Vec<String> {
-    let mut urls = vec![sqlite_file(test)];
-    if let Some((url, _)) = postgres(test).await {
-        urls.push(url);
-    }
-    urls
-}
-
-/// A client whose window is short: a 1 s deadline and a 200 ms margin
-/// (window 1.2 s), reads lagging 100 ms at most.
-fn quick(emulator: &Emulator) -> Dojo {
-    Dojo::builder(emulator.api_key())
-        .endpoints(emulator.endpoints())
-        .retry_policy(RetryPolicy {
-            max_attempts: 1,
-            base_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(20),
-            max_retry_after: Duration::from_secs(1),
-            deadline: Duration::from_secs(1),
-        })
-        .settlement_policy(SettlementPolicy {
-            in_flight_margin: Duration::from_millis(200),
-            read_lag: Duration::from_millis(100),
-        })
-        .build()
-        .unwrap()
-}
-
-/// A £10 intent in `mode`, paid; as read.
-async fn paid(
-    emulator: &Emulator,
-    dojo: &Dojo,
-    mode: CaptureMode,
-) -> (PaymentIntentId, dojo_payments::api_types::PaymentIntent) {
-    let intent = dojo
-        .payment_intents()
-        .create(gbp(1_000), "Outsider")
-        .capture_mode(mode)
-        .send()
-        .await
-        .unwrap();
-    let id = intent.id.clone().unwrap();
-    dojo_payments_emulator::testkit::pay(emulator, &id);
-    let read = dojo.payment_intents().get(&id).await.unwrap();
-    (id, read)
-}
 
 fn captures_made(emulator: &Emulator, id: &PaymentIntentId) -> usize {
     emulator
@@ -128,7 +41,7 @@ fn captures_made(emulator: &Emulator, id: &PaymentIntentId) -> usize {
 #[tokio::test]
 async fn two_journals_racing_on_one_name_make_one_call() {
     sqlx::any::install_default_drivers();
-    for url in databases("race").await {
+    for url in databases("outsider_race").await {
         let emulator = Emulator::start().await.unwrap();
         let dojo = quick(&emulator);
         let journals = [
@@ -219,7 +132,7 @@ async fn two_journals_racing_on_one_name_make_one_call() {
 #[tokio::test]
 async fn on_postgres_a_call_sent_after_a_lock_wait_is_not_settled_while_in_flight() {
     sqlx::any::install_default_drivers();
-    let Some((url, _)) = postgres("lock_wait").await else {
+    let Some(Postgres { url, .. }) = postgres("outsider_lock_wait").await else {
         return;
     };
     let emulator = Emulator::start().await.unwrap();
@@ -292,7 +205,7 @@ async fn on_postgres_a_call_sent_after_a_lock_wait_is_not_settled_while_in_fligh
 #[tokio::test]
 async fn a_connection_killed_while_the_entry_waits_sends_nothing() {
     sqlx::any::install_default_drivers();
-    let Some((url, admin)) = postgres("killed_waiting").await else {
+    let Some(Postgres { url, admin, .. }) = postgres("outsider_killed_waiting").await else {
         return;
     };
     let database = url.rsplit_once('/').unwrap().1.to_owned();
@@ -375,7 +288,7 @@ async fn a_connection_killed_while_the_entry_waits_sends_nothing() {
 #[tokio::test]
 async fn outcomes_lost_with_their_connection_are_recovered_by_reconcile() {
     sqlx::any::install_default_drivers();
-    let Some((url, admin)) = postgres("killed_in_flight").await else {
+    let Some(Postgres { url, admin, .. }) = postgres("outsider_killed_in_flight").await else {
         return;
     };
     let database = url.rsplit_once('/').unwrap().1.to_owned();
@@ -463,7 +376,7 @@ async fn outcomes_lost_with_their_connection_are_recovered_by_reconcile() {
 #[tokio::test]
 async fn a_sqlite_file_locked_past_the_busy_timeout_sends_nothing_and_loses_nothing() {
     sqlx::any::install_default_drivers();
-    let url = sqlite_file("locked");
+    let url = sqlite_file("outsider_locked");
     let emulator = Emulator::start().await.unwrap();
     let dojo = quick(&emulator);
     let (id, read) = paid(&emulator, &dojo, CaptureMode::Auto).await;
@@ -539,7 +452,7 @@ async fn a_sqlite_file_locked_past_the_busy_timeout_sends_nothing_and_loses_noth
 #[tokio::test]
 async fn a_read_only_sqlite_journal_sends_nothing() {
     sqlx::any::install_default_drivers();
-    let url = sqlite_file("read_only");
+    let url = sqlite_file("outsider_read_only");
     let emulator = Emulator::start().await.unwrap();
     let dojo = quick(&emulator);
     let (id, read) = paid(&emulator, &dojo, CaptureMode::Auto).await;

@@ -12,73 +12,19 @@ use std::time::Duration;
 use chrono::Utc;
 use dojo_payments::api_types::CaptureMode;
 use dojo_payments::journal::{EntryState, Journal, JournalStore};
-use dojo_payments::types::{Currency, Money, PaymentIntentId};
-use dojo_payments::{Dojo, RetryPolicy, SettlementPolicy};
 use dojo_payments_emulator::{Emulator, Fault};
 use dojo_payments_sqlx::SqlJournal;
 use sqlx::Connection;
+
+mod common;
+
+use common::*;
 
 const CAPTURES: &str = "POST /payment-intents/{paymentIntentId}/captures";
 
 /// How long another writer holds SQLite's write lock (under the pool's
 /// 5 s busy timeout, so the INSERT waits and then succeeds).
 const LOCK_HELD: Duration = Duration::from_millis(2_500);
-
-fn gbp(minor: i64) -> Money {
-    Money::new(minor, Currency::GBP)
-}
-
-/// A fresh SQLite file's URL.
-fn sqlite_file(test: &str) -> String {
-    let file = std::env::temp_dir().join(format!(
-        "dojo_outsider_{test}_{}.sqlite",
-        std::process::id()
-    ));
-    for suffix in ["", "-wal", "-shm"] {
-        let mut path = file.clone().into_os_string();
-        path.push(suffix);
-        let _ = std::fs::remove_file(path);
-    }
-    format!("sqlite:{}?mode=rwc", file.display())
-}
-
-/// A client whose window is short: a 1 s deadline and a 200 ms margin
-/// (window 1.2 s), reads lagging 100 ms at most.
-fn quick(emulator: &Emulator) -> Dojo {
-    Dojo::builder(emulator.api_key())
-        .endpoints(emulator.endpoints())
-        .retry_policy(RetryPolicy {
-            max_attempts: 1,
-            base_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(20),
-            max_retry_after: Duration::from_secs(1),
-            deadline: Duration::from_secs(1),
-        })
-        .settlement_policy(SettlementPolicy {
-            in_flight_margin: Duration::from_millis(200),
-            read_lag: Duration::from_millis(100),
-        })
-        .build()
-        .unwrap()
-}
-
-/// A £10 intent, manual capture, authorized; as read.
-async fn authorized(
-    emulator: &Emulator,
-    dojo: &Dojo,
-) -> (PaymentIntentId, dojo_payments::api_types::PaymentIntent) {
-    let intent = dojo
-        .payment_intents()
-        .create(gbp(1_000), "Clock")
-        .capture_mode(CaptureMode::Manual)
-        .send()
-        .await
-        .unwrap();
-    let id = intent.id.clone().unwrap();
-    dojo_payments_emulator::testkit::pay(emulator, &id);
-    let read = dojo.payment_intents().get(&id).await.unwrap();
-    (id, read)
-}
 
 /// Another connection takes the write lock and holds it for `LOCK_HELD`;
 /// answers when it has it, and the time it let go.
@@ -103,10 +49,10 @@ async fn hold_write_lock(url: &str) -> tokio::task::JoinHandle<chrono::DateTime<
 #[tokio::test]
 async fn an_entry_that_waited_for_the_write_lock_is_aged_from_its_write() {
     sqlx::any::install_default_drivers();
-    let url = sqlite_file("aged_from_write");
+    let url = sqlite_file("outsider_aged_from_write");
     let emulator = Emulator::start().await.unwrap();
     let dojo = quick(&emulator);
-    let (_, read) = authorized(&emulator, &dojo).await;
+    let (_, read) = paid(&emulator, &dojo, CaptureMode::Manual).await;
     let journal = Journal::new(SqlJournal::connect(&url).await.unwrap(), &dojo);
 
     let lock = hold_write_lock(&url).await;
@@ -139,10 +85,10 @@ async fn an_entry_that_waited_for_the_write_lock_is_aged_from_its_write() {
 #[tokio::test]
 async fn a_second_journal_never_settles_not_applied_a_call_still_in_flight() {
     sqlx::any::install_default_drivers();
-    let url = sqlite_file("in_flight_after_lock");
+    let url = sqlite_file("outsider_in_flight_after_lock");
     let emulator = Emulator::start().await.unwrap();
     let dojo = quick(&emulator);
-    let (id, read) = authorized(&emulator, &dojo).await;
+    let (id, read) = paid(&emulator, &dojo, CaptureMode::Manual).await;
     let a_store = SqlJournal::connect(&url).await.unwrap();
     let b = Journal::new(SqlJournal::connect(&url).await.unwrap(), &dojo);
     emulator
@@ -196,10 +142,10 @@ async fn a_second_journal_never_settles_not_applied_a_call_still_in_flight() {
 #[tokio::test]
 async fn reconcile_never_settles_not_applied_a_call_still_in_flight() {
     sqlx::any::install_default_drivers();
-    let url = sqlite_file("reconcile_in_flight");
+    let url = sqlite_file("outsider_reconcile_in_flight");
     let emulator = Emulator::start().await.unwrap();
     let dojo = quick(&emulator);
-    let (id, read) = authorized(&emulator, &dojo).await;
+    let (id, read) = paid(&emulator, &dojo, CaptureMode::Manual).await;
     let a_store = SqlJournal::connect(&url).await.unwrap();
     let b = Journal::new(SqlJournal::connect(&url).await.unwrap(), &dojo);
     emulator
