@@ -238,7 +238,9 @@ impl<S: JournalStore + 'static> Journal<S> {
     /// the snapshot a read is compared with) once under `name`, with an
     /// idempotency key written with the entry before the call. An open
     /// refund is settled by sending it again with that key; when a resend
-    /// is refused, by reads of the refunded amount.
+    /// is refused, by reads of the refunded amount. An amount no refund of
+    /// `intent` can have is refused before anything is written or sent
+    /// ([`JournalError::Refused`]), unless `name` is taken.
     pub async fn refund(
         &self,
         dojo: &Dojo,
@@ -253,7 +255,9 @@ impl<S: JournalStore + 'static> Journal<S> {
         self.journaled(dojo, name, intent, movement).await
     }
 
-    /// Captures `amount` of `intent` (as read before) once under `name`.
+    /// Captures `amount` of `intent` (as read before) once under `name`; an
+    /// amount no capture of `intent` can have is refused before anything is
+    /// written or sent ([`JournalError::Refused`]), unless `name` is taken.
     pub async fn capture(
         &self,
         dojo: &Dojo,
