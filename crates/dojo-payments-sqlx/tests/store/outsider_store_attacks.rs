@@ -17,9 +17,7 @@ use dojo_payments_emulator::{Emulator, Fault};
 use dojo_payments_sqlx::SqlJournal;
 use sqlx::Connection;
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const CAPTURES: &str = "POST /payment-intents/{paymentIntentId}/captures";
 const REFUNDS: &str = "POST /payment-intents/{paymentIntentId}/refunds";

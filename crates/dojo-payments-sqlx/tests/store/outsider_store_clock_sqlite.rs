@@ -16,9 +16,7 @@ use dojo_payments_emulator::{Emulator, Fault};
 use dojo_payments_sqlx::SqlJournal;
 use sqlx::Connection;
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const CAPTURES: &str = "POST /payment-intents/{paymentIntentId}/captures";
 

@@ -19,9 +19,7 @@ use dojo_payments::types::{Currency, Money, PaymentIntentId};
 use dojo_payments_emulator::Emulator;
 use dojo_payments_sqlx::SqlJournal;
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// The emulator, a client on it, and a paid £10 payment intent.
 async fn paid_here() -> (Emulator, Dojo, PaymentIntentId) {

@@ -7,11 +7,9 @@
 //! by closes dropped half-way. On a SQLite file, and on PostgreSQL when
 //! `DOJO_TEST_POSTGRES_URL` names a server (`.ci/start-postgres`).
 
-mod common;
-
 use std::time::Duration;
 
-use common::databases;
+use crate::common::databases;
 
 use dojo_payments::Dojo;
 use dojo_payments::journal::{Entry, EntryState, Journal, JournalStore};

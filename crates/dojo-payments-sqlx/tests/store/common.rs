@@ -3,8 +3,6 @@
 //! `.ci/start-postgres`), a client whose calls leave their in-flight
 //! window within a second or two, and paid payment intents.
 
-#![allow(dead_code)] // each test file uses some of them
-
 use std::time::Duration;
 
 use dojo_payments::api_types::{CaptureMode, PaymentIntent};
