@@ -328,8 +328,7 @@ impl Counter {
 
     /// A session create refused before sending, for `rule`.
     fn refuse(&self, rule: LifecycleRule) -> Error {
-        Error::invalid(ops::TERMINAL_SESSION_CREATE.id, Invalid::Lifecycle(rule))
-            .made_for(self.dojo.location_id())
+        crate::lifecycle::rules::refuse(&self.dojo, ops::TERMINAL_SESSION_CREATE.id, rule)
     }
 
     /// Every session starts here: `POST /terminal-sessions`, once (the

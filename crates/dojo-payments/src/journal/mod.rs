@@ -626,10 +626,7 @@ impl<S: JournalStore + 'static> Journal<S> {
 
 /// The journal's refusal of a call before anything is written or sent.
 fn refused(dojo: &Dojo, operation: &'static str, rule: LifecycleRule) -> JournalError {
-    JournalError::Refused(Box::new(
-        crate::Error::invalid(operation, crate::error::Invalid::Lifecycle(rule))
-            .made_for(dojo.location_id()),
-    ))
+    JournalError::Refused(Box::new(rules::refuse(dojo, operation, rule)))
 }
 
 /// Whether an entry opened at `opened_at` is older than `window` at `now`.

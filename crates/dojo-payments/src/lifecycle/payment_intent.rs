@@ -39,8 +39,8 @@ use dojo_payments_types::{Money, Open, PaymentIntentId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::LifecycleRule;
-use super::rules;
-use crate::error::{Error, Found, Invalid};
+use super::rules::{self, refuse};
+use crate::error::{Error, Found};
 use crate::idempotency::IdempotencyKey;
 use crate::resources::RefundMade;
 use crate::settlement::{self, Settled};
@@ -280,10 +280,6 @@ impl<S: State> PaymentIntent<S> {
     fn check_amount(&self, dojo: &Dojo, op: &'static str, amount: Money) -> Result<()> {
         rules::amount_allowed(self.total.currency(), amount).map_err(|rule| refuse(dojo, op, rule))
     }
-}
-
-fn refuse(dojo: &Dojo, operation: &'static str, rule: LifecycleRule) -> Error {
-    Error::invalid(operation, Invalid::Lifecycle(rule)).made_for(dojo.location_id())
 }
 
 /// Reads `id` after transition `op` took effect, and expects state `T`; a

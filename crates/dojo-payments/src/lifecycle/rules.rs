@@ -6,6 +6,8 @@ use std::fmt;
 use dojo_payments_api::api::types;
 use dojo_payments_types::{Currency, Money};
 
+use crate::Dojo;
+use crate::error::{Error, Invalid};
 use crate::settlement;
 
 /// A lifecycle rule of Dojo's (the payment-intents reference) that forbids
@@ -99,6 +101,13 @@ impl fmt::Display for LifecycleRule {
     }
 }
 
+/// The call `operation` of `dojo`'s location refused before sending, for
+/// `rule`: the one way a broken rule becomes the crate's error, for the
+/// lifecycle, the counter and the journal alike.
+pub(crate) fn refuse(dojo: &Dojo, operation: &'static str, rule: LifecycleRule) -> Error {
+    Error::invalid(operation, Invalid::Lifecycle(rule)).made_for(dojo.location_id())
+}
+
 /// An amount moved on a payment intent whose currency is `expected`: more
 /// than zero, in that currency. The one place this rule is decided, for
 /// captures, tips and refunds alike.
@@ -128,11 +137,9 @@ pub(crate) fn refund_allowed(
     intent: &types::PaymentIntent,
     amount: Money,
 ) -> Result<(), LifecycleRule> {
-    let Some(total) = settlement::total(intent) else {
-        return amount_allowed(amount.currency(), amount);
-    };
-    amount_allowed(total.currency(), amount)?;
-    if let Some(captured) = settlement::captured_minor(intent) {
+    let total = settlement::total(intent);
+    amount_allowed(total.map_or(amount.currency(), |t| t.currency()), amount)?;
+    if let (Some(_), Some(captured)) = (total, settlement::captured_minor(intent)) {
         let refunded = settlement::refunded_minor(intent);
         let refundable = Money::new(captured.saturating_sub(refunded).max(0), amount.currency());
         if amount.minor_units() > refundable.minor_units() {
