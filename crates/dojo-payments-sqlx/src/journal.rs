@@ -300,19 +300,14 @@ impl SqlJournal {
             .bind(movement.session().map(|s| s.as_str().to_owned())))
     }
 
-    /// Writes `entry` opened at `at`, or at SQLite's now (`None`):
-    /// whether it was written.
-    async fn insert_given(
+    /// Runs `query` (an `insert_sql!` without `RETURNING`, bound for
+    /// `entry`): whether it was written. `execute` reads the statement's
+    /// whole answer, its commit's included (see `insert_now`).
+    async fn insert_executed(
         &self,
+        query: sqlx::query::Query<'_, sqlx::Any, AnyArguments>,
         entry: &Entry,
-        at: Option<DateTime<Utc>>,
     ) -> Result<Opened, StoreError> {
-        let query = match at {
-            Some(at) => Self::insert_query(insert_sql!(given), entry)?.bind(crate::rfc3339(at)),
-            None => Self::insert_query(insert_sql!(sqlite now), entry)?,
-        };
-        // `execute` reads the statement's whole answer, its commit's
-        // included (see `insert_now`).
         let written = query.execute(&self.pool).await.map_err(store_error)?;
         if written.rows_affected() == 1 {
             return Ok(Opened::Claimed);
@@ -320,12 +315,9 @@ impl SqlJournal {
         self.existing(entry).await
     }
 
-    /// Writes `entry` opened at PostgreSQL's now: whether it was written,
-    /// and when.
-    async fn insert_now(
-        &self,
-        entry: &Entry,
-    ) -> Result<(Opened, Option<DateTime<Utc>>), StoreError> {
+    /// Writes `entry` opened at PostgreSQL's now, and sets its time to the
+    /// one written: whether it was written.
+    async fn insert_now(&self, entry: &mut Entry) -> Result<Opened, StoreError> {
         // The whole statement's answer, not its first row: sqlx's `Any`
         // driver answers `fetch_optional` with the first row it reads, and
         // PostgreSQL sends the `RETURNING` row before the commit's own
@@ -336,14 +328,14 @@ impl SqlJournal {
             .fetch_all(&self.pool)
             .await
             .map_err(store_error)?;
-        if let Some(row) = inserted.first() {
-            let at: String = row.try_get("opened_at").map_err(store_error)?;
-            let at = DateTime::parse_from_rfc3339(&at)
-                .map_err(|_| unreadable("the time", &entry.name))?
-                .with_timezone(&Utc);
-            return Ok((Opened::Claimed, Some(at)));
-        }
-        Ok((self.existing(entry).await?, None))
+        let Some(row) = inserted.first() else {
+            return self.existing(entry).await;
+        };
+        let at: String = row.try_get("opened_at").map_err(store_error)?;
+        entry.opened_at = DateTime::parse_from_rfc3339(&at)
+            .map_err(|_| unreadable("the time", &entry.name))?
+            .with_timezone(&Utc);
+        Ok(Opened::Claimed)
     }
 
     /// The entry that holds `entry`'s name.
@@ -361,7 +353,9 @@ impl JournalStore for SqlJournal {
     }
 
     async fn open(&self, entry: &Entry) -> Result<Opened, StoreError> {
-        self.insert_given(entry, Some(entry.opened_at)).await
+        let query =
+            Self::insert_query(insert_sql!(given), entry)?.bind(crate::rfc3339(entry.opened_at));
+        self.insert_executed(query, entry).await
     }
 
     /// One statement: the entry stamped by the database's clock as it is
@@ -376,15 +370,10 @@ impl JournalStore for SqlJournal {
     /// before it could be seen.
     async fn open_now<'a>(&'a self, entry: &'a mut Entry) -> Result<Opened, StoreError> {
         match self.backend {
-            Backend::Postgres => {
-                let (opened, at) = self.insert_now(entry).await?;
-                if let Some(at) = at {
-                    entry.opened_at = at;
-                }
-                Ok(opened)
-            }
+            Backend::Postgres => self.insert_now(entry).await,
             Backend::Sqlite => {
-                let opened = self.insert_given(entry, None).await?;
+                let query = Self::insert_query(insert_sql!(sqlite now), entry)?;
+                let opened = self.insert_executed(query, entry).await?;
                 if let Opened::Claimed = opened {
                     // To the microsecond, as the store keeps time.
                     entry.opened_at = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
