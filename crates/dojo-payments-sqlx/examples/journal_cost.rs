@@ -2,7 +2,7 @@
 //! `cargo run --release -p dojo-payments-sqlx --example journal_cost`
 //! (PostgreSQL too when `DOJO_TEST_POSTGRES_URL` is set).
 //!
-//! Per database, alternating in one run, `CALLS` of each:
+//! Per database, in one run, `CALLS` of each:
 //!
 //! - the same refund against the embedded emulator, sent plainly and
 //!   through the journal: the difference of their medians is the journal's
@@ -36,8 +36,9 @@
 //!   journaled one is compared with like for like.
 //!
 //! Each is timed from a task on the runtime's workers, as a server's
-//! handlers run, and starts just after the same untimed read (but the
-//! last, which starts after a commit).
+//! handlers run, starts just after the same untimed read (but the last,
+//! which starts after a commit), and they run in a new random order each
+//! round, so that none always follows the same neighbour.
 
 use std::time::{Duration, Instant};
 
@@ -107,69 +108,81 @@ async fn measure() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             entry_row,
             plain_after_wait,
         ] = &mut samples;
+        let mut order = Timing::ALL;
         for n in 0..CALLS {
-            // Every timing starts just after the same untimed read of the
-            // intent (which the journal needs anyway: it takes the intent as
-            // read before), so that each begins with the process in the
-            // same state: a timing taken after a commit's wait, or after an
-            // HTTP round trip, starts with other threads parked or awake,
-            // and that alone moves a median by 50–100 µs.
-            dojo.payment_intents().get(&intent).await?;
-            let started = Instant::now();
-            dojo.payment_intents().refund(&intent, pence).send().await?;
-            plain.push(started.elapsed());
-
-            let read = dojo.payment_intents().get(&intent).await?;
-            let started = Instant::now();
-            journal
-                .refund(&dojo, &format!("cost-{run}-{n}"), &read, pence)
-                .await?;
-            journaled.push(started.elapsed());
-            // Its outcome, written behind the answer, is not timed: it is
-            // not the caller's wait (and must not overlap the next timing).
-            journal.flush().await;
-
-            let row = format!("bare-{run}-{n}");
-            dojo.payment_intents().get(&intent).await?;
-            let started = Instant::now();
-            bare_commit(pool, &row).await?;
-            bare.push(started.elapsed());
-
-            let row = format!("bare-then-{run}-{n}");
-            dojo.payment_intents().get(&intent).await?;
-            let started = Instant::now();
-            bare_commit(pool, &row).await?;
-            dojo.payment_intents().refund(&intent, pence).send().await?;
-            committed.push(started.elapsed());
-
-            template.name = format!("entry-then-{run}-{n}");
-            dojo.payment_intents().get(&intent).await?;
-            let started = Instant::now();
-            store.open_now(&mut template).await?;
-            dojo.payment_intents().refund(&intent, pence).send().await?;
-            entry_then.push(started.elapsed());
-
-            template.name = format!("store-{run}-{n}");
-            dojo.payment_intents().get(&intent).await?;
-            let started = Instant::now();
-            store.open_now(&mut template).await?;
-            open.push(started.elapsed());
-            let started = Instant::now();
-            store
-                .close(dojo.location_id(), &template.name, &applied)
-                .await?;
-            close.push(started.elapsed());
-
-            template.name = format!("row-{run}-{n}");
-            dojo.payment_intents().get(&intent).await?;
-            let started = Instant::now();
-            row_commit(pool, &template).await?;
-            entry_row.push(started.elapsed());
-
-            bare_commit(pool, &format!("bare-wait-{run}-{n}")).await?;
-            let started = Instant::now();
-            dojo.payment_intents().refund(&intent, pence).send().await?;
-            plain_after_wait.push(started.elapsed());
+            // In a new order each round: what ran just before a timing
+            // (an HTTP round trip, a commit's wait, a write behind) leaves
+            // other threads parked or awake, and a fixed order gave each
+            // timing the same neighbour every time: the same store call
+            // measured 40–60 µs apart in two places of one round.
+            fastrand::shuffle(&mut order);
+            for timing in order {
+                // Every timing but the last starts just after the same
+                // untimed read of the intent (which the journal needs
+                // anyway: it takes the intent as read before).
+                let read = dojo.payment_intents().get(&intent).await?;
+                match timing {
+                    Timing::Plain => {
+                        let started = Instant::now();
+                        dojo.payment_intents().refund(&intent, pence).send().await?;
+                        plain.push(started.elapsed());
+                    }
+                    Timing::Journaled => {
+                        let started = Instant::now();
+                        journal
+                            .refund(&dojo, &format!("cost-{run}-{n}"), &read, pence)
+                            .await?;
+                        journaled.push(started.elapsed());
+                        // Its outcome, written behind the answer, is not
+                        // timed: it is not the caller's wait (and must not
+                        // overlap the next timing).
+                        journal.flush().await;
+                    }
+                    Timing::BareCommit => {
+                        let started = Instant::now();
+                        bare_commit(pool, &format!("bare-{run}-{n}")).await?;
+                        bare.push(started.elapsed());
+                    }
+                    Timing::StoreCalls => {
+                        template.name = format!("store-{run}-{n}");
+                        let started = Instant::now();
+                        store.open_now(&mut template).await?;
+                        open.push(started.elapsed());
+                        let started = Instant::now();
+                        store
+                            .close(dojo.location_id(), &template.name, &applied)
+                            .await?;
+                        close.push(started.elapsed());
+                    }
+                    Timing::BareCommitThenPlain => {
+                        let started = Instant::now();
+                        bare_commit(pool, &format!("bare-then-{run}-{n}")).await?;
+                        dojo.payment_intents().refund(&intent, pence).send().await?;
+                        committed.push(started.elapsed());
+                    }
+                    Timing::EntryThenPlain => {
+                        template.name = format!("entry-then-{run}-{n}");
+                        let started = Instant::now();
+                        store.open_now(&mut template).await?;
+                        dojo.payment_intents().refund(&intent, pence).send().await?;
+                        entry_then.push(started.elapsed());
+                    }
+                    Timing::EntryRow => {
+                        template.name = format!("row-{run}-{n}");
+                        let started = Instant::now();
+                        row_commit(pool, &template).await?;
+                        entry_row.push(started.elapsed());
+                    }
+                    Timing::PlainAfterCommit => {
+                        // After a commit, not a read: the state the
+                        // journal's own send starts from.
+                        bare_commit(pool, &format!("bare-wait-{run}-{n}")).await?;
+                        let started = Instant::now();
+                        dojo.payment_intents().refund(&intent, pence).send().await?;
+                        plain_after_wait.push(started.elapsed());
+                    }
+                }
+            }
         }
         let [
             plain,
@@ -184,7 +197,7 @@ async fn measure() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         ] = samples.map(|mut s| median(&mut s));
         let cost = journaled.saturating_sub(plain);
         println!(
-            "{name}: refund median {:.0} µs plain, {:.0} µs journaled: +{:.0} µs per call ({CALLS} each, alternating)",
+            "{name}: refund median {:.0} µs plain, {:.0} µs journaled: +{:.0} µs per call ({CALLS} each, in shuffled rounds)",
             micros(plain),
             micros(journaled),
             micros(cost)
@@ -295,6 +308,40 @@ async fn bare_commit(pool: &sqlx::AnyPool, row: &str) -> Result<(), sqlx::Error>
         .execute(pool)
         .await
         .map(drop)
+}
+
+/// What one round times, each once, in a new order every round.
+#[derive(Clone, Copy)]
+enum Timing {
+    /// The refund sent plainly.
+    Plain,
+    /// The same refund through the journal.
+    Journaled,
+    /// A bare durable commit of the smallest row.
+    BareCommit,
+    /// The journal's store calls alone: `open_now`, then `close`.
+    StoreCalls,
+    /// A bare commit, then the plain refund.
+    BareCommitThenPlain,
+    /// The entry's write (`open_now`), then the plain refund.
+    EntryThenPlain,
+    /// The entry's own row committed by a bare `INSERT`.
+    EntryRow,
+    /// The plain refund, timed just after an untimed commit.
+    PlainAfterCommit,
+}
+
+impl Timing {
+    const ALL: [Timing; 8] = [
+        Timing::Plain,
+        Timing::Journaled,
+        Timing::BareCommit,
+        Timing::StoreCalls,
+        Timing::BareCommitThenPlain,
+        Timing::EntryThenPlain,
+        Timing::EntryRow,
+        Timing::PlainAfterCommit,
+    ];
 }
 
 fn median(samples: &mut [Duration]) -> Duration {
