@@ -95,6 +95,37 @@ async fn captured(w: &World, minor: i64) -> (PaymentIntentId, PaymentIntent<Capt
     (id, captured)
 }
 
+/// A journaled matched refund of `minor` under `name` at `terminal`, its
+/// create answered 500, made by Dojo or not (`made`): the journal cannot
+/// tell which, and says so.
+async fn lost_create(
+    w: &World,
+    name: &str,
+    terminal: &TerminalId,
+    intent: &PaymentIntent<Captured>,
+    minor: i64,
+    made: bool,
+) {
+    w.emulator.inject_fault(CREATE, lost(made), 1).unwrap();
+    let started = w
+        .journal
+        .matched_refund(&w.counter, name, terminal, intent, gbp(minor))
+        .await
+        .unwrap();
+    assert!(
+        matches!(started, Started::Unknown(_)),
+        "{name}: {started:?}"
+    );
+}
+
+/// The customer presents a good card at `terminal`.
+fn card_presented(w: &World, terminal: &TerminalId) {
+    w.emulator
+        .terminal(terminal)
+        .present_card(&good_card())
+        .unwrap();
+}
+
 /// Once every entry is out of its in-flight window: `name`'s entry as
 /// `reconcile_counter` settled it.
 async fn reconciled_after_window(w: &World, name: &str) -> dojo_payments::journal::Reconciled {
@@ -146,10 +177,7 @@ async fn two_matched_refunds_at_once_one_lost_and_not_made_only_the_made_one_is_
             }
             other => panic!("one lost, one made: {other:?}"),
         };
-        w.emulator
-            .terminal(&made_terminal)
-            .present_card(&good_card())
-            .unwrap();
+        card_presented(&w, &made_terminal);
         assert!(matches!(
             session.outcome(quick()).await.unwrap(),
             Outcome::Captured(_)
@@ -197,18 +225,9 @@ async fn two_matched_refunds_at_once_one_lost_and_not_made_only_the_made_one_is_
 async fn two_lost_creates_both_made_are_each_credited_with_their_own_session() {
     let w = world(50).await;
     let (id, intent) = captured(&w, 2000).await;
-    w.emulator.inject_fault(CREATE, lost(true), 2).unwrap();
     for (name, terminal) in [("return-a", manual()), ("return-b", w.other.clone())] {
-        let started = w
-            .journal
-            .matched_refund(&w.counter, name, &terminal, &intent, gbp(500))
-            .await
-            .unwrap();
-        assert!(matches!(started, Started::Unknown(_)), "{started:?}");
-        w.emulator
-            .terminal(&terminal)
-            .present_card(&good_card())
-            .unwrap();
+        lost_create(&w, name, &terminal, &intent, 500, true).await;
+        card_presented(&w, &terminal);
     }
     tokio::time::sleep(WINDOW).await;
     let reconciled = w.journal.reconcile_counter(&w.counter).await.unwrap();
@@ -237,24 +256,9 @@ async fn two_lost_creates_both_made_are_each_credited_with_their_own_session() {
 async fn one_session_two_lost_entries_that_could_own_it_neither_is_credited() {
     let w = world(60).await;
     let (id, intent) = captured(&w, 2000).await;
-    w.emulator.inject_fault(CREATE, lost(false), 1).unwrap();
-    let first = w
-        .journal
-        .matched_refund(&w.counter, "return-1", &manual(), &intent, gbp(500))
-        .await
-        .unwrap();
-    assert!(matches!(first, Started::Unknown(_)), "{first:?}");
-    w.emulator.inject_fault(CREATE, lost(true), 1).unwrap();
-    let second = w
-        .journal
-        .matched_refund(&w.counter, "return-2", &manual(), &intent, gbp(500))
-        .await
-        .unwrap();
-    assert!(matches!(second, Started::Unknown(_)), "{second:?}");
-    w.emulator
-        .terminal(&manual())
-        .present_card(&good_card())
-        .unwrap();
+    lost_create(&w, "return-1", &manual(), &intent, 500, false).await;
+    lost_create(&w, "return-2", &manual(), &intent, 500, true).await;
+    card_presented(&w, &manual());
     tokio::time::sleep(WINDOW).await;
     let reconciled = w.journal.reconcile_counter(&w.counter).await.unwrap();
     assert_eq!(w.emulator.refund_count(&id), 1);
@@ -281,26 +285,14 @@ async fn a_lost_create_that_was_made_is_applied_by_its_session_despite_a_stale_o
         .matched_refund(&manual(), &stale, Some(gbp(500)))
         .await
         .unwrap();
-    w.emulator
-        .terminal(&manual())
-        .present_card(&good_card())
-        .unwrap();
+    card_presented(&w, &manual());
     let first_id = first.id().to_string();
     assert!(matches!(
         first.outcome(quick()).await.unwrap(),
         Outcome::Captured(_)
     ));
-    w.emulator.inject_fault(CREATE, lost(true), 1).unwrap();
-    let second = w
-        .journal
-        .matched_refund(&w.counter, "return-2", &manual(), &stale, gbp(500))
-        .await
-        .unwrap();
-    assert!(matches!(second, Started::Unknown(_)), "{second:?}");
-    w.emulator
-        .terminal(&manual())
-        .present_card(&good_card())
-        .unwrap();
+    lost_create(&w, "return-2", &manual(), &stale, 500, true).await;
+    card_presented(&w, &manual());
     tokio::time::sleep(WINDOW).await;
     let reconciled = w.journal.reconcile_counter(&w.counter).await.unwrap();
     match &reconciled[0].state {
@@ -343,10 +335,7 @@ async fn the_journal_refuses_refund_amounts_no_refund_can_have_before_sending() 
         .matched_refund(&manual(), &stale, Some(gbp(1500)))
         .await
         .unwrap();
-    w.emulator
-        .terminal(&manual())
-        .present_card(&good_card())
-        .unwrap();
+    card_presented(&w, &manual());
     assert!(matches!(
         first.outcome(quick()).await.unwrap(),
         Outcome::Captured(_)
@@ -396,10 +385,7 @@ async fn the_journal_refuses_refund_amounts_no_refund_can_have_before_sending() 
     let Started::Session(Outcome::InProgress(session)) = good else {
         panic!("{good:?}")
     };
-    w.emulator
-        .terminal(&manual())
-        .present_card(&good_card())
-        .unwrap();
+    card_presented(&w, &manual());
     assert!(matches!(
         session.outcome(quick()).await.unwrap(),
         Outcome::Captured(_)
@@ -444,17 +430,8 @@ async fn a_refused_entry_of_the_same_shape_is_no_rival() {
         matches!(entry.state, EntryState::NotApplied { .. }) && entry.movement.session().is_none(),
         "{entry:?}"
     );
-    w.emulator.inject_fault(CREATE, lost(true), 1).unwrap();
-    let lost_made = w
-        .journal
-        .matched_refund(&w.counter, "return-made", &manual(), &intent, gbp(500))
-        .await
-        .unwrap();
-    assert!(matches!(lost_made, Started::Unknown(_)), "{lost_made:?}");
-    w.emulator
-        .terminal(&manual())
-        .present_card(&good_card())
-        .unwrap();
+    lost_create(&w, "return-made", &manual(), &intent, 500, true).await;
+    card_presented(&w, &manual());
     let made = reconciled_after_window(&w, "return-made").await;
     assert!(
         matches!(made.state, EntryState::Applied { detail: Some(_) }),
@@ -473,17 +450,8 @@ async fn a_refused_entry_of_the_same_shape_is_no_rival() {
 async fn declined_sessions_and_online_refunds_do_not_hide_a_made_session() {
     let w = world(90).await;
     let (id, intent) = captured(&w, 2000).await;
-    w.emulator.inject_fault(CREATE, lost(true), 1).unwrap();
-    let lost_made = w
-        .journal
-        .matched_refund(&w.counter, "return-made", &manual(), &intent, gbp(500))
-        .await
-        .unwrap();
-    assert!(matches!(lost_made, Started::Unknown(_)), "{lost_made:?}");
-    w.emulator
-        .terminal(&manual())
-        .present_card(&good_card())
-        .unwrap();
+    lost_create(&w, "return-made", &manual(), &intent, 500, true).await;
+    card_presented(&w, &manual());
     let declined = w
         .counter
         .matched_refund(&w.other, &intent, Some(gbp(900)))
@@ -525,13 +493,7 @@ async fn declined_sessions_and_online_refunds_do_not_hide_a_made_session() {
 async fn growth_without_a_session_leaves_a_matched_refund_open_saying_what_to_do() {
     let w = world(100).await;
     let (id, intent) = captured(&w, 2000).await;
-    w.emulator.inject_fault(CREATE, lost(false), 1).unwrap();
-    let lost = w
-        .journal
-        .matched_refund(&w.counter, "return-lost", &manual(), &intent, gbp(500))
-        .await
-        .unwrap();
-    assert!(matches!(lost, Started::Unknown(_)), "{lost:?}");
+    lost_create(&w, "return-lost", &manual(), &intent, 500, false).await;
     w.dojo
         .payment_intents()
         .refund(&id, gbp(500))

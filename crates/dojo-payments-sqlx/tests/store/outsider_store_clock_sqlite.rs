@@ -10,8 +10,10 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use dojo_payments::api_types::CaptureMode;
-use dojo_payments::journal::{EntryState, Journal, JournalStore};
+use dojo_payments::Dojo;
+use dojo_payments::api_types::{CaptureMode, PaymentIntent};
+use dojo_payments::journal::{EntryState, Journal, JournalError, JournalStore};
+use dojo_payments::types::PaymentIntentId;
 use dojo_payments_emulator::{Emulator, Fault};
 use dojo_payments_sqlx::SqlJournal;
 use sqlx::Connection;
@@ -75,15 +77,24 @@ async fn an_entry_that_waited_for_the_write_lock_is_aged_from_its_write() {
     );
 }
 
-/// Journal A's capture waits 2.5 s for the write lock, then is sent and
-/// made 600 ms later (within its 1 s deadline). Journal B (another pool:
-/// another process) asks the same name as soon as A's entry is there. The
-/// call is in flight: B must not answer `NotApplied` for a capture Dojo
-/// makes.
-#[tokio::test]
-async fn a_second_journal_never_settles_not_applied_a_call_still_in_flight() {
+/// Journal A (a pool of its own: another process) captures £10 under
+/// `name` on `file`: its entry waits `LOCK_HELD` for the write lock, then
+/// the capture is sent and made 600 ms later (within its 1 s deadline).
+/// Journal B, on the same file, is handed over once A's entry is there.
+struct CaptureBehindALock {
+    emulator: Emulator,
+    dojo: Dojo,
+    id: PaymentIntentId,
+    read: PaymentIntent,
+    b: Journal<SqlJournal>,
+    /// A's call, with its outcome written.
+    first: tokio::task::JoinHandle<Result<EntryState, JournalError>>,
+    lock: tokio::task::JoinHandle<chrono::DateTime<Utc>>,
+}
+
+async fn capture_behind_a_lock(file: &str, name: &'static str) -> CaptureBehindALock {
     sqlx::any::install_default_drivers();
-    let url = sqlite_file("outsider_in_flight_after_lock");
+    let url = sqlite_file(file);
     let emulator = Emulator::start().await.unwrap();
     let dojo = quick(&emulator);
     let (id, read) = paid(&emulator, &dojo, CaptureMode::Manual).await;
@@ -98,29 +109,47 @@ async fn a_second_journal_never_settles_not_applied_a_call_still_in_flight() {
         let (dojo, read) = (dojo.clone(), read.clone());
         tokio::spawn(async move {
             let a = Journal::new(a_store, &dojo);
-            a.capture(&dojo, "order-2/capture", &read, gbp(1_000)).await
+            let state = a.capture(&dojo, name, &read, gbp(1_000)).await;
+            a.flush().await;
+            state
         })
     };
-    // B waits for A's entry, then asks the same name.
-    let site = dojo.location_id().clone();
     while b
         .store()
-        .entry(&site, "order-2/capture")
+        .entry(dojo.location_id(), name)
         .await
         .unwrap()
         .is_none()
     {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let second = b
-        .capture(&dojo, "order-2/capture", &read, gbp(1_000))
-        .await
-        .unwrap();
-    let first = first.await.unwrap().unwrap();
-    lock.await.unwrap();
+    CaptureBehindALock {
+        emulator,
+        dojo,
+        id,
+        read,
+        b,
+        first,
+        lock,
+    }
+}
 
-    let made = emulator
-        .payment_intent(&id)
+/// Journal B asks A's name as soon as A's entry is there, while A's
+/// capture waited for the write lock and is in flight: B must not answer
+/// `NotApplied` for a capture Dojo makes.
+#[tokio::test]
+async fn a_second_journal_never_settles_not_applied_a_call_still_in_flight() {
+    let w = capture_behind_a_lock("outsider_in_flight_after_lock", "order-2/capture").await;
+    let second =
+        w.b.capture(&w.dojo, "order-2/capture", &w.read, gbp(1_000))
+            .await
+            .unwrap();
+    let first = w.first.await.unwrap().unwrap();
+    w.lock.await.unwrap();
+
+    let made = w
+        .emulator
+        .payment_intent(&w.id)
         .unwrap()
         .captures
         .iter()
@@ -139,42 +168,13 @@ async fn a_second_journal_never_settles_not_applied_a_call_still_in_flight() {
 /// `NotApplied`.
 #[tokio::test]
 async fn reconcile_never_settles_not_applied_a_call_still_in_flight() {
-    sqlx::any::install_default_drivers();
-    let url = sqlite_file("outsider_reconcile_in_flight");
-    let emulator = Emulator::start().await.unwrap();
-    let dojo = quick(&emulator);
-    let (id, read) = paid(&emulator, &dojo, CaptureMode::Manual).await;
-    let a_store = SqlJournal::connect(&url).await.unwrap();
-    let b = Journal::new(SqlJournal::connect(&url).await.unwrap(), &dojo);
-    emulator
-        .inject_fault(CAPTURES, Fault::Latency(Duration::from_millis(600)), 1)
-        .unwrap();
-
-    let lock = hold_write_lock(&url).await;
-    let first = {
-        let (dojo, read) = (dojo.clone(), read.clone());
-        tokio::spawn(async move {
-            let a = Journal::new(a_store, &dojo);
-            let state = a.capture(&dojo, "order-3/capture", &read, gbp(1_000)).await;
-            a.flush().await;
-            state
-        })
-    };
-    let site = dojo.location_id().clone();
-    while b
-        .store()
-        .entry(&site, "order-3/capture")
-        .await
-        .unwrap()
-        .is_none()
-    {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let reconciled = b.reconcile(&dojo).await.unwrap();
-    let first = first.await.unwrap().unwrap();
-    lock.await.unwrap();
-    let made = emulator
-        .payment_intent(&id)
+    let w = capture_behind_a_lock("outsider_reconcile_in_flight", "order-3/capture").await;
+    let reconciled = w.b.reconcile(&w.dojo).await.unwrap();
+    let first = w.first.await.unwrap().unwrap();
+    w.lock.await.unwrap();
+    let made = w
+        .emulator
+        .payment_intent(&w.id)
         .unwrap()
         .captures
         .iter()
@@ -187,12 +187,12 @@ async fn reconcile_never_settles_not_applied_a_call_still_in_flight() {
             "reconcile settled a capture Dojo made NotApplied: {r:?} (A was told {first:?})"
         );
     }
-    let entry = b
-        .store()
-        .entry(&site, "order-3/capture")
-        .await
-        .unwrap()
-        .unwrap();
+    let entry =
+        w.b.store()
+            .entry(w.dojo.location_id(), "order-3/capture")
+            .await
+            .unwrap()
+            .unwrap();
     assert!(
         matches!(entry.state, EntryState::Applied { .. }),
         "the journal records {:?} for a capture Dojo made",
