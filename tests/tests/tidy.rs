@@ -359,22 +359,17 @@ fn ci_packages_every_publishable_crate() {
         .filter_map(|(name, published)| published.then_some(name))
         .collect();
     let run = fs::read_to_string(root.join(".ci/run")).unwrap();
-    let command: String = run
-        .lines()
-        .skip_while(|l| !l.trim_start().starts_with("cargo package"))
-        .scan(true, |more, line| {
-            let take = *more;
-            *more = line.trim_end().ends_with('\\');
-            take.then(|| line.trim_end_matches('\\').to_owned())
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
-    let words: Vec<&str> = command.split_whitespace().collect();
-    let packaged: BTreeSet<String> = words
-        .windows(2)
-        .filter(|w| w[0] == "-p")
-        .map(|w| w[1].to_owned())
-        .collect();
+    // `publishable=(a b\n  c)`: the crates `cargo package` is given.
+    let list = run
+        .split_once("\npublishable=(")
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(list, _)| list)
+        .expect(".ci/run names the crates it packages in `publishable=(…)`");
+    let packaged: BTreeSet<String> = list.split_whitespace().map(str::to_owned).collect();
+    assert!(
+        run.contains(r#"cargo package --locked --no-verify "${publishable[@]/#/--package=}""#),
+        ".ci/run packages `publishable`"
+    );
     assert_eq!(
         packaged, publishable,
         ".ci/run's `cargo package` and the workspace's publishable crates differ"
