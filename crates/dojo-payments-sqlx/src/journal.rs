@@ -12,6 +12,7 @@ use sqlx::{Any, AnyPool, Row};
 
 use crate::clock::Backend;
 use crate::store_error;
+use crate::write_turns::WriteTurns;
 
 /// The journal, in a PostgreSQL or SQLite database, on the database's
 /// clock.
@@ -25,6 +26,13 @@ use crate::store_error;
 /// loss, or a PostgreSQL crash, just after it can take it back, never the
 /// entry before it, leaving the entry open for `reconcile`, which finds it
 /// applied again. An outcome that nothing moved waits for the disk.
+///
+/// On SQLite, which lets one connection write a file at a time, the
+/// journal's writes take turns in the process before they reach the file,
+/// first come first served, rather than sleep in SQLite's busy handler
+/// while another connection writes. Clones share the turns: make one
+/// journal per file and clone it. Two made apart still each write
+/// correctly, but meet at the file's lock, as two processes do.
 #[derive(Debug, Clone)]
 pub struct SqlJournal {
     pool: AnyPool,
@@ -32,6 +40,8 @@ pub struct SqlJournal {
     /// On a SQLite file: one connection of its own for the outcomes written
     /// without waiting for the disk ([`SqlJournal::close_without_waiting`]).
     outcomes: Option<AnyPool>,
+    /// Every write waits for its turn first (on SQLite).
+    turns: WriteTurns,
 }
 
 /// `SELECT`s an entry's columns; literal SQL only (sqlx refuses built strings).
@@ -65,6 +75,7 @@ impl SqlJournal {
             pool,
             backend,
             outcomes,
+            turns: WriteTurns::of(backend),
         })
     }
 
@@ -110,6 +121,7 @@ impl SqlJournal {
         name: &str,
         state: &EntryState,
     ) -> Result<AnyQueryResult, sqlx::Error> {
+        // (The caller holds the write's turn.)
         match (self.backend, &self.outcomes) {
             // `synchronous_commit = off` for this statement's transaction
             // only (`set_config(…, true)` is `SET LOCAL`), in the statement
@@ -308,7 +320,9 @@ impl SqlJournal {
         query: sqlx::query::Query<'_, sqlx::Any, AnyArguments>,
         entry: &Entry,
     ) -> Result<Opened, StoreError> {
+        let turn = self.turns.take().await?;
         let written = query.execute(&self.pool).await.map_err(store_error)?;
+        drop(turn);
         if written.rows_affected() == 1 {
             return Ok(Opened::Claimed);
         }
@@ -324,10 +338,12 @@ impl SqlJournal {
         // answer (at `Sync`), where a commit that fails (a deferred
         // constraint, say) says so. The entry must be durable before the
         // call is sent: only the answer of the commit says it is.
+        let turn = self.turns.take().await?;
         let inserted = Self::insert_query(insert_sql!(postgres now), entry)?
             .fetch_all(&self.pool)
             .await
             .map_err(store_error)?;
+        drop(turn);
         let Some(row) = inserted.first() else {
             return self.existing(entry).await;
         };
@@ -397,6 +413,7 @@ impl JournalStore for SqlJournal {
         // `NotApplied` could come back otherwise: a refund sent again after
         // its caller was told nothing moved (and perhaps made another)
         // could then be made. That outcome is rare, and waits for its commit.
+        let turn = self.turns.take().await?;
         let updated = match state {
             EntryState::Applied { .. } => self.close_without_waiting(location, name, state).await,
             _ => {
@@ -410,6 +427,7 @@ impl JournalStore for SqlJournal {
             }
         }
         .map_err(store_error)?;
+        drop(turn);
         if updated.rows_affected() == 1 {
             return Ok(Closed::Now);
         }
@@ -437,6 +455,7 @@ impl JournalStore for SqlJournal {
         name: &'a str,
         session: &'a TerminalSessionId,
     ) -> Result<(), StoreError> {
+        let _turn = self.turns.take().await?;
         sqlx::query(
             "UPDATE dojo_journal SET terminal_session_id = $1 \
              WHERE location = $2 AND name = $3 AND state = 'open' AND terminal_id IS NOT NULL",

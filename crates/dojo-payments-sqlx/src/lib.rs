@@ -40,6 +40,7 @@ mod clock;
 mod events;
 mod journal;
 pub mod migrations;
+mod write_turns;
 
 pub use events::SqlEvents;
 pub use journal::SqlJournal;

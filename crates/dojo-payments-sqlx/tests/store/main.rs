@@ -3,6 +3,7 @@
 //! keeps, and what it refuses to lose. Each module says what it holds.
 
 mod common;
+mod concurrent_writes;
 mod entry_durability;
 mod outcome_visible;
 mod outsider_store_attacks;
