@@ -8,3 +8,4 @@ mod entry_durability;
 mod outcome_visible;
 mod outsider_store_attacks;
 mod outsider_store_clock_sqlite;
+mod outsider_turns;
