@@ -40,7 +40,7 @@ pub struct SqlJournal {
     /// On a SQLite file: one connection of its own for the outcomes written
     /// without waiting for the disk ([`SqlJournal::close_without_waiting`]).
     outcomes: Option<AnyPool>,
-    /// Every write waits for its turn first (on SQLite).
+    /// Every write runs in its turn (on SQLite).
     turns: WriteTurns,
 }
 
@@ -121,7 +121,7 @@ impl SqlJournal {
         name: &str,
         state: &EntryState,
     ) -> Result<AnyQueryResult, sqlx::Error> {
-        // (The caller holds the write's turn.)
+        // (In the caller's turn.)
         match (self.backend, &self.outcomes) {
             // `synchronous_commit = off` for this statement's transaction
             // only (`set_config(…, true)` is `SET LOCAL`), in the statement
@@ -320,9 +320,7 @@ impl SqlJournal {
         query: sqlx::query::Query<'_, sqlx::Any, AnyArguments>,
         entry: &Entry,
     ) -> Result<Opened, StoreError> {
-        let turn = self.turns.take().await?;
-        let written = query.execute(&self.pool).await.map_err(store_error)?;
-        drop(turn);
+        let written = self.turns.write(query.execute(&self.pool)).await?;
         if written.rows_affected() == 1 {
             return Ok(Opened::Claimed);
         }
@@ -338,12 +336,10 @@ impl SqlJournal {
         // answer (at `Sync`), where a commit that fails (a deferred
         // constraint, say) says so. The entry must be durable before the
         // call is sent: only the answer of the commit says it is.
-        let turn = self.turns.take().await?;
-        let inserted = Self::insert_query(insert_sql!(postgres now), entry)?
-            .fetch_all(&self.pool)
-            .await
-            .map_err(store_error)?;
-        drop(turn);
+        let inserted = self
+            .turns
+            .write(Self::insert_query(insert_sql!(postgres now), entry)?.fetch_all(&self.pool))
+            .await?;
         let Some(row) = inserted.first() else {
             return self.existing(entry).await;
         };
@@ -413,21 +409,25 @@ impl JournalStore for SqlJournal {
         // `NotApplied` could come back otherwise: a refund sent again after
         // its caller was told nothing moved (and perhaps made another)
         // could then be made. That outcome is rare, and waits for its commit.
-        let turn = self.turns.take().await?;
-        let updated = match state {
-            EntryState::Applied { .. } => self.close_without_waiting(location, name, state).await,
-            _ => {
-                let sql = match self.backend {
-                    Backend::Postgres => CLOSE_POSTGRES,
-                    Backend::Sqlite => CLOSE_SQLITE,
-                };
-                close_query(sql, location, name, state)
-                    .execute(&self.pool)
-                    .await
-            }
-        }
-        .map_err(store_error)?;
-        drop(turn);
+        let updated = self
+            .turns
+            .write(async {
+                match state {
+                    EntryState::Applied { .. } => {
+                        self.close_without_waiting(location, name, state).await
+                    }
+                    _ => {
+                        let sql = match self.backend {
+                            Backend::Postgres => CLOSE_POSTGRES,
+                            Backend::Sqlite => CLOSE_SQLITE,
+                        };
+                        close_query(sql, location, name, state)
+                            .execute(&self.pool)
+                            .await
+                    }
+                }
+            })
+            .await?;
         if updated.rows_affected() == 1 {
             return Ok(Closed::Now);
         }
@@ -455,17 +455,15 @@ impl JournalStore for SqlJournal {
         name: &'a str,
         session: &'a TerminalSessionId,
     ) -> Result<(), StoreError> {
-        let _turn = self.turns.take().await?;
-        sqlx::query(
+        let update = sqlx::query(
             "UPDATE dojo_journal SET terminal_session_id = $1 \
              WHERE location = $2 AND name = $3 AND state = 'open' AND terminal_id IS NOT NULL",
         )
         .bind(session.as_str())
         .bind(location.as_str())
         .bind(name)
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
+        .execute(&self.pool);
+        self.turns.write(update).await?;
         Ok(())
     }
 
