@@ -9,3 +9,4 @@ mod outcome_visible;
 mod outsider_store_attacks;
 mod outsider_store_clock_sqlite;
 mod outsider_turns;
+mod outsider_turns_busy;
