@@ -1,5 +1,7 @@
 //! `dojo_journal`: the journal of money-moving calls.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use dojo_payments::IdempotencyKey;
 use dojo_payments::StoreError;
@@ -67,15 +69,19 @@ impl SqlJournal {
     pub async fn new(pool: AnyPool) -> Result<Self, sqlx::Error> {
         crate::migrate(&pool).await?;
         let backend = Backend::of(&pool).await?;
+        let busy = match backend {
+            Backend::Sqlite => busy_timeout(&pool).await?,
+            Backend::Postgres => Duration::ZERO,
+        };
         let outcomes = match backend {
-            Backend::Sqlite if on_file(&pool).await? => Some(outcome_connection(&pool)),
+            Backend::Sqlite if on_file(&pool).await? => Some(outcome_connection(&pool, busy)),
             _ => None,
         };
         Ok(Self {
             pool,
             backend,
             outcomes,
-            turns: WriteTurns::of(backend),
+            turns: WriteTurns::of(backend, busy),
         })
     }
 
@@ -160,9 +166,22 @@ async fn on_file(pool: &AnyPool) -> Result<bool, sqlx::Error> {
     Ok(file.is_some_and(|file| !file.is_empty()))
 }
 
+/// How long `pool`'s SQLite connections wait for a file another connection
+/// writes (`PRAGMA busy_timeout`, as sqlx's options or the pool's own
+/// `after_connect` set it).
+async fn busy_timeout(pool: &AnyPool) -> Result<Duration, sqlx::Error> {
+    let ms: i64 = sqlx::query("PRAGMA busy_timeout")
+        .fetch_one(pool)
+        .await?
+        .try_get(0)?;
+    Ok(Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
+}
+
 /// The SQLite connection outcomes are written on, to the same file as
 /// `pool`, made when first needed: at `synchronous = NORMAL` when the file
-/// is in WAL mode, its commits then not waiting for an fsync of the log.
+/// is in WAL mode, its commits then not waiting for an fsync of the log,
+/// and with the pool's busy timeout, `busy` (it is made from the pool's
+/// options, not by its `after_connect`, where a pool may set another).
 ///
 /// Why this is safe, and why a connection of its own:
 ///
@@ -182,13 +201,18 @@ async fn on_file(pool: &AnyPool) -> Result<bool, sqlx::Error> {
 ///   connection returned to the pool without being set back would make
 ///   the next entry written on it lose its durability. This connection
 ///   writes only outcomes, never an entry, and is never the pool's.
-fn outcome_connection(pool: &AnyPool) -> AnyPool {
+fn outcome_connection(pool: &AnyPool, busy: Duration) -> AnyPool {
     AnyPoolOptions::new()
         .max_connections(1)
         // As the pool's (`crate::pool`): no round trip before each outcome.
         .test_before_acquire(false)
-        .after_connect(|conn, _| {
+        .after_connect(move |conn, _| {
             Box::pin(async move {
+                // A number read from SQLite, not text from anywhere else.
+                let busy = format!("PRAGMA busy_timeout = {}", busy.as_millis());
+                sqlx::query(sqlx::AssertSqlSafe(busy))
+                    .execute(&mut *conn)
+                    .await?;
                 let mode: String = sqlx::query("PRAGMA journal_mode")
                     .fetch_one(&mut *conn)
                     .await?

@@ -9,17 +9,15 @@
 //! `cargo run --release -p dojo-payments-sqlx --example journal_concurrency`.
 //! Queued here first (tokio's mutex is fair: first come, first served),
 //! each write finds the lock free, unless another process holds it: the
-//! write whose turn it is then waits in SQLite's busy handler for as long
-//! as the pool's busy timeout says, as before.
+//! write whose turn it is then waits in SQLite's busy handler, as before.
 //!
-//! A queue behind a file another process holds must not make each write
-//! wait its own busy timeout in turn (the tenth would fail after ten). So
-//! when a write fails because the file stayed locked (`SQLITE_BUSY`), every
-//! write that asked for its turn before that write began has waited as long
-//! as the busy timeout, and fails at once, as SQLite would have failed it;
-//! those that asked later go on. No write waits much more than two busy
-//! timeouts, whatever the queue, and no clock is read here (tokio's paused
-//! test clock has nothing to jump).
+//! A write waits for its turn no longer than the pool's busy timeout (read
+//! from the pool: `PRAGMA busy_timeout`), then fails as a busy file would:
+//! in the queue or at the file, a write waits at most that long for the
+//! file, then that long at most for its statement, as SQLite promises each
+//! connection. The wait is measured by the real clock, not tokio's: a test
+//! that pauses tokio's clock would otherwise see it jump to the timeout
+//! while the turn's holder waits on SQLite's thread, outside the runtime.
 //!
 //! PostgreSQL takes concurrent writes itself, and its commits share their
 //! flushes: no turns there.
@@ -29,7 +27,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use dojo_payments::StoreError;
 use tokio::sync::Mutex;
@@ -41,21 +39,22 @@ use crate::store_error;
 #[derive(Debug, Clone)]
 pub(crate) struct WriteTurns(Option<Arc<Turns>>);
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Turns {
-    /// How many writes have asked for their turn: each write's ticket is
-    /// the count once it asked.
-    asked: AtomicU64,
-    /// The turn; it holds the last ticket that waited out a busy file: a
-    /// write whose ticket is no later fails when its turn comes.
-    turn: Mutex<u64>,
+    turn: Mutex<()>,
+    /// The pool's busy timeout: how long a write may wait for the file.
+    busy: Duration,
 }
 
 impl WriteTurns {
-    /// Turns on SQLite; none on PostgreSQL.
-    pub fn of(backend: Backend) -> Self {
+    /// Turns on SQLite, for a pool whose busy timeout is `busy`; none on
+    /// PostgreSQL.
+    pub fn of(backend: Backend, busy: Duration) -> Self {
         Self(match backend {
-            Backend::Sqlite => Some(Arc::default()),
+            Backend::Sqlite => Some(Arc::new(Turns {
+                turn: Mutex::new(()),
+                busy,
+            })),
             Backend::Postgres => None,
         })
     }
@@ -68,96 +67,41 @@ impl WriteTurns {
         let Some(turns) = &self.0 else {
             return write.await.map_err(store_error);
         };
-        let ticket = turns.asked.fetch_add(1, Ordering::SeqCst) + 1;
-        let mut waited_out = turns.turn.lock().await;
-        if ticket <= *waited_out {
-            return Err(StoreError(Box::new(std::io::Error::new(
-                std::io::ErrorKind::ResourceBusy,
-                "the SQLite file stayed locked past its busy timeout while this write \
-                 waited for its turn (another process holds it)",
-            ))));
-        }
-        // Every write that asked before now waits at least as long as this
-        // one will, should the file stay locked.
-        let asked_before = turns.asked.load(Ordering::SeqCst);
-        let written = write.await;
-        if written.as_ref().is_err_and(is_busy) {
-            *waited_out = (*waited_out).max(asked_before);
-        }
-        written.map_err(store_error)
+        let deadline = Instant::now() + turns.busy;
+        // Pinned once: the place in the queue is kept across the timer's
+        // wake-ups.
+        let mut turn = std::pin::pin!(turns.turn.lock());
+        let _turn = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(StoreError(Box::new(std::io::Error::new(
+                    std::io::ErrorKind::ResourceBusy,
+                    format!(
+                        "the SQLite file stayed locked past its busy timeout ({} ms) while \
+                         this write waited for its turn (another process holds it)",
+                        turns.busy.as_millis()
+                    ),
+                ))));
+            }
+            // Tokio's timer wakes this; the real clock decides (see above).
+            if let Ok(turn) = tokio::time::timeout(left, turn.as_mut()).await {
+                break turn;
+            }
+        };
+        write.await.map_err(store_error)
     }
-}
-
-/// Whether `error` is SQLite's `SQLITE_BUSY` (any of its extended codes):
-/// the file stayed locked by another connection past the busy timeout.
-fn is_busy(error: &sqlx::Error) -> bool {
-    const SQLITE_BUSY: i64 = 5;
-    error
-        .as_database_error()
-        .and_then(|e| e.code())
-        .and_then(|code| code.parse::<i64>().ok())
-        .is_some_and(|code| code & 0xff == SQLITE_BUSY)
 }
 
 #[cfg(test)]
 mod tests {
-    use std::borrow::Cow;
-    use std::time::Duration;
-
     use super::*;
 
-    /// A database error with SQLite's extended result `code`.
-    #[derive(Debug)]
-    struct Coded(i64);
-
-    impl std::fmt::Display for Coded {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            write!(f, "SQLite error {}", self.0)
-        }
-    }
-
-    impl std::error::Error for Coded {}
-
-    impl sqlx::error::DatabaseError for Coded {
-        fn message(&self) -> &str {
-            "database is locked"
-        }
-        fn code(&self) -> Option<Cow<'_, str>> {
-            Some(self.0.to_string().into())
-        }
-        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
-            self
-        }
-        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
-            self
-        }
-        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
-            self
-        }
-        fn kind(&self) -> sqlx::error::ErrorKind {
-            sqlx::error::ErrorKind::Other
-        }
-    }
-
-    fn failed_with(code: i64) -> Result<(), sqlx::Error> {
-        Err(sqlx::Error::Database(Box::new(Coded(code))))
-    }
-
-    #[test]
-    fn busy_is_sqlites_busy_with_any_extended_code() {
-        for busy in [5, 261, 517, 773] {
-            assert!(is_busy(&failed_with(busy).unwrap_err()), "{busy}");
-        }
-        for other in [6, 19, 2067, 1] {
-            assert!(!is_busy(&failed_with(other).unwrap_err()), "{other}");
-        }
-        assert!(!is_busy(&sqlx::Error::PoolTimedOut));
-    }
+    const FIVE_SECONDS: Duration = Duration::from_secs(5);
 
     /// Writes run in the order they asked, one at a time.
     #[tokio::test(start_paused = true)]
     async fn turns_are_taken_first_come_first_served() {
-        let turns = WriteTurns::of(Backend::Sqlite);
+        let turns = WriteTurns::of(Backend::Sqlite, FIVE_SECONDS);
         let order = Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut writes = Vec::new();
         for n in 1..=3 {
@@ -188,98 +132,80 @@ mod tests {
         );
     }
 
-    /// A write that meets a busy file fails every write that asked before
-    /// it began, at once and without running; the turns work as before
-    /// once the file is free.
-    #[tokio::test(start_paused = true)]
-    async fn writes_queued_behind_a_busy_failure_fail_at_once() {
-        let turns = WriteTurns::of(Backend::Sqlite);
-        let ran = Arc::new(std::sync::Mutex::new(Vec::new()));
-        // Write `n`: it runs for `takes`, then fails busy or not.
-        let write = |n: u32, takes: Duration, busy: bool| {
-            let (turns, ran) = (turns.clone(), Arc::clone(&ran));
-            tokio::spawn(async move {
-                turns
-                    .write(async {
-                        ran.lock().unwrap().push(n);
-                        tokio::time::sleep(takes).await;
-                        if busy { failed_with(5) } else { Ok(()) }
-                    })
-                    .await
-            })
-        };
-        let first = write(1, Duration::from_millis(10), false);
-        let mut asked = Vec::new();
-        for (n, busy) in [(2, true), (3, false), (4, false)] {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-            // The second waits out the busy timeout in SQLite's handler.
-            asked.push(write(n, Duration::from_secs(5), busy));
-        }
-        let mut asked = asked.into_iter();
-        let busy = asked.next().unwrap();
-        assert!(first.await.unwrap().is_ok());
-        assert!(busy.await.unwrap().is_err());
-        let failed_at = tokio::time::Instant::now();
-        for queued in asked {
-            let error = queued.await.unwrap().unwrap_err().to_string();
-            assert!(
-                error.contains("stayed locked past its busy timeout"),
-                "{error}"
-            );
-        }
-        assert_eq!(failed_at.elapsed(), Duration::ZERO, "failed at once");
-        assert_eq!(*ran.lock().unwrap(), [1, 2], "the queued writes never ran");
-        assert!(write(5, Duration::ZERO, false).await.unwrap().is_ok());
-        assert_eq!(*ran.lock().unwrap(), [1, 2, 5]);
-    }
-
-    /// A write that asked while the busy write was already waiting is not
-    /// failed by it: it runs in its turn (and here the file is free).
-    #[tokio::test(start_paused = true)]
-    async fn a_write_that_asked_after_the_busy_one_began_runs() {
-        let turns = WriteTurns::of(Backend::Sqlite);
-        let busy = {
+    /// A write that cannot have its turn within the pool's busy timeout
+    /// fails as a busy file would, without running, saying so; the turns
+    /// work as before once the holder is done.
+    #[tokio::test]
+    async fn a_turn_not_had_within_the_busy_timeout_fails_the_write_unrun() {
+        let busy = Duration::from_millis(80);
+        let turns = WriteTurns::of(Backend::Sqlite, busy);
+        let (done, held_until) = tokio::sync::oneshot::channel::<()>();
+        let holder = {
             let turns = turns.clone();
             tokio::spawn(async move {
                 turns
                     .write(async {
-                        tokio::time::sleep(Duration::from_secs(5)).await;
-                        failed_with(517)
+                        let _ = held_until.await;
+                        Ok(())
                     })
                     .await
             })
         };
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let later = turns.write(async { Ok(7) }).await;
-        assert!(busy.await.unwrap().is_err());
-        assert_eq!(later.unwrap(), 7);
+        tokio::task::yield_now().await;
+        let asked = Instant::now();
+        let mut ran = false;
+        let error = turns
+            .write(async {
+                ran = true;
+                Ok(())
+            })
+            .await
+            .unwrap_err()
+            .to_string();
+        let waited = asked.elapsed();
+        assert!(!ran, "the write ran");
+        assert!(waited >= busy && waited < busy * 10, "{waited:?}");
+        assert!(
+            error.contains("stayed locked past its busy timeout (80 ms)"),
+            "{error}"
+        );
+        done.send(()).unwrap();
+        holder.await.unwrap().unwrap();
+        assert!(turns.write(async { Ok(()) }).await.is_ok());
     }
 
-    /// A write failing otherwise than busy fails no other write.
+    /// The wait is judged by the real clock: under tokio's paused clock,
+    /// which jumps ahead whenever the runtime is idle, a write queued
+    /// behind one that waits on a thread outside the runtime (as SQLite's
+    /// do) still has its turn.
     #[tokio::test(start_paused = true)]
-    async fn other_failures_fail_no_queued_write() {
-        let turns = WriteTurns::of(Backend::Sqlite);
-        let failing = {
+    async fn a_paused_clock_fails_no_write() {
+        let turns = WriteTurns::of(Backend::Sqlite, FIVE_SECONDS);
+        let holder = {
             let turns = turns.clone();
             tokio::spawn(async move {
                 turns
                     .write(async {
-                        tokio::time::sleep(Duration::from_millis(10)).await;
-                        failed_with(19)
+                        tokio::task::spawn_blocking(|| {
+                            std::thread::sleep(Duration::from_millis(30))
+                        })
+                        .await
+                        .unwrap();
+                        Ok(())
                     })
                     .await
             })
         };
-        tokio::time::sleep(Duration::from_millis(1)).await;
-        let queued = turns.write(async { Ok(()) }).await;
-        assert!(failing.await.unwrap().is_err());
-        assert!(queued.is_ok());
+        tokio::task::yield_now().await;
+        let queued = turns.write(async { Ok(7) }).await;
+        assert_eq!(queued.unwrap(), 7);
+        holder.await.unwrap().unwrap();
     }
 
     /// PostgreSQL's writes take no turns: two run at once.
     #[tokio::test(start_paused = true)]
     async fn postgres_writes_take_no_turns() {
-        let turns = WriteTurns::of(Backend::Postgres);
+        let turns = WriteTurns::of(Backend::Postgres, FIVE_SECONDS);
         let both = Arc::new(tokio::sync::Barrier::new(2));
         let write = || {
             let both = Arc::clone(&both);

@@ -6,6 +6,14 @@
 //! here wait 300 ms for a busy file (`PRAGMA busy_timeout = 300` on
 //! connect, passed to `SqlJournal::new`) to keep the tests short. The
 //! emulator is the oracle of what Dojo did.
+//!
+//! The three that failed (the outcome connection's own 5 s busy timeout,
+//! and a queue behind a file taken again and again) led to the design
+//! after it: a write waits for its turn no longer than the pool's busy
+//! timeout, read from the pool and given to the outcome connection too.
+//! Every test here holds against that, the busy rule's included: what
+//! they assert (bounded waits, store errors that send nothing, money
+//! moved once, entries left open for `reconcile`) is what it keeps.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
