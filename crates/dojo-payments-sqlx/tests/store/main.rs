@@ -10,3 +10,4 @@ mod outsider_store_attacks;
 mod outsider_store_clock_sqlite;
 mod outsider_turns;
 mod outsider_turns_busy;
+mod outsider_turns_final;
