@@ -18,6 +18,9 @@
 //! connection. The wait is measured by the real clock, not tokio's: a test
 //! that pauses tokio's clock would otherwise see it jump to the timeout
 //! while the turn's holder waits on SQLite's thread, outside the runtime.
+//! (There, a waiting write wakes again and again, and each wake-up moves
+//! the paused clock on by what is left of its wait: a test's other timers
+//! then fire early, as with any wait on work outside the runtime.)
 //!
 //! PostgreSQL takes concurrent writes itself, and its commits share their
 //! flushes: no turns there.
@@ -73,7 +76,13 @@ impl WriteTurns {
         let mut turn = std::pin::pin!(turns.turn.lock());
         let _turn = loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
+            // Tokio's timer wakes this; the real clock decides (see above).
+            // The turn is asked first, even with no time left: a free turn
+            // is had by a pool that waits no time for a busy file.
+            if let Ok(turn) = tokio::time::timeout(left, turn.as_mut()).await {
+                break turn;
+            }
+            if Instant::now() >= deadline {
                 return Err(StoreError(Box::new(std::io::Error::new(
                     std::io::ErrorKind::ResourceBusy,
                     format!(
@@ -82,10 +91,6 @@ impl WriteTurns {
                         turns.busy.as_millis()
                     ),
                 ))));
-            }
-            // Tokio's timer wakes this; the real clock decides (see above).
-            if let Ok(turn) = tokio::time::timeout(left, turn.as_mut()).await {
-                break turn;
             }
         };
         write.await.map_err(store_error)
@@ -200,6 +205,37 @@ mod tests {
         let queued = turns.write(async { Ok(7) }).await;
         assert_eq!(queued.unwrap(), 7);
         holder.await.unwrap().unwrap();
+    }
+
+    /// A pool that waits no time for a busy file still writes when the
+    /// turn is free; a taken turn fails the write at once, unrun.
+    #[tokio::test]
+    async fn a_pool_waiting_no_time_has_a_free_turn_and_fails_a_taken_one() {
+        let turns = WriteTurns::of(Backend::Sqlite, Duration::ZERO);
+        assert_eq!(turns.write(async { Ok(1) }).await.unwrap(), 1);
+        let (done, held_until) = tokio::sync::oneshot::channel::<()>();
+        let holder = {
+            let turns = turns.clone();
+            tokio::spawn(async move {
+                turns
+                    .write(async {
+                        let _ = held_until.await;
+                        Ok(2)
+                    })
+                    .await
+            })
+        };
+        tokio::task::yield_now().await;
+        let mut ran = false;
+        let taken = turns
+            .write(async {
+                ran = true;
+                Ok(3)
+            })
+            .await;
+        assert!(taken.is_err() && !ran, "{taken:?}");
+        done.send(()).unwrap();
+        assert_eq!(holder.await.unwrap().unwrap(), 2);
     }
 
     /// PostgreSQL's writes take no turns: two run at once.

@@ -7,7 +7,8 @@
 //! paused tokio clock with many waiters. The emulator is the oracle of what
 //! Dojo did.
 //!
-//! Broke (kept failing): a busy timeout of 0 (or negative, read as 0)
+//! Broke (seen failing; passing since the turn is asked before the budget
+//! is judged): a busy timeout of 0 (or negative, read as 0)
 //! makes every write fail ResourceBusy unrun, even alone on an idle file:
 //! `WriteTurns::write` finds its budget spent before it tries the free
 //! lock. No money moves wrongly (nothing is sent), but no call can be
