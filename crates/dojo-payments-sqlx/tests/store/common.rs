@@ -131,3 +131,52 @@ pub async fn paid(
     let read = dojo.payment_intents().get(&id).await.unwrap();
     (id, read)
 }
+
+/// `f`, or a panic naming `what` after `limit`: a test fails, not hangs.
+pub async fn within<T>(limit: Duration, what: &str, f: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(limit, f)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: still waiting after {limit:?} (a hang)"))
+}
+
+/// Takes SQLite's write lock on `url` from a connection of its own and
+/// lets it go after `held`: another process's writer.
+pub async fn lock_file_for(url: &str, held: Duration) -> tokio::task::JoinHandle<()> {
+    sqlx::any::install_default_drivers();
+    let mut blocker = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
+        .await
+        .unwrap();
+    sqlx::raw_sql("BEGIN IMMEDIATE")
+        .execute(&mut blocker)
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        tokio::time::sleep(held).await;
+        sqlx::raw_sql("COMMIT").execute(&mut blocker).await.unwrap();
+        sqlx::Connection::close(blocker).await.unwrap();
+    })
+}
+
+/// A pool on `url` (WAL) whose connections run `PRAGMA busy_timeout =
+/// {busy}` on connect (`busy` as written: "300", "0", "-5"), not pinged
+/// before lent (as `dojo_payments_sqlx::pool`'s).
+pub async fn busy_pool(url: &str, busy: &'static str) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(8)
+        .test_before_acquire(false)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                sqlx::query("PRAGMA journal_mode = WAL")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("PRAGMA busy_timeout = {busy}")))
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .unwrap()
+}

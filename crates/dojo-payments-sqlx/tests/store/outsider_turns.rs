@@ -26,29 +26,6 @@ const REFUNDS: &str = "POST /payment-intents/{paymentIntentId}/refunds";
 /// handler, the next one's own), and some slack on a 2-core machine.
 const BOUND: Duration = Duration::from_millis(11_500);
 
-/// Fails the test instead of hanging it.
-async fn within<T>(limit: Duration, what: &str, f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(limit, f)
-        .await
-        .unwrap_or_else(|_| panic!("{what}: still waiting after {limit:?} (a hang)"))
-}
-
-/// Takes SQLite's write lock on `url` from a connection of its own and
-/// lets it go after `held`: another process's writer.
-async fn hold_write_lock(url: &str, held: Duration) -> tokio::task::JoinHandle<()> {
-    sqlx::any::install_default_drivers();
-    let mut blocker = sqlx::AnyConnection::connect(url).await.unwrap();
-    sqlx::raw_sql("BEGIN IMMEDIATE")
-        .execute(&mut blocker)
-        .await
-        .unwrap();
-    tokio::spawn(async move {
-        tokio::time::sleep(held).await;
-        sqlx::raw_sql("COMMIT").execute(&mut blocker).await.unwrap();
-        blocker.close().await.unwrap();
-    })
-}
-
 /// Eight calls queued behind a file another connection holds for 6.5 s
 /// (past the busy timeout): two refunds already in flight (their
 /// outcomes written behind, queued for a turn) and six new refunds whose
@@ -89,7 +66,7 @@ async fn calls_queued_behind_a_locked_file_fail_in_bounded_time_and_move_money_o
         }));
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let release = hold_write_lock(&url, Duration::from_millis(6_500)).await;
+    let release = lock_file_for(&url, Duration::from_millis(6_500)).await;
     for (n, (_, read)) in intents.iter().enumerate().skip(2) {
         let (journal, dojo, read, name) =
             (Arc::clone(&journal), dojo.clone(), read.clone(), name(n));
@@ -189,7 +166,7 @@ async fn outcomes_queued_behind_a_locked_file_flush_in_bounded_time() {
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(350)).await;
-    let release = hold_write_lock(&url, Duration::from_secs(11)).await;
+    let release = lock_file_for(&url, Duration::from_secs(11)).await;
     for call in calls {
         let state = within(Duration::from_secs(5), "a refund", call)
             .await
@@ -243,7 +220,7 @@ async fn callers_aborted_while_waiting_for_or_holding_a_turn_leave_no_turn_taken
         SqlJournal::connect(&url).await.unwrap(),
         &dojo,
     ));
-    let release = hold_write_lock(&url, Duration::from_millis(1_500)).await;
+    let release = lock_file_for(&url, Duration::from_millis(1_500)).await;
     let calls: Vec<_> = (0..12)
         .map(|n| {
             let (journal, dojo, read) = (Arc::clone(&journal), dojo.clone(), read.clone());
@@ -447,24 +424,9 @@ async fn a_pools_longer_busy_timeout_is_honoured_for_writes_queued_behind_a_lock
     let emulator = Emulator::start().await.unwrap();
     let dojo = quick(&emulator);
     let (id, read) = paid(&emulator, &dojo, CaptureMode::Auto).await;
-    let pool = sqlx::any::AnyPoolOptions::new()
-        .max_connections(8)
-        .after_connect(|conn, _| {
-            Box::pin(async move {
-                sqlx::query("PRAGMA journal_mode = WAL")
-                    .execute(&mut *conn)
-                    .await?;
-                sqlx::query("PRAGMA busy_timeout = 15000")
-                    .execute(&mut *conn)
-                    .await?;
-                Ok(())
-            })
-        })
-        .connect(&url)
-        .await
-        .unwrap();
+    let pool = busy_pool(&url, "15000").await;
     let journal = Arc::new(Journal::new(SqlJournal::new(pool).await.unwrap(), &dojo));
-    let release = hold_write_lock(&url, Duration::from_secs(6)).await;
+    let release = lock_file_for(&url, Duration::from_secs(6)).await;
     let calls: Vec<_> = (0..3)
         .map(|n| {
             let (journal, dojo, read) = (Arc::clone(&journal), dojo.clone(), read.clone());

@@ -24,7 +24,6 @@ use dojo_payments::journal::{EntryState, Journal, JournalError, JournalStore};
 use dojo_payments::types::PaymentIntentId;
 use dojo_payments_emulator::{Emulator, Fault};
 use dojo_payments_sqlx::SqlJournal;
-use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{Connection, Row};
 
@@ -32,53 +31,8 @@ use crate::common::*;
 
 const REFUNDS: &str = "POST /payment-intents/{paymentIntentId}/refunds";
 
-/// The pools' busy timeout.
+/// The pools' busy timeout (`busy_pool(…, "300")`).
 const BUSY_MS: u64 = 300;
-
-/// Fails the test instead of hanging it.
-async fn within<T>(limit: Duration, what: &str, f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(limit, f)
-        .await
-        .unwrap_or_else(|_| panic!("{what}: still waiting after {limit:?} (a hang)"))
-}
-
-/// A pool on `url` (WAL) whose connections wait `BUSY_MS` for a busy file.
-async fn short_busy_pool(url: &str) -> AnyPool {
-    sqlx::any::install_default_drivers();
-    AnyPoolOptions::new()
-        .max_connections(8)
-        .after_connect(|conn, _| {
-            Box::pin(async move {
-                sqlx::query("PRAGMA journal_mode = WAL")
-                    .execute(&mut *conn)
-                    .await?;
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                    "PRAGMA busy_timeout = {BUSY_MS}"
-                )))
-                .execute(&mut *conn)
-                .await?;
-                Ok(())
-            })
-        })
-        .connect(url)
-        .await
-        .unwrap()
-}
-
-/// Takes SQLite's write lock on `url` from a connection of its own and
-/// lets it go after `held`: another process's writer.
-async fn hold_write_lock(url: &str, held: Duration) -> tokio::task::JoinHandle<()> {
-    let mut blocker = sqlx::AnyConnection::connect(url).await.unwrap();
-    sqlx::raw_sql("BEGIN IMMEDIATE")
-        .execute(&mut blocker)
-        .await
-        .unwrap();
-    tokio::spawn(async move {
-        tokio::time::sleep(held).await;
-        sqlx::raw_sql("COMMIT").execute(&mut blocker).await.unwrap();
-        blocker.close().await.unwrap();
-    })
-}
 
 /// The money rules after a run: a call answered `Applied` made its refund
 /// once and has an entry; a call that failed sent nothing and left no
@@ -145,7 +99,7 @@ async fn a_write_queued_behind_a_written_behind_outcome_waits_the_pools_busy_tim
     let first = paid(&emulator, &dojo, CaptureMode::Auto).await;
     let second = paid(&emulator, &dojo, CaptureMode::Auto).await;
     let journal = Arc::new(Journal::new(
-        SqlJournal::new(short_busy_pool(&url).await).await.unwrap(),
+        SqlJournal::new(busy_pool(&url, "300").await).await.unwrap(),
         &dojo,
     ));
     // The outcome connection is made (lazily) before the lock is taken.
@@ -164,7 +118,7 @@ async fn a_write_queued_behind_a_written_behind_outcome_waits_the_pools_busy_tim
         tokio::spawn(async move { journal.refund(&dojo, "o/in-flight", &read, gbp(100)).await })
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let release = hold_write_lock(&url, Duration::from_secs(4)).await;
+    let release = lock_file_for(&url, Duration::from_secs(4)).await;
     let answered = within(Duration::from_secs(5), "the refund in flight", in_flight)
         .await
         .unwrap();
@@ -224,7 +178,7 @@ async fn a_file_locked_again_and_again_below_the_busy_timeout_keeps_the_queue_wi
         intents.push(paid(&emulator, &dojo, CaptureMode::Auto).await);
     }
     let journal = Arc::new(Journal::new(
-        SqlJournal::new(short_busy_pool(&url).await).await.unwrap(),
+        SqlJournal::new(busy_pool(&url, "300").await).await.unwrap(),
         &dojo,
     ));
     let warm = paid(&emulator, &dojo, CaptureMode::Auto).await;
@@ -343,7 +297,7 @@ async fn a_read_only_file_fails_each_write_on_its_own_and_sends_nothing() {
     let dojo = quick(&emulator);
     let (id, read) = paid(&emulator, &dojo, CaptureMode::Auto).await;
     // Made (and migrated) writable first.
-    let writable = SqlJournal::new(short_busy_pool(&url).await).await.unwrap();
+    let writable = SqlJournal::new(busy_pool(&url, "300").await).await.unwrap();
     let read_only_url = url.replace("mode=rwc", "mode=ro");
     let pool = AnyPoolOptions::new()
         .max_connections(8)
@@ -406,10 +360,10 @@ async fn only_writes_asked_before_the_busy_write_began_fail_with_it() {
         intents.push(paid(&emulator, &dojo, CaptureMode::Auto).await);
     }
     let journal = Arc::new(Journal::new(
-        SqlJournal::new(short_busy_pool(&url).await).await.unwrap(),
+        SqlJournal::new(busy_pool(&url, "300").await).await.unwrap(),
         &dojo,
     ));
-    let release = hold_write_lock(&url, Duration::from_millis(1_000)).await;
+    let release = lock_file_for(&url, Duration::from_millis(1_000)).await;
     let spawn = |n: usize| {
         let (journal, dojo, read) = (Arc::clone(&journal), dojo.clone(), intents[n].1.clone());
         tokio::spawn(async move {
@@ -477,7 +431,7 @@ async fn a_written_behind_outcome_failed_by_the_busy_rule_leaves_its_entry_open_
     let a = paid(&emulator, &dojo, CaptureMode::Auto).await;
     let b = paid(&emulator, &dojo, CaptureMode::Auto).await;
     let journal = Arc::new(Journal::new(
-        SqlJournal::new(short_busy_pool(&url).await).await.unwrap(),
+        SqlJournal::new(busy_pool(&url, "300").await).await.unwrap(),
         &dojo,
     ));
     let warm = paid(&emulator, &dojo, CaptureMode::Auto).await;
@@ -508,7 +462,7 @@ async fn a_written_behind_outcome_failed_by_the_busy_rule_leaves_its_entry_open_
         }
     })
     .await;
-    let release = hold_write_lock(&url, Duration::from_millis(1_300)).await;
+    let release = lock_file_for(&url, Duration::from_millis(1_300)).await;
     let first = spawn("w/a", &a.1);
     tokio::time::sleep(Duration::from_millis(50)).await;
     let second = spawn("w/b", &b.1);
@@ -619,7 +573,7 @@ async fn a_pools_longer_busy_timeout_is_not_cut_by_a_written_behind_outcome() {
         }
     })
     .await;
-    let release = hold_write_lock(&url, Duration::from_millis(6_500)).await;
+    let release = lock_file_for(&url, Duration::from_millis(6_500)).await;
     let holder = spawn("l/x", &x.1);
     let (answered, _) = within(Duration::from_secs(3), "l/sent", in_flight)
         .await

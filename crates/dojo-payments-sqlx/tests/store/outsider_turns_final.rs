@@ -25,41 +25,9 @@ use dojo_payments::journal::{
 use dojo_payments::types::{LocationId, PaymentIntentId};
 use dojo_payments_emulator::Emulator;
 use dojo_payments_sqlx::SqlJournal;
-use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Connection, Row};
 
 use crate::common::*;
-
-/// Fails the test instead of hanging it.
-async fn within<T>(limit: Duration, what: &str, f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(limit, f)
-        .await
-        .unwrap_or_else(|_| panic!("{what}: still waiting after {limit:?} (a hang)"))
-}
-
-/// A pool on `url` (WAL) whose connections run `PRAGMA busy_timeout =
-/// {busy}` on connect (`busy` as written: "0", "-5", "2147483647"), not
-/// pinged before lent (as `dojo_payments_sqlx::pool`'s).
-async fn busy_pool(url: &str, busy: &'static str) -> AnyPool {
-    sqlx::any::install_default_drivers();
-    AnyPoolOptions::new()
-        .max_connections(8)
-        .test_before_acquire(false)
-        .after_connect(move |conn, _| {
-            Box::pin(async move {
-                sqlx::query("PRAGMA journal_mode = WAL")
-                    .execute(&mut *conn)
-                    .await?;
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("PRAGMA busy_timeout = {busy}")))
-                    .execute(&mut *conn)
-                    .await?;
-                Ok(())
-            })
-        })
-        .connect(url)
-        .await
-        .unwrap()
-}
 
 /// What the pool's connections say their busy timeout is.
 async fn busy_read(pool: &AnyPool) -> i64 {
@@ -69,21 +37,6 @@ async fn busy_read(pool: &AnyPool) -> i64 {
         .unwrap()
         .try_get(0)
         .unwrap()
-}
-
-/// Takes SQLite's write lock on `url` from a connection of its own and
-/// lets it go after `held`: another process's writer.
-async fn hold_write_lock(url: &str, held: Duration) -> tokio::task::JoinHandle<()> {
-    let mut blocker = sqlx::AnyConnection::connect(url).await.unwrap();
-    sqlx::raw_sql("BEGIN IMMEDIATE")
-        .execute(&mut blocker)
-        .await
-        .unwrap();
-    tokio::spawn(async move {
-        tokio::time::sleep(held).await;
-        sqlx::raw_sql("COMMIT").execute(&mut blocker).await.unwrap();
-        blocker.close().await.unwrap();
-    })
 }
 
 /// One refund of £1 on an idle file through a journal on a pool whose
@@ -245,7 +198,7 @@ async fn a_huge_busy_timeout_neither_panics_nor_fails_a_queued_write() {
     for _ in 0..3 {
         intents.push(paid(&emulator, &dojo, CaptureMode::Auto).await);
     }
-    let release = hold_write_lock(&url, Duration::from_millis(400)).await;
+    let release = lock_file_for(&url, Duration::from_millis(400)).await;
     let calls: Vec<_> = intents
         .iter()
         .enumerate()
@@ -287,7 +240,7 @@ async fn aborted_waiters_keep_the_others_progress_and_money_once() {
     for _ in 0..6 {
         intents.push(paid(&emulator, &dojo, CaptureMode::Auto).await);
     }
-    let release = hold_write_lock(&url, Duration::from_millis(600)).await;
+    let release = lock_file_for(&url, Duration::from_millis(600)).await;
     let mut calls = Vec::new();
     for (n, (_, read)) in intents.iter().enumerate() {
         let (journal, dojo, read) = (Arc::clone(&journal), dojo.clone(), read.clone());
