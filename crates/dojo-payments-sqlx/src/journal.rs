@@ -69,19 +69,21 @@ impl SqlJournal {
     pub async fn new(pool: AnyPool) -> Result<Self, sqlx::Error> {
         crate::migrate(&pool).await?;
         let backend = Backend::of(&pool).await?;
-        let busy = match backend {
-            Backend::Sqlite => busy_timeout(&pool).await?,
-            Backend::Postgres => Duration::ZERO,
-        };
-        let outcomes = match backend {
-            Backend::Sqlite if on_file(&pool).await? => Some(outcome_connection(&pool, busy)),
-            _ => None,
+        let (outcomes, turns) = match backend {
+            Backend::Sqlite => {
+                let busy = busy_timeout(&pool).await?;
+                let outcomes = on_file(&pool)
+                    .await?
+                    .then(|| outcome_connection(&pool, busy));
+                (outcomes, WriteTurns::sqlite(busy))
+            }
+            Backend::Postgres => (None, WriteTurns::none()),
         };
         Ok(Self {
             pool,
             backend,
             outcomes,
-            turns: WriteTurns::of(backend, busy),
+            turns,
         })
     }
 

@@ -35,7 +35,6 @@ use std::time::{Duration, Instant};
 use dojo_payments::StoreError;
 use tokio::sync::Mutex;
 
-use crate::clock::Backend;
 use crate::store_error;
 
 /// The turns of one journal's writes (shared by its clones).
@@ -50,16 +49,17 @@ struct Turns {
 }
 
 impl WriteTurns {
-    /// Turns on SQLite, for a pool whose busy timeout is `busy`; none on
-    /// PostgreSQL.
-    pub fn of(backend: Backend, busy: Duration) -> Self {
-        Self(match backend {
-            Backend::Sqlite => Some(Arc::new(Turns {
-                turn: Mutex::new(()),
-                busy,
-            })),
-            Backend::Postgres => None,
-        })
+    /// Turns for a SQLite pool whose busy timeout is `busy`.
+    pub fn sqlite(busy: Duration) -> Self {
+        Self(Some(Arc::new(Turns {
+            turn: Mutex::new(()),
+            busy,
+        })))
+    }
+
+    /// No turns: PostgreSQL takes concurrent writes itself.
+    pub fn none() -> Self {
+        Self(None)
     }
 
     /// Runs `write` (one statement) in its turn.
@@ -106,7 +106,7 @@ mod tests {
     /// Writes run in the order they asked, one at a time.
     #[tokio::test(start_paused = true)]
     async fn turns_are_taken_first_come_first_served() {
-        let turns = WriteTurns::of(Backend::Sqlite, FIVE_SECONDS);
+        let turns = WriteTurns::sqlite(FIVE_SECONDS);
         let order = Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut writes = Vec::new();
         for n in 1..=3 {
@@ -143,7 +143,7 @@ mod tests {
     #[tokio::test]
     async fn a_turn_not_had_within_the_busy_timeout_fails_the_write_unrun() {
         let busy = Duration::from_millis(80);
-        let turns = WriteTurns::of(Backend::Sqlite, busy);
+        let turns = WriteTurns::sqlite(busy);
         let (done, held_until) = tokio::sync::oneshot::channel::<()>();
         let holder = {
             let turns = turns.clone();
@@ -185,7 +185,7 @@ mod tests {
     /// do) still has its turn.
     #[tokio::test(start_paused = true)]
     async fn a_paused_clock_fails_no_write() {
-        let turns = WriteTurns::of(Backend::Sqlite, FIVE_SECONDS);
+        let turns = WriteTurns::sqlite(FIVE_SECONDS);
         let holder = {
             let turns = turns.clone();
             tokio::spawn(async move {
@@ -211,7 +211,7 @@ mod tests {
     /// turn is free; a taken turn fails the write at once, unrun.
     #[tokio::test]
     async fn a_pool_waiting_no_time_has_a_free_turn_and_fails_a_taken_one() {
-        let turns = WriteTurns::of(Backend::Sqlite, Duration::ZERO);
+        let turns = WriteTurns::sqlite(Duration::ZERO);
         assert_eq!(turns.write(async { Ok(1) }).await.unwrap(), 1);
         let (done, held_until) = tokio::sync::oneshot::channel::<()>();
         let holder = {
@@ -241,7 +241,7 @@ mod tests {
     /// PostgreSQL's writes take no turns: two run at once.
     #[tokio::test(start_paused = true)]
     async fn postgres_writes_take_no_turns() {
-        let turns = WriteTurns::of(Backend::Postgres, FIVE_SECONDS);
+        let turns = WriteTurns::none();
         let both = Arc::new(tokio::sync::Barrier::new(2));
         let write = || {
             let both = Arc::clone(&both);
